@@ -1,0 +1,145 @@
+"""The main window: one tab per panel, menus, and a status bar for the point under the cursor.
+
+Panels never reach into each other; they talk to the window through two signals every panel
+has, `statusMessage(str)` (transient news) and `cursorInfo(str)` (the point under the cursor,
+its loss and gradient norm), and expose `export_plots()` for File > Export figure.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from gdsim import __version__
+from gdsim.ui import workers
+from gdsim.ui.export import export_plot
+from gdsim.ui.panels.mlp_panel import MlpPanel
+from gdsim.ui.panels.surface_panel import SurfacePanel
+
+ABOUT = f"""<h3>gdsim {__version__}</h3>
+<p>A gradient-descent simulator for the classroom: drag the step size and see why gradient
+descent converges, oscillates or diverges, on loss surfaces and on neural networks you build.</p>
+<p>w(t+1) = w(t) &minus; &eta; &nabla;L(w(t)): on a quadratic with largest curvature &lambda;,
+plain gradient descent converges monotonically for &eta; &lt; 1/&lambda;, oscillates for
+1/&lambda; &lt; &eta; &lt; 2/&lambda;, and diverges for &eta; &gt; 2/&lambda;.</p>
+<p>Built with PySide6, pyqtgraph, numpy, sympy and PyTorch.</p>"""
+
+SHORTCUTS = [
+    ("Ctrl+1 / Ctrl+2", "Surface explorer / Network builder"),
+    ("Space", "Play / pause the animation (surface explorer)"),
+    ("Ctrl+E", "Export the current figure (PNG or SVG)"),
+    ("F11", "Full screen"),
+    ("Ctrl+Q", "Quit"),
+    ("F1", "This list"),
+]
+
+
+class MainWindow(QtWidgets.QMainWindow):
+    """gdsim's window. `MainWindow()` needs no arguments (tests construct it directly)."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("mainWindow")
+        self.setWindowTitle("gdsim: gradient descent simulator")
+        self.resize(1280, 800)
+        self.tabs = QtWidgets.QTabWidget(self)
+        self.tabs.setObjectName("panelTabs")
+        self.tabs.setDocumentMode(True)
+        self.setCentralWidget(self.tabs)
+        self.cursor_label = QtWidgets.QLabel(self)
+        self.cursor_label.setObjectName("cursorLabel")
+        self.statusBar().addPermanentWidget(self.cursor_label)
+        self.surface_panel = SurfacePanel(self)
+        self.mlp_panel = MlpPanel(self)
+        self.add_panel(self.surface_panel, "Surface explorer")
+        self.add_panel(self.mlp_panel, "Network builder")
+        self._build_menus()
+        self.statusBar().showMessage("Pick a surface, drag the step size, watch the verdict.", 8000)
+
+    def add_panel(self, panel: QtWidgets.QWidget, title: str) -> None:
+        """Add a tab; later features (landscape, lessons) join the window the same way."""
+        self.tabs.addTab(panel, title)
+        panel.statusMessage.connect(self._show_status)  # type: ignore[attr-defined]
+        panel.cursorInfo.connect(self.cursor_label.setText)  # type: ignore[attr-defined]
+
+    def _build_menus(self) -> None:
+        menu_bar = self.menuBar()
+        file_menu = menu_bar.addMenu("&File")
+        self._action(file_menu, "&Export figure…", "Ctrl+E", self.export_figure)
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", QtGui.QKeySequence.StandardKey.Quit, self.close)
+        view_menu = menu_bar.addMenu("&View")
+        for index in range(self.tabs.count()):
+            self._action(
+                view_menu,
+                self.tabs.tabText(index),
+                f"Ctrl+{index + 1}",
+                lambda i=index: self.tabs.setCurrentIndex(i),
+            )
+        view_menu.addSeparator()
+        full = self._action(view_menu, "&Full screen", "F11", self._toggle_full_screen)
+        full.setCheckable(True)
+        help_menu = menu_bar.addMenu("&Help")
+        self._action(help_menu, "&Keyboard shortcuts", "F1", self.show_shortcuts)
+        self._action(help_menu, "&About gdsim", None, self.show_about)
+
+    def _action(
+        self,
+        menu: QtWidgets.QMenu,
+        text: str,
+        shortcut: str | QtGui.QKeySequence.StandardKey | None,
+        slot: object,
+    ) -> QtGui.QAction:
+        action = QtGui.QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QtGui.QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    @QtCore.Slot(str)
+    def _show_status(self, message: str) -> None:
+        self.statusBar().showMessage(message, 6000)
+
+    @QtCore.Slot()
+    def _toggle_full_screen(self) -> None:
+        self.showNormal() if self.isFullScreen() else self.showFullScreen()
+
+    @QtCore.Slot()
+    def export_figure(self) -> None:
+        """Save one of the current panel's plots as PNG (2x, for slides) or SVG."""
+        plots = self.tabs.currentWidget().export_plots()  # type: ignore[attr-defined]
+        name = next(iter(plots))
+        if len(plots) > 1:
+            name, ok = QtWidgets.QInputDialog.getItem(
+                self, "Export figure", "Plot:", list(plots), 0, False
+            )
+            if not ok:
+                return
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(
+            self, "Export figure", f"{name}.png", "PNG image (*.png);;SVG drawing (*.svg)"
+        )
+        if path:
+            try:
+                export_plot(plots[name], Path(path))
+            except (OSError, ValueError) as error:
+                QtWidgets.QMessageBox.warning(self, "Export failed", str(error))
+                return
+            self._show_status(f"Saved {path}")
+
+    @QtCore.Slot()
+    def show_about(self) -> None:
+        QtWidgets.QMessageBox.about(self, "About gdsim", ABOUT)
+
+    @QtCore.Slot()
+    def show_shortcuts(self) -> None:
+        rows = "".join(f"<tr><td><b>{k}</b></td><td>{v}</td></tr>" for k, v in SHORTCUTS)
+        QtWidgets.QMessageBox.information(
+            self, "Keyboard shortcuts", f"<table cellspacing=6>{rows}</table>"
+        )
+
+    def closeEvent(self, event: QtGui.QCloseEvent) -> None:
+        """Stop every background job before the window (and its threads' owners) goes away."""
+        workers.stop_all()
+        super().closeEvent(event)

@@ -1,0 +1,1 @@
+"""One panel per tab of the main window."""

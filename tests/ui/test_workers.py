@@ -1,0 +1,88 @@
+"""The worker pattern: throttled progress, pause/step/resume, commands between steps, errors as
+messages, and clean stops (no thread left behind)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from gdsim.ui.workers import JobRunner, running_threads
+
+
+class CountingJob:
+    """Counts to `limit`; `increment` may be changed by a command between steps."""
+
+    def __init__(self, limit: int = 10**9, fail_at: int | None = None) -> None:
+        self.count = 0
+        self.limit = limit
+        self.fail_at = fail_at
+        self.increment = 1
+        self.snapshots = 0
+        self.threads: set[int] = set()
+
+    def advance(self) -> bool:
+        self.threads.add(threading.get_ident())
+        if self.fail_at is not None and self.count >= self.fail_at:
+            raise ValueError("loss became NaN\nsecond line is not shown")
+        self.count += self.increment
+        return self.count < self.limit
+
+    def snapshot(self) -> int:
+        self.snapshots += 1
+        return self.count
+
+
+def test_job_runs_off_the_gui_thread_and_reports_its_result(qtbot):
+    runner = JobRunner()
+    job = CountingJob(limit=50_000)
+    with qtbot.waitSignal(runner.finished, timeout=10_000) as blocker:
+        runner.start(job)
+    assert blocker.args == [50_000]
+    assert threading.get_ident() not in job.threads
+    assert running_threads() == 0
+
+
+def test_progress_is_throttled_not_one_signal_per_step(qtbot):
+    runner = JobRunner(max_rate=30)
+    job = CountingJob(limit=300_000)
+    received: list[int] = []
+    runner.progress.connect(received.append)
+    with qtbot.waitSignal(runner.finished, timeout=20_000):
+        runner.start(job)
+    assert received == sorted(received)
+    assert len(received) < job.count / 100
+
+
+def test_pause_step_resume_and_commands_between_steps(qtbot):
+    runner = JobRunner()
+    job = CountingJob()
+    with qtbot.waitSignal(runner.pausedAt, timeout=5_000) as paused:
+        runner.start(job, paused=True)
+    assert paused.args == [0]
+    runner.call(lambda: setattr(job, "increment", 5))
+    with qtbot.waitSignal(runner.progress, timeout=5_000) as stepped:
+        runner.step()
+    assert stepped.args == [5]
+    assert runner.is_paused()
+    runner.resume()
+    qtbot.waitUntil(lambda: job.count > 1_000, timeout=5_000)
+    assert runner.stop()
+    assert not runner.is_running()
+
+
+def test_an_error_in_the_job_becomes_a_one_line_message(qtbot):
+    runner = JobRunner()
+    with qtbot.waitSignal(runner.failed, timeout=5_000) as failed:
+        runner.start(CountingJob(fail_at=10))
+    assert failed.args == ["ValueError: loss became NaN"]
+    assert not runner.is_running()
+
+
+@pytest.mark.parametrize("cycles", [100])
+def test_many_start_stop_cycles_leave_no_thread(qtbot, cycles):
+    runner = JobRunner()
+    for _ in range(cycles):
+        runner.start(CountingJob())
+        assert runner.stop()
+    assert running_threads() == 0
