@@ -1,0 +1,217 @@
+"""What a run did, in one word and one sentence: converged, slow, oscillating or diverged.
+
+The same four regimes label a gradient-descent run on a surface (we see its iterates and
+gradients) and a network's training (we see only its loss per step). The checks run in this
+order and the first that holds wins:
+
+1. **diverged** -- the run stopped early because its loss or iterate became non-finite or left
+   the plot's bounds (``stopped_at >= 0``, or ``diverged_at`` for a training history), or the
+   loss *grew away*: the final loss exceeds the starting loss ``L0`` by more than both the drop
+   the run had achieved (``L0 - min L``) and 10 % of ``|L0|``. ``step`` is where it stopped, or
+   the first step whose loss crossed that line.
+2. **oscillating** -- successive moves keep reversing direction. A *move* is the step vector
+   ``w[t+1] - w[t]`` for a surface run and the loss change ``L[t+1] - L[t]`` for a training
+   history. Moves shorter than ``1e-6`` times the longest move are rounding noise and ignored.
+   Of the consecutive pairs of the remaining moves, look at the later half (at least one pair):
+   when more than half of those pairs reverse (negative dot product), the run oscillates,
+   whether it settles (GD on ``w**2`` with eta 0.8) or cycles forever (eta 1.0, the exact
+   ``2/lambda`` cycle). ``step`` is the first reversal.
+3. **converged** -- the run reached a stationary point. Surface run: the final gradient norm is
+   at most ``1e-4`` times the largest gradient norm seen (or ``1e-12`` when that is zero); on a
+   quadratic that is a loss gap shrunk by about ``1e-8``. Training history: the loss fell by
+   at most ``1e-3`` of its total drop over the last 10 % of the steps (at least one step).
+   ``step`` is the first step from which the criterion holds for good.
+4. **slow** -- none of the above: the run was still improving when the step budget ran out.
+
+Minibatch noise makes a training loss bounce, which (2) reports as oscillating; that is what a
+student sees on the plot.
+
+Curvature tells the same story before a single step is taken: at a minimum with largest Hessian
+eigenvalue ``lambda``, gradient descent moves monotonically for ``eta < 1/lambda``, oscillates
+but converges for ``1/lambda < eta < 2/lambda`` and diverges beyond ``2/lambda``; heavy-ball
+momentum ``beta`` stays stable up to ``2 (1 + beta) / lambda``. ``reference_minimum``,
+``lambda_max`` and ``critical_rates`` compute those numbers for a surface and a start.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+import numpy as np
+
+
+class Regime(StrEnum):
+    """The four outcomes a student learns to tell apart."""
+
+    CONVERGED = "converged"
+    SLOW = "slow"
+    OSCILLATING = "oscillating"
+    DIVERGED = "diverged"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A regime, the step it set in (``None`` when it has none) and one human sentence."""
+
+    regime: Regime
+    step: int | None
+    reason: str
+
+
+NEGLIGIBLE_MOVE = 1e-6
+"""Moves shorter than this fraction of the longest one are rounding noise, not oscillation."""
+
+GROWTH_MARGIN = 0.1
+"""A loss must rise at least this fraction of ``|L0|`` above the start to count as diverging."""
+
+GRADIENT_TOLERANCE = 1e-4
+"""A surface run is stationary once its gradient norm is this fraction of the largest seen."""
+
+PLATEAU_TOLERANCE = 1e-3
+"""A training loss has converged once its last 10 % of steps gained less than this fraction."""
+
+_ABSOLUTE_FLOOR = 1e-12
+
+
+def classify_run(
+    points: np.ndarray,
+    losses: np.ndarray,
+    grads: np.ndarray,
+    stopped_at: int | None,
+    stop_cause: str | None = None,
+) -> Verdict:
+    """Classify one surface run from its valid (trimmed) iterates, losses and gradients.
+
+    ``points`` and ``grads`` are ``(n, D)``, ``losses`` is ``(n,)``; ``stopped_at`` is the step
+    whose iterate was invalid (``None`` or ``-1`` when the run used its whole budget) and
+    ``stop_cause`` a few words saying why (e.g. "the iterate left the plot's bounds").
+    """
+    points = np.asarray(points, dtype=float).reshape(len(losses), -1)
+    losses = np.asarray(losses, dtype=float)
+    grads = np.asarray(grads, dtype=float).reshape(len(losses), -1)
+    early = _early_stop_verdict(stopped_at, stop_cause, len(losses))
+    if early is not None:
+        return early
+    grown = _growth_verdict(losses)
+    if grown is not None:
+        return grown
+    swinging = _oscillation_verdict(np.diff(points, axis=0), "steps")
+    if swinging is not None:
+        return swinging
+    norms = np.linalg.norm(grads, axis=1)
+    tolerance = max(GRADIENT_TOLERANCE * float(norms.max()), _ABSOLUTE_FLOOR)
+    settled = _settled_from(norms <= tolerance)
+    if settled is not None:
+        return Verdict(
+            Regime.CONVERGED,
+            settled,
+            f"converged at step {settled}: the gradient is practically zero "
+            f"({norms[-1]:.2g}), a stationary point",
+        )
+    share = norms[-1] / norms.max()
+    return Verdict(
+        Regime.SLOW,
+        None,
+        f"slow: still improving after {len(losses) - 1} steps "
+        f"(the gradient is still {share:.0%} of its largest size)",
+    )
+
+
+def classify_loss_history(losses: np.ndarray, diverged_at: int | None = None) -> Verdict:
+    """Classify a training run from its loss per step (index 0 = before the first step).
+
+    ``diverged_at`` is the step at which training stopped on a non-finite loss, if it did;
+    non-finite entries in ``losses`` are found here as well.
+    """
+    losses = np.asarray(losses, dtype=float).ravel()
+    non_finite = np.flatnonzero(~np.isfinite(losses))
+    if non_finite.size:
+        first = int(non_finite[0])
+        diverged_at = first if diverged_at is None else min(diverged_at, first)
+    if diverged_at is not None:
+        return _early_stop_verdict(diverged_at, "the loss became non-finite", diverged_at)
+    if losses.size == 0:
+        raise ValueError("cannot judge a training run without a single loss value")
+    grown = _growth_verdict(losses)
+    if grown is not None:
+        return grown
+    swinging = _oscillation_verdict(np.diff(losses)[:, None], "loss changes")
+    if swinging is not None:
+        return swinging
+    drop = losses[0] - losses.min()
+    window = max(1, (len(losses) - 1) // 10)
+    recent_gain = losses[-1 - window] - losses[-1] if len(losses) > window else 0.0
+    tolerance = max(PLATEAU_TOLERANCE * drop, _ABSOLUTE_FLOOR)
+    if recent_gain <= tolerance:
+        settled = _settled_from(losses - losses[-1] <= tolerance)
+        if drop == 0.0:
+            return Verdict(
+                Regime.CONVERGED,
+                0,
+                f"converged at step 0: the loss never moved from {losses[0]:.4g}",
+            )
+        return Verdict(
+            Regime.CONVERGED,
+            settled,
+            f"converged at step {settled}: the loss stopped falling at {losses[-1]:.4g}",
+        )
+    return Verdict(
+        Regime.SLOW,
+        None,
+        f"slow: the loss was still falling after {len(losses) - 1} steps "
+        f"({losses[-1]:.4g}, down {recent_gain:.2g} in the last {window})",
+    )
+
+
+def _early_stop_verdict(stopped_at: int | None, cause: str | None, length: int) -> Verdict | None:
+    """A run cut short by a non-finite value or the bounds has diverged at that step."""
+    if stopped_at is None or stopped_at < 0:
+        if length == 0:
+            raise ValueError("cannot judge a run without a single valid point")
+        return None
+    because = cause or "the loss or the iterate became non-finite or left the plot's bounds"
+    return Verdict(Regime.DIVERGED, int(stopped_at), f"diverged at step {stopped_at}: {because}")
+
+
+def _growth_verdict(losses: np.ndarray) -> Verdict | None:
+    """Diverged when the loss ended far above where it started (see the module docstring)."""
+    start = losses[0]
+    drop = start - losses.min()
+    line = start + max(drop, GROWTH_MARGIN * abs(start), _ABSOLUTE_FLOOR)
+    if losses[-1] <= line:
+        return None
+    step = int(np.argmax(losses > line))
+    return Verdict(
+        Regime.DIVERGED,
+        step,
+        f"diverged from step {step}: the loss grew from {start:.4g} to {losses[-1]:.4g}",
+    )
+
+
+def _oscillation_verdict(moves: np.ndarray, what: str) -> Verdict | None:
+    """Oscillating when most later pairs of non-negligible moves reverse direction."""
+    lengths = np.linalg.norm(moves, axis=1) if moves.size else np.zeros(0)
+    if lengths.size < 2 or lengths.max() == 0.0:
+        return None
+    kept = moves[lengths > NEGLIGIBLE_MOVE * lengths.max()]
+    reversed_pairs = np.einsum("ij,ij->i", kept[:-1], kept[1:]) < 0.0
+    later = reversed_pairs[len(reversed_pairs) // 2 :]
+    if later.size == 0 or 2 * int(later.sum()) <= later.size:
+        return None
+    first = int(np.flatnonzero(reversed_pairs)[0]) + 1
+    step = int(np.flatnonzero(lengths > NEGLIGIBLE_MOVE * lengths.max())[first]) + 1
+    return Verdict(
+        Regime.OSCILLATING,
+        step,
+        f"oscillating from step {step}: successive {what} reversed direction "
+        f"{int(later.sum())} times in the last {later.size}",
+    )
+
+
+def _settled_from(holds: np.ndarray) -> int | None:
+    """The first index from which ``holds`` is true to the end, or ``None`` if it ends false."""
+    if holds.size == 0 or not holds[-1]:
+        return None
+    failing = np.flatnonzero(~holds)
+    return int(failing[-1]) + 1 if failing.size else 0
