@@ -1,0 +1,114 @@
+"""Loss (or any positive quantity) against iteration, one curve per run, on a log axis.
+
+Built for runs that blow up: values that are non-finite or absurdly large are clipped to a
+ceiling derived from the sane part of the data, so one diverging run never squeezes the others
+into a flat line at the bottom of an axis that reaches 1e300. Curves are created once and
+updated with `setData` (pyqtgraph's fast path), with peak-preserving downsampling for long
+histories.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
+
+CEILING_FACTOR = 1e4
+"""A curve may rise this many times above the largest starting value before it is clipped."""
+
+
+@dataclass(frozen=True)
+class Series:
+    """One curve: its label, x and y values, and colour."""
+
+    name: str
+    x: np.ndarray
+    y: np.ndarray
+    color: str
+    dashed: bool = False
+
+
+def display_limits(series: Sequence[Series], log: bool) -> tuple[float, float] | None:
+    """The y-range worth showing: from the smallest (positive, on log axes) value to the
+    smaller of the largest value and CEILING_FACTOR x the largest starting value."""
+    values = [s.y[np.isfinite(s.y)] for s in series if s.y.size]
+    values = [v[v > 0] if log else v for v in values]
+    values = [v for v in values if v.size]
+    if not values:
+        return None
+    low = min(float(v.min()) for v in values)
+    high = max(float(v.max()) for v in values)
+    starts = [abs(float(v[0])) for v in values]
+    ceiling = max(starts) * CEILING_FACTOR if max(starts) > 0 else high
+    high = min(high, ceiling) if ceiling > low else high
+    if log:
+        low = max(low, high * 1e-16)
+    return low, high
+
+
+class LossPlot(pg.PlotWidget):
+    """A multi-run loss plot; `set_series` replaces what is shown, reusing curve items."""
+
+    def __init__(
+        self,
+        parent: QtWidgets.QWidget | None = None,
+        *,
+        y_label: str = "loss",
+        x_label: str = "iteration",
+        log: bool = True,
+    ) -> None:
+        super().__init__(parent)
+        self.setLabel("left", y_label)
+        self.setLabel("bottom", x_label)
+        self.showGrid(x=True, y=True, alpha=0.25)
+        self.legend = self.addLegend(offset=(-10, 10))
+        self._curves: list[pg.PlotDataItem] = []
+        self._log = log
+        self.setLogMode(y=log)
+
+    def set_log(self, log: bool) -> None:
+        self._log = log
+        self.setLogMode(y=log)
+
+    def set_series(self, series: Sequence[Series]) -> None:
+        """Show exactly these curves (clipped for display, legend updated)."""
+        limits = display_limits(series, self._log)
+        while len(self._curves) < len(series):
+            curve = self.plot(pen=pg.mkPen("k"))
+            curve.setDownsampling(auto=True, method="peak")
+            curve.setClipToView(True)
+            self._curves.append(curve)
+        self.legend.clear()
+        for curve, item in zip(self._curves, series, strict=False):
+            y = self._clip(item.y, limits)
+            style = QtCore.Qt.PenStyle.DashLine if item.dashed else QtCore.Qt.PenStyle.SolidLine
+            curve.setPen(pg.mkPen(item.color, width=2, style=style))
+            curve.setData(item.x, y, connect="finite")
+            curve.setVisible(True)
+            self.legend.addItem(curve, item.name)
+        for curve in self._curves[len(series) :]:
+            curve.setData([], [])
+            curve.setVisible(False)
+        if limits is not None:
+            low, high = limits
+            if self._log:
+                low, high = np.log10(low), np.log10(high)
+            self.setYRange(low, high, padding=0.05)
+            self.enableAutoRange(x=True)
+
+    def curve_count(self) -> int:
+        return sum(1 for c in self._curves if c.isVisible())
+
+    def _clip(self, y: np.ndarray, limits: tuple[float, float] | None) -> np.ndarray:
+        y = np.asarray(y, dtype=float)
+        if limits is None:
+            return y
+        low, high = limits
+        clipped = np.where(np.isfinite(y), y, np.nan)
+        clipped = np.minimum(clipped, high)
+        if self._log:
+            clipped = np.where(clipped > 0, np.maximum(clipped, low), np.nan)
+        return clipped
