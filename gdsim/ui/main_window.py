@@ -68,14 +68,14 @@ class MainWindow(QtWidgets.QMainWindow):
         file_menu = menu_bar.addMenu("&File")
         self._action(file_menu, "&Export figure…", "Ctrl+E", self.export_figure)
         file_menu.addSeparator()
-        self._action(file_menu, "&Quit", QtGui.QKeySequence.StandardKey.Quit, self.close)
+        self._action(file_menu, "&Quit", "Ctrl+Q", self.close)
         view_menu = menu_bar.addMenu("&View")
         for index in range(self.tabs.count()):
             self._action(
                 view_menu,
                 self.tabs.tabText(index),
                 f"Ctrl+{index + 1}",
-                lambda i=index: self.tabs.setCurrentIndex(i),
+                lambda _checked=False, i=index: self.tabs.setCurrentIndex(i),
             )
         view_menu.addSeparator()
         full = self._action(view_menu, "&Full screen", "F11", self._toggle_full_screen)
@@ -88,7 +88,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self,
         menu: QtWidgets.QMenu,
         text: str,
-        shortcut: str | QtGui.QKeySequence.StandardKey | None,
+        shortcut: str | None,
         slot: object,
     ) -> QtGui.QAction:
         action = QtGui.QAction(text, self)

@@ -1,0 +1,22 @@
+"""The window as a user first meets it: title, menus with shortcuts, both panels."""
+
+from PySide6 import QtWidgets
+
+
+def test_window_opens_with_menus_and_panels(window):
+    assert "gdsim" in window.windowTitle()
+    menus = [a.text().replace("&", "") for a in window.menuBar().actions()]
+    assert menus == ["File", "View", "Help"]
+    assert window.tabs.count() >= 2
+    shortcuts = {
+        a.shortcut().toString() for m in window.menuBar().findChildren(QtWidgets.QMenu)
+        for a in m.actions()
+    }
+    assert {"Ctrl+1", "Ctrl+2", "Ctrl+E", "F1", "Ctrl+Q"} <= shortcuts
+
+
+def test_view_shortcuts_switch_panels(window, qtbot):
+    window.tabs.setCurrentIndex(0)
+    view = next(a.menu() for a in window.menuBar().actions() if "View" in a.text())
+    view.actions()[1].trigger()
+    assert window.tabs.currentIndex() == 1
