@@ -1,0 +1,443 @@
+"""Typed formulas: parsed through a whitelist, never evaluated, compiled to fast numpy code.
+
+A student types ``x^2 + 10*y^2``; we parse it with :func:`ast.parse`, accept only the node
+types of a small calculator language, and build a sympy expression from them. Numbers are
+float64 from the start and numeric sub-expressions are folded in float64 by us, so ``9**9**9**9``
+is ``inf`` at once instead of sympy computing a gigantic exact integer. Gradient and Hessian are
+exact (sympy ``diff``) and compiled with ``lambdify``; the gradient is one generated function
+returning all components, because the simulator calls it hundreds of times per slider frame.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import keyword
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import sympy
+from numpy.typing import ArrayLike
+from scipy.special import expit
+
+MAX_LENGTH = 500
+MAX_EXACT_POWER = 64
+CONSTANTS: dict[str, float] = {"pi": float(np.pi), "e": float(np.e)}
+
+
+class ExpressionError(ValueError):
+    """A typed formula we refuse, with a one-line human message and where it went wrong."""
+
+    def __init__(self, message: str, column: int | None = None) -> None:
+        self.message = message
+        self.column = column
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        if self.column is None:
+            return self.message
+        return f"{self.message} (at column {self.column + 1})"
+
+
+class Sigmoid(sympy.Function):
+    """Logistic function as its own symbol, so its derivative stays sigma*(1-sigma).
+
+    Written out as 1/(1+exp(-u)) the derivative overflows to inf/inf = nan for u << 0.
+    """
+
+    @classmethod
+    def eval(cls, arg: sympy.Expr) -> sympy.Expr | None:
+        if arg.is_Number:
+            return sympy.Float(float(expit(float(arg))))
+        return None
+
+    def fdiff(self, argindex: int = 1) -> sympy.Expr:
+        return Sigmoid(self.args[0]) * (1 - Sigmoid(self.args[0]))
+
+
+class Softplus(sympy.Function):
+    """log(1 + exp(u)) with a derivative of sigmoid(u) and an overflow-free numeric form."""
+
+    @classmethod
+    def eval(cls, arg: sympy.Expr) -> sympy.Expr | None:
+        if arg.is_Number:
+            return sympy.Float(float(np.logaddexp(0.0, float(arg))))
+        return None
+
+    def fdiff(self, argindex: int = 1) -> sympy.Expr:
+        return Sigmoid(self.args[0])
+
+
+class Step(sympy.Function):
+    """Heaviside step with step(0) = 1/2, compiled to one numpy ufunc.
+
+    sympy prints its own Heaviside as a slow ``numpy.select``; derivatives of relu, abs, min and
+    max produce steps, and this keeps them to a single cheap call.
+    """
+
+    def fdiff(self, argindex: int = 1) -> sympy.Expr:
+        return sympy.S.Zero
+
+
+def _softplus_numpy(u: np.ndarray) -> np.ndarray:
+    return np.logaddexp(0.0, u)
+
+
+def _step_numpy(u: np.ndarray) -> np.ndarray:
+    return np.heaviside(u, 0.5)
+
+
+NUMPY_NAMESPACE: dict[str, Callable[..., Any]] = {
+    "Sigmoid": expit,
+    "Softplus": _softplus_numpy,
+    "Step": _step_numpy,
+}
+
+
+@dataclass(frozen=True)
+class _FunctionRule:
+    """How one whitelisted function name is built symbolically and folded numerically."""
+
+    symbolic: Callable[..., sympy.Expr]
+    numeric: Callable[..., Any]
+    min_args: int = 1
+    max_args: int | None = 1
+
+
+FUNCTIONS: dict[str, _FunctionRule] = {
+    "sin": _FunctionRule(sympy.sin, np.sin),
+    "cos": _FunctionRule(sympy.cos, np.cos),
+    "tan": _FunctionRule(sympy.tan, np.tan),
+    "exp": _FunctionRule(sympy.exp, np.exp),
+    "log": _FunctionRule(sympy.log, np.log),
+    "sqrt": _FunctionRule(sympy.sqrt, np.sqrt),
+    "abs": _FunctionRule(sympy.Abs, np.abs),
+    "tanh": _FunctionRule(sympy.tanh, np.tanh),
+    "sigmoid": _FunctionRule(Sigmoid, expit),
+    "relu": _FunctionRule(lambda u: sympy.Max(sympy.S.Zero, u), lambda u: np.maximum(0.0, u)),
+    "softplus": _FunctionRule(Softplus, _softplus_numpy),
+    "min": _FunctionRule(sympy.Min, lambda *a: np.min(a), 2, None),
+    "max": _FunctionRule(sympy.Max, lambda *a: np.max(a), 2, None),
+}
+
+_OPERATOR_SYMBOLS: dict[type[ast.AST], str] = {
+    ast.Mod: "%",
+    ast.FloorDiv: "//",
+    ast.MatMult: "@",
+    ast.LShift: "<<",
+    ast.RShift: ">>",
+    ast.BitOr: "|",
+    ast.BitAnd: "&",
+    ast.Not: "not",
+    ast.Invert: "~",
+}
+
+_FORBIDDEN_NODES: dict[type[ast.AST], str] = {
+    ast.Attribute: "attribute access ('.') is not allowed",
+    ast.Subscript: "indexing with '[...]' is not allowed",
+    ast.Lambda: "'lambda' is not allowed",
+    ast.Compare: "comparisons are not allowed",
+    ast.BoolOp: "'and' / 'or' are not allowed",
+    ast.IfExp: "'if ... else' is not allowed",
+    ast.ListComp: "comprehensions are not allowed",
+    ast.SetComp: "comprehensions are not allowed",
+    ast.DictComp: "comprehensions are not allowed",
+    ast.GeneratorExp: "comprehensions are not allowed",
+    ast.List: "lists are not allowed",
+    ast.Tuple: "tuples (a comma outside a function call) are not allowed",
+    ast.Set: "sets are not allowed",
+    ast.Dict: "dictionaries are not allowed",
+    ast.Starred: "'*' unpacking is not allowed",
+    ast.NamedExpr: "':=' is not allowed",
+    ast.JoinedStr: "text strings are not allowed",
+    ast.Await: "'await' is not allowed",
+    ast.Yield: "'yield' is not allowed",
+    ast.YieldFrom: "'yield' is not allowed",
+}
+
+_WORD = re.compile(r"[^\W\d]\w*")
+
+
+def _as_float(value: Any) -> sympy.Expr:
+    """A float64 value as a sympy number (inf -> oo, nan -> nan), never an exact integer."""
+    return sympy.Float(float(value))
+
+
+class _Parser:
+    """Walks a Python AST of one expression and builds sympy from whitelisted nodes only."""
+
+    def __init__(self, source: str, variables: Sequence[str], columns: list[int]) -> None:
+        self.source = source
+        self.symbols = {name: sympy.Symbol(name, real=True) for name in variables}
+        self.columns = columns
+
+    def error(self, message: str, node: ast.AST) -> ExpressionError:
+        byte_offset = getattr(node, "col_offset", None)
+        if byte_offset is None:
+            return ExpressionError(message)
+        char_offset = len(self.source.encode()[:byte_offset].decode(errors="ignore"))
+        return ExpressionError(message, self.columns[min(char_offset, len(self.columns) - 1)])
+
+    def build(self, node: ast.AST) -> sympy.Expr:
+        if isinstance(node, ast.Constant):
+            return self.constant(node)
+        if isinstance(node, ast.Name):
+            return self.name(node)
+        if isinstance(node, ast.UnaryOp):
+            return self.unary(node)
+        if isinstance(node, ast.BinOp):
+            return self.binary(node)
+        if isinstance(node, ast.Call):
+            return self.call(node)
+        message = _FORBIDDEN_NODES.get(type(node), f"'{type(node).__name__}' is not allowed")
+        raise self.error(message, node)
+
+    def constant(self, node: ast.Constant) -> sympy.Expr:
+        value = node.value
+        if isinstance(value, bool) or value is None or value is Ellipsis:
+            raise self.error(f"'{value}' is not allowed", node)
+        if isinstance(value, complex):
+            raise self.error("complex numbers are not allowed", node)
+        if isinstance(value, str | bytes):
+            raise self.error("text strings are not allowed", node)
+        try:
+            return _as_float(value)
+        except OverflowError:
+            return sympy.oo
+
+    def name(self, node: ast.Name) -> sympy.Expr:
+        if node.id in self.symbols:
+            return self.symbols[node.id]
+        if node.id in CONSTANTS:
+            return _as_float(CONSTANTS[node.id])
+        if node.id in FUNCTIONS:
+            raise self.error(f"'{node.id}' is a function: write {node.id}(...)", node)
+        allowed = ", ".join(self.symbols) or "no variables"
+        raise self.error(f"unknown name '{node.id}' (use {allowed})", node)
+
+    def unary(self, node: ast.UnaryOp) -> sympy.Expr:
+        operand = self.build(node.operand)
+        if isinstance(node.op, ast.UAdd):
+            return operand
+        if isinstance(node.op, ast.USub):
+            return _as_float(-float(operand)) if operand.is_Number else -operand
+        raise self.error(f"operator '{_OPERATOR_SYMBOLS[type(node.op)]}' is not allowed", node)
+
+    def binary(self, node: ast.BinOp) -> sympy.Expr:
+        op = type(node.op)
+        if op not in (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.BitXor):
+            raise self.error(f"operator '{_OPERATOR_SYMBOLS[op]}' is not allowed", node)
+        left, right = self.build(node.left), self.build(node.right)
+        if left.is_Number and right.is_Number:
+            return _as_float(_fold_binary(op, float(left), float(right)))
+        if op is ast.Add:
+            return left + right
+        if op is ast.Sub:
+            return left - right
+        if op is ast.Mult:
+            return left * right
+        if op is ast.Div:
+            # Dividing by a literal multiplies by its float reciprocal: 1/0 -> inf like numpy,
+            # never sympy's complex infinity.
+            if right.is_Number:
+                return left * _as_float(_fold_binary(ast.Div, 1.0, float(right)))
+            return left / right
+        if right.is_Number and float(right).is_integer() and abs(float(right)) <= MAX_EXACT_POWER:
+            # x**2 stays x**2 (derivative 2*x, cheap numpy square) instead of x**2.0.
+            return left ** sympy.Integer(int(float(right)))
+        return left**right
+
+    def call(self, node: ast.Call) -> sympy.Expr:
+        if not isinstance(node.func, ast.Name):
+            raise self.error("only the listed functions can be called", node)
+        rule = FUNCTIONS.get(node.func.id)
+        if rule is None:
+            known = ", ".join(FUNCTIONS)
+            raise self.error(f"unknown function '{node.func.id}' (known: {known})", node)
+        if node.keywords:
+            raise self.error("keyword arguments are not allowed", node.keywords[0].value)
+        count = len(node.args)
+        if count < rule.min_args or (rule.max_args is not None and count > rule.max_args):
+            wanted = f"{rule.min_args} or more" if rule.max_args is None else f"{rule.min_args}"
+            plural = "argument" if wanted == "1" else "arguments"
+            raise self.error(f"{node.func.id}() takes {wanted} {plural}, got {count}", node)
+        args = [self.build(arg) for arg in node.args]
+        if all(arg.is_Number for arg in args):
+            with np.errstate(all="ignore"):
+                return _as_float(rule.numeric(*(np.float64(float(a)) for a in args)))
+        return rule.symbolic(*args)
+
+
+def _fold_binary(op: type[ast.operator], left: float, right: float) -> float:
+    """float64 arithmetic with numpy semantics: overflow -> inf, 0/0 -> nan, no exceptions."""
+    a, b = np.float64(left), np.float64(right)
+    with np.errstate(all="ignore"):
+        if op is ast.Add:
+            return float(a + b)
+        if op is ast.Sub:
+            return float(a - b)
+        if op is ast.Mult:
+            return float(a * b)
+        if op is ast.Div:
+            return float(np.divide(a, b))
+        return float(np.power(a, b))
+
+
+def _replace_carets(text: str) -> tuple[str, list[int]]:
+    """``^`` -> ``**`` (students type it; Python would read XOR with the wrong precedence).
+
+    Returns the rewritten text and, for each of its characters, the column in the original,
+    so errors still point at what the student typed.
+    """
+    rewritten: list[str] = []
+    columns: list[int] = []
+    for column, char in enumerate(text):
+        replacement = "**" if char == "^" else char
+        rewritten.append(replacement)
+        columns.extend([column] * len(replacement))
+    columns.append(len(text))
+    return "".join(rewritten), columns
+
+
+def _syntax_error(text: str, error: SyntaxError, columns: list[int]) -> ExpressionError:
+    for match in _WORD.finditer(text):
+        if keyword.iskeyword(match.group()):
+            return ExpressionError(f"'{match.group()}' is not allowed", columns[match.start()])
+    offset = (error.offset or 1) - 1
+    reason = (error.msg or "invalid syntax").split("(")[0].strip()
+    return ExpressionError(f"syntax error: {reason}", columns[min(max(offset, 0), len(text))])
+
+
+def parse_expression(text: str, variables: Sequence[str]) -> sympy.Expr:
+    """Parse a typed formula into a sympy expression over ``variables`` (real symbols).
+
+    Raises :class:`ExpressionError` for anything outside the calculator language.
+    """
+    if len(text) > MAX_LENGTH:
+        raise ExpressionError(f"expression too long ({len(text)} characters, at most {MAX_LENGTH})")
+    if not text.strip():
+        raise ExpressionError("empty expression: type a formula such as w**2")
+    if "\n" in text.strip() or "\r" in text.strip():
+        raise ExpressionError("write the formula on one line")
+    source, columns = _replace_carets(text.strip())
+    offset = len(text) - len(text.lstrip())
+    columns = [column + offset for column in columns]
+    try:
+        tree = ast.parse(source, mode="eval")
+    except SyntaxError as error:
+        raise _syntax_error(source, error, columns) from None
+    except (ValueError, MemoryError, RecursionError):
+        raise ExpressionError("expression could not be read (too deeply nested?)") from None
+    try:
+        return _Parser(source, variables, columns).build(tree.body)
+    except RecursionError:
+        raise ExpressionError("expression is too deeply nested") from None
+
+
+def _exact_zero_kinks(expr: sympy.Expr) -> sympy.Expr:
+    """Derivatives at kinks: Heaviside -> our Step (1/2 at 0), Dirac deltas -> 0.
+
+    A second derivative of relu/abs is a delta, zero everywhere except on a set of measure zero;
+    dropping it keeps the Hessian finite and equal to autograd's almost everywhere.
+    """
+    expr = expr.replace(lambda e: isinstance(e, sympy.DiracDelta), lambda e: sympy.S.Zero)
+    return expr.replace(lambda e: isinstance(e, sympy.Heaviside), lambda e: Step(e.args[0]))
+
+
+def _lambdify(symbols: Sequence[sympy.Symbol], exprs: tuple[sympy.Expr, ...]) -> Callable:
+    return sympy.lambdify(symbols, exprs, modules=[NUMPY_NAMESPACE, "numpy"], cse=True)
+
+
+def _broadcast_shape(arrays: Sequence[np.ndarray]) -> tuple[int, ...]:
+    first = arrays[0].shape
+    if all(array.shape == first for array in arrays):
+        return first
+    return np.broadcast_shapes(*(array.shape for array in arrays))
+
+
+def _as_result(value: Any, shape: tuple[int, ...]) -> np.ndarray:
+    """A float64 array of exactly ``shape``, whether lambdify returned a constant or an array."""
+    if isinstance(value, np.ndarray) and value.shape == shape and value.dtype == np.float64:
+        return value
+    array = np.asarray(value)
+    if np.iscomplexobj(array):
+        array = np.where(array.imag == 0, array.real, np.nan)
+    return np.array(np.broadcast_to(array.astype(np.float64, copy=False), shape))
+
+
+class CompiledFunction:
+    """A parsed formula with fast numpy value, exact gradient and exact Hessian.
+
+    All three broadcast their coordinate arguments and return float64 arrays of the broadcast
+    shape; overflow and invalid operations give inf/nan silently, as a diverging run should.
+    """
+
+    def __init__(self, text: str, variables: Sequence[str], expr: sympy.Expr) -> None:
+        self.text = text
+        self.variables = tuple(variables)
+        self.expr = expr
+        self.symbols = tuple(sympy.Symbol(name, real=True) for name in self.variables)
+        self._value = _lambdify(self.symbols, (expr,))
+
+    def __repr__(self) -> str:
+        return f"CompiledFunction({self.text!r}, {self.variables})"
+
+    @functools.cached_property
+    def gradient_exprs(self) -> tuple[sympy.Expr, ...]:
+        return tuple(_exact_zero_kinks(sympy.diff(self.expr, s)) for s in self.symbols)
+
+    @functools.cached_property
+    def hessian_exprs(self) -> tuple[tuple[sympy.Expr, ...], ...]:
+        return tuple(
+            tuple(_exact_zero_kinks(sympy.diff(component, s)) for s in self.symbols)
+            for component in self.gradient_exprs
+        )
+
+    @functools.cached_property
+    def _gradient(self) -> Callable:
+        return _lambdify(self.symbols, self.gradient_exprs)
+
+    @functools.cached_property
+    def _hessian(self) -> Callable:
+        flat = tuple(entry for row in self.hessian_exprs for entry in row)
+        return _lambdify(self.symbols, flat)
+
+    def _call(self, function: Callable, coords: Sequence[ArrayLike]) -> tuple[Any, ...]:
+        if len(coords) != len(self.variables):
+            names = ", ".join(self.variables)
+            raise TypeError(f"{self.text!r} takes {len(self.variables)} coordinates ({names})")
+        arrays = [np.asarray(c, dtype=np.float64) for c in coords]
+        shape = _broadcast_shape(arrays) if arrays else ()
+        with np.errstate(all="ignore"):
+            outputs = function(*arrays)
+        return tuple(_as_result(output, shape) for output in outputs)
+
+    def value(self, *coords: ArrayLike) -> np.ndarray:
+        """f at the given coordinates (one array per variable, broadcast together)."""
+        return self._call(self._value, coords)[0]
+
+    def gradient(self, *coords: ArrayLike) -> tuple[np.ndarray, ...]:
+        """One array per variable: the partial derivatives, each of the broadcast shape."""
+        return self._call(self._gradient, coords)
+
+    def hessian(self, *coords: ArrayLike) -> np.ndarray:
+        """Second derivatives, shape ``(*broadcast_shape, D, D)``."""
+        entries = self._call(self._hessian, coords)
+        dim = len(self.variables)
+        return np.stack(entries, axis=-1).reshape((*entries[0].shape, dim, dim))
+
+
+@functools.lru_cache(maxsize=256)
+def _compile_cached(text: str, variables: tuple[str, ...]) -> CompiledFunction:
+    return CompiledFunction(text, variables, parse_expression(text, variables))
+
+
+def compile_expression(text: str, variables: Sequence[str]) -> CompiledFunction:
+    """Parse and compile a typed formula; cached, so re-selecting a surface is instant.
+
+    Raises :class:`ExpressionError` with a human message for a formula we do not accept.
+    """
+    return _compile_cached(text, tuple(variables))

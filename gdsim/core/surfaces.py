@@ -1,0 +1,410 @@
+"""Named loss surfaces as data, plus typed formulas turned into surfaces.
+
+Every named surface is defined by a formula in the parser's language (so what the student sees
+is exactly what is computed), with a plotting box, a teaching start and its known global minima.
+Adding a surface is adding one entry to :data:`SURFACES`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from gdsim.core.expr import CompiledFunction, ExpressionError, compile_expression, parse_expression
+
+VARIABLES_1D = ("w",)
+VARIABLES_2D = ("x", "y")
+TYPED_DOMAIN_1D = ((-5.0, 5.0),)
+TYPED_DOMAIN_2D = ((-5.0, 5.0), (-5.0, 5.0))
+TYPED_START_1D = (3.0,)
+TYPED_START_2D = (-3.0, 3.0)
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A user-settable constant of a surface formula (e.g. the condition number kappa)."""
+
+    default: float
+    low: float
+    high: float
+    description: str
+
+
+@dataclass(frozen=True)
+class SurfaceSpec:
+    """One registry entry; ``expression`` may contain ``{param}`` placeholders."""
+
+    title: str
+    expression: str
+    domain: tuple[tuple[float, float], ...]
+    start: tuple[float, ...]
+    minima: tuple[tuple[float, ...], ...]
+    min_value: float | None
+    description: str
+    log_colors: bool = False
+    parameters: Mapping[str, Parameter] = field(default_factory=dict)
+
+    @property
+    def variables(self) -> tuple[str, ...]:
+        return VARIABLES_1D if len(self.domain) == 1 else VARIABLES_2D
+
+
+@dataclass(frozen=True)
+class Surface:
+    """A ready-to-use surface: metadata plus the compiled formula it is defined by."""
+
+    name: str
+    title: str
+    expression: str
+    variables: tuple[str, ...]
+    domain: tuple[tuple[float, float], ...]
+    start: tuple[float, ...]
+    minima: tuple[tuple[float, ...], ...]
+    min_value: float | None
+    log_colors: bool
+    description: str
+    function: CompiledFunction = field(compare=False, repr=False)
+
+    @property
+    def dim(self) -> int:
+        return len(self.variables)
+
+    def value(self, *coords: ArrayLike) -> np.ndarray:
+        return self.function.value(*coords)
+
+    def gradient(self, *coords: ArrayLike) -> tuple[np.ndarray, ...]:
+        return self.function.gradient(*coords)
+
+    def hessian(self, *coords: ArrayLike) -> np.ndarray:
+        return self.function.hessian(*coords)
+
+
+_KAPPA = Parameter(10.0, 1.0, 1000.0, "condition number: ratio of the steepest to the flattest")
+
+SURFACES: Mapping[str, SurfaceSpec] = MappingProxyType(
+    {
+        "parabola": SurfaceSpec(
+            title="Parabola",
+            expression="w**2",
+            domain=((-4.0, 4.0),),
+            start=(3.0,),
+            minima=((0.0,),),
+            min_value=0.0,
+            description=(
+                "The lectures' first example: the curvature is 2, so steps converge for a "
+                "learning rate below 1 and bounce wider and wider above it."
+            ),
+        ),
+        "double_well": SurfaceSpec(
+            title="Tilted double well",
+            expression="w**4 - 2*w**2 + 0.5*w",
+            domain=((-2.0, 2.0),),
+            start=(1.8,),
+            minima=((-1.057453770738378,),),
+            min_value=-1.5147536412757057,
+            description=(
+                "Two valleys: starting on the right, gradient descent settles in the local "
+                "minimum near w = 0.93; start left of the bump at w = 0.12 to reach the global "
+                "one near w = -1.06."
+            ),
+        ),
+        "flat_then_steep": SurfaceSpec(
+            title="Flat bottom, steep walls",
+            expression="w**4",
+            domain=((-3.0, 3.0),),
+            start=(2.5,),
+            minima=((0.0,),),
+            min_value=0.0,
+            description=(
+                "w**4 is almost flat near its minimum and very steep far away: a step size "
+                "safe on the walls crawls near the bottom, and one that moves briskly near the "
+                "bottom overshoots wildly on the walls - no single fixed step fits both."
+            ),
+        ),
+        "bowl": SurfaceSpec(
+            title="Round bowl",
+            expression="x**2 + y**2",
+            domain=((-4.0, 4.0), (-4.0, 4.0)),
+            start=(3.0, 2.0),
+            minima=((0.0, 0.0),),
+            min_value=0.0,
+            description=(
+                "Equal curvature in every direction: the gradient points straight at the "
+                "minimum, so descent walks a straight line."
+            ),
+        ),
+        "ill_conditioned": SurfaceSpec(
+            title="Ill-conditioned valley",
+            expression="0.5*(x**2 + {kappa}*y**2)",
+            domain=((-5.0, 5.0), (-5.0, 5.0)),
+            start=(-4.5, 2.0),
+            minima=((0.0, 0.0),),
+            min_value=0.0,
+            description=(
+                "Curvature 1 along x and kappa along y: the step size must stay below 2/kappa "
+                "for the steep direction, which makes progress along the flat one slow."
+            ),
+            parameters={"kappa": _KAPPA},
+        ),
+        "rotated_quadratic": SurfaceSpec(
+            title="Rotated narrow valley",
+            expression="0.25*((x + y)**2 + {kappa}*(x - y)**2)",
+            domain=((-5.0, 5.0), (-5.0, 5.0)),
+            start=(-4.0, -1.0),
+            minima=((0.0, 0.0),),
+            min_value=0.0,
+            description=(
+                "The ill-conditioned valley turned by 45 degrees: the gradient no longer lines "
+                "up with the axes, so descent zig-zags across the diagonal valley."
+            ),
+            parameters={"kappa": _KAPPA},
+        ),
+        "saddle": SurfaceSpec(
+            title="Saddle",
+            expression="x**2 - y**2",
+            domain=((-4.0, 4.0), (-4.0, 4.0)),
+            start=(3.5, 0.01),
+            minima=(),
+            min_value=None,
+            description=(
+                "Uphill one way, downhill the other: starting almost on the ridge, descent "
+                "first slows near the flat saddle point, then slides off along y for ever."
+            ),
+        ),
+        "rosenbrock": SurfaceSpec(
+            title="Rosenbrock",
+            expression="(1 - x)**2 + 100*(y - x**2)**2",
+            domain=((-2.0, 2.0), (-1.0, 3.0)),
+            start=(-1.5, 2.0),
+            minima=((1.0, 1.0),),
+            min_value=0.0,
+            log_colors=True,
+            description=(
+                "A curved banana-shaped valley: finding the valley is easy, following its "
+                "nearly flat floor to (1, 1) takes thousands of small steps."
+            ),
+        ),
+        "himmelblau": SurfaceSpec(
+            title="Himmelblau",
+            expression="(x**2 + y - 11)**2 + (x + y**2 - 7)**2",
+            domain=((-5.0, 5.0), (-5.0, 5.0)),
+            start=(0.0, 0.0),
+            minima=(
+                (3.0, 2.0),
+                (-2.805118086952745, 3.131312518250573),
+                (-3.7793102533777465, -3.283185991286169),
+                (3.5844283403304917, -1.8481265269644034),
+            ),
+            min_value=0.0,
+            log_colors=True,
+            description=(
+                "Four equally good minima: which one you reach depends only on where you start."
+            ),
+        ),
+        "beale": SurfaceSpec(
+            title="Beale",
+            expression=(
+                "(1.5 - x + x*y)**2 + (2.25 - x + x*y**2)**2 + (2.625 - x + x*y**3)**2"
+            ),
+            domain=((-4.5, 4.5), (-4.5, 4.5)),
+            start=(1.0, 1.5),
+            minima=((3.0, 0.5),),
+            min_value=0.0,
+            log_colors=True,
+            description=(
+                "Flat plains and sharp ridges near the corners: gradients range over many "
+                "orders of magnitude, so a step size that is safe on the ridges is tiny here."
+            ),
+        ),
+        "booth": SurfaceSpec(
+            title="Booth",
+            expression="(x + 2*y - 7)**2 + (2*x + y - 5)**2",
+            domain=((-10.0, 10.0), (-10.0, 10.0)),
+            start=(-8.0, 8.0),
+            minima=((1.0, 3.0),),
+            min_value=0.0,
+            description="A gently tilted quadratic bowl: an easy warm-up away from the origin.",
+        ),
+        "matyas": SurfaceSpec(
+            title="Matyas",
+            expression="0.26*(x**2 + y**2) - 0.48*x*y",
+            domain=((-10.0, 10.0), (-10.0, 10.0)),
+            start=(-8.0, 6.0),
+            minima=((0.0, 0.0),),
+            min_value=0.0,
+            description=(
+                "A quadratic whose diagonal valley has curvature 0.04 against 1.0 across it: "
+                "descent reaches the valley fast and then crawls along it."
+            ),
+        ),
+        "rastrigin": SurfaceSpec(
+            title="Rastrigin",
+            expression="20 + x**2 - 10*cos(2*pi*x) + y**2 - 10*cos(2*pi*y)",
+            domain=((-5.12, 5.12), (-5.12, 5.12)),
+            start=(3.3, -2.7),
+            minima=((0.0, 0.0),),
+            min_value=0.0,
+            description=(
+                "A bowl covered in bumps: plain gradient descent stops in the nearest of many "
+                "local minima instead of the global one at the origin."
+            ),
+        ),
+        "ackley": SurfaceSpec(
+            title="Ackley",
+            expression=(
+                "-20*exp(-0.2*sqrt(0.5*(x**2 + y**2)))"
+                " - exp(0.5*(cos(2*pi*x) + cos(2*pi*y))) + e + 20"
+            ),
+            domain=((-5.0, 5.0), (-5.0, 5.0)),
+            start=(3.2, 2.4),
+            minima=((0.0, 0.0),),
+            min_value=0.0,
+            description=(
+                "A nearly flat egg-crate with a sharp funnel at the origin: local minima "
+                "everywhere, and the global one is a cone tip without a gradient."
+            ),
+        ),
+        "three_hump_camel": SurfaceSpec(
+            title="Three-hump camel",
+            expression="2*x**2 - 1.05*x**4 + x**6/6 + x*y + y**2",
+            domain=((-2.0, 2.0), (-2.0, 2.0)),
+            start=(-1.9, 1.2),
+            minima=((0.0, 0.0),),
+            min_value=0.0,
+            log_colors=True,
+            description=(
+                "One global minimum between two local ones: from this start descent stops in "
+                "the left local valley."
+            ),
+        ),
+        "six_hump_camel": SurfaceSpec(
+            title="Six-hump camel",
+            expression="(4 - 2.1*x**2 + x**4/3)*x**2 + x*y + (-4 + 4*y**2)*y**2",
+            domain=((-2.0, 2.0), (-1.2, 1.2)),
+            start=(-1.5, -1.0),
+            minima=(
+                (0.08984201310031806, -0.7126564030207396),
+                (-0.08984201310031806, 0.7126564030207396),
+            ),
+            min_value=-1.0316284534898772,
+            description=(
+                "Six valleys, two of them equally deep global minima mirrored through the "
+                "origin."
+            ),
+        ),
+        "goldstein_price": SurfaceSpec(
+            title="Goldstein-Price",
+            expression=(
+                "(1 + (x + y + 1)**2*(19 - 14*x + 3*x**2 - 14*y + 6*x*y + 3*y**2))"
+                "*(30 + (2*x - 3*y)**2*(18 - 32*x + 12*x**2 + 48*y - 36*x*y + 27*y**2))"
+            ),
+            domain=((-2.0, 2.0), (-2.0, 2.0)),
+            start=(1.5, 1.5),
+            minima=((0.0, -1.0),),
+            min_value=3.0,
+            log_colors=True,
+            description=(
+                "Values span six orders of magnitude: a log colour scale is needed to see the "
+                "valleys, and a step size good in one region explodes in another."
+            ),
+        ),
+        "styblinski_tang": SurfaceSpec(
+            title="Styblinski-Tang",
+            expression="0.5*((x**4 - 16*x**2 + 5*x) + (y**4 - 16*y**2 + 5*y))",
+            domain=((-5.0, 5.0), (-5.0, 5.0)),
+            start=(4.5, 4.5),
+            minima=((-2.903534027771177, -2.903534027771177),),
+            min_value=-78.33233140754284,
+            description=(
+                "Four valleys of different depths: from the upper right, descent settles in a "
+                "local minimum near (2.75, 2.75) instead of the deepest one."
+            ),
+        ),
+    }
+)
+
+
+def surface_names(dim: int | None = None) -> list[str]:
+    """Registry names in registry order (1D first), optionally only those of one dimension."""
+    names = sorted(SURFACES, key=lambda name: len(SURFACES[name].domain))
+    return [name for name in names if dim is None or len(SURFACES[name].domain) == dim]
+
+
+def _parameter_values(name: str, spec: SurfaceSpec, params: Mapping[str, float]) -> dict:
+    unknown = sorted(set(params) - set(spec.parameters))
+    if unknown:
+        known = ", ".join(spec.parameters) or "none"
+        raise ValueError(f"{name} has no parameter '{unknown[0]}' (parameters: {known})")
+    values = {key: parameter.default for key, parameter in spec.parameters.items()}
+    for key, raw in params.items():
+        value = float(raw)
+        parameter = spec.parameters[key]
+        if not (math.isfinite(value) and parameter.low <= value <= parameter.high):
+            raise ValueError(
+                f"{key} must be between {parameter.low:g} and {parameter.high:g}, got {raw}"
+            )
+        values[key] = value
+    return values
+
+
+def _named_surface(name: str, spec: SurfaceSpec, params: Mapping[str, float]) -> Surface:
+    values = _parameter_values(name, spec, params)
+    expression = spec.expression.format(**{key: repr(v) for key, v in values.items()})
+    return Surface(
+        name=name,
+        title=spec.title,
+        expression=expression,
+        variables=spec.variables,
+        domain=spec.domain,
+        start=spec.start,
+        minima=spec.minima,
+        min_value=spec.min_value,
+        log_colors=spec.log_colors,
+        description=spec.description,
+        function=compile_expression(expression, spec.variables),
+    )
+
+
+def _typed_variables(text: str) -> tuple[str, ...]:
+    """w -> 1D, x and/or y -> 2D; a constant is a flat 1D line; mixing the two is refused."""
+    used = {str(symbol) for symbol in parse_expression(text, ("w", "x", "y")).free_symbols}
+    if "w" in used and used & {"x", "y"}:
+        raise ExpressionError("use w alone for a 1D curve, or x and y for a 2D surface, not both")
+    return VARIABLES_2D if used & {"x", "y"} else VARIABLES_1D
+
+
+def _typed_surface(text: str) -> Surface:
+    variables = _typed_variables(text)
+    one_d = variables == VARIABLES_1D
+    return Surface(
+        name=text,
+        title=text,
+        expression=text,
+        variables=variables,
+        domain=TYPED_DOMAIN_1D if one_d else TYPED_DOMAIN_2D,
+        start=TYPED_START_1D if one_d else TYPED_START_2D,
+        minima=(),
+        min_value=None,
+        log_colors=False,
+        description="Your own formula.",
+        function=compile_expression(text, variables),
+    )
+
+
+def get_surface(name_or_expression: str, **params: float) -> Surface:
+    """A registry surface by name (with optional parameters), or a typed formula as a surface.
+
+    Raises :class:`ExpressionError` for a formula we do not accept and ``ValueError`` for
+    parameters a named surface does not have or values outside their range.
+    """
+    spec = SURFACES.get(name_or_expression.strip())
+    if spec is not None:
+        return _named_surface(name_or_expression.strip(), spec, params)
+    if params:
+        raise ValueError(f"parameters ({', '.join(params)}) apply only to named surfaces")
+    return _typed_surface(name_or_expression)
