@@ -1,0 +1,337 @@
+"""Small generated datasets for the network panel, and loading a user's own CSV file.
+
+Every generator is a self-contained numpy function `(n, noise, rng, ...) -> (x, y)`: it uses
+nothing but numpy and its own arguments, so the code exporter can copy its source verbatim into
+a standalone script that regenerates exactly the same points. The split into training and
+validation sets and the conversion to tensors are likewise plain functions, shared by the app
+and the exported script.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import torch
+
+Task = Literal["binary", "multiclass", "regression"]
+TASKS: tuple[Task, ...] = ("binary", "multiclass", "regression")
+
+MAX_POINTS = 100_000
+MAX_CSV_BYTES = 20 * 1024 * 1024
+MAX_CLASSES = 10
+MAX_VAL_FRACTION = 0.9
+
+
+class DatasetError(ValueError):
+    """A dataset request or file the user gave cannot be used; the message is one line."""
+
+
+# ---------------------------------------------------------------- generators (self-contained)
+
+
+def circle(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Class 1 inside a disk of radius 0.5, class 0 on a ring between 0.7 and 1.0."""
+    labels = (np.arange(n) % 2).astype(np.int64)
+    radius = np.where(labels == 1, rng.uniform(0.0, 0.5, n), rng.uniform(0.7, 1.0, n))
+    angle = rng.uniform(0.0, 2.0 * np.pi, n)
+    x = np.stack([radius * np.cos(angle), radius * np.sin(angle)], axis=1)
+    return x + noise * rng.standard_normal((n, 2)), labels
+
+
+def xor(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Class 1 where the two coordinates share a sign: no straight line separates it."""
+    x = rng.uniform(-1.0, 1.0, (n, 2))
+    x = x + np.sign(x) * 0.05
+    labels = (x[:, 0] * x[:, 1] > 0).astype(np.int64)
+    return x + noise * rng.standard_normal((n, 2)), labels
+
+
+def gaussians(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Two round clouds: linearly separable, the easiest case (a single neuron suffices)."""
+    labels = (np.arange(n) % 2).astype(np.int64)
+    centres = np.array([[-0.5, -0.5], [0.5, 0.5]])
+    spread = 0.2 + noise
+    return centres[labels] + spread * rng.standard_normal((n, 2)), labels
+
+
+def spiral(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Two interleaved spiral arms: needs depth or width and patience."""
+    labels = (np.arange(n) % 2).astype(np.int64)
+    t = np.sqrt(rng.uniform(0.0, 1.0, n)) * 3.0 * np.pi
+    angle = t + np.pi * labels
+    radius = t / (3.0 * np.pi)
+    x = np.stack([radius * np.cos(angle), radius * np.sin(angle)], axis=1)
+    return x + noise * rng.standard_normal((n, 2)), labels
+
+
+def moons(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Two interlocking half circles, as in scikit-learn's make_moons."""
+    labels = (np.arange(n) % 2).astype(np.int64)
+    angle = rng.uniform(0.0, np.pi, n)
+    upper = np.stack([np.cos(angle), np.sin(angle)], axis=1)
+    lower = np.stack([1.0 - np.cos(angle), 0.5 - np.sin(angle)], axis=1)
+    x = np.where(labels[:, None] == 0, upper, lower) - np.array([0.5, 0.25])
+    return x + noise * rng.standard_normal((n, 2)), labels
+
+
+def blobs(
+    n: int, noise: float, rng: np.random.Generator, n_classes: int = 3
+) -> tuple[np.ndarray, np.ndarray]:
+    """`n_classes` clouds with centres on a circle: the softmax + cross-entropy case."""
+    labels = (np.arange(n) % n_classes).astype(np.int64)
+    angles = 2.0 * np.pi * np.arange(n_classes) / n_classes
+    centres = 0.6 * np.stack([np.cos(angles), np.sin(angles)], axis=1)
+    spread = 0.15 + noise
+    return centres[labels] + spread * rng.standard_normal((n, 2)), labels
+
+
+def sine(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """y = sin(x) on [-3, 3] plus Gaussian noise: a smooth curve to fit."""
+    x = rng.uniform(-3.0, 3.0, (n, 1))
+    return x, np.sin(x[:, 0]) + noise * rng.standard_normal(n)
+
+
+def step(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """y = 1 for x > 0, else 0, plus noise: a jump that smooth activations only approximate."""
+    x = rng.uniform(-2.0, 2.0, (n, 1))
+    return x, (x[:, 0] > 0).astype(np.float64) + noise * rng.standard_normal(n)
+
+
+def plane(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """y = 0.8 x1 - 0.5 x2 + 0.2 plus noise: linear regression, solvable with no hidden layer."""
+    x = rng.uniform(-1.0, 1.0, (n, 2))
+    return x, 0.8 * x[:, 0] - 0.5 * x[:, 1] + 0.2 + noise * rng.standard_normal(n)
+
+
+def bumps(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """A Gaussian hill and a Gaussian pit: a non-linear 2D regression surface."""
+    x = rng.uniform(-1.0, 1.0, (n, 2))
+    hill = np.exp(-np.sum((x - np.array([0.4, 0.4])) ** 2, axis=1) / 0.1)
+    pit = np.exp(-np.sum((x + np.array([0.4, 0.4])) ** 2, axis=1) / 0.1)
+    return x, hill - pit + noise * rng.standard_normal(n)
+
+
+# ---------------------------------------------------------------- shared pipeline steps
+
+
+def split_indices(n: int, val_fraction: float, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+    """Shuffle 0..n-1 and cut off the last `round(n * val_fraction)` indices for validation."""
+    order = rng.permutation(n)
+    n_val = round(n * val_fraction)
+    return order[: n - n_val], order[n - n_val :]
+
+
+def to_tensors(x: np.ndarray, y: np.ndarray, task: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """float32 inputs; targets shaped for the task's loss: class indices (int64) for
+    CrossEntropyLoss, a float32 column for BCELoss and MSELoss."""
+    inputs = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))
+    if task == "multiclass":
+        return inputs, torch.from_numpy(np.ascontiguousarray(y, dtype=np.int64))
+    return inputs, torch.from_numpy(np.ascontiguousarray(y, dtype=np.float32).reshape(-1, 1))
+
+
+# ---------------------------------------------------------------- registry
+
+
+Generator = Callable[..., tuple[np.ndarray, np.ndarray]]
+
+
+@dataclass(frozen=True)
+class DatasetKind:
+    """One entry of the dataset menu. `n_classes` is the default for multiclass sets (the
+    generator then takes an `n_classes` argument) and 1 for regression."""
+
+    name: str
+    task: Task
+    input_dim: int
+    n_classes: int
+    description: str
+    generator: Generator
+    default_noise: float = 0.1
+
+
+DATASETS: dict[str, DatasetKind] = {
+    kind.name: kind
+    for kind in (
+        DatasetKind("circle", "binary", 2, 2, "a disk inside a ring", circle),
+        DatasetKind("xor", "binary", 2, 2, "four quadrants, diagonal classes", xor),
+        DatasetKind("gaussians", "binary", 2, 2, "two separable clouds", gaussians),
+        DatasetKind("spiral", "binary", 2, 2, "two interleaved spirals", spiral, 0.05),
+        DatasetKind("moons", "binary", 2, 2, "two interlocking half circles", moons),
+        DatasetKind("blobs", "multiclass", 2, 3, "several clouds, one per class", blobs),
+        DatasetKind("sine", "regression", 1, 1, "y = sin(x) with noise", sine),
+        DatasetKind("step", "regression", 1, 1, "a jump at x = 0", step, 0.05),
+        DatasetKind("plane", "regression", 2, 1, "a tilted plane", plane),
+        DatasetKind("bumps", "regression", 2, 1, "a hill and a pit", bumps, 0.05),
+    )
+}
+
+
+@dataclass(frozen=True)
+class DatasetParams:
+    """What regenerates a dataset exactly: plain data, so it can be saved and exported.
+    `noise=None` means the dataset's own default; `n_classes` only applies to multiclass sets."""
+
+    name: str = "circle"
+    n: int = 200
+    noise: float | None = None
+    val_fraction: float = 0.2
+    seed: int = 0
+    n_classes: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.name not in DATASETS:
+            raise DatasetError(
+                f"unknown dataset '{self.name}'; choose one of {', '.join(DATASETS)}"
+            )
+        if not 10 <= self.n <= MAX_POINTS:
+            raise DatasetError(f"dataset size must be between 10 and {MAX_POINTS}, got {self.n}")
+        if self.noise is not None and not (math.isfinite(self.noise) and 0 <= self.noise <= 2):
+            raise DatasetError(f"noise must be between 0 and 2, got {self.noise}")
+        _check_val_fraction(self.val_fraction)
+        if self.n_classes is not None:
+            if DATASETS[self.name].task != "multiclass":
+                raise DatasetError(f"dataset '{self.name}' has a fixed number of classes")
+            if not 2 <= self.n_classes <= MAX_CLASSES:
+                raise DatasetError(
+                    f"number of classes must be between 2 and {MAX_CLASSES}, got {self.n_classes}"
+                )
+
+    @property
+    def kind(self) -> DatasetKind:
+        return DATASETS[self.name]
+
+    @property
+    def effective_noise(self) -> float:
+        return self.kind.default_noise if self.noise is None else self.noise
+
+    @property
+    def generator_kwargs(self) -> dict[str, int]:
+        """Extra arguments for the generator (the class count of a multiclass set)."""
+        if self.kind.task != "multiclass":
+            return {}
+        return {"n_classes": self.n_classes or self.kind.n_classes}
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Training and validation tensors ready for a loss function, plus what a plot needs.
+    `input_range` holds (low, high) per input dimension, with a margin around the points."""
+
+    name: str
+    task: Task
+    n_classes: int
+    x_train: torch.Tensor
+    y_train: torch.Tensor
+    x_val: torch.Tensor
+    y_val: torch.Tensor
+    input_range: tuple[tuple[float, float], ...] = field(default=())
+
+    @property
+    def input_dim(self) -> int:
+        return int(self.x_train.shape[1])
+
+    @property
+    def output_dim(self) -> int:
+        """Output units of a matching network: one per class for multiclass, else one."""
+        return self.n_classes if self.task == "multiclass" else 1
+
+
+def make_dataset(params: DatasetParams) -> Dataset:
+    """Generate, split and convert: the same params always give the same tensors."""
+    rng = np.random.default_rng(params.seed)
+    x, y = params.kind.generator(params.n, params.effective_noise, rng, **params.generator_kwargs)
+    n_classes = params.generator_kwargs.get("n_classes", params.kind.n_classes)
+    return _assemble(params.name, params.kind.task, n_classes, x, y, params.val_fraction, rng)
+
+
+def _assemble(
+    name: str,
+    task: Task,
+    n_classes: int,
+    x: np.ndarray,
+    y: np.ndarray,
+    val_fraction: float,
+    rng: np.random.Generator,
+) -> Dataset:
+    train_idx, val_idx = split_indices(len(x), val_fraction, rng)
+    x_train, y_train = to_tensors(x[train_idx], y[train_idx], task)
+    x_val, y_val = to_tensors(x[val_idx], y[val_idx], task)
+    return Dataset(name, task, n_classes, x_train, y_train, x_val, y_val, _input_range(x))
+
+
+def _input_range(x: np.ndarray) -> tuple[tuple[float, float], ...]:
+    """Bounds per input with a 10% margin, so a decision-boundary plot shows some context."""
+    low, high = x.min(axis=0), x.max(axis=0)
+    margin = 0.1 * np.maximum(high - low, 1e-6)
+    return tuple((float(lo), float(hi)) for lo, hi in zip(low - margin, high + margin, strict=True))
+
+
+def _check_val_fraction(val_fraction: float) -> None:
+    if not (math.isfinite(val_fraction) and 0 <= val_fraction <= MAX_VAL_FRACTION):
+        raise DatasetError(
+            f"validation fraction must be between 0 and {MAX_VAL_FRACTION}, got {val_fraction}"
+        )
+
+
+# ---------------------------------------------------------------- CSV files
+
+
+def load_csv(path: str | os.PathLike[str], val_fraction: float = 0.2, seed: int = 0) -> Dataset:
+    """Read `x1, x2, label` rows (an optional header line). Whole-number labels with 2 to
+    MAX_CLASSES distinct values make a classification set (labels renumbered 0..k-1 in sorted
+    order); anything else is regression."""
+    _check_val_fraction(val_fraction)
+    file = Path(path)
+    if not file.is_file():
+        raise DatasetError(f"no such file: {file}")
+    if file.stat().st_size > MAX_CSV_BYTES:
+        raise DatasetError(f"{file.name} is larger than {MAX_CSV_BYTES // (1024 * 1024)} MB")
+    rows = _read_rows(file)
+    if len(rows) < 2:
+        raise DatasetError(f"{file.name} needs at least 2 data rows, found {len(rows)}")
+    if len(rows) > MAX_POINTS:
+        raise DatasetError(f"{file.name} has {len(rows)} rows; the limit is {MAX_POINTS}")
+    table = np.array(rows, dtype=np.float64)
+    x, labels = table[:, :2], table[:, 2]
+    task, n_classes, y = _infer_task(labels)
+    return _assemble(file.stem, task, n_classes, x, y, val_fraction, np.random.default_rng(seed))
+
+
+def _read_rows(file: Path) -> list[list[float]]:
+    try:
+        with file.open(newline="", encoding="utf-8") as handle:
+            lines = [row for row in csv.reader(handle) if any(cell.strip() for cell in row)]
+    except (UnicodeDecodeError, csv.Error) as error:
+        raise DatasetError(f"{file.name} is not a readable CSV text file ({error})") from None
+    rows: list[list[float]] = []
+    for number, cells in enumerate(lines, start=1):
+        if len(cells) != 3:
+            raise DatasetError(
+                f"{file.name} line {number}: expected 3 columns (x1, x2, label), got {len(cells)}"
+            )
+        try:
+            values = [float(cell) for cell in cells]
+        except ValueError:
+            if number == 1:
+                continue  # a header line
+            raise DatasetError(f"{file.name} line {number}: non-numeric value") from None
+        if not all(math.isfinite(v) for v in values):
+            raise DatasetError(f"{file.name} line {number}: NaN or infinite value")
+        rows.append(values)
+    return rows
+
+
+def _infer_task(labels: np.ndarray) -> tuple[Task, int, np.ndarray]:
+    distinct = np.unique(labels)
+    if np.all(distinct == np.round(distinct)) and 2 <= len(distinct) <= MAX_CLASSES:
+        classes = np.searchsorted(distinct, labels).astype(np.int64)
+        return ("binary" if len(distinct) == 2 else "multiclass"), len(distinct), classes
+    return "regression", 1, labels

@@ -1,0 +1,237 @@
+"""A network described as plain data (`NetworkSpec`) and turned into an `nn.Sequential`.
+
+The spec is what the network panel edits, what a session file saves and what the code exporter
+prints; the model is rebuilt from it, deterministically from its seed, without touching torch's
+global random generator (a worker thread must not disturb anyone else's randomness).
+
+Output unit and loss follow the lecture's table: Bernoulli -> sigmoid -> binary cross-entropy,
+multinoulli -> softmax -> cross-entropy (CrossEntropyLoss on the logits is the same model,
+numerically safer), Gaussian -> linear -> mean squared error.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import nn
+
+from gdsim.core.datasets import TASKS
+
+MAX_HIDDEN_LAYERS = 8
+MAX_WIDTH = 256
+MAX_OUTPUTS = 10
+
+
+class SpecError(ValueError):
+    """A network description that cannot be built; the message is one line."""
+
+
+@dataclass(frozen=True)
+class Activation:
+    """One entry of the activation menu: `module` is the torch class, `code` how the exporter
+    writes it."""
+
+    name: str
+    label: str
+    module: Callable[[], nn.Module]
+    code: str
+
+
+ACTIVATIONS: dict[str, Activation] = {
+    a.name: a
+    for a in (
+        Activation("relu", "ReLU", nn.ReLU, "nn.ReLU()"),
+        Activation("leaky_relu", "Leaky ReLU", nn.LeakyReLU, "nn.LeakyReLU()"),
+        Activation("elu", "ELU", nn.ELU, "nn.ELU()"),
+        Activation("tanh", "Tanh", nn.Tanh, "nn.Tanh()"),
+        Activation("sigmoid", "Sigmoid", nn.Sigmoid, "nn.Sigmoid()"),
+        Activation("softplus", "Softplus", nn.Softplus, "nn.Softplus()"),
+        Activation("silu", "SiLU (Swish)", nn.SiLU, "nn.SiLU()"),
+        Activation("gelu", "GELU", nn.GELU, "nn.GELU()"),
+        Activation("linear", "Linear (identity)", nn.Identity, "nn.Identity()"),
+    )
+}
+ACTIVATION_ALIASES = {"swish": "silu", "identity": "linear", "leakyrelu": "leaky_relu"}
+
+INITS: dict[str, str] = {
+    "default": "PyTorch's default: uniform, scaled by 1/sqrt(fan_in)",
+    "xavier": "Xavier/Glorot uniform, zero biases",
+    "he": "He/Kaiming normal for ReLU, zero biases",
+    "normal": "N(0, sigma^2) weights, zero biases",
+    "zeros": "all zeros: every hidden unit stays identical (symmetry is never broken)",
+}
+
+LOSSES: dict[str, tuple[str, str]] = {
+    "binary": ("BCELoss", "sigmoid output, binary cross-entropy"),
+    "multiclass": ("CrossEntropyLoss", "softmax (on logits), cross-entropy"),
+    "regression": ("MSELoss", "linear output, mean squared error"),
+}
+
+
+def activation_name(name: str) -> str:
+    """The registry key for a user-typed activation name ('Tanh', 'swish', ...)."""
+    key = name.strip().lower().replace(" ", "_").replace("-", "_")
+    key = ACTIVATION_ALIASES.get(key, key)
+    if key not in ACTIVATIONS:
+        raise SpecError(f"unknown activation '{name}'; choose one of {', '.join(ACTIVATIONS)}")
+    return key
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    """An MLP as data. `hidden` is a tuple of (width, activation name) per hidden layer;
+    `output_dim` is 1 except for multiclass (one unit per class)."""
+
+    input_dim: int = 2
+    hidden: tuple[tuple[int, str], ...] = ((16, "relu"),)
+    task: str = "binary"
+    output_dim: int = 1
+    init: str = "default"
+    init_sigma: float = 0.1
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.input_dim, int) or not 1 <= self.input_dim <= 2:
+            raise SpecError(f"input dimension must be 1 or 2, got {self.input_dim!r}")
+        if self.task not in TASKS:
+            raise SpecError(f"unknown task '{self.task}'; choose one of {', '.join(TASKS)}")
+        self._check_hidden()
+        if self.task == "multiclass":
+            if not isinstance(self.output_dim, int) or not 2 <= self.output_dim <= MAX_OUTPUTS:
+                raise SpecError(f"a multiclass network needs 2 to {MAX_OUTPUTS} output units")
+        elif self.output_dim != 1:
+            raise SpecError(f"a {self.task} network has exactly 1 output unit")
+        if self.init not in INITS:
+            raise SpecError(f"unknown init '{self.init}'; choose one of {', '.join(INITS)}")
+        sigma = self.init_sigma
+        if not isinstance(sigma, (int, float)) or not (math.isfinite(sigma) and sigma > 0):
+            raise SpecError(f"init sigma must be a finite number above 0, got {sigma!r}")
+        if not isinstance(self.seed, int) or self.seed < 0:
+            raise SpecError(f"seed must be a whole number >= 0, got {self.seed!r}")
+
+    def _check_hidden(self) -> None:
+        if len(self.hidden) > MAX_HIDDEN_LAYERS:
+            raise SpecError(f"at most {MAX_HIDDEN_LAYERS} hidden layers, got {len(self.hidden)}")
+        for number, layer in enumerate(self.hidden, start=1):
+            if not isinstance(layer, tuple) or len(layer) != 2:
+                raise SpecError(f"hidden layer {number} must be a (width, activation) pair")
+            width, activation = layer
+            if not isinstance(width, int) or not 1 <= width <= MAX_WIDTH:
+                raise SpecError(f"hidden layer {number}: width must be 1 to {MAX_WIDTH}")
+            if activation not in ACTIVATIONS:
+                raise SpecError(f"hidden layer {number}: unknown activation '{activation}'")
+
+    @property
+    def widths(self) -> tuple[int, ...]:
+        """Units per layer, input to output: (2, 16, 1) for the default."""
+        return (self.input_dim, *(w for w, _ in self.hidden), self.output_dim)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready plain data; `from_dict(to_dict())` gives an equal spec."""
+        return {
+            "input_dim": self.input_dim,
+            "hidden": [[width, activation] for width, activation in self.hidden],
+            "task": self.task,
+            "output_dim": self.output_dim,
+            "init": self.init,
+            "init_sigma": self.init_sigma,
+            "seed": self.seed,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> NetworkSpec:
+        """Build from saved plain data, with one-line errors for anything malformed."""
+        if not isinstance(data, Mapping):
+            raise SpecError("a network description must be a mapping")
+        unknown = set(data) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise SpecError(f"unknown network field(s): {', '.join(sorted(unknown))}")
+        fields = dict(data)
+        if "hidden" in fields:
+            hidden = fields["hidden"]
+            if not isinstance(hidden, (list, tuple)) or not all(
+                isinstance(layer, (list, tuple)) for layer in hidden
+            ):
+                raise SpecError("'hidden' must be a list of [width, activation] pairs")
+            fields["hidden"] = tuple(tuple(layer) for layer in hidden)
+        return cls(**fields)
+
+    @classmethod
+    def for_task(
+        cls,
+        task: str,
+        input_dim: int,
+        n_classes: int = 2,
+        hidden: tuple[tuple[int, str], ...] = ((16, "relu"),),
+        **options: Any,
+    ) -> NetworkSpec:
+        """A spec whose input and output layers match a dataset's task."""
+        output_dim = n_classes if task == "multiclass" else 1
+        return cls(input_dim=input_dim, hidden=hidden, task=task, output_dim=output_dim, **options)
+
+
+def parse_layers(text: str, activation: str = "relu") -> tuple[tuple[int, str], ...]:
+    """'8,8' or '8:tanh,4:relu' (or '' for no hidden layer) -> hidden-layer tuples."""
+    layers: list[tuple[int, str]] = []
+    for part in (p.strip() for p in text.split(",") if p.strip()):
+        width_text, _, act = part.partition(":")
+        try:
+            width = int(width_text)
+        except ValueError:
+            raise SpecError(f"layer '{part}' must start with a whole-number width") from None
+        layers.append((width, activation_name(act or activation)))
+    return tuple(layers)
+
+
+def init_linear(layer: nn.Linear, scheme: str, sigma: float, generator: torch.Generator) -> None:
+    """Fill one Linear layer. 'default' replays nn.Linear.reset_parameters with our generator,
+    so it equals `torch.manual_seed(seed)` followed by building the same nn.Sequential."""
+    with torch.no_grad():
+        if scheme == "default":
+            nn.init.kaiming_uniform_(layer.weight, a=math.sqrt(5), generator=generator)
+            bound = 1 / math.sqrt(layer.in_features)
+            nn.init.uniform_(layer.bias, -bound, bound, generator=generator)
+            return
+        if scheme == "xavier":
+            nn.init.xavier_uniform_(layer.weight, generator=generator)
+        elif scheme == "he":
+            nn.init.kaiming_normal_(layer.weight, nonlinearity="relu", generator=generator)
+        elif scheme == "normal":
+            nn.init.normal_(layer.weight, 0.0, sigma, generator=generator)
+        else:
+            nn.init.zeros_(layer.weight)
+        nn.init.zeros_(layer.bias)
+
+
+def build_model(spec: NetworkSpec) -> nn.Sequential:
+    """The network for `spec`; equal specs give identical weights, and torch's global random
+    state is neither read nor changed."""
+    generator = torch.Generator().manual_seed(spec.seed)
+    modules: list[nn.Module] = []
+    widths = spec.widths
+    activations = [ACTIVATIONS[a].module() for _, a in spec.hidden]
+    for index, (fan_in, fan_out) in enumerate(itertools.pairwise(widths)):
+        layer = nn.utils.skip_init(nn.Linear, fan_in, fan_out)
+        init_linear(layer, spec.init, spec.init_sigma, generator)
+        modules.append(layer)
+        if index < len(activations):
+            modules.append(activations[index])
+    if spec.task == "binary":
+        modules.append(nn.Sigmoid())
+    return nn.Sequential(*modules)
+
+
+def loss_function(task: str) -> nn.Module:
+    """The loss that matches the output unit of a `task` network (see LOSSES)."""
+    return getattr(nn, LOSSES[task][0])()
+
+
+def parameter_count(spec: NetworkSpec) -> int:
+    """Weights plus biases."""
+    widths = spec.widths
+    return sum((a + 1) * b for a, b in itertools.pairwise(widths))

@@ -1,0 +1,630 @@
+"""Training a network step by step: the session the network panel's worker drives.
+
+A `TrainingSession` owns a model, an optimizer and a dataset and advances by `step(n)`, running
+exactly the canonical loop of the lecture (zero_grad, forward, loss, backward, step) and nothing
+else per step except `loss.item()`: validation loss, accuracy, norms and parameter copies are
+computed only when asked for (`snapshot()`, `parameters_numpy()`), so a worker loop runs at
+nearly the speed of a bare torch loop. Learning rate and optimizer hyper-parameters can change
+between steps without resetting the weights.
+
+Loss histories are indexed like `gdsim.core.verdict.classify_loss_history` expects: entry `i`
+is the loss at the weights after `i` updates (entry 0 is the loss before the first step). A
+session uses no global state (its randomness comes from its own torch.Generator), so several
+can run in different threads; `torch.set_num_threads` is the caller's business.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, fields, replace
+from typing import Any, Generic, TypeVar
+
+import numpy as np
+import torch
+from torch import nn
+
+from gdsim.core.datasets import Dataset
+from gdsim.core.network import NetworkSpec, build_model, loss_function
+from gdsim.core.verdict import Regime, Verdict, classify_loss_history
+
+
+class ConfigError(ValueError):
+    """A training configuration that cannot be used; the message is one line."""
+
+
+# ---------------------------------------------------------------- optimizers
+
+
+@dataclass(frozen=True)
+class OptimizerKind:
+    """One entry of the optimizer menu: the torch class and how a config fills its param group
+    (used both to build it and to change hyper-parameters live)."""
+
+    name: str
+    label: str
+    cls: type[torch.optim.Optimizer]
+    group_values: Callable[[TrainingConfig], dict[str, Any]]
+    hypers: tuple[str, ...]
+
+
+def _sgd(momentum: bool, nesterov: bool) -> Callable[[TrainingConfig], dict[str, Any]]:
+    def values(config: TrainingConfig) -> dict[str, Any]:
+        return {
+            "momentum": config.momentum if momentum else 0.0,
+            "nesterov": nesterov,
+            "weight_decay": config.weight_decay,
+        }
+
+    return values
+
+
+def _adam_values(config: TrainingConfig) -> dict[str, Any]:
+    return {
+        "betas": (config.beta1, config.beta2),
+        "eps": config.eps,
+        "weight_decay": config.weight_decay,
+    }
+
+
+OPTIMIZERS: dict[str, OptimizerKind] = {
+    kind.name: kind
+    for kind in (
+        OptimizerKind("gd", "Gradient descent (SGD)", torch.optim.SGD, _sgd(False, False), ()),
+        OptimizerKind(
+            "momentum", "SGD + momentum", torch.optim.SGD, _sgd(True, False), ("momentum",)
+        ),
+        OptimizerKind("nesterov", "Nesterov", torch.optim.SGD, _sgd(True, True), ("momentum",)),
+        OptimizerKind(
+            "adagrad",
+            "Adagrad",
+            torch.optim.Adagrad,
+            lambda c: {"eps": c.eps, "weight_decay": c.weight_decay},
+            ("eps",),
+        ),
+        OptimizerKind(
+            "rmsprop",
+            "RMSprop",
+            torch.optim.RMSprop,
+            lambda c: {"alpha": c.alpha, "eps": c.eps, "weight_decay": c.weight_decay},
+            ("alpha", "eps"),
+        ),
+        OptimizerKind("adam", "Adam", torch.optim.Adam, _adam_values, ("beta1", "beta2", "eps")),
+        OptimizerKind("adamw", "AdamW", torch.optim.AdamW, _adam_values, ("beta1", "beta2", "eps")),
+    )
+}
+
+
+# ---------------------------------------------------------------- learning-rate schedules
+# Each returns the factor applied to the base learning rate before update number `step`
+# (0-based). They are self-contained so the code exporter can copy them verbatim.
+
+
+def constant(step: int, **_: float) -> float:
+    """No schedule."""
+    return 1.0
+
+
+def step_decay(step: int, step_size: int, gamma: float, **_: float) -> float:
+    """Multiply by `gamma` every `step_size` updates."""
+    return gamma ** (step // step_size)
+
+
+def cosine(step: int, steps: int, **_: float) -> float:
+    """Half a cosine from 1 down to 0 over the whole step budget."""
+    return 0.5 * (1.0 + math.cos(math.pi * min(step, steps) / steps))
+
+
+def warmup(step: int, warmup_steps: int, **_: float) -> float:
+    """Grow linearly over `warmup_steps` updates, then hold."""
+    return min(1.0, (step + 1) / warmup_steps)
+
+
+SCHEDULES: dict[str, Callable[..., float]] = {
+    "none": constant,
+    "step": step_decay,
+    "cosine": cosine,
+    "warmup": warmup,
+}
+
+
+# ---------------------------------------------------------------- configuration
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    """How to train. `batch_size` None or 0 means full batch (gradient descent proper), 1 is
+    stochastic gradient descent. Hyper-parameters an optimizer does not use are ignored."""
+
+    optimizer: str = "gd"
+    lr: float = 1.0
+    batch_size: int | None = None
+    weight_decay: float = 0.0
+    momentum: float = 0.9
+    beta1: float = 0.9
+    beta2: float = 0.999
+    alpha: float = 0.99
+    eps: float = 1e-8
+    schedule: str = "none"
+    step_size: int = 100
+    gamma: float = 0.5
+    warmup_steps: int = 100
+    steps: int = 1000
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.optimizer not in OPTIMIZERS:
+            raise ConfigError(
+                f"unknown optimizer '{self.optimizer}'; choose one of {', '.join(OPTIMIZERS)}"
+            )
+        if self.schedule not in SCHEDULES:
+            raise ConfigError(
+                f"unknown schedule '{self.schedule}'; choose one of {', '.join(SCHEDULES)}"
+            )
+        _check_lr(self.lr)
+        if self.batch_size is not None and not (
+            isinstance(self.batch_size, int) and self.batch_size >= 0
+        ):
+            raise ConfigError(f"batch size must be a whole number >= 0, got {self.batch_size!r}")
+        for name in ("momentum", "beta1", "beta2", "alpha"):
+            _check_range(name, getattr(self, name), 0.0, 1.0, high_open=True)
+        if self.optimizer == "nesterov" and self.momentum == 0:
+            raise ConfigError("Nesterov momentum needs a momentum above 0")
+        _check_range("weight decay", self.weight_decay, 0.0, 1e3)
+        _check_range("eps", self.eps, 1e-30, 1.0)
+        _check_range("gamma", self.gamma, 0.0, 1.0)
+        for name in ("step_size", "warmup_steps", "steps"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 1:
+                raise ConfigError(f"{name.replace('_', ' ')} must be a whole number >= 1")
+        if not isinstance(self.seed, int) or self.seed < 0:
+            raise ConfigError(f"seed must be a whole number >= 0, got {self.seed!r}")
+
+    @property
+    def optimizer_kind(self) -> OptimizerKind:
+        return OPTIMIZERS[self.optimizer]
+
+    def schedule_args(self) -> dict[str, float]:
+        """The keyword arguments every schedule function accepts."""
+        return {
+            "steps": self.steps,
+            "step_size": self.step_size,
+            "gamma": self.gamma,
+            "warmup_steps": self.warmup_steps,
+        }
+
+    def lr_at(self, step: int) -> float:
+        """The learning rate used for update number `step` (0-based)."""
+        return self.lr * SCHEDULES[self.schedule](step, **self.schedule_args())
+
+
+def _check_lr(lr: float) -> None:
+    if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
+        raise ConfigError(f"learning rate must be a finite number above 0, got {lr!r}")
+
+
+def _check_range(name: str, value: float, low: float, high: float, high_open: bool = False) -> None:
+    ok = isinstance(value, (int, float)) and math.isfinite(value) and value >= low
+    ok = ok and (value < high if high_open else value <= high)
+    if not ok:
+        bracket = ")" if high_open else "]"
+        raise ConfigError(f"{name} must be in [{low:g}, {high:g}{bracket}, got {value!r}")
+
+
+def build_optimizer(params: Any, config: TrainingConfig) -> torch.optim.Optimizer:
+    """The torch optimizer for `config`, at the schedule's first learning rate."""
+    kind = config.optimizer_kind
+    return kind.cls(params, lr=config.lr_at(0), **kind.group_values(config))
+
+
+def batch_indices(
+    n: int, batch_size: int | None, generator: torch.Generator
+) -> Iterator[torch.Tensor | None]:
+    """Endless minibatch index tensors: a fresh shuffle each epoch, the last batch of an epoch
+    possibly smaller; `None` (every step) for full-batch training."""
+    if not batch_size or batch_size >= n:
+        while True:
+            yield None
+    while True:
+        order = torch.randperm(n, generator=generator)
+        for start in range(0, n, batch_size):
+            yield order[start : start + batch_size]
+
+
+# ---------------------------------------------------------------- bounded records
+
+
+class LossHistory:
+    """Loss per step in bounded memory: every `stride`-th value (the stride doubles whenever
+    `capacity` fills up) plus the last `recent` values exactly."""
+
+    def __init__(self, capacity: int = 32768, recent: int = 4096) -> None:
+        self._steps = np.empty(capacity, dtype=np.int64)
+        self._values = np.empty(capacity, dtype=np.float64)
+        self._size = 0
+        self._stride = 1
+        self._recent = np.empty(recent, dtype=np.float64)
+        self._count = 0
+
+    def __len__(self) -> int:
+        """How many values were appended (not how many are kept)."""
+        return self._count
+
+    @property
+    def stride(self) -> int:
+        return self._stride
+
+    def append(self, value: float) -> None:
+        index = self._count
+        self._recent[index % len(self._recent)] = value
+        if index % self._stride == 0:
+            if self._size == len(self._values):
+                self._thin()
+            if index % self._stride == 0:
+                self._steps[self._size] = index
+                self._values[self._size] = value
+                self._size += 1
+        self._count = index + 1
+
+    def _thin(self) -> None:
+        keep = self._size // 2 + self._size % 2
+        self._steps[:keep] = self._steps[: self._size : 2]
+        self._values[:keep] = self._values[: self._size : 2]
+        self._size = keep
+        self._stride *= 2
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """(steps, values): the thinned past followed by the exact recent window (copies)."""
+        first_recent = max(0, self._count - len(self._recent))
+        older = self._steps[: self._size] < first_recent
+        recent_steps = np.arange(first_recent, self._count)
+        recent_values = self._recent[recent_steps % len(self._recent)]
+        return (
+            np.concatenate([self._steps[: self._size][older], recent_steps]),
+            np.concatenate([self._values[: self._size][older], recent_values]),
+        )
+
+
+Item = TypeVar("Item")
+
+
+class ThinnedRecord(Generic[Item]):
+    """(step, item) pairs in bounded memory: when `capacity` is reached every other pair is
+    dropped; with `stretch`, the recording interval `every` then doubles too, so kept pairs
+    stay evenly spaced."""
+
+    def __init__(self, capacity: int, every: int = 1, stretch: bool = False) -> None:
+        self._items: list[tuple[int, Item]] = []
+        self._capacity = max(2, capacity)
+        self.every = every
+        self._stretch = stretch
+
+    def wants(self, step: int) -> bool:
+        return step % self.every == 0
+
+    def append(self, step: int, item: Item) -> None:
+        if len(self._items) >= self._capacity:
+            self._items = self._items[::2]
+            if self._stretch:
+                self.every *= 2
+        self._items.append((step, item))
+
+    @property
+    def last_step(self) -> int | None:
+        return self._items[-1][0] if self._items else None
+
+    def items(self) -> list[tuple[int, Item]]:
+        return list(self._items)
+
+
+# ---------------------------------------------------------------- snapshots
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Where training stands. Losses and metrics are over the whole training / validation
+    set at the current weights (`val_*` are None without a validation set). The metric is
+    accuracy for classification and R^2 for regression (`metric_name` says which);
+    `grad_norm` is the norm of the last minibatch gradient."""
+
+    step: int
+    epoch: float
+    train_loss: float
+    val_loss: float | None
+    train_metric: float
+    val_metric: float | None
+    metric_name: str
+    grad_norm: float
+    param_norm: float
+    lr: float
+    finished: bool
+    diverged_at: int | None
+
+
+# ---------------------------------------------------------------- the session
+
+PARAM_RECORD_BYTES = 64 * 1024 * 1024
+
+
+class TrainingSession:
+    """One network trained on one dataset with one configuration, advanced by `step()`.
+
+    `record_params_every=k` keeps a copy of the flattened weights every k updates (thinned to
+    bounded memory) for a loss-landscape view of the trajectory; 0 keeps none.
+    """
+
+    def __init__(
+        self,
+        spec: NetworkSpec,
+        dataset: Dataset,
+        config: TrainingConfig,
+        record_params_every: int = 0,
+    ) -> None:
+        _check_compatible(spec, dataset)
+        self.spec = spec
+        self.dataset = dataset
+        self.config = config
+        self.model = build_model(spec)
+        self.loss_fn = loss_function(spec.task)
+        self.optimizer = build_optimizer(self.model.parameters(), config)
+        self.history = LossHistory()
+        self.val_history: ThinnedRecord[float] = ThinnedRecord(4096)
+        self._generator = torch.Generator().manual_seed(config.seed)
+        self._batches = batch_indices(len(dataset.x_train), config.batch_size, self._generator)
+        self._steps_per_epoch = _steps_per_epoch(len(dataset.x_train), config.batch_size)
+        self._step = 0
+        self._diverged_at: int | None = None
+        self._snapshot: Snapshot | None = None
+        n_params = sum(p.numel() for p in self.model.parameters())
+        capacity = min(2048, PARAM_RECORD_BYTES // (4 * n_params))
+        self._trajectory: ThinnedRecord[np.ndarray] | None = None
+        if record_params_every > 0:
+            self._trajectory = ThinnedRecord(capacity, record_params_every, stretch=True)
+            self._trajectory.append(0, self.parameters_numpy())
+
+    # -- state ---------------------------------------------------------------------------
+
+    @property
+    def step_count(self) -> int:
+        """Updates done so far."""
+        return self._step
+
+    @property
+    def diverged_at(self) -> int | None:
+        """History index of the first non-finite loss, if training blew up."""
+        return self._diverged_at
+
+    @property
+    def finished(self) -> bool:
+        return self._diverged_at is not None or self._step >= self.config.steps
+
+    @property
+    def lr(self) -> float:
+        """The learning rate the next update will use."""
+        return self.config.lr_at(self._step)
+
+    # -- stepping ------------------------------------------------------------------------
+
+    def step(self, n: int = 1) -> np.ndarray:
+        """Do up to `n` updates (fewer when the budget runs out or the loss blows up) and
+        return the loss of each, measured before its update on its minibatch."""
+        if self.finished:
+            return np.empty(0)
+        n = min(n, self.config.steps - self._step)
+        scheduled = self.config.schedule != "none"
+        x, y = self.dataset.x_train, self.dataset.y_train
+        model, loss_fn, optimizer, history = self.model, self.loss_fn, self.optimizer, self.history
+        losses = np.empty(n)
+        done = 0
+        while done < n:
+            index = next(self._batches)
+            xb, yb = (x, y) if index is None else (x[index], y[index])
+            if scheduled:
+                lr = self.config.lr_at(self._step)
+                for group in optimizer.param_groups:
+                    group["lr"] = lr
+            optimizer.zero_grad()
+            loss = loss_fn(model(xb), yb)
+            loss.backward()
+            optimizer.step()
+            value = loss.item()
+            history.append(value)
+            losses[done] = value
+            done += 1
+            if not math.isfinite(value):
+                self._diverged_at = self._step
+                break
+            self._step += 1
+            if self._trajectory is not None and self._trajectory.wants(self._step):
+                self._trajectory.append(self._step, self.parameters_numpy())
+        if self._diverged_at is None and self.finished and not self._parameters_finite():
+            self._diverged_at = self._step
+        return losses[:done]
+
+    def run(self, should_stop: Callable[[], bool] = lambda: False, chunk: int = 50) -> None:
+        """Step until finished or `should_stop()` says so (checked every `chunk` steps)."""
+        while not self.finished and not should_stop():
+            self.step(chunk)
+
+    # -- live changes --------------------------------------------------------------------
+
+    def set_lr(self, lr: float) -> None:
+        """Change the base learning rate; the next update uses it, the weights stay."""
+        self.set_hyper(lr=lr)
+
+    def set_hyper(self, **changes: Any) -> None:
+        """Change config fields between steps without touching the weights. A new optimizer
+        name builds a fresh optimizer (its momentum/moment state starts from zero); a new
+        batch size starts a new epoch. The seed cannot change mid-run."""
+        unknown = set(changes) - {f.name for f in fields(TrainingConfig)}
+        if unknown:
+            raise ConfigError(f"unknown training setting(s): {', '.join(sorted(unknown))}")
+        if "seed" in changes and changes["seed"] != self.config.seed:
+            raise ConfigError("the seed cannot change during a run; start a new session")
+        old, new = self.config, replace(self.config, **changes)
+        self.config = new
+        if new.optimizer != old.optimizer:
+            self.optimizer = build_optimizer(self.model.parameters(), new)
+        values = {"lr": new.lr_at(self._step), **new.optimizer_kind.group_values(new)}
+        for group in self.optimizer.param_groups:
+            group.update(values)
+        if new.batch_size != old.batch_size:
+            n = len(self.dataset.x_train)
+            self._batches = batch_indices(n, new.batch_size, self._generator)
+            self._steps_per_epoch = _steps_per_epoch(n, new.batch_size)
+
+    # -- queries -------------------------------------------------------------------------
+
+    def snapshot(self) -> Snapshot:
+        """Full-set losses and metrics at the current weights (cached until the next step)."""
+        cached = self._snapshot
+        if cached and (cached.step, cached.diverged_at) == (self._step, self._diverged_at):
+            return cached
+        data = self.dataset
+        with torch.no_grad():
+            train_loss, train_metric = self._evaluate(data.x_train, data.y_train)
+            val_loss, val_metric = (None, None)
+            if len(data.x_val):
+                val_loss, val_metric = self._evaluate(data.x_val, data.y_val)
+            params = [p.detach() for p in self.model.parameters()]
+            grads = [p.grad.detach() for p in self.model.parameters() if p.grad is not None]
+            param_norm = float(torch.linalg.vector_norm(torch.cat([p.ravel() for p in params])))
+            grad_norm = (
+                float(torch.linalg.vector_norm(torch.cat([g.ravel() for g in grads])))
+                if grads
+                else 0.0
+            )
+        if val_loss is not None and self.val_history.last_step != self._step:
+            self.val_history.append(self._step, val_loss)
+        self._snapshot = Snapshot(
+            step=self._step,
+            epoch=self._step / self._steps_per_epoch,
+            train_loss=train_loss,
+            val_loss=val_loss,
+            train_metric=train_metric,
+            val_metric=val_metric,
+            metric_name="r2" if self.spec.task == "regression" else "accuracy",
+            grad_norm=grad_norm,
+            param_norm=param_norm,
+            lr=self.lr,
+            finished=self.finished,
+            diverged_at=self._diverged_at,
+        )
+        return self._snapshot
+
+    def _evaluate(self, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
+        output = self.model(x)
+        loss = float(self.loss_fn(output, y))
+        task = self.spec.task
+        if task == "binary":
+            metric = float(((output > 0.5).float() == y).float().mean())
+        elif task == "multiclass":
+            metric = float((output.argmax(dim=1) == y).float().mean())
+        else:
+            residual = float(((y - output) ** 2).sum())
+            spread = float(((y - y.mean()) ** 2).sum())
+            metric = 1.0 - residual / spread if spread > 0 else float("nan")
+        return loss, metric
+
+    def parameters_numpy(self) -> np.ndarray:
+        """All weights and biases flattened into one new float32 array (layer order)."""
+        with torch.no_grad():
+            return torch.cat([p.detach().ravel() for p in self.model.parameters()]).numpy()
+
+    def layer_weights(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(weight (out, in), bias (out,)) copies per Linear layer, for a network diagram."""
+        return [
+            (m.weight.detach().numpy().copy(), m.bias.detach().numpy().copy())
+            for m in self.model
+            if isinstance(m, nn.Linear)
+        ]
+
+    def param_trajectory(self) -> tuple[np.ndarray, np.ndarray]:
+        """(steps, weights (m, P)) recorded with `record_params_every`; empty without it."""
+        if self._trajectory is None:
+            return np.empty(0, dtype=np.int64), np.empty((0, 0), dtype=np.float32)
+        items = self._trajectory.items()
+        return np.array([s for s, _ in items]), np.stack([w for _, w in items])
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """Model outputs for inputs (n, input_dim): P(class 1) (n,) for binary, class
+        probabilities (n, k) for multiclass, predicted values (n,) for regression."""
+        inputs = torch.as_tensor(np.asarray(x, dtype=np.float32).reshape(-1, self.spec.input_dim))
+        with torch.no_grad():
+            output = self.model(inputs)
+            if self.spec.task == "multiclass":
+                return torch.softmax(output, dim=1).numpy()
+            return output[:, 0].numpy()
+
+    def predict_grid(self, xs: np.ndarray, ys: np.ndarray | None = None) -> np.ndarray:
+        """What a background heat map shows: for 2D inputs an array (len(ys), len(xs)) of
+        P(class 1) / the argmax class / the regression output; for 1D inputs the curve over
+        `xs` (ys unused)."""
+        xs = np.asarray(xs, dtype=np.float32)
+        if self.spec.input_dim == 1:
+            return self.predict(xs[:, None]).reshape(-1)
+        if ys is None:
+            raise ValueError("a 2D network needs both xs and ys for its grid")
+        gx, gy = np.meshgrid(xs, np.asarray(ys, dtype=np.float32))
+        output = self.predict(np.stack([gx.ravel(), gy.ravel()], axis=1))
+        if self.spec.task == "multiclass":
+            output = output.argmax(axis=1).astype(np.float32)
+        return output.reshape(gx.shape)
+
+    @property
+    def verdict(self) -> Verdict:
+        """converged / slow / oscillating / diverged, judged from the loss history. For runs
+        longer than the history keeps exactly, the steps quoted are those of the thinned
+        history mapped back to real steps."""
+        steps, losses = self.history.arrays()
+        if losses.size == 0:
+            raise ValueError("no step has been taken yet")
+        verdict = classify_loss_history(losses)
+        if verdict.step is not None:
+            verdict = replace(verdict, step=int(steps[verdict.step]))
+        if self._diverged_at is not None and verdict.regime != Regime.DIVERGED:
+            verdict = Verdict(
+                Regime.DIVERGED,
+                self._diverged_at,
+                f"diverged at step {self._diverged_at}: the weights became non-finite",
+            )
+        return verdict
+
+    def _parameters_finite(self) -> bool:
+        return all(bool(torch.isfinite(p).all()) for p in self.model.parameters())
+
+
+def _check_compatible(spec: NetworkSpec, dataset: Dataset) -> None:
+    if spec.input_dim != dataset.input_dim:
+        raise ConfigError(
+            f"the network takes {spec.input_dim} input(s) but '{dataset.name}' has "
+            f"{dataset.input_dim}"
+        )
+    if spec.task != dataset.task or spec.output_dim != dataset.output_dim:
+        raise ConfigError(
+            f"the network is built for a {spec.task} task with {spec.output_dim} output(s), "
+            f"'{dataset.name}' is {dataset.task} with {dataset.output_dim}"
+        )
+
+
+def _steps_per_epoch(n: int, batch_size: int | None) -> int:
+    if not batch_size or batch_size >= n:
+        return 1
+    return math.ceil(n / batch_size)
+
+
+def compare_learning_rates(
+    spec: NetworkSpec,
+    dataset: Dataset,
+    config: TrainingConfig,
+    lrs: Sequence[float],
+    record_params_every: int = 0,
+) -> list[TrainingSession]:
+    """The lecture's figure: the same network from the same initial weights trained at each
+    learning rate (too small / right / too big / way too big), each run to its budget."""
+    sessions = [
+        TrainingSession(spec, dataset, replace(config, lr=lr), record_params_every) for lr in lrs
+    ]
+    for session in sessions:
+        session.run()
+    return sessions
