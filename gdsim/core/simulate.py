@@ -1,0 +1,285 @@
+"""K optimizer runs of N steps on one surface at once, as numpy arrays.
+
+The step-size slider redraws while it is dragged and later views run 1,000 learning rates or a
+200 x 200 grid of starts through this same function, so the loop is vectorised over runs: the
+state is a ``(D, K)`` array, the surface's exact gradient is called once per step on coordinate
+views, and the outputs are preallocated. Runs that share an optimizer and its hyper-parameters
+form one batch; each run keeps its own learning rate, start, gradient noise and seed.
+
+Nothing is checked inside the loop. Afterwards all losses come from one vectorised call over the
+whole ``(N+1, K)`` history, and each run is cut at its first *invalid* iterate: a non-finite
+coordinate or loss, or a point outside the bounds. Conventions:
+
+- ``points[k, t]`` is the iterate after step ``t`` (``t = 0`` is the start), so N steps give
+  N+1 points; ``grads[k, t]`` is the exact (noise-free) gradient there.
+- A run that stops records ``stopped_at[k] = t``, the step whose iterate was invalid. That
+  iterate is NOT kept: ``lengths[k] = t`` valid points remain, the last of them inside the
+  bounds, and every entry from ``t`` on is NaN. Runs that used the whole budget have
+  ``stopped_at = -1`` and ``lengths = N+1``. A start that is itself invalid gives
+  ``stopped_at = lengths = 0``.
+- Default bounds: the surface's plot domain enlarged ten-fold about its centre, each coordinate
+  in ``[c - 10 h, c + 10 h]`` (c the centre, h the half-width): far enough that a run leaving it
+  has clearly diverged, near enough that it stops before floats overflow.
+- Gradient noise: the optimizer sees the exact gradient plus Gaussian noise of standard
+  deviation ``noise`` in every coordinate, drawn from ``numpy.random.default_rng(seed)`` for
+  that run alone, so a run's path does not depend on the other runs simulated with it.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import numpy as np
+import sympy
+
+from gdsim.core.expr import NUMPY_NAMESPACE, CompiledFunction
+from gdsim.core.optimizers import OptimizerSpec, UpdateRule, get_optimizer
+from gdsim.core.surfaces import Surface
+
+BOUNDS_FACTOR = 10.0
+"""Default bounds: the plot domain scaled by this factor about its centre."""
+
+Bounds = tuple[tuple[float, float], ...]
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One run: learning rate, optimizer and its hyper-parameters, start (None = the
+    surface's), standard deviation of the gradient noise and the seed that draws it."""
+
+    lr: float
+    optimizer: str = "gd"
+    start: tuple[float, ...] | None = None
+    hyper: Mapping[str, float] = field(default_factory=dict)
+    noise: float = 0.0
+    seed: int = 0
+
+
+class StopCause(StrEnum):
+    """Why a run was cut short, worded to complete "diverged at step t: ..."."""
+
+    NON_FINITE = "the loss or the iterate became non-finite"
+    OUT_OF_BOUNDS = "the iterate left the plot's bounds"
+
+
+@dataclass(frozen=True)
+class RunView:
+    """One run's valid history: ``points`` (n, D), ``losses`` (n,), ``grads`` (n, D)."""
+
+    spec: RunSpec
+    points: np.ndarray
+    losses: np.ndarray
+    grads: np.ndarray
+    stopped_at: int | None
+    stop_cause: StopCause | None
+
+
+@dataclass(frozen=True)
+class SimulationResult:
+    """All runs side by side; entries after a run stopped are NaN (see the module docstring)."""
+
+    runs: tuple[RunSpec, ...]
+    points: np.ndarray
+    losses: np.ndarray
+    grads: np.ndarray
+    stopped_at: np.ndarray
+    stop_causes: tuple[StopCause | None, ...]
+    lengths: np.ndarray
+    n_steps: int
+    bounds: Bounds
+
+    def __len__(self) -> int:
+        return len(self.runs)
+
+    @property
+    def steps(self) -> np.ndarray:
+        """Step vectors ``points[:, t+1] - points[:, t]``, shape (K, N, D), NaN after a stop."""
+        return np.diff(self.points, axis=1)
+
+    def run(self, k: int) -> RunView:
+        """Run ``k`` trimmed to its valid points."""
+        n = int(self.lengths[k])
+        stop = int(self.stopped_at[k])
+        return RunView(
+            spec=self.runs[k],
+            points=self.points[k, :n],
+            losses=self.losses[k, :n],
+            grads=self.grads[k, :n],
+            stopped_at=stop if stop >= 0 else None,
+            stop_cause=self.stop_causes[k],
+        )
+
+
+def default_bounds(surface: Surface) -> Bounds:
+    """The plot domain enlarged ``BOUNDS_FACTOR`` times about its centre, per coordinate."""
+    enlarged = []
+    for lo, hi in surface.domain:
+        centre, half = (lo + hi) / 2.0, (hi - lo) / 2.0
+        enlarged.append((centre - BOUNDS_FACTOR * half, centre + BOUNDS_FACTOR * half))
+    return tuple(enlarged)
+
+
+def simulate(
+    surface: Surface,
+    runs: Sequence[RunSpec],
+    steps: int,
+    bounds: Bounds | None = None,
+) -> SimulationResult:
+    """Run every spec for ``steps`` steps on ``surface``; bad input raises a one-line ValueError."""
+    runs = tuple(runs)
+    if not runs:
+        raise ValueError("nothing to simulate: give at least one run")
+    if isinstance(steps, bool) or not isinstance(steps, int | np.integer) or steps < 0:
+        raise ValueError(f"the number of steps must be a whole number >= 0, got {steps!r}")
+    steps = int(steps)
+    dim = surface.dim
+    bounds = default_bounds(surface) if bounds is None else _checked_bounds(bounds, dim)
+    starts = np.array([_start_of(spec, surface, dim) for spec in runs]).T
+    lrs = np.array([_lr_of(spec) for spec in runs])
+    noise = np.array([_noise_of(spec) for spec in runs])
+
+    trace = np.empty((steps + 1, dim, len(runs)))
+    grad_trace = np.empty_like(trace)
+    for members, optimizer, hyper in _batches(runs):
+        points, grads = _integrate(
+            surface,
+            optimizer.make_rule(hyper),
+            starts[:, members],
+            lrs[members],
+            _noise_draws(runs, members, noise, steps, dim),
+            steps,
+        )
+        trace[:, :, members] = points
+        grad_trace[:, :, members] = grads
+
+    with np.errstate(all="ignore"):
+        losses = np.asarray(surface.value(*trace.transpose(1, 0, 2)), dtype=float)
+        losses = np.broadcast_to(losses, (steps + 1, len(runs))).copy()
+        stopped_at, causes = _first_invalid(trace, losses, bounds)
+    lengths = np.where(stopped_at >= 0, stopped_at, steps + 1)
+    dead = np.arange(steps + 1)[:, None] >= lengths[None, :]
+    dead_coords = np.broadcast_to(dead[:, None, :], trace.shape)
+    trace[dead_coords] = np.nan
+    grad_trace[dead_coords] = np.nan
+    losses[dead] = np.nan
+    return SimulationResult(
+        runs=runs,
+        points=np.ascontiguousarray(trace.transpose(2, 0, 1)),
+        losses=np.ascontiguousarray(losses.T),
+        grads=np.ascontiguousarray(grad_trace.transpose(2, 0, 1)),
+        stopped_at=stopped_at,
+        stop_causes=causes,
+        lengths=lengths,
+        n_steps=steps,
+        bounds=bounds,
+    )
+
+
+def _integrate(
+    surface: Surface,
+    rule: UpdateRule,
+    start: np.ndarray,
+    lr: np.ndarray,
+    noise: np.ndarray | None,
+    steps: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The hot loop: one gradient call, one update and one copy per step, no checks."""
+    points = np.empty((steps + 1, *start.shape))
+    grads = np.empty_like(points)
+    points[0] = start
+    params = start.copy()
+    gradient = _gradient_kernel(surface.function)
+    with np.errstate(all="ignore"):
+        for t in range(steps):
+            grad = grads[t]
+            for d, component in enumerate(gradient(*params)):
+                grad[d] = component
+            rule.step(params, grad if noise is None else grad + noise[t], lr)
+            points[t + 1] = params
+        for d, component in enumerate(gradient(*params)):
+            grads[steps, d] = component
+    return points, grads
+
+
+@functools.lru_cache(maxsize=64)
+def _gradient_kernel(function: CompiledFunction) -> Callable[..., tuple]:
+    """The exact gradient compiled once more without ``CompiledFunction.gradient``'s per-call
+    argument checks and errstate (~5 us a call, half of a step's budget at 4 runs). The loop
+    already runs inside errstate and copies each component into a ``(D, K)`` array, which
+    broadcasts constant components."""
+    return sympy.lambdify(
+        function.symbols, function.gradient_exprs, modules=[NUMPY_NAMESPACE, "numpy"], cse=True
+    )
+
+
+def _batches(runs: tuple[RunSpec, ...]) -> list[tuple[np.ndarray, OptimizerSpec, dict]]:
+    """Runs sharing an optimizer and hyper-parameters: their indices, optimizer and settings."""
+    groups: dict[tuple, tuple[list[int], OptimizerSpec, dict[str, float]]] = {}
+    for k, spec in enumerate(runs):
+        optimizer = get_optimizer(spec.optimizer)
+        resolved = optimizer.resolve(spec.hyper)
+        key = (spec.optimizer, tuple(sorted(resolved.items())))
+        groups.setdefault(key, ([], optimizer, resolved))[0].append(k)
+    return [(np.array(members), optimizer, hyper) for members, optimizer, hyper in groups.values()]
+
+
+def _noise_draws(
+    runs: tuple[RunSpec, ...], members: np.ndarray, noise: np.ndarray, steps: int, dim: int
+) -> np.ndarray | None:
+    """Per-run seeded Gaussian gradient noise, shape (N, D, K_batch); None when all are 0."""
+    if not np.any(noise[members] > 0.0):
+        return None
+    draws = np.zeros((steps, dim, len(members)))
+    for column, k in enumerate(members):
+        if noise[k] > 0.0:
+            rng = np.random.default_rng(runs[k].seed)
+            draws[:, :, column] = rng.normal(0.0, noise[k], size=(steps, dim))
+    return draws
+
+
+def _first_invalid(
+    trace: np.ndarray, losses: np.ndarray, bounds: Bounds
+) -> tuple[np.ndarray, tuple[StopCause | None, ...]]:
+    """Per run, the first step with a non-finite or out-of-bounds iterate (-1 if none)."""
+    lows = np.array([lo for lo, _ in bounds])[None, :, None]
+    highs = np.array([hi for _, hi in bounds])[None, :, None]
+    finite = np.isfinite(trace).all(axis=1) & np.isfinite(losses)
+    inside = ((trace >= lows) & (trace <= highs)).all(axis=1)
+    invalid = ~(finite & inside)
+    stopped = np.where(invalid.any(axis=0), invalid.argmax(axis=0), -1)
+    causes = tuple(
+        None if t < 0 else StopCause.OUT_OF_BOUNDS if finite[t, k] else StopCause.NON_FINITE
+        for k, t in enumerate(stopped)
+    )
+    return stopped, causes
+
+
+def _start_of(spec: RunSpec, surface: Surface, dim: int) -> tuple[float, ...]:
+    start = surface.start if spec.start is None else spec.start
+    if len(start) != dim:
+        raise ValueError(f"the start needs {dim} coordinates, got {len(start)}: {tuple(start)}")
+    return tuple(float(c) for c in start)
+
+
+def _lr_of(spec: RunSpec) -> float:
+    lr = float(spec.lr)
+    if not np.isfinite(lr) or lr < 0.0:
+        raise ValueError(f"the learning rate must be a finite number >= 0, got {spec.lr!r}")
+    return lr
+
+
+def _noise_of(spec: RunSpec) -> float:
+    noise = float(spec.noise)
+    if not np.isfinite(noise) or noise < 0.0:
+        raise ValueError(f"the gradient noise must be a finite number >= 0, got {spec.noise!r}")
+    return noise
+
+
+def _checked_bounds(bounds: Bounds, dim: int) -> Bounds:
+    pairs = tuple((float(lo), float(hi)) for lo, hi in bounds)
+    if len(pairs) != dim or any(not lo < hi for lo, hi in pairs):
+        raise ValueError(f"bounds need one (low, high) pair with low < high for each of {dim} axes")
+    return pairs
