@@ -35,10 +35,16 @@ momentum ``beta`` stays stable up to ``2 (1 + beta) / lambda``. ``reference_mini
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
 import numpy as np
+import scipy.optimize
+
+from gdsim.core.simulate import RunView, default_bounds
+from gdsim.core.surfaces import Surface
 
 
 class Regime(StrEnum):
@@ -215,3 +221,117 @@ def _settled_from(holds: np.ndarray) -> int | None:
         return None
     failing = np.flatnonzero(~holds)
     return int(failing[-1]) + 1 if failing.size else 0
+
+
+def classify_view(run: RunView) -> Verdict:
+    """``classify_run`` on one run of a :class:`~gdsim.core.simulate.SimulationResult`."""
+    return classify_run(run.points, run.losses, run.grads, run.stopped_at, run.stop_cause)
+
+
+@dataclass(frozen=True)
+class CriticalRates:
+    """Learning rates where a quadratic model of the minimum changes behaviour.
+
+    ``monotone`` = 1/lambda: the largest step that never overshoots (and, exactly, the one-step
+    jump to the minimum); ``stable`` = 2/lambda: gradient descent diverges beyond it;
+    ``momentum_stable`` = 2 (1 + beta)/lambda: the same limit for heavy-ball momentum beta.
+    """
+
+    lambda_max: float
+    momentum: float
+    monotone: float
+    stable: float
+    momentum_stable: float
+
+
+def critical_rates(lam: float | None, momentum: float = 0.0) -> CriticalRates | None:
+    """The critical learning rates for curvature ``lam``; None without a positive curvature."""
+    if not 0.0 <= momentum < 1.0:
+        raise ValueError(f"momentum must lie in [0, 1), got {momentum:g}")
+    if lam is None or not np.isfinite(lam) or lam <= 0.0:
+        return None
+    return CriticalRates(
+        lambda_max=float(lam),
+        momentum=float(momentum),
+        monotone=1.0 / lam,
+        stable=2.0 / lam,
+        momentum_stable=2.0 * (1.0 + momentum) / lam,
+    )
+
+
+def reference_minimum(
+    surface: Surface, start: Sequence[float] | None = None
+) -> tuple[float, ...] | None:
+    """The minimum whose curvature sets the critical learning rates for a run from ``start``.
+
+    A named surface: its known global minimum nearest the start. A typed formula: the local
+    minimum BFGS reaches from the start on the exact gradient, or None when there is none: the
+    minimiser ran out of the simulation bounds or to a non-finite value, did not reach a
+    stationary point, or stopped where the Hessian is not positive semi-definite or the function
+    still falls nearby along a Hessian eigenvector (a saddle, the inflection of ``w**3``).
+    """
+    origin = np.asarray(surface.start if start is None else start, dtype=float)
+    if surface.minima:
+        known = np.asarray(surface.minima, dtype=float)
+        return tuple(float(c) for c in known[np.argmin(np.linalg.norm(known - origin, axis=1))])
+    found = _local_minimum(surface, origin)
+    return None if found is None else tuple(float(c) for c in found)
+
+
+def lambda_max(surface: Surface, start: Sequence[float] | None = None) -> float | None:
+    """The largest Hessian eigenvalue at :func:`reference_minimum`, or None without one."""
+    minimum = reference_minimum(surface, start)
+    if minimum is None:
+        return None
+    return float(np.linalg.eigvalsh(_symmetric_hessian(surface, np.asarray(minimum)))[-1])
+
+
+_STATIONARY_TOLERANCE = 1e-6
+"""Gradient norm, relative to the start's (at least 1), that counts as a stationary point."""
+
+_CURVATURE_TOLERANCE = 1e-8
+"""Hessian eigenvalues above ``-tol * max|eig|`` count as non-negative (rounding)."""
+
+_PROBE = 1e-2
+"""Probe distance, relative to the plot domain: a minimum is lower than its neighbours there
+along every Hessian eigenvector (this rejects the flat inflection of ``w**3``)."""
+
+
+def _local_minimum(surface: Surface, origin: np.ndarray) -> np.ndarray | None:
+    """BFGS from ``origin``, accepted only at a genuine local minimum inside the bounds."""
+    function = surface.function
+
+    def value(x: np.ndarray) -> float:
+        return float(function.value(*x))
+
+    def gradient(x: np.ndarray) -> np.ndarray:
+        return np.array([float(g) for g in function.gradient(*x)])
+
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        found = scipy.optimize.minimize(
+            value, origin, jac=gradient, method="BFGS", options={"maxiter": 2000, "gtol": 1e-10}
+        ).x
+    lows, highs = np.array(default_bounds(surface)).T
+    if not (np.all(np.isfinite(found)) and np.all((lows <= found) & (found <= highs))):
+        return None
+    scale = max(1.0, float(np.linalg.norm(gradient(origin))))
+    if not np.linalg.norm(gradient(found)) <= _STATIONARY_TOLERANCE * scale:
+        return None
+    eigenvalues, vectors = np.linalg.eigh(_symmetric_hessian(surface, found))
+    if not np.all(np.isfinite(eigenvalues)):
+        return None
+    size = max(float(np.abs(eigenvalues).max()), _ABSOLUTE_FLOOR)
+    if eigenvalues[0] < -_CURVATURE_TOLERANCE * size:
+        return None
+    width = _PROBE * min(hi - lo for lo, hi in surface.domain)
+    centre = value(found)
+    for direction in vectors.T:
+        if any(value(found + side * width * direction) < centre for side in (-1.0, 1.0)):
+            return None
+    return found
+
+
+def _symmetric_hessian(surface: Surface, point: np.ndarray) -> np.ndarray:
+    hessian = np.asarray(surface.hessian(*point), dtype=float)
+    return (hessian + hessian.T) / 2.0
