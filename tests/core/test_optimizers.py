@@ -1,0 +1,100 @@
+"""Every numpy update rule against the real torch.optim optimizer, step for step in float64."""
+
+import inspect
+
+import numpy as np
+import pytest
+import torch
+
+from gdsim.core.optimizers import OPTIMIZERS, get_optimizer
+from gdsim.core.surfaces import get_surface
+
+STARTS = {
+    "ill_conditioned": np.array([[-4.5, 1.0, 3.0], [2.0, -3.0, 0.5]]),
+    "rosenbrock": np.array([[-1.5, 0.3, 1.2], [2.0, -0.5, 0.8]]),
+    "sin(x)*y + 0.1*x**2 + 0.2*y**2": np.array([[-3.0, 0.5, 2.0], [3.0, 1.0, -2.0]]),
+}
+LEARNING_RATES = {"gd": 2e-4, "momentum": 1e-4, "nesterov": 1e-4}
+SETTINGS = {
+    "gd": [{}],
+    "momentum": [{}, {"momentum": 0.5, "dampening": 0.3}],
+    "nesterov": [{}, {"momentum": 0.3}],
+    "adagrad": [{}, {"lr_decay": 0.05, "initial_accumulator_value": 0.1, "eps": 1e-6}],
+    "rmsprop": [{}, {"alpha": 0.9, "eps": 1e-4, "momentum": 0.5, "centered": 1.0}],
+    "adam": [{}, {"beta1": 0.5, "beta2": 0.9, "eps": 1e-4, "amsgrad": 1.0}],
+}
+CASES = [
+    (name, hyper, surface)
+    for name, settings in SETTINGS.items()
+    for hyper in settings
+    for surface in STARTS
+]
+
+
+@pytest.mark.parametrize(("name", "hyper", "surface_name"), CASES)
+def test_rule_matches_torch_step_for_step(name, hyper, surface_name):
+    surface = get_surface(surface_name)
+    start = STARTS[surface_name]
+    lr = LEARNING_RATES.get(name, 1e-2)
+    optimizer = get_optimizer(name)
+    rule = optimizer.make_rule(hyper)
+    ours = start.copy()
+    theirs = torch.tensor(start, dtype=torch.float64, requires_grad=True)
+    reference = optimizer.make_torch([theirs], lr, hyper)
+    for _ in range(80):
+        theirs.grad = torch.from_numpy(np.stack(surface.gradient(*theirs.detach().numpy())))
+        reference.step()
+        rule.step(ours, np.stack(surface.gradient(*ours)), lr)
+        np.testing.assert_allclose(ours, theirs.detach().numpy(), rtol=1e-10, atol=1e-10)
+    assert not np.allclose(ours, start), "the runs must actually move"
+
+
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+def test_per_run_learning_rates_equal_separate_runs(name):
+    surface = get_surface("rosenbrock")
+    start = np.array([[-1.5, -1.5, -1.5], [2.0, 2.0, 2.0]])
+    lrs = np.array([1e-5, 5e-5, 1e-4])
+    together = start.copy()
+    batch_rule = get_optimizer(name).make_rule()
+    for _ in range(30):
+        batch_rule.step(together, np.stack(surface.gradient(*together)), lrs)
+    for k, lr in enumerate(lrs):
+        alone = start[:, k].copy()
+        single_rule = get_optimizer(name).make_rule()
+        for _ in range(30):
+            single_rule.step(alone, np.stack(surface.gradient(*alone)), lr)
+        np.testing.assert_allclose(together[:, k], alone, rtol=1e-14)
+
+
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+def test_defaults_are_torch_defaults_except_the_momentum_demo_value(name):
+    spec = get_optimizer(name)
+    signature = inspect.signature(getattr(torch.optim, spec.torch_class)).parameters
+    torch_defaults = {key: p.default for key, p in signature.items()}
+    if "betas" in torch_defaults:
+        torch_defaults["beta1"], torch_defaults["beta2"] = torch_defaults["betas"]
+    for hyper in spec.hyper:
+        if name in ("momentum", "nesterov") and hyper.name == "momentum":
+            assert hyper.default == 0.9
+        else:
+            assert hyper.default == float(torch_defaults[hyper.name]), hyper.name
+        assert hyper.low <= hyper.default <= hyper.high
+        assert hyper.description
+
+
+def test_registry_describes_every_optimizer_for_the_form():
+    assert set(OPTIMIZERS) == {"gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"}
+    for spec in OPTIMIZERS.values():
+        assert spec.title and spec.description
+        assert spec.resolve() == spec.defaults
+
+
+def test_bad_choices_raise_one_line_messages():
+    with pytest.raises(ValueError, match="unknown optimizer 'sgd2'; choose one of: gd"):
+        get_optimizer("sgd2")
+    with pytest.raises(ValueError, match="Adam has no hyper-parameter 'momentum'"):
+        get_optimizer("adam").resolve({"momentum": 0.9})
+    with pytest.raises(ValueError, match=r"momentum β must lie between 0 and 0\.999, got 1\.5"):
+        get_optimizer("momentum").resolve({"momentum": 1.5})
+    with pytest.raises(ValueError, match="switch: use 0 or 1"):
+        get_optimizer("adam").resolve({"amsgrad": 0.5})
