@@ -1,0 +1,183 @@
+"""Verdicts and critical learning rates against the theory of quadratics."""
+
+import numpy as np
+import pytest
+
+from gdsim.core.simulate import RunSpec, simulate
+from gdsim.core.surfaces import get_surface
+from gdsim.core.verdict import (
+    Regime,
+    classify_loss_history,
+    classify_run,
+    classify_view,
+    critical_rates,
+    lambda_max,
+    reference_minimum,
+)
+
+
+def regimes(surface, runs, steps):
+    result = simulate(surface, runs, steps)
+    return [classify_view(result.run(k)).regime for k in range(len(runs))]
+
+
+def test_the_lecture_parabola_story():
+    verdicts = {
+        eta: classify_view(simulate(get_surface("parabola"), [RunSpec(eta)], 100).run(0))
+        for eta in (0.01, 0.2, 0.8, 1.0, 1.1)
+    }
+    assert verdicts[0.01].regime is Regime.SLOW
+    assert verdicts[0.2].regime is Regime.CONVERGED
+    assert verdicts[0.8].regime is Regime.OSCILLATING
+    assert verdicts[1.0].regime is Regime.OSCILLATING
+    assert verdicts[1.1].regime is Regime.DIVERGED
+    assert verdicts[1.1].step == 15
+    assert verdicts[1.1].reason == "diverged at step 15: the iterate left the plot's bounds"
+    assert verdicts[0.8].step == 2
+
+
+# (surface, parameters, start along the steepest direction, lambda_max)
+QUADRATICS = [
+    ("parabola", {}, (3.0,), 2.0),
+    ("bowl", {}, (3.0, 2.0), 2.0),
+    ("ill_conditioned", {"kappa": 10.0}, (0.0, 2.0), 10.0),
+    ("ill_conditioned", {"kappa": 100.0}, (0.0, 2.0), 100.0),
+    ("rotated_quadratic", {"kappa": 20.0}, (2.0, -2.0), 20.0),
+]
+
+
+@pytest.mark.parametrize(("name", "params", "start", "lam"), QUADRATICS)
+def test_gd_regimes_switch_at_one_and_two_over_lambda(name, params, start, lam):
+    surface = get_surface(name, **params)
+    fractions = [0.5, 0.95, 1.05, 1.5, 1.9, 2.1, 3.0]
+    runs = [RunSpec(f / lam, start=start) for f in fractions]
+    assert regimes(surface, runs, 300) == [
+        Regime.CONVERGED,
+        Regime.CONVERGED,
+        Regime.OSCILLATING,
+        Regime.OSCILLATING,
+        Regime.OSCILLATING,
+        Regime.DIVERGED,
+        Regime.DIVERGED,
+    ]
+
+
+@pytest.mark.parametrize("kappa", [10.0, 50.0])
+def test_ill_conditioned_stability_limit_from_the_default_start(kappa):
+    surface = get_surface("ill_conditioned", kappa=kappa)
+    stable, unstable = RunSpec(0.95 * 2.0 / kappa), RunSpec(1.05 * 2.0 / kappa)
+    below, above = regimes(surface, [stable, unstable], 3000)
+    assert below is not Regime.DIVERGED
+    assert above is Regime.DIVERGED
+
+
+@pytest.mark.parametrize(("name", "params", "start", "lam"), QUADRATICS)
+@pytest.mark.parametrize("beta", [0.5, 0.9])
+def test_heavy_ball_limit_is_two_one_plus_beta_over_lambda(name, params, start, lam, beta):
+    limit = 2.0 * (1.0 + beta) / lam
+    hyper = {"momentum": beta}
+    runs = [RunSpec(f * limit, "momentum", start=start, hyper=hyper) for f in (0.95, 1.05)]
+    below, above = regimes(get_surface(name, **params), runs, 600)
+    assert below is not Regime.DIVERGED
+    assert above is Regime.DIVERGED
+
+
+def test_momentum_below_the_limit_spirals_in():
+    runs = [RunSpec(0.95 * 1.9, "momentum", hyper={"momentum": 0.9})]
+    result = simulate(get_surface("parabola"), runs, 600)
+    assert classify_view(result.run(0)).regime is Regime.OSCILLATING
+    assert abs(result.run(0).points[-1, 0]) < 1e-6
+
+
+def test_slow_is_still_improving_and_says_how_much():
+    verdict = classify_view(simulate(get_surface("rosenbrock"), [RunSpec(1e-4)], 200).run(0))
+    assert verdict.regime is Regime.SLOW and verdict.step is None
+    assert verdict.reason.startswith("slow: still improving after 200 steps")
+
+
+def test_a_run_starting_at_the_minimum_has_converged_at_step_zero():
+    result = simulate(get_surface("bowl"), [RunSpec(0.1, start=(0.0, 0.0))], 10)
+    assert classify_view(result.run(0)) == classify_run(
+        result.points[0], result.losses[0], result.grads[0], -1
+    )
+    assert classify_view(result.run(0)).step == 0
+    assert classify_view(result.run(0)).regime is Regime.CONVERGED
+
+
+def test_loss_histories():
+    t = np.arange(201)
+    assert classify_loss_history(0.7 * 0.9**t).regime is Regime.CONVERGED
+    assert classify_loss_history(0.7 * 0.999**t).regime is Regime.SLOW
+    assert classify_loss_history(0.7 * 1.05**t).regime is Regime.DIVERGED
+    bouncing = 0.5 + 0.2 * (-1.0) ** t
+    assert classify_loss_history(bouncing).regime is Regime.OSCILLATING
+    flat = classify_loss_history(np.full(50, 0.69))
+    assert flat.regime is Regime.CONVERGED and "never moved" in flat.reason
+    blown = classify_loss_history(np.array([0.7, 0.6, 5.0, np.inf, np.nan]))
+    assert (blown.regime, blown.step) == (Regime.DIVERGED, 3)
+    assert blown.reason == "diverged at step 3: the loss became non-finite"
+    stopped = classify_loss_history(0.7 * 0.9 ** t[:12], diverged_at=12)
+    assert (stopped.regime, stopped.step) == (Regime.DIVERGED, 12)
+
+
+def test_a_loss_that_dips_and_climbs_back_past_the_start_diverged():
+    losses = np.concatenate([np.linspace(1.0, 0.8, 20), np.linspace(0.8, 1.5, 20)])
+    verdict = classify_loss_history(losses)
+    assert verdict.regime is Regime.DIVERGED
+    assert losses[verdict.step] > 1.2 >= losses[verdict.step - 1]
+    with pytest.raises(ValueError, match="without a single loss value"):
+        classify_loss_history(np.array([]))
+
+
+@pytest.mark.parametrize(
+    ("name", "params", "expected"),
+    [
+        ("parabola", {}, 2.0),
+        ("ill_conditioned", {"kappa": 37.0}, 37.0),
+        ("rotated_quadratic", {"kappa": 20.0}, 20.0),
+        ("x**2+3*y**2", {}, 6.0),
+    ],
+)
+def test_lambda_max_of_quadratics(name, params, expected):
+    assert lambda_max(get_surface(name, **params)) == pytest.approx(expected, rel=1e-9)
+
+
+def test_lambda_max_of_rosenbrock_at_its_minimum():
+    # Hessian at (1, 1): [[802, -400], [-400, 200]], top eigenvalue 501 + sqrt(301^2 + 400^2)
+    assert lambda_max(get_surface("rosenbrock")) == pytest.approx(501 + np.hypot(301, 400))
+    assert lambda_max(get_surface("rosenbrock")) == pytest.approx(1001.6, abs=0.01)
+
+
+@pytest.mark.parametrize("text", ["x**2 - y**2", "w**3", "x**2*y**2 - x"])
+def test_no_minimum_no_curvature(text):
+    surface = get_surface(text)
+    assert reference_minimum(surface) is None
+    assert lambda_max(surface) is None
+    assert critical_rates(lambda_max(surface)) is None
+
+
+def test_typed_formulas_find_the_local_minimum_reached_from_the_start():
+    surface = get_surface("(w - 1)**2 * (w + 2)**2")
+    assert reference_minimum(surface, (3.0,)) == pytest.approx((1.0,), abs=1e-7)
+    assert reference_minimum(surface, (-4.0,)) == pytest.approx((-2.0,), abs=1e-7)
+    assert lambda_max(surface, (3.0,)) == pytest.approx(18.0, rel=1e-6)
+
+
+def test_named_surfaces_use_the_known_minimum_nearest_the_start():
+    himmelblau = get_surface("himmelblau")
+    assert reference_minimum(himmelblau, (3.5, -1.0)) == pytest.approx(
+        (3.5844283403304917, -1.8481265269644034)
+    )
+    assert reference_minimum(himmelblau, (-3.0, 3.0)) == pytest.approx(
+        (-2.805118086952745, 3.131312518250573)
+    )
+
+
+def test_critical_rates():
+    rates = critical_rates(2.0, momentum=0.9)
+    assert (rates.monotone, rates.stable) == (0.5, 1.0)
+    assert rates.momentum_stable == pytest.approx(1.9)
+    assert critical_rates(2.0).momentum_stable == 1.0
+    assert critical_rates(0.0) is None and critical_rates(None) is None
+    with pytest.raises(ValueError, match="momentum must lie in"):
+        critical_rates(2.0, momentum=1.0)
