@@ -93,12 +93,12 @@ def classify_run(
     whose iterate was invalid (``None`` or ``-1`` when the run used its whole budget) and
     ``stop_cause`` a few words saying why (e.g. "the iterate left the plot's bounds").
     """
-    points = np.asarray(points, dtype=float).reshape(len(losses), -1)
-    losses = np.asarray(losses, dtype=float)
-    grads = np.asarray(grads, dtype=float).reshape(len(losses), -1)
     early = _early_stop_verdict(stopped_at, stop_cause, len(losses))
     if early is not None:
         return early
+    points = np.asarray(points, dtype=float).reshape(len(losses), -1)
+    losses = np.asarray(losses, dtype=float)
+    grads = np.asarray(grads, dtype=float).reshape(len(losses), -1)
     grown = _growth_verdict(losses)
     if grown is not None:
         return grown

@@ -1,0 +1,127 @@
+"""`gdsim run`: the JSON contract, the lecture's verdicts, and one-line errors with exit 2."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from gdsim.cli import main
+
+
+def _strict_json(text: str) -> dict:
+    def refuse(constant: str) -> None:
+        raise AssertionError(f"non-JSON constant {constant} in output")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> dict:
+    assert main(["run", *argv, "--json"]) == 0
+    return _strict_json(capsys.readouterr().out)
+
+
+def test_lecture_learning_rates_on_the_parabola(capsys):
+    doc = run_json(
+        capsys, "--surface", "parabola", "--start", "3", "--steps", "100",
+        "--lr", "0.01", "0.2", "0.8", "1.0", "--lr", "1.1",
+    )
+    assert doc["surface"] == {"name": "parabola", "expression": "w**2", "dim": 1}
+    assert doc["lambda_max"] == pytest.approx(2.0)
+    assert doc["lr_critical"] == pytest.approx(1.0)
+    regimes = [(r["lr"], r["regime"]) for r in doc["runs"]]
+    assert regimes == [
+        (0.01, "slow"), (0.2, "converged"), (0.8, "oscillating"),
+        (1.0, "oscillating"), (1.1, "diverged"),
+    ]
+    for run in doc["runs"][:4]:
+        assert run["stopped_at"] is None
+        assert len(run["points"]) == len(run["losses"]) == 101
+        assert run["points"][0] == [3.0] and run["losses"][0] == 9.0
+        assert run["optimizer"] == "gd" and run["start"] == [3.0]
+    slow = doc["runs"][0]
+    assert slow["points"][1] == [pytest.approx(3.0 - 0.01 * 6.0)]
+    assert slow["final_loss"] == pytest.approx((3.0 * 0.98**100) ** 2)
+    diverged = doc["runs"][4]
+    assert diverged["stopped_at"] is not None
+    assert len(diverged["points"]) == diverged["stopped_at"]
+
+
+def test_typed_expression_in_2d_with_momentum(capsys):
+    doc = run_json(
+        capsys, "--surface", "x**2 + 3*y**2", "--start", "1,1", "--momentum", "0.5",
+        "--lr", "0.2", "--steps", "50",
+    )
+    assert doc["surface"]["dim"] == 2
+    assert doc["lambda_max"] == pytest.approx(6.0)
+    assert doc["lr_critical"] == pytest.approx(2 * 1.5 / 6.0)
+    assert doc["runs"][0]["optimizer"] == "momentum"
+    assert doc["runs"][0]["points"][0] == [1.0, 1.0]
+
+
+def test_surface_parameters_change_the_curvature(capsys):
+    doc = run_json(capsys, "--surface", "ill_conditioned", "--param", "kappa=50", "--lr", "0.01")
+    assert doc["lambda_max"] == pytest.approx(50.0)
+    assert doc["lr_critical"] == pytest.approx(2 / 50)
+
+
+def test_no_minimum_means_null_thresholds_and_non_finite_is_null(capsys):
+    doc = run_json(capsys, "--surface", "log(w)", "--start", "-1", "--lr", "0.1")
+    assert doc["lambda_max"] is None and doc["lr_critical"] is None
+    run = doc["runs"][0]
+    assert run["regime"] == "diverged" and run["stopped_at"] == 0
+    assert run["points"] == [] and run["final_loss"] is None
+
+
+def test_human_table(capsys):
+    assert main(["run", "--surface", "parabola", "--lr", "0.2", "1.1"]) == 0
+    out = capsys.readouterr().out
+    assert "lambda_max = 2" in out and "critical lr = 1" in out
+    assert "converged" in out and "diverged" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--surface", "nope(w)"], "bad --surface expression"),
+        (["--surface", "w +* 2"], "bad --surface expression"),
+        (["--surface", "__import__('os')"], "bad --surface expression"),
+        (["--surface", "parabola", "--lr", "0"], "greater than 0"),
+        (["--surface", "parabola", "--lr", "-1"], "greater than 0"),
+        (["--surface", "parabola", "--lr", "nan"], "finite"),
+        (["--surface", "parabola", "--lr", "inf"], "finite"),
+        (["--surface", "parabola", "--lr", "fast"], "not a number"),
+        (["--surface", "parabola", "--start", "1,2"], "needs 1 number"),
+        (["--surface", "rosenbrock", "--start", "x"], "not a comma-separated list"),
+        (["--surface", "parabola", "--steps", "0"], "between 1 and"),
+        (["--surface", "parabola", "--steps", "1000000000"], "between 1 and"),
+        (["--surface", "parabola", "--optimizer", "lbfgs"], "unknown optimizer"),
+        (["--surface", "parabola", "--optimizer", "gd", "--momentum", "0.9"], "no momentum"),
+        (["--surface", "parabola", "--momentum", "1.5"], "[0, 1)"),
+        (["--surface", "parabola", "--param", "kappa=3"], "no parameter"),
+        (["--lr", "0.1"], "required"),
+    ],
+)
+def test_bad_input_is_one_line_on_stderr_with_status_2(capsys, argv, message):
+    assert main(["run", *argv]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0] and "Traceback" not in captured.err
+
+
+def test_the_installed_command(tmp_path):
+    gdsim = [sys.executable, "-m", "gdsim"]
+    ok = subprocess.run(
+        [*gdsim, "run", "--surface", "parabola", "--lr", "1.1", "--json"],
+        capture_output=True, text=True, check=False,
+    )
+    assert ok.returncode == 0
+    assert _strict_json(ok.stdout)["runs"][0]["regime"] == "diverged"
+    bad = subprocess.run(
+        [*gdsim, "run", "--surface", "w**", "--json"], capture_output=True, text=True, check=False
+    )
+    assert bad.returncode == 2 and bad.stdout == ""
+    assert len(bad.stderr.strip().splitlines()) == 1
