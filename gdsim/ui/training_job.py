@@ -1,0 +1,187 @@
+"""Training sessions as one steppable job for `JobRunner`: the thin layer between the core's
+`TrainingSession` and the network panel.
+
+Why a job and not the session itself: the worker wants `advance()` to take a few milliseconds
+(short enough that stop, pause and a new learning rate act at once, long enough that the
+worker's per-call overhead is lost in the noise), and the GUI wants one self-contained frame
+(`TrainingFrame`) it can redraw from without touching the sessions, which live in the worker
+thread while training runs. Compare mode is the same job over several sessions (one per
+learning rate, same spec, hence the same initial weights) advanced together.
+
+Everything costly (full-set losses, weights, the decision map) is computed in `snapshot()`,
+which the runner calls at most ~30 times a second, never per step.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from gdsim.core.training import Snapshot, ThinnedRecord, TrainingSession
+from gdsim.core.verdict import Verdict
+
+TARGET_ADVANCE_S = 0.008
+"""Wall time one `advance()` aims at: stop/pause/lr react within ~10 ms, overhead stays <1%."""
+
+MAX_CHUNK = 20_000
+DISPLAY_POINTS = 2_000
+"""Loss curves are thinned to about this many points (min and max kept per bin, so a spike
+or an oscillation stays visible) before they cross to the GUI thread."""
+
+METRIC_CAPACITY = 2_000
+
+
+@dataclass(frozen=True)
+class RunFrame:
+    """One run as the GUI draws it. `verdict` is None before the first step; while training
+    it is the verdict of the history so far."""
+
+    lr: float
+    state: Snapshot
+    loss_steps: np.ndarray
+    losses: np.ndarray
+    val_steps: np.ndarray
+    val_losses: np.ndarray
+    metric_steps: np.ndarray
+    train_metric: np.ndarray
+    val_metric: np.ndarray
+    verdict: Verdict | None
+
+
+@dataclass(frozen=True)
+class TrainingFrame:
+    """Everything the panel redraws, copied in the worker. `weights` and `prediction` belong
+    to run `shown`: prediction is the model over the job's grid ((ny, nx) for 2D inputs, the
+    fitted curve (nx,) for 1D inputs)."""
+
+    runs: tuple[RunFrame, ...]
+    shown: int
+    weights: list[tuple[np.ndarray, np.ndarray]]
+    prediction: np.ndarray
+
+
+def thin_for_display(
+    steps: np.ndarray, values: np.ndarray, max_points: int = DISPLAY_POINTS
+) -> tuple[np.ndarray, np.ndarray]:
+    """At most ~max_points points: per bin, the lowest and the highest value (in step order),
+    so a thinned curve keeps the envelope of an oscillation and the peak of a blow-up."""
+    n = len(values)
+    if n <= max_points:
+        return steps, values
+    bin_size = -(-n // (max_points // 2))
+    bins = -(-n // bin_size)
+    ranked = np.where(np.isnan(values), np.inf, values)
+    padded = np.pad(ranked, (0, bins * bin_size - n), mode="edge").reshape(bins, bin_size)
+    offsets = np.arange(bins) * bin_size
+    lows = offsets + padded.argmin(axis=1)
+    highs = offsets + padded.argmax(axis=1)
+    picks = np.unique(np.minimum(np.concatenate([lows, highs, [n - 1]]), n - 1))
+    return steps[picks], values[picks]
+
+
+class TrainingJob:
+    """Advances one or more `TrainingSession`s in chunks sized to ~TARGET_ADVANCE_S.
+
+    Call `set_lr`, `set_hyper`, `step_once` and `show_run` only in the worker thread (through
+    `JobRunner.call`) while the job runs; they take effect before the next chunk.
+    """
+
+    def __init__(
+        self,
+        sessions: Sequence[TrainingSession],
+        grid: tuple[np.ndarray, np.ndarray | None],
+        shown: int = 0,
+    ) -> None:
+        if not sessions:
+            raise ValueError("a training job needs at least one session")
+        self.sessions = list(sessions)
+        self._grid = grid
+        self._shown = shown
+        self._chunk = 4
+        self._single_step = False
+        self._metrics = [ThinnedRecord[tuple[float, float]](METRIC_CAPACITY) for _ in sessions]
+
+    @property
+    def finished(self) -> bool:
+        return all(session.finished for session in self.sessions)
+
+    @property
+    def chunk(self) -> int:
+        """Steps per session in the next `advance()` (adapted to the measured speed)."""
+        return self._chunk
+
+    def advance(self) -> bool:
+        """Run one chunk of steps on every unfinished session; False once all are finished."""
+        if self._single_step:
+            self._single_step = False
+            for session in self.sessions:
+                session.step(1)
+            return not self.finished
+        start = time.perf_counter()
+        for session in self.sessions:
+            session.step(self._chunk)
+        self._adapt_chunk(time.perf_counter() - start)
+        return not self.finished
+
+    def _adapt_chunk(self, elapsed: float) -> None:
+        """Aim the next chunk at TARGET_ADVANCE_S; change by at most 2x per call, so one slow
+        chunk (a first call that loads torch kernels) does not swing it to an extreme."""
+        if elapsed <= 0:
+            self._chunk = min(MAX_CHUNK, self._chunk * 2)
+            return
+        wanted = self._chunk * TARGET_ADVANCE_S / elapsed
+        self._chunk = int(min(MAX_CHUNK, max(1, self._chunk / 2, min(wanted, self._chunk * 2))))
+
+    def step_once(self) -> None:
+        """Make the next `advance()` a single optimizer step (the panel's Step button)."""
+        self._single_step = True
+
+    def set_lr(self, lr: float) -> None:
+        """New base learning rate for the (single) run; weights and optimizer state stay."""
+        for session in self.sessions:
+            session.set_lr(lr)
+
+    def set_hyper(self, **changes: object) -> None:
+        for session in self.sessions:
+            session.set_hyper(**changes)
+
+    def show_run(self, index: int) -> None:
+        """Which run's weights and prediction the frames carry (compare mode's choice)."""
+        self._shown = min(max(0, index), len(self.sessions) - 1)
+
+    def snapshot(self) -> TrainingFrame:
+        """Copy what the panel draws; called by the runner at a bounded rate."""
+        runs = tuple(self._run_frame(i, s) for i, s in enumerate(self.sessions))
+        session = self.sessions[self._shown]
+        xs, ys = self._grid
+        prediction = np.asarray(session.predict_grid(xs, ys), dtype=np.float32)
+        return TrainingFrame(runs, self._shown, session.layer_weights(), prediction)
+
+    def _run_frame(self, index: int, session: TrainingSession) -> RunFrame:
+        state = session.snapshot()
+        metrics = self._metrics[index]
+        if metrics.last_step != state.step:
+            metrics.append(state.step, (state.train_metric, _or_nan(state.val_metric)))
+        metric_items = metrics.items()
+        val_items = session.val_history.items()
+        steps, losses = session.history.arrays()
+        steps, losses = thin_for_display(steps, losses)
+        return RunFrame(
+            lr=session.config.lr,
+            state=state,
+            loss_steps=steps,
+            losses=losses,
+            val_steps=np.array([s for s, _ in val_items], dtype=np.int64),
+            val_losses=np.array([v for _, v in val_items], dtype=np.float64),
+            metric_steps=np.array([s for s, _ in metric_items], dtype=np.int64),
+            train_metric=np.array([m[0] for _, m in metric_items], dtype=np.float64),
+            val_metric=np.array([m[1] for _, m in metric_items], dtype=np.float64),
+            verdict=session.verdict if len(session.history) else None,
+        )
+
+
+def _or_nan(value: float | None) -> float:
+    return float("nan") if value is None else value

@@ -1,0 +1,211 @@
+"""Choose a dataset: a menu with a thumbnail of each generated set, its size, noise, validation
+share and seed, or a CSV file of one's own.
+
+The picker only turns widget state into the core's `DatasetParams` (or `load_csv`) and hands out
+the resulting `Dataset`; a request the core rejects becomes `failed(message)`, never a traceback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from gdsim.core.datasets import (
+    DATASETS,
+    MAX_POINTS,
+    MAX_VAL_FRACTION,
+    Dataset,
+    DatasetError,
+    DatasetKind,
+    DatasetParams,
+    load_csv,
+    make_dataset,
+)
+from gdsim.ui.style import run_color
+
+THUMBNAIL_SIZE = 40
+CSV_ROLE = QtCore.Qt.ItemDataRole.UserRole + 1
+
+
+def class_color(label: int) -> str:
+    """Class k is drawn in the k-th run colour (blue, vermillion, green, ...)."""
+    return run_color(int(label))
+
+
+def thumbnail(kind: DatasetKind, size: int = THUMBNAIL_SIZE) -> QtGui.QPixmap:
+    """A tiny scatter of the dataset at its default noise: the menu shows what each set looks
+    like, which names alone ('moons', 'bumps') do not."""
+    x, y = kind.generator(160, kind.default_noise, np.random.default_rng(1))
+    points = np.column_stack([x[:, 0], y]) if kind.input_dim == 1 else x[:, :2]
+    low, high = points.min(axis=0), points.max(axis=0)
+    scaled = (points - low) / np.maximum(high - low, 1e-9) * (size - 6) + 3
+    pixmap = QtGui.QPixmap(size, size)
+    pixmap.fill(QtGui.QColor("white"))
+    painter = QtGui.QPainter(pixmap)
+    painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
+    painter.setPen(QtCore.Qt.PenStyle.NoPen)
+    for (px, py), label in zip(scaled, y, strict=True):
+        color = "#444444" if kind.task == "regression" else class_color(int(label))
+        painter.setBrush(QtGui.QColor(color))
+        painter.drawEllipse(QtCore.QPointF(px, size - py), 1.6, 1.6)
+    painter.setPen(QtGui.QPen(QtGui.QColor("#bbbbbb")))
+    painter.setBrush(QtCore.Qt.BrushStyle.NoBrush)
+    painter.drawRect(0, 0, size - 1, size - 1)
+    painter.end()
+    return pixmap
+
+
+class DatasetPicker(QtWidgets.QWidget):
+    """`datasetChanged(Dataset)` whenever the choice or a parameter changes; `failed(str)` for
+    a choice the core rejects (a bad CSV file), leaving the previous dataset in place."""
+
+    datasetChanged = QtCore.Signal(object)
+    failed = QtCore.Signal(str)
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.combo = QtWidgets.QComboBox(self)
+        self.combo.setObjectName("datasetCombo")
+        self.combo.setIconSize(QtCore.QSize(THUMBNAIL_SIZE, THUMBNAIL_SIZE))
+        for kind in DATASETS.values():
+            self.combo.addItem(QtGui.QIcon(thumbnail(kind)), kind.name, kind.name)
+            index = self.combo.count() - 1
+            self.combo.setItemData(
+                index, f"{kind.description} ({kind.task})", QtCore.Qt.ItemDataRole.ToolTipRole
+            )
+        self.size_spin = self._spin(QtWidgets.QSpinBox(), "datasetSizeSpin", 10, MAX_POINTS, 200)
+        self.size_spin.setSingleStep(50)
+        self.noise_spin = self._spin(QtWidgets.QDoubleSpinBox(), "noiseSpin", 0.0, 2.0, 0.1)
+        self.noise_spin.setSingleStep(0.05)
+        self.val_spin = self._spin(
+            QtWidgets.QDoubleSpinBox(), "valFractionSpin", 0.0, MAX_VAL_FRACTION, 0.2
+        )
+        self.val_spin.setSingleStep(0.05)
+        self.seed_spin = self._spin(QtWidgets.QSpinBox(), "dataSeedSpin", 0, 999_999, 0)
+        self.csv_button = QtWidgets.QPushButton("Load CSV…", self)
+        self.csv_button.setObjectName("loadCsvButton")
+        self.csv_button.setToolTip("Rows of x1, x2, label (an optional header line)")
+        self.csv_button.clicked.connect(self._ask_csv)
+        form = QtWidgets.QGridLayout(self)
+        form.setContentsMargins(0, 0, 0, 0)
+        form.addWidget(self.combo, 0, 0, 1, 3)
+        form.addWidget(self.csv_button, 0, 3)
+        for column, (label, widget) in enumerate(
+            (("points", self.size_spin), ("noise", self.noise_spin))
+        ):
+            form.addWidget(QtWidgets.QLabel(label), 1, 2 * column)
+            form.addWidget(widget, 1, 2 * column + 1)
+        for column, (label, widget) in enumerate(
+            (("validation", self.val_spin), ("seed", self.seed_spin))
+        ):
+            form.addWidget(QtWidgets.QLabel(label), 2, 2 * column)
+            form.addWidget(widget, 2, 2 * column + 1)
+        self._dataset = make_dataset(self.params())
+        self._csv_path: Path | None = None
+        self._syncing = False
+        self.combo.currentIndexChanged.connect(self._on_kind)
+        self._sync_noise()
+
+    def _spin(
+        self, spin: QtWidgets.QAbstractSpinBox, name: str, low: float, high: float, value: float
+    ) -> QtWidgets.QAbstractSpinBox:
+        spin.setObjectName(name)
+        spin.setRange(low, high)
+        spin.setValue(value)
+        spin.setKeyboardTracking(False)
+        spin.valueChanged.connect(self._regenerate)
+        return spin
+
+    def dataset(self) -> Dataset:
+        return self._dataset
+
+    def source(self) -> DatasetParams | Dataset:
+        """What the code exporter needs: parameters that regenerate a generated set, or the
+        loaded points themselves for a CSV file."""
+        return self._dataset if self._csv_path is not None else self.params()
+
+    def params(self) -> DatasetParams:
+        return DatasetParams(
+            name=self.combo.currentData() or "circle",
+            n=self.size_spin.value(),
+            noise=round(self.noise_spin.value(), 6),
+            val_fraction=round(self.val_spin.value(), 6),
+            seed=self.seed_spin.value(),
+        )
+
+    def load_csv_file(self, path: str | Path) -> bool:
+        """Use a CSV file; on a bad file emit `failed` and keep the current dataset."""
+        dataset = self._read_csv(Path(path))
+        if dataset is None:
+            return False
+        self._csv_path = Path(path)
+        index = self.combo.findData(str(path), CSV_ROLE)
+        self._syncing = True
+        if index < 0:
+            self.combo.addItem(f"{self._csv_path.name} (CSV)", None)
+            index = self.combo.count() - 1
+            self.combo.setItemData(index, str(path), CSV_ROLE)
+        self.combo.setCurrentIndex(index)
+        self._syncing = False
+        self._set_generated_controls(False)
+        self._publish(dataset)
+        return True
+
+    def _read_csv(self, path: Path) -> Dataset | None:
+        try:
+            return load_csv(path, self.val_spin.value(), self.seed_spin.value())
+        except DatasetError as error:
+            self.failed.emit(str(error))
+            return None
+
+    @QtCore.Slot()
+    def _ask_csv(self) -> None:
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(
+            self, "Load a dataset", "", "CSV files (*.csv);;All files (*)"
+        )
+        if path:
+            self.load_csv_file(path)
+
+    @QtCore.Slot(int)
+    def _on_kind(self, index: int) -> None:
+        if self._syncing:
+            return
+        csv_path = self.combo.itemData(index, CSV_ROLE)
+        if csv_path:
+            self.load_csv_file(csv_path)
+            return
+        self._csv_path = None
+        self._set_generated_controls(True)
+        self._sync_noise()
+        self._regenerate()
+
+    def _sync_noise(self) -> None:
+        """Each dataset starts at its own default noise (a spiral at 0.1 is unreadable)."""
+        kind = DATASETS[self.combo.currentData() or "circle"]
+        blocked = self.noise_spin.blockSignals(True)
+        self.noise_spin.setValue(kind.default_noise)
+        self.noise_spin.blockSignals(blocked)
+
+    def _set_generated_controls(self, enabled: bool) -> None:
+        self.size_spin.setEnabled(enabled)
+        self.noise_spin.setEnabled(enabled)
+
+    @QtCore.Slot()
+    def _regenerate(self) -> None:
+        if self._csv_path is not None:
+            dataset = self._read_csv(self._csv_path)
+            if dataset is not None:
+                self._publish(dataset)
+            return
+        try:
+            dataset = make_dataset(self.params())
+        except DatasetError as error:
+            self.failed.emit(str(error))
+            return
+        self._publish(dataset)
+
+    def _publish(self, dataset: Dataset) -> None:
+        self._dataset = dataset
+        self.datasetChanged.emit(dataset)

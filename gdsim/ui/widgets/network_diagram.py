@@ -1,0 +1,123 @@
+"""A drawing of an MLP whose edges show each weight's sign (colour) and size (thickness).
+
+Why painted by hand rather than with QGraphicsItems: the whole picture changes 30 times a second
+while training, and one `paintEvent` over at most a few thousand lines is cheaper than keeping
+thousands of scene items in sync. Wide layers show their first units and a "+N more" note, so a
+256-unit layer stays legible on a projector.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+
+import numpy as np
+from PySide6 import QtCore, QtGui, QtWidgets
+
+MAX_SHOWN_UNITS = 10
+POSITIVE = QtGui.QColor("#0072B2")
+NEGATIVE = QtGui.QColor("#D55E00")
+UNKNOWN = QtGui.QColor("#9e9e9e")
+MAX_EDGE_WIDTH = 5.0
+
+
+def shown_units(width: int) -> int:
+    """How many units of a layer are drawn (the rest are summarised as '+N')."""
+    return min(width, MAX_SHOWN_UNITS)
+
+
+class NetworkDiagram(QtWidgets.QWidget):
+    """`set_architecture(widths, labels)` draws the layers; `set_weights(per-layer (W, b))`
+    then styles the edges. Without weights the edges are thin and grey."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setMinimumSize(240, 180)
+        self._widths: tuple[int, ...] = ()
+        self._labels: tuple[str, ...] = ()
+        self._weights: list[np.ndarray] = []
+        self.setToolTip(
+            "Edges: blue = positive weight, orange = negative; thicker = larger |weight|"
+        )
+
+    def set_architecture(self, widths: Sequence[int], labels: Sequence[str]) -> None:
+        self._widths = tuple(widths)
+        self._labels = tuple(labels)
+        self._weights = []
+        self.update()
+
+    def set_weights(self, layers: Sequence[tuple[np.ndarray, np.ndarray]]) -> None:
+        """Per Linear layer (weight (out, in), bias); only the drawn units' weights are kept."""
+        self._weights = [
+            np.asarray(w)[: shown_units(w.shape[0]), : shown_units(w.shape[1])] for w, _ in layers
+        ]
+        self.update()
+
+    def edge_count(self) -> int:
+        """Edges drawn (tests and the tooltip use it)."""
+        return sum(shown_units(a) * shown_units(b) for a, b in itertools.pairwise(self._widths))
+
+    def _unit_positions(self) -> list[list[QtCore.QPointF]]:
+        margin_x, top, bottom = 36.0, 18.0, 40.0
+        area_w = max(1.0, self.width() - 2 * margin_x)
+        area_h = max(1.0, self.height() - top - bottom)
+        columns = len(self._widths)
+        positions = []
+        for column, width in enumerate(self._widths):
+            x = margin_x + (area_w * column / (columns - 1) if columns > 1 else area_w / 2)
+            count = shown_units(width)
+            gap = area_h / max(count, 1)
+            positions.append([QtCore.QPointF(x, top + gap * (row + 0.5)) for row in range(count)])
+        return positions
+
+    def paintEvent(self, event: QtGui.QPaintEvent) -> None:
+        if not self._widths:
+            return
+        painter = QtGui.QPainter(self)
+        painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
+        positions = self._unit_positions()
+        self._paint_edges(painter, positions)
+        self._paint_units(painter, positions)
+        painter.end()
+
+    def _paint_edges(self, painter: QtGui.QPainter, positions: list[list[QtCore.QPointF]]) -> None:
+        finite = [np.abs(w[np.isfinite(w)]) for w in self._weights]
+        largest = max((float(f.max()) for f in finite if f.size), default=0.0)
+        for layer, (sources, targets) in enumerate(itertools.pairwise(positions)):
+            weights = self._weights[layer] if layer < len(self._weights) else None
+            for t, target in enumerate(targets):
+                for s, source in enumerate(sources):
+                    painter.setPen(self._edge_pen(weights, t, s, largest))
+                    painter.drawLine(source, target)
+
+    @staticmethod
+    def _edge_pen(weights: np.ndarray | None, t: int, s: int, largest: float) -> QtGui.QPen:
+        if weights is None or largest <= 0:
+            return QtGui.QPen(UNKNOWN, 0.6)
+        value = float(weights[t, s])
+        if not np.isfinite(value):
+            return QtGui.QPen(UNKNOWN, 1.0, QtCore.Qt.PenStyle.DotLine)
+        share = min(1.0, abs(value) / largest)
+        color = QtGui.QColor(POSITIVE if value >= 0 else NEGATIVE)
+        color.setAlphaF(0.25 + 0.75 * share)
+        return QtGui.QPen(color, 0.4 + MAX_EDGE_WIDTH * share)
+
+    def _paint_units(self, painter: QtGui.QPainter, positions: list[list[QtCore.QPointF]]) -> None:
+        radius = max(4.0, min(11.0, (self.height() - 60) / (2.6 * MAX_SHOWN_UNITS)))
+        painter.setPen(QtGui.QPen(QtGui.QColor("#333333"), 1.2))
+        painter.setBrush(QtGui.QColor("#fafafa"))
+        metrics = painter.fontMetrics()
+        for column, units in enumerate(positions):
+            for point in units:
+                painter.drawEllipse(point, radius, radius)
+            hidden = self._widths[column] - len(units)
+            if hidden:
+                note = f"+{hidden}"
+                last = units[-1]
+                painter.drawText(
+                    QtCore.QPointF(last.x() + radius + 3, last.y() + metrics.ascent() / 2), note
+                )
+            label = self._labels[column] if column < len(self._labels) else ""
+            text_width = metrics.horizontalAdvance(label)
+            x = min(max(2.0, units[0].x() - text_width / 2), self.width() - text_width - 2)
+            painter.drawText(QtCore.QPointF(x, self.height() - 10), label)
