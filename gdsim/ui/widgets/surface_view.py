@@ -1,0 +1,360 @@
+"""One view for 1D curves and 2D surfaces, fed with plain arrays so any loss can use it.
+
+The surface explorer feeds it formulas sampled on a grid; a later landscape view will feed it a
+network's loss on a slice. Either way the view receives numbers (a curve or a grid of values,
+trajectories as (n, 2) points in plot coordinates, minima, arrows) and never a Surface.
+
+Drawing follows what was measured on this machine (DESIGN.md): every item is created once and
+updated with ``setData``; contour lines come from contourpy (~2 ms) and are drawn as ONE
+NaN-separated line item (pyqtgraph's isocurves take ~190 ms); the heat map is a float32
+``ImageItem`` with fixed levels; view ranges are fixed to the domain, so a diverging run never
+blows up the axes. Trajectories stop at the first point that leaves the domain.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import contourpy
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
+
+CONTOUR_LEVELS = 14
+LABELLED_ITERATES = 16
+"""1D iterates get a number next to them, up to this many (more would be an unreadable smear)."""
+
+THICK_LINE_LIMIT = 2_000
+"""Tracks longer than this are drawn with 1 px pens (2 px pens are ~5x slower on long lines)."""
+
+ARROW_FRACTION = 0.12
+"""The -gradient arrow's length as a fraction of the domain's width (its direction matters)."""
+
+Range = tuple[float, float]
+
+_FIELD_COLORS = ("#ffffff", "#dfe6ee", "#b7c4d3", "#8796a8")
+"""Light blue-greys: every run colour of the palette stays readable on top of them."""
+
+
+@dataclass(frozen=True)
+class Track:
+    """One trajectory in plot coordinates (1D: (w, f(w)); 2D: (x, y)), with colour and name."""
+
+    xy: np.ndarray
+    color: str
+    name: str
+
+
+def inside_prefix(xy: np.ndarray, x_range: Range, y_range: Range) -> np.ndarray:
+    """The points up to and including the first one outside the box: the drawn line visibly
+    leaves the plot where the run left the domain, and nothing beyond is drawn."""
+    xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+    with np.errstate(invalid="ignore"):
+        inside = (
+            (xy[:, 0] >= x_range[0])
+            & (xy[:, 0] <= x_range[1])
+            & (xy[:, 1] >= y_range[0])
+            & (xy[:, 1] <= y_range[1])
+        )
+    outside = np.flatnonzero(~inside)
+    return xy if outside.size == 0 else xy[: outside[0] + 1]
+
+
+def contour_lines(
+    x: np.ndarray, y: np.ndarray, z: np.ndarray, levels: Sequence[float]
+) -> tuple[np.ndarray, np.ndarray]:
+    """All contour lines of ``z`` as one pair of x, y arrays separated by NaNs."""
+    generator = contourpy.contour_generator(
+        x, y, np.ma.masked_invalid(z), line_type=contourpy.LineType.ChunkCombinedNan
+    )
+    pieces = []
+    for level in levels:
+        chunks = generator.lines(level)[0]
+        pieces.extend(chunk for chunk in chunks if chunk is not None)
+        pieces.append(np.full((1, 2), np.nan))
+    if not pieces:
+        return np.empty(0), np.empty(0)
+    joined = np.concatenate(pieces)
+    return joined[:, 0], joined[:, 1]
+
+
+class SurfaceView(QtWidgets.QWidget):
+    """A curve or a heat map with contours, trajectories, minima and the current step's arrows.
+
+    Signals carry plot coordinates: ``startPicked(x, y)`` on click or drag (1D: x is w),
+    ``hovered(x, y)`` while the mouse moves over the plot.
+    """
+
+    startPicked = QtCore.Signal(float, float)
+    hovered = QtCore.Signal(float, float)
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.plot = pg.PlotWidget(self)
+        self.plot.setObjectName("surfacePlot")
+        self.plot.setMenuEnabled(False)
+        self.plot.hideButtons()
+        self.plot_item = self.plot.getPlotItem()
+        self.view_box = self.plot_item.getViewBox()
+        self.view_box.setMouseEnabled(False, False)
+        self.view_box.disableAutoRange()
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.plot)
+        self._x_range: Range = (0.0, 1.0)
+        self._y_range: Range = (0.0, 1.0)
+        self._tracks: list[Track] = []
+        self._upto: int | None = None
+        self._create_items()
+        scene = self.plot.scene()
+        scene.sigMouseClicked.connect(self._on_click)
+        scene.sigMouseMoved.connect(self._on_move)
+
+    def _create_items(self) -> None:
+        self.image = pg.ImageItem()
+        self.image.setZValue(-20)
+        self.plot.addItem(self.image)
+        colormap = pg.ColorMap(np.linspace(0, 1, len(_FIELD_COLORS)), list(_FIELD_COLORS))
+        self.color_bar = self.plot_item.addColorBar(
+            self.image, colorMap=colormap, values=(0.0, 1.0), interactive=False, width=16
+        )
+        self.contours = self.plot.plot(pen=pg.mkPen((60, 70, 90, 150), width=1))
+        self.contours.setZValue(-10)
+        self.curve = self.plot.plot(pen=pg.mkPen("#333333", width=3))
+        self.curve.setZValue(-10)
+        self.minima = pg.ScatterPlotItem(
+            symbol="star", size=22, brush=pg.mkBrush("#FFD700"), pen=pg.mkPen("k", width=1.5)
+        )
+        self.minima.setZValue(5)
+        self.plot.addItem(self.minima)
+        self.legend = self.plot.addLegend(offset=(-10, 10), labelTextSize="11pt")
+        self._track_items: list[pg.PlotDataItem] = []
+        self.tangent = self.plot.plot(pen=pg.mkPen("#d62728", width=2.5))
+        self.tangent.setZValue(10)
+        self.gradient_line = self.plot.plot(pen=pg.mkPen("#d62728", width=2.5))
+        self.step_line = self.plot.plot(pen=pg.mkPen("#222222", width=2.5))
+        self.gradient_head = pg.ArrowItem(headLen=16, pen=None, brush="#d62728")
+        self.step_head = pg.ArrowItem(headLen=16, pen=None, brush="#222222")
+        for item in (self.gradient_line, self.step_line, self.gradient_head, self.step_head):
+            item.setZValue(10)
+        self.plot.addItem(self.gradient_head)
+        self.plot.addItem(self.step_head)
+        self._number_items = [pg.TextItem(anchor=(0.5, 1.3)) for _ in range(LABELLED_ITERATES)]
+        for text in self._number_items:
+            text.setZValue(12)
+            self.plot.addItem(text)
+
+    # -- content ---------------------------------------------------------------------------
+
+    def set_curve(self, x: np.ndarray, y: np.ndarray, x_label: str = "w") -> None:
+        """Show a 1D loss curve; the view range becomes its domain and value range."""
+        self._show_field(False)
+        self.contours.setData([], [])
+        self.curve.setData(x, y)
+        finite = y[np.isfinite(y)]
+        low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+        pad = 0.06 * (high - low or 1.0)
+        self._set_ranges((float(x[0]), float(x[-1])), (low - pad, high + pad))
+        self.plot_item.setLabel("bottom", x_label)
+        self.plot_item.setLabel("left", "loss L(w)")
+
+    def set_field(
+        self,
+        values: np.ndarray,
+        x_range: Range,
+        y_range: Range,
+        log_colors: bool = False,
+        labels: tuple[str, str] = ("x", "y"),
+    ) -> None:
+        """Show a 2D grid (rows = y, columns = x) as a heat map with contour lines and a
+        colour bar; with ``log_colors`` colours follow log10(f - min + eps), so a valley six
+        decades below the rim is still visible."""
+        self._show_field(True)
+        self.curve.setData([], [])
+        shown, label = _colour_values(np.asarray(values, dtype=float), log_colors)
+        finite = shown[np.isfinite(shown)]
+        low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+        high = high if high > low else low + 1.0
+        image = np.ascontiguousarray(np.nan_to_num(shown, nan=high), dtype=np.float32)
+        self.image.setImage(image, levels=(low, high), autoLevels=False)
+        width, height = x_range[1] - x_range[0], y_range[1] - y_range[0]
+        self.image.setRect(QtCore.QRectF(x_range[0], y_range[0], width, height))
+        self.color_bar.setLevels((low, high))
+        self.color_bar.setLabel("right", label)
+        ny, nx = shown.shape
+        x = np.linspace(x_range[0], x_range[1], nx)
+        y = np.linspace(y_range[0], y_range[1], ny)
+        levels = np.linspace(low, high, CONTOUR_LEVELS + 2)[1:-1]
+        self.contours.setData(*contour_lines(x, y, shown, levels), connect="finite")
+        self._set_ranges(x_range, y_range)
+        self.plot_item.setLabel("bottom", labels[0])
+        self.plot_item.setLabel("left", labels[1])
+
+    def set_minima(self, xy: np.ndarray) -> None:
+        """Mark known minima with stars (an empty array removes them)."""
+        xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+        self.minima.setData(pos=xy)
+
+    def set_tracks(self, tracks: Sequence[Track], upto: int | None = None) -> None:
+        """Draw trajectories with markers; ``upto`` shows only iterates 0..upto (playback)."""
+        self._tracks = list(tracks)
+        self._upto = upto
+        while len(self._track_items) < len(self._tracks):
+            item = self.plot.plot(symbol="o", symbolSize=8)
+            item.setZValue(len(self._track_items) + 1)
+            self._track_items.append(item)
+        self.legend.clear()
+        for item, track in zip(self._track_items, self._tracks, strict=False):
+            xy = self.drawn_points(track)
+            width = 2 if len(xy) <= THICK_LINE_LIMIT else 1
+            item.setPen(pg.mkPen(track.color, width=width))
+            item.setSymbolBrush(pg.mkBrush(track.color))
+            short = len(xy) <= 200
+            item.setSymbolPen(pg.mkPen("w" if short else track.color, width=1))
+            item.setSymbolSize(9 if short else 4)
+            item.setData(xy[:, 0], xy[:, 1])
+            item.setVisible(True)
+            self.legend.addItem(item, track.name)
+        for item in self._track_items[len(self._tracks) :]:
+            item.setData([], [])
+            item.setVisible(False)
+        self.legend.setVisible(len(self._tracks) > 1)
+        self._number_first_track()
+
+    def drawn_points(self, track: Track) -> np.ndarray:
+        """What is actually drawn of a track: up to the playback position, inside the domain."""
+        xy = np.asarray(track.xy, dtype=float).reshape(-1, 2)
+        if self._upto is not None:
+            xy = xy[: self._upto + 1]
+        return inside_prefix(xy, self._x_range, self._y_range)
+
+    def drawn_count(self, index: int) -> int:
+        """How many points of track ``index`` are on screen (tests and teachers' checks)."""
+        return len(self.drawn_points(self._tracks[index]))
+
+    def set_tangent(self, x: float, y: float, slope: float) -> None:
+        """1D: the tangent line at the current iterate, a fifth of the domain wide."""
+        half = 0.1 * (self._x_range[1] - self._x_range[0])
+        if not all(math.isfinite(v) for v in (x, y, slope)):
+            self.clear_markers()
+            return
+        self.tangent.setData([x - half, x + half], [y - slope * half, y + slope * half])
+
+    def set_arrows(
+        self, origin: Sequence[float], gradient: Sequence[float], step: Sequence[float] | None
+    ) -> None:
+        """2D: the downhill direction -grad (fixed length, its size is in the status bar) and
+        the step actually taken from ``origin`` (true length)."""
+        origin = np.asarray(origin, dtype=float)
+        downhill = -np.asarray(gradient, dtype=float)
+        norm = float(np.hypot(*downhill))
+        if not (np.all(np.isfinite(origin)) and math.isfinite(norm)) or norm == 0.0:
+            self._arrow(self.gradient_line, self.gradient_head, None, None)
+        else:
+            length = ARROW_FRACTION * (self._x_range[1] - self._x_range[0])
+            self._arrow(self.gradient_line, self.gradient_head, origin, downhill * length / norm)
+        step_vector = None if step is None else np.asarray(step, dtype=float)
+        self._arrow(self.step_line, self.step_head, origin, step_vector)
+
+    def clear_markers(self) -> None:
+        """Remove tangent and arrows (e.g. when nothing is current)."""
+        self.tangent.setData([], [])
+        self._arrow(self.gradient_line, self.gradient_head, None, None)
+        self._arrow(self.step_line, self.step_head, None, None)
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _arrow(
+        self,
+        line: pg.PlotDataItem,
+        head: pg.ArrowItem,
+        origin: np.ndarray | None,
+        vector: np.ndarray | None,
+    ) -> None:
+        drawable = origin is not None and vector is not None and np.all(np.isfinite(vector))
+        if not drawable or float(np.hypot(*vector)) == 0.0:
+            line.setData([], [])
+            head.setVisible(False)
+            return
+        tip = origin + vector
+        line.setData([origin[0], tip[0]], [origin[1], tip[1]])
+        pixel_w, pixel_h = self.view_box.viewPixelSize()
+        screen_angle = math.degrees(math.atan2(vector[1] / pixel_h, vector[0] / pixel_w))
+        head.setStyle(angle=180.0 - screen_angle)
+        head.setPos(float(tip[0]), float(tip[1]))
+        head.setVisible(True)
+
+    def _number_first_track(self) -> None:
+        """Number the first track's iterates (1D only: the lectures' numbered pictures),
+        skipping iterates that would print on top of the previous number."""
+        points = (
+            self.drawn_points(self._tracks[0])
+            if self._tracks and not self.image.isVisible()
+            else np.empty((0, 2))
+        )
+        pixel_w, pixel_h = self.view_box.viewPixelSize()
+        labelled: list[tuple[int, np.ndarray]] = []
+        for index, point in enumerate(points):
+            if len(labelled) == len(self._number_items):
+                break
+            if labelled:
+                dx, dy = (point - labelled[-1][1]) / (pixel_w, pixel_h)
+                if math.hypot(dx, dy) < 16:
+                    continue
+            labelled.append((index, point))
+        for slot, text in enumerate(self._number_items):
+            if slot < len(labelled):
+                index, point = labelled[slot]
+                text.setText(str(index), color=self._tracks[0].color)
+                text.setPos(float(point[0]), float(point[1]))
+                text.setVisible(True)
+            else:
+                text.setVisible(False)
+
+    def _show_field(self, visible: bool) -> None:
+        self.clear_markers()
+        self.image.setVisible(visible)
+        self.color_bar.setVisible(visible)
+        self.color_bar.setMaximumWidth(10_000 if visible else 0)
+        self.plot_item.setAspectLocked(False)
+
+    def _set_ranges(self, x_range: Range, y_range: Range) -> None:
+        self._x_range, self._y_range = x_range, y_range
+        self.view_box.setRange(xRange=x_range, yRange=y_range, padding=0.0)
+
+    def _view_point(self, scene_pos: QtCore.QPointF) -> QtCore.QPointF | None:
+        if not self.view_box.sceneBoundingRect().contains(scene_pos):
+            return None
+        return self.view_box.mapSceneToView(scene_pos)
+
+    def _on_click(self, event: object) -> None:
+        if event.button() != QtCore.Qt.MouseButton.LeftButton:  # type: ignore[attr-defined]
+            return
+        point = self._view_point(event.scenePos())  # type: ignore[attr-defined]
+        if point is not None:
+            self.startPicked.emit(point.x(), point.y())
+
+    def _on_move(self, scene_pos: QtCore.QPointF) -> None:
+        point = self._view_point(scene_pos)
+        if point is None:
+            return
+        self.hovered.emit(point.x(), point.y())
+        buttons = QtWidgets.QApplication.mouseButtons()
+        if buttons & QtCore.Qt.MouseButton.LeftButton:
+            self.startPicked.emit(point.x(), point.y())
+
+
+def _colour_values(values: np.ndarray, log_colors: bool) -> tuple[np.ndarray, str]:
+    """What the colours show: f itself, or log10(f - min + eps) with eps a millionth of the
+    range (so the minimum itself is finite)."""
+    if not log_colors:
+        return values, "f"
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return values, "f"
+    low = float(finite.min())
+    eps = max(1e-6 * (float(finite.max()) - low), 1e-12)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.log10(values - low + eps), "log₁₀(f − min)"
