@@ -110,7 +110,7 @@ def execute(args: argparse.Namespace) -> int:
     except ValueError as error:
         raise common.UsageError(str(error)) from None
 
-    runs = [_train(session, eval_every) for session in sessions]
+    runs = _train_all(sessions, eval_every)
     if args.json:
         common.print_json(
             {
@@ -137,6 +137,18 @@ def _noise(text: str) -> float:
         return float(text)
     except ValueError:
         raise common.UsageError(f"--noise '{text}' is not a number") from None
+
+
+def _train_all(sessions: list[TrainingSession], eval_every: int) -> list[dict[str, Any]]:
+    """Tiny networks train 10-20x faster on one thread than on two contended ones."""
+    import torch
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        return [_train(session, eval_every) for session in sessions]
+    finally:
+        torch.set_num_threads(previous)
 
 
 def _train(session: TrainingSession, eval_every: int) -> dict[str, Any]:

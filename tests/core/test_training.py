@@ -43,10 +43,10 @@ def session_for(name: str, hidden=((16, "relu"),), n: int = 200, **config) -> Tr
 
 @pytest.mark.parametrize("name", ["circle", "xor"])
 def test_lecture_example_learns_circle_and_xor(name):
-    session = session_for(name, lr=1.0, steps=1000)
+    session = session_for(name, lr=1.0, steps=500)
     session.run()
     snap = session.snapshot()
-    assert session.finished and snap.step == 1000 and snap.diverged_at is None
+    assert session.finished and snap.step == 500 and snap.diverged_at is None
     assert snap.train_metric >= 0.95 and snap.val_metric >= 0.9
     assert snap.train_loss < 0.15 < session.history.arrays()[1][0]
     assert session.verdict.regime in (Regime.CONVERGED, Regime.SLOW)

@@ -1,0 +1,130 @@
+"""`gdsim train`: the JSON contract, the learning-rate comparison from one initialisation, the
+human table, and one-line errors with exit status 2."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from gdsim.cli import main
+
+
+def strict_json(text: str) -> dict:
+    def refuse(constant: str) -> None:
+        raise AssertionError(f"non-JSON constant {constant} in output")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def train_json(capsys: pytest.CaptureFixture[str], *argv: str) -> dict:
+    assert main(["train", *argv, "--json"]) == 0
+    return strict_json(capsys.readouterr().out)
+
+
+def test_lecture_network_on_circle_learns_at_lr_1(capsys):
+    doc = train_json(capsys, "--dataset", "circle", "--steps", "300", "--eval-every", "100")
+    assert doc["dataset"]["name"] == "circle" and doc["dataset"]["task"] == "binary"
+    assert doc["network"]["hidden"] == [[16, "relu"]] and doc["network"]["parameters"] == 65
+    (run,) = doc["runs"]
+    assert run["lr"] == 1.0 and run["optimizer"] == "gd" and run["batch_size"] is None
+    assert len(run["losses"]) == 300 and run["eval_steps"] == [0, 100, 200, 300]
+    assert run["metric"] == "accuracy" and len(run["accuracy"]) == 4
+    assert run["accuracy"][-1] >= 0.95 and run["final_val_accuracy"] == run["accuracy"][-1]
+    assert run["final_train_loss"] < 0.15 < run["losses"][0]
+    assert run["stopped_at"] is None and run["regime"] in ("converged", "slow")
+
+
+def test_several_learning_rates_share_one_initialisation(capsys):
+    doc = train_json(
+        capsys,
+        "--dataset", "sine", "--layers", "16:tanh", "--steps", "100",
+        "--lr", "0.001", "0.1", "--lr", "1000",
+    )  # fmt: skip
+    runs = doc["runs"]
+    assert [r["lr"] for r in runs] == [0.001, 0.1, 1000.0]
+    assert len({r["losses"][0] for r in runs}) == 1
+    assert runs[1]["final_train_loss"] < runs[0]["final_train_loss"]
+    assert runs[0]["metric"] == "r2" and "accuracy" not in runs[0]
+    blown = runs[2]
+    assert blown["regime"] == "diverged" and blown["stopped_at"] is not None
+    assert len(blown["losses"]) == blown["stopped_at"] + 1
+    assert blown["losses"][-1] is None  # the non-finite loss, written as JSON null
+    assert all(math.isfinite(x) for x in blown["losses"][:-1])
+
+
+def test_options_reach_the_session(capsys):
+    doc = train_json(
+        capsys,
+        "--dataset", "blobs", "--layers", "8,8", "--activation", "tanh",
+        "--optimizer", "adam", "--lr", "0.05", "--batch-size", "32", "--steps", "20",
+        "--seed", "3", "--n", "100",
+    )  # fmt: skip
+    assert doc["network"]["hidden"] == [[8, "tanh"], [8, "tanh"]]
+    assert doc["network"]["output_dim"] == 3 and doc["network"]["seed"] == 3
+    assert doc["dataset"]["n_train"] + doc["dataset"]["n_val"] == 100
+    run = doc["runs"][0]
+    assert run["optimizer"] == "adam" and run["batch_size"] == 32 and len(run["losses"]) == 20
+
+
+def test_same_seed_same_json(capsys):
+    argv = ["--dataset", "moons", "--steps", "15", "--batch-size", "8", "--seed", "9"]
+    assert train_json(capsys, *argv) == train_json(capsys, *argv)
+
+
+def test_human_table(capsys):
+    assert main(["train", "--dataset", "xor", "--steps", "20", "--lr", "0.5", "2"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "dataset xor, network 2 -> 16 -> 1"
+    assert "val accuracy" in out[1] and len(out) == 4
+    assert out[2].split()[0] == "0.5" and out[3].split()[0] == "2"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--dataset", "moon"], "unknown dataset 'moon'"),
+        (["--dataset", "xor", "--layers", "8,x"], "whole-number width"),
+        (["--dataset", "xor", "--layers", "300"], "width must be 1 to 256"),
+        (["--dataset", "xor", "--activation", "swoosh"], "unknown activation"),
+        (["--dataset", "xor", "--optimizer", "lbfgs"], "unknown optimizer"),
+        (["--dataset", "xor", "--lr", "-1"], "greater than 0"),
+        (["--dataset", "xor", "--lr", "fast"], "not a number"),
+        (["--dataset", "xor", "--steps", "0"], "--steps must be between"),
+        (["--dataset", "xor", "--batch-size", "x"], "--batch-size 'x' is not a whole number"),
+        (["--dataset", "xor", "--noise", "-1"], "noise must be between"),
+        (["--dataset", "xor", "--noise", "lots"], "--noise 'lots' is not a number"),
+        (["--layers", "8"], "required: --dataset"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(capsys, argv, message):
+    assert main(["train", *argv]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_real_entry_point_in_a_subprocess():
+    script = Path(sys.executable).with_name("gdsim")
+    gdsim = [str(script)] if script.exists() else [sys.executable, "-m", "gdsim"]
+    result = subprocess.run(
+        [*gdsim, "train", "--dataset", "gaussians", "--steps", "5",
+         "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert len(strict_json(result.stdout)["runs"][0]["losses"]) == 5
+    bad = subprocess.run(
+        [*gdsim, "train", "--layers", "8"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert bad.returncode == 2 and bad.stderr.startswith("gdsim: error:")
