@@ -1,0 +1,110 @@
+"""TrainingJob: chunked stepping, single steps, live changes through the runner, compare runs
+from the same init, and frames that stay small however long training runs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gdsim.core.datasets import DatasetParams, make_dataset
+from gdsim.core.network import NetworkSpec
+from gdsim.core.training import TrainingConfig, TrainingSession
+from gdsim.ui.training_job import DISPLAY_POINTS, TrainingJob, thin_for_display
+from gdsim.ui.workers import JobRunner
+
+GRID = (np.linspace(-1.0, 1.0, 7), np.linspace(-1.0, 1.0, 5))
+
+
+def make_job(lrs=(0.5,), steps=200, batch_size=None) -> TrainingJob:
+    data = make_dataset(DatasetParams("gaussians", n=60))
+    spec = NetworkSpec.for_task("binary", 2, hidden=((4, "tanh"),))
+    sessions = [
+        TrainingSession(spec, data, TrainingConfig(lr=lr, steps=steps, batch_size=batch_size))
+        for lr in lrs
+    ]
+    return TrainingJob(sessions, GRID)
+
+
+def test_thinning_keeps_the_peak_the_trough_and_the_last_point():
+    steps = np.arange(100_000)
+    values = np.ones(100_000)
+    values[31_337] = 1e9
+    values[77_777] = 1e-9
+    values[-1] = np.inf
+    kept_steps, kept = thin_for_display(steps, values)
+    assert len(kept) <= DISPLAY_POINTS + 1
+    assert {31_337, 77_777, 99_999} <= set(kept_steps.tolist())
+    assert np.all(np.diff(kept_steps) > 0)
+
+
+def test_short_histories_are_not_thinned():
+    steps, values = np.arange(10), np.linspace(1, 0, 10)
+    assert thin_for_display(steps, values)[1] is values
+
+
+def test_advance_runs_a_chunk_and_stops_at_the_budget():
+    job = make_job(steps=300)
+    advances = 0
+    while job.advance():
+        advances += 1
+    session = job.sessions[0]
+    assert session.step_count == 300
+    assert advances < 300, "each advance should run several steps, not one"
+    assert job.finished
+
+
+def test_step_once_is_exactly_one_optimizer_step():
+    job = make_job()
+    job.advance()
+    before = job.sessions[0].step_count
+    job.step_once()
+    job.advance()
+    assert job.sessions[0].step_count == before + 1
+
+
+def test_compare_runs_start_from_the_same_weights_and_differ_only_by_lr():
+    job = make_job(lrs=(0.01, 1.0, 50.0))
+    frame = job.snapshot()
+    first_losses = {run.state.train_loss for run in frame.runs}
+    assert len(first_losses) == 1
+    assert [run.lr for run in frame.runs] == [0.01, 1.0, 50.0]
+    while job.advance():
+        pass
+    finals = [run.state.train_loss for run in job.snapshot().runs]
+    assert finals[1] < finals[0], "lr 1 should beat lr 0.01 in the same number of steps"
+
+
+def test_frame_carries_weights_and_prediction_of_the_shown_run():
+    job = make_job(lrs=(0.1, 2.0))
+    job.show_run(1)
+    job.advance()
+    frame = job.snapshot()
+    assert frame.shown == 1
+    assert frame.prediction.shape == (5, 7)
+    expected = job.sessions[1].predict_grid(*GRID)
+    np.testing.assert_allclose(frame.prediction, expected, rtol=1e-6)
+    assert [w.shape for w, _ in frame.weights] == [(4, 2), (1, 4)]
+
+
+def test_long_runs_give_bounded_frames():
+    job = make_job(steps=3_000, batch_size=8)
+    while job.advance():
+        pass
+    run = job.snapshot().runs[0]
+    assert run.state.step == 3_000
+    assert len(run.losses) <= DISPLAY_POINTS + 1
+    assert run.loss_steps[-1] == 2_999, "the last loss (before update 3,000) is kept"
+
+
+def test_a_new_learning_rate_sent_through_the_runner_applies_at_the_next_step(qtbot):
+    job = make_job(steps=10**6)
+    runner = JobRunner()
+    with qtbot.waitSignal(runner.pausedAt, timeout=10_000):
+        runner.start(job, paused=True)
+    runner.call(lambda: job.set_lr(0.0123))
+    runner.call(job.step_once)
+    with qtbot.waitSignal(runner.progress, timeout=10_000) as stepped:
+        runner.step()
+    assert stepped.args[0].runs[0].state.lr == pytest.approx(0.0123)
+    assert stepped.args[0].runs[0].state.step == 1
+    assert runner.stop()
