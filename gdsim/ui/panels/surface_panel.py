@@ -310,8 +310,8 @@ class SurfacePanel(QtWidgets.QWidget):
         return box
 
     def _connect(self) -> None:
-        self.preset_combo.activated.connect(self._on_preset_chosen)
-        self.surface_combo.activated.connect(self._on_surface_chosen)
+        self.preset_combo.currentIndexChanged.connect(self._on_preset_chosen)
+        self.surface_combo.currentIndexChanged.connect(self._on_surface_chosen)
         self.expression_edit.returnPressed.connect(self._on_expression_entered)
         self.lr_slider.valueChanged.connect(self._on_lr_changed)
         self.optimizer_form.changed.connect(self._on_optimizer_changed)
@@ -360,6 +360,9 @@ class SurfacePanel(QtWidgets.QWidget):
         self._set_compare(len(self._runs) > 1)
         self._show_selected_run()
         self.description_label.setText(preset.description)
+        blocked = self.preset_combo.blockSignals(True)
+        self.preset_combo.setCurrentIndex(max(0, self.preset_combo.findData(preset.name)))
+        self.preset_combo.blockSignals(blocked)
         self.playback.show_all()
         self.statusMessage.emit(f"Demo: {preset.title}")
 

@@ -1,0 +1,236 @@
+"""The surface explorer driven as a teacher would: through objectNames and widget methods."""
+
+import numpy as np
+import pytest
+from PySide6 import QtCore, QtWidgets
+
+from gdsim.ui.widgets.log_slider import LogSlider
+
+
+@pytest.fixture
+def panel(window):
+    return window.surface_panel
+
+
+def find(panel, kind, name):
+    widget = panel.findChild(kind, name)
+    assert widget is not None, f"no {kind.__name__} named {name}"
+    return widget
+
+
+def choose_surface(panel, qtbot, name):
+    combo = find(panel, QtWidgets.QComboBox, "surfaceCombo")
+    combo.setCurrentIndex(combo.findData(name, QtCore.Qt.ItemDataRole.UserRole))
+    qtbot.waitUntil(lambda: panel.surface().name == name and panel.result() is not None)
+    qtbot.waitUntil(lambda: panel.result().points.shape[2] == panel.surface().dim)
+
+
+def set_lr(panel, lr):
+    find(panel, QtWidgets.QDoubleSpinBox, "lrSpin").setValue(lr)
+
+
+def badge(panel):
+    return find(panel, QtWidgets.QLabel, "regimeLabel")
+
+
+def test_opens_on_the_parabola_lecture_with_a_verdict(panel, qtbot):
+    assert panel.surface().name == "parabola"
+    assert find(panel, QtWidgets.QDoubleSpinBox, "lrSpin").value() == pytest.approx(0.2)
+    qtbot.waitUntil(lambda: "converged" in badge(panel).text())
+    for name in ("surfacePlot", "lossPlot"):
+        assert panel.findChild(QtWidgets.QWidget, name) is not None
+    for name in ("playButton", "stepButton", "resetButton"):
+        assert find(panel, QtWidgets.QPushButton, name).isVisible()
+
+
+@pytest.mark.parametrize(
+    ("lr", "word"),
+    [(0.01, "slow"), (0.2, "converged"), (0.8, "oscillating"), (1.1, "diverged")],
+)
+def test_lecture_verdicts_through_the_spin_box(panel, qtbot, lr, word):
+    set_lr(panel, lr)
+    qtbot.waitUntil(lambda: word in badge(panel).text())
+
+
+def test_surface_combo_is_grouped_and_switches_between_1d_and_2d(panel, qtbot):
+    combo = find(panel, QtWidgets.QComboBox, "surfaceCombo")
+    headers = [combo.itemText(i) for i in range(combo.count()) if combo.itemData(i, 256) is None]
+    assert len(headers) == 2 and "1D" in headers[0] and "2D" in headers[1]
+    choose_surface(panel, qtbot, "rosenbrock")
+    assert panel.view.image.isVisible() and panel.view.color_bar.isVisible()
+    assert panel.view.contours.getData()[0].size > 100
+    assert np.isnan(panel.view.contours.getData()[0]).any()  # one NaN-separated line item
+    view_x, view_y = panel.view.view_box.viewRange()
+    assert view_x == pytest.approx([-2.0, 2.0]) and view_y == pytest.approx([-1.0, 3.0])
+    choose_surface(panel, qtbot, "double_well")
+    assert not panel.view.image.isVisible()
+    assert panel.view.curve.getData()[0].size > 100
+
+
+def test_a_typed_formula_becomes_the_surface_on_enter(panel, qtbot):
+    edit = find(panel, QtWidgets.QLineEdit, "expressionEdit")
+    edit.setText("x**2 + 3*y**2")
+    qtbot.keyClick(edit, QtCore.Qt.Key.Key_Return)
+    label = find(panel, QtWidgets.QLabel, "thresholdLabel")
+    qtbot.waitUntil(lambda: "λmax = 6" in label.text())
+    assert panel.surface().dim == 2
+
+
+def test_a_bad_formula_shows_its_message_and_keeps_the_surface(panel, qtbot):
+    qtbot.waitUntil(lambda: panel.result() is not None)
+    curve_before = panel.view.curve.getData()[1].copy()
+    edit = find(panel, QtWidgets.QLineEdit, "expressionEdit")
+    edit.setText("x**2 + import")
+    qtbot.keyClick(edit, QtCore.Qt.Key.Key_Return)
+    message = find(panel, QtWidgets.QLabel, "expressionError")
+    qtbot.waitUntil(message.isVisible)
+    assert message.text() and "\n" not in message.text()
+    assert panel.surface().name == "parabola"
+    assert np.array_equal(panel.view.curve.getData()[1], curve_before)
+    edit.setText("w**2 + 1")
+    qtbot.keyClick(edit, QtCore.Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not message.isVisible())
+
+
+def test_slider_and_spin_stay_in_sync(panel, qtbot):
+    slider = find(panel, QtWidgets.QSlider, "lrSlider")
+    spin = find(panel, QtWidgets.QDoubleSpinBox, "lrSpin")
+    spin.setValue(0.05)
+    assert slider.value() == panel.lr_slider._position_of(0.05)
+    slider.setValue(panel.lr_slider._position_of(1.0))
+    assert spin.value() == pytest.approx(1.0)
+    qtbot.waitUntil(lambda: panel.runs()[0].lr == pytest.approx(1.0))
+
+
+def test_threshold_marks_sit_at_half_and_one_on_the_parabola(panel):
+    slider = panel.findChild(LogSlider)
+    assert sorted(m.value for m in slider.marks()) == pytest.approx([0.5, 1.0])
+    assert [m.label for m in slider.marks()] == ["1/λ", "2/λ"]
+    text = find(panel, QtWidgets.QLabel, "thresholdLabel").text()
+    assert "λmax = 2" in text and "1/λ = 0.5" in text and "2/λ = 1" in text
+
+
+def test_threshold_marks_move_with_kappa(panel, qtbot):
+    choose_surface(panel, qtbot, "ill_conditioned")
+    kappa = find(panel, QtWidgets.QDoubleSpinBox, "kappaSpin")
+    assert kappa.isVisible()
+    kappa.setValue(25.0)
+    qtbot.waitUntil(lambda: min(m.value for m in panel.lr_slider.marks()) == pytest.approx(0.04))
+    assert max(m.value for m in panel.lr_slider.marks()) == pytest.approx(0.08)
+
+
+def test_momentum_adds_its_stability_limit(panel, qtbot):
+    combo = find(panel, QtWidgets.QComboBox, "optimizerCombo")
+    combo.setCurrentIndex(combo.findData("momentum"))
+    qtbot.waitUntil(lambda: len(panel.lr_slider.marks()) == 3)
+    assert max(m.value for m in panel.lr_slider.marks()) == pytest.approx(2 * 1.9 / 2)
+    assert panel.runs()[0].optimizer == "momentum"
+
+
+def test_no_minimum_means_no_critical_step_size(panel, qtbot):
+    choose_surface(panel, qtbot, "saddle")
+    assert panel.lr_slider.marks() == []
+    label = find(panel, QtWidgets.QLabel, "thresholdLabel")
+    assert label.text() == "no minimum found: no critical step size"
+
+
+def test_lecture_preset_compares_four_runs_with_their_verdicts(panel, qtbot):
+    combo = find(panel, QtWidgets.QComboBox, "presetCombo")
+    combo.setCurrentIndex(1)
+    loss_plot = panel.findChild(QtWidgets.QWidget, "lossPlot")
+    qtbot.waitUntil(lambda: loss_plot.curve_count() == 4)
+    table = find(panel, QtWidgets.QTableWidget, "runsTable")
+    assert table.isVisible() and table.rowCount() == 4
+    verdicts = [table.cellWidget(row, 3).text() for row in range(4)]
+    for text, word in zip(verdicts, ["slow", "converged", "oscillating", "diverged"], strict=True):
+        assert word in text
+    assert "slow" in badge(panel).text()
+
+
+def test_in_compare_mode_the_slider_drives_the_selected_run(panel, qtbot):
+    find(panel, QtWidgets.QCheckBox, "compareCheck").setChecked(True)
+    find(panel, QtWidgets.QPushButton, "addRunButton").click()
+    qtbot.waitUntil(lambda: panel.result() is not None and len(panel.result()) == 2)
+    assert [run.lr for run in panel.runs()] == pytest.approx([0.2, 0.4])
+    set_lr(panel, 1.1)
+    qtbot.waitUntil(lambda: "diverged" in panel.runs_table.cellWidget(1, 3).text())
+    assert "converged" in badge(panel).text()
+    find(panel, QtWidgets.QTableWidget, "runsTable").selectRow(0)
+    assert find(panel, QtWidgets.QDoubleSpinBox, "lrSpin").value() == pytest.approx(0.2)
+    find(panel, QtWidgets.QPushButton, "removeRunButton").click()
+    qtbot.waitUntil(lambda: len(panel.result()) == 1)
+    assert panel.runs()[0].lr == pytest.approx(1.1)
+
+
+def test_playback_steps_one_iterate_and_resets(panel, qtbot):
+    qtbot.waitUntil(lambda: panel.result() is not None)
+    step = find(panel, QtWidgets.QPushButton, "stepButton")
+    step.click()
+    step.click()
+    assert panel.playback.position() == 2
+    assert panel.view.drawn_count(0) == 3
+    run = panel.result().run(0)
+    tangent_x, _ = panel.view.tangent.getData()
+    assert tangent_x.mean() == pytest.approx(run.points[2, 0])
+    find(panel, QtWidgets.QPushButton, "resetButton").click()
+    assert panel.playback.position() == 0
+    assert panel.view.drawn_count(0) == 1
+
+
+def test_play_animates_until_the_last_iterate(panel, qtbot):
+    panel.steps_spin.setValue(5)
+    qtbot.waitUntil(lambda: panel.result() is not None and panel.result().n_steps == 5)
+    panel.playback.speed_combo.setCurrentIndex(panel.playback.speed_combo.count() - 1)
+    find(panel, QtWidgets.QPushButton, "playButton").click()
+    assert panel.playback.is_playing()
+    qtbot.waitUntil(lambda: panel.playback.position() == 5 and not panel.playback.is_playing())
+
+
+def test_clicking_the_plot_sets_the_start(panel, qtbot):
+    qtbot.waitUntil(lambda: panel.result() is not None)
+    panel.view.startPicked.emit(-2.5, 0.0)
+    qtbot.waitUntil(lambda: panel.result().points[0, 0, 0] == pytest.approx(-2.5))
+    assert panel.runs()[0].start == (-2.5,)
+
+
+def test_a_real_mouse_click_on_a_2d_surface_moves_the_start(panel, qtbot):
+    choose_surface(panel, qtbot, "bowl")
+    view_box = panel.view.view_box
+    scene_point = view_box.mapViewToScene(QtCore.QPointF(1.0, -2.0))
+    widget_point = panel.view.plot.mapFromScene(scene_point)
+    qtbot.mouseClick(panel.view.plot.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=widget_point)
+    qtbot.waitUntil(lambda: panel.runs()[0].start is not None)
+    assert panel.runs()[0].start == pytest.approx((1.0, -2.0), abs=0.1)
+
+
+def test_a_diverged_run_is_drawn_only_inside_the_domain(panel, qtbot):
+    set_lr(panel, 1.1)
+    qtbot.waitUntil(lambda: "diverged" in badge(panel).text())
+    run = panel.result().run(0)
+    drawn = panel.view.drawn_count(0)
+    assert drawn < len(run.points)
+    inside = np.abs(run.points[: drawn - 1, 0]) <= 4.0
+    assert inside.all() and abs(run.points[drawn - 1, 0]) > 4.0
+    view_x, _ = panel.view.view_box.viewRange()
+    assert view_x == pytest.approx([-4.0, 4.0])
+
+
+def test_the_cursor_reports_loss_and_gradient(panel, qtbot):
+    with qtbot.waitSignal(panel.cursorInfo) as signal:
+        panel.view.hovered.emit(1.5, 0.0)
+    assert signal.args[0] == "w = 1.5   f = 2.25   |∇f| = 3"
+
+
+def test_long_runs_go_to_a_worker_and_still_give_a_verdict(panel, qtbot):
+    panel.steps_spin.setValue(20_000)
+    qtbot.waitUntil(lambda: panel.result() is not None and panel.result().n_steps == 20_000)
+    assert "converged" in badge(panel).text()
+
+
+def test_space_toggles_play(panel, qtbot):
+    panel.playback.reset()
+    panel.view.plot.setFocus()
+    qtbot.keyClick(panel.view.plot, QtCore.Qt.Key.Key_Space)
+    assert panel.playback.is_playing()
+    qtbot.keyClick(panel.view.plot, QtCore.Qt.Key.Key_Space)
+    assert not panel.playback.is_playing()
