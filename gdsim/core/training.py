@@ -410,7 +410,7 @@ class TrainingSession:
         return the loss of each, measured before its update on its minibatch."""
         if self.finished:
             return np.empty(0)
-        n = min(n, self.config.steps - self._step)
+        n = max(0, min(n, self.config.steps - self._step))
         scheduled = self.config.schedule != "none"
         x, y = self.dataset.x_train, self.dataset.y_train
         model, loss_fn, optimizer, history = self.model, self.loss_fn, self.optimizer, self.history
