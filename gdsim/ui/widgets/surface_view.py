@@ -22,9 +22,14 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
+from gdsim.ui.widgets.loss_plot import refresh_legend
+
 CONTOUR_LEVELS = 14
 LABELLED_ITERATES = 16
 """1D iterates get a number next to them, up to this many (more would be an unreadable smear)."""
+
+MARKED_ITERATES = 250
+"""Tracks up to this long get a marker on every iterate."""
 
 THICK_LINE_LIMIT = 2_000
 """Tracks longer than this are drawn with 1 px pens (2 px pens are ~5x slower on long lines)."""
@@ -106,6 +111,7 @@ class SurfaceView(QtWidgets.QWidget):
         self._x_range: Range = (0.0, 1.0)
         self._y_range: Range = (0.0, 1.0)
         self._tracks: list[Track] = []
+        self._styles: list[tuple[str, bool, bool]] = []
         self._upto: int | None = None
         self._create_items()
         scene = self.plot.scene()
@@ -202,24 +208,24 @@ class SurfaceView(QtWidgets.QWidget):
         self._tracks = list(tracks)
         self._upto = upto
         while len(self._track_items) < len(self._tracks):
-            item = self.plot.plot(symbol="o", symbolSize=8)
+            item = self.plot.plot(symbol="o", symbolSize=9)
             item.setZValue(len(self._track_items) + 1)
             self._track_items.append(item)
-        self.legend.clear()
-        for item, track in zip(self._track_items, self._tracks, strict=False):
+        styles = []
+        for index, (item, track) in enumerate(zip(self._track_items, self._tracks, strict=False)):
             xy = self.drawn_points(track)
-            width = 2 if len(xy) <= THICK_LINE_LIMIT else 1
-            item.setPen(pg.mkPen(track.color, width=width))
-            item.setSymbolBrush(pg.mkBrush(track.color))
-            short = len(xy) <= 200
-            item.setSymbolPen(pg.mkPen("w" if short else track.color, width=1))
-            item.setSymbolSize(9 if short else 4)
+            style = (track.color, len(xy) <= THICK_LINE_LIMIT, len(xy) <= MARKED_ITERATES)
+            if index >= len(self._styles) or self._styles[index] != style:
+                _apply_style(item, *style)
+            styles.append(style)
             item.setData(xy[:, 0], xy[:, 1])
             item.setVisible(True)
-            self.legend.addItem(item, track.name)
         for item in self._track_items[len(self._tracks) :]:
             item.setData([], [])
             item.setVisible(False)
+        restyled = styles != self._styles
+        self._styles = styles
+        refresh_legend(self.legend, self._track_items, [t.name for t in self._tracks], restyled)
         self.legend.setVisible(len(self._tracks) > 1)
         self._number_first_track()
 
@@ -344,6 +350,16 @@ class SurfaceView(QtWidgets.QWidget):
         buttons = QtWidgets.QApplication.mouseButtons()
         if buttons & QtCore.Qt.MouseButton.LeftButton:
             self.startPicked.emit(point.x(), point.y())
+
+
+def _apply_style(item: pg.PlotDataItem, color: str, thick: bool, marked: bool) -> None:
+    """Pens and markers of a track, set only when they change (each setter costs ~1 ms):
+    short tracks get 2 px lines and a marker per iterate, long ones 1 px lines (2 px pens are
+    ~5x slower on long lines) and no markers (a smear, and slow to place)."""
+    item.setPen(pg.mkPen(color, width=2 if thick else 1))
+    item.setSymbol("o" if marked else None)
+    item.setSymbolBrush(pg.mkBrush(color))
+    item.setSymbolPen(pg.mkPen("w", width=1))
 
 
 def _colour_values(values: np.ndarray, log_colors: bool) -> tuple[np.ndarray, str]:
