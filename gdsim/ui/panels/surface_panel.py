@@ -36,6 +36,8 @@ SYNC_WORK = 4_000
 """Runs x steps computed in the GUI thread (~5-20 ms here); more goes to a worker thread."""
 
 MAX_STEPS = 20_000
+STATIONARY_ARROW = 1e-6
+"""No -gradient arrow where the gradient is below this fraction of the run's largest."""
 GRID_2D = 200
 GRID_1D = 600
 DEFAULT_STEPS = {1: 100, 2: 200}
@@ -632,6 +634,8 @@ class SurfacePanel(QtWidgets.QWidget):
         name = f"η = {run.lr:g}"
         if run.optimizer != "gd":
             name += f" {OPTIMIZERS[run.optimizer].title.split(' (')[0].lower()}"
+        if len({self._start_of(k) for k in range(len(self._runs))}) > 1 and index < len(self._runs):
+            name += " from (" + ", ".join(f"{c:.3g}" for c in self._start_of(index)) + ")"
         return name
 
     def _refresh_table(self) -> None:
@@ -805,6 +809,9 @@ class SurfacePanel(QtWidgets.QWidget):
             return
         index = drawn - 1 if position is None else min(position, drawn - 1)
         point, gradient = run.points[index], run.grads[index]
+        norms = np.linalg.norm(run.grads, axis=1)
+        if np.linalg.norm(gradient) <= STATIONARY_ARROW * np.nanmax(norms):
+            gradient = np.zeros_like(gradient)  # at a minimum its direction is rounding noise
         if self._surface.dim == 1:
             self.view.set_tangent(float(point[0]), float(run.losses[index]), float(gradient[0]))
             return

@@ -209,7 +209,7 @@ class SurfaceView(QtWidgets.QWidget):
         self._upto = upto
         while len(self._track_items) < len(self._tracks):
             item = self.plot.plot(symbol="o", symbolSize=9)
-            item.setZValue(len(self._track_items) + 1)
+            item.setZValue(100 - len(self._track_items))  # the first run (the badge's) on top
             self._track_items.append(item)
         styles = []
         for index, (item, track) in enumerate(zip(self._track_items, self._tracks, strict=False)):
