@@ -81,26 +81,20 @@ class NetworkDiagram(QtWidgets.QWidget):
         painter.end()
 
     def _paint_edges(self, painter: QtGui.QPainter, positions: list[list[QtCore.QPointF]]) -> None:
+        """Edges grouped by pen (sign x EDGE_LEVELS sizes): a handful of `drawLines` calls
+        instead of one call per edge, which matters when the picture updates 30 times a second."""
         finite = [np.abs(w[np.isfinite(w)]) for w in self._weights]
         largest = max((float(f.max()) for f in finite if f.size), default=0.0)
+        groups: dict[tuple[int, int], list[QtCore.QLineF]] = {}
         for layer, (sources, targets) in enumerate(itertools.pairwise(positions)):
             weights = self._weights[layer] if layer < len(self._weights) else None
             for t, target in enumerate(targets):
                 for s, source in enumerate(sources):
-                    painter.setPen(self._edge_pen(weights, t, s, largest))
-                    painter.drawLine(source, target)
-
-    @staticmethod
-    def _edge_pen(weights: np.ndarray | None, t: int, s: int, largest: float) -> QtGui.QPen:
-        if weights is None or largest <= 0:
-            return QtGui.QPen(UNKNOWN, 0.6)
-        value = float(weights[t, s])
-        if not np.isfinite(value):
-            return QtGui.QPen(UNKNOWN, 1.0, QtCore.Qt.PenStyle.DotLine)
-        share = min(1.0, abs(value) / largest)
-        color = QtGui.QColor(POSITIVE if value >= 0 else NEGATIVE)
-        color.setAlphaF(0.25 + 0.75 * share)
-        return QtGui.QPen(color, 0.4 + MAX_EDGE_WIDTH * share)
+                    key = _edge_key(weights, t, s, largest)
+                    groups.setdefault(key, []).append(QtCore.QLineF(source, target))
+        for key, lines in groups.items():
+            painter.setPen(_edge_pen(*key))
+            painter.drawLines(lines)
 
     def _paint_units(self, painter: QtGui.QPainter, positions: list[list[QtCore.QPointF]]) -> None:
         radius = max(4.0, min(11.0, (self.height() - 60) / (2.6 * MAX_SHOWN_UNITS)))
@@ -121,3 +115,30 @@ class NetworkDiagram(QtWidgets.QWidget):
             text_width = metrics.horizontalAdvance(label)
             x = min(max(2.0, units[0].x() - text_width / 2), self.width() - text_width - 2)
             painter.drawText(QtCore.QPointF(x, self.height() - 10), label)
+
+
+EDGE_LEVELS = 8
+_NO_WEIGHTS, _NON_FINITE = 0, 2
+
+
+def _edge_key(weights: np.ndarray | None, t: int, s: int, largest: float) -> tuple[int, int]:
+    """(kind, level): kind 1 = positive, -1 = negative, 0 = no weights yet, 2 = non-finite;
+    level = |w| / largest quantised to EDGE_LEVELS steps."""
+    if weights is None or largest <= 0:
+        return _NO_WEIGHTS, 0
+    value = float(weights[t, s])
+    if not np.isfinite(value):
+        return _NON_FINITE, 0
+    level = round(min(1.0, abs(value) / largest) * EDGE_LEVELS)
+    return (1 if value >= 0 else -1), level
+
+
+def _edge_pen(kind: int, level: int) -> QtGui.QPen:
+    if kind == _NO_WEIGHTS:
+        return QtGui.QPen(UNKNOWN, 0.6)
+    if kind == _NON_FINITE:
+        return QtGui.QPen(UNKNOWN, 1.0, QtCore.Qt.PenStyle.DotLine)
+    share = level / EDGE_LEVELS
+    color = QtGui.QColor(POSITIVE if kind > 0 else NEGATIVE)
+    color.setAlphaF(0.25 + 0.75 * share)
+    return QtGui.QPen(color, 0.4 + MAX_EDGE_WIDTH * share)

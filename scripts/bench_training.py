@@ -1,0 +1,126 @@
+"""Training throughput in the app vs a bare PyTorch loop, and the GUI's longest stall.
+
+For each network (2-50-1, 2-8-8-1) and batch mode (full batch, batch 32) on 1,000 training
+points, one run measures:
+- `bare`: the lecture's canonical loop (zero_grad, forward, loss, backward, step, loss.item())
+  on the same model, data, optimizer and minibatch order, in this thread;
+- `app`: the network panel itself training the same configuration (JobRunner worker thread,
+  TrainingJob chunks, 30 Hz frames redrawn by the panel's timer), from Train to finished;
+- `stall`: the longest gap between ticks of a 5 ms GUI timer while the app trains, minus 5 ms.
+Targets (issue 4): app/bare >= 0.9, stall < 50 ms. Both sides run with one torch thread (the
+worker's setting), so the ratio measures our overhead, not thread counts. Best of `repeats`.
+
+Run: QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/bench_training.py
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from dataclasses import replace
+
+import torch
+from PySide6 import QtCore, QtWidgets
+
+from gdsim.core.datasets import DatasetParams, make_dataset
+from gdsim.core.network import NetworkSpec, build_model, loss_function
+from gdsim.core.training import TrainingConfig, batch_indices, build_optimizer
+
+CASES = (((50,), None), ((50,), 32), ((8, 8), None), ((8, 8), 32))
+POINTS = 1_250
+VAL_FRACTION = 0.2
+TARGET_SECONDS = 1.5
+TIMER_MS = 5
+
+
+def bare_steps_per_second(spec: NetworkSpec, config: TrainingConfig, steps: int) -> float:
+    data = make_dataset(DatasetParams("circle", n=POINTS, val_fraction=VAL_FRACTION))
+    model = build_model(spec)
+    loss_fn = loss_function(spec.task)
+    optimizer = build_optimizer(model.parameters(), config)
+    batches = batch_indices(len(data.x_train), config.batch_size, torch.Generator().manual_seed(0))
+    x, y = data.x_train, data.y_train
+    start = time.perf_counter()
+    for _ in range(steps):
+        index = next(batches)
+        xb, yb = (x, y) if index is None else (x[index], y[index])
+        optimizer.zero_grad()
+        loss = loss_fn(model(xb), yb)
+        loss.backward()
+        optimizer.step()
+        loss.item()
+    return steps / (time.perf_counter() - start)
+
+
+def configure_panel(panel: object, hidden: tuple[int, ...], batch: int | None, steps: int) -> None:
+    panel.picker.size_spin.setValue(POINTS)
+    panel.picker.val_spin.setValue(VAL_FRACTION)
+    while panel.layers.count():
+        panel.layers.remove_layer()
+    for width in hidden:
+        panel.layers.add_layer(width, "relu")
+    panel.lr_slider.setValue(0.1)
+    panel.batch_spin.setValue(batch or 0)
+    panel.steps_spin.setValue(steps)
+
+
+def app_run(panel: object, app: QtWidgets.QApplication) -> tuple[float, float]:
+    """(steps per second, longest stall in ms) for one press of Train on the panel."""
+    ticks: list[float] = []
+    timer = QtCore.QTimer()
+    timer.setInterval(TIMER_MS)
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    loop = QtCore.QEventLoop()
+    panel.runner.finished.connect(loop.quit)
+    timer.start()
+    start = time.perf_counter()
+    panel.train()
+    loop.exec()
+    elapsed = time.perf_counter() - start
+    timer.stop()
+    panel.runner.finished.disconnect(loop.quit)
+    steps = panel.job.sessions[0].step_count
+    gaps = [b - a for a, b in itertools.pairwise(ticks)]
+    stall = max(0.0, max(gaps, default=0.0) * 1000 - TIMER_MS)
+    app.processEvents()
+    return steps / elapsed, stall
+
+
+def bench_training(repeats: int = 2) -> dict[str, dict[str, float]]:
+    """Per case: bare and app steps/s, their ratio, and the longest GUI stall in ms."""
+    from gdsim.ui.app import create_application
+    from gdsim.ui.main_window import MainWindow
+
+    torch.set_num_threads(1)
+    app = create_application(["bench"])
+    window = MainWindow()
+    window.resize(1280, 800)
+    window.tabs.setCurrentWidget(window.mlp_panel)
+    window.show()
+    panel = window.mlp_panel
+    results: dict[str, dict[str, float]] = {}
+    for hidden, batch in CASES:
+        name = f"2-{'-'.join(map(str, hidden))}-1, " + (f"batch {batch}" if batch else "full batch")
+        spec = NetworkSpec.for_task("binary", 2, hidden=tuple((w, "relu") for w in hidden))
+        config = replace(TrainingConfig(lr=0.1), batch_size=batch)
+        probe = bare_steps_per_second(spec, config, 200)
+        steps = max(500, int(probe * TARGET_SECONDS))
+        configure_panel(panel, hidden, batch, steps)
+        bare, worker, stall = 0.0, 0.0, 0.0
+        for _ in range(repeats):
+            bare = max(bare, bare_steps_per_second(spec, config, steps))
+            rate, gap = app_run(panel, app)
+            worker, stall = max(worker, rate), max(stall, gap)
+        results[name] = {
+            "bare_steps_per_s": round(bare),
+            "app_steps_per_s": round(worker),
+            "ratio": round(worker / bare, 3),
+            "max_gui_stall_ms": round(stall, 1),
+        }
+    window.close()
+    return results
+
+
+if __name__ == "__main__":
+    print(json.dumps(bench_training(), indent=2))
