@@ -25,6 +25,12 @@ from scipy.special import expit
 
 MAX_LENGTH = 500
 MAX_EXACT_POWER = 64
+MAX_DEPTH = 24
+# min/max derivatives grow quadratically with the argument count (one step function per pair).
+MAX_MINMAX_ARGS = 8
+# Size of the symbolic gradient (tree nodes) above which we refuse the formula: the Hessian is
+# roughly (size x dimension x depth) again, and must still build in about a second.
+MAX_GRADIENT_SIZE = 1500
 CONSTANTS: dict[str, float] = {"pi": float(np.pi), "e": float(np.e)}
 
 
@@ -104,7 +110,7 @@ class _FunctionRule:
     symbolic: Callable[..., sympy.Expr]
     numeric: Callable[..., Any]
     min_args: int = 1
-    max_args: int | None = 1
+    max_args: int = 1
 
 
 FUNCTIONS: dict[str, _FunctionRule] = {
@@ -119,8 +125,8 @@ FUNCTIONS: dict[str, _FunctionRule] = {
     "sigmoid": _FunctionRule(Sigmoid, expit),
     "relu": _FunctionRule(lambda u: sympy.Max(sympy.S.Zero, u), lambda u: np.maximum(0.0, u)),
     "softplus": _FunctionRule(Softplus, _softplus_numpy),
-    "min": _FunctionRule(sympy.Min, lambda *a: np.min(a), 2, None),
-    "max": _FunctionRule(sympy.Max, lambda *a: np.max(a), 2, None),
+    "min": _FunctionRule(sympy.Min, lambda *a: np.min(a), 2, MAX_MINMAX_ARGS),
+    "max": _FunctionRule(sympy.Max, lambda *a: np.max(a), 2, MAX_MINMAX_ARGS),
 }
 
 _OPERATOR_SYMBOLS: dict[type[ast.AST], str] = {
@@ -159,6 +165,7 @@ _FORBIDDEN_NODES: dict[type[ast.AST], str] = {
 }
 
 _WORD = re.compile(r"[^\W\d]\w*")
+_DETECTED_AT = re.compile(r"\s*\(detected at line \d+\)")
 
 
 def _as_float(value: Any) -> sympy.Expr:
@@ -174,12 +181,19 @@ class _Parser:
         self.symbols = {name: sympy.Symbol(name, real=True) for name in variables}
         self.columns = columns
 
-    def error(self, message: str, node: ast.AST) -> ExpressionError:
-        byte_offset = getattr(node, "col_offset", None)
-        if byte_offset is None:
-            return ExpressionError(message)
-        char_offset = len(self.source.encode()[:byte_offset].decode(errors="ignore"))
+    def error(self, message: str, node: ast.AST, after: ast.AST | None = None) -> ExpressionError:
+        """An error at ``node``, or at the first symbol following ``after`` (an operator, '.')."""
+        if after is not None:
+            char_offset = self.char_offset(after.end_col_offset)
+            while char_offset < len(self.source) and self.source[char_offset] in " )":
+                char_offset += 1
+        else:
+            char_offset = self.char_offset(node.col_offset)
         return ExpressionError(message, self.columns[min(char_offset, len(self.columns) - 1)])
+
+    def char_offset(self, byte_offset: int | None) -> int:
+        """ast offsets count UTF-8 bytes; students count characters."""
+        return len(self.source.encode()[: byte_offset or 0].decode(errors="ignore"))
 
     def build(self, node: ast.AST) -> sympy.Expr:
         if isinstance(node, ast.Constant):
@@ -193,7 +207,7 @@ class _Parser:
         if isinstance(node, ast.Call):
             return self.call(node)
         message = _FORBIDDEN_NODES.get(type(node), f"'{type(node).__name__}' is not allowed")
-        raise self.error(message, node)
+        raise self.error(message, node, _left_operand(node))
 
     def constant(self, node: ast.Constant) -> sympy.Expr:
         value = node.value
@@ -229,7 +243,7 @@ class _Parser:
     def binary(self, node: ast.BinOp) -> sympy.Expr:
         op = type(node.op)
         if op not in (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.BitXor):
-            raise self.error(f"operator '{_OPERATOR_SYMBOLS[op]}' is not allowed", node)
+            raise self.error(f"operator '{_OPERATOR_SYMBOLS[op]}' is not allowed", node, node.left)
         left, right = self.build(node.left), self.build(node.right)
         if left.is_Number and right.is_Number:
             return _as_float(_fold_binary(op, float(left), float(right)))
@@ -258,10 +272,14 @@ class _Parser:
             known = ", ".join(FUNCTIONS)
             raise self.error(f"unknown function '{node.func.id}' (known: {known})", node)
         if node.keywords:
-            raise self.error("keyword arguments are not allowed", node.keywords[0].value)
+            raise self.error("keyword arguments are not allowed", node.keywords[0])
         count = len(node.args)
-        if count < rule.min_args or (rule.max_args is not None and count > rule.max_args):
-            wanted = f"{rule.min_args} or more" if rule.max_args is None else f"{rule.min_args}"
+        if not rule.min_args <= count <= rule.max_args:
+            wanted = (
+                f"{rule.min_args}"
+                if rule.max_args == rule.min_args
+                else f"{rule.min_args} to {rule.max_args}"
+            )
             plural = "argument" if wanted == "1" else "arguments"
             raise self.error(f"{node.func.id}() takes {wanted} {plural}, got {count}", node)
         args = [self.build(arg) for arg in node.args]
@@ -269,6 +287,17 @@ class _Parser:
             with np.errstate(all="ignore"):
                 return _as_float(rule.numeric(*(np.float64(float(a)) for a in args)))
         return rule.symbolic(*args)
+
+
+def _left_operand(node: ast.AST) -> ast.AST | None:
+    """For infix constructs (x.y, x[0], x < 1, x and y) the part before the offending symbol."""
+    if isinstance(node, ast.Attribute | ast.Subscript):
+        return node.value
+    if isinstance(node, ast.Compare):
+        return node.left
+    if isinstance(node, ast.BoolOp):
+        return node.values[0]
+    return None
 
 
 def _fold_binary(op: type[ast.operator], left: float, right: float) -> float:
@@ -306,9 +335,10 @@ def _syntax_error(text: str, error: SyntaxError, columns: list[int]) -> Expressi
     for match in _WORD.finditer(text):
         if keyword.iskeyword(match.group()):
             return ExpressionError(f"'{match.group()}' is not allowed", columns[match.start()])
-    offset = (error.offset or 1) - 1
-    reason = (error.msg or "invalid syntax").split("(")[0].strip()
-    return ExpressionError(f"syntax error: {reason}", columns[min(max(offset, 0), len(text))])
+    if not error.offset:
+        return ExpressionError("incomplete expression: something is missing", columns[-1])
+    reason = _DETECTED_AT.sub("", error.msg or "invalid syntax")
+    return ExpressionError(f"syntax error: {reason}", columns[min(error.offset - 1, len(text))])
 
 
 def parse_expression(text: str, variables: Sequence[str]) -> sympy.Expr:
@@ -332,9 +362,26 @@ def parse_expression(text: str, variables: Sequence[str]) -> sympy.Expr:
     except (ValueError, MemoryError, RecursionError):
         raise ExpressionError("expression could not be read (too deeply nested?)") from None
     try:
-        return _Parser(source, variables, columns).build(tree.body)
+        expr = _Parser(source, variables, columns).build(tree.body)
     except RecursionError:
-        raise ExpressionError("expression is too deeply nested") from None
+        expr = None
+    if expr is None or _depth(expr) > MAX_DEPTH:
+        raise ExpressionError(f"expression is nested too deeply (at most {MAX_DEPTH} levels)")
+    return expr
+
+
+def _depth(expr: sympy.Basic) -> int:
+    """Nesting depth of the sympy tree (sums and products are flat there), found iteratively.
+
+    sympy differentiates recursively, about a dozen Python frames per level; bounding the depth
+    keeps the Hessian of any accepted formula clear of the recursion limit and quick to build.
+    """
+    deepest, stack = 0, [(expr, 1)]
+    while stack:
+        current, level = stack.pop()
+        deepest = max(deepest, level)
+        stack.extend((child, level + 1) for child in current.args)
+    return deepest
 
 
 def _exact_zero_kinks(expr: sympy.Expr) -> sympy.Expr:
@@ -349,6 +396,15 @@ def _exact_zero_kinks(expr: sympy.Expr) -> sympy.Expr:
 
 def _lambdify(symbols: Sequence[sympy.Symbol], exprs: tuple[sympy.Expr, ...]) -> Callable:
     return sympy.lambdify(symbols, exprs, modules=[NUMPY_NAMESPACE, "numpy"], cse=True)
+
+
+def _tree_size(exprs: Sequence[sympy.Basic], limit: int) -> int:
+    """Node count of the expression trees, counting stops just past ``limit``."""
+    count, stack = 0, list(exprs)
+    while stack and count <= limit:
+        count += 1
+        stack.extend(stack.pop().args)
+    return count
 
 
 def _broadcast_shape(arrays: Sequence[np.ndarray]) -> tuple[int, ...]:
@@ -381,13 +437,13 @@ class CompiledFunction:
         self.expr = expr
         self.symbols = tuple(sympy.Symbol(name, real=True) for name in self.variables)
         self._value = _lambdify(self.symbols, (expr,))
+        self.gradient_exprs = tuple(_exact_zero_kinks(sympy.diff(expr, s)) for s in self.symbols)
+        if _tree_size(self.gradient_exprs, MAX_GRADIENT_SIZE) > MAX_GRADIENT_SIZE:
+            raise ExpressionError("formula too complex to differentiate: please simplify it")
+        self._gradient = _lambdify(self.symbols, self.gradient_exprs)
 
     def __repr__(self) -> str:
         return f"CompiledFunction({self.text!r}, {self.variables})"
-
-    @functools.cached_property
-    def gradient_exprs(self) -> tuple[sympy.Expr, ...]:
-        return tuple(_exact_zero_kinks(sympy.diff(self.expr, s)) for s in self.symbols)
 
     @functools.cached_property
     def hessian_exprs(self) -> tuple[tuple[sympy.Expr, ...], ...]:
@@ -395,10 +451,6 @@ class CompiledFunction:
             tuple(_exact_zero_kinks(sympy.diff(component, s)) for s in self.symbols)
             for component in self.gradient_exprs
         )
-
-    @functools.cached_property
-    def _gradient(self) -> Callable:
-        return _lambdify(self.symbols, self.gradient_exprs)
 
     @functools.cached_property
     def _hessian(self) -> Callable:

@@ -208,9 +208,7 @@ SURFACES: Mapping[str, SurfaceSpec] = MappingProxyType(
         ),
         "beale": SurfaceSpec(
             title="Beale",
-            expression=(
-                "(1.5 - x + x*y)**2 + (2.25 - x + x*y**2)**2 + (2.625 - x + x*y**3)**2"
-            ),
+            expression=("(1.5 - x + x*y)**2 + (2.25 - x + x*y**2)**2 + (2.625 - x + x*y**3)**2"),
             domain=((-4.5, 4.5), (-4.5, 4.5)),
             start=(1.0, 1.5),
             minima=((3.0, 0.5),),
@@ -293,8 +291,7 @@ SURFACES: Mapping[str, SurfaceSpec] = MappingProxyType(
             ),
             min_value=-1.0316284534898772,
             description=(
-                "Six valleys, two of them equally deep global minima mirrored through the "
-                "origin."
+                "Six valleys, two of them equally deep global minima mirrored through the origin."
             ),
         ),
         "goldstein_price": SurfaceSpec(
