@@ -771,9 +771,6 @@ class MlpPanel(QtWidgets.QWidget):
             badge = VerdictBadge(self)
             badge.setObjectName(f"runBadge{index}")
             badge.clear_verdict(f"η={session.config.lr:g}")
-            badge.setStyleSheet(
-                badge.styleSheet() + f" QLabel {{ border: 3px solid {run_color(index)}; }}"
-            )
             self.badge_row.addWidget(badge)
             self._run_badges.append(badge)
 
