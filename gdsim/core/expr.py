@@ -24,6 +24,7 @@ from numpy.typing import ArrayLike
 from scipy.special import expit
 
 MAX_LENGTH = 500
+FLOAT = np.dtype(np.float64)
 MAX_EXACT_POWER = 64
 MAX_DEPTH = 24
 # min/max derivatives grow quadratically with the argument count (one step function per pair).
@@ -395,7 +396,12 @@ def _exact_zero_kinks(expr: sympy.Expr) -> sympy.Expr:
 
 
 def _lambdify(symbols: Sequence[sympy.Symbol], exprs: tuple[sympy.Expr, ...]) -> Callable:
-    return sympy.lambdify(symbols, exprs, modules=[NUMPY_NAMESPACE, "numpy"], cse=True)
+    """numpy code for ``exprs`` that lets overflow and 0/0 become inf/nan without warnings.
+
+    errstate as a decorator costs half of a ``with np.errstate(...)`` block per call.
+    """
+    function = sympy.lambdify(symbols, exprs, modules=[NUMPY_NAMESPACE, "numpy"], cse=True)
+    return np.errstate(all="ignore")(function)
 
 
 def _tree_size(exprs: Sequence[sympy.Basic], limit: int) -> int:
@@ -407,17 +413,8 @@ def _tree_size(exprs: Sequence[sympy.Basic], limit: int) -> int:
     return count
 
 
-def _broadcast_shape(arrays: Sequence[np.ndarray]) -> tuple[int, ...]:
-    first = arrays[0].shape
-    if all(array.shape == first for array in arrays):
-        return first
-    return np.broadcast_shapes(*(array.shape for array in arrays))
-
-
 def _as_result(value: Any, shape: tuple[int, ...]) -> np.ndarray:
     """A float64 array of exactly ``shape``, whether lambdify returned a constant or an array."""
-    if isinstance(value, np.ndarray) and value.shape == shape and value.dtype == np.float64:
-        return value
     array = np.asarray(value)
     if np.iscomplexobj(array):
         array = np.where(array.imag == 0, array.real, np.nan)
@@ -462,10 +459,17 @@ class CompiledFunction:
             names = ", ".join(self.variables)
             raise TypeError(f"{self.text!r} takes {len(self.variables)} coordinates ({names})")
         arrays = [np.asarray(c, dtype=np.float64) for c in coords]
-        shape = _broadcast_shape(arrays) if arrays else ()
-        with np.errstate(all="ignore"):
-            outputs = function(*arrays)
-        return tuple(_as_result(output, shape) for output in outputs)
+        shapes = {array.shape for array in arrays}
+        shape = shapes.pop() if len(shapes) == 1 else np.broadcast_shapes(*shapes)
+        outputs = function(*arrays)
+        return tuple(
+            [
+                output
+                if type(output) is np.ndarray and output.shape == shape and output.dtype == FLOAT
+                else _as_result(output, shape)
+                for output in outputs
+            ]
+        )
 
     def value(self, *coords: ArrayLike) -> np.ndarray:
         """f at the given coordinates (one array per variable, broadcast together)."""
