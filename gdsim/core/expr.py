@@ -24,8 +24,10 @@ from numpy.typing import ArrayLike
 from scipy.special import expit
 
 MAX_LENGTH = 500
-FLOAT = np.dtype(np.float64)
+# Integer exponents up to this size stay exact (x**2, derivative 2*x); larger ones are floats,
+# so sympy never expands or multiplies big integer powers.
 MAX_EXACT_POWER = 64
+# Nesting depth of the sympy tree; sympy differentiates recursively (see _depth).
 MAX_DEPTH = 24
 # min/max derivatives grow quadratically with the argument count (one step function per pair).
 MAX_MINMAX_ARGS = 8
@@ -33,6 +35,7 @@ MAX_MINMAX_ARGS = 8
 # roughly (size x dimension x depth) again, and must still build in about a second.
 MAX_GRADIENT_SIZE = 1500
 CONSTANTS: dict[str, float] = {"pi": float(np.pi), "e": float(np.e)}
+FLOAT = np.dtype(np.float64)
 
 
 class ExpressionError(ValueError):
@@ -79,10 +82,21 @@ class Softplus(sympy.Function):
 
 
 class Step(sympy.Function):
-    """Heaviside step with step(0) = 1/2, compiled to one numpy ufunc.
+    """Heaviside step with step(0) = 1/2, compiled to one numpy ufunc, derivative 0.
 
-    sympy prints its own Heaviside as a slow ``numpy.select``; derivatives of relu, abs, min and
-    max produce steps, and this keeps them to a single cheap call.
+    sympy prints its own Heaviside as a slow ``numpy.select``; derivatives of relu, min and max
+    produce steps, and this keeps them to a single cheap call.
+    """
+
+    def fdiff(self, argindex: int = 1) -> sympy.Expr:
+        return sympy.S.Zero
+
+
+class Sign(sympy.Function):
+    """sign(u) with derivative 0 (the delta at u = 0 is dropped, see _derivative).
+
+    sympy leaves d/dx sign(u) unevaluated when it cannot prove u real (u = x/y: y may be 0),
+    and an unevaluated derivative cannot be compiled.
     """
 
     def fdiff(self, argindex: int = 1) -> sympy.Expr:
@@ -101,6 +115,7 @@ NUMPY_NAMESPACE: dict[str, Callable[..., Any]] = {
     "Sigmoid": expit,
     "Softplus": _softplus_numpy,
     "Step": _step_numpy,
+    "Sign": np.sign,
 }
 
 
@@ -284,6 +299,8 @@ class _Parser:
             plural = "argument" if wanted == "1" else "arguments"
             raise self.error(f"{node.func.id}() takes {wanted} {plural}, got {count}", node)
         args = [self.build(arg) for arg in node.args]
+        if any(arg is sympy.nan for arg in args):
+            return sympy.nan  # numpy propagates nan; sympy's Min/Max refuse to compare it
         if all(arg.is_Number for arg in args):
             with np.errstate(all="ignore"):
                 return _as_float(rule.numeric(*(np.float64(float(a)) for a in args)))
@@ -362,12 +379,13 @@ def parse_expression(text: str, variables: Sequence[str]) -> sympy.Expr:
         raise _syntax_error(source, error, columns) from None
     except (ValueError, MemoryError, RecursionError):
         raise ExpressionError("expression could not be read (too deeply nested?)") from None
+    too_deep = ExpressionError(f"expression is nested too deeply (at most {MAX_DEPTH} levels)")
     try:
         expr = _Parser(source, variables, columns).build(tree.body)
     except RecursionError:
-        expr = None
-    if expr is None or _depth(expr) > MAX_DEPTH:
-        raise ExpressionError(f"expression is nested too deeply (at most {MAX_DEPTH} levels)")
+        raise too_deep from None
+    if _depth(expr) > MAX_DEPTH:
+        raise too_deep
     return expr
 
 
@@ -385,14 +403,19 @@ def _depth(expr: sympy.Basic) -> int:
     return deepest
 
 
-def _exact_zero_kinks(expr: sympy.Expr) -> sympy.Expr:
-    """Derivatives at kinks: Heaviside -> our Step (1/2 at 0), Dirac deltas -> 0.
+def _derivative(expr: sympy.Expr, symbol: sympy.Symbol) -> sympy.Expr:
+    """d expr / d symbol with kinks made harmless: steps and signs get derivative 0.
 
     A second derivative of relu/abs is a delta, zero everywhere except on a set of measure zero;
     dropping it keeps the Hessian finite and equal to autograd's almost everywhere.
     """
-    expr = expr.replace(lambda e: isinstance(e, sympy.DiracDelta), lambda e: sympy.S.Zero)
-    return expr.replace(lambda e: isinstance(e, sympy.Heaviside), lambda e: Step(e.args[0]))
+    result = sympy.diff(expr, symbol)
+    result = result.replace(lambda e: isinstance(e, sympy.DiracDelta), lambda e: sympy.S.Zero)
+    result = result.replace(lambda e: isinstance(e, sympy.Heaviside), lambda e: Step(e.args[0]))
+    result = result.replace(lambda e: isinstance(e, sympy.sign), lambda e: Sign(e.args[0]))
+    if result.has(sympy.Derivative):
+        raise ExpressionError("this formula cannot be differentiated exactly: please rewrite it")
+    return result
 
 
 def _lambdify(symbols: Sequence[sympy.Symbol], exprs: tuple[sympy.Expr, ...]) -> Callable:
@@ -434,7 +457,7 @@ class CompiledFunction:
         self.expr = expr
         self.symbols = tuple(sympy.Symbol(name, real=True) for name in self.variables)
         self._value = _lambdify(self.symbols, (expr,))
-        self.gradient_exprs = tuple(_exact_zero_kinks(sympy.diff(expr, s)) for s in self.symbols)
+        self.gradient_exprs = tuple(_derivative(expr, s) for s in self.symbols)
         if _tree_size(self.gradient_exprs, MAX_GRADIENT_SIZE) > MAX_GRADIENT_SIZE:
             raise ExpressionError("formula too complex to differentiate: please simplify it")
         self._gradient = _lambdify(self.symbols, self.gradient_exprs)
@@ -444,8 +467,9 @@ class CompiledFunction:
 
     @functools.cached_property
     def hessian_exprs(self) -> tuple[tuple[sympy.Expr, ...], ...]:
+        """Exact second derivatives, row i = d(gradient_i)/d(variable_j)."""
         return tuple(
-            tuple(_exact_zero_kinks(sympy.diff(component, s)) for s in self.symbols)
+            tuple(_derivative(component, s) for s in self.symbols)
             for component in self.gradient_exprs
         )
 
@@ -480,7 +504,11 @@ class CompiledFunction:
         return self._call(self._gradient, coords)
 
     def hessian(self, *coords: ArrayLike) -> np.ndarray:
-        """Second derivatives, shape ``(*broadcast_shape, D, D)``."""
+        """Second derivatives, shape ``(*broadcast_shape, D, D)``.
+
+        Built on first use (up to about a second for the largest accepted formulas), since
+        most runs never need it.
+        """
         entries = self._call(self._hessian, coords)
         dim = len(self.variables)
         return np.stack(entries, axis=-1).reshape((*entries[0].shape, dim, dim))
@@ -488,7 +516,14 @@ class CompiledFunction:
 
 @functools.lru_cache(maxsize=256)
 def _compile_cached(text: str, variables: tuple[str, ...]) -> CompiledFunction:
-    return CompiledFunction(text, variables, parse_expression(text, variables))
+    try:
+        return CompiledFunction(text, variables, parse_expression(text, variables))
+    except ExpressionError:
+        raise
+    except (ArithmeticError, TypeError, ValueError, NotImplementedError) as error:
+        # A sympy corner we have not met yet must still reach the student as one line.
+        reason = (str(error).splitlines() or [type(error).__name__])[0][:120]
+        raise ExpressionError(f"this formula could not be handled ({reason})") from None
 
 
 def compile_expression(text: str, variables: Sequence[str]) -> CompiledFunction:

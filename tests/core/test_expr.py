@@ -267,3 +267,11 @@ def test_garbage_either_compiles_or_raises_expression_error(text: str):
 def test_formulas_whose_derivatives_would_explode_are_refused(text: str, fragment: str):
     with pytest.raises(ExpressionError, match=fragment):
         compile_expression(text, XY)
+
+
+@pytest.mark.parametrize(
+    ("text", "x", "y"), [("min(x, log(-pi))", 1.0, 0.0), ("abs(x / y)", 1.0, 2.0)]
+)
+def test_corners_found_by_hypothesis_compile(text: str, x: float, y: float):
+    function = compile_expression(text, XY)
+    assert function.hessian(x, y).shape == (2, 2)
