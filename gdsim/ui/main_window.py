@@ -16,6 +16,7 @@ from gdsim.ui import workers
 from gdsim.ui.export import export_plot
 from gdsim.ui.panels.mlp_panel import MlpPanel
 from gdsim.ui.panels.surface_panel import SurfacePanel
+from gdsim.ui.widgets.panel_tabs import PanelTabs
 
 ABOUT = f"""<h3>gdsim {__version__}</h3>
 <p>A gradient-descent simulator for the classroom: drag the step size and see why gradient
@@ -43,9 +44,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.setObjectName("mainWindow")
         self.setWindowTitle("gdsim: gradient descent simulator")
         self.resize(1280, 800)
-        self.tabs = QtWidgets.QTabWidget(self)
+        self.tabs = PanelTabs(self)
         self.tabs.setObjectName("panelTabs")
-        self.tabs.setDocumentMode(True)
         self.setCentralWidget(self.tabs)
         self.cursor_label = QtWidgets.QLabel(self)
         self.cursor_label.setObjectName("cursorLabel")

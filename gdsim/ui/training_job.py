@@ -27,7 +27,7 @@ TARGET_ADVANCE_S = 0.008
 """Wall time one `advance()` aims at: stop/pause/lr react within ~10 ms, overhead stays <1%."""
 
 MAX_CHUNK = 20_000
-DISPLAY_POINTS = 2_000
+DISPLAY_POINTS = 1_000
 """Loss curves are thinned to about this many points (min and max kept per bin, so a spike
 or an oscillation stays visible) before they cross to the GUI thread."""
 

@@ -59,6 +59,9 @@ class _Worker(QtCore.QObject):
         self._single_steps = 0
         self._lock = threading.Lock()
 
+    def set_interval(self, seconds: float) -> None:
+        self._interval = seconds
+
     def request_stop(self) -> None:
         self._stop.set()
         self._go.set()
@@ -214,6 +217,12 @@ class JobRunner(QtCore.QObject):
         if stopped:
             self._release()
         return stopped
+
+    def set_max_rate(self, rate: float) -> None:
+        """Change how many snapshots a second the job may send (e.g. to match the redraws)."""
+        self._max_rate = rate
+        if self._worker is not None:
+            self._worker.set_interval(1.0 / rate)
 
     def pause(self) -> None:
         if self._worker is not None:

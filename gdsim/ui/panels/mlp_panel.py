@@ -41,6 +41,7 @@ from gdsim.core.training import (
     TrainingSession,
 )
 from gdsim.core.verdict import Verdict
+from gdsim.ui.pacing import RedrawPacer
 from gdsim.ui.style import run_color
 from gdsim.ui.training_job import RunFrame, TrainingFrame, TrainingJob
 from gdsim.ui.widgets.code_dialog import CodeDialog
@@ -55,7 +56,12 @@ GRID_POINTS = 80
 """Decision-map resolution per axis: 6,400 forward passes per frame, well under a millisecond."""
 
 REDRAW_MS = 33
-GUI_SHARE = 0.1
+GUI_SHARE = 0.08
+"""While training runs, drawing may take this share of the time (it holds the GIL the worker
+needs); redraws, and the worker's frames with them, are spaced to keep it so."""
+DETAIL_MS = 250
+"""The decision map and the network diagram change slowly and cost most to paint: they are
+refreshed at most this often while training runs (every frame when paused or done)."""
 """While training, redrawing may keep the GUI thread busy at most this share of the time:
 drawing holds the GIL, and every millisecond of it is a millisecond the worker cannot train
 (measured: a full 30 Hz redraw at 1280x800 cut training from ~1,900 to ~500 steps/s). Slow
@@ -152,7 +158,8 @@ class MlpPanel(QtWidgets.QWidget):
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("mlpPanel")
-        self.runner = JobRunner(self)
+        self.runner = JobRunner(self, max_rate=1000 / REDRAW_MS)
+        self._pacer = RedrawPacer(fastest_ms=REDRAW_MS, slowest_ms=500, share=GUI_SHARE)
         self._job: TrainingJob | None = None
         self._frame: TrainingFrame | None = None
         self._dirty = False
@@ -163,7 +170,7 @@ class MlpPanel(QtWidgets.QWidget):
         self._timer = QtCore.QTimer(self)
         self._timer.setInterval(REDRAW_MS)
         self._timer.timeout.connect(self._redraw)
-        self._redraw_clock = QtCore.QElapsedTimer()
+        self._detail_clock = QtCore.QElapsedTimer()
         self.layers.add_layer(16, "relu")
         self._rebuild()
         self._timer.start()
@@ -318,19 +325,23 @@ class MlpPanel(QtWidgets.QWidget):
         scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
 
         views = QtWidgets.QWidget(self)
-        grid = QtWidgets.QGridLayout(views)
-        grid.setContentsMargins(0, 0, 0, 0)
+        column_of_views = QtWidgets.QVBoxLayout(views)
+        column_of_views.setContentsMargins(0, 0, 0, 0)
         header = QtWidgets.QHBoxLayout()
         header.addWidget(self.status_label)
         header.addWidget(self.metrics_label, 1)
-        grid.addLayout(header, 0, 0, 1, 2)
-        grid.addWidget(self.decision_plot, 1, 0)
-        grid.addWidget(self.diagram, 1, 1)
-        grid.addLayout(self.badge_row, 2, 0, 1, 2)
-        grid.addWidget(self.loss_plot, 3, 0)
-        grid.addWidget(self.metric_plot, 3, 1)
-        grid.setRowStretch(1, 3)
-        grid.setRowStretch(3, 2)
+        # The header changes text many times a second: outside the grid, its size hints cannot
+        # move the grid's columns (which would repaint every plot and starve the worker).
+        column_of_views.addLayout(header)
+        grid = QtWidgets.QGridLayout()
+        column_of_views.addLayout(grid, 1)
+        grid.addWidget(self.decision_plot, 0, 0)
+        grid.addWidget(self.diagram, 0, 1)
+        grid.addLayout(self.badge_row, 1, 0, 1, 2)
+        grid.addWidget(self.loss_plot, 2, 0)
+        grid.addWidget(self.metric_plot, 2, 1)
+        grid.setRowStretch(0, 3)
+        grid.setRowStretch(2, 2)
         grid.setColumnStretch(0, 3)
         grid.setColumnStretch(1, 2)
         layout = QtWidgets.QHBoxLayout(self)
@@ -654,11 +665,12 @@ class MlpPanel(QtWidgets.QWidget):
         if frame is None or not self._dirty:
             return
         self._dirty = False
-        self._redraw_clock.start()
-        QtCore.QTimer.singleShot(0, self, self._pace_redraws)
         self._draw_losses(frame)
-        self._draw_prediction(frame)
-        self.diagram.set_weights(frame.weights)
+        live = self.runner.is_running() and not self.runner.is_paused()
+        if not live or not self._detail_clock.isValid() or self._detail_clock.hasExpired(DETAIL_MS):
+            self._draw_prediction(frame)
+            self.diagram.set_weights(frame.weights)
+            self._detail_clock.start()
         for badge, run in zip(self._run_badges, frame.runs, strict=False):
             if run.verdict is not None:
                 badge.set_verdict(run.verdict, f"η={_rate(run)}: ")
@@ -669,13 +681,9 @@ class MlpPanel(QtWidgets.QWidget):
                 self._show_verdict(frame)
             else:
                 self.status_label.clear_verdict(f"training… step {shown.step:,}")
-
-    @QtCore.Slot()
-    def _pace_redraws(self) -> None:
-        """Runs once the redraw and the paint it caused are done: space the next redraw so
-        drawing stays within GUI_SHARE of the time (never faster than REDRAW_MS)."""
-        cost_ms = self._redraw_clock.elapsed()
-        self._timer.setInterval(max(REDRAW_MS, round(cost_ms / GUI_SHARE)))
+        interval = self._pacer.next_interval(live)
+        self._timer.setInterval(interval)
+        self.runner.set_max_rate(1000 / interval)
 
     @staticmethod
     def _metrics_text(state: Snapshot) -> str:
@@ -700,6 +708,9 @@ class MlpPanel(QtWidgets.QWidget):
             if not compare and run.val_steps.size:
                 losses.append(Series("validation", run.val_steps, run.val_losses, color, True))
                 metrics.append(Series("validation", run.metric_steps, run.val_metric, color, True))
+        budget = max(self.steps_spin.value(), *(run.state.step for run in frame.runs))
+        for plot in (self.loss_plot, self.metric_plot):
+            plot.set_x_range(0, budget)
         self.loss_plot.set_series(losses)
         self.metric_plot.set_series(metrics)
 

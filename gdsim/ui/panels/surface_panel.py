@@ -761,6 +761,8 @@ class SurfacePanel(QtWidgets.QWidget):
         self.loss_plot.set_log(log)
         self.loss_plot.setLabel("left", "f − f_min" if floor is not None else "loss f")
         steps = np.arange(result.n_steps + 1)
+        for plot in (self.loss_plot, self.distance_plot):
+            plot.set_x_range(0, result.n_steps)
         names = [self._run_name(k) for k in range(len(result))]
         self.loss_plot.set_series(
             [Series(names[k], steps, losses[k], run_color(k)) for k in range(len(result))]

@@ -36,6 +36,9 @@ class NetworkDiagram(QtWidgets.QWidget):
         self._widths: tuple[int, ...] = ()
         self._labels: tuple[str, ...] = ()
         self._weights: list[np.ndarray] = []
+        self._rendered: QtGui.QPixmap | None = None
+        """The last picture, reused until the weights, layers or size change: other widgets'
+        updates repaint this one too, and antialiased wide edges are slow to draw."""
         self.setToolTip(
             "Edges: blue = positive weight, orange = negative; thicker = larger |weight|"
         )
@@ -44,6 +47,7 @@ class NetworkDiagram(QtWidgets.QWidget):
         self._widths = tuple(widths)
         self._labels = tuple(labels)
         self._weights = []
+        self._rendered = None
         self.update()
 
     def set_weights(self, layers: Sequence[tuple[np.ndarray, np.ndarray]]) -> None:
@@ -51,6 +55,7 @@ class NetworkDiagram(QtWidgets.QWidget):
         self._weights = [
             np.asarray(w)[: shown_units(w.shape[0]), : shown_units(w.shape[1])] for w, _ in layers
         ]
+        self._rendered = None
         self.update()
 
     def edge_count(self) -> int:
@@ -70,15 +75,32 @@ class NetworkDiagram(QtWidgets.QWidget):
             positions.append([QtCore.QPointF(x, top + gap * (row + 0.5)) for row in range(count)])
         return positions
 
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
+        self._rendered = None
+        super().resizeEvent(event)
+
     def paintEvent(self, event: QtGui.QPaintEvent) -> None:
         if not self._widths:
             return
+        if self._rendered is None:
+            self._rendered = self._render()
         painter = QtGui.QPainter(self)
+        painter.drawPixmap(0, 0, self._rendered)
+        painter.end()
+
+    def _render(self) -> QtGui.QPixmap:
+        ratio = self.devicePixelRatioF()
+        pixmap = QtGui.QPixmap(self.size() * ratio)
+        pixmap.setDevicePixelRatio(ratio)
+        pixmap.fill(QtCore.Qt.GlobalColor.transparent)
+        painter = QtGui.QPainter(pixmap)
         painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
+        painter.setFont(self.font())
         positions = self._unit_positions()
         self._paint_edges(painter, positions)
         self._paint_units(painter, positions)
         painter.end()
+        return pixmap
 
     def _paint_edges(self, painter: QtGui.QPainter, positions: list[list[QtCore.QPointF]]) -> None:
         """Edges grouped by pen (sign x EDGE_LEVELS sizes): a handful of `drawLines` calls

@@ -130,6 +130,11 @@ class SurfaceView(QtWidgets.QWidget):
         self.contours.setZValue(-10)
         self.curve = self.plot.plot(pen=pg.mkPen("#333333", width=3))
         self.curve.setZValue(-10)
+        for static in (self.image, self.contours, self.curve):
+            # Thousands of contour segments, the heat map and the 1D curve change only with the
+            # surface, but a trajectory redrawn on top repaints everything under it: paint
+            # them once into a cached pixmap (redrawn on resize/zoom) instead of every frame.
+            static.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.minima = pg.ScatterPlotItem(
             symbol="star", size=22, brush=pg.mkBrush("#FFD700"), pen=pg.mkPen("k", width=1.5)
         )

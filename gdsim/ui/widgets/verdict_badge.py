@@ -35,7 +35,7 @@ class VerdictBadge(QtWidgets.QLabel):
         symbol, color = VERDICT_STYLE[verdict.regime]
         self.setText(f"{symbol} {prefix}{verdict_text(verdict)}")
         self.setToolTip(verdict.reason)
-        self.setStyleSheet(
+        self._restyle(
             f"QLabel {{ background: {color}; color: white; border-radius: 6px;"
             f" padding: 3px 8px; font-weight: bold; }}"
         )
@@ -44,6 +44,12 @@ class VerdictBadge(QtWidgets.QLabel):
     def clear_verdict(self, text: str = "no run yet") -> None:
         self.setText(text)
         self.setToolTip("")
-        self.setStyleSheet(
+        self._restyle(
             "QLabel { background: #e0e0e0; color: #333; border-radius: 6px; padding: 3px 8px; }"
         )
+
+    def _restyle(self, sheet: str) -> None:
+        """Set the style sheet only when it changes: re-polishing a widget repaints the whole
+        window around it, which at 30 updates a second starves a training worker of the GIL."""
+        if sheet != self.styleSheet():
+            self.setStyleSheet(sheet)
