@@ -19,7 +19,7 @@ order and the first that holds wins:
 3. **converged** -- the run reached a stationary point. Surface run: the final gradient norm is
    at most ``1e-4`` times the largest gradient norm seen (or ``1e-12`` when that is zero); on a
    quadratic that is a loss gap shrunk by about ``1e-8``. Training history: the loss fell by
-   at most ``1e-3`` of its total drop over the last 10 % of the steps (at least one step).
+   at most ``1e-2`` (1 %) of its total drop over the last 10 % of the steps (at least one step).
    ``step`` is the first step from which the criterion holds for good.
 4. **slow** -- none of the above: the run was still improving when the step budget ran out.
 
@@ -74,7 +74,7 @@ GROWTH_MARGIN = 0.1
 GRADIENT_TOLERANCE = 1e-4
 """A surface run is stationary once its gradient norm is this fraction of the largest seen."""
 
-PLATEAU_TOLERANCE = 1e-3
+PLATEAU_TOLERANCE = 1e-2
 """A training loss has converged once its last 10 % of steps gained less than this fraction."""
 
 _ABSOLUTE_FLOOR = 1e-12

@@ -143,18 +143,16 @@ def test_closing_the_window_mid_training_stops_the_worker(qtbot, window, panel):
     assert workers.running_threads() == 0
 
 
-def test_compare_mode_draws_the_learning_rate_figure(qtbot, panel):
+def test_compare_mode_draws_the_lectures_learning_rate_figure(qtbot, panel):
+    """The default comparison on the default network is the seeds' story: too small (slow),
+    right (converged), too big (oscillating), way too big (diverged)."""
     find(panel, QtWidgets.QCheckBox, "compareCheck").setChecked(True)
-    find(panel, QtWidgets.QLineEdit, "compareLrsEdit").setText("0.1, 1, 7, 20")
-    find(panel, QtWidgets.QLineEdit, "compareLrsEdit").editingFinished.emit()
-    set_value(panel, "stepsSpin", 500)
     train_to_end(qtbot, panel)
     regimes = [verdict.regime for verdict in panel.run_verdicts()]
-    assert regimes[2] == Regime.OSCILLATING
-    assert regimes[3] == Regime.DIVERGED
+    assert regimes == [Regime.SLOW, Regime.CONVERGED, Regime.OSCILLATING, Regime.DIVERGED]
     assert panel.loss_plot.curve_count() == 4
     badges = [find(panel, QtWidgets.QLabel, f"runBadge{i}").text() for i in range(4)]
-    assert "η=20" in badges[3] and "diverged" in badges[3]
+    assert "η=10" in badges[3] and "diverged" in badges[3]
 
 
 def test_show_code_exports_a_script_that_can_be_saved(qtbot, panel, tmp_path):

@@ -67,7 +67,7 @@ drawing holds the GIL, and every millisecond of it is a millisecond the worker c
 (measured: a full 30 Hz redraw at 1280x800 cut training from ~1,900 to ~500 steps/s). Slow
 machines get fewer frames instead of slower training."""
 DEFAULT_LR = 1.0
-DEFAULT_COMPARE_LRS = "0.1, 1, 7, 20"
+DEFAULT_COMPARE_LRS = "0.1, 1, 6, 10"
 """On the default circle network: too small (slow), right, too big (oscillating), way too big
 (diverged) -- the lecture's learning-rate figure."""
 
@@ -89,7 +89,7 @@ def parse_learning_rates(text: str) -> list[float]:
             f"learning rates must be numbers separated by commas: {text!r}"
         ) from None
     if not 1 <= len(rates) <= 8 or not all(np.isfinite(r) and r > 0 for r in rates):
-        raise TrainingInputError("give 1 to 8 learning rates above 0, e.g. 0.1, 1, 7, 20")
+        raise TrainingInputError("give 1 to 8 learning rates above 0, e.g. 0.1, 1, 6, 10")
     return rates
 
 
