@@ -14,6 +14,7 @@ import pyqtgraph as pg
 from PySide6 import QtGui, QtWidgets
 
 from gdsim.resources import ICONS
+from gdsim.ui.display_check import display_problem
 
 ORGANISATION = "gdsim"
 APPLICATION = "gdsim"
@@ -54,6 +55,10 @@ def create_application(argv: list[str] | None = None) -> QtWidgets.QApplication:
 
 def run_app() -> int:
     """Open the main window and run the event loop until it closes."""
+    problem = display_problem()
+    if problem is not None:
+        print(f"gdsim: {problem}", file=sys.stderr)
+        return 1
     app = create_application()
     from gdsim.ui.main_window import MainWindow
 
