@@ -7,7 +7,7 @@ PY="$VENV/bin/python"
 
 find_python() {
     for candidate in python3.11 python3.12 python3.13 python3; do
-        if command -v "$candidate" >/dev/null 2>&1
+        if command -v "$candidate" >/dev/null 2>&1 \
             && "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
             command -v "$candidate"
             return 0
