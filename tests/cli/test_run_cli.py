@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 
@@ -11,30 +10,33 @@ import pytest
 from gdsim.cli import main
 
 
-def _strict_json(text: str) -> dict:
-    def refuse(constant: str) -> None:
-        raise AssertionError(f"non-JSON constant {constant} in output")
-
-    return json.loads(text, parse_constant=refuse)
-
-
-def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> dict:
-    assert main(["run", *argv, "--json"]) == 0
-    return _strict_json(capsys.readouterr().out)
-
-
-def test_lecture_learning_rates_on_the_parabola(capsys):
-    doc = run_json(
-        capsys, "--surface", "parabola", "--start", "3", "--steps", "100",
-        "--lr", "0.01", "0.2", "0.8", "1.0", "--lr", "1.1",
+def test_lecture_learning_rates_on_the_parabola(cli_json):
+    doc = cli_json(
+        "run",
+        "--surface",
+        "parabola",
+        "--start",
+        "3",
+        "--steps",
+        "100",
+        "--lr",
+        "0.01",
+        "0.2",
+        "0.8",
+        "1.0",
+        "--lr",
+        "1.1",
     )
     assert doc["surface"] == {"name": "parabola", "expression": "w**2", "dim": 1}
     assert doc["lambda_max"] == pytest.approx(2.0)
     assert doc["lr_critical"] == pytest.approx(1.0)
     regimes = [(r["lr"], r["regime"]) for r in doc["runs"]]
     assert regimes == [
-        (0.01, "slow"), (0.2, "converged"), (0.8, "oscillating"),
-        (1.0, "oscillating"), (1.1, "diverged"),
+        (0.01, "slow"),
+        (0.2, "converged"),
+        (0.8, "oscillating"),
+        (1.0, "oscillating"),
+        (1.1, "diverged"),
     ]
     for run in doc["runs"][:4]:
         assert run["stopped_at"] is None
@@ -49,10 +51,19 @@ def test_lecture_learning_rates_on_the_parabola(capsys):
     assert len(diverged["points"]) == diverged["stopped_at"]
 
 
-def test_typed_expression_in_2d_with_momentum(capsys):
-    doc = run_json(
-        capsys, "--surface", "x**2 + 3*y**2", "--start", "1,1", "--momentum", "0.5",
-        "--lr", "0.2", "--steps", "50",
+def test_typed_expression_in_2d_with_momentum(cli_json):
+    doc = cli_json(
+        "run",
+        "--surface",
+        "x**2 + 3*y**2",
+        "--start",
+        "1,1",
+        "--momentum",
+        "0.5",
+        "--lr",
+        "0.2",
+        "--steps",
+        "50",
     )
     assert doc["surface"]["dim"] == 2
     assert doc["lambda_max"] == pytest.approx(6.0)
@@ -61,14 +72,14 @@ def test_typed_expression_in_2d_with_momentum(capsys):
     assert doc["runs"][0]["points"][0] == [1.0, 1.0]
 
 
-def test_surface_parameters_change_the_curvature(capsys):
-    doc = run_json(capsys, "--surface", "ill_conditioned", "--param", "kappa=50", "--lr", "0.01")
+def test_surface_parameters_change_the_curvature(cli_json):
+    doc = cli_json("run", "--surface", "ill_conditioned", "--param", "kappa=50", "--lr", "0.01")
     assert doc["lambda_max"] == pytest.approx(50.0)
     assert doc["lr_critical"] == pytest.approx(2 / 50)
 
 
-def test_no_minimum_means_null_thresholds_and_non_finite_is_null(capsys):
-    doc = run_json(capsys, "--surface", "log(w)", "--start", "-1", "--lr", "0.1")
+def test_no_minimum_means_null_thresholds_and_non_finite_is_null(cli_json):
+    doc = cli_json("run", "--surface", "log(w)", "--start", "-1", "--lr", "0.1")
     assert doc["lambda_max"] is None and doc["lr_critical"] is None
     run = doc["runs"][0]
     assert run["regime"] == "diverged" and run["stopped_at"] == 0
@@ -112,14 +123,16 @@ def test_bad_input_is_one_line_on_stderr_with_status_2(capsys, argv, message):
     assert len(lines) == 1 and message in lines[0] and "Traceback" not in captured.err
 
 
-def test_the_installed_command(tmp_path):
+def test_the_installed_command(tmp_path, strict_json):
     gdsim = [sys.executable, "-m", "gdsim"]
     ok = subprocess.run(
         [*gdsim, "run", "--surface", "parabola", "--lr", "1.1", "--json"],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert ok.returncode == 0
-    assert _strict_json(ok.stdout)["runs"][0]["regime"] == "diverged"
+    assert strict_json(ok.stdout)["runs"][0]["regime"] == "diverged"
     bad = subprocess.run(
         [*gdsim, "run", "--surface", "w**", "--json"], capture_output=True, text=True, check=False
     )

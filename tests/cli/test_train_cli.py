@@ -3,7 +3,6 @@ human table, and one-line errors with exit status 2."""
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import subprocess
@@ -15,20 +14,8 @@ import pytest
 from gdsim.cli import main
 
 
-def strict_json(text: str) -> dict:
-    def refuse(constant: str) -> None:
-        raise AssertionError(f"non-JSON constant {constant} in output")
-
-    return json.loads(text, parse_constant=refuse)
-
-
-def train_json(capsys: pytest.CaptureFixture[str], *argv: str) -> dict:
-    assert main(["train", *argv, "--json"]) == 0
-    return strict_json(capsys.readouterr().out)
-
-
-def test_lecture_network_on_circle_learns_at_lr_1(capsys):
-    doc = train_json(capsys, "--dataset", "circle", "--steps", "300", "--eval-every", "100")
+def test_lecture_network_on_circle_learns_at_lr_1(cli_json):
+    doc = cli_json("train", "--dataset", "circle", "--steps", "300", "--eval-every", "100")
     assert doc["dataset"]["name"] == "circle" and doc["dataset"]["task"] == "binary"
     assert doc["network"]["hidden"] == [[16, "relu"]] and doc["network"]["parameters"] == 65
     (run,) = doc["runs"]
@@ -40,9 +27,9 @@ def test_lecture_network_on_circle_learns_at_lr_1(capsys):
     assert run["stopped_at"] is None and run["regime"] in ("converged", "slow")
 
 
-def test_several_learning_rates_share_one_initialisation(capsys):
-    doc = train_json(
-        capsys,
+def test_several_learning_rates_share_one_initialisation(cli_json):
+    doc = cli_json(
+        "train",
         "--dataset", "sine", "--layers", "16:tanh", "--steps", "100",
         "--lr", "0.001", "0.1", "--lr", "1000",
     )  # fmt: skip
@@ -58,9 +45,9 @@ def test_several_learning_rates_share_one_initialisation(capsys):
     assert all(math.isfinite(x) for x in blown["losses"][:-1])
 
 
-def test_options_reach_the_session(capsys):
-    doc = train_json(
-        capsys,
+def test_options_reach_the_session(cli_json):
+    doc = cli_json(
+        "train",
         "--dataset", "blobs", "--layers", "8,8", "--activation", "tanh",
         "--optimizer", "adam", "--lr", "0.05", "--batch-size", "32", "--steps", "20",
         "--seed", "3", "--n", "100",
@@ -72,9 +59,9 @@ def test_options_reach_the_session(capsys):
     assert run["optimizer"] == "adam" and run["batch_size"] == 32 and len(run["losses"]) == 20
 
 
-def test_same_seed_same_json(capsys):
+def test_same_seed_same_json(cli_json):
     argv = ["--dataset", "moons", "--steps", "15", "--batch-size", "8", "--seed", "9"]
-    assert train_json(capsys, *argv) == train_json(capsys, *argv)
+    assert cli_json("train", *argv) == cli_json("train", *argv)
 
 
 def test_human_table(capsys):
@@ -108,7 +95,7 @@ def test_bad_input_is_one_line_and_exit_2(capsys, argv, message):
     assert message in err and err.count("\n") == 1 and "Traceback" not in err
 
 
-def test_real_entry_point_in_a_subprocess():
+def test_real_entry_point_in_a_subprocess(strict_json):
     script = Path(sys.executable).with_name("gdsim")
     gdsim = [str(script)] if script.exists() else [sys.executable, "-m", "gdsim"]
     result = subprocess.run(
