@@ -20,3 +20,14 @@ def test_view_shortcuts_switch_panels(window, qtbot):
     view = next(a.menu() for a in window.menuBar().actions() if "View" in a.text())
     view.actions()[1].trigger()
     assert window.tabs.currentIndex() == 1
+
+
+def test_the_readme_example_reads_a_verdict(qtbot):
+    """The snippet the README gives teachers for their own tests."""
+    from gdsim.ui import MainWindow
+
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.surface_panel.findChild(QtWidgets.QDoubleSpinBox, "lrSpin").setValue(1.1)
+    label = window.surface_panel.findChild(QtWidgets.QLabel, "regimeLabel")
+    qtbot.waitUntil(lambda: "diverged" in label.text())
