@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
-from PySide6 import QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 from gdsim.core.verdict import Regime
 from gdsim.ui import workers
+from gdsim.ui.style import run_color
+from gdsim.ui.widgets.run_badge import RunBadge
 
 
 @pytest.fixture
@@ -185,3 +188,92 @@ def test_a_good_csv_file_trains(qtbot, panel, tmp_path):
     set_value(panel, "stepsSpin", 50)
     train_to_end(qtbot, panel)
     assert panel._frame.runs[0].state.step == 50
+
+
+def test_compare_badges_pick_the_run_shown_and_wear_its_curve_colour(qtbot, panel):
+    find(panel, QtWidgets.QCheckBox, "compareCheck").setChecked(True)
+    set_value(panel, "stepsSpin", 100)
+    train_to_end(qtbot, panel)
+    swatches = [find(panel, QtWidgets.QLabel, f"runSwatch{i}") for i in range(4)]
+    assert all(run_color(i) in swatch.styleSheet() for i, swatch in enumerate(swatches))
+    frames = [find(panel, RunBadge, f"runBadgeFrame{i}") for i in range(4)]
+    assert [frame.is_shown() for frame in frames] == [True, False, False, False]
+    qtbot.mouseClick(frames[2], QtCore.Qt.MouseButton.LeftButton)
+    assert panel._frame.shown == 2, "a finished session redraws at once"
+    expected = panel.job.sessions[2].predict_grid(*panel.job._grid)
+    np.testing.assert_allclose(panel._frame.prediction, expected, rtol=1e-5)
+    assert [frame.is_shown() for frame in frames] == [False, False, True, False]
+    assert "η=6" in status(panel)
+    find(panel, QtWidgets.QPushButton, "resetButton").click()
+    assert panel.job.snapshot().shown == 2, "the choice survives a reset"
+
+
+def test_choosing_a_run_while_training_reaches_the_next_frame(qtbot, panel):
+    find(panel, QtWidgets.QCheckBox, "compareCheck").setChecked(True)
+    set_value(panel, "stepsSpin", 1_000_000)
+    find(panel, QtWidgets.QPushButton, "trainButton").click()
+    find(panel, RunBadge, "runBadgeFrame1").click()
+    qtbot.waitUntil(lambda: panel._frame.shown == 1, timeout=10_000)
+    with qtbot.waitSignal(panel.runner.pausedAt, timeout=10_000):
+        find(panel, QtWidgets.QPushButton, "pauseButton").click()
+    paused_at = panel.job.sessions[0].step_count
+    find(panel, RunBadge, "runBadgeFrame3").click()
+    assert panel._frame.shown == 3, "a paused session redraws at once"
+    assert panel.runner.is_paused()
+    assert panel.job.sessions[0].step_count == paused_at, "choosing a run does not train"
+    find(panel, QtWidgets.QPushButton, "stopButton").click()
+
+
+def hover(panel, x: float, y: float) -> list[str]:
+    reports: list[str] = []
+    panel.cursorInfo.connect(reports.append)
+    box = panel.decision_plot.getViewBox()
+    panel._on_mouse_moved(box.mapViewToScene(QtCore.QPointF(x, y)))
+    panel.cursorInfo.disconnect(reports.append)
+    return reports
+
+
+def test_the_status_bar_reads_the_prediction_under_the_mouse(qtbot, window, panel):
+    set_value(panel, "stepsSpin", 300)
+    train_to_end(qtbot, panel)
+    (report,) = hover(panel, 0.0, 0.0)
+    match = re.fullmatch(r"x₁ = -?0\.0\d, x₂ = -?0\.0\d   p\(class 1\) = (\d\.\d\d)", report)
+    assert match, report
+    assert float(match.group(1)) > 0.5, "the circle's centre is class 1"
+    assert window.cursor_label.text() == report
+    (_, x_high), (y_low, _) = panel.dataset.input_range
+    (corner,) = hover(panel, x_high - 0.01, y_low + 0.01)
+    assert float(re.search(r"= (\d\.\d\d)$", corner).group(1)) < 0.5, "a corner is class 0"
+    box = panel.decision_plot.getViewBox()
+    reports: list[str] = []
+    panel.cursorInfo.connect(reports.append)
+    panel._on_mouse_moved(box.sceneBoundingRect().topLeft() - QtCore.QPointF(5, 5))
+    assert reports == [""], "off the plot, nothing is reported"
+
+
+@pytest.mark.parametrize(
+    ("dataset", "pattern"),
+    [("blobs", r"x₁ = .*, x₂ = .*   class [012]"), ("sine", r"x = \S+   ŷ = \S+")],
+)
+def test_cursor_text_suits_the_task(panel, dataset, pattern):
+    choose_dataset(panel, dataset)
+    (low, high), *_ = panel.dataset.input_range
+    (report,) = hover(panel, (low + high) / 2, 0.0)
+    assert re.fullmatch(pattern, report), report
+
+
+@pytest.mark.parametrize(("dataset", "y_range"), [("circle", (0.0, 1.0)), ("sine", (-0.05, 1.05))])
+def test_plots_are_framed_before_the_first_step(qtbot, panel, dataset, y_range):
+    choose_dataset(panel, dataset)
+    set_value(panel, "stepsSpin", 400)
+    find(panel, QtWidgets.QPushButton, "resetButton").click()
+    (x_low, x_high), _ = panel.loss_plot.viewRange()
+    assert x_low <= 0 < 380 < x_high <= 420, "x runs from 0 to the step budget"
+    (_, _), (y_low, y_high) = panel.metric_plot.viewRange()
+    assert y_range[0] - 0.06 <= y_low <= y_range[0] and y_range[1] <= y_high <= y_range[1] + 0.06
+    axis = panel.metric_plot.getAxis("left")
+    assert axis.autoSIPrefixScale == 1.0 and "x0.001" not in axis.labelString()
+    assert axis.labelText == ("R²" if dataset == "sine" else "accuracy")
+    (_, _), (log_low, log_high) = panel.loss_plot.viewRange()
+    initial = np.log10(panel._frame.runs[0].state.train_loss)
+    assert log_low < initial < log_high and log_high - log_low > 1, "a readable loss axis"

@@ -49,6 +49,7 @@ from gdsim.ui.widgets.dataset_picker import DatasetPicker, class_color
 from gdsim.ui.widgets.log_slider import LogSlider
 from gdsim.ui.widgets.loss_plot import LossPlot, Series
 from gdsim.ui.widgets.network_diagram import NetworkDiagram
+from gdsim.ui.widgets.run_badge import RunBadge
 from gdsim.ui.widgets.verdict_badge import VerdictBadge
 from gdsim.ui.workers import JobRunner
 
@@ -67,6 +68,7 @@ drawing holds the GIL, and every millisecond of it is a millisecond the worker c
 (measured: a full 30 Hz redraw at 1280x800 cut training from ~1,900 to ~500 steps/s). Slow
 machines get fewer frames instead of slower training."""
 DEFAULT_LR = 1.0
+MAX_COMPARE_RUNS = 8
 DEFAULT_COMPARE_LRS = "0.1, 1, 6, 10"
 """On the default circle network: too small (slow), right, too big (oscillating), way too big
 (diverged) -- the lecture's learning-rate figure."""
@@ -88,9 +90,22 @@ def parse_learning_rates(text: str) -> list[float]:
         raise TrainingInputError(
             f"learning rates must be numbers separated by commas: {text!r}"
         ) from None
-    if not 1 <= len(rates) <= 8 or not all(np.isfinite(r) and r > 0 for r in rates):
+    if not 1 <= len(rates) <= MAX_COMPARE_RUNS or not all(np.isfinite(r) and r > 0 for r in rates):
         raise TrainingInputError("give 1 to 8 learning rates above 0, e.g. 0.1, 1, 6, 10")
     return rates
+
+
+class SparseLogAxis(pg.AxisItem):
+    """A log axis that labels only 1, 2 and 5 times a power of ten once ticks are many:
+    pyqtgraph judges crowding by total text length, so across two decades it printed all of
+    0.02 ... 0.09 on top of each other."""
+
+    def logTickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
+        strings = super().logTickStrings(values, scale, spacing)
+        if len(values) <= 6:
+            return strings
+        mantissas = np.round(10 ** (np.asarray(values) - np.floor(values)), 6)
+        return [text if m in (1, 2, 5) else "" for text, m in zip(strings, mantissas, strict=True)]
 
 
 class LayerEditor(QtWidgets.QWidget):
@@ -163,7 +178,9 @@ class MlpPanel(QtWidgets.QWidget):
         self._job: TrainingJob | None = None
         self._frame: TrainingFrame | None = None
         self._dirty = False
-        self._run_badges: list[VerdictBadge] = []
+        self._run_badges: list[RunBadge] = []
+        self._shown_run = 0
+        """The compare run the decision map and the diagram show; kept across rebuilds."""
         self.code_dialog: CodeDialog | None = None
         self._build_widgets()
         self._connect()
@@ -264,10 +281,13 @@ class MlpPanel(QtWidgets.QWidget):
         legend.addItem(self.val_scatter, "validation")
         self.loss_plot = LossPlot(self, y_label="loss", x_label="step")
         self.loss_plot.setObjectName("trainLossPlot")
+        self.loss_plot.setAxisItems({"left": SparseLogAxis("left")})
+        self.loss_plot.setLabel("left", "loss")
         self.loss_plot.getAxis("left").enableAutoSIPrefix(False)
         self.metric_plot = LossPlot(self, y_label="accuracy", x_label="step", log=False)
         self.metric_plot.setObjectName("metricPlot")
-        self.badge_row = QtWidgets.QHBoxLayout()
+        self.metric_plot.getAxis("left").enableAutoSIPrefix(False)
+        self.badge_row = QtWidgets.QGridLayout()
         self.badge_row.setContentsMargins(0, 0, 0, 0)
         self._lay_out()
 
@@ -387,6 +407,7 @@ class MlpPanel(QtWidgets.QWidget):
         self.stop_button.clicked.connect(self.stop)
         self.reset_button.clicked.connect(self.reset)
         self.code_button.clicked.connect(self.show_code)
+        self.decision_plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.runner.progress.connect(self._on_frame)
         self.runner.pausedAt.connect(self._on_paused)
         self.runner.finished.connect(self._on_finished)
@@ -440,7 +461,8 @@ class MlpPanel(QtWidgets.QWidget):
         (x_low, x_high), *rest = data.input_range
         xs = np.linspace(x_low, x_high, GRID_POINTS)
         ys = np.linspace(*rest[0], GRID_POINTS) if rest else None
-        return TrainingJob(sessions, (xs, ys))
+        self._shown_run = min(self._shown_run, len(sessions) - 1)
+        return TrainingJob(sessions, (xs, ys), shown=self._shown_run)
 
     # ------------------------------------------------------------------ actions
 
@@ -555,12 +577,39 @@ class MlpPanel(QtWidgets.QWidget):
         self.diagram.set_architecture(spec.widths, self._layer_labels(spec))
         self.add_layer_button.setEnabled(self.layers.count() < MAX_HIDDEN_LAYERS)
         self.remove_layer_button.setEnabled(self.layers.count() > 0)
-        self.metric_plot.setLabel("left", "R²" if spec.task == "regression" else "accuracy")
         self._show_data(self.dataset)
         self._make_badges(job)
+        self._mark_shown_badge()
         self.status_label.clear_verdict("ready: press Train")
-        self._show_frame(job.snapshot())
+        self.cursorInfo.emit("")
+        frame = job.snapshot()
+        self._frame_plots(spec.task, frame.runs[0].state.train_loss)
+        self._show_frame(frame)
         self._update_buttons()
+
+    def _frame_plots(self, task: str, initial_loss: float) -> None:
+        """Axes that make sense before the first step: accuracy on [0, 1] (R² on [-1, 1] at
+        most) for good, and the loss from its starting value down two decades, until data comes.
+        Toggling the log mode drops the loss plot's memory of the last run's range, so the new
+        run's first points choose a fresh one."""
+        regression = task == "regression"
+        self.metric_plot.setLabel("left", "R²" if regression else "accuracy")
+        self.metric_plot.getViewBox().setLimits(
+            yMin=-1.05 if regression else -0.02,
+            yMax=1.05 if regression else 1.02,
+            minYRange=1.1 if regression else 1.04,
+        )
+        self.metric_plot.setYRange(
+            -0.05 if regression else 0.0, 1.05 if regression else 1.0, padding=0
+        )
+        self.loss_plot.set_log(False)
+        self.loss_plot.set_log(True)
+        budget = self.steps_spin.value()
+        self.loss_plot.set_x_range(0, budget)
+        self.loss_plot.setXRange(0, budget, padding=0.02)  # the log toggle re-enabled autorange
+        if np.isfinite(initial_loss) and initial_loss > 0:
+            top = np.log10(initial_loss)
+            self.loss_plot.setYRange(top - 2.0, top + 0.3, padding=0)
 
     @staticmethod
     def _layer_labels(spec: NetworkSpec) -> list[str]:
@@ -701,6 +750,8 @@ class MlpPanel(QtWidgets.QWidget):
         losses: list[Series] = []
         metrics: list[Series] = []
         for index, run in enumerate(frame.runs):
+            if not run.losses.size:
+                continue  # a lone step-0 validation point would squeeze the y-axis to nothing
             color = run_color(index)
             name = f"η={_rate(run)}" if compare else "train"
             losses.append(Series(name, run.loss_steps, run.losses, color))
@@ -769,6 +820,16 @@ class MlpPanel(QtWidgets.QWidget):
         (x0, x1), (y0, y1) = data.input_range
         self.decision_image.setRect(QtCore.QRectF(x0, y0, x1 - x0, y1 - y0))
 
+    @QtCore.Slot(QtCore.QPointF)
+    def _on_mouse_moved(self, scene_pos: QtCore.QPointF) -> None:
+        """Report the point under the mouse and the latest frame's prediction there."""
+        box = self.decision_plot.getViewBox()
+        if self._frame is None or not box.sceneBoundingRect().contains(scene_pos):
+            self.cursorInfo.emit("")
+            return
+        point = box.mapSceneToView(scene_pos)
+        self.cursorInfo.emit(cursor_text(self.dataset, self._frame.prediction, point))
+
     # ------------------------------------------------------------------ compare mode
 
     def _make_badges(self, job: TrainingJob) -> None:
@@ -778,12 +839,44 @@ class MlpPanel(QtWidgets.QWidget):
         self._run_badges = []
         if len(job.sessions) < 2:
             return
+        count = len(job.sessions)
+        columns = count if count <= 3 else -(-count // 2)  # two rows from four runs on
+        for column in range(MAX_COMPARE_RUNS):
+            self.badge_row.setColumnStretch(column, 1 if column < columns else 0)
         for index, session in enumerate(job.sessions):
-            badge = VerdictBadge(self)
-            badge.setObjectName(f"runBadge{index}")
+            badge = RunBadge(index, run_color(index), self)
             badge.clear_verdict(f"η={session.config.lr:g}")
-            self.badge_row.addWidget(badge)
+            badge.clicked.connect(self.show_run)
+            self.badge_row.addWidget(badge, index // columns, index % columns)
             self._run_badges.append(badge)
+
+    @QtCore.Slot(int)
+    def show_run(self, index: int) -> None:
+        """Show run `index` in the decision map and the diagram: while training, the
+        worker's next frame carries it; a stopped, finished or paused session is redrawn at once.
+
+        A paused worker is stopped and parked again around the switch rather than sent a
+        `runner.call`: a command wakes the worker, which then goes on training."""
+        job = self._job
+        if job is None or not 0 <= index < len(job.sessions):
+            return
+        self._shown_run = index
+        self._mark_shown_badge()
+        if self.runner.is_running() and not self.runner.is_paused():
+            self.runner.call(functools.partial(job.show_run, index))
+            return
+        was_paused = self.runner.is_paused()
+        self.runner.stop()
+        job.show_run(index)
+        self._show_frame(job.snapshot())
+        if was_paused:
+            self.runner.start(job, paused=True)
+        else:
+            self._show_verdict(self._frame)
+
+    def _mark_shown_badge(self) -> None:
+        for badge in self._run_badges:
+            badge.set_shown(badge.index == self._shown_run)
 
     def run_verdicts(self) -> list[Verdict | None]:
         """The verdict of each run in the latest frame (compare mode's figure)."""
@@ -802,6 +895,36 @@ class MlpPanel(QtWidgets.QWidget):
         """Closing the panel on its own (not only the window) also ends its worker."""
         self.runner.stop()
         super().closeEvent(event)
+
+
+def cursor_text(data: Dataset, prediction: np.ndarray, point: QtCore.QPointF) -> str:
+    """'x₁ = 0.42, x₂ = -0.13   p(class 1) = 0.87': the point and the nearest cell of the
+    prediction grid (which spans `data.input_range`); just the point outside the grid."""
+    x, y = point.x(), point.y()
+    if data.input_dim == 1:
+        column = _nearest_cell(x, data.input_range[0], len(prediction))
+        if column is None:
+            return f"x = {x:.3g}"
+        return f"x = {x:.3g}   ŷ = {prediction[column]:.3g}"
+    where = f"x₁ = {x:.2f}, x₂ = {y:.2f}"
+    column = _nearest_cell(x, data.input_range[0], prediction.shape[1])
+    row = _nearest_cell(y, data.input_range[1], prediction.shape[0])
+    if column is None or row is None:
+        return where
+    value = float(prediction[row, column])
+    if data.task == "binary":
+        return f"{where}   p(class 1) = {value:.2f}"
+    if data.task == "multiclass":
+        return f"{where}   class {int(value)}" if np.isfinite(value) else where
+    return f"{where}   ŷ = {value:.3g}"
+
+
+def _nearest_cell(value: float, span: tuple[float, float], cells: int) -> int | None:
+    """Index of the grid point nearest to `value` on `cells` points spanning `span`."""
+    low, high = span
+    if not low <= value <= high or cells < 1:
+        return None
+    return min(cells - 1, round((value - low) / max(high - low, 1e-12) * (cells - 1)))
 
 
 def _rate(run: RunFrame) -> str:

@@ -1,0 +1,78 @@
+"""A compare-mode run's verdict badge that also picks the run the other views show.
+
+Why a swatch next to the badge rather than a coloured badge: the badge's own colour already
+says the verdict (green, red ...), so the run's curve colour sits beside it on the neutral
+background, where it reads like the loss plot's legend entry. The run shown in the decision
+map and the network diagram is framed.
+"""
+
+from __future__ import annotations
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from gdsim.core.verdict import Verdict
+from gdsim.ui.widgets.verdict_badge import VerdictBadge
+
+SHOWN_FRAME = "#222222"
+
+
+class RunBadge(QtWidgets.QFrame):
+    """`● <verdict badge>` for run `index`; a click (or `click()`) emits `clicked(index)`."""
+
+    clicked = QtCore.Signal(int)
+
+    def __init__(self, index: int, color: str, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.index = index
+        self.setObjectName(f"runBadgeFrame{index}")
+        self.setCursor(QtCore.Qt.CursorShape.PointingHandCursor)
+        # The width comes from the row, never from the text: a verdict that changes every frame
+        # must not re-lay out the plots around it.
+        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Fixed)
+        self.setToolTip("Click to show this run's decision map and weights")
+        self.swatch = QtWidgets.QLabel("●", self)
+        self.swatch.setObjectName(f"runSwatch{index}")
+        self.swatch.setStyleSheet(f"QLabel {{ color: {color}; font-size: 20px; }}")
+        self.badge = VerdictBadge(self)
+        self.badge.setObjectName(f"runBadge{index}")
+        self.badge.setMinimumWidth(0)
+        row = QtWidgets.QHBoxLayout(self)
+        row.setContentsMargins(4, 1, 2, 1)
+        row.setSpacing(3)
+        row.addWidget(self.swatch)
+        row.addWidget(self.badge, 1)
+        self._shown: bool | None = None
+        self.set_shown(False)
+
+    def set_verdict(self, verdict: Verdict, prefix: str = "") -> None:
+        self.badge.set_verdict(verdict, prefix)
+
+    def clear_verdict(self, text: str) -> None:
+        self.badge.clear_verdict(text)
+
+    def is_shown(self) -> bool:
+        return bool(self._shown)
+
+    def set_shown(self, shown: bool) -> None:
+        """Frame the badge of the run on display; restyled only on a change (a style sheet
+        re-polishes the window around it, too costly for every frame)."""
+        if shown == self._shown:
+            return
+        self._shown = shown
+        border = SHOWN_FRAME if shown else "transparent"
+        self.setStyleSheet(
+            f"#{self.objectName()} {{ border: 2px solid {border}; border-radius: 8px; }}"
+        )
+        self.setAccessibleDescription("shown in the decision map" if shown else "")
+
+    def click(self) -> None:
+        self.clicked.emit(self.index)
+
+    def mousePressEvent(self, event: QtGui.QMouseEvent) -> None:
+        event.accept()  # so that the release comes here too
+
+    def mouseReleaseEvent(self, event: QtGui.QMouseEvent) -> None:
+        if event.button() == QtCore.Qt.MouseButton.LeftButton and self.rect().contains(
+            event.position().toPoint()
+        ):
+            self.click()
