@@ -56,6 +56,9 @@ class _Worker(QtCore.QObject):
         self._stop = threading.Event()
         self._go = threading.Event()
         self._go.set()
+        self._wake = threading.Event()
+        """Set whenever there is something for a paused loop to look at (a command, a step,
+        resume or stop); `_go` alone says whether to run."""
         self._single_steps = 0
         self._lock = threading.Lock()
 
@@ -65,21 +68,25 @@ class _Worker(QtCore.QObject):
     def request_stop(self) -> None:
         self._stop.set()
         self._go.set()
+        self._wake.set()
 
     def request_pause(self) -> None:
         self._go.clear()
 
     def request_resume(self) -> None:
         self._go.set()
+        self._wake.set()
 
     def request_step(self) -> None:
         with self._lock:
             self._single_steps += 1
         self._go.set()
+        self._wake.set()
 
     def call(self, command: Callable[[], None]) -> None:
+        """Queue `command`; a paused job applies it and stays paused."""
         self._commands.put(command)
-        self._go.set()
+        self._wake.set()
 
     @QtCore.Slot()
     def run(self) -> None:
@@ -94,13 +101,14 @@ class _Worker(QtCore.QObject):
         last_emit = 0.0
         was_paused = False
         while not self._stop.is_set():
-            self._apply_commands()
+            applied = self._apply_commands()
             single_step = False
             if not self._go.is_set():
-                if not was_paused:
+                if not was_paused or applied:
                     self.paused.emit(self._job.snapshot())
                     was_paused = True
-                self._go.wait(0.1)
+                self._wake.wait(0.1)
+                self._wake.clear()
                 continue
             with self._lock:
                 if self._single_steps:
@@ -122,13 +130,16 @@ class _Worker(QtCore.QObject):
         self._apply_commands()
         self.finished.emit(self._job.snapshot())
 
-    def _apply_commands(self) -> None:
+    def _apply_commands(self) -> bool:
+        """Run the queued commands; True if there were any."""
+        applied = False
         while True:
             try:
                 command = self._commands.get_nowait()
             except queue.Empty:
-                return
+                return applied
             command()
+            applied = True
 
 
 def _limit_torch_threads() -> None:

@@ -217,10 +217,12 @@ def test_choosing_a_run_while_training_reaches_the_next_frame(qtbot, panel):
     with qtbot.waitSignal(panel.runner.pausedAt, timeout=10_000):
         find(panel, QtWidgets.QPushButton, "pauseButton").click()
     paused_at = panel.job.sessions[0].step_count
-    find(panel, RunBadge, "runBadgeFrame3").click()
-    assert panel._frame.shown == 3, "a paused session redraws at once"
+    with qtbot.waitSignal(panel.runner.pausedAt, timeout=10_000):
+        find(panel, RunBadge, "runBadgeFrame3").click()
+    qtbot.waitUntil(lambda: panel._frame.shown == 3, timeout=5_000)
     assert panel.runner.is_paused()
     assert panel.job.sessions[0].step_count == paused_at, "choosing a run does not train"
+    assert panel._frame.runs[0].state.step == paused_at
     find(panel, QtWidgets.QPushButton, "stopButton").click()
 
 
@@ -277,3 +279,17 @@ def test_plots_are_framed_before_the_first_step(qtbot, panel, dataset, y_range):
     (_, _), (log_low, log_high) = panel.loss_plot.viewRange()
     initial = np.log10(panel._frame.runs[0].state.train_loss)
     assert log_low < initial < log_high and log_high - log_low > 1, "a readable loss axis"
+
+
+def test_a_new_learning_rate_while_paused_waits_for_resume(qtbot, panel):
+    set_value(panel, "stepsSpin", 1_000_000)
+    find(panel, QtWidgets.QPushButton, "trainButton").click()
+    qtbot.waitUntil(lambda: panel._frame is not None and panel._frame.runs[0].state.step > 0)
+    with qtbot.waitSignal(panel.runner.pausedAt, timeout=10_000):
+        find(panel, QtWidgets.QPushButton, "pauseButton").click()
+    paused_at = panel.job.sessions[0].step_count
+    with qtbot.waitSignal(panel.runner.pausedAt, timeout=10_000):
+        set_value(panel, "mlpLrSpin", 0.05)
+    assert panel.job.sessions[0].lr == 0.05
+    assert panel.job.sessions[0].step_count == paused_at and panel.runner.is_paused()
+    find(panel, QtWidgets.QPushButton, "stopButton").click()

@@ -9,7 +9,7 @@ import pytest
 from gdsim.core.datasets import DatasetParams, make_dataset
 from gdsim.core.network import NetworkSpec
 from gdsim.core.training import TrainingConfig, TrainingSession
-from gdsim.ui.training_job import DISPLAY_POINTS, TrainingJob, thin_for_display
+from gdsim.ui.training_job import DISPLAY_POINTS, EVALUATIONS, TrainingJob, thin_for_display
 from gdsim.ui.workers import JobRunner
 
 GRID = (np.linspace(-1.0, 1.0, 7), np.linspace(-1.0, 1.0, 5))
@@ -108,3 +108,14 @@ def test_a_new_learning_rate_sent_through_the_runner_applies_at_the_next_step(qt
     assert stepped.args[0].runs[0].state.lr == pytest.approx(0.0123)
     assert stepped.args[0].runs[0].state.step == 1
     assert runner.stop()
+
+
+def test_validation_curves_are_sampled_across_the_run_not_only_at_frames():
+    job = make_job(steps=600)
+    while job.advance():
+        pass
+    frame = job.snapshot().runs[0]
+    assert len(frame.val_steps) >= EVALUATIONS // 2
+    assert frame.val_steps[-1] == 600
+    assert np.all(np.diff(frame.val_steps) <= 2 * 600 // EVALUATIONS)
+    assert len(frame.metric_steps) == len(frame.val_steps)

@@ -86,3 +86,15 @@ def test_many_start_stop_cycles_leave_no_thread(qtbot, cycles):
         runner.start(CountingJob())
         assert runner.stop()
     assert running_threads() == 0
+
+
+def test_a_command_while_paused_is_applied_without_resuming(qtbot):
+    runner = JobRunner()
+    job = CountingJob()
+    with qtbot.waitSignal(runner.pausedAt, timeout=5_000):
+        runner.start(job, paused=True)
+    with qtbot.waitSignal(runner.pausedAt, timeout=5_000) as repaused:
+        runner.call(lambda: setattr(job, "count", 42))
+    assert repaused.args == [42]
+    assert job.count == 42 and runner.is_paused()
+    assert runner.stop()

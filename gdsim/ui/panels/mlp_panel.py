@@ -95,19 +95,6 @@ def parse_learning_rates(text: str) -> list[float]:
     return rates
 
 
-class SparseLogAxis(pg.AxisItem):
-    """A log axis that labels only 1, 2 and 5 times a power of ten once ticks are many:
-    pyqtgraph judges crowding by total text length, so across two decades it printed all of
-    0.02 ... 0.09 on top of each other."""
-
-    def logTickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
-        strings = super().logTickStrings(values, scale, spacing)
-        if len(values) <= 6:
-            return strings
-        mantissas = np.round(10 ** (np.asarray(values) - np.floor(values)), 6)
-        return [text if m in (1, 2, 5) else "" for text, m in zip(strings, mantissas, strict=True)]
-
-
 class LayerEditor(QtWidgets.QWidget):
     """One row (width, activation) per hidden layer; `changed` after any edit."""
 
@@ -281,7 +268,6 @@ class MlpPanel(QtWidgets.QWidget):
         legend.addItem(self.val_scatter, "validation")
         self.loss_plot = LossPlot(self, y_label="loss", x_label="step")
         self.loss_plot.setObjectName("trainLossPlot")
-        self.loss_plot.setAxisItems({"left": SparseLogAxis("left")})
         self.loss_plot.setLabel("left", "loss")
         self.loss_plot.getAxis("left").enableAutoSIPrefix(False)
         self.metric_plot = LossPlot(self, y_label="accuracy", x_label="step", log=False)
@@ -602,11 +588,8 @@ class MlpPanel(QtWidgets.QWidget):
         self.metric_plot.setYRange(
             -0.05 if regression else 0.0, 1.05 if regression else 1.0, padding=0
         )
-        self.loss_plot.set_log(False)
-        self.loss_plot.set_log(True)
-        budget = self.steps_spin.value()
-        self.loss_plot.set_x_range(0, budget)
-        self.loss_plot.setXRange(0, budget, padding=0.02)  # the log toggle re-enabled autorange
+        self.loss_plot.reset_y()
+        self.loss_plot.set_x_range(0, self.steps_spin.value())
         if np.isfinite(initial_loss) and initial_loss > 0:
             top = np.log10(initial_loss)
             self.loss_plot.setYRange(top - 2.0, top + 0.3, padding=0)
@@ -852,27 +835,19 @@ class MlpPanel(QtWidgets.QWidget):
 
     @QtCore.Slot(int)
     def show_run(self, index: int) -> None:
-        """Show run `index` in the decision map and the diagram: while training, the
-        worker's next frame carries it; a stopped, finished or paused session is redrawn at once.
-
-        A paused worker is stopped and parked again around the switch rather than sent a
-        `runner.call`: a command wakes the worker, which then goes on training."""
+        """Show run `index` in the decision map and the diagram: while the worker runs (or is
+        paused) its next frame carries it; a stopped or finished session is redrawn at once."""
         job = self._job
         if job is None or not 0 <= index < len(job.sessions):
             return
         self._shown_run = index
         self._mark_shown_badge()
-        if self.runner.is_running() and not self.runner.is_paused():
+        if self.runner.is_running():
             self.runner.call(functools.partial(job.show_run, index))
             return
-        was_paused = self.runner.is_paused()
-        self.runner.stop()
         job.show_run(index)
         self._show_frame(job.snapshot())
-        if was_paused:
-            self.runner.start(job, paused=True)
-        else:
-            self._show_verdict(self._frame)
+        self._show_verdict(self._frame)
 
     def _mark_shown_badge(self) -> None:
         for badge in self._run_badges:

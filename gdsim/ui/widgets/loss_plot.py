@@ -72,6 +72,19 @@ def refresh_legend(
             label.setText(name)
 
 
+class SparseLogAxis(pg.AxisItem):
+    """A log axis that labels only 1, 2 and 5 times a power of ten once ticks are many:
+    pyqtgraph judges crowding by total text length, so across two decades it printed all of
+    0.02 ... 0.09 on top of each other."""
+
+    def logTickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
+        strings = super().logTickStrings(values, scale, spacing)
+        if len(values) <= 6:
+            return strings
+        mantissas = np.round(10 ** (np.asarray(values) - np.floor(values)), 6)
+        return [text if m in (1, 2, 5) else "" for text, m in zip(strings, mantissas, strict=True)]
+
+
 class LossPlot(pg.PlotWidget):
     """A multi-run loss plot; `set_series` replaces what is shown, reusing curve items."""
 
@@ -83,7 +96,7 @@ class LossPlot(pg.PlotWidget):
         x_label: str = "iteration",
         log: bool = True,
     ) -> None:
-        super().__init__(parent)
+        super().__init__(parent, axisItems={"left": SparseLogAxis("left")})
         self.setLabel("left", y_label)
         self.setLabel("bottom", x_label)
         self.showGrid(x=False, y=False)
@@ -102,6 +115,10 @@ class LossPlot(pg.PlotWidget):
             self._log = log
             self._y_shown = None
             self.setLogMode(y=log)
+
+    def reset_y(self) -> None:
+        """Forget the y-range shown, so the next data (a new run) sets it afresh."""
+        self._y_shown = None
 
     def set_x_range(self, low: float, high: float) -> None:
         """Fix the x-axis (e.g. to the step budget) so it does not re-layout as data grows."""
