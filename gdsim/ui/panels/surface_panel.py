@@ -759,7 +759,9 @@ class SurfacePanel(QtWidgets.QWidget):
         finite = losses[np.isfinite(losses)]
         log = floor is not None or bool(finite.size and finite.min() > 0)
         self.loss_plot.set_log(log)
-        self.loss_plot.setLabel("left", "f − f_min" if floor is not None else "loss f")
+        label = "f − f_min" if floor is not None else "loss f"
+        if self.loss_plot.getAxis("left").labelText != label:  # a new label re-lays the axis out
+            self.loss_plot.setLabel("left", label)
         steps = np.arange(result.n_steps + 1)
         for plot in (self.loss_plot, self.distance_plot):
             plot.set_x_range(0, result.n_steps)
