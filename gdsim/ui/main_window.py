@@ -54,6 +54,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.mlp_panel = MlpPanel(self)
         self.add_panel(self.surface_panel, "Surface explorer")
         self.add_panel(self.mlp_panel, "Network builder")
+        self.tabs.currentChanged.connect(self._on_tab_changed)
         self._build_menus()
         self.statusBar().showMessage("Pick a surface, drag the step size, watch the verdict.", 8000)
 
@@ -97,6 +98,12 @@ class MainWindow(QtWidgets.QMainWindow):
         action.triggered.connect(slot)
         menu.addAction(action)
         return action
+
+    @QtCore.Slot(int)
+    def _on_tab_changed(self, _index: int) -> None:
+        """A message or cursor readout from the other panel would be stale here."""
+        self.statusBar().clearMessage()
+        self.cursor_label.clear()
 
     @QtCore.Slot(str)
     def _show_status(self, message: str) -> None:

@@ -43,7 +43,7 @@ from gdsim.core.training import (
 from gdsim.core.verdict import Verdict
 from gdsim.ui.pacing import RedrawPacer
 from gdsim.ui.style import run_color
-from gdsim.ui.training_job import RunFrame, TrainingFrame, TrainingJob
+from gdsim.ui.training_job import DISPLAY_POINTS, RunFrame, TrainingFrame, TrainingJob
 from gdsim.ui.widgets.code_dialog import CodeDialog
 from gdsim.ui.widgets.dataset_picker import DatasetPicker, class_color
 from gdsim.ui.widgets.log_slider import LogSlider
@@ -266,11 +266,16 @@ class MlpPanel(QtWidgets.QWidget):
         legend = self.decision_plot.addLegend(offset=(-8, 8))
         legend.addItem(self.train_scatter, "train")
         legend.addItem(self.val_scatter, "validation")
-        self.loss_plot = LossPlot(self, y_label="loss", x_label="step")
+        # Training curves are thinned to DISPLAY_POINTS and redrawn a few times a second while
+        # the worker runs: 2 px pens stay affordable and read better on a projector.
+        thick = 2 * DISPLAY_POINTS + 1
+        self.loss_plot = LossPlot(self, y_label="loss", x_label="step", thick_up_to=thick)
         self.loss_plot.setObjectName("trainLossPlot")
         self.loss_plot.setLabel("left", "loss")
         self.loss_plot.getAxis("left").enableAutoSIPrefix(False)
-        self.metric_plot = LossPlot(self, y_label="accuracy", x_label="step", log=False)
+        self.metric_plot = LossPlot(
+            self, y_label="accuracy", x_label="step", log=False, thick_up_to=thick
+        )
         self.metric_plot.setObjectName("metricPlot")
         self.metric_plot.getAxis("left").enableAutoSIPrefix(False)
         self.badge_row = QtWidgets.QGridLayout()

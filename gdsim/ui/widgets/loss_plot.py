@@ -24,8 +24,9 @@ CEILING_FACTOR = 1e4
 """A curve may rise this many times above the largest starting value before it is clipped."""
 
 THICK_LINE_POINTS = 200
-"""Curves up to this many points get 2 px pens (readable on a projector); longer ones 1 px:
-a 2 px pen costs ~0.5 ms per 500-point curve, 1 px ~0.1 ms, at 60 frames a second."""
+"""By default, curves up to this many points get 2 px pens (readable on a projector) and longer
+ones 1 px: a 2 px pen costs ~0.5 ms per 500-point curve, 1 px ~0.1 ms, which matters at 60
+frames a second; a plot redrawn a few times a second can afford more (`thick_up_to`)."""
 
 LOOSE_RANGE = 2.0
 """The y-range is kept while the data spans more than 1/LOOSE_RANGE of it (axis units)."""
@@ -99,6 +100,7 @@ class LossPlot(pg.PlotWidget):
         y_label: str = "loss",
         x_label: str = "iteration",
         log: bool = True,
+        thick_up_to: int = THICK_LINE_POINTS,
     ) -> None:
         super().__init__(parent, axisItems={"left": SparseLogAxis("left")})
         self.setLabel("left", y_label)
@@ -110,6 +112,7 @@ class LossPlot(pg.PlotWidget):
         """Colours and dashes shown now: pens and legend are rebuilt only when these change
         (rebuilding them every frame cost ~8 ms while a slider was dragged)."""
         self._log = log
+        self._thick_up_to = thick_up_to
         self._y_shown: tuple[float, float] | None = None
         self._x_fixed: tuple[float, float] | None = None
         self.setLogMode(y=log)
@@ -138,13 +141,14 @@ class LossPlot(pg.PlotWidget):
             curve.setDownsampling(auto=True, method="peak")
             curve.setClipToView(True)
             self._curves.append(curve)
-        styles = [(item.color, item.dashed, len(item.x) <= THICK_LINE_POINTS) for item in series]
+        thick = self._thick_up_to
+        styles = [(item.color, item.dashed, len(item.x) <= thick) for item in series]
         restyle = styles != self._styles
         self._styles = styles
         for curve, item in zip(self._curves, series, strict=False):
             if restyle:
                 dash = QtCore.Qt.PenStyle.DashLine if item.dashed else QtCore.Qt.PenStyle.SolidLine
-                width = 2 if len(item.x) <= THICK_LINE_POINTS else 1
+                width = 2 if len(item.x) <= thick else 1
                 curve.setPen(pg.mkPen(item.color, width=width, style=dash))
             curve.setData(item.x, self._clip(item.y, limits), connect="finite")
             curve.setVisible(True)
