@@ -7,6 +7,11 @@ with one signal per step (measured here: redrawing per signal drops training fro
 ~280 steps/s). Between two `advance()` calls the worker applies queued commands (e.g. a new
 learning rate), honours pause / single step, and checks the stop flag.
 
+Why not superqt's workers (which napari uses): they run generators in Qt's global thread
+pool and throttle nothing; here every job needs its own QThread to stop and wait for, pause and
+single-step, commands applied between steps, and snapshots taken only when sent -- about a
+hundred lines on top of QThread.
+
 Threading rules this module enforces (see DESIGN.md, "pitfalls"):
 - worker signals reach the GUI through `JobRunner`'s own slots, a QObject living in the GUI
   thread, so they are queued onto the GUI thread, never run in the worker;
