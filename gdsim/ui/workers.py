@@ -8,9 +8,9 @@ with one signal per step (measured here: redrawing per signal drops training fro
 learning rate), honours pause / single step, and checks the stop flag.
 
 Why not superqt's workers (which napari uses): they run generators in Qt's global thread
-pool and throttle nothing; here every job needs its own QThread to stop and wait for, pause and
-single-step, commands applied between steps, and snapshots taken only when sent -- about a
-hundred lines on top of QThread.
+pool and emit one signal per yield; here every job needs its own QThread to stop and wait
+for, pause and single-step, commands applied between steps, and snapshots taken only when
+sent -- about a hundred lines on top of QThread.
 
 Threading rules this module enforces (see DESIGN.md, "pitfalls"):
 - worker signals reach the GUI through `JobRunner`'s own slots, a QObject living in the GUI
