@@ -134,6 +134,25 @@ def test_no_minimum_means_no_critical_step_size(panel, qtbot):
     assert label.text() == "no minimum found: no critical step size"
 
 
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [
+        ("flat_then_steep", "λmax = 0 at w* = 0"),
+        ("ackley", "curvature undefined at (x, y)* = (0, 0)"),
+    ],
+)
+def test_a_known_minimum_without_usable_curvature_is_not_called_missing(
+    panel, qtbot, name, words
+):
+    """w**4 has a drawn minimum with zero curvature, Ackley a cusp at its minimum: the label
+    must say why there is no critical step size, not that there is no minimum."""
+    choose_surface(panel, qtbot, name)
+    label = find(panel, QtWidgets.QLabel, "thresholdLabel")
+    qtbot.waitUntil(lambda: "no critical step size" in label.text())
+    assert words in label.text() and "no minimum found" not in label.text()
+    assert panel.lr_slider.marks() == []
+
+
 def test_lecture_preset_compares_four_runs_with_their_verdicts(panel, qtbot):
     combo = find(panel, QtWidgets.QComboBox, "presetCombo")
     combo.setCurrentIndex(1)

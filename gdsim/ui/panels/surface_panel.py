@@ -686,7 +686,7 @@ class SurfacePanel(QtWidgets.QWidget):
         rates = critical_rates(lam, beta)
         if rates is None or self._reference is None:
             self.lr_slider.set_marks([])
-            self.threshold_label.setText("no minimum found: no critical step size")
+            self.threshold_label.setText(self._no_rates_text(lam))
             return
         marks = [
             Mark(rates.monotone, "1/λ", THRESHOLD_COLORS["monotone"]),
@@ -702,6 +702,16 @@ class SurfacePanel(QtWidgets.QWidget):
             text += f", 2(1+β)/λ = {rates.momentum_stable:.3g} (momentum limit)"
         self.lr_slider.set_marks(marks)
         self.threshold_label.setText(text)
+
+    def _no_rates_text(self, lam: float | None) -> str:
+        """Why there is no critical step size: no minimum, or one whose curvature is zero (w**4)
+        or undefined (Ackley's cusp): a drawn minimum must not be called missing."""
+        if self._reference is None:
+            return "no minimum found: no critical step size"
+        where = _format_point(self._reference)
+        if lam is not None and np.isfinite(lam):
+            return f"λmax = {lam:.3g} at {where} (a flat minimum): no critical step size"
+        return f"curvature undefined at {where} (not smooth there): no critical step size"
 
     # -- computing ---------------------------------------------------------------------------
 
