@@ -1,5 +1,7 @@
 """simulate(): array conventions, stopping rules, batching and noise, checked against theory."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -140,3 +142,14 @@ def test_bad_input_raises_a_clear_message(runs, steps, message):
 def test_bad_bounds_raise_a_clear_message():
     with pytest.raises(ValueError, match="one \\(low, high\\) pair"):
         simulate(get_surface("bowl"), [RunSpec(0.1)], 5, bounds=((-1.0, 1.0),))
+
+
+def test_a_complex_valued_gradient_is_not_a_silent_zero():
+    """d/dw (-1)**w = i*pi*(-1)**w: not a real gradient. Dropping its imaginary part gave 0, a
+    run that "converged in 0 steps"; like CompiledFunction.gradient, it must be NaN."""
+    surface = get_surface("(-1)**w")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", np.exceptions.ComplexWarning)
+        result = simulate(surface, [RunSpec(0.1, start=(3.0,))], 10)
+    assert np.isnan(result.grads[0, 0, 0])
+    assert result.stopped_at[0] >= 0
