@@ -76,6 +76,16 @@ def test_a_typed_formula_becomes_the_surface_on_enter(panel, qtbot):
     assert panel.surface().dim == 2
 
 
+def test_a_found_minimum_is_shown_without_rounding_noise(panel, qtbot):
+    """BFGS stops a few 1e-16 off the origin; the label says (0, 0), not (-2.22e-16, ...)."""
+    edit = find(panel, QtWidgets.QLineEdit, "expressionEdit")
+    edit.setText("x**2 + y**2")
+    qtbot.keyClick(edit, QtCore.Qt.Key.Key_Return)
+    label = find(panel, QtWidgets.QLabel, "thresholdLabel")
+    qtbot.waitUntil(lambda: "(x, y)*" in label.text())
+    assert "λmax = 2 at (x, y)* = (0, 0) " in label.text()
+
+
 def test_a_bad_formula_shows_its_message_and_keeps_the_surface(panel, qtbot):
     qtbot.waitUntil(lambda: panel.result() is not None)
     curve_before = panel.view.curve.getData()[1].copy()

@@ -74,10 +74,15 @@ def _grouped_surface_model() -> QtGui.QStandardItemModel:
     return model
 
 
+_ROUNDING_NOISE = 1e-9
+"""Coordinates smaller than this are shown as 0: a minimiser stops a few 1e-16 off (0, 0)."""
+
+
 def _format_point(point: tuple[float, ...]) -> str:
-    if len(point) == 1:
-        return f"w* = {point[0]:.3g}"
-    return "(x, y)* = (" + ", ".join(f"{c:.3g}" for c in point) + ")"
+    shown = [0.0 if abs(c) < _ROUNDING_NOISE else c for c in point]
+    if len(shown) == 1:
+        return f"w* = {shown[0]:.3g}"
+    return "(x, y)* = (" + ", ".join(f"{c:.3g}" for c in shown) + ")"
 
 
 def _show_verdict(badge: VerdictBadge, verdict: Verdict, prefix: str = "") -> None:
