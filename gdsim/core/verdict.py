@@ -19,7 +19,8 @@ order and the first that holds wins:
 3. **converged** -- the run reached a stationary point. Surface run: the final gradient norm is
    at most ``1e-4`` times the largest gradient norm seen (or ``1e-12`` when that is zero); on a
    quadratic that is a loss gap shrunk by about ``1e-8``. Training history: the loss fell by
-   at most ``1e-2`` (1 %) of its total drop over the last 10 % of the steps (at least one step).
+   at most ``1e-2`` (1 %) of its total drop over the last 10 % of the steps (at least one step),
+   after a total drop of at least ``1e-6`` of the starting loss (less is no progress: slow).
    ``step`` is the first step from which the criterion holds for good.
 4. **slow** -- none of the above: the run was still improving when the step budget ran out.
 
@@ -76,6 +77,11 @@ GRADIENT_TOLERANCE = 1e-4
 
 PLATEAU_TOLERANCE = 1e-2
 """A training loss has converged once its last 10 % of steps gained less than this fraction."""
+
+NO_PROGRESS = 1e-6
+"""A training loss that never dropped by this fraction of its start made no progress: slow
+(a learning rate far too small), not converged. Only the loss is known, so a start that is
+already a minimum reads the same way; with a float32 loss, 1e-6 is rounding."""
 
 _ABSOLUTE_FLOOR = 1e-12
 
@@ -149,14 +155,15 @@ def classify_loss_history(losses: np.ndarray, diverged_at: int | None = None) ->
     window = max(1, (len(losses) - 1) // 10)
     recent_gain = losses[-1 - window] - losses[-1] if len(losses) > window else 0.0
     tolerance = max(PLATEAU_TOLERANCE * drop, _ABSOLUTE_FLOOR)
+    if drop <= NO_PROGRESS * max(abs(losses[0]), _ABSOLUTE_FLOOR) and len(losses) > 1:
+        return Verdict(
+            Regime.SLOW,
+            None,
+            f"slow: the loss has not measurably moved from {losses[0]:.4g} in "
+            f"{len(losses) - 1} steps (the step size is too small to make progress)",
+        )
     if recent_gain <= tolerance:
         settled = _settled_from(losses - losses[-1] <= tolerance)
-        if drop == 0.0:
-            return Verdict(
-                Regime.CONVERGED,
-                0,
-                f"converged at step 0: the loss never moved from {losses[0]:.4g}",
-            )
         return Verdict(
             Regime.CONVERGED,
             settled,

@@ -112,7 +112,9 @@ def test_loss_histories():
     bouncing = 0.5 + 0.2 * (-1.0) ** t
     assert classify_loss_history(bouncing).regime is Regime.OSCILLATING
     flat = classify_loss_history(np.full(50, 0.69))
-    assert flat.regime is Regime.CONVERGED and "never moved" in flat.reason
+    assert flat.regime is Regime.SLOW and "not measurably moved" in flat.reason
+    crawling = classify_loss_history(0.69 - 1e-9 * t)
+    assert crawling.regime is Regime.SLOW, "a learning rate of 1e-9 makes no progress"
     blown = classify_loss_history(np.array([0.7, 0.6, 5.0, np.inf, np.nan]))
     assert (blown.regime, blown.step) == (Regime.DIVERGED, 3)
     assert blown.reason == "diverged at step 3: the loss became non-finite"
