@@ -25,7 +25,6 @@ if TYPE_CHECKING:
 
 DEFAULT_LR = 1.0
 MAX_STEPS = 100_000
-MAX_EVALUATIONS = 200
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

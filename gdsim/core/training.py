@@ -45,7 +45,6 @@ class OptimizerKind:
     label: str
     cls: type[torch.optim.Optimizer]
     group_values: Callable[[TrainingConfig], dict[str, Any]]
-    hypers: tuple[str, ...]
 
 
 def _sgd(momentum: bool, nesterov: bool) -> Callable[[TrainingConfig], dict[str, Any]]:
@@ -70,27 +69,23 @@ def _adam_values(config: TrainingConfig) -> dict[str, Any]:
 OPTIMIZERS: dict[str, OptimizerKind] = {
     kind.name: kind
     for kind in (
-        OptimizerKind("gd", "Gradient descent (SGD)", torch.optim.SGD, _sgd(False, False), ()),
-        OptimizerKind(
-            "momentum", "SGD + momentum", torch.optim.SGD, _sgd(True, False), ("momentum",)
-        ),
-        OptimizerKind("nesterov", "Nesterov", torch.optim.SGD, _sgd(True, True), ("momentum",)),
+        OptimizerKind("gd", "Gradient descent (SGD)", torch.optim.SGD, _sgd(False, False)),
+        OptimizerKind("momentum", "SGD + momentum", torch.optim.SGD, _sgd(True, False)),
+        OptimizerKind("nesterov", "Nesterov", torch.optim.SGD, _sgd(True, True)),
         OptimizerKind(
             "adagrad",
             "Adagrad",
             torch.optim.Adagrad,
             lambda c: {"eps": c.eps, "weight_decay": c.weight_decay},
-            ("eps",),
         ),
         OptimizerKind(
             "rmsprop",
             "RMSprop",
             torch.optim.RMSprop,
             lambda c: {"alpha": c.alpha, "eps": c.eps, "weight_decay": c.weight_decay},
-            ("alpha", "eps"),
         ),
-        OptimizerKind("adam", "Adam", torch.optim.Adam, _adam_values, ("beta1", "beta2", "eps")),
-        OptimizerKind("adamw", "AdamW", torch.optim.AdamW, _adam_values, ("beta1", "beta2", "eps")),
+        OptimizerKind("adam", "Adam", torch.optim.Adam, _adam_values),
+        OptimizerKind("adamw", "AdamW", torch.optim.AdamW, _adam_values),
     )
 }
 
