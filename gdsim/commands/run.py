@@ -73,7 +73,7 @@ def execute(args: argparse.Namespace) -> int:
     result = simulate(surface, runs, steps)
     lam = lambda_max(surface, start)
     rates = critical_rates(lam, hyper.get("momentum", 0.0))
-    lr_critical = None if rates is None else _stability_limit(rates, optimizer)
+    lr_critical = None if rates is None else rates.limit_for(optimizer)
     run_documents = []
     for k in range(len(result)):
         view = result.run(k)
@@ -135,16 +135,6 @@ def _optimizer_and_hyper(name: str | None, momentum: str | None) -> tuple[str, d
             raise common.UsageError(f"optimizer '{name}' has no momentum; try --optimizer momentum")
         hyper["momentum"] = beta
     return name, hyper
-
-
-def _stability_limit(rates: Any, optimizer: str) -> float | None:
-    """2/lambda for plain GD, 2(1+beta)/lambda for heavy-ball momentum; unknown otherwise
-    (adaptive methods rescale the step per coordinate, so no single threshold applies)."""
-    if optimizer == "gd":
-        return rates.stable
-    if optimizer == "momentum":
-        return rates.momentum_stable
-    return None
 
 
 def _print_human(

@@ -250,6 +250,16 @@ class CriticalRates:
     stable: float
     momentum_stable: float
 
+    def limit_for(self, optimizer: str) -> float | None:
+        """The stability limit of ``optimizer``: 2/lambda for plain gradient descent,
+        2(1+beta)/lambda for heavy-ball momentum, None for the rest (adaptive methods rescale
+        the step per coordinate, so no single threshold applies)."""
+        if optimizer == "gd":
+            return self.stable
+        if optimizer == "momentum":
+            return self.momentum_stable
+        return None
+
 
 def critical_rates(lam: float | None, momentum: float = 0.0) -> CriticalRates | None:
     """The critical learning rates for curvature ``lam``; None without a positive curvature."""
@@ -283,6 +293,13 @@ def reference_minimum(
         return tuple(float(c) for c in known[np.argmin(np.linalg.norm(known - origin, axis=1))])
     found = _local_minimum(surface, origin)
     return None if found is None else tuple(float(c) for c in found)
+
+
+def distances_to_nearest(points: np.ndarray, minima: np.ndarray) -> np.ndarray:
+    """Distance of each iterate (n, dim) to the nearest of the minima (m, dim): the curve that
+    shows a run closing in on (or circling) a minimum when the loss alone hides it."""
+    gaps = points[:, None, :] - minima[None, :, :]
+    return np.linalg.norm(gaps, axis=2).min(axis=1)
 
 
 def lambda_max(surface: Surface, start: Sequence[float] | None = None) -> float | None:

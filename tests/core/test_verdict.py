@@ -11,6 +11,7 @@ from gdsim.core.verdict import (
     classify_run,
     classify_view,
     critical_rates,
+    distances_to_nearest,
     lambda_max,
     reference_minimum,
 )
@@ -183,3 +184,16 @@ def test_critical_rates():
     assert critical_rates(0.0) is None and critical_rates(None) is None
     with pytest.raises(ValueError, match="momentum must lie in"):
         critical_rates(2.0, momentum=1.0)
+
+
+def test_stability_limit_per_optimizer():
+    rates = critical_rates(2.0, momentum=0.5)
+    assert rates.limit_for("gd") == 1.0
+    assert rates.limit_for("momentum") == pytest.approx(1.5)
+    assert rates.limit_for("adam") is None
+
+
+def test_distance_to_the_nearest_minimum():
+    minima = np.array([[1.0, 1.0], [-1.0, -1.0]])
+    points = np.array([[1.0, 4.0], [-1.0, -1.0], [0.0, 0.0]])
+    np.testing.assert_allclose(distances_to_nearest(points, minima), [3.0, 0.0, np.sqrt(2.0)])

@@ -21,7 +21,13 @@ from gdsim.core.optimizers import OPTIMIZERS
 from gdsim.core.presets import MAX_RUNS, Preset, PresetError, load_presets
 from gdsim.core.simulate import RunSpec, SimulationResult, simulate
 from gdsim.core.surfaces import SURFACES, Surface, get_surface, surface_names
-from gdsim.core.verdict import Verdict, classify_view, critical_rates, lambda_max
+from gdsim.core.verdict import (
+    Verdict,
+    classify_view,
+    critical_rates,
+    distances_to_nearest,
+    lambda_max,
+)
 from gdsim.core.verdict import reference_minimum as find_reference_minimum
 from gdsim.ui.style import THRESHOLD_COLORS, run_color
 from gdsim.ui.widgets.log_slider import LogSlider, Mark, round_sig
@@ -92,12 +98,6 @@ def _show_verdict(badge: VerdictBadge, verdict: Verdict, prefix: str = "") -> No
     if badge.text() != f"{symbol} {prefix}{verdict_text(verdict)}":
         badge.set_verdict(verdict, prefix)
     badge.setToolTip(verdict.reason)
-
-
-def _distances(points: np.ndarray, minima: np.ndarray) -> np.ndarray:
-    """Distance of each iterate to the nearest of the given minima."""
-    gaps = points[:, None, :] - minima[None, :, :]
-    return np.linalg.norm(gaps, axis=2).min(axis=1)
 
 
 class SurfacePanel(QtWidgets.QWidget):
@@ -788,7 +788,9 @@ class SurfacePanel(QtWidgets.QWidget):
         self.distance_plot.setVisible(minima is not None)
         if minima is not None:
             series = [
-                Series(names[k], steps, _distances(result.points[k], minima), run_color(k))
+                Series(
+                    names[k], steps, distances_to_nearest(result.points[k], minima), run_color(k)
+                )
                 for k in range(len(result))
             ]
             self.distance_plot.set_series(series)
