@@ -83,7 +83,8 @@ class TrainingInputError(ValueError):
 
 
 def parse_learning_rates(text: str) -> list[float]:
-    """'0.1, 1, 7' -> [0.1, 1.0, 7.0]: 1 to 8 positive numbers (one colour each)."""
+    """'0.1, 1, 7' -> [0.1, 1.0, 7.0]: 1 to MAX_COMPARE_RUNS positive numbers (one colour
+    each)."""
     try:
         rates = [float(part) for part in text.replace(";", ",").split(",") if part.strip()]
     except ValueError:
@@ -91,7 +92,9 @@ def parse_learning_rates(text: str) -> list[float]:
             f"learning rates must be numbers separated by commas: {text!r}"
         ) from None
     if not 1 <= len(rates) <= MAX_COMPARE_RUNS or not all(np.isfinite(r) and r > 0 for r in rates):
-        raise TrainingInputError("give 1 to 8 learning rates above 0, e.g. 0.1, 1, 6, 10")
+        raise TrainingInputError(
+            f"give 1 to {MAX_COMPARE_RUNS} learning rates above 0, e.g. 0.1, 1, 6, 10"
+        )
     return rates
 
 
