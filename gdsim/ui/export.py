@@ -8,7 +8,9 @@ import pyqtgraph as pg
 from pyqtgraph.exporters import ImageExporter, SVGExporter
 
 
-def export_plot(plot: pg.PlotWidget | pg.GraphicsLayoutWidget, path: Path, scale: float = 2.0):
+def export_plot(
+    plot: pg.PlotWidget | pg.GraphicsLayoutWidget, path: Path, scale: float = 2.0
+) -> None:
     """Write `plot` to `path`; the suffix picks the format (.png or .svg)."""
     item = plot.getPlotItem() if isinstance(plot, pg.PlotWidget) else plot.scene()
     suffix = path.suffix.lower()
@@ -21,4 +23,3 @@ def export_plot(plot: pg.PlotWidget | pg.GraphicsLayoutWidget, path: Path, scale
         exporter.export(str(path))
     else:
         raise ValueError(f"unsupported file type '{path.suffix}': use .png or .svg")
-    return path
