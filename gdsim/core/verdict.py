@@ -305,9 +305,13 @@ def distances_to_nearest(points: np.ndarray, minima: np.ndarray) -> np.ndarray:
 def lambda_max(surface: Surface, start: Sequence[float] | None = None) -> float | None:
     """The largest Hessian eigenvalue at :func:`reference_minimum`, or None without one."""
     minimum = reference_minimum(surface, start)
-    if minimum is None:
-        return None
-    return float(np.linalg.eigvalsh(_symmetric_hessian(surface, np.asarray(minimum)))[-1])
+    return None if minimum is None else curvature_at(surface, minimum)
+
+
+def curvature_at(surface: Surface, point: Sequence[float]) -> float:
+    """The largest Hessian eigenvalue at `point` (callers holding the reference minimum
+    already use this rather than search for it again: for a typed formula that is a BFGS run)."""
+    return float(np.linalg.eigvalsh(_symmetric_hessian(surface, np.asarray(point)))[-1])
 
 
 _STATIONARY_TOLERANCE = 1e-6

@@ -11,6 +11,7 @@ from gdsim.core.verdict import (
     classify_run,
     classify_view,
     critical_rates,
+    curvature_at,
     distances_to_nearest,
     lambda_max,
     reference_minimum,
@@ -197,3 +198,10 @@ def test_distance_to_the_nearest_minimum():
     minima = np.array([[1.0, 1.0], [-1.0, -1.0]])
     points = np.array([[1.0, 4.0], [-1.0, -1.0], [0.0, 0.0]])
     np.testing.assert_allclose(distances_to_nearest(points, minima), [3.0, 0.0, np.sqrt(2.0)])
+
+
+def test_curvature_at_the_reference_minimum_is_lambda_max():
+    surface = get_surface("x**2 + 3*y**2")
+    minimum = reference_minimum(surface, (1.0, 1.0))
+    assert curvature_at(surface, minimum) == pytest.approx(lambda_max(surface, (1.0, 1.0)))
+    assert curvature_at(surface, (5.0, -2.0)) == pytest.approx(6.0)

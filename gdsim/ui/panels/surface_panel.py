@@ -25,10 +25,10 @@ from gdsim.core.verdict import (
     Verdict,
     classify_view,
     critical_rates,
+    curvature_at,
     distances_to_nearest,
-    lambda_max,
+    reference_minimum,
 )
-from gdsim.core.verdict import reference_minimum as find_reference_minimum
 from gdsim.ui.style import THRESHOLD_COLORS, run_color
 from gdsim.ui.widgets.log_slider import LogSlider, Mark, round_sig
 from gdsim.ui.widgets.loss_plot import LossPlot, Series
@@ -685,8 +685,8 @@ class SurfacePanel(QtWidgets.QWidget):
         self._thresholds_dirty = False
         start = self._start_of(self._selected)
         with np.errstate(all="ignore"):
-            self._reference = find_reference_minimum(self._surface, start)
-            lam = lambda_max(self._surface, start)
+            self._reference = reference_minimum(self._surface, start)
+            lam = None if self._reference is None else curvature_at(self._surface, self._reference)
         beta = self.optimizer_form.momentum()
         rates = critical_rates(lam, beta)
         if rates is None or self._reference is None:
