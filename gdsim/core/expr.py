@@ -56,6 +56,7 @@ class Sigmoid(sympy.Function):
     """Logistic function as its own symbol, so its derivative stays sigma*(1-sigma).
 
     Written out as 1/(1+exp(-u)) the derivative overflows to inf/inf = nan for u << 0.
+    (`eval` below is sympy's hook for simplifying a call on a number, not Python's eval.)
     """
 
     @classmethod
