@@ -8,7 +8,7 @@ Adding a surface is adding one entry to :data:`SURFACES`.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -82,6 +82,22 @@ class Surface:
 
     def hessian(self, *coords: ArrayLike) -> np.ndarray:
         return self.function.hessian(*coords)
+
+    def sample(self, points_per_axis: int) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
+        """The surface on a regular grid over its domain, for drawing: the axes, and the
+        values as a float array of the grid's shape (2D: rows follow y and columns x, as an
+        image is drawn; constants are broadcast; non-finite values are kept for the view)."""
+        axes = tuple(np.linspace(low, high, points_per_axis) for low, high in self.domain)
+        grid = np.meshgrid(*axes)
+        values = np.asarray(self.value(*grid), dtype=float)
+        return axes, np.broadcast_to(values, grid[0].shape).copy()
+
+    def clamp(self, point: Sequence[float]) -> tuple[float, ...]:
+        """`point` moved into the domain (a start picked outside the plot lands on its edge)."""
+        return tuple(
+            float(min(max(c, low), high))
+            for c, (low, high) in zip(point, self.domain, strict=True)
+        )
 
 
 _KAPPA = Parameter(10.0, 1.0, 1000.0, "condition number: ratio of the steepest to the flattest")

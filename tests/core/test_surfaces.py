@@ -211,3 +211,20 @@ def test_surfaces_compare_by_data_and_reuse_the_compiled_function():
     assert get_surface("rosenbrock") == get_surface("rosenbrock")
     assert get_surface("rosenbrock").function is get_surface("rosenbrock").function
     assert get_surface("ill_conditioned", kappa=20) != get_surface("ill_conditioned")
+
+
+def test_sampling_for_the_views_follows_the_image_convention():
+    (x, y), values = get_surface("x**2 + 10*y").sample(5)
+    assert values.shape == (5, 5)
+    assert values[1, 3] == pytest.approx(x[3] ** 2 + 10 * y[1]), "rows follow y, columns x"
+    (w,), curve = get_surface("parabola").sample(7)
+    assert curve.shape == (7,) and curve == pytest.approx(w**2)
+    _, flat = get_surface("3").sample(4)
+    assert flat.shape == (4,) and np.all(flat == 3.0)
+
+
+def test_a_start_picked_outside_the_plot_lands_on_its_edge():
+    surface = get_surface("rosenbrock")
+    (x_low, _), (_, y_high) = surface.domain
+    assert surface.clamp((-1e9, 1e9)) == (x_low, y_high)
+    assert surface.clamp((0.5, 0.25)) == (0.5, 0.25)

@@ -503,12 +503,7 @@ class SurfacePanel(QtWidgets.QWidget):
 
     @QtCore.Slot(float, float)
     def _on_start_picked(self, x: float, y: float) -> None:
-        point = (x,) if self._surface.dim == 1 else (x, y)
-        clamped = tuple(
-            float(min(max(c, lo), hi))
-            for c, (lo, hi) in zip(point, self._surface.domain, strict=True)
-        )
-        self.set_start(clamped)
+        self.set_start(self._surface.clamp((x,) if self._surface.dim == 1 else (x, y)))
 
     @QtCore.Slot(float, float)
     def _on_hover(self, x: float, y: float) -> None:
@@ -582,26 +577,18 @@ class SurfacePanel(QtWidgets.QWidget):
     def _draw_surface(self) -> None:
         surface = self._surface
         minima = np.asarray(surface.minima, dtype=float).reshape(-1, surface.dim)
-        with np.errstate(all="ignore"):
-            if surface.dim == 1:
-                ((low, high),) = surface.domain
-                w = np.linspace(low, high, GRID_1D)
-                f = np.broadcast_to(np.asarray(surface.value(w), dtype=float), w.shape)
-                self.view.set_curve(w, f)
-                values = np.asarray(surface.value(minima[:, 0]), dtype=float) if len(minima) else []
-                self.view.set_minima(
-                    np.column_stack([minima[:, 0], np.broadcast_to(values, len(minima))])
-                )
-            else:
-                (x_low, x_high), (y_low, y_high) = surface.domain
-                x = np.linspace(x_low, x_high, GRID_2D)
-                y = np.linspace(y_low, y_high, GRID_2D)
-                grid_x, grid_y = np.meshgrid(x, y)
-                values = np.broadcast_to(
-                    np.asarray(surface.value(grid_x, grid_y), dtype=float), grid_x.shape
-                )
-                self.view.set_field(values, (x_low, x_high), (y_low, y_high), surface.log_colors)
-                self.view.set_minima(minima)
+        if surface.dim == 1:
+            (w,), f = surface.sample(GRID_1D)
+            self.view.set_curve(w, f)
+            values = np.asarray(surface.value(minima[:, 0]), dtype=float) if len(minima) else []
+            self.view.set_minima(
+                np.column_stack([minima[:, 0], np.broadcast_to(values, len(minima))])
+            )
+        else:
+            _axes, values = surface.sample(GRID_2D)
+            x_range, y_range = surface.domain
+            self.view.set_field(values, x_range, y_range, surface.log_colors)
+            self.view.set_minima(minima)
 
     # -- runs ------------------------------------------------------------------------------
 
