@@ -13,7 +13,6 @@ from typing import Any
 from gdsim.commands import common
 
 DEFAULT_LR = 0.1
-MAX_STEPS = 100_000
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -67,7 +66,7 @@ def execute(args: argparse.Namespace) -> int:
         if args.start is not None
         else tuple(surface.start)
     )
-    steps = common.int_in_range(args.steps, 1, MAX_STEPS, "--steps")
+    steps = common.int_in_range(args.steps, 1, common.MAX_STEPS, "--steps")
 
     runs = [RunSpec(lr=lr, optimizer=optimizer, start=start, hyper=hyper) for lr in lrs]
     result = simulate(surface, runs, steps)
