@@ -156,7 +156,7 @@ class TrainingConfig:
             raise ConfigError(
                 f"unknown schedule '{self.schedule}'; choose one of {', '.join(SCHEDULES)}"
             )
-        _check_lr(self.lr)
+        check_learning_rate(self.lr)
         if self.batch_size is not None and not (
             isinstance(self.batch_size, int) and self.batch_size >= 0
         ):
@@ -193,9 +193,20 @@ class TrainingConfig:
         return self.lr * SCHEDULES[self.schedule](step, **self.schedule_args())
 
 
-def _check_lr(lr: float) -> None:
+MAX_LEARNING_RATE = float(np.finfo(np.float32).max)
+"""torch trains in float32: a larger learning rate cannot even be stored in the optimizer."""
+
+
+def check_learning_rate(lr: float) -> None:
+    """Refuse a learning rate training cannot use, with one line a user understands; the CLI
+    and the network panel call this before anything starts."""
     if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
         raise ConfigError(f"learning rate must be a finite number above 0, got {lr!r}")
+    if lr > MAX_LEARNING_RATE:
+        raise ConfigError(
+            f"learning rate {lr:g} is above {MAX_LEARNING_RATE:.3g}, the largest float32 "
+            "number: torch trains in float32"
+        )
 
 
 def _check_range(name: str, value: float, low: float, high: float, high_open: bool = False) -> None:
