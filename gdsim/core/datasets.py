@@ -386,8 +386,9 @@ class CsvReadJob:
         """Read to the end here and now; raises `DatasetError` for a bad file."""
         while self.advance():
             pass
-        if self._table is None:
-            raise DatasetError(self._error or f"{self.path.name} could not be read")
+        if self._error is not None:
+            raise DatasetError(self._error)
+        assert self._table is not None  # a finished job has one or the other
         return self._table
 
 

@@ -550,7 +550,7 @@ class MlpPanel(QtWidgets.QWidget):
             return self.lr_slider.value()
         frame = self._frame
         if self._job is None or frame is None:
-            return self.learning_rates()[0]  # raises the message of the rates in the way
+            return self.learning_rates()[0]  # no runs: the rates typed are refused, say why
         return frame.runs[frame.shown].lr
 
     @QtCore.Slot(str)

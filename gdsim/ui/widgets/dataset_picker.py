@@ -168,7 +168,7 @@ class DatasetPicker(QtWidgets.QWidget):
     def _on_read(self, progress: CsvProgress) -> None:
         """The worker has read a file (a stopped or superseded read never gets here)."""
         if progress.table is None:
-            self._refuse(progress.error or f"{progress.path.name} could not be read")
+            self._refuse(str(progress.error))
         else:
             self._use_table(progress.path, progress.table)
 
