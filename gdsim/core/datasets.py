@@ -10,12 +10,14 @@ and the exported script.
 from __future__ import annotations
 
 import csv
+import itertools
 import math
 import os
-from collections.abc import Callable
+import stat
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TextIO
 
 import numpy as np
 import torch
@@ -262,16 +264,37 @@ def _assemble(
     rng: np.random.Generator,
 ) -> Dataset:
     train_idx, val_idx = split_indices(len(x), val_fraction, rng)
+    _check_training_points(name, task, n_classes, y[train_idx], val_fraction)
     x_train, y_train = to_tensors(x[train_idx], y[train_idx], task)
     x_val, y_val = to_tensors(x[val_idx], y[val_idx], task)
     return Dataset(name, task, n_classes, x_train, y_train, x_val, y_val, _input_range(x))
 
 
+def _check_training_points(
+    name: str, task: Task, n_classes: int, y_train: np.ndarray, val_fraction: float
+) -> None:
+    """Training needs a point, and a classifier a point of every class: an empty training set
+    cannot even give a loss, a missing class can never be predicted."""
+    if len(y_train) == 0:
+        raise DatasetError(
+            f"{name}: a validation share of {val_fraction:g} leaves no training point; lower it"
+        )
+    if task != "regression" and len(np.unique(y_train)) < n_classes:
+        raise DatasetError(
+            f"{name}: a validation share of {val_fraction:g} leaves a class without training "
+            "points; lower it"
+        )
+
+
 def _input_range(x: np.ndarray) -> tuple[tuple[float, float], ...]:
-    """Bounds per input with a 10% margin, so a decision-boundary plot shows some context."""
+    """Bounds per input with a 10% margin, so a decision-boundary plot shows some context;
+    never beyond float32's range (the prediction grid is fed to the network in float32), and
+    never empty, even for one repeated huge value."""
     low, high = x.min(axis=0), x.max(axis=0)
-    margin = 0.1 * np.maximum(high - low, 1e-6)
-    return tuple((float(lo), float(hi)) for lo, hi in zip(low - margin, high + margin, strict=True))
+    scale = np.maximum(1.0, np.maximum(np.abs(low), np.abs(high)))
+    margin = 0.1 * np.maximum(high - low, 1e-6 * scale)
+    bounds = np.clip([low - margin, high + margin], -FLOAT32_MAX, FLOAT32_MAX)
+    return tuple((float(lo), float(hi)) for lo, hi in zip(*bounds, strict=True))
 
 
 def _check_val_fraction(val_fraction: float) -> None:
@@ -283,55 +306,203 @@ def _check_val_fraction(val_fraction: float) -> None:
 
 # ---------------------------------------------------------------- CSV files
 
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+MAX_LINE_CHARS = 1_000
+"""A row of three numbers takes well under a hundred characters: a longer line is no row of
+this format, and reading it whole (a 20 MB single line) would cost memory for nothing."""
+CHUNK_ROWS = 2_000
+"""Rows parsed per `CsvReadJob.advance()`: a few milliseconds, so a stop request or a newer
+choice is heard almost at once when a worker reads a large file."""
+
+
+@dataclass(frozen=True)
+class CsvTable:
+    """The numbers of a CSV file before the split: kept so that a new validation share or seed
+    splits the points again without reading the file again."""
+
+    name: str
+    x: np.ndarray
+    labels: np.ndarray
+
+    def dataset(self, val_fraction: float = 0.2, seed: int = 0) -> Dataset:
+        """Whole-number labels with 2 to MAX_CLASSES distinct values make a classification set
+        (labels renumbered 0..k-1 in sorted order); anything else is regression."""
+        _check_val_fraction(val_fraction)
+        task, n_classes, y = _infer_task(self.name, self.labels)
+        rng = np.random.default_rng(seed)
+        return _assemble(self.name, task, n_classes, self.x, y, val_fraction, rng)
+
+
+@dataclass(frozen=True)
+class CsvProgress:
+    """A `CsvReadJob`'s snapshot: data rows parsed so far, then the table or the error."""
+
+    path: Path
+    rows: int
+    table: CsvTable | None = None
+    error: str | None = None
+
+
+class CsvReadJob:
+    """Reads `x1, x2, label` rows (an optional header line), CHUNK_ROWS per `advance()`.
+
+    A steppable job, so that the UI's worker can read a large file off the GUI thread and drop
+    it between two chunks. Reading stops at the first bad row or at row MAX_POINTS + 1, never
+    later. A bad file ends the job with `error` set rather than raising from `advance()` (a
+    worker would report a traceback's type name); only the cheap checks made on construction
+    (the file exists, is a file, is not too large) raise `DatasetError`.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self.size = _checked_size(self.path)
+        self._rows: list[list[float]] = []
+        self._parser = _parse_rows(self.path)
+        self._table: CsvTable | None = None
+        self._error: str | None = None
+        self._done = False
+
+    def advance(self) -> bool:
+        """Parse the next chunk of rows; False once the table or the error is known."""
+        if self._done:
+            return False
+        before = len(self._rows)
+        try:
+            for row in itertools.islice(self._parser, CHUNK_ROWS):
+                self._rows.append(row)
+            if len(self._rows) - before == CHUNK_ROWS:
+                return True
+            self._table = _table(self.path, self._rows)
+        except DatasetError as error:
+            self._error = str(error)
+        self._parser.close()
+        self._done = True
+        return False
+
+    def snapshot(self) -> CsvProgress:
+        return CsvProgress(self.path, len(self._rows), self._table, self._error)
+
+    def read(self) -> CsvTable:
+        """Read to the end here and now; raises `DatasetError` for a bad file."""
+        while self.advance():
+            pass
+        if self._error is not None:
+            raise DatasetError(self._error)
+        assert self._table is not None  # a finished job has one or the other
+        return self._table
+
 
 def load_csv(path: str | os.PathLike[str], val_fraction: float = 0.2, seed: int = 0) -> Dataset:
-    """Read `x1, x2, label` rows (an optional header line). Whole-number labels with 2 to
-    MAX_CLASSES distinct values make a classification set (labels renumbered 0..k-1 in sorted
-    order); anything else is regression."""
+    """Read a CSV file (see `CsvReadJob`) and split it (see `CsvTable.dataset`)."""
     _check_val_fraction(val_fraction)
-    file = Path(path)
-    if not file.is_file():
-        raise DatasetError(f"no such file: {file}")
-    if file.stat().st_size > MAX_CSV_BYTES:
+    return CsvReadJob(path).read().dataset(val_fraction, seed)
+
+
+def _checked_size(file: Path) -> int:
+    """The file's size, after refusing what is no readable file or too large to be a dataset."""
+    try:
+        info = file.stat()
+    except FileNotFoundError:
+        raise DatasetError(f"no such file: {file}") from None
+    except OSError as error:
+        raise DatasetError(f"cannot read {file.name}: {_reason(error)}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise DatasetError(f"{file.name} is a folder, not a CSV file")
+    if not stat.S_ISREG(info.st_mode):
+        raise DatasetError(f"{file.name} is not a regular file")
+    if info.st_size > MAX_CSV_BYTES:
         raise DatasetError(f"{file.name} is larger than {MAX_CSV_BYTES // (1024 * 1024)} MB")
-    rows = _read_rows(file)
+    return info.st_size
+
+
+def _parse_rows(file: Path) -> Iterator[list[float]]:
+    """Yield each data row's three numbers; raise `DatasetError` at the first bad line, or
+    once there are more than MAX_POINTS rows (without reading further)."""
+    count = 0
+    first = True
+    try:
+        with file.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.reader(_bounded_lines(handle, file.name))
+            for cells in reader:
+                if not any(cell.strip() for cell in cells):
+                    continue
+                values = _row_values(cells, f"{file.name} line {reader.line_num}", first)
+                first = False
+                if values is None:
+                    continue
+                count += 1
+                if count > MAX_POINTS:
+                    raise DatasetError(
+                        f"{file.name} has more than {MAX_POINTS} rows; the limit is {MAX_POINTS}"
+                    )
+                yield values
+    except OSError as error:
+        raise DatasetError(f"cannot read {file.name}: {_reason(error)}") from None
+    except (UnicodeDecodeError, csv.Error) as error:
+        reason = "not UTF-8 text" if isinstance(error, UnicodeDecodeError) else str(error)
+        raise DatasetError(f"{file.name} is not a readable CSV text file ({reason})") from None
+
+
+def _bounded_lines(handle: TextIO, name: str) -> Iterator[str]:
+    """The file's lines, refusing one longer than MAX_LINE_CHARS without reading it whole."""
+    number = 0
+    while line := handle.readline(MAX_LINE_CHARS + 1):
+        number += 1
+        if len(line.rstrip("\r\n")) > MAX_LINE_CHARS:
+            raise DatasetError(
+                f"{name} line {number}: longer than {MAX_LINE_CHARS} characters, "
+                "not a row of x1, x2, label"
+            )
+        yield line
+
+
+def _row_values(cells: list[str], where: str, first: bool) -> list[float] | None:
+    """The row's numbers, or None for a header: a first row of nothing but non-numbers. A row
+    that mixes numbers and other text is an error, even the first (it is no header)."""
+    if len(cells) != 3:
+        raise DatasetError(f"{where}: expected 3 columns (x1, x2, label), got {len(cells)}")
+    values = [_number(cell) for cell in cells]
+    if first and all(value is None for value in values):
+        return None
+    for cell, value in zip(cells, values, strict=True):
+        shown = repr(cell.strip()[:30])
+        if value is None:
+            raise DatasetError(f"{where}: {shown} is not a number")
+        if not math.isfinite(value):
+            raise DatasetError(f"{where}: {shown} is NaN or infinite")
+        if abs(value) > FLOAT32_MAX:
+            raise DatasetError(
+                f"{where}: {shown} is beyond ±{FLOAT32_MAX:.4g}, the float32 range torch uses"
+            )
+    return [value for value in values if value is not None]
+
+
+def _number(cell: str) -> float | None:
+    try:
+        return float(cell)
+    except ValueError:
+        return None
+
+
+def _reason(error: OSError) -> str:
+    return error.strerror or type(error).__name__
+
+
+def _table(file: Path, rows: list[list[float]]) -> CsvTable:
     if len(rows) < 2:
         raise DatasetError(f"{file.name} needs at least 2 data rows, found {len(rows)}")
-    if len(rows) > MAX_POINTS:
-        raise DatasetError(f"{file.name} has {len(rows)} rows; the limit is {MAX_POINTS}")
     table = np.array(rows, dtype=np.float64)
-    x, labels = table[:, :2], table[:, 2]
-    task, n_classes, y = _infer_task(labels)
-    return _assemble(file.stem, task, n_classes, x, y, val_fraction, np.random.default_rng(seed))
+    return CsvTable(file.stem, table[:, :2], table[:, 2])
 
 
-def _read_rows(file: Path) -> list[list[float]]:
-    try:
-        with file.open(newline="", encoding="utf-8") as handle:
-            lines = [row for row in csv.reader(handle) if any(cell.strip() for cell in row)]
-    except (UnicodeDecodeError, csv.Error) as error:
-        raise DatasetError(f"{file.name} is not a readable CSV text file ({error})") from None
-    rows: list[list[float]] = []
-    for number, cells in enumerate(lines, start=1):
-        if len(cells) != 3:
-            raise DatasetError(
-                f"{file.name} line {number}: expected 3 columns (x1, x2, label), got {len(cells)}"
-            )
-        try:
-            values = [float(cell) for cell in cells]
-        except ValueError:
-            if number == 1:
-                continue  # a header line
-            raise DatasetError(f"{file.name} line {number}: non-numeric value") from None
-        if not all(math.isfinite(v) for v in values):
-            raise DatasetError(f"{file.name} line {number}: NaN or infinite value")
-        rows.append(values)
-    return rows
-
-
-def _infer_task(labels: np.ndarray) -> tuple[Task, int, np.ndarray]:
+def _infer_task(name: str, labels: np.ndarray) -> tuple[Task, int, np.ndarray]:
     distinct = np.unique(labels)
-    if np.all(distinct == np.round(distinct)) and 2 <= len(distinct) <= MAX_CLASSES:
+    if len(distinct) == 1:
+        raise DatasetError(
+            f"{name}: every label is {distinct[0]:g}; there is nothing to learn "
+            "(a class needs another to tell apart, R² a target that varies)"
+        )
+    if np.all(distinct == np.round(distinct)) and len(distinct) <= MAX_CLASSES:
         classes = np.searchsorted(distinct, labels).astype(np.int64)
         return ("binary" if len(distinct) == 2 else "multiclass"), len(distinct), classes
     return "regression", 1, labels

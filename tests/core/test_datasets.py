@@ -3,6 +3,7 @@ geometry that makes each set the teaching example it is; CSV loading and its err
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,7 @@ import torch
 
 from gdsim.core.datasets import (
     DATASETS,
+    CsvReadJob,
     DatasetError,
     DatasetParams,
     load_csv,
@@ -137,9 +139,16 @@ def test_csv_with_fractional_targets_is_regression(tmp_path):
         ("", "at least 2 data rows"),
         ("1,2,0\n", "at least 2 data rows"),
         ("1,2\n3,4\n", "line 1: expected 3 columns"),
-        ("1,2,0\n3,x,1\n", "line 2: non-numeric"),
-        ("1,2,0\n3,nan,1\n", "line 2: NaN"),
+        ("1,2,0\n3,x,1\n", "line 2: 'x' is not a number"),
+        ("1,2,0\n3,nan,1\n", "line 2: 'nan' is NaN or infinite"),
         ("1,2,0\n3,4,1,5\n", "line 2: expected 3 columns"),
+        ("1,2,0\n3,-inf,1\n", "line 2: '-inf' is NaN or infinite"),
+        ("1e39,0,1\n0,0,0\n", "line 1: '1e39' is beyond ±3.403e\\+38, the float32 range"),
+        ("1,2,0\n1e308,0,1\n", "line 2: '1e308' is beyond"),
+        ("0,0,1\n1,1,1\n2,2,1\n", "every label is 1; there is nothing to learn"),
+        ("nan,nan,nan\n1,1,1\n", "line 1: 'nan' is NaN or infinite"),
+        ("1;2;0\n3;4;1\n", "line 1: expected 3 columns"),
+        ("1,2,0\n3;4;1\n", "line 2: expected 3 columns"),
     ],
 )
 def test_bad_csv_files_raise_one_line_errors(tmp_path, text, message):
@@ -151,9 +160,11 @@ def test_bad_csv_files_raise_one_line_errors(tmp_path, text, message):
 def test_missing_and_oversized_csv_files_are_refused(tmp_path, monkeypatch):
     with pytest.raises(DatasetError, match="no such file"):
         load_csv(tmp_path / "absent.csv")
+    with pytest.raises(DatasetError, match="is a folder, not a CSV file"):
+        load_csv(tmp_path)
     path = write(tmp_path, "1,2,0\n3,4,1\n" * 30)
     monkeypatch.setattr("gdsim.core.datasets.MAX_POINTS", 50)
-    with pytest.raises(DatasetError, match="60 rows; the limit is 50"):
+    with pytest.raises(DatasetError, match="more than 50 rows; the limit is 50"):
         load_csv(path)
     monkeypatch.setattr("gdsim.core.datasets.MAX_CSV_BYTES", 10)
     with pytest.raises(DatasetError, match="larger than"):
@@ -165,3 +176,99 @@ def test_binary_file_is_refused_cleanly(tmp_path):
     path.write_bytes(np.arange(256, dtype=np.uint8).tobytes())
     with pytest.raises(DatasetError, match="not a readable CSV"):
         load_csv(path)
+
+
+def test_a_file_that_cannot_be_opened_is_refused_with_its_name_and_the_reason(
+    tmp_path, monkeypatch
+):
+    path = write(tmp_path, "1,2,0\n3,4,1\n", name="secret.csv")
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "open", refuse)
+    with pytest.raises(DatasetError, match=r"^cannot read secret\.csv: Permission denied$"):
+        load_csv(path)
+
+
+def test_a_non_utf8_file_is_refused_with_its_name(tmp_path):
+    path = tmp_path / "latin.csv"
+    path.write_bytes("x,y,café\n1,2,0\n3,4,1\n".encode("latin-1"))
+    with pytest.raises(DatasetError, match=r"latin\.csv is not a readable CSV text file"):
+        load_csv(path)
+
+
+@pytest.mark.parametrize(
+    ("first_row", "cell"),
+    [("1\x00,2,0", "'1\\x00'"), ("x1,2,0", "'x1'"), ("1,2,label", "'label'")],
+)
+def test_a_first_row_mixing_numbers_and_text_is_an_error_not_a_header(tmp_path, first_row, cell):
+    path = write(tmp_path, first_row + "\n0,0,1\n1,1,0\n")
+    with pytest.raises(DatasetError, match=f"line 1: {re.escape(cell)} is not a number"):
+        load_csv(path)
+
+
+def test_only_the_first_row_can_be_a_header(tmp_path):
+    with pytest.raises(DatasetError, match="line 2: 'a' is not a number"):
+        load_csv(write(tmp_path, "x,y,label\na,b,c\n0,0,1\n1,1,0\n"))
+
+
+def test_a_byte_order_mark_crlf_line_ends_and_blank_lines_are_read(tmp_path):
+    path = tmp_path / "excel.csv"
+    path.write_bytes("\ufeffx1,x2,label\r\n0,-0,0\r\n\r\n1,1,1\r\n2,2,0\r\n".encode())
+    data = load_csv(path, val_fraction=0.0)
+    assert data.task == "binary" and len(data.x_train) == 3
+
+
+def test_float32_sized_coordinates_give_finite_float32_plot_ranges(tmp_path):
+    rows = "\n".join(f"{s * 3e38},{-s * 3e38},{i % 2}" for i, s in enumerate([-1, 1, -1, 1]))
+    data = load_csv(write(tmp_path, rows), val_fraction=0.0)
+    assert torch.isfinite(data.x_train).all()
+    limit = float(np.finfo(np.float32).max)
+    for low, high in data.input_range:
+        assert -limit <= low < high <= limit
+
+
+def test_one_repeated_huge_coordinate_still_spans_a_range(tmp_path):
+    data = load_csv(write(tmp_path, "3e38,1,0\n3e38,2,1\n3e38,3,0\n3e38,4,1\n"), 0.0)
+    (low, high), _ = data.input_range
+    assert low < 3e38 < high
+
+
+@pytest.mark.parametrize(
+    ("rows", "val_fraction", "message"),
+    [
+        ("0,0,0\n1,1,1\n2,2,0\n", 0.5, "of 0.5 leaves a class without training points"),
+        ("0,0,0\n1,1,1\n2,2,0\n", 0.9, "of 0.9 leaves no training point"),
+        ("0,0,0.5\n1,1,1.5\n", 0.9, "of 0.9 leaves no training point"),
+    ],
+)
+def test_a_validation_share_that_starves_training_is_refused(tmp_path, rows, val_fraction, message):
+    with pytest.raises(DatasetError, match=message):
+        load_csv(write(tmp_path, rows), val_fraction=val_fraction)
+
+
+def test_reading_stops_at_the_row_limit_without_reading_the_rest(tmp_path, monkeypatch):
+    monkeypatch.setattr("gdsim.core.datasets.MAX_POINTS", 50)
+    monkeypatch.setattr("gdsim.core.datasets.CHUNK_ROWS", 20)
+    path = write(tmp_path, "0,0,0\n1,1,1\n" * 500_000)
+    job = CsvReadJob(path)
+    advances = 1
+    while job.advance():
+        advances += 1
+    progress = job.snapshot()
+    assert "the limit is 50" in progress.error and progress.table is None
+    assert progress.rows == 50 and advances == 3
+
+
+def test_a_very_long_line_is_refused_without_reading_it_whole(tmp_path):
+    path = write(tmp_path, "1," * 5_000 + "1\n0,0,0\n")
+    with pytest.raises(DatasetError, match="line 1: longer than 1000 characters"):
+        load_csv(path)
+
+
+def test_a_table_splits_again_without_the_file(tmp_path):
+    path = write(tmp_path, "\n".join(f"{i},{i},{i % 2}" for i in range(20)))
+    table = CsvReadJob(path).read()
+    path.unlink()
+    assert len(table.dataset(0.5, seed=1).x_val) == 10

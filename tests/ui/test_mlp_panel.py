@@ -293,3 +293,39 @@ def test_a_new_learning_rate_while_paused_waits_for_resume(qtbot, panel):
     assert panel.job.sessions[0].lr == 0.05
     assert panel.job.sessions[0].step_count == paused_at and panel.runner.is_paused()
     find(panel, QtWidgets.QPushButton, "stopButton").click()
+
+
+def test_compare_rates_beyond_float32_are_refused_and_the_runs_go_on(qtbot, panel):
+    find(panel, QtWidgets.QCheckBox, "compareCheck").setChecked(True)
+    set_value(panel, "stepsSpin", 1_000_000)
+    job = panel.job
+    find(panel, QtWidgets.QPushButton, "trainButton").click()
+    edit = find(panel, QtWidgets.QLineEdit, "compareLrsEdit")
+    edit.setText("0.1, 1, 1e300")
+    edit.editingFinished.emit()
+    assert "largest float32" in status(panel) and "\n" not in status(panel)
+    assert panel.job is job and panel.runner.is_running(), "the runs in progress go on"
+    assert [s.config.lr for s in job.sessions] == [0.1, 1.0, 6.0, 10.0]
+    find(panel, QtWidgets.QPushButton, "stopButton").click()
+
+
+def test_show_code_in_compare_mode_exports_the_shown_runs_rate(qtbot, panel):
+    find(panel, QtWidgets.QCheckBox, "compareCheck").setChecked(True)
+    find(panel, RunBadge, "runBadgeFrame2").click()
+    find(panel, QtWidgets.QPushButton, "showCodeButton").click()
+    code = panel.code_dialog.code().replace(" ", "")
+    assert "lr=6.0" in code and "lr=1.0" not in code, "run 2 is η = 6; the slider's 1 is unused"
+    panel.code_dialog.close()
+
+
+def test_control_buttons_say_words_beside_style_icons(qtbot, panel):
+    names = ["trainButton", "pauseButton", "stepButton", "stopButton", "resetButton"]
+    buttons = [find(panel, QtWidgets.QPushButton, name) for name in names]
+    assert [b.text() for b in buttons] == ["Train", "Pause", "Step", "Stop", "Reset"]
+    assert not any(b.icon().isNull() for b in buttons)
+    set_value(panel, "stepsSpin", 1_000_000)
+    with qtbot.waitSignal(panel.runner.pausedAt, timeout=10_000):
+        buttons[0].click()
+        buttons[1].click()
+    assert buttons[1].text() == "Resume" and not buttons[1].icon().isNull()
+    buttons[3].click()

@@ -39,6 +39,7 @@ from gdsim.core.training import (
     Snapshot,
     TrainingConfig,
     TrainingSession,
+    check_learning_rate,
 )
 from gdsim.core.verdict import Verdict
 from gdsim.ui.pacing import RedrawPacer
@@ -73,6 +74,14 @@ DEFAULT_COMPARE_LRS = "0.1, 1, 6, 10"
 """On the default circle network: too small (slow), right, too big (oscillating), way too big
 (diverged) -- the lecture's learning-rate figure."""
 
+PLAY = QtWidgets.QStyle.StandardPixmap.SP_MediaPlay
+PAUSE = QtWidgets.QStyle.StandardPixmap.SP_MediaPause
+STEP = QtWidgets.QStyle.StandardPixmap.SP_MediaSkipForward
+STOP = QtWidgets.QStyle.StandardPixmap.SP_MediaStop
+RESET = QtWidgets.QStyle.StandardPixmap.SP_BrowserReload
+"""Button icons come from the style, not from symbol characters: common fonts lack the
+media-control glyphs (⏸ draws as an empty box), a style always has its icons."""
+
 OUTPUT_UNITS = {"binary": "sigmoid", "multiclass": "softmax", "regression": "linear"}
 PROBABILITY_MAP = pg.ColorMap([0.0, 0.5, 1.0], ["#8cc4e6", "#ffffff", "#f2b38c"])
 VALUE_MAP = pg.colormap.get("viridis")
@@ -83,8 +92,8 @@ class TrainingInputError(ValueError):
 
 
 def parse_learning_rates(text: str) -> list[float]:
-    """'0.1, 1, 7' -> [0.1, 1.0, 7.0]: 1 to MAX_COMPARE_RUNS positive numbers (one colour
-    each)."""
+    """'0.1, 1, 7' -> [0.1, 1.0, 7.0]: 1 to MAX_COMPARE_RUNS rates (one colour each), each
+    one training can use (`check_learning_rate`: torch cannot store 1e300 in float32)."""
     try:
         rates = [float(part) for part in text.replace(";", ",").split(",") if part.strip()]
     except ValueError:
@@ -95,6 +104,8 @@ def parse_learning_rates(text: str) -> list[float]:
         raise TrainingInputError(
             f"give 1 to {MAX_COMPARE_RUNS} learning rates above 0, e.g. 0.1, 1, 6, 10"
         )
+    for rate in rates:
+        check_learning_rate(rate)
     return rates
 
 
@@ -239,11 +250,11 @@ class MlpPanel(QtWidgets.QWidget):
         self.compare_edit.setToolTip("Same network, same initial weights, one run per rate")
         self.compare_edit.setEnabled(False)
 
-        self.train_button = self._button("▶ Train", "trainButton")
-        self.pause_button = self._button("❚❚ Pause", "pauseButton")
-        self.step_button = self._button("Step", "stepButton")
-        self.stop_button = self._button("■ Stop", "stopButton")
-        self.reset_button = self._button("↺ Reset", "resetButton")
+        self.train_button = self._button("Train", "trainButton", PLAY)
+        self.pause_button = self._button("Pause", "pauseButton", PAUSE)
+        self.step_button = self._button("Step", "stepButton", STEP)
+        self.stop_button = self._button("Stop", "stopButton", STOP)
+        self.reset_button = self._button("Reset", "resetButton", RESET)
         self.code_button = self._button("Show code", "showCodeButton")
         self.train_button.setDefault(True)
 
@@ -362,9 +373,13 @@ class MlpPanel(QtWidgets.QWidget):
         layout.addWidget(scroll)
         layout.addWidget(views, 1)
 
-    def _button(self, text: str, name: str) -> QtWidgets.QPushButton:
+    def _button(
+        self, text: str, name: str, icon: QtWidgets.QStyle.StandardPixmap | None = None
+    ) -> QtWidgets.QPushButton:
         button = QtWidgets.QPushButton(text, self)
         button.setObjectName(name)
+        if icon is not None:
+            button.setIcon(self.style().standardIcon(icon))
         return button
 
     def _double_spin(
@@ -381,6 +396,7 @@ class MlpPanel(QtWidgets.QWidget):
     def _connect(self) -> None:
         self.picker.datasetChanged.connect(self._on_structure_changed)
         self.picker.failed.connect(self.show_error)
+        self.picker.loading.connect(self.status_label.clear_verdict)
         self.layers.changed.connect(self._on_structure_changed)
         self.add_layer_button.clicked.connect(self._add_layer)
         self.remove_layer_button.clicked.connect(self.layers.remove_layer)
@@ -388,7 +404,7 @@ class MlpPanel(QtWidgets.QWidget):
         self.sigma_spin.valueChanged.connect(self._on_structure_changed)
         self.net_seed_spin.valueChanged.connect(self._on_structure_changed)
         self.compare_check.toggled.connect(self._on_compare_toggled)
-        self.compare_edit.editingFinished.connect(self._on_structure_changed)
+        self.compare_edit.editingFinished.connect(self._on_compare_edited)
         self.lr_slider.valueChanged.connect(self._on_lr)
         self.optimizer_combo.currentIndexChanged.connect(self._on_hyper)
         self.batch_spin.valueChanged.connect(self._on_hyper)
@@ -514,16 +530,28 @@ class MlpPanel(QtWidgets.QWidget):
 
     @QtCore.Slot()
     def show_code(self) -> None:
-        """The standalone PyTorch script for the current spec, data and optimizer."""
+        """The standalone PyTorch script for the current spec, data and optimizer, at the
+        learning rate of the run on display (in compare mode the slider is not in use)."""
         try:
-            code = export_script(self.spec(), self.picker.source(), self.config())
-        except (SpecError, ConfigError, DatasetError) as error:
+            config = replace(self.config(), lr=self._shown_lr())
+            code = export_script(self.spec(), self.picker.source(), config)
+        except (SpecError, ConfigError, DatasetError, TrainingInputError) as error:
             self.show_error(str(error))
             return
         if self.code_dialog is not None:
             self.code_dialog.close()
         self.code_dialog = CodeDialog(code, f"train_{self.dataset.name}.py", self)
         self.code_dialog.show()
+
+    def _shown_lr(self) -> float:
+        """The slider's rate, or in compare mode (the slider greyed out) the rate of the run
+        on display, as its frame says."""
+        if not self.compare_check.isChecked():
+            return self.lr_slider.value()
+        frame = self._frame
+        if self._job is None or frame is None:
+            return self.learning_rates()[0]  # no runs: the rates typed are refused, say why
+        return frame.runs[frame.shown].lr
 
     @QtCore.Slot(str)
     def show_error(self, message: str) -> None:
@@ -545,6 +573,17 @@ class MlpPanel(QtWidgets.QWidget):
         """Network, data or compare list changed: stop the worker and start over."""
         self.runner.stop()
         self._rebuild()
+
+    @QtCore.Slot()
+    def _on_compare_edited(self) -> None:
+        """New compare rates start over; rates training cannot use are refused with a message
+        before anything stops, so the runs in progress and on screen stay as they were."""
+        try:
+            parse_learning_rates(self.compare_edit.text())
+        except (TrainingInputError, ConfigError) as error:
+            self.show_error(str(error))
+            return
+        self._on_structure_changed()
 
     @QtCore.Slot(bool)
     def _on_compare_toggled(self, on: bool) -> None:
@@ -675,10 +714,11 @@ class MlpPanel(QtWidgets.QWidget):
         can_train = self._job is not None
         self.train_button.setEnabled(can_train and (not running or paused))
         self.pause_button.setEnabled(running)
-        self.pause_button.setText("▶ Resume" if paused else "❚❚ Pause")
+        self.pause_button.setText("Resume" if paused else "Pause")
+        self.pause_button.setIcon(self.style().standardIcon(PLAY if paused else PAUSE))
         self.step_button.setEnabled(can_train and (not running or paused))
         self.stop_button.setEnabled(running)
-        self.train_button.setText("▶ Resume" if paused else "▶ Train")
+        self.train_button.setText("Resume" if paused else "Train")
 
     # ------------------------------------------------------------------ drawing
 
@@ -875,8 +915,9 @@ class MlpPanel(QtWidgets.QWidget):
         }
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
-        """Closing the panel on its own (not only the window) also ends its worker."""
+        """Closing the panel on its own (not only the window) also ends its workers."""
         self.runner.stop()
+        self.picker.loader.stop()
         super().closeEvent(event)
 
 

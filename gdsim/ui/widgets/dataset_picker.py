@@ -1,12 +1,13 @@
 """Choose a dataset: a menu with a thumbnail of each generated set, its size, noise, validation
 share and seed, or a CSV file of one's own.
 
-The picker only turns widget state into the core's `DatasetParams` (or `load_csv`) and hands out
+The picker only turns widget state into the core's `DatasetParams` (or a `CsvReadJob`) and hands out
 the resulting `Dataset`; a request the core rejects becomes `failed(message)`, never a traceback.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -16,17 +17,23 @@ from gdsim.core.datasets import (
     DATASETS,
     MAX_POINTS,
     MAX_VAL_FRACTION,
+    CsvProgress,
+    CsvReadJob,
+    CsvTable,
     Dataset,
     DatasetError,
     DatasetKind,
     DatasetParams,
-    load_csv,
     make_dataset,
 )
 from gdsim.ui.style import run_color
+from gdsim.ui.workers import JobRunner
 
 THUMBNAIL_SIZE = 40
 CSV_ROLE = QtCore.Qt.ItemDataRole.UserRole + 1
+BACKGROUND_BYTES = 64 * 1024
+"""CSV files larger than this (some 3,000 rows, under 0.1 s to parse) are read in the worker:
+a full 100,000-row file takes one to two seconds, too long to freeze the window for."""
 
 
 def class_color(label: int) -> str:
@@ -59,10 +66,12 @@ def thumbnail(kind: DatasetKind, size: int = THUMBNAIL_SIZE) -> QtGui.QPixmap:
 
 class DatasetPicker(QtWidgets.QWidget):
     """`datasetChanged(Dataset)` whenever the choice or a parameter changes; `failed(str)` for
-    a choice the core rejects (a bad CSV file), leaving the previous dataset in place."""
+    a choice the core rejects (a bad CSV file), leaving the previous dataset and the controls
+    that made it in place; `loading(str)` while a large file is read in the worker."""
 
     datasetChanged = QtCore.Signal(object)
     failed = QtCore.Signal(str)
+    loading = QtCore.Signal(str)
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -102,11 +111,14 @@ class DatasetPicker(QtWidgets.QWidget):
         ):
             form.addWidget(QtWidgets.QLabel(label), 2, 2 * column)
             form.addWidget(widget, 2, 2 * column + 1)
-        self._dataset = make_dataset(self.params())
-        self._csv_path: Path | None = None
+        self.loader = JobRunner(self)
+        self.loader.finished.connect(self._on_read)
+        self.loader.failed.connect(self._on_read_failed)
+        self._csv: tuple[Path, CsvTable] | None = None
         self._syncing = False
         self.combo.currentIndexChanged.connect(self._on_kind)
         self._sync_noise()
+        self._publish(make_dataset(self.params()))
 
     def _spin(
         self, spin: QtWidgets.QAbstractSpinBox, name: str, low: float, high: float, value: float
@@ -124,7 +136,7 @@ class DatasetPicker(QtWidgets.QWidget):
     def source(self) -> DatasetParams | Dataset:
         """What the code exporter needs: parameters that regenerate a generated set, or the
         loaded points themselves for a CSV file."""
-        return self._dataset if self._csv_path is not None else self.params()
+        return self._dataset if self._csv is not None else self.params()
 
     def params(self) -> DatasetParams:
         return DatasetParams(
@@ -136,15 +148,47 @@ class DatasetPicker(QtWidgets.QWidget):
         )
 
     def load_csv_file(self, path: str | Path) -> bool:
-        """Use a CSV file; on a bad file emit `failed` and keep the current dataset."""
-        dataset = self._read_csv(Path(path))
-        if dataset is None:
+        """Use a CSV file. A small one is read here and now; a larger one in the worker, the
+        panel staying usable meanwhile, and its points are used only if no other choice came
+        first. False when the file is refused at once (`failed` says why and the current
+        dataset stays); True when it is in use, or being read (`loading` said so)."""
+        self.loader.stop()
+        try:
+            job = CsvReadJob(path)
+            if job.size > BACKGROUND_BYTES:
+                self.loader.start(job)
+                self.loading.emit(f"reading {job.path.name}…")
+                return True
+            return self._use_table(job.path, job.read())
+        except DatasetError as error:
+            self._refuse(str(error))
             return False
-        self._csv_path = Path(path)
+
+    @QtCore.Slot(object)
+    def _on_read(self, progress: CsvProgress) -> None:
+        """The worker has read a file (a stopped or superseded read never gets here)."""
+        if progress.table is None:
+            self._refuse(str(progress.error))
+        else:
+            self._use_table(progress.path, progress.table)
+
+    @QtCore.Slot(str)
+    def _on_read_failed(self, message: str) -> None:
+        self._refuse(f"reading the file stopped: {message}")
+
+    def _use_table(self, path: Path, table: CsvTable) -> bool:
+        """Split the file's points with the current share and seed, then make them the
+        dataset; nothing changes if the split is refused."""
+        try:
+            dataset = table.dataset(self.val_spin.value(), self.seed_spin.value())
+        except DatasetError as error:
+            self._refuse(str(error))
+            return False
+        self._csv = (path, table)
         index = self.combo.findData(str(path), CSV_ROLE)
         self._syncing = True
         if index < 0:
-            self.combo.addItem(f"{self._csv_path.name} (CSV)", None)
+            self.combo.addItem(f"{path.name} (CSV)", None)
             index = self.combo.count() - 1
             self.combo.setItemData(index, str(path), CSV_ROLE)
         self.combo.setCurrentIndex(index)
@@ -153,12 +197,22 @@ class DatasetPicker(QtWidgets.QWidget):
         self._publish(dataset)
         return True
 
-    def _read_csv(self, path: Path) -> Dataset | None:
-        try:
-            return load_csv(path, self.val_spin.value(), self.seed_spin.value())
-        except DatasetError as error:
-            self.failed.emit(str(error))
-            return None
+    def _refuse(self, message: str) -> None:
+        """A request the core refused: the controls go back to what the dataset in use was
+        made from, so what they show is what trains."""
+        self._syncing = True
+        self.combo.setCurrentIndex(self._published.index)
+        for spin, value in zip(
+            (self.size_spin, self.noise_spin, self.val_spin, self.seed_spin),
+            self._published.values,
+            strict=True,
+        ):
+            blocked = spin.blockSignals(True)
+            spin.setValue(value)
+            spin.blockSignals(blocked)
+        self._syncing = False
+        self._set_generated_controls(self._csv is None)
+        self.failed.emit(message)
 
     @QtCore.Slot()
     def _ask_csv(self) -> None:
@@ -172,12 +226,11 @@ class DatasetPicker(QtWidgets.QWidget):
     def _on_kind(self, index: int) -> None:
         if self._syncing:
             return
+        self.loader.stop()
         csv_path = self.combo.itemData(index, CSV_ROLE)
         if csv_path:
             self.load_csv_file(csv_path)
             return
-        self._csv_path = None
-        self._set_generated_controls(True)
         self._sync_noise()
         self._regenerate()
 
@@ -194,18 +247,42 @@ class DatasetPicker(QtWidgets.QWidget):
 
     @QtCore.Slot()
     def _regenerate(self) -> None:
-        if self._csv_path is not None:
-            dataset = self._read_csv(self._csv_path)
-            if dataset is not None:
-                self._publish(dataset)
-            return
+        """The choice or a parameter changed: split the loaded CSV points again (without
+        reading the file again) or generate the chosen set."""
+        csv_path = self.combo.currentData(CSV_ROLE)
+        loaded = self._csv is not None and str(self._csv[0]) == csv_path
+        if csv_path and not loaded:
+            return  # that file is being read: its points are split with the new values
         try:
-            dataset = make_dataset(self.params())
+            if self._csv is not None and loaded:
+                dataset = self._csv[1].dataset(self.val_spin.value(), self.seed_spin.value())
+            else:
+                dataset = make_dataset(self.params())
         except DatasetError as error:
-            self.failed.emit(str(error))
+            self._refuse(str(error))
             return
+        if not csv_path:
+            self._csv = None
+            self._set_generated_controls(True)
         self._publish(dataset)
 
     def _publish(self, dataset: Dataset) -> None:
         self._dataset = dataset
+        self._published = _Choice(
+            self.combo.currentIndex(),
+            (
+                self.size_spin.value(),
+                self.noise_spin.value(),
+                self.val_spin.value(),
+                self.seed_spin.value(),
+            ),
+        )
         self.datasetChanged.emit(dataset)
+
+
+@dataclass(frozen=True)
+class _Choice:
+    """The menu entry and the size, noise, validation share and seed of the dataset in use."""
+
+    index: int
+    values: tuple[float, float, float, float]
