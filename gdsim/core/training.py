@@ -24,7 +24,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from gdsim.core.datasets import Dataset
+from gdsim.core.datasets import FLOAT32_MAX, Dataset
 from gdsim.core.network import NetworkSpec, build_model, loss_function
 from gdsim.core.verdict import Regime, Verdict, classify_loss_history
 
@@ -193,7 +193,7 @@ class TrainingConfig:
         return self.lr * SCHEDULES[self.schedule](step, **self.schedule_args())
 
 
-MAX_LEARNING_RATE = float(np.finfo(np.float32).max)
+MAX_LEARNING_RATE = FLOAT32_MAX
 """torch trains in float32: a larger learning rate cannot even be stored in the optimizer."""
 
 

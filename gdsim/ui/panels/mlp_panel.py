@@ -64,10 +64,6 @@ needs); redraws, and the worker's frames with them, are spaced to keep it so."""
 DETAIL_MS = 250
 """The decision map and the network diagram change slowly and cost most to paint: they are
 refreshed at most this often while training runs (every frame when paused or done)."""
-"""While training, redrawing may keep the GUI thread busy at most this share of the time:
-drawing holds the GIL, and every millisecond of it is a millisecond the worker cannot train
-(measured: a full 30 Hz redraw at 1280x800 cut training from ~1,900 to ~500 steps/s). Slow
-machines get fewer frames instead of slower training."""
 DEFAULT_LR = 1.0
 MAX_COMPARE_RUNS = 8
 DEFAULT_COMPARE_LRS = "0.1, 1, 6, 10"
