@@ -63,12 +63,12 @@ def create_application(argv: list[str] | None = None) -> QtWidgets.QApplication:
     return app
 
 
-def quit_on_sigint(app: QtWidgets.QApplication) -> QtCore.QTimer:
+def quit_on_sigint(app: QtWidgets.QApplication) -> None:
     """Make Ctrl+C stop the workers and leave the event loop with `SIGINT_STATUS`.
 
     Python runs signal handlers only when the interpreter has control, and Qt's event loop
-    is C++: a timer that calls into Python every WAKE_MS lets the handler run within 0.2 s
-    (the returned timer must be kept)."""
+    is C++: a timer (owned by `app`) that calls into Python every WAKE_MS lets the handler
+    run within 0.2 s."""
 
     def on_sigint(_signum: int, _frame: object) -> None:
         workers.stop_all()
@@ -78,7 +78,6 @@ def quit_on_sigint(app: QtWidgets.QApplication) -> QtCore.QTimer:
     timer = QtCore.QTimer(app)
     timer.timeout.connect(lambda: None)
     timer.start(WAKE_MS)
-    return timer
 
 
 def _announce_ready() -> None:
@@ -97,7 +96,7 @@ def run_app() -> int:
     window = MainWindow()
     window.show()
     warm_up_torch()
-    _wake = quit_on_sigint(app)
+    quit_on_sigint(app)
     if os.environ.get(READY_VARIABLE):
         QtCore.QTimer.singleShot(0, _announce_ready)
     return app.exec()
