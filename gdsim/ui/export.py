@@ -1,25 +1,89 @@
-"""Saving a plot for slides through pyqtgraph's own exporters (PNG at a chosen scale, SVG)."""
+"""Saving a plot for slides: PNG (at a chosen scale) or SVG, rendered by pyqtgraph's own
+exporters into memory, checked, then written atomically (`gdsim.core.files`).
+
+Two pyqtgraph 0.14.0 defects are worked around here (no release fixes them, so no pin would):
+- `ImageExporter.export(path)` ignores `QImage.save`'s result, so a failed write looked like
+  success; we take the image (`toBytes=True`), encode it ourselves and check the result.
+- `SVGExporter` fails on every plot ("not enough values to unpack", pyqtgraph issue #3485,
+  same cause as #3495): Qt's SVG generator now ends closed sub-paths with a bare "Z", and
+  pyqtgraph's `correctCoordinates` reads every path token as "x,y". While we export, paths are
+  handed to it with each "Z" spelled as the equivalent "L" back to the sub-path's start.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import importlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
+from xml.dom import minidom
 
 import pyqtgraph as pg
 from pyqtgraph.exporters import ImageExporter, SVGExporter
+from PySide6 import QtCore
+
+from gdsim.core.files import write_bytes_atomic
 
 
 def export_plot(
     plot: pg.PlotWidget | pg.GraphicsLayoutWidget, path: Path, scale: float = 2.0
 ) -> None:
-    """Write `plot` to `path`; the suffix picks the format (.png or .svg)."""
+    """Write `plot` to `path` (the suffix picks the format); the old file, if any, survives a
+    failure, which raises `OSError` (cannot write) or `ValueError` (unknown suffix)."""
+    write_bytes_atomic(path, render_plot(plot, path.suffix, scale))
+
+
+def render_plot(
+    plot: pg.PlotWidget | pg.GraphicsLayoutWidget, suffix: str, scale: float = 2.0
+) -> bytes:
+    """The file's content: a PNG `scale` times the plot's size on screen, or an SVG document."""
     item = plot.getPlotItem() if isinstance(plot, pg.PlotWidget) else plot.scene()
-    suffix = path.suffix.lower()
+    suffix = suffix.lower()
     if suffix == ".svg":
-        SVGExporter(item).export(str(path))
-    elif suffix == ".png":
+        with _closed_paths_spelled_out():
+            return SVGExporter(item).export(toBytes=True)
+    if suffix == ".png":
         exporter = ImageExporter(item)
-        width = int(exporter.parameters()["width"] * scale)
-        exporter.parameters()["width"] = width
-        exporter.export(str(path))
-    else:
-        raise ValueError(f"unsupported file type '{path.suffix}': use .png or .svg")
+        exporter.parameters()["width"] = int(exporter.parameters()["width"] * scale)
+        return _png_bytes(exporter.export(toBytes=True))
+    raise ValueError(f"unsupported file type '{suffix}': use .png or .svg")
+
+
+def _png_bytes(image: Any) -> bytes:
+    data = QtCore.QByteArray()
+    buffer = QtCore.QBuffer(data)
+    buffer.open(QtCore.QIODevice.OpenModeFlag.WriteOnly)
+    if not image.save(buffer, "PNG"):
+        raise OSError("could not encode the plot as PNG")
+    return bytes(data.data())
+
+
+@contextlib.contextmanager
+def _closed_paths_spelled_out() -> Iterator[None]:
+    """Give pyqtgraph's SVG post-processing paths without "Z" tokens while we export."""
+    module = importlib.import_module("pyqtgraph.exporters.SVGExporter")
+    original: Callable[..., None] = module.correctCoordinates
+
+    def correct(group: minidom.Element, *args: Any, **kwargs: Any) -> None:
+        for path in group.getElementsByTagName("path"):
+            path.setAttribute("d", spell_out_close_path(path.getAttribute("d")))
+        original(group, *args, **kwargs)
+
+    module.correctCoordinates = correct
+    try:
+        yield
+    finally:
+        module.correctCoordinates = original
+
+
+def spell_out_close_path(data: str) -> str:
+    """'M0,0 L5,0 L5,5 Z' -> 'M0,0 L5,0 L5,5 L0,0': a line back to the sub-path's start, which
+    draws the same outline and fill, in the only token form pyqtgraph parses ("x,y")."""
+    tokens = []
+    start = ""
+    for token in data.split():
+        if token.startswith("M"):
+            start = token[1:]
+        tokens.append(f"L{start}" if token in ("Z", "z") and start else token)
+    return " ".join(tokens)

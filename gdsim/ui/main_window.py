@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdsim import __version__
@@ -63,6 +64,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.tabs.addTab(panel, title)
         panel.statusMessage.connect(self._show_status)  # type: ignore[attr-defined]
         panel.cursorInfo.connect(self.cursor_label.setText)  # type: ignore[attr-defined]
+        self._route_context_export(panel)
 
     def _build_menus(self) -> None:
         menu_bar = self.menuBar()
@@ -124,16 +126,33 @@ class MainWindow(QtWidgets.QMainWindow):
             )
             if not ok:
                 return
+        self.export_plot_as(name, plots[name])
+
+    def export_plot_as(self, name: str, plot: pg.PlotWidget) -> None:
+        """Ask where, write, and say in the status bar what happened (a failure also in a
+        message box: the old file, if any, is still there)."""
         path, _ = QtWidgets.QFileDialog.getSaveFileName(
             self, "Export figure", f"{name}.png", "PNG image (*.png);;SVG drawing (*.svg)"
         )
-        if path:
-            try:
-                export_plot(plots[name], Path(path))
-            except (OSError, ValueError) as error:
-                QtWidgets.QMessageBox.warning(self, "Export failed", str(error))
-                return
-            self._show_status(f"Saved {path}")
+        if not path:
+            return
+        try:
+            export_plot(plot, Path(path))
+        except (OSError, ValueError) as error:
+            self._show_status(f"Export failed: {error}")
+            QtWidgets.QMessageBox.warning(self, "Export failed", str(error))
+            return
+        self._show_status(f"Saved {path}")
+
+    def _route_context_export(self, panel: QtWidgets.QWidget) -> None:
+        """pyqtgraph's right-click "Export..." opens its own dialog, which writes in place and
+        reports a failed PNG write as success: make it this window's export instead."""
+        for name, plot in panel.export_plots().items():  # type: ignore[attr-defined]
+            action = QtGui.QAction("Export…", plot)
+            action.triggered.connect(
+                lambda _checked=False, n=name, p=plot: self.export_plot_as(n, p)
+            )
+            plot.scene().contextMenu = [action]
 
     @QtCore.Slot()
     def show_about(self) -> None:

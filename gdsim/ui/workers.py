@@ -16,7 +16,9 @@ Threading rules this module enforces (see DESIGN.md, "pitfalls"):
 - worker signals reach the GUI through `JobRunner`'s own slots, a QObject living in the GUI
   thread, so they are queued onto the GUI thread, never run in the worker;
 - every QThread is referenced until it has finished, and `stop()` waits for it, so Qt never
-  destroys a running thread ("QThread: Destroyed while thread is still running");
+  destroys a running thread ("QThread: Destroyed while thread is still running", an abort);
+  the runner also stops and joins its thread when Qt destroys the runner, so every way its
+  owner can go (`close()`, `deleteLater()`, its parent's deletion) is covered here, once;
 - exceptions in the job become `failed(str)`, a human message, never a crash.
 """
 
@@ -28,6 +30,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from PySide6 import QtCore
@@ -160,7 +163,33 @@ def _describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {text[0]}" if text else type(error).__name__
 
 
+@dataclass
+class _Running:
+    """A runner's thread and worker, held apart from the runner: when Qt destroys the runner
+    (its owner was deleted) its Python side is half gone, yet these must still be stopped."""
+
+    thread: QtCore.QThread | None = None
+    worker: _Worker | None = None
+
+
+def _stop_and_join(running: _Running, timeout_ms: int) -> bool:
+    """Ask the worker to stop and wait for its thread; True once no thread is left running.
+    A thread that outlives the wait is kept referenced until it ends (Qt aborts the process
+    if a running QThread is destroyed)."""
+    thread, worker = running.thread, running.worker
+    if thread is None or worker is None:
+        return True
+    worker.request_stop()
+    thread.quit()
+    if thread.wait(timeout_ms):
+        return True
+    _stragglers.add(thread)
+    thread.finished.connect(lambda: _stragglers.discard(thread))
+    return False
+
+
 _live_runners: weakref.WeakSet[JobRunner] = weakref.WeakSet()
+_stragglers: set[QtCore.QThread] = set()
 
 
 def running_threads() -> int:
@@ -191,10 +220,18 @@ class JobRunner(QtCore.QObject):
     def __init__(self, parent: QtCore.QObject | None = None, max_rate: float = 30.0) -> None:
         super().__init__(parent)
         self._max_rate = max_rate
-        self._thread: QtCore.QThread | None = None
-        self._worker: _Worker | None = None
+        self._running = running = _Running()
         self._paused = False
         _live_runners.add(self)
+        self.destroyed.connect(lambda *_: _stop_and_join(running, 5000))
+
+    @property
+    def _thread(self) -> QtCore.QThread | None:
+        return self._running.thread
+
+    @property
+    def _worker(self) -> _Worker | None:
+        return self._running.worker
 
     def is_running(self) -> bool:
         return self._thread is not None and self._thread.isRunning()
@@ -215,7 +252,7 @@ class JobRunner(QtCore.QObject):
         worker.failed.connect(self._on_failed)
         thread.started.connect(worker.run)
         thread.finished.connect(worker.deleteLater)
-        self._thread, self._worker = thread, worker
+        self._running.thread, self._running.worker = thread, worker
         self._paused = paused
         if paused:
             worker.request_pause()
@@ -224,12 +261,7 @@ class JobRunner(QtCore.QObject):
 
     def stop(self, timeout_ms: int = 5000) -> bool:
         """Ask the job to stop and wait for its thread; True when no thread is left running."""
-        thread, worker = self._thread, self._worker
-        if thread is None or worker is None:
-            return True
-        worker.request_stop()
-        thread.quit()
-        stopped = thread.wait(timeout_ms)
+        stopped = _stop_and_join(self._running, timeout_ms)
         if stopped:
             self._release()
         return stopped
@@ -263,7 +295,7 @@ class JobRunner(QtCore.QObject):
 
     def _release(self) -> None:
         thread, worker = self._thread, self._worker
-        self._thread, self._worker, self._paused = None, None, False
+        self._running.thread, self._running.worker, self._paused = None, None, False
         if thread is not None and worker is not None:
             thread.deleteLater()
             self.runningChanged.emit(False)

@@ -3,11 +3,17 @@ messages, and clean stops (no thread left behind)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import pytest
 
 from gdsim.ui.workers import JobRunner, running_threads
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class CountingJob:
@@ -98,3 +104,44 @@ def test_a_command_while_paused_is_applied_without_resuming(qtbot):
     assert repaused.args == [42]
     assert job.count == 42 and runner.is_paused()
     assert runner.stop()
+
+
+DELETE_WHILE_TRAINING = """
+import gc, time
+from PySide6 import QtCore, QtWidgets
+from gdsim.ui.app import create_application
+from gdsim.ui.main_window import MainWindow
+
+app = create_application([])
+for doomed in ("panel", "window"):
+    window = MainWindow()
+    window.show()
+    panel = window.mlp_panel
+    panel.findChild(QtWidgets.QSpinBox, "stepsSpin").setValue(1_000_000)
+    panel.findChild(QtWidgets.QPushButton, "trainButton").click()
+    deadline = time.monotonic() + 60
+    while not (panel._frame and panel._frame.runs[0].state.step > 0):
+        assert time.monotonic() < deadline, "training never started"
+        app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 50)
+    (panel if doomed == "panel" else window).deleteLater()
+    del panel
+    for _ in range(3):
+        QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.Type.DeferredDelete)
+        app.processEvents()
+        gc.collect()
+    print("still alive after deleting the", doomed, flush=True)
+"""
+
+
+def test_deleting_the_panel_or_window_mid_training_stops_the_worker_instead_of_aborting():
+    """`deleteLater()` sends no close event; Qt aborts the process (SIGABRT) if it destroys a
+    running QThread. In a subprocess, so a regression fails this test, not the whole suite."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)}
+    result = subprocess.run(
+        [sys.executable, "-c", DELETE_WHILE_TRAINING],
+        capture_output=True, text=True, env=env, timeout=120, check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "after deleting the panel" in result.stdout
+    assert "after deleting the window" in result.stdout
+    assert "Destroyed while thread" not in result.stderr

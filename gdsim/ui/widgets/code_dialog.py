@@ -11,6 +11,8 @@ from pathlib import Path
 
 from PySide6 import QtGui, QtWidgets
 
+from gdsim.core.files import write_text_atomic
+
 
 class CodeDialog(QtWidgets.QDialog):
     """Shows `code`; `save_to(path)` writes it (the Save as… button asks for the path)."""
@@ -54,9 +56,9 @@ class CodeDialog(QtWidgets.QDialog):
         QtWidgets.QApplication.clipboard().setText(self.code())
 
     def save_to(self, path: Path) -> None:
-        """Write the script as UTF-8; an OSError (no permission, disk full) is the caller's to
-        report."""
-        path.write_text(self.code(), encoding="utf-8")
+        """Write the script as UTF-8, atomically: a failure (no permission, disk full) leaves
+        any script already there intact and raises an OSError, the caller's to report."""
+        write_text_atomic(path, self.code())
 
     def _ask_save(self) -> None:
         path, _ = QtWidgets.QFileDialog.getSaveFileName(

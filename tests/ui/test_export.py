@@ -1,0 +1,135 @@
+"""File > Export figure (and the plots' right-click Export…) as a teacher uses them: every plot of
+both panels, in both formats, read back; failures said, never "Saved", and never a damaged file."""
+
+from __future__ import annotations
+
+import errno
+import os
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from gdsim.core import files
+from gdsim.ui.export import spell_out_close_path
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+@pytest.fixture
+def dialogs(monkeypatch):
+    """Answers the plot picker, the file dialog and the warning box as a user would: `answer`
+    holds the plot name and the path to give; `warnings` collects the messages shown."""
+    answer: dict[str, object] = {}
+    warnings: list[str] = []
+    monkeypatch.setattr(
+        QtWidgets.QInputDialog, "getItem", lambda *_args: (answer["plot"], True)
+    )
+    monkeypatch.setattr(
+        QtWidgets.QFileDialog, "getSaveFileName", lambda *_args: (str(answer["path"]), "")
+    )
+    monkeypatch.setattr(
+        QtWidgets.QMessageBox, "warning", lambda _parent, _title, text: warnings.append(text)
+    )
+    return answer, warnings
+
+
+def export(window, dialogs, plot: str, path: Path) -> None:
+    answer, _ = dialogs
+    answer["plot"], answer["path"] = plot, path
+    window.export_figure()
+
+
+def assert_png(path: Path, plot_width: int) -> None:
+    image = QtGui.QImage(str(path))
+    assert not image.isNull(), f"{path.name} is not a PNG image"
+    assert image.width() >= 1.5 * plot_width  # exported at twice the size on screen
+
+
+def assert_svg(path: Path) -> None:
+    root = ElementTree.parse(path).getroot()
+    assert root.tag == f"{SVG}svg"
+    assert len(root.findall(f".//{SVG}path")) > 0, f"{path.name} holds no path"
+
+
+def export_every_plot(window, panel, dialogs, folder: Path) -> None:
+    window.tabs.setCurrentWidget(panel)
+    for name, plot in panel.export_plots().items():
+        for suffix in (".png", ".svg"):
+            target = folder / f"{name}{suffix}"
+            export(window, dialogs, name, target)
+            assert window.statusBar().currentMessage() == f"Saved {target}"
+            if suffix == ".png":
+                assert_png(target, plot.width())
+            else:
+                assert_svg(target)
+    assert dialogs[1] == []
+
+
+def choose_surface(window, qtbot, name: str) -> None:
+    panel = window.surface_panel
+    combo = panel.findChild(QtWidgets.QComboBox, "surfaceCombo")
+    combo.setCurrentIndex(combo.findData(name, QtCore.Qt.ItemDataRole.UserRole))
+    qtbot.waitUntil(lambda: panel.surface().name == name and panel.result() is not None)
+
+
+@pytest.mark.parametrize("surface", ["parabola", "rosenbrock"])
+def test_every_surface_plot_exports_as_png_and_svg(window, qtbot, dialogs, tmp_path, surface):
+    choose_surface(window, qtbot, surface)
+    if surface == "rosenbrock":  # the heat map, its contours and the colour bar are drawn
+        assert window.surface_panel.view.color_bar.isVisible()
+    export_every_plot(window, window.surface_panel, dialogs, tmp_path)
+
+
+def test_every_network_plot_exports_as_png_and_svg(window, qtbot, dialogs, tmp_path):
+    panel = window.mlp_panel
+    panel.findChild(QtWidgets.QSpinBox, "stepsSpin").setValue(60)
+    with qtbot.waitSignal(panel.runner.finished, timeout=20_000):
+        panel.findChild(QtWidgets.QPushButton, "trainButton").click()
+    export_every_plot(window, panel, dialogs, tmp_path)
+
+
+def test_right_click_export_goes_through_the_same_checked_save(window, dialogs, tmp_path):
+    answer, _ = dialogs
+    plot = window.surface_panel.export_plots()["loss"]
+    answer["path"] = tmp_path / "loss.svg"
+    plot.scene().contextMenu[0].trigger()
+    assert_svg(tmp_path / "loss.svg")
+
+
+def test_a_missing_folder_says_what_failed_and_writes_nothing(window, dialogs, tmp_path):
+    target = tmp_path / "gone" / "surface.png"
+    export(window, dialogs, "surface", target)
+    assert "does not exist" in window.statusBar().currentMessage()
+    assert "does not exist" in dialogs[1][0]
+    assert not target.exists()
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs Linux's /proc")
+def test_a_read_only_folder_says_what_failed(window, dialogs):
+    """/proc takes no new file even from root, which chmod would not stop."""
+    export(window, dialogs, "loss", Path("/proc/loss.png"))
+    assert window.statusBar().currentMessage().startswith("Export failed: could not write")
+    assert len(dialogs[1]) == 1
+
+
+def test_a_full_disk_keeps_the_old_figure_and_says_so(window, dialogs, tmp_path, monkeypatch):
+    target = tmp_path / "surface.png"
+    target.write_bytes(b"last week's figure")
+
+    def disk_full(_fd: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(files.os, "fsync", disk_full)
+    export(window, dialogs, "surface", target)
+    assert "No space left on device" in window.statusBar().currentMessage()
+    assert target.read_bytes() == b"last week's figure"
+    assert os.listdir(tmp_path) == ["surface.png"]
+
+
+def test_closed_sub_paths_become_lines_back_to_their_start():
+    assert spell_out_close_path("M0,0 L5,0 L5,5 Z M1,1 L2,2 Z ") == (
+        "M0,0 L5,0 L5,5 L0,0 M1,1 L2,2 L1,1"
+    )
+    assert spell_out_close_path("M0,0 L1,1") == "M0,0 L1,1"
