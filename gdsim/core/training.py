@@ -25,6 +25,7 @@ import torch
 from torch import nn
 
 from gdsim.core.datasets import Dataset
+from gdsim.core.names import suggestion
 from gdsim.core.network import NetworkSpec, build_model, loss_function
 from gdsim.core.verdict import Regime, Verdict, classify_loss_history
 
@@ -164,10 +165,12 @@ class TrainingConfig:
         if self.optimizer not in OPTIMIZERS:
             raise ConfigError(
                 f"unknown optimizer '{self.optimizer}'; choose one of {', '.join(OPTIMIZERS)}"
+                f"{suggestion(self.optimizer, OPTIMIZERS)}"
             )
         if self.schedule not in SCHEDULES:
             raise ConfigError(
                 f"unknown schedule '{self.schedule}'; choose one of {', '.join(SCHEDULES)}"
+                f"{suggestion(self.schedule, SCHEDULES)}"
             )
         check_learning_rate(self.lr)
         if self.batch_size is not None and not (

@@ -227,6 +227,25 @@ def test_an_unforeseen_sympy_error_reaches_the_student_as_one_sentence(monkeypat
     assert "Relational" not in str(caught.value)
 
 
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("rosenbrok", "no surface named 'rosenbrok'; did you mean rosenbrock? (surfaces: parabola"),
+        (" Parabola ", "no surface named 'Parabola'; did you mean parabola?"),
+        ("q", "no surface named 'q' (surfaces: parabola, double_well"),
+    ],
+)
+def test_a_lone_unknown_word_is_a_surface_name_with_suggestions(text: str, message: str):
+    with pytest.raises(ValueError) as caught:
+        get_surface(text)
+    assert str(caught.value).startswith(message) and "\n" not in str(caught.value)
+
+
+def test_an_unknown_name_inside_a_formula_keeps_the_formula_message():
+    with pytest.raises(ExpressionError, match=r"unknown name 'rosenbrok' \(use w, x, y\)"):
+        get_surface("rosenbrok + 1")
+
+
 def test_surfaces_compare_by_data_and_reuse_the_compiled_function():
     assert get_surface("rosenbrock") == get_surface("rosenbrock")
     assert get_surface("rosenbrock").function is get_surface("rosenbrock").function

@@ -312,6 +312,8 @@ def test_mismatched_network_and_dataset_are_refused():
     ("fields", "message"),
     [
         ({"optimizer": "lbfgs"}, "unknown optimizer"),
+        ({"optimizer": "adma"}, r"choose one of gd, .*, adamw \(did you mean adam\?\)"),
+        ({"schedule": "cosin"}, r"\(did you mean cosine\?\)"),
         ({"lr": 0.0}, "learning rate"),
         ({"lr": float("nan")}, "learning rate"),
         ({"lr": 1e300}, "largest float32 number"),
