@@ -6,14 +6,31 @@ Errors in what the user typed end with exit status 2 and one line on stderr, nev
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from gdsim.commands import common
 
+NEGATIVE_VALUE = re.compile(r"-(\.?\d|inf|nan)", re.IGNORECASE)
+"""What starts a negative number, or a list like -1.5,2: a value, never one of our options."""
+
 
 class _Parser(argparse.ArgumentParser):
-    """argparse exits with status 2 and a usage block; we want the same status, one line."""
+    """argparse exits with status 2 and a usage block; we want the same status, one line.
+
+    argparse reads a value starting with '-' as an option unless it looks like -1 or -.5, so
+    `--start -1.5,2` and `--start -1e-3` ended in "expected one argument". That test is the
+    private matcher ArgumentParser.__init__ sets (tests/cli try both spellings, so a Python
+    that renames it fails there); ours takes every number or list of numbers for a value,
+    which its own parser then judges.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = NEGATIVE_VALUE
 
     def error(self, message: str) -> None:  # type: ignore[override]
         raise common.UsageError(message)
@@ -49,3 +66,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `gdsim run ... | head` closed our output: stop quietly, as the shell tools do. Point
+        # stdout at devnull so that Python's final flush does not fail a second time.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141

@@ -33,7 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help=f"learning rate(s); one run each (default {DEFAULT_LR})",
     )
     parser.add_argument("--optimizer", default=None, help="gd, momentum, nesterov, adam, ...")
-    parser.add_argument("--momentum", default=None, help="momentum coefficient beta in [0, 1)")
+    parser.add_argument("--momentum", default=None, help="momentum coefficient beta (0 = none)")
     parser.add_argument("--start", default=None, help="start point: X for 1D, X,Y for 2D")
     parser.add_argument("--steps", default="100", help="number of steps (default 100)")
     parser.add_argument(
@@ -118,22 +118,26 @@ def _surface_params(pairs: list[str]) -> dict[str, float]:
 
 
 def _optimizer_and_hyper(name: str | None, momentum: str | None) -> tuple[str, dict[str, float]]:
-    """Resolve the optimizer; `--momentum` alone means heavy-ball momentum."""
-    from gdsim.core.optimizers import OPTIMIZERS
+    """Resolve the optimizer; `--momentum` alone means heavy-ball momentum. Its range is the
+    optimizer's own (the one the simulation checks), so the two can never disagree."""
+    from gdsim.core.optimizers import get_optimizer
 
     if name is None:
         name = "gd" if momentum is None else "momentum"
-    if name not in OPTIMIZERS:
-        raise common.UsageError(f"unknown optimizer '{name}' (choose from {', '.join(OPTIMIZERS)})")
-    hyper: dict[str, float] = {}
-    if momentum is not None:
-        beta = common.float_tuple(momentum, 1, "--momentum")[0]
-        if not 0.0 <= beta < 1.0:
-            raise common.UsageError(f"--momentum must be in [0, 1), got {momentum}")
-        if "momentum" not in {h.name for h in OPTIMIZERS[name].hyper}:
-            raise common.UsageError(f"optimizer '{name}' has no momentum; try --optimizer momentum")
-        hyper["momentum"] = beta
-    return name, hyper
+    try:
+        spec = get_optimizer(name)
+    except ValueError as error:
+        raise common.UsageError(str(error)) from None
+    if momentum is None:
+        return name, {}
+    beta = common.float_tuple(momentum, 1, "--momentum")[0]
+    if "momentum" not in {h.name for h in spec.hyper}:
+        raise common.UsageError(f"optimizer '{name}' has no momentum; try --optimizer momentum")
+    try:
+        spec.resolve({"momentum": beta})
+    except ValueError as error:
+        raise common.UsageError(f"--momentum: {error}") from None
+    return name, {"momentum": beta}
 
 
 def _print_human(

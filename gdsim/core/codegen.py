@@ -5,6 +5,11 @@ generator gdsim used (or embeds the points of a loaded CSV file), builds the sam
 `nn.Sequential` from the same seed, and runs the lecture's canonical loop (zero_grad, forward,
 loss, backward, step), so it prints the same losses as the app's session, bit for bit on CPU.
 Nothing is re-implemented here: every helper the script needs is copied from gdsim's source.
+
+Every name that reaches the script is written with `repr()`, as a string literal in code, never
+pasted into a docstring or a comment: a CSV file's name may hold three double quotes (which end
+a docstring, and what follows would run) or a backslash (`\\N` and `\\x` start escapes), and the
+script must stay exactly the program we mean.
 """
 
 from __future__ import annotations
@@ -43,7 +48,7 @@ def _header(spec: NetworkSpec, data: DatasetParams | Dataset, config: TrainingCo
     layers = " -> ".join(str(width) for width in spec.widths)
     return "\n".join(
         [
-            f'"""Exported by gdsim: a {layers} network on the \'{data.name}\' dataset,',
+            f'"""Exported by gdsim: a {layers} network on the dataset named in DATASET,',
             f"trained with {config.optimizer_kind.label} at learning rate {config.lr!r}.",
             "",
             "Run it with `python <this file>`; it needs only torch and numpy.",
@@ -57,6 +62,7 @@ def _header(spec: NetworkSpec, data: DatasetParams | Dataset, config: TrainingCo
             "import torch",
             "from torch import nn",
             "",
+            f"DATASET = {data.name!r}  # gdsim's generator, or your CSV file's name",
             f"STEPS = {config.steps}",
             f"BATCH_SIZE = {config.batch_size!r}  # None: full batch (plain gradient descent)",
             f"PRINT_EVERY = {max(1, config.steps // 20)}",
@@ -80,8 +86,8 @@ def _data_section(spec: NetworkSpec, data: DatasetParams | Dataset) -> str:
                     f"rng = np.random.default_rng({data.seed})",
                     f"x, y = {data.kind.generator.__name__}({', '.join(args)})",
                     f"train_idx, val_idx = split_indices(len(x), {data.val_fraction!r}, rng)",
-                    f'x_train, y_train = to_tensors(x[train_idx], y[train_idx], "{spec.task}")',
-                    f'x_val, y_val = to_tensors(x[val_idx], y[val_idx], "{spec.task}")',
+                    f"x_train, y_train = to_tensors(x[train_idx], y[train_idx], {spec.task!r})",
+                    f"x_val, y_val = to_tensors(x[val_idx], y[val_idx], {spec.task!r})",
                 ]
             ),
         ]
@@ -124,7 +130,7 @@ def _network_section(spec: NetworkSpec) -> str:
             f"init_generator = torch.Generator().manual_seed({spec.seed})",
             "for layer in net:",
             "    if isinstance(layer, nn.Linear):",
-            f'        init_linear(layer, "{spec.init}", {spec.init_sigma!r}, init_generator)',
+            f"        init_linear(layer, {spec.init!r}, {spec.init_sigma!r}, init_generator)",
         ]
     return "\n".join(lines)
 
@@ -175,6 +181,7 @@ def _loop_section(config: TrainingConfig) -> str:
         "\n"
         "if len(x_val):\n"
         "    with torch.no_grad():\n"
-        '        print(f"validation loss {loss_function(net(x_val), y_val).item():.6g}")'
+        "        val_loss = loss_function(net(x_val), y_val).item()\n"
+        '    print(f"{DATASET}: validation loss {val_loss:.6g}")'
     )
     return "\n\n\n".join(parts)

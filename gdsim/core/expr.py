@@ -16,7 +16,7 @@ import keyword
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import sympy
@@ -305,7 +305,23 @@ class _Parser:
         if all(arg.is_Number for arg in args):
             with np.errstate(all="ignore"):
                 return _as_float(rule.numeric(*(np.float64(float(a)) for a in args)))
-        return rule.symbolic(*args)
+        try:
+            return rule.symbolic(*args)
+        except (ArithmeticError, TypeError, ValueError):
+            raise self.not_real(node.func.id, node, args) from None
+
+    def not_real(self, name: str, node: ast.Call, args: Sequence[sympy.Expr]) -> ExpressionError:
+        """sympy's Min and Max (hence min, max, relu) refuse an argument that is never a real
+        number ("The argument 'log(-w**2 - 1.0)' is not comparable"): say so in words, at
+        that argument."""
+        for arg_node, arg in zip(node.args, args, strict=True):
+            if arg.is_extended_real is False:
+                return self.error(
+                    f"{name}() compares real numbers, but this argument is never real "
+                    "(a log or square root of a negative number?)",
+                    arg_node,
+                )
+        return self.error(f"{name}() cannot be applied to these arguments", node)
 
 
 def _left_operand(node: ast.AST) -> ast.AST | None:
@@ -382,7 +398,7 @@ def parse_expression(text: str, variables: Sequence[str]) -> sympy.Expr:
         raise ExpressionError("expression could not be read (too deeply nested?)") from None
     too_deep = ExpressionError(f"expression is nested too deeply (at most {MAX_DEPTH} levels)")
     try:
-        expr = _Parser(source, variables, columns).build(tree.body)
+        expr = _in_words(lambda: _Parser(source, variables, columns).build(tree.body))
     except RecursionError:
         raise too_deep from None
     if _depth(expr) > MAX_DEPTH:
@@ -517,14 +533,21 @@ class CompiledFunction:
 
 @functools.lru_cache(maxsize=256)
 def _compile_cached(text: str, variables: tuple[str, ...]) -> CompiledFunction:
+    return _in_words(lambda: CompiledFunction(text, variables, parse_expression(text, variables)))
+
+
+Result = TypeVar("Result")
+
+
+def _in_words(work: Callable[[], Result]) -> Result:
+    """Run ``work``; a sympy corner we have not met yet (its errors quote sympy's internals)
+    still reaches the student as one sentence, an :class:`ExpressionError`."""
     try:
-        return CompiledFunction(text, variables, parse_expression(text, variables))
+        return work()
     except ExpressionError:
         raise
     except (ArithmeticError, TypeError, ValueError, NotImplementedError) as error:
-        # A sympy corner we have not met yet must still reach the student as one line.
-        reason = (str(error).splitlines() or [type(error).__name__])[0][:120]
-        raise ExpressionError(f"this formula could not be handled ({reason})") from None
+        raise ExpressionError("this formula could not be handled: please rewrite it") from error
 
 
 def compile_expression(text: str, variables: Sequence[str]) -> CompiledFunction:

@@ -21,6 +21,7 @@ import torch
 from torch import nn
 
 from gdsim.core.datasets import TASKS
+from gdsim.core.names import suggestion
 
 MAX_HIDDEN_LAYERS = 8
 MAX_WIDTH = 256
@@ -78,7 +79,10 @@ def activation_name(name: str) -> str:
     key = name.strip().lower().replace(" ", "_").replace("-", "_")
     key = ACTIVATION_ALIASES.get(key, key)
     if key not in ACTIVATIONS:
-        raise SpecError(f"unknown activation '{name}'; choose one of {', '.join(ACTIVATIONS)}")
+        raise SpecError(
+            f"unknown activation '{name}'; choose one of {', '.join(ACTIVATIONS)}"
+            f"{suggestion(name, [*ACTIVATIONS, *ACTIVATION_ALIASES])}"
+        )
     return key
 
 

@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from gdsim.core.names import suggestion
+
 if TYPE_CHECKING:
     import torch
 
@@ -380,4 +382,5 @@ def get_optimizer(name: str) -> OptimizerSpec:
     except KeyError:
         raise ValueError(
             f"unknown optimizer {name!r}; choose one of: {', '.join(OPTIMIZERS)}"
+            f"{suggestion(name, OPTIMIZERS)}"
         ) from None

@@ -15,7 +15,15 @@ from types import MappingProxyType
 import numpy as np
 from numpy.typing import ArrayLike
 
-from gdsim.core.expr import CompiledFunction, ExpressionError, compile_expression, parse_expression
+from gdsim.core.expr import (
+    CONSTANTS,
+    FUNCTIONS,
+    CompiledFunction,
+    ExpressionError,
+    compile_expression,
+    parse_expression,
+)
+from gdsim.core.names import closest_name
 
 VARIABLES_1D = ("w",)
 VARIABLES_2D = ("x", "y")
@@ -413,11 +421,31 @@ def get_surface(name_or_expression: str, **params: float) -> Surface:
     """A registry surface by name (with optional parameters), or a typed formula as a surface.
 
     Raises :class:`ExpressionError` for a formula we do not accept and ``ValueError`` for
-    parameters a named surface does not have or values outside their range.
+    an unknown surface name, parameters a named surface does not have or values outside
+    their range.
     """
-    spec = SURFACES.get(name_or_expression.strip())
+    name = name_or_expression.strip()
+    spec = SURFACES.get(name)
     if spec is not None:
-        return _named_surface(name_or_expression.strip(), spec, params)
+        return _named_surface(name, spec, params)
     if params:
         raise ValueError(f"parameters ({', '.join(params)}) apply only to named surfaces")
+    if _is_a_name(name):
+        raise ValueError(_unknown_surface_message(name))
     return _typed_surface(name_or_expression)
+
+
+def _is_a_name(text: str) -> bool:
+    """A lone word that means nothing in a formula is a surface name, perhaps misspelt: its
+    message should offer the surfaces, not the formula's variables."""
+    known = {*VARIABLES_1D, *VARIABLES_2D, *CONSTANTS, *FUNCTIONS}
+    return text.isidentifier() and text not in known
+
+
+def _unknown_surface_message(name: str) -> str:
+    closest = closest_name(name, SURFACES)
+    guess = "" if closest is None else f"; did you mean {closest}?"
+    return (
+        f"no surface named '{name}'{guess} (surfaces: {', '.join(SURFACES)}; or a formula "
+        "in w, or in x and y)"
+    )

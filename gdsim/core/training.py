@@ -25,6 +25,7 @@ import torch
 from torch import nn
 
 from gdsim.core.datasets import FLOAT32_MAX, Dataset
+from gdsim.core.names import suggestion
 from gdsim.core.network import NetworkSpec, build_model, loss_function
 from gdsim.core.verdict import Regime, Verdict, classify_loss_history
 
@@ -45,6 +46,10 @@ class OptimizerKind:
     label: str
     cls: type[torch.optim.Optimizer]
     group_values: Callable[[TrainingConfig], dict[str, Any]]
+    largest_step: Callable[[TrainingConfig], float] = lambda config: config.lr
+    """The largest number torch derives from the learning rate and converts to float32, as
+    torch computes it (Adam's first bias-corrected step is lr / (1 - beta1)): above float32's
+    maximum torch raises instead of diverging."""
 
 
 def _sgd(momentum: bool, nesterov: bool) -> Callable[[TrainingConfig], dict[str, Any]]:
@@ -56,6 +61,15 @@ def _sgd(momentum: bool, nesterov: bool) -> Callable[[TrainingConfig], dict[str,
         }
 
     return values
+
+
+def _adam_step(config: TrainingConfig) -> float:
+    return config.lr / (1.0 - config.beta1)
+
+
+def _adamw_step(config: TrainingConfig) -> float:
+    """AdamW also shrinks the weights by 1 - lr * weight_decay."""
+    return max(_adam_step(config), config.lr * config.weight_decay)
 
 
 def _adam_values(config: TrainingConfig) -> dict[str, Any]:
@@ -84,8 +98,8 @@ OPTIMIZERS: dict[str, OptimizerKind] = {
             torch.optim.RMSprop,
             lambda c: {"alpha": c.alpha, "eps": c.eps, "weight_decay": c.weight_decay},
         ),
-        OptimizerKind("adam", "Adam", torch.optim.Adam, _adam_values),
-        OptimizerKind("adamw", "AdamW", torch.optim.AdamW, _adam_values),
+        OptimizerKind("adam", "Adam", torch.optim.Adam, _adam_values, _adam_step),
+        OptimizerKind("adamw", "AdamW", torch.optim.AdamW, _adam_values, _adamw_step),
     )
 }
 
@@ -151,10 +165,12 @@ class TrainingConfig:
         if self.optimizer not in OPTIMIZERS:
             raise ConfigError(
                 f"unknown optimizer '{self.optimizer}'; choose one of {', '.join(OPTIMIZERS)}"
+                f"{suggestion(self.optimizer, OPTIMIZERS)}"
             )
         if self.schedule not in SCHEDULES:
             raise ConfigError(
                 f"unknown schedule '{self.schedule}'; choose one of {', '.join(SCHEDULES)}"
+                f"{suggestion(self.schedule, SCHEDULES)}"
             )
         check_learning_rate(self.lr)
         if self.batch_size is not None and not (
@@ -174,6 +190,12 @@ class TrainingConfig:
                 raise ConfigError(f"{name.replace('_', ' ')} must be a whole number >= 1")
         if not isinstance(self.seed, int) or self.seed < 0:
             raise ConfigError(f"seed must be a whole number >= 0, got {self.seed!r}")
+        step = self.optimizer_kind.largest_step(self)
+        if step > MAX_LEARNING_RATE:
+            raise ConfigError(
+                f"learning rate {self.lr:g} is too large for {self.optimizer_kind.label}: its "
+                f"steps fit in float32 only up to {self.lr * MAX_LEARNING_RATE / step:.3g}"
+            )
 
     @property
     def optimizer_kind(self) -> OptimizerKind:
@@ -430,10 +452,13 @@ class TrainingSession:
                 for group in optimizer.param_groups:
                     group["lr"] = lr
             optimizer.zero_grad()
-            loss = loss_fn(model(xb), yb)
-            loss.backward()
-            optimizer.step()
-            value = loss.item()
+            loss = _loss_or_none(loss_fn, model(xb), yb)
+            if loss is None:
+                value = math.nan
+            else:
+                loss.backward()
+                optimizer.step()
+                value = loss.item()
             history.append(value)
             losses[done] = value
             done += 1
@@ -520,7 +545,8 @@ class TrainingSession:
 
     def _evaluate(self, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
         output = self.model(x)
-        loss = float(self.loss_fn(output, y))
+        loss_value = _loss_or_none(self.loss_fn, output, y)
+        loss = math.nan if loss_value is None else float(loss_value)
         task = self.spec.task
         if task == "binary":
             metric = float(((output > 0.5).float() == y).float().mean())
@@ -598,6 +624,20 @@ class TrainingSession:
 
     def _parameters_finite(self) -> bool:
         return all(bool(torch.isfinite(p).all()) for p in self.model.parameters())
+
+
+def _loss_or_none(
+    loss_fn: nn.Module, output: torch.Tensor, target: torch.Tensor
+) -> torch.Tensor | None:
+    """The loss, or None when the outputs are non-finite. MSE and cross-entropy turn NaN
+    outputs into a NaN loss, but BCELoss raises on them instead ("all elements of input should
+    be between 0 and 1"); the outputs are checked only then, so a healthy step costs nothing."""
+    try:
+        return loss_fn(output, target)
+    except RuntimeError:
+        if bool(torch.isfinite(output).all()):
+            raise
+        return None
 
 
 def _check_compatible(spec: NetworkSpec, dataset: Dataset) -> None:

@@ -343,6 +343,9 @@ def _local_minimum(surface: Surface, origin: np.ndarray) -> np.ndarray | None:
     lows, highs = np.array(default_bounds(surface)).T
     if not (np.all(np.isfinite(found)) and np.all((lows <= found) & (found <= highs))):
         return None
+    centre = value(found)
+    if not np.isfinite(centre):
+        return None  # NaN or inf there (1e309, log(-1 - w**2)): no value, no minimum
     scale = max(1.0, float(np.linalg.norm(gradient(origin))))
     if not np.linalg.norm(gradient(found)) <= _STATIONARY_TOLERANCE * scale:
         return None
@@ -353,7 +356,6 @@ def _local_minimum(surface: Surface, origin: np.ndarray) -> np.ndarray | None:
     if eigenvalues[0] < -_CURVATURE_TOLERANCE * size:
         return None
     width = _PROBE * min(hi - lo for lo, hi in surface.domain)
-    centre = value(found)
     for direction in vectors.T:
         if any(value(found + side * width * direction) < centre for side in (-1.0, 1.0)):
             return None

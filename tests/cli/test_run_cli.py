@@ -86,6 +86,42 @@ def test_no_minimum_means_null_thresholds_and_non_finite_is_null(cli_json):
     assert run["points"] == [] and run["final_loss"] is None
 
 
+@pytest.mark.parametrize("surface", ["1e309", "0/0", "log(-1 - w**2)"])
+def test_a_surface_without_a_finite_value_has_no_curvature(cli_json, surface):
+    """lambda_max was 0.0 (and 2.0 for the log) at a 'minimum' where the value is inf or NaN."""
+    doc = cli_json("run", "--surface", surface, "--lr", "0.1")
+    assert doc["lambda_max"] is None and doc["lr_critical"] is None
+
+
+@pytest.mark.parametrize(
+    ("surface", "start", "expected"),
+    [
+        ("bowl", "-1.5,2", [-1.5, 2.0]),
+        ("parabola", "-1e-3", [-0.001]),
+        ("bowl", "-.5,-2", [-0.5, -2.0]),
+    ],
+)
+def test_negative_starts_are_accepted_as_the_readme_writes_them(cli_json, surface, start, expected):
+    spaced = cli_json("run", "--surface", surface, "--start", start, "--steps", "3")
+    joined = cli_json("run", "--surface", surface, f"--start={start}", "--steps", "3")
+    assert spaced == joined
+    assert spaced["runs"][0]["start"] == expected
+
+
+def test_output_closed_early_ends_quietly(tmp_path):
+    """`gdsim run ... | head` closed the pipe: no BrokenPipeError traceback."""
+    with subprocess.Popen(
+        [sys.executable, "-m", "gdsim", "run", "--surface", "parabola", "--steps", "100000",
+         "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as process:  # fmt: skip
+        process.stdout.read(10)
+        process.stdout.close()
+        stderr = process.stderr.read().decode()
+    assert process.returncode == 141 and stderr == ""
+
+
 def test_human_table(capsys):
     assert main(["run", "--surface", "parabola", "--lr", "0.2", "1.1"]) == 0
     out = capsys.readouterr().out
@@ -101,6 +137,15 @@ def test_human_table(capsys):
         (["--surface", "__import__('os')"], "bad --surface expression"),
         (["--surface", "parabola", "--lr", "0"], "greater than 0"),
         (["--surface", "parabola", "--lr", "-1"], "greater than 0"),
+        (["--surface", "parabola", "--lr", "0.1", "-1e-3"], "'-1e-3' must be a finite number"),
+        (["--surface", "parabola", "--start", "-inf"], "must contain finite numbers"),
+        (["--surface", "w", "--steps", "0"], "between 1 and"),
+        (["--surface", "ill_conditioned", "--param", "kappa=-1"], "kappa must be between"),
+        (["--surface", "parabola", "--start", "nan"], "must contain finite numbers"),
+        (["--surface", "rosenbrok"], "no surface named 'rosenbrok'; did you mean rosenbrock? ("),
+        (["--surface", "parabolla"], "styblinski_tang; or a formula in w, or in x and y)"),
+        (["--surface", "max(w, log(-1-w**2))"], "max() compares real numbers"),
+        (["--surface", "parabola", "--optimizer", "adma"], "(did you mean adam?)"),
         (["--surface", "parabola", "--lr", "nan"], "finite"),
         (["--surface", "parabola", "--lr", "inf"], "finite"),
         (["--surface", "parabola", "--lr", "fast"], "not a number"),
@@ -110,7 +155,9 @@ def test_human_table(capsys):
         (["--surface", "parabola", "--steps", "1000000000"], "between 1 and"),
         (["--surface", "parabola", "--optimizer", "lbfgs"], "unknown optimizer"),
         (["--surface", "parabola", "--optimizer", "gd", "--momentum", "0.9"], "no momentum"),
-        (["--surface", "parabola", "--momentum", "1.5"], "[0, 1)"),
+        (["--surface", "parabola", "--momentum", "1.5"], "must lie between 0 and 0.999"),
+        (["--surface", "parabola", "--momentum", "0.9995"], "must lie between 0 and 0.999"),
+        (["--surface", "parabola", "--momentum", "-1e-3"], "must lie between 0 and 0.999"),
         (["--surface", "parabola", "--param", "kappa=3"], "no parameter"),
         (["--lr", "0.1"], "required"),
     ],

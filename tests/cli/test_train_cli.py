@@ -72,6 +72,12 @@ def test_human_table(capsys):
     assert out[2].split()[0] == "0.5" and out[3].split()[0] == "2"
 
 
+@pytest.mark.parametrize("dataset", ["circle", "moons", "blobs", "sine"])
+def test_absurd_learning_rates_are_reported_as_diverged_in_strict_json(cli_json, dataset):
+    doc = cli_json("train", "--dataset", dataset, "--steps", "30", "--lr", "1e10", "1e30", "3e38")
+    assert [run["regime"] for run in doc["runs"]] == ["diverged"] * 3
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
@@ -79,9 +85,14 @@ def test_human_table(capsys):
         (["--dataset", "xor", "--layers", "8,x"], "whole-number width"),
         (["--dataset", "xor", "--layers", "300"], "width must be 1 to 256"),
         (["--dataset", "xor", "--activation", "swoosh"], "unknown activation"),
+        (["--dataset", "xor", "--activation", "tanhh"], "(did you mean tanh?)"),
+        (["--dataset", "xor", "--optimizer", "adma"], "(did you mean adam?)"),
+        (["--dataset", "xor", "--noise", "-1e-3"], "noise must be between"),
         (["--dataset", "xor", "--optimizer", "lbfgs"], "unknown optimizer"),
         (["--dataset", "xor", "--lr", "-1"], "greater than 0"),
         (["--dataset", "xor", "--lr", "fast"], "not a number"),
+        (["--dataset", "circle", "--lr", "1e300"], "largest float32 number"),
+        (["--dataset", "circle", "--optimizer", "adam", "--lr", "3e38"], "too large for Adam"),
         (["--dataset", "xor", "--steps", "0"], "--steps must be between"),
         (["--dataset", "xor", "--batch-size", "x"], "--batch-size 'x' is not a whole number"),
         (["--dataset", "xor", "--noise", "-1"], "noise must be between"),

@@ -8,13 +8,16 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gdsim.core.codegen import export_script
-from gdsim.core.datasets import DatasetParams, load_csv, make_dataset
+from gdsim.core.datasets import Dataset, DatasetParams, load_csv, make_dataset
 from gdsim.core.network import NetworkSpec
 from gdsim.core.training import TrainingConfig, TrainingSession
 
@@ -45,9 +48,10 @@ def session_losses(dataset, spec: NetworkSpec, config: TrainingConfig) -> list[f
 
 
 def run_scripts(tmp_path: Path, scripts: dict[str, str]) -> dict[str, list[float]]:
-    """Run every script in one fresh interpreter (torch is imported once) -> its `losses`."""
+    """Run every script in one fresh interpreter (torch is imported once), in `tmp_path` as
+    its working folder -> its `losses`."""
     for name, text in scripts.items():
-        (tmp_path / f"{name}.py").write_text(text)
+        (tmp_path / f"{name}.py").write_text(text, encoding="utf-8")
     runner = (
         "import json, runpy, sys\n"
         "out = {n: runpy.run_path(f'{sys.argv[1]}/{n}.py')['losses'] for n in sys.argv[2:]}\n"
@@ -59,6 +63,7 @@ def run_scripts(tmp_path: Path, scripts: dict[str, str]) -> dict[str, list[float
         text=True,
         timeout=120,
         check=True,
+        cwd=tmp_path,
         env={**os.environ, "OMP_NUM_THREADS": "1"},  # tiny nets: one thread is far faster
     )
     line = next(x for x in result.stdout.splitlines() if x.startswith("LOSSES "))
@@ -113,3 +118,63 @@ def test_script_shows_the_canonical_loop_and_the_network():
     assert "torch.optim.SGD(net.parameters(), lr=1.0" in text
     assert "nn.BCELoss()" in text
     assert "def circle(n: int, noise: float, rng: np.random.Generator)" in text
+
+
+HOSTILE_NAMES = [
+    'data""";__import__("os").system("touch X");"""',
+    "data''';__import__('os').system('touch X');'''",
+    "\\N{BULLET} and \\x4 and \\u12",
+    "line\nbreak; __import__('os').system('touch X')",
+    "carriage\rreturn\x0cfeed",
+    "# not a comment",
+    "{DATASET} {{braces}} %s",
+    "back\\",
+    "ünïcødé ✓ 数据\u2028separator",
+]
+
+
+def csv_dataset(folder: Path, name: str) -> Dataset:
+    folder.mkdir(exist_ok=True)
+    path = folder / f"{name}.csv"
+    path.write_text("\n".join(f"{a / 10},{a % 3 / 3},{a % 2}" for a in range(12)))
+    return load_csv(path)
+
+
+def dataset_names_in(script: str) -> tuple[set[str], set[str]]:
+    """(string constants, identifiers) of the script: a name must only be data."""
+    tree = ast.parse(script)  # a \\N in a docstring made it a SyntaxError
+    constants = {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant)}
+    identifiers = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    identifiers |= {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+    return constants, identifiers
+
+
+def test_hostile_csv_file_names_reach_the_script_as_data_and_run_nothing(tmp_path):
+    """A file named data\"\"\";__import__(...);\"\"\".csv ran its code when the script ran."""
+    spec = NetworkSpec(hidden=((2, "tanh"),))
+    config = TrainingConfig(lr=0.1, steps=2)
+    scripts = {}
+    for number, name in enumerate(HOSTILE_NAMES):
+        dataset = csv_dataset(tmp_path / "csv", name)
+        assert dataset.name == name
+        scripts[f"hostile{number}"] = script = export_script(spec, dataset, config)
+        constants, identifiers = dataset_names_in(script)
+        assert name in constants
+        assert not {"__import__", "system"} & identifiers
+    work = tmp_path / "work"
+    work.mkdir()
+    losses = run_scripts(work, scripts)
+    assert all(len(run) == 2 for run in losses.values())
+    assert not (work / "X").exists() and not (tmp_path / "X").exists()
+
+
+GENERATED_FOR_NAMES = make_dataset(DatasetParams(name="xor", n=10))
+
+
+@settings(max_examples=150, deadline=None)
+@given(name=st.text(min_size=1, max_size=30))
+def test_any_dataset_name_reaches_a_valid_script_as_a_string_constant(name):
+    dataset = replace(GENERATED_FOR_NAMES, name=name)
+    script = export_script(NetworkSpec(hidden=((2, "tanh"),)), dataset, TrainingConfig(steps=1))
+    constants, _ = dataset_names_in(script)
+    assert name in constants

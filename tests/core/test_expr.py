@@ -77,6 +77,9 @@ def test_accepted_language_evaluates_like_math(text: str, x: float, y: float, ex
         ("x**", "incomplete expression", 3),
         ("  q", "unknown name 'q'", 2),
         ("x^^2", "syntax error", 2),
+        ("max(x, log(-1-x**2))", "max() compares real numbers, but this argument is never", 7),
+        ("relu(sqrt(-1 - y^2)) + x", "relu() compares real numbers", 5),
+        ("min(y, 2, log(-exp(x)))", "min() compares real numbers", 10),
     ],
 )
 def test_rejected_constructs_say_what_and_where(text: str, fragment: str, column: int):

@@ -10,6 +10,7 @@ import pytest
 import sympy
 import torch
 
+from gdsim.core import expr
 from gdsim.core.expr import ExpressionError, Sigmoid, Softplus
 from gdsim.core.surfaces import SURFACES, Surface, get_surface, surface_names
 
@@ -205,6 +206,44 @@ def test_typed_formulas_become_surfaces_of_the_right_dimension(text: str, dim: i
 def test_typed_formula_errors_are_expression_errors(text: str, fragment: str):
     with pytest.raises(ExpressionError, match=fragment):
         get_surface(text)
+
+
+@pytest.mark.parametrize("text", ["max(w, log(-1-w**2))", "relu(sqrt(-1 - x^2)) + y"])
+def test_a_never_real_argument_of_max_or_relu_is_explained_in_words(text: str):
+    with pytest.raises(ExpressionError, match="compares real numbers, but this argument is never"):
+        get_surface(text)
+
+
+def test_an_unforeseen_sympy_error_reaches_the_student_as_one_sentence(monkeypatch):
+    """sympy's own messages quote its internals; whatever it raises while the formula is
+    built must come out as the parser's error, in words."""
+
+    def sympy_fails(*_: object) -> None:
+        raise TypeError("cannot determine truth value of Relational")
+
+    monkeypatch.setattr(expr._Parser, "binary", sympy_fails)
+    with pytest.raises(ExpressionError, match="could not be handled: please rewrite it") as caught:
+        get_surface("w * 2 + 1")
+    assert "Relational" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("rosenbrok", "no surface named 'rosenbrok'; did you mean rosenbrock? (surfaces: parabola"),
+        (" Parabola ", "no surface named 'Parabola'; did you mean parabola?"),
+        ("q", "no surface named 'q' (surfaces: parabola, double_well"),
+    ],
+)
+def test_a_lone_unknown_word_is_a_surface_name_with_suggestions(text: str, message: str):
+    with pytest.raises(ValueError) as caught:
+        get_surface(text)
+    assert str(caught.value).startswith(message) and "\n" not in str(caught.value)
+
+
+def test_an_unknown_name_inside_a_formula_keeps_the_formula_message():
+    with pytest.raises(ExpressionError, match=r"unknown name 'rosenbrok' \(use w, x, y\)"):
+        get_surface("rosenbrok + 1")
 
 
 def test_surfaces_compare_by_data_and_reuse_the_compiled_function():

@@ -11,9 +11,10 @@ import pytest
 import torch
 from torch import nn
 
-from gdsim.core.datasets import DatasetParams, make_dataset
+from gdsim.core.datasets import DATASETS, DatasetParams, make_dataset
 from gdsim.core.network import NetworkSpec, build_model
 from gdsim.core.training import (
+    MAX_LEARNING_RATE,
     OPTIMIZERS,
     ConfigError,
     LossHistory,
@@ -73,6 +74,35 @@ def test_huge_learning_rate_on_regression_stops_at_the_non_finite_step():
 def test_huge_learning_rate_on_a_sigmoid_network_is_judged_diverged():
     """BCE on a saturated sigmoid stays finite, but the loss grows far above its start."""
     session = session_for("circle", lr=1e3, steps=100)
+    session.run()
+    assert session.verdict.regime == Regime.DIVERGED
+
+
+@pytest.mark.parametrize("lr", [1e10, 1e30, 3e38])
+@pytest.mark.parametrize("name", list(DATASETS))
+def test_absurd_learning_rates_diverge_on_every_dataset_without_an_exception(name, lr):
+    """NaN outputs made BCELoss raise instead of the run being reported as diverged."""
+    session = session_for(name, hidden=((8, "relu"), (8, "tanh")), n=60, lr=lr, steps=40)
+    session.run()
+    assert session.verdict.regime == Regime.DIVERGED
+    assert session.snapshot().step == session.step_count
+
+
+@pytest.mark.parametrize("optimizer", list(OPTIMIZERS))
+def test_every_optimizer_reports_divergence_on_a_sigmoid_output(optimizer):
+    session = session_for("moons", n=60, optimizer=optimizer, lr=1e30, steps=40)
+    session.run()
+    assert session.verdict.regime == Regime.DIVERGED
+    assert session.diverged_at is not None and session.step(1).size == 0
+
+
+def test_adam_rates_just_below_the_float32_limit_diverge_instead_of_overflowing():
+    """Adam's first step is lr / (1 - beta1): the config refuses the rates whose step torch
+    cannot store in float32 and accepts those just below, which then diverge like any other."""
+    limit = MAX_LEARNING_RATE * (1 - 0.9)
+    with pytest.raises(ConfigError):
+        TrainingConfig(optimizer="adam", lr=limit * (1 + 1e-12))
+    session = session_for("sine", n=30, optimizer="adam", lr=limit * (1 - 1e-12), steps=5)
     session.run()
     assert session.verdict.regime == Regime.DIVERGED
 
@@ -282,8 +312,13 @@ def test_mismatched_network_and_dataset_are_refused():
     ("fields", "message"),
     [
         ({"optimizer": "lbfgs"}, "unknown optimizer"),
+        ({"optimizer": "adma"}, r"choose one of gd, .*, adamw \(did you mean adam\?\)"),
+        ({"schedule": "cosin"}, r"\(did you mean cosine\?\)"),
         ({"lr": 0.0}, "learning rate"),
         ({"lr": float("nan")}, "learning rate"),
+        ({"lr": 1e300}, "largest float32 number"),
+        ({"optimizer": "adam", "lr": 3e38}, "too large for Adam: .* up to 3.4e\\+37"),
+        ({"optimizer": "adamw", "lr": 1e36, "weight_decay": 1e3}, "too large for AdamW"),
         ({"batch_size": -1}, "batch size"),
         ({"momentum": 1.0}, "momentum"),
         ({"optimizer": "nesterov", "momentum": 0.0}, "Nesterov"),
