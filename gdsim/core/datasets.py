@@ -22,6 +22,8 @@ from typing import Literal, TextIO
 import numpy as np
 import torch
 
+from gdsim.core.names import suggestion
+
 Task = Literal["binary", "multiclass", "regression"]
 TASKS: tuple[Task, ...] = ("binary", "multiclass", "regression")
 
@@ -191,7 +193,8 @@ class DatasetParams:
     def __post_init__(self) -> None:
         if self.name not in DATASETS:
             raise DatasetError(
-                f"unknown dataset '{self.name}'; choose one of {', '.join(DATASETS)}"
+                f"unknown dataset '{self.name}'{suggestion(self.name, DATASETS)}; "
+                f"choose one of {', '.join(DATASETS)}"
             )
         if not 10 <= self.n <= MAX_POINTS:
             raise DatasetError(f"dataset size must be between 10 and {MAX_POINTS}, got {self.n}")

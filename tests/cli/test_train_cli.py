@@ -81,7 +81,7 @@ def test_absurd_learning_rates_are_reported_as_diverged_in_strict_json(cli_json,
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--dataset", "moon"], "unknown dataset 'moon'"),
+        (["--dataset", "moon"], "unknown dataset 'moon' (did you mean moons?)"),
         (["--dataset", "xor", "--layers", "8,x"], "whole-number width"),
         (["--dataset", "xor", "--layers", "300"], "width must be 1 to 256"),
         (["--dataset", "xor", "--activation", "swoosh"], "unknown activation"),
