@@ -335,12 +335,25 @@ def _local_minimum(surface: Surface, origin: np.ndarray) -> np.ndarray | None:
     def gradient(x: np.ndarray) -> np.ndarray:
         return np.array([float(g) for g in function.gradient(*x)])
 
+    lows, highs = np.array(default_bounds(surface)).T
+
+    def stop_outside(x: np.ndarray) -> None:
+        """Give up as soon as an iterate leaves the bounds: on a formula without a minimum
+        (``3*w``) BFGS would otherwise spend its 2000 iterations walking to infinity (~1 s
+        in the GUI thread per typed formula)."""
+        if not np.all((lows <= x) & (x <= highs)):
+            raise StopIteration
+
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         found = scipy.optimize.minimize(
-            value, origin, jac=gradient, method="BFGS", options={"maxiter": 2000, "gtol": 1e-10}
+            value,
+            origin,
+            jac=gradient,
+            method="BFGS",
+            callback=stop_outside,
+            options={"maxiter": 2000, "gtol": 1e-10},
         ).x
-    lows, highs = np.array(default_bounds(surface)).T
     if not (np.all(np.isfinite(found)) and np.all((lows <= found) & (found <= highs))):
         return None
     scale = max(1.0, float(np.linalg.norm(gradient(origin))))

@@ -22,6 +22,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
+from gdsim.core.surfaces import FLOAT32_DISPLAY_LIMIT, display_range
 from gdsim.ui.widgets.loss_plot import refresh_legend
 
 CONTOUR_LEVELS = 14
@@ -160,15 +161,17 @@ class SurfaceView(QtWidgets.QWidget):
 
     # -- content ---------------------------------------------------------------------------
 
-    def set_curve(self, x: np.ndarray, y: np.ndarray, x_label: str = "w") -> None:
-        """Show a 1D loss curve; the view range becomes its domain and value range."""
+    def set_curve(
+        self, x: np.ndarray, y: np.ndarray, x_label: str = "w", include: Sequence[float] = ()
+    ) -> None:
+        """Show a 1D loss curve; the view range becomes its domain and the body of its values
+        (a few spikes such as tan(w)'s poles do not flatten the rest), always including the
+        ``include`` values (e.g. the start's loss, so a run is not cut off at its first point)."""
         self._show_field(False)
         self.contours.setData([], [])
-        self.curve.setData(x, y)
-        finite = y[np.isfinite(y)]
-        low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-        pad = 0.06 * (high - low or 1.0)
-        self._set_ranges((float(x[0]), float(x[-1])), (low - pad, high + pad))
+        y_range = display_range(y, robust=True, include=include)
+        self.curve.setData(x, _clip_beyond(y, y_range), connect="finite")
+        self._set_ranges((float(x[0]), float(x[-1])), y_range)
         self.plot_item.setLabel("bottom", x_label)
         self.plot_item.setLabel("left", "loss L(w)")
 
@@ -186,10 +189,10 @@ class SurfaceView(QtWidgets.QWidget):
         self._show_field(True)
         self.curve.setData([], [])
         shown, label = _colour_values(np.asarray(values, dtype=float), log_colors)
-        finite = shown[np.isfinite(shown)]
-        low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-        high = high if high > low else low + 1.0
-        image = np.ascontiguousarray(np.nan_to_num(shown, nan=high), dtype=np.float32)
+        low, high = display_range(shown, robust=True, limit=FLOAT32_DISPLAY_LIMIT)
+        with np.errstate(invalid="ignore"):
+            shown = np.clip(np.nan_to_num(shown, nan=high, posinf=high, neginf=low), low, high)
+        image = np.ascontiguousarray(shown, dtype=np.float32)
         self.image.setImage(image, levels=(low, high), autoLevels=False)
         width, height = x_range[1] - x_range[0], y_range[1] - y_range[0]
         self.image.setRect(QtCore.QRectF(x_range[0], y_range[0], width, height))
@@ -207,7 +210,10 @@ class SurfaceView(QtWidgets.QWidget):
     def set_minima(self, xy: np.ndarray) -> None:
         """Mark known minima with stars (an empty array removes them)."""
         xy = np.asarray(xy, dtype=float).reshape(-1, 2)
-        self.minima.setData(pos=xy)
+        shown = np.column_stack(
+            [_clip_beyond(xy[:, 0], self._x_range), _clip_beyond(xy[:, 1], self._y_range)]
+        )
+        self.minima.setData(pos=shown)
 
     def set_tracks(self, tracks: Sequence[Track], upto: int | None = None) -> None:
         """Draw trajectories with markers; ``upto`` shows only iterates 0..upto (playback)."""
@@ -240,7 +246,10 @@ class SurfaceView(QtWidgets.QWidget):
         xy = np.asarray(track.xy, dtype=float).reshape(-1, 2)
         if self._upto is not None:
             xy = xy[: self._upto + 1]
-        return inside_prefix(xy, self._x_range, self._y_range)
+        drawn = inside_prefix(xy, self._x_range, self._y_range)
+        return np.column_stack(
+            [_clip_beyond(drawn[:, 0], self._x_range), _clip_beyond(drawn[:, 1], self._y_range)]
+        )
 
     def drawn_count(self, index: int) -> int:
         """How many points of track ``index`` are on screen (tests and teachers' checks)."""
@@ -252,7 +261,9 @@ class SurfaceView(QtWidgets.QWidget):
         if not all(math.isfinite(v) for v in (x, y, slope)):
             self.clear_markers()
             return
-        self.tangent.setData([x - half, x + half], [y - slope * half, y + slope * half])
+        with np.errstate(over="ignore"):
+            ends = _clip_beyond(np.array([y - slope * half, y + slope * half]), self._y_range)
+        self.tangent.setData([x - half, x + half], ends)
 
     def set_arrows(
         self, origin: Sequence[float], gradient: Sequence[float], step: Sequence[float] | None
@@ -356,6 +367,14 @@ class SurfaceView(QtWidgets.QWidget):
         buttons = QtWidgets.QApplication.mouseButtons()
         if buttons & QtCore.Qt.MouseButton.LeftButton:
             self.startPicked.emit(point.x(), point.y())
+
+
+def _clip_beyond(y: np.ndarray, shown: Range) -> np.ndarray:
+    """Values clipped to one range-width beyond ``shown``: lines that leave the view still run
+    off its edge, but no coordinate is large enough to overflow the painter (1e308)."""
+    span = shown[1] - shown[0]
+    with np.errstate(invalid="ignore"):
+        return np.clip(np.asarray(y, dtype=float), shown[0] - span, shown[1] + span)
 
 
 def _apply_style(item: pg.PlotDataItem, color: str, thick: bool, marked: bool) -> None:

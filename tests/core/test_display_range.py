@@ -1,0 +1,53 @@
+"""Plot ranges from any sampled values: finite, never degenerate, not flattened by spikes."""
+
+import math
+
+import numpy as np
+import pytest
+
+from gdsim.core.surfaces import DISPLAY_LIMIT, display_range, get_surface
+
+
+def sampled(formula: str) -> np.ndarray:
+    return get_surface(formula).sample(600)[1]
+
+
+@pytest.mark.parametrize(
+    "formula", ["1e308*w*w", "tan(w)*1e308", "relu(w)*1e308", "5e-324*w", "log(w)", "1/w"]
+)
+def test_overflowing_or_subnormal_values_give_a_finite_range_with_a_usable_span(formula):
+    low, high = display_range(sampled(formula), robust=True)
+    assert math.isfinite(high - low) and high - low >= 1e-100
+    assert -2 * DISPLAY_LIMIT < low < high < 2 * DISPLAY_LIMIT
+
+
+def test_nothing_finite_gives_the_unit_range():
+    assert display_range(np.array([np.nan, np.inf])) == (0.0, 1.0)
+
+
+def test_a_flat_line_far_from_zero_gets_a_range_float64_can_tell_apart():
+    low, high = display_range(np.full(10, 1e6))
+    assert low < 1e6 < high and high - low >= 1e-3
+
+
+def test_a_parabola_keeps_its_whole_range_padded():
+    low, high = display_range(sampled("w**2"), robust=True)
+    assert low < 0.0 and 25.0 < high < 28.0
+
+
+def test_spikes_do_not_flatten_the_curve():
+    """tan(w) on +-5 reaches ~300 next to its poles: the range follows the body instead."""
+    low, high = display_range(sampled("tan(w)"), robust=True)
+    assert -30 < low < -5 and 5 < high < 30
+    _, full_high = display_range(sampled("tan(w)"))
+    assert full_high > 100
+
+
+def test_included_values_are_always_shown():
+    low, high = display_range(sampled("tan(w)"), robust=True, include=[1000.0, np.inf])
+    assert high > 1000.0 and low < -5
+
+
+def test_a_smaller_limit_keeps_values_float32_can_hold():
+    low, high = display_range(sampled("1e308*w*w"), limit=1e37)
+    assert np.isfinite(np.float32(low)) and np.isfinite(np.float32(high))
