@@ -5,6 +5,8 @@ import pytest
 from PySide6 import QtCore, QtWidgets
 
 from gdsim.ui.widgets.log_slider import LogSlider
+from gdsim.ui.widgets.loss_plot import LossPlot, Series
+from gdsim.ui.widgets.verdict_badge import verdict_text
 
 
 @pytest.fixture
@@ -183,7 +185,7 @@ def test_in_compare_mode_the_slider_drives_the_selected_run(panel, qtbot):
     assert [run.lr for run in panel.runs()] == pytest.approx([0.2, 0.4])
     set_lr(panel, 1.1)
     qtbot.waitUntil(lambda: "diverged" in panel.runs_table.cellWidget(1, 3).text())
-    assert "converged" in badge(panel).text()
+    assert "η = 1.1: diverged" in badge(panel).text()  # the badge describes the selected run
     find(panel, QtWidgets.QTableWidget, "runsTable").selectRow(0)
     assert find(panel, QtWidgets.QDoubleSpinBox, "lrSpin").value() == pytest.approx(0.2)
     find(panel, QtWidgets.QPushButton, "removeRunButton").click()
@@ -263,3 +265,53 @@ def test_space_toggles_play(panel, qtbot):
     assert panel.playback.is_playing()
     qtbot.keyClick(panel.view.plot, QtCore.Qt.Key.Key_Space)
     assert not panel.playback.is_playing()
+
+
+def type_formula(panel, qtbot, text):
+    edit = find(panel, QtWidgets.QLineEdit, "expressionEdit")
+    edit.setText(text)
+    qtbot.keyClick(edit, QtCore.Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: panel.surface().expression == text and panel.result() is not None)
+
+
+@pytest.mark.parametrize(
+    "formula", ["1e308*w*w", "tan(w)*1e308", "relu(w)*1e308", "tan(x)*1e308 + y", "5e-324*w"]
+)
+def test_huge_or_subnormal_values_are_drawn_with_their_own_verdict(panel, qtbot, formula):
+    qtbot.waitUntil(lambda: panel.result() is not None)
+    type_formula(panel, qtbot, formula)
+    panel.grab()  # axes paint now: pytest-qt fails the test on an exception in paintEvent
+    assert find(panel, QtWidgets.QLabel, "descriptionLabel").text() == "Your own formula."
+    assert badge(panel).text().endswith(verdict_text(panel.verdicts()[0]))
+    for low, high in panel.view.view_box.viewRange():
+        assert np.isfinite(high - low) and high > low
+
+
+@pytest.mark.parametrize("log", [True, False])
+def test_losses_of_1e308_get_a_finite_loss_axis(qtbot, log):
+    plot = LossPlot(log=log)
+    qtbot.addWidget(plot)
+    steps = np.arange(3.0)
+    plot.set_series([Series("a", steps, np.array([1e308, -1e308, 5e-324]), "#000000")])
+    plot.grab()
+    low, high = plot.getViewBox().viewRange()[1]
+    assert np.isfinite(high - low) and high > low
+
+
+def test_choosing_a_2d_surface_while_a_1d_demo_plays_keeps_playing_it(panel, qtbot):
+    qtbot.waitUntil(lambda: panel.result() is not None)
+    find(panel, QtWidgets.QPushButton, "playButton").click()
+    choose_surface(panel, qtbot, "bowl")
+    panel.grab()
+    type_formula(panel, qtbot, "w**2 - w")
+    panel.grab()
+    assert panel.result().points.shape[2] == 1
+
+
+def test_the_header_badge_follows_the_selected_run(panel, qtbot):
+    find(panel, QtWidgets.QCheckBox, "compareCheck").setChecked(True)
+    find(panel, QtWidgets.QPushButton, "addRunButton").click()
+    set_lr(panel, 1.1)
+    qtbot.waitUntil(lambda: "η = 1.1: diverged" in badge(panel).text())
+    find(panel, QtWidgets.QTableWidget, "runsTable").selectRow(0)
+    qtbot.waitUntil(lambda: "η = 0.2: converged" in badge(panel).text())

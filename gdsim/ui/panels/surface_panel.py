@@ -530,9 +530,16 @@ class SurfacePanel(QtWidgets.QWidget):
         self.statusMessage.emit(f"Surface: {surface.title}")
 
     def _apply_surface(self, surface: Surface, keep_starts: bool) -> None:
+        """Show ``surface``; the previous surface's result is dropped at once, so nothing
+        (playback, the badge) draws old runs against the new surface before the recompute."""
         self._surface = surface
         if not keep_starts:
             self._runs = [replace(run, start=None) for run in self._runs]
+        self._result = None
+        self._verdicts = []
+        self.view.set_tracks([])
+        self.view.clear_markers()
+        self.regime_label.clear_verdict("computing…")
         self._sync_surface_controls()
         self._draw_surface()
         self._thresholds_dirty = True
@@ -579,7 +586,9 @@ class SurfacePanel(QtWidgets.QWidget):
         minima = np.asarray(surface.minima, dtype=float).reshape(-1, surface.dim)
         if surface.dim == 1:
             (w,), f = surface.sample(GRID_1D)
-            self.view.set_curve(w, f)
+            with np.errstate(all="ignore"):
+                start_value = float(surface.value(*self._start_of(self._selected)))
+            self.view.set_curve(w, f, include=[start_value])
             values = np.asarray(surface.value(minima[:, 0]), dtype=float) if len(minima) else []
             self.view.set_minima(
                 np.column_stack([minima[:, 0], np.broadcast_to(values, len(minima))])
@@ -658,8 +667,11 @@ class SurfacePanel(QtWidgets.QWidget):
         table.blockSignals(blocked)
 
     def _refresh_badges(self) -> None:
+        """The header badge describes the selected run (the one the slider edits)."""
         if self._verdicts:
-            _show_verdict(self.regime_label, self._verdicts[0], f"{self._run_name(0)}: ")
+            selected = min(self._selected, len(self._verdicts) - 1)
+            name = self._run_name(selected)
+            _show_verdict(self.regime_label, self._verdicts[selected], f"{name}: ")
         for row, verdict in enumerate(self._verdicts[: self.runs_table.rowCount()]):
             badge = self.runs_table.cellWidget(row, 3)
             if isinstance(badge, VerdictBadge):
