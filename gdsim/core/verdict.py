@@ -44,7 +44,8 @@ from enum import StrEnum
 import numpy as np
 import scipy.optimize
 
-from gdsim.core.simulate import RunView, default_bounds
+from gdsim.core.optimizers import get_optimizer
+from gdsim.core.simulate import RunSpec, RunView, default_bounds
 from gdsim.core.surfaces import Surface
 
 
@@ -376,3 +377,17 @@ def _local_minimum(surface: Surface, origin: np.ndarray) -> np.ndarray | None:
 def _symmetric_hessian(surface: Surface, point: np.ndarray) -> np.ndarray:
     hessian = np.asarray(surface.hessian(*point), dtype=float)
     return (hessian + hessian.T) / 2.0
+
+
+def tamed_learning_rate(lam: float | None, run: RunSpec) -> float | None:
+    """1/lambda when ``run``'s step size is above its optimizer's stability limit at curvature
+    ``lam``, else None (the step size is fine, or no limit is known: adaptive optimizers, no
+    curvature). A step size kept from another surface can be absurd on the new one (0.2 on
+    Rosenbrock, where 2/lambda = 0.002, diverges at step 1): the caller offers this instead."""
+    hyper = get_optimizer(run.optimizer).resolve(run.hyper)
+    momentum = hyper.get("momentum", 0.0) if run.optimizer == "momentum" else 0.0
+    rates = critical_rates(lam, momentum)
+    limit = None if rates is None else rates.limit_for(run.optimizer)
+    if rates is None or limit is None or run.lr <= limit:
+        return None
+    return rates.monotone

@@ -15,6 +15,7 @@ from gdsim.core.verdict import (
     distances_to_nearest,
     lambda_max,
     reference_minimum,
+    tamed_learning_rate,
 )
 
 
@@ -205,3 +206,23 @@ def test_curvature_at_the_reference_minimum_is_lambda_max():
     minimum = reference_minimum(surface, (1.0, 1.0))
     assert curvature_at(surface, minimum) == pytest.approx(lambda_max(surface, (1.0, 1.0)))
     assert curvature_at(surface, (5.0, -2.0)) == pytest.approx(6.0)
+
+
+@pytest.mark.parametrize(
+    ("run", "expected"),
+    [
+        (RunSpec(lr=0.2), 1 / 1002),
+        (RunSpec(lr=0.001), None),
+        (RunSpec(lr=0.003, optimizer="momentum", hyper={"momentum": 0.9}), None),
+        (RunSpec(lr=0.01, optimizer="momentum", hyper={"momentum": 0.9}), 1 / 1002),
+        (RunSpec(lr=0.2, optimizer="adam"), None),
+    ],
+)
+def test_a_step_size_above_the_stability_limit_is_tamed_to_one_over_lambda(run, expected):
+    lam = lambda_max(get_surface("rosenbrock"))
+    tamed = tamed_learning_rate(lam, run)
+    assert tamed == (None if expected is None else pytest.approx(expected, rel=1e-3))
+
+
+def test_without_curvature_nothing_is_tamed():
+    assert tamed_learning_rate(None, RunSpec(lr=5.0)) is None

@@ -315,3 +315,33 @@ def test_the_header_badge_follows_the_selected_run(panel, qtbot):
     qtbot.waitUntil(lambda: "η = 1.1: diverged" in badge(panel).text())
     find(panel, QtWidgets.QTableWidget, "runsTable").selectRow(0)
     qtbot.waitUntil(lambda: "η = 0.2: converged" in badge(panel).text())
+
+
+def test_switching_to_rosenbrock_tames_a_step_size_that_would_diverge_and_says_so(panel, qtbot):
+    choose_surface(panel, qtbot, "rosenbrock")
+    label = find(panel, QtWidgets.QLabel, "thresholdLabel")
+    qtbot.waitUntil(lambda: "η set to 0.000998 = 1/λ: 0.2 diverges on Rosenbrock" in label.text())
+    assert find(panel, QtWidgets.QDoubleSpinBox, "lrSpin").value() == pytest.approx(0.000998)
+    assert "diverged" not in badge(panel).text()
+    set_lr(panel, 0.0005)
+    qtbot.waitUntil(lambda: "η set to" not in label.text())
+
+
+def test_a_preset_keeps_its_own_step_sizes(panel, qtbot):
+    combo = find(panel, QtWidgets.QComboBox, "presetCombo")
+    combo.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: panel.result() is not None and len(panel.result()) == 4)
+    assert [run.lr for run in panel.runs()] == pytest.approx([0.01, 0.2, 0.8, 1.1])
+    assert "η set to" not in find(panel, QtWidgets.QLabel, "thresholdLabel").text()
+
+
+@pytest.mark.parametrize("optimizer", ["adagrad", "rmsprop", "adam"])
+def test_adaptive_optimizers_show_gd_thresholds_dimmed_with_a_note(panel, qtbot, optimizer):
+    combo = find(panel, QtWidgets.QComboBox, "optimizerCombo")
+    combo.setCurrentIndex(combo.findData(optimizer))
+    label = find(panel, QtWidgets.QLabel, "thresholdLabel")
+    qtbot.waitUntil(lambda: "plain gradient descent's limits (dimmed)" in label.text())
+    assert {m.color for m in panel.lr_slider.marks()} == {"#b8b8b8"}
+    combo.setCurrentIndex(combo.findData("gd"))
+    qtbot.waitUntil(lambda: "dimmed" not in label.text())
+    assert "#b8b8b8" not in {m.color for m in panel.lr_slider.marks()}

@@ -28,6 +28,7 @@ from gdsim.core.verdict import (
     curvature_at,
     distances_to_nearest,
     reference_minimum,
+    tamed_learning_rate,
 )
 from gdsim.ui.style import THRESHOLD_COLORS, run_color
 from gdsim.ui.widgets.log_slider import LogSlider, Mark, round_sig
@@ -48,6 +49,8 @@ GRID_2D = 200
 GRID_1D = 600
 DEFAULT_STEPS = {1: 100, 2: 200}
 CONTROL_WIDTH = 370
+DIMMED_MARK = "#b8b8b8"
+"""Threshold marks of plain gradient descent, shown for an optimizer they do not apply to."""
 
 
 class SimulationJob:
@@ -117,6 +120,9 @@ class SurfacePanel(QtWidgets.QWidget):
         self._verdicts: list[Verdict] = []
         self._reference: tuple[float, ...] | None = None
         self._thresholds_dirty = True
+        self._tame_pending = False
+        self._threshold_text = ""
+        self._lr_note = ""
         self._job_pending = False
         self._presets = self._read_presets()
         self._runner = JobRunner(self)
@@ -457,6 +463,9 @@ class SurfacePanel(QtWidgets.QWidget):
 
     @QtCore.Slot(float)
     def _on_lr_changed(self, lr: float) -> None:
+        if self._lr_note:
+            self._lr_note = ""
+            self._show_threshold_text()
         self._runs[self._selected] = replace(self._runs[self._selected], lr=lr)
         self._refresh_table()
         self._request_recompute()
@@ -524,6 +533,8 @@ class SurfacePanel(QtWidgets.QWidget):
         self._params = {}
         if surface.dim != self._surface.dim:
             self._set_steps(DEFAULT_STEPS[surface.dim])
+        self._tame_pending = True
+        self._lr_note = ""
         self._apply_surface(surface, keep_starts=False)
         self.description_label.setText(surface.description)
         self.playback.show_all()
@@ -680,21 +691,30 @@ class SurfacePanel(QtWidgets.QWidget):
     # -- thresholds ------------------------------------------------------------------------
 
     def _update_thresholds(self) -> None:
-        """Marks at 1/λ and 2/λ (and 2(1+β)/λ with momentum) for the selected run's start."""
+        """Marks at 1/λ and 2/λ (and 2(1+β)/λ with momentum) for the selected run's start,
+        dimmed for optimizers they do not apply to; after a change of surface, step sizes
+        that would diverge at once are tamed to 1/λ first."""
         self._thresholds_dirty = False
         start = self._start_of(self._selected)
         with np.errstate(all="ignore"):
             self._reference = reference_minimum(self._surface, start)
             lam = None if self._reference is None else curvature_at(self._surface, self._reference)
+        if self._tame_pending:
+            self._tame_pending = False
+            self._lr_note = self._tame_learning_rates(lam)
         beta = self.optimizer_form.momentum()
         rates = critical_rates(lam, beta)
         if rates is None or self._reference is None:
             self.lr_slider.set_marks([])
-            self.threshold_label.setText(self._no_rates_text(lam))
+            self._threshold_text = self._no_rates_text(lam)
+            self._show_threshold_text()
             return
+        optimizer = self._runs[self._selected].optimizer
+        applies = rates.limit_for(optimizer) is not None
+        colors = THRESHOLD_COLORS if applies else dict.fromkeys(THRESHOLD_COLORS, DIMMED_MARK)
         marks = [
-            Mark(rates.monotone, "1/λ", THRESHOLD_COLORS["monotone"]),
-            Mark(rates.stable, "2/λ", THRESHOLD_COLORS["stable"]),
+            Mark(rates.monotone, "1/λ", colors["monotone"]),
+            Mark(rates.stable, "2/λ", colors["stable"]),
         ]
         text = (
             f"λmax = {rates.lambda_max:.4g} at {_format_point(self._reference)}  →  "
@@ -702,10 +722,38 @@ class SurfacePanel(QtWidgets.QWidget):
             f"2/λ = {rates.stable:.3g} (stability limit)"
         )
         if beta > 0:
-            marks.append(Mark(rates.momentum_stable, "2(1+β)/λ", THRESHOLD_COLORS["momentum"]))
+            marks.append(Mark(rates.momentum_stable, "2(1+β)/λ", colors["momentum"]))
             text += f", 2(1+β)/λ = {rates.momentum_stable:.3g} (momentum limit)"
+        if not applies:
+            title = OPTIMIZERS[optimizer].title
+            text += f". These are plain gradient descent's limits (dimmed): not {title}'s"
         self.lr_slider.set_marks(marks)
-        self.threshold_label.setText(text)
+        self._threshold_text = text
+        self._show_threshold_text()
+
+    def _show_threshold_text(self) -> None:
+        """The thresholds, then the note of a step size just tamed (until η is changed)."""
+        parts = [self._threshold_text, self._lr_note]
+        self.threshold_label.setText("\n".join(part for part in parts if part))
+
+    def _tame_learning_rates(self, lam: float | None) -> str:
+        """Runs whose η diverges at once on the new surface get 1/λ; the note says so."""
+        note = ""
+        for index, run in enumerate(self._runs):
+            tamed = tamed_learning_rate(lam, run)
+            if tamed is None:
+                continue
+            lr = max(round_sig(tamed), self.lr_slider.spin.minimum())
+            self._runs[index] = replace(run, lr=lr)
+            if index == self._selected or not note:
+                title = self._surface.title
+                note = f"η set to {lr:g} = 1/λ: {run.lr:g} diverges on {title}"
+        if note:
+            blocked = self.lr_slider.blockSignals(True)
+            self.lr_slider.setValue(self._runs[self._selected].lr)
+            self.lr_slider.blockSignals(blocked)
+            self._refresh_table()
+        return note
 
     def _no_rates_text(self, lam: float | None) -> str:
         """Why there is no critical step size: no minimum, or one whose curvature is zero (w**4)
