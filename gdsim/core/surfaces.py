@@ -490,3 +490,22 @@ def _body(finite: np.ndarray, robust: bool) -> tuple[float, float]:
         if high - low > SPIKE_FACTOR * (body_high - body_low):
             return body_low, body_high
     return low, high
+
+
+def parse_point(text: str, dim: int) -> tuple[float, ...]:
+    """A point typed as ``1.5`` or ``-1, 2`` (brackets allowed, as the runs table shows it);
+    raises a one-line ValueError that quotes the text for anything else."""
+    inner = text.strip().strip("()[]").strip()
+    try:
+        values = tuple(float(part) for part in inner.split(","))
+    except ValueError:
+        raise ValueError(f"'{text}' is not a point: type {_point_example(dim)}") from None
+    if len(values) != dim or not all(math.isfinite(v) for v in values):
+        raise ValueError(
+            f"'{text}' is not a point: type {dim} finite number(s), e.g. {_point_example(dim)}"
+        )
+    return values
+
+
+def _point_example(dim: int) -> str:
+    return "1.5" if dim == 1 else "-1, 2"

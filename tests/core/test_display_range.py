@@ -1,11 +1,12 @@
-"""Plot ranges from any sampled values: finite, never degenerate, not flattened by spikes."""
+"""Plot ranges from any sampled values (finite, never degenerate, not flattened by spikes), and
+points typed by the user."""
 
 import math
 
 import numpy as np
 import pytest
 
-from gdsim.core.surfaces import DISPLAY_LIMIT, display_range, get_surface
+from gdsim.core.surfaces import DISPLAY_LIMIT, display_range, get_surface, parse_point
 
 
 def sampled(formula: str) -> np.ndarray:
@@ -51,3 +52,23 @@ def test_included_values_are_always_shown():
 def test_a_smaller_limit_keeps_values_float32_can_hold():
     low, high = display_range(sampled("1e308*w*w"), limit=1e37)
     assert np.isfinite(np.float32(low)) and np.isfinite(np.float32(high))
+
+
+@pytest.mark.parametrize(
+    ("text", "dim", "point"),
+    [
+        ("1.5", 1, (1.5,)),
+        ("-1, 2", 2, (-1.0, 2.0)),
+        ("(-1, 2)", 2, (-1.0, 2.0)),
+        (" 3 ", 1, (3.0,)),
+    ],
+)
+def test_a_typed_start_point_is_read(text, dim, point):
+    assert parse_point(text, dim) == point
+
+
+@pytest.mark.parametrize(("text", "dim"), [("abc", 1), ("1", 2), ("1, 2", 1), ("nan", 1), ("", 1)])
+def test_a_bad_start_point_is_refused_in_one_line(text, dim):
+    with pytest.raises(ValueError, match="is not a point") as error:
+        parse_point(text, dim)
+    assert "\n" not in str(error.value)

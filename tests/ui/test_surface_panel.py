@@ -345,3 +345,28 @@ def test_adaptive_optimizers_show_gd_thresholds_dimmed_with_a_note(panel, qtbot,
     combo.setCurrentIndex(combo.findData("gd"))
     qtbot.waitUntil(lambda: "dimmed" not in label.text())
     assert "#b8b8b8" not in {m.color for m in panel.lr_slider.marks()}
+
+
+def test_a_start_typed_into_the_runs_table_moves_that_run(panel, qtbot):
+    choose_surface(panel, qtbot, "bowl")
+    find(panel, QtWidgets.QCheckBox, "compareCheck").setChecked(True)
+    table = find(panel, QtWidgets.QTableWidget, "runsTable")
+    assert table.item(0, 2).flags() & QtCore.Qt.ItemFlag.ItemIsEditable
+    assert not table.item(0, 0).flags() & QtCore.Qt.ItemFlag.ItemIsEditable
+    table.item(0, 2).setText("-1, 2")
+    qtbot.waitUntil(lambda: panel.result().points[0, 0].tolist() == [-1.0, 2.0])
+    assert panel.runs()[0].start == (-1.0, 2.0)
+    qtbot.waitUntil(lambda: table.item(0, 2).text() == "(-1, 2)")
+
+
+def test_a_bad_start_in_the_runs_table_says_why_and_keeps_the_old_one(panel, qtbot):
+    qtbot.waitUntil(lambda: panel.result() is not None)
+    find(panel, QtWidgets.QCheckBox, "compareCheck").setChecked(True)
+    table = find(panel, QtWidgets.QTableWidget, "runsTable")
+    with qtbot.waitSignal(panel.statusMessage) as message:
+        table.item(0, 2).setText("1.5, oops")
+    assert "is not a point" in message.args[0] and "\n" not in message.args[0]
+    qtbot.waitUntil(lambda: table.item(0, 2).text() == "(3)")
+    assert panel.runs()[0].start is None
+    table.item(0, 2).setText("1.5")
+    qtbot.waitUntil(lambda: panel.result().points[0, 0, 0] == pytest.approx(1.5))

@@ -20,7 +20,7 @@ from gdsim.core.expr import ExpressionError
 from gdsim.core.optimizers import OPTIMIZERS
 from gdsim.core.presets import MAX_RUNS, Preset, PresetError, load_presets
 from gdsim.core.simulate import RunSpec, SimulationResult, simulate
-from gdsim.core.surfaces import SURFACES, Surface, get_surface, surface_names
+from gdsim.core.surfaces import SURFACES, Surface, get_surface, parse_point, surface_names
 from gdsim.core.verdict import (
     Verdict,
     classify_view,
@@ -49,6 +49,7 @@ GRID_2D = 200
 GRID_1D = 600
 DEFAULT_STEPS = {1: 100, 2: 200}
 CONTROL_WIDTH = 370
+START_COLUMN = 2
 DIMMED_MARK = "#b8b8b8"
 """Threshold marks of plain gradient descent, shown for an optimizer they do not apply to."""
 
@@ -310,7 +311,11 @@ class SurfacePanel(QtWidgets.QWidget):
             QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows
         )
         self.runs_table.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
-        self.runs_table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        triggers = QtWidgets.QAbstractItemView.EditTrigger
+        self.runs_table.setEditTriggers(
+            triggers.DoubleClicked | triggers.EditKeyPressed | triggers.SelectedClicked
+        )
+        self.runs_table.setToolTip("Double-click a start to type it, e.g. 1.5 or -1, 2")
         header = self.runs_table.horizontalHeader()
         header.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(3, QtWidgets.QHeaderView.ResizeMode.Stretch)
@@ -341,6 +346,7 @@ class SurfacePanel(QtWidgets.QWidget):
         self.steps_spin.valueChanged.connect(self._request_recompute)
         self.compare_check.toggled.connect(self._on_compare_toggled)
         self.runs_table.itemSelectionChanged.connect(self._on_row_selected)
+        self.runs_table.itemChanged.connect(self._on_table_edited)
         self.add_run_button.clicked.connect(self.add_run)
         self.remove_run_button.clicked.connect(self.remove_run)
         self.playback.positionChanged.connect(self._on_position_changed)
@@ -501,6 +507,24 @@ class SurfacePanel(QtWidgets.QWidget):
             self._thresholds_dirty = True
             self._show_selected_run()
             self._request_recompute()
+
+    @QtCore.Slot(QtWidgets.QTableWidgetItem)
+    def _on_table_edited(self, item: QtWidgets.QTableWidgetItem) -> None:
+        """A start typed into the table ("1.5", "-1, 2"); bad text restores the old value."""
+        if item.column() != START_COLUMN:
+            return
+        row = item.row()
+        try:
+            start = parse_point(item.text(), self._surface.dim)
+        except ValueError as error:
+            self.statusMessage.emit(f"Start not changed: {error}")
+            QtCore.QTimer.singleShot(0, self._refresh_table)  # not inside the editor's commit
+            return
+        self._selected = row
+        self._runs[row] = replace(self._runs[row], start=self._surface.clamp(start))
+        self._thresholds_dirty = True
+        QtCore.QTimer.singleShot(0, self._refresh_table)
+        self._request_recompute()
 
     @QtCore.Slot(object)
     def _on_position_changed(self, position: int | None) -> None:
@@ -671,6 +695,8 @@ class SurfacePanel(QtWidgets.QWidget):
                 if item is None:
                     item = QtWidgets.QTableWidgetItem()
                     item.setForeground(QtGui.QColor(run_color(row)))
+                    if column != START_COLUMN:  # only the start is typed in the table
+                        item.setFlags(item.flags() & ~QtCore.Qt.ItemFlag.ItemIsEditable)
                     table.setItem(row, column, item)
                 if item.text() != text:
                     item.setText(text)
