@@ -15,6 +15,8 @@ from gdsim.core.verdict import (
     distances_to_nearest,
     lambda_max,
     reference_minimum,
+    same_minimum,
+    settled_minimum,
     tamed_learning_rate,
 )
 
@@ -226,3 +228,24 @@ def test_a_step_size_above_the_stability_limit_is_tamed_to_one_over_lambda(run, 
 
 def test_without_curvature_nothing_is_tamed():
     assert tamed_learning_rate(None, RunSpec(lr=5.0)) is None
+
+
+def _settled(surface, lr, start=None):
+    run = simulate(surface, [RunSpec(lr=lr, start=start)], 500).run(0)
+    return settled_minimum(surface, run, classify_view(run))
+
+
+def test_a_run_settling_in_the_local_well_uses_that_minimum_not_the_global_one():
+    surface = get_surface("double_well")
+    local = _settled(surface, 0.05)
+    assert local == pytest.approx((0.93,), abs=0.01)
+    assert not same_minimum(surface, local, reference_minimum(surface))
+    assert curvature_at(surface, local) == pytest.approx(12 * local[0] ** 2 - 4)
+    glob = _settled(surface, 0.05, start=(-1.5,))
+    assert same_minimum(surface, glob, reference_minimum(surface, (-1.5,)))
+
+
+def test_a_run_that_did_not_converge_settles_nowhere():
+    surface = get_surface("double_well")
+    assert _settled(surface, 0.3) is None  # diverges
+    assert _settled(surface, 1e-4) is None  # slow

@@ -370,3 +370,16 @@ def test_a_bad_start_in_the_runs_table_says_why_and_keeps_the_old_one(panel, qtb
     assert panel.runs()[0].start is None
     table.item(0, 2).setText("1.5")
     qtbot.waitUntil(lambda: panel.result().points[0, 0, 0] == pytest.approx(1.5))
+
+
+def test_double_well_thresholds_follow_the_minimum_the_run_settles_in(panel, qtbot):
+    choose_surface(panel, qtbot, "double_well")
+    label = find(panel, QtWidgets.QLabel, "thresholdLabel")
+    set_lr(panel, 0.05)
+    qtbot.waitUntil(lambda: "converged" in badge(panel).text())
+    qtbot.waitUntil(lambda: "w* = 0.93 (the minimum this run settles in)" in label.text())
+    assert "λmax = 6.38" in label.text()
+    assert max(m.value for m in panel.lr_slider.marks()) == pytest.approx(2 / 6.38, rel=1e-2)
+    panel.set_start((-1.5,))
+    qtbot.waitUntil(lambda: "w* = -1.06" in label.text())
+    assert "settles in" not in label.text()

@@ -28,6 +28,8 @@ from gdsim.core.verdict import (
     curvature_at,
     distances_to_nearest,
     reference_minimum,
+    same_minimum,
+    settled_minimum,
     tamed_learning_rate,
 )
 from gdsim.ui.style import THRESHOLD_COLORS, run_color
@@ -120,6 +122,8 @@ class SurfacePanel(QtWidgets.QWidget):
         self._result: SimulationResult | None = None
         self._verdicts: list[Verdict] = []
         self._reference: tuple[float, ...] | None = None
+        """The minimum whose thresholds are shown (the settled one, or the start's)."""
+        self._start_reference: tuple[float, ...] | None = None
         self._thresholds_dirty = True
         self._tame_pending = False
         self._threshold_text = ""
@@ -723,18 +727,41 @@ class SurfacePanel(QtWidgets.QWidget):
         self._thresholds_dirty = False
         start = self._start_of(self._selected)
         with np.errstate(all="ignore"):
-            self._reference = reference_minimum(self._surface, start)
-            lam = None if self._reference is None else curvature_at(self._surface, self._reference)
+            self._start_reference = reference_minimum(self._surface, start)
+        lam = self._show_thresholds(self._start_reference, settled=False)
         if self._tame_pending:
             self._tame_pending = False
             self._lr_note = self._tame_learning_rates(lam)
+            self._show_threshold_text()
+
+    def _follow_settled_minimum(self) -> None:
+        """Thresholds at the minimum the selected run converged to when that is not the one
+        predicted from its start (the double well's local valley), else at the predicted one."""
+        result = self._result
+        assert result is not None
+        selected = min(self._selected, len(result) - 1)
+        with np.errstate(all="ignore"):
+            settled = settled_minimum(self._surface, result.run(selected), self._verdicts[selected])
+        start = self._start_reference
+        if settled and start and same_minimum(self._surface, settled, start):
+            settled = None
+        shown = self._reference
+        target = self._start_reference if settled is None else settled
+        if shown is None or target is None or not same_minimum(self._surface, shown, target):
+            self._show_thresholds(target, settled=settled is not None)
+
+    def _show_thresholds(self, reference: tuple[float, ...] | None, settled: bool) -> float | None:
+        """Marks and words for the minimum ``reference``; returns its curvature λ."""
+        self._reference = reference
+        with np.errstate(all="ignore"):
+            lam = None if reference is None else curvature_at(self._surface, reference)
         beta = self.optimizer_form.momentum()
         rates = critical_rates(lam, beta)
         if rates is None or self._reference is None:
             self.lr_slider.set_marks([])
             self._threshold_text = self._no_rates_text(lam)
             self._show_threshold_text()
-            return
+            return lam
         optimizer = self._runs[self._selected].optimizer
         applies = rates.limit_for(optimizer) is not None
         colors = THRESHOLD_COLORS if applies else dict.fromkeys(THRESHOLD_COLORS, DIMMED_MARK)
@@ -742,8 +769,11 @@ class SurfacePanel(QtWidgets.QWidget):
             Mark(rates.monotone, "1/λ", colors["monotone"]),
             Mark(rates.stable, "2/λ", colors["stable"]),
         ]
+        where = _format_point(self._reference)
+        if settled:
+            where += " (the minimum this run settles in)"
         text = (
-            f"λmax = {rates.lambda_max:.4g} at {_format_point(self._reference)}  →  "
+            f"λmax = {rates.lambda_max:.4g} at {where}  →  "
             f"1/λ = {rates.monotone:.3g} (fastest monotone), "
             f"2/λ = {rates.stable:.3g} (stability limit)"
         )
@@ -756,6 +786,7 @@ class SurfacePanel(QtWidgets.QWidget):
         self.lr_slider.set_marks(marks)
         self._threshold_text = text
         self._show_threshold_text()
+        return lam
 
     def _show_threshold_text(self) -> None:
         """The thresholds, then the note of a step size just tamed (until η is changed)."""
@@ -834,6 +865,7 @@ class SurfacePanel(QtWidgets.QWidget):
     def _show_result(self, result: SimulationResult) -> None:
         self._result = result
         self._verdicts = [classify_view(result.run(k)) for k in range(len(result))]
+        self._follow_settled_minimum()
         self._refresh_badges()
         self._plot_histories()
         self.playback.set_length(int(result.lengths.max()))
