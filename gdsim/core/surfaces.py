@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 import numpy as np
@@ -509,3 +509,25 @@ def parse_point(text: str, dim: int) -> tuple[float, ...]:
 
 def _point_example(dim: int) -> str:
     return "1.5" if dim == 1 else "-1, 2"
+
+
+MAX_DOMAIN = 1e6
+"""Plot boxes stay within +-this: the simulation bounds are ten times the box, and a box of
+1e300 would let runs overflow before they are stopped."""
+
+
+def with_domain(surface: Surface, domain: Sequence[Sequence[float]]) -> Surface:
+    """``surface`` drawn (and bounded, see ``simulate.default_bounds``) over another box, one
+    (low, high) pair per variable; its start moves into the box. A one-line ValueError for a
+    box that is empty, not finite or wider than +-MAX_DOMAIN."""
+    pairs = tuple((float(low), float(high)) for low, high in domain)
+    if len(pairs) != surface.dim:
+        raise ValueError(f"the domain needs {surface.dim} range(s), got {len(pairs)}")
+    for variable, (low, high) in zip(surface.variables, pairs, strict=True):
+        if not (-MAX_DOMAIN <= low < high <= MAX_DOMAIN):
+            raise ValueError(
+                f"{variable} must range from a smaller to a larger number within "
+                f"±{MAX_DOMAIN:g}, got {low:g} to {high:g}"
+            )
+    moved = replace(surface, domain=pairs)
+    return replace(moved, start=moved.clamp(surface.start))

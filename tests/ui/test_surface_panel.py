@@ -383,3 +383,35 @@ def test_double_well_thresholds_follow_the_minimum_the_run_settles_in(panel, qtb
     panel.set_start((-1.5,))
     qtbot.waitUntil(lambda: "w* = -1.06" in label.text())
     assert "settles in" not in label.text()
+
+
+def test_a_typed_double_well_gets_a_domain_and_the_view_follows(panel, qtbot):
+    type_formula(panel, qtbot, "w**4 - 3*w**2 + w")
+    edit = find(panel, QtWidgets.QLineEdit, "domainXEdit")
+    assert edit.isVisible() and edit.text() == "-5, 5"
+    assert not find(panel, QtWidgets.QLineEdit, "domainYEdit").isVisible()
+    edit.setText("-2.5, 2.5")
+    qtbot.keyClick(edit, QtCore.Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: panel.surface().domain == ((-2.5, 2.5),))
+    qtbot.waitUntil(lambda: panel.result() is not None)
+    (view_x, view_y) = panel.view.view_box.viewRange()
+    assert view_x == pytest.approx([-2.5, 2.5]) and view_y[1] - view_y[0] < 40
+    assert panel.result().points[0, 0, 0] == pytest.approx(2.5)  # the start moved inside
+    find(panel, QtWidgets.QPushButton, "resetViewButton").click()
+    qtbot.waitUntil(lambda: panel.surface().domain == ((-5.0, 5.0),))
+    assert edit.text() == "-5, 5"
+
+
+def test_a_bad_domain_says_why_and_keeps_the_surface(panel, qtbot):
+    type_formula(panel, qtbot, "x**2 + y**2")
+    edit = find(panel, QtWidgets.QLineEdit, "domainYEdit")
+    assert edit.isVisible()
+    edit.setText("3, -3")
+    qtbot.keyClick(edit, QtCore.Qt.Key.Key_Return)
+    message = find(panel, QtWidgets.QLabel, "expressionError")
+    assert message.isVisible() and "y must range" in message.text()
+    assert panel.surface().domain == ((-5.0, 5.0), (-5.0, 5.0))
+
+
+def test_a_named_surface_has_no_domain_fields(panel):
+    assert not find(panel, QtWidgets.QLineEdit, "domainXEdit").isVisible()

@@ -20,7 +20,14 @@ from gdsim.core.expr import ExpressionError
 from gdsim.core.optimizers import OPTIMIZERS
 from gdsim.core.presets import MAX_RUNS, Preset, PresetError, load_presets
 from gdsim.core.simulate import RunSpec, SimulationResult, simulate
-from gdsim.core.surfaces import SURFACES, Surface, get_surface, parse_point, surface_names
+from gdsim.core.surfaces import (
+    SURFACES,
+    Surface,
+    get_surface,
+    parse_point,
+    surface_names,
+    with_domain,
+)
 from gdsim.core.verdict import (
     Verdict,
     classify_view,
@@ -256,8 +263,33 @@ class SurfacePanel(QtWidgets.QWidget):
         layout.addWidget(self.surface_combo)
         layout.addWidget(self.expression_edit)
         layout.addWidget(self.expression_error)
+        layout.addWidget(self._build_domain_box())
         layout.addWidget(self.params_box)
         return box
+
+    def _build_domain_box(self) -> QtWidgets.QWidget:
+        """A typed formula's plot box (Enter applies), and a button back to the default."""
+        self.domain_box = QtWidgets.QWidget()
+        form = QtWidgets.QFormLayout(self.domain_box)
+        form.setContentsMargins(0, 0, 0, 0)
+        self.domain_edits: list[QtWidgets.QLineEdit] = []
+        self._domain_labels: list[QtWidgets.QLabel] = []
+        for name in ("domainXEdit", "domainYEdit"):
+            edit = QtWidgets.QLineEdit()
+            edit.setObjectName(name)
+            edit.setToolTip("From, to: e.g. -2.5, 2.5 (Enter applies)")
+            edit.returnPressed.connect(self._on_domain_entered)
+            label = QtWidgets.QLabel()
+            form.addRow(label, edit)
+            self.domain_edits.append(edit)
+            self._domain_labels.append(label)
+        self.reset_view_button = QtWidgets.QPushButton("Reset view")
+        self.reset_view_button.setObjectName("resetViewButton")
+        self.reset_view_button.setToolTip("Back to the formula's default domain")
+        self.reset_view_button.clicked.connect(self._on_reset_view)
+        form.addRow(self.reset_view_button)
+        self._domain_form = form
+        return self.domain_box
 
     def _build_step_box(self) -> QtWidgets.QGroupBox:
         box = QtWidgets.QGroupBox("Step size η (learning rate)")
@@ -460,6 +492,25 @@ class SurfacePanel(QtWidgets.QWidget):
             return
         self._change_surface(surface)
 
+    @QtCore.Slot()
+    def _on_domain_entered(self) -> None:
+        """A typed formula's new box; bad text shows why and keeps the current one."""
+        edits = self.domain_edits[: self._surface.dim]
+        try:
+            box = [parse_point(edit.text(), 2) for edit in edits]
+            surface = with_domain(self._surface, box)
+        except ValueError as error:
+            self.expression_error.setText(f"✗ domain: {error}")
+            self.expression_error.setVisible(True)
+            return
+        self.expression_error.setVisible(False)
+        self._apply_surface(surface, keep_starts=True)
+
+    @QtCore.Slot()
+    def _on_reset_view(self) -> None:
+        self.expression_error.setVisible(False)
+        self._apply_surface(get_surface(self._surface.expression), keep_starts=True)
+
     @QtCore.Slot(float)
     def _on_param_changed(self, _value: float) -> None:
         params = {name: spin.value() for name, spin in self.param_spins.items()}
@@ -595,7 +646,19 @@ class SurfacePanel(QtWidgets.QWidget):
             self.expression_edit.setText(surface.expression)
         if not self.description_label.text() or index >= 0:
             self.description_label.setText(surface.description)
+        self._sync_domain_edits(typed=index < 0)
         self._rebuild_param_spins()
+
+    def _sync_domain_edits(self, typed: bool) -> None:
+        """Domain fields for a typed formula's variables (w; or x and y)."""
+        self.domain_box.setVisible(typed)
+        for axis, edit in enumerate(self.domain_edits):
+            shown = axis < self._surface.dim
+            self._domain_form.setRowVisible(edit, shown)
+            if shown:
+                low, high = self._surface.domain[axis]
+                edit.setText(f"{low:g}, {high:g}")
+                self._domain_labels[axis].setText(f"{self._surface.variables[axis]} from, to")
 
     def _rebuild_param_spins(self) -> None:
         spec = SURFACES.get(self._surface.name)

@@ -6,7 +6,13 @@ import math
 import numpy as np
 import pytest
 
-from gdsim.core.surfaces import DISPLAY_LIMIT, display_range, get_surface, parse_point
+from gdsim.core.surfaces import (
+    DISPLAY_LIMIT,
+    display_range,
+    get_surface,
+    parse_point,
+    with_domain,
+)
 
 
 def sampled(formula: str) -> np.ndarray:
@@ -71,4 +77,18 @@ def test_a_typed_start_point_is_read(text, dim, point):
 def test_a_bad_start_point_is_refused_in_one_line(text, dim):
     with pytest.raises(ValueError, match="is not a point") as error:
         parse_point(text, dim)
+    assert "\n" not in str(error.value)
+
+
+def test_a_typed_formula_gets_another_domain_and_its_start_moves_inside():
+    surface = with_domain(get_surface("w**4 - 3*w**2 + w"), [(-2.0, 2.0)])
+    assert surface.domain == ((-2.0, 2.0),) and surface.start == (2.0,)
+    (w,), values = surface.sample(5)
+    assert w.tolist() == [-2.0, -1.0, 0.0, 1.0, 2.0] and values[2] == 0.0
+
+
+@pytest.mark.parametrize("domain", [[(1.0, 1.0)], [(2.0, -2.0)], [(0.0, np.inf)], [(-1e7, 0.0)]])
+def test_an_empty_or_unbounded_domain_is_refused_in_one_line(domain):
+    with pytest.raises(ValueError, match="w must range") as error:
+        with_domain(get_surface("w**2"), domain)
     assert "\n" not in str(error.value)
