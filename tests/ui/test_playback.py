@@ -18,3 +18,16 @@ def test_playback_buttons_use_standard_icons_and_words_every_font_has(window, qt
         assert button.text().isascii() and all(metrics.inFont(c) for c in button.text())
         assert not button.icon().isNull()
     assert play.text() == ("Pause" if playing else "Play")
+
+
+def test_one_step_is_singular(window, qtbot):
+    playback = window.surface_panel.playback
+    playback.set_length(2)
+    assert playback.findChild(QtWidgets.QLabel, "positionLabel").text() == "all 1 step"
+
+
+def test_the_top_tick_label_of_the_surface_plot_has_room_above_the_plot(window):
+    view = window.surface_panel.view
+    axis = view.plot_item.getAxis("left")
+    assert axis.style["hideOverlappingLabels"] is False
+    assert view.plot_item.getContentsMargins()[1] >= 10

@@ -415,3 +415,9 @@ def test_a_bad_domain_says_why_and_keeps_the_surface(panel, qtbot):
 
 def test_a_named_surface_has_no_domain_fields(panel):
     assert not find(panel, QtWidgets.QLineEdit, "domainXEdit").isVisible()
+
+
+def test_choosing_a_named_surface_clears_the_typed_formula(panel, qtbot):
+    type_formula(panel, qtbot, "w**4 - w")
+    choose_surface(panel, qtbot, "rosenbrock")
+    assert find(panel, QtWidgets.QLineEdit, "expressionEdit").text() == ""

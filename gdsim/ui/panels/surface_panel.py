@@ -642,8 +642,8 @@ class SurfacePanel(QtWidgets.QWidget):
         blocked = self.surface_combo.blockSignals(True)
         self.surface_combo.setCurrentIndex(index)
         self.surface_combo.blockSignals(blocked)
-        if index < 0:
-            self.expression_edit.setText(surface.expression)
+        # A named surface clears the field: a formula left there would look like the one shown.
+        self.expression_edit.setText(surface.expression if index < 0 else "")
         if not self.description_label.text() or index >= 0:
             self.description_label.setText(surface.description)
         self._sync_domain_edits(typed=index < 0)

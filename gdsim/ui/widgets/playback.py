@@ -137,7 +137,8 @@ class Playback(QtWidgets.QWidget):
 
     def _show_position(self) -> None:
         if self._position is None:
-            self.position_label.setText(f"all {self._last()} steps")
+            last = self._last()
+            self.position_label.setText(f"all {last} step{'' if last == 1 else 's'}")
         else:
             self.position_label.setText(f"step {self._position} / {self._last()}")
 

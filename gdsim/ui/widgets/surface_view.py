@@ -38,6 +38,13 @@ THICK_LINE_LIMIT = 200
 ARROW_FRACTION = 0.12
 """The -gradient arrow's length as a fraction of the domain's width (its direction matters)."""
 
+CLIP_SPANS = 1e3
+"""Coordinates are clipped this many view widths beyond the view: far enough that a line to
+a clipped point keeps its direction on screen, near enough not to overflow the painter."""
+
+LABEL_MARGIN = 10
+"""Pixels above the plot for the top tick label's upper half."""
+
 Range = tuple[float, float]
 
 _FIELD_COLORS = ("#ffffff", "#dfe6ee", "#b7c4d3", "#8796a8")
@@ -106,6 +113,10 @@ class SurfaceView(QtWidgets.QWidget):
         self.view_box = self.plot_item.getViewBox()
         self.view_box.setMouseEnabled(False, False)
         self.view_box.disableAutoRange()
+        # The range ends on a tick, whose label is centred on the edge: let it overflow the
+        # axis (by up to 15 px, pyqtgraph's allowance) into a margin instead of being clipped.
+        self.plot_item.getAxis("left").setStyle(hideOverlappingLabels=False)
+        self.plot_item.setContentsMargins(0, LABEL_MARGIN, 0, 0)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plot)
@@ -370,9 +381,9 @@ class SurfaceView(QtWidgets.QWidget):
 
 
 def _clip_beyond(y: np.ndarray, shown: Range) -> np.ndarray:
-    """Values clipped to one range-width beyond ``shown``: lines that leave the view still run
-    off its edge, but no coordinate is large enough to overflow the painter (1e308)."""
-    span = shown[1] - shown[0]
+    """Values clipped to CLIP_SPANS range-widths beyond ``shown``: lines that leave the view
+    still run off its edge, but no coordinate is large enough to overflow the painter (1e308)."""
+    span = CLIP_SPANS * (shown[1] - shown[0])
     with np.errstate(invalid="ignore"):
         return np.clip(np.asarray(y, dtype=float), shown[0] - span, shown[1] + span)
 
