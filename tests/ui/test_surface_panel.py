@@ -421,3 +421,32 @@ def test_choosing_a_named_surface_clears_the_typed_formula(panel, qtbot):
     type_formula(panel, qtbot, "w**4 - w")
     choose_surface(panel, qtbot, "rosenbrock")
     assert find(panel, QtWidgets.QLineEdit, "expressionEdit").text() == ""
+
+
+def zoom(panel, qtbot, factor):
+    """What the mouse wheel does: scale the view about its centre, then the manual signal."""
+    with qtbot.waitSignal(panel.view.viewZoomed):
+        panel.view.view_box.scaleBy((factor, factor))
+        panel.view.view_box.sigRangeChangedManually.emit([True, True])
+
+
+def test_zooming_a_1d_curve_resamples_it_on_the_view_and_reset_view_undoes_it(panel, qtbot):
+    qtbot.waitUntil(lambda: panel.result() is not None)
+    zoom(panel, qtbot, 0.25)
+    (x_low, x_high), _ = panel.view.view_ranges()
+    assert x_high - x_low == pytest.approx(2.0)
+    curve_x = panel.view.curve.getData()[0]
+    assert curve_x[0] == pytest.approx(x_low) and curve_x[-1] == pytest.approx(x_high)
+    assert panel.surface().domain == ((-4.0, 4.0),)  # looking closer changes no run
+    find(panel, QtWidgets.QPushButton, "resetViewButton").click()
+    assert panel.view.view_ranges()[0] == pytest.approx((-4.0, 4.0))
+    assert panel.view.curve.getData()[0][0] == pytest.approx(-4.0)
+
+
+def test_zooming_a_2d_surface_redraws_the_heat_map_over_the_view(panel, qtbot):
+    choose_surface(panel, qtbot, "rosenbrock")
+    zoom(panel, qtbot, 0.5)
+    (x_low, x_high), (y_low, y_high) = panel.view.view_ranges()
+    rect = panel.view.image.mapRectToParent(panel.view.image.boundingRect())
+    assert rect.left() == pytest.approx(x_low) and rect.right() == pytest.approx(x_high)
+    assert rect.top() == pytest.approx(y_low) and rect.bottom() == pytest.approx(y_high)

@@ -264,6 +264,14 @@ class SurfacePanel(QtWidgets.QWidget):
         layout.addWidget(self.expression_edit)
         layout.addWidget(self.expression_error)
         layout.addWidget(self._build_domain_box())
+        self.reset_view_button = QtWidgets.QPushButton("Reset view")
+        self.reset_view_button.setObjectName("resetViewButton")
+        self.reset_view_button.setToolTip(
+            "Undo zooming (mouse wheel) and panning (middle drag); a typed formula also gets "
+            "its default domain back"
+        )
+        self.reset_view_button.clicked.connect(self._on_reset_view)
+        layout.addWidget(self.reset_view_button)
         layout.addWidget(self.params_box)
         return box
 
@@ -283,11 +291,6 @@ class SurfacePanel(QtWidgets.QWidget):
             form.addRow(label, edit)
             self.domain_edits.append(edit)
             self._domain_labels.append(label)
-        self.reset_view_button = QtWidgets.QPushButton("Reset view")
-        self.reset_view_button.setObjectName("resetViewButton")
-        self.reset_view_button.setToolTip("Back to the formula's default domain")
-        self.reset_view_button.clicked.connect(self._on_reset_view)
-        form.addRow(self.reset_view_button)
         self._domain_form = form
         return self.domain_box
 
@@ -388,6 +391,7 @@ class SurfacePanel(QtWidgets.QWidget):
         self.playback.positionChanged.connect(self._on_position_changed)
         self.view.startPicked.connect(self._on_start_picked)
         self.view.hovered.connect(self._on_hover)
+        self.view.viewZoomed.connect(self._on_view_zoomed)
 
     # -- public API (the main window, tests, teachers' scripts) --------------------------------
 
@@ -505,11 +509,6 @@ class SurfacePanel(QtWidgets.QWidget):
             return
         self.expression_error.setVisible(False)
         self._apply_surface(surface, keep_starts=True)
-
-    @QtCore.Slot()
-    def _on_reset_view(self) -> None:
-        self.expression_error.setVisible(False)
-        self._apply_surface(get_surface(self._surface.expression), keep_starts=True)
 
     @QtCore.Slot(float)
     def _on_param_changed(self, _value: float) -> None:
@@ -700,6 +699,33 @@ class SurfacePanel(QtWidgets.QWidget):
             x_range, y_range = surface.domain
             self.view.set_field(values, x_range, y_range, surface.log_colors)
             self.view.set_minima(minima)
+
+    @QtCore.Slot(object, object)
+    def _on_view_zoomed(self, x_range: tuple[float, float], y_range: tuple[float, float]) -> None:
+        """Re-sample the surface over what is on screen after a zoom or pan (the simulation
+        keeps its domain and bounds: zooming looks closer, it changes no run)."""
+        box = [x_range] if self._surface.dim == 1 else [x_range, y_range]
+        try:
+            shown = with_domain(self._surface, box)
+        except ValueError as error:
+            self.statusMessage.emit(f"Zoomed too far out to redraw: {error}")
+            return
+        if shown.dim == 1:
+            (w,), f = shown.sample(GRID_1D)
+            self.view.set_curve(w, f, keep_view=True)
+        else:
+            _axes, values = shown.sample(GRID_2D)
+            self.view.set_field(values, x_range, y_range, shown.log_colors, keep_view=True)
+
+    @QtCore.Slot()
+    def _on_reset_view(self) -> None:
+        """Back to the default view: a typed formula also gets its default domain back."""
+        self.expression_error.setVisible(False)
+        if self._surface.name in SURFACES:
+            self._draw_surface()
+            self._draw_tracks()
+            return
+        self._apply_surface(get_surface(self._surface.expression), keep_starts=True)
 
     # -- runs ------------------------------------------------------------------------------
 

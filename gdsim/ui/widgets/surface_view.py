@@ -7,8 +7,9 @@ trajectories as (n, 2) points in plot coordinates, minima, arrows) and never a S
 Drawing follows what was measured on this machine (DESIGN.md): every item is created once and
 updated with ``setData``; contour lines come from contourpy (~2 ms) and are drawn as ONE
 NaN-separated line item (pyqtgraph's isocurves take ~190 ms); the heat map is a float32
-``ImageItem`` with fixed levels; view ranges are fixed to the domain, so a diverging run never
-blows up the axes. Trajectories stop at the first point that leaves the domain.
+``ImageItem`` with fixed levels; view ranges start at the domain and move only when the user
+zooms (wheel) or pans (middle drag), so a diverging run never blows up the axes. Trajectories
+stop at the first point that leaves the domain.
 """
 
 from __future__ import annotations
@@ -41,6 +42,9 @@ ARROW_FRACTION = 0.12
 CLIP_SPANS = 1e3
 """Coordinates are clipped this many view widths beyond the view: far enough that a line to
 a clipped point keeps its direction on screen, near enough not to overflow the painter."""
+
+ZOOM_DELAY_MS = 120
+"""A zoom or pan re-samples the surface once the wheel or drag pauses this long."""
 
 LABEL_MARGIN = 10
 """Pixels above the plot for the top tick label's upper half."""
@@ -93,6 +97,17 @@ def contour_lines(
     return joined[:, 0], joined[:, 1]
 
 
+class _ZoomViewBox(pg.ViewBox):
+    """The wheel zooms and a middle-button drag pans (right drag zooms, as in pyqtgraph); a
+    left drag is left alone: it moves the start point."""
+
+    def mouseDragEvent(self, ev: object, axis: int | None = None) -> None:
+        if ev.button() == QtCore.Qt.MouseButton.LeftButton:  # type: ignore[attr-defined]
+            ev.ignore()  # type: ignore[attr-defined]
+            return
+        super().mouseDragEvent(ev, axis)
+
+
 class SurfaceView(QtWidgets.QWidget):
     """A curve or a heat map with contours, trajectories, minima and the current step's arrows.
 
@@ -102,17 +117,24 @@ class SurfaceView(QtWidgets.QWidget):
 
     startPicked = QtCore.Signal(float, float)
     hovered = QtCore.Signal(float, float)
+    viewZoomed = QtCore.Signal(object, object)
+    """(x_range, y_range) after the user zoomed or panned, at most once per ZOOM_DELAY_MS."""
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
-        self.plot = pg.PlotWidget(self)
+        self.plot = pg.PlotWidget(self, viewBox=_ZoomViewBox())
         self.plot.setObjectName("surfacePlot")
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
         self.plot_item = self.plot.getPlotItem()
         self.view_box = self.plot_item.getViewBox()
-        self.view_box.setMouseEnabled(False, False)
+        self.view_box.setMouseEnabled(True, True)
         self.view_box.disableAutoRange()
+        self._zoom_timer = QtCore.QTimer(self)
+        self._zoom_timer.setSingleShot(True)
+        self._zoom_timer.setInterval(ZOOM_DELAY_MS)
+        self._zoom_timer.timeout.connect(self._emit_zoom)
+        self.view_box.sigRangeChangedManually.connect(self._zoom_timer.start)
         # The range ends on a tick, whose label is centred on the edge: let it overflow the
         # axis (by up to 15 px, pyqtgraph's allowance) into a margin instead of being clipped.
         self.plot_item.getAxis("left").setStyle(hideOverlappingLabels=False)
@@ -173,7 +195,12 @@ class SurfaceView(QtWidgets.QWidget):
     # -- content ---------------------------------------------------------------------------
 
     def set_curve(
-        self, x: np.ndarray, y: np.ndarray, x_label: str = "w", include: Sequence[float] = ()
+        self,
+        x: np.ndarray,
+        y: np.ndarray,
+        x_label: str = "w",
+        include: Sequence[float] = (),
+        keep_view: bool = False,
     ) -> None:
         """Show a 1D loss curve; the view range becomes its domain and the body of its values
         (a few spikes such as tan(w)'s poles do not flatten the rest), always including the
@@ -182,7 +209,8 @@ class SurfaceView(QtWidgets.QWidget):
         self.contours.setData([], [])
         y_range = display_range(y, robust=True, include=include)
         self.curve.setData(x, _clip_beyond(y, y_range), connect="finite")
-        self._set_ranges((float(x[0]), float(x[-1])), y_range)
+        if not keep_view:
+            self._set_ranges((float(x[0]), float(x[-1])), y_range)
         self.plot_item.setLabel("bottom", x_label)
         self.plot_item.setLabel("left", "loss L(w)")
 
@@ -193,6 +221,7 @@ class SurfaceView(QtWidgets.QWidget):
         y_range: Range,
         log_colors: bool = False,
         labels: tuple[str, str] = ("x", "y"),
+        keep_view: bool = False,
     ) -> None:
         """Show a 2D grid (rows = y, columns = x) as a heat map with contour lines and a
         colour bar; with ``log_colors`` colours follow log10(f - min + eps), so a valley six
@@ -214,7 +243,8 @@ class SurfaceView(QtWidgets.QWidget):
         y = np.linspace(y_range[0], y_range[1], ny)
         levels = np.linspace(low, high, CONTOUR_LEVELS + 2)[1:-1]
         self.contours.setData(*contour_lines(x, y, shown, levels), connect="finite")
-        self._set_ranges(x_range, y_range)
+        if not keep_view:
+            self._set_ranges(x_range, y_range)
         self.plot_item.setLabel("bottom", labels[0])
         self.plot_item.setLabel("left", labels[1])
 
@@ -357,6 +387,15 @@ class SurfaceView(QtWidgets.QWidget):
     def _set_ranges(self, x_range: Range, y_range: Range) -> None:
         self._x_range, self._y_range = x_range, y_range
         self.view_box.setRange(xRange=x_range, yRange=y_range, padding=0.0)
+
+    def view_ranges(self) -> tuple[Range, Range]:
+        """The x and y ranges on screen now (after any zoom or pan)."""
+        (x_low, x_high), (y_low, y_high) = self.view_box.viewRange()
+        return (float(x_low), float(x_high)), (float(y_low), float(y_high))
+
+    @QtCore.Slot()
+    def _emit_zoom(self) -> None:
+        self.viewZoomed.emit(*self.view_ranges())
 
     def _view_point(self, scene_pos: QtCore.QPointF) -> QtCore.QPointF | None:
         if not self.view_box.sceneBoundingRect().contains(scene_pos):
