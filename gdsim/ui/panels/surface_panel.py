@@ -613,8 +613,8 @@ class SurfacePanel(QtWidgets.QWidget):
             self._set_steps(DEFAULT_STEPS[surface.dim])
         self._tame_pending = True
         self._lr_note = ""
+        self.description_label.setText(surface.description)  # before drawing: never stale
         self._apply_surface(surface, keep_starts=False)
-        self.description_label.setText(surface.description)
         self.playback.show_all()
         self.statusMessage.emit(f"Surface: {surface.title}")
 
