@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 import numpy as np
@@ -449,3 +449,113 @@ def _unknown_surface_message(name: str) -> str:
         f"no surface named '{name}'{guess} (surfaces: {', '.join(SURFACES)}; or a formula "
         "in w, or in x and y)"
     )
+
+
+DISPLAY_LIMIT = 1e300
+"""Plot ranges stay within +-this: the span between two such values is still a finite float
+(a formula such as ``1e308*w*w`` overflows it, and a plot cannot be given an infinite range)."""
+
+FLOAT32_DISPLAY_LIMIT = 1e37
+"""The same for values drawn through float32 (heat maps): float32 ends near 3.4e38."""
+
+MIN_SPAN = 1e-100
+"""The smallest range a plot is given: axis ticks are computed by dividing by the span, and
+``5e-324*w`` (values in the subnormal floats) made that a division by zero."""
+
+MIN_RELATIVE_SPAN = 1e-9
+"""A range at least this fraction of its largest magnitude: a flat line at 1e6 gets an axis
+from 1e6 - 1e-3 to 1e6 + 1e-3, not one narrower than float64 can tell apart."""
+
+ROBUST_PERCENTILES = (2.0, 98.0)
+"""The body of the sampled values, used when a few spikes (``tan(w)``, ``1/w``) would flatten
+everything else into a line."""
+
+SPIKE_FACTOR = 3.0
+"""The full value range is kept unless it is this many times wider than the body's."""
+
+DISPLAY_PADDING = 0.06
+"""Room left around the values, as a fraction of their range."""
+
+
+def display_range(
+    values: ArrayLike,
+    *,
+    robust: bool = False,
+    include: Sequence[float] = (),
+    limit: float = DISPLAY_LIMIT,
+) -> tuple[float, float]:
+    """A finite, padded (low, high) range worth showing for ``values``, whatever they hold.
+
+    Non-finite values are ignored and the rest clipped to +-``limit``; the span is at least
+    ``MIN_SPAN`` and ``MIN_RELATIVE_SPAN`` of the largest magnitude, so a plot axis can always
+    place its ticks. With ``robust``, a few spikes do not set the range: when the full range is
+    more than ``SPIKE_FACTOR`` times the 2nd-98th percentile range, that percentile range is
+    used. Finite ``include`` values (e.g. the start's loss, so a run is not cut off at its first
+    point) are always inside the range.
+    """
+    flat = np.asarray(values, dtype=float).ravel()
+    extra = np.asarray(include, dtype=float).ravel()
+    with np.errstate(all="ignore"):
+        finite = np.clip(flat[np.isfinite(flat)], -limit, limit)
+        extra = np.clip(extra[np.isfinite(extra)], -limit, limit)
+        if finite.size == 0 and extra.size == 0:
+            return 0.0, 1.0
+        low, high = _body(finite, robust) if finite.size else (float(extra[0]), float(extra[0]))
+        if extra.size:
+            low, high = min(low, float(extra.min())), max(high, float(extra.max()))
+        span = max(high - low, MIN_SPAN, MIN_RELATIVE_SPAN * max(abs(low), abs(high)))
+        centre = low / 2.0 + high / 2.0
+        half = span / 2.0 * (1.0 + 2.0 * DISPLAY_PADDING)
+        edge = limit * (1.0 + 2.0 * DISPLAY_PADDING)
+    return max(centre - half, -edge), min(centre + half, edge)
+
+
+def _body(finite: np.ndarray, robust: bool) -> tuple[float, float]:
+    """min..max, or the 2nd-98th percentiles when spikes make the full range much wider."""
+    low, high = float(finite.min()), float(finite.max())
+    if robust:
+        body_low, body_high = (float(v) for v in np.percentile(finite, ROBUST_PERCENTILES))
+        if high - low > SPIKE_FACTOR * (body_high - body_low):
+            return body_low, body_high
+    return low, high
+
+
+def parse_point(text: str, dim: int) -> tuple[float, ...]:
+    """A point typed as ``1.5`` or ``-1, 2`` (brackets allowed, as the runs table shows it);
+    raises a one-line ValueError that quotes the text for anything else."""
+    inner = text.strip().strip("()[]").strip()
+    try:
+        values = tuple(float(part) for part in inner.split(","))
+    except ValueError:
+        raise ValueError(f"'{text}' is not a point: type {_point_example(dim)}") from None
+    if len(values) != dim or not all(math.isfinite(v) for v in values):
+        raise ValueError(
+            f"'{text}' is not a point: type {dim} finite number(s), e.g. {_point_example(dim)}"
+        )
+    return values
+
+
+def _point_example(dim: int) -> str:
+    return "1.5" if dim == 1 else "-1, 2"
+
+
+MAX_DOMAIN = 1e6
+"""Plot boxes stay within +-this: the simulation bounds are ten times the box, and a box of
+1e300 would let runs overflow before they are stopped."""
+
+
+def with_domain(surface: Surface, domain: Sequence[Sequence[float]]) -> Surface:
+    """``surface`` drawn (and bounded, see ``simulate.default_bounds``) over another box, one
+    (low, high) pair per variable; its start moves into the box. A one-line ValueError for a
+    box that is empty, not finite or wider than +-MAX_DOMAIN."""
+    pairs = tuple((float(low), float(high)) for low, high in domain)
+    if len(pairs) != surface.dim:
+        raise ValueError(f"the domain needs {surface.dim} range(s), got {len(pairs)}")
+    for variable, (low, high) in zip(surface.variables, pairs, strict=True):
+        if not (-MAX_DOMAIN <= low < high <= MAX_DOMAIN):
+            raise ValueError(
+                f"{variable} must range from a smaller to a larger number within "
+                f"±{MAX_DOMAIN:g}, got {low:g} to {high:g}"
+            )
+    moved = replace(surface, domain=pairs)
+    return replace(moved, start=moved.clamp(surface.start))

@@ -44,7 +44,8 @@ from enum import StrEnum
 import numpy as np
 import scipy.optimize
 
-from gdsim.core.simulate import RunView, default_bounds
+from gdsim.core.optimizers import get_optimizer
+from gdsim.core.simulate import RunSpec, RunView, default_bounds
 from gdsim.core.surfaces import Surface
 
 
@@ -335,12 +336,25 @@ def _local_minimum(surface: Surface, origin: np.ndarray) -> np.ndarray | None:
     def gradient(x: np.ndarray) -> np.ndarray:
         return np.array([float(g) for g in function.gradient(*x)])
 
+    lows, highs = np.array(default_bounds(surface)).T
+
+    def stop_outside(x: np.ndarray) -> None:
+        """Give up as soon as an iterate leaves the bounds: on a formula without a minimum
+        (``3*w``) BFGS would otherwise spend its 2000 iterations walking to infinity (~1 s
+        in the GUI thread per typed formula)."""
+        if not np.all((lows <= x) & (x <= highs)):
+            raise StopIteration
+
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         found = scipy.optimize.minimize(
-            value, origin, jac=gradient, method="BFGS", options={"maxiter": 2000, "gtol": 1e-10}
+            value,
+            origin,
+            jac=gradient,
+            method="BFGS",
+            callback=stop_outside,
+            options={"maxiter": 2000, "gtol": 1e-10},
         ).x
-    lows, highs = np.array(default_bounds(surface)).T
     if not (np.all(np.isfinite(found)) and np.all((lows <= found) & (found <= highs))):
         return None
     centre = value(found)
@@ -365,3 +379,39 @@ def _local_minimum(surface: Surface, origin: np.ndarray) -> np.ndarray | None:
 def _symmetric_hessian(surface: Surface, point: np.ndarray) -> np.ndarray:
     hessian = np.asarray(surface.hessian(*point), dtype=float)
     return (hessian + hessian.T) / 2.0
+
+
+def tamed_learning_rate(lam: float | None, run: RunSpec) -> float | None:
+    """1/lambda when ``run``'s step size is above its optimizer's stability limit at curvature
+    ``lam``, else None (the step size is fine, or no limit is known: adaptive optimizers, no
+    curvature). A step size kept from another surface can be absurd on the new one (0.2 on
+    Rosenbrock, where 2/lambda = 0.002, diverges at step 1): the caller offers this instead."""
+    hyper = get_optimizer(run.optimizer).resolve(run.hyper)
+    momentum = hyper.get("momentum", 0.0) if run.optimizer == "momentum" else 0.0
+    rates = critical_rates(lam, momentum)
+    limit = None if rates is None else rates.limit_for(run.optimizer)
+    if rates is None or limit is None or run.lr <= limit:
+        return None
+    return rates.monotone
+
+
+SAME_POINT = 1e-6
+"""Minima closer than this fraction of the plot domain's width are the same minimum."""
+
+
+def settled_minimum(surface: Surface, run: RunView, verdict: Verdict) -> tuple[float, ...] | None:
+    """The local minimum a converged run settled in, or None (the run did not converge, or it
+    stopped on something that is not a minimum). The critical rates that matter for such a run
+    are that minimum's: on the tilted double well a run from w = 1.8 settles in the local
+    minimum near 0.93 (lambda ~ 6.4), not the global one near -1.06 (lambda ~ 9.4). Cheap: the
+    minimiser starts where the run ended, already at the stationary point."""
+    if verdict.regime is not Regime.CONVERGED or len(run.points) == 0:
+        return None
+    found = _local_minimum(surface, np.asarray(run.points[-1], dtype=float))
+    return None if found is None else tuple(float(c) for c in found)
+
+
+def same_minimum(surface: Surface, a: Sequence[float], b: Sequence[float]) -> bool:
+    """Whether two minima found by separate searches are the same point of ``surface``."""
+    width = min(hi - lo for lo, hi in surface.domain)
+    return float(np.linalg.norm(np.subtract(a, b))) <= SAME_POINT * width

@@ -43,7 +43,8 @@ class MainWindow(QtWidgets.QMainWindow):
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("mainWindow")
-        self.setWindowTitle("gdsim: gradient descent simulator")
+        # Qt appends the application display name ("gdsim") to the title itself.
+        self.setWindowTitle("Gradient descent simulator")
         self.resize(1280, 800)
         self.tabs = PanelTabs(self)
         self.tabs.setObjectName("panelTabs")

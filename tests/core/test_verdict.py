@@ -15,6 +15,9 @@ from gdsim.core.verdict import (
     distances_to_nearest,
     lambda_max,
     reference_minimum,
+    same_minimum,
+    settled_minimum,
+    tamed_learning_rate,
 )
 
 
@@ -205,3 +208,44 @@ def test_curvature_at_the_reference_minimum_is_lambda_max():
     minimum = reference_minimum(surface, (1.0, 1.0))
     assert curvature_at(surface, minimum) == pytest.approx(lambda_max(surface, (1.0, 1.0)))
     assert curvature_at(surface, (5.0, -2.0)) == pytest.approx(6.0)
+
+
+@pytest.mark.parametrize(
+    ("run", "expected"),
+    [
+        (RunSpec(lr=0.2), 1 / 1002),
+        (RunSpec(lr=0.001), None),
+        (RunSpec(lr=0.003, optimizer="momentum", hyper={"momentum": 0.9}), None),
+        (RunSpec(lr=0.01, optimizer="momentum", hyper={"momentum": 0.9}), 1 / 1002),
+        (RunSpec(lr=0.2, optimizer="adam"), None),
+    ],
+)
+def test_a_step_size_above_the_stability_limit_is_tamed_to_one_over_lambda(run, expected):
+    lam = lambda_max(get_surface("rosenbrock"))
+    tamed = tamed_learning_rate(lam, run)
+    assert tamed == (None if expected is None else pytest.approx(expected, rel=1e-3))
+
+
+def test_without_curvature_nothing_is_tamed():
+    assert tamed_learning_rate(None, RunSpec(lr=5.0)) is None
+
+
+def _settled(surface, lr, start=None):
+    run = simulate(surface, [RunSpec(lr=lr, start=start)], 500).run(0)
+    return settled_minimum(surface, run, classify_view(run))
+
+
+def test_a_run_settling_in_the_local_well_uses_that_minimum_not_the_global_one():
+    surface = get_surface("double_well")
+    local = _settled(surface, 0.05)
+    assert local == pytest.approx((0.93,), abs=0.01)
+    assert not same_minimum(surface, local, reference_minimum(surface))
+    assert curvature_at(surface, local) == pytest.approx(12 * local[0] ** 2 - 4)
+    glob = _settled(surface, 0.05, start=(-1.5,))
+    assert same_minimum(surface, glob, reference_minimum(surface, (-1.5,)))
+
+
+def test_a_run_that_did_not_converge_settles_nowhere():
+    surface = get_surface("double_well")
+    assert _settled(surface, 0.3) is None  # diverges
+    assert _settled(surface, 1e-4) is None  # slow

@@ -4,7 +4,7 @@ from PySide6 import QtWidgets
 
 
 def test_window_opens_with_menus_and_panels(window):
-    assert "gdsim" in window.windowTitle()
+    assert window.windowTitle() == "Gradient descent simulator"  # Qt appends " — gdsim"
     menus = [a.text().replace("&", "") for a in window.menuBar().actions()]
     assert menus == ["File", "View", "Help"]
     assert window.tabs.count() >= 2

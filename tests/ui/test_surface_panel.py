@@ -5,6 +5,8 @@ import pytest
 from PySide6 import QtCore, QtWidgets
 
 from gdsim.ui.widgets.log_slider import LogSlider
+from gdsim.ui.widgets.loss_plot import LossPlot, Series
+from gdsim.ui.widgets.verdict_badge import verdict_text
 
 
 @pytest.fixture
@@ -183,7 +185,7 @@ def test_in_compare_mode_the_slider_drives_the_selected_run(panel, qtbot):
     assert [run.lr for run in panel.runs()] == pytest.approx([0.2, 0.4])
     set_lr(panel, 1.1)
     qtbot.waitUntil(lambda: "diverged" in panel.runs_table.cellWidget(1, 3).text())
-    assert "converged" in badge(panel).text()
+    assert "η = 1.1: diverged" in badge(panel).text()  # the badge describes the selected run
     find(panel, QtWidgets.QTableWidget, "runsTable").selectRow(0)
     assert find(panel, QtWidgets.QDoubleSpinBox, "lrSpin").value() == pytest.approx(0.2)
     find(panel, QtWidgets.QPushButton, "removeRunButton").click()
@@ -263,3 +265,188 @@ def test_space_toggles_play(panel, qtbot):
     assert panel.playback.is_playing()
     qtbot.keyClick(panel.view.plot, QtCore.Qt.Key.Key_Space)
     assert not panel.playback.is_playing()
+
+
+def type_formula(panel, qtbot, text):
+    edit = find(panel, QtWidgets.QLineEdit, "expressionEdit")
+    edit.setText(text)
+    qtbot.keyClick(edit, QtCore.Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: panel.surface().expression == text and panel.result() is not None)
+
+
+@pytest.mark.parametrize(
+    "formula", ["1e308*w*w", "tan(w)*1e308", "relu(w)*1e308", "tan(x)*1e308 + y", "5e-324*w"]
+)
+def test_huge_or_subnormal_values_are_drawn_with_their_own_verdict(panel, qtbot, formula):
+    qtbot.waitUntil(lambda: panel.result() is not None)
+    type_formula(panel, qtbot, formula)
+    panel.grab()  # axes paint now: pytest-qt fails the test on an exception in paintEvent
+    assert find(panel, QtWidgets.QLabel, "descriptionLabel").text() == "Your own formula."
+    assert badge(panel).text().endswith(verdict_text(panel.verdicts()[0]))
+    for low, high in panel.view.view_box.viewRange():
+        assert np.isfinite(high - low) and high > low
+
+
+@pytest.mark.parametrize("log", [True, False])
+def test_losses_of_1e308_get_a_finite_loss_axis(qtbot, log):
+    plot = LossPlot(log=log)
+    qtbot.addWidget(plot)
+    steps = np.arange(3.0)
+    plot.set_series([Series("a", steps, np.array([1e308, -1e308, 5e-324]), "#000000")])
+    plot.grab()
+    low, high = plot.getViewBox().viewRange()[1]
+    assert np.isfinite(high - low) and high > low
+
+
+def test_choosing_a_2d_surface_while_a_1d_demo_plays_keeps_playing_it(panel, qtbot):
+    qtbot.waitUntil(lambda: panel.result() is not None)
+    find(panel, QtWidgets.QPushButton, "playButton").click()
+    choose_surface(panel, qtbot, "bowl")
+    panel.grab()
+    type_formula(panel, qtbot, "w**2 - w")
+    panel.grab()
+    assert panel.result().points.shape[2] == 1
+
+
+def test_the_header_badge_follows_the_selected_run(panel, qtbot):
+    find(panel, QtWidgets.QCheckBox, "compareCheck").setChecked(True)
+    find(panel, QtWidgets.QPushButton, "addRunButton").click()
+    set_lr(panel, 1.1)
+    qtbot.waitUntil(lambda: "η = 1.1: diverged" in badge(panel).text())
+    find(panel, QtWidgets.QTableWidget, "runsTable").selectRow(0)
+    qtbot.waitUntil(lambda: "η = 0.2: converged" in badge(panel).text())
+
+
+def test_switching_to_rosenbrock_tames_a_step_size_that_would_diverge_and_says_so(panel, qtbot):
+    choose_surface(panel, qtbot, "rosenbrock")
+    label = find(panel, QtWidgets.QLabel, "thresholdLabel")
+    qtbot.waitUntil(lambda: "η set to 0.000998 = 1/λ: 0.2 diverges on Rosenbrock" in label.text())
+    assert find(panel, QtWidgets.QDoubleSpinBox, "lrSpin").value() == pytest.approx(0.000998)
+    assert "diverged" not in badge(panel).text()
+    set_lr(panel, 0.0005)
+    qtbot.waitUntil(lambda: "η set to" not in label.text())
+
+
+def test_a_preset_keeps_its_own_step_sizes(panel, qtbot):
+    combo = find(panel, QtWidgets.QComboBox, "presetCombo")
+    combo.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: panel.result() is not None and len(panel.result()) == 4)
+    assert [run.lr for run in panel.runs()] == pytest.approx([0.01, 0.2, 0.8, 1.1])
+    assert "η set to" not in find(panel, QtWidgets.QLabel, "thresholdLabel").text()
+
+
+@pytest.mark.parametrize("optimizer", ["adagrad", "rmsprop", "adam"])
+def test_adaptive_optimizers_show_gd_thresholds_dimmed_with_a_note(panel, qtbot, optimizer):
+    combo = find(panel, QtWidgets.QComboBox, "optimizerCombo")
+    combo.setCurrentIndex(combo.findData(optimizer))
+    label = find(panel, QtWidgets.QLabel, "thresholdLabel")
+    qtbot.waitUntil(lambda: "plain gradient descent's limits (dimmed)" in label.text())
+    assert {m.color for m in panel.lr_slider.marks()} == {"#b8b8b8"}
+    combo.setCurrentIndex(combo.findData("gd"))
+    qtbot.waitUntil(lambda: "dimmed" not in label.text())
+    assert "#b8b8b8" not in {m.color for m in panel.lr_slider.marks()}
+
+
+def test_a_start_typed_into_the_runs_table_moves_that_run(panel, qtbot):
+    choose_surface(panel, qtbot, "bowl")
+    find(panel, QtWidgets.QCheckBox, "compareCheck").setChecked(True)
+    table = find(panel, QtWidgets.QTableWidget, "runsTable")
+    assert table.item(0, 2).flags() & QtCore.Qt.ItemFlag.ItemIsEditable
+    assert not table.item(0, 0).flags() & QtCore.Qt.ItemFlag.ItemIsEditable
+    table.item(0, 2).setText("-1, 2")
+    qtbot.waitUntil(lambda: panel.result().points[0, 0].tolist() == [-1.0, 2.0])
+    assert panel.runs()[0].start == (-1.0, 2.0)
+    qtbot.waitUntil(lambda: table.item(0, 2).text() == "(-1, 2)")
+
+
+def test_a_bad_start_in_the_runs_table_says_why_and_keeps_the_old_one(panel, qtbot):
+    qtbot.waitUntil(lambda: panel.result() is not None)
+    find(panel, QtWidgets.QCheckBox, "compareCheck").setChecked(True)
+    table = find(panel, QtWidgets.QTableWidget, "runsTable")
+    with qtbot.waitSignal(panel.statusMessage) as message:
+        table.item(0, 2).setText("1.5, oops")
+    assert "is not a point" in message.args[0] and "\n" not in message.args[0]
+    qtbot.waitUntil(lambda: table.item(0, 2).text() == "(3)")
+    assert panel.runs()[0].start is None
+    table.item(0, 2).setText("1.5")
+    qtbot.waitUntil(lambda: panel.result().points[0, 0, 0] == pytest.approx(1.5))
+
+
+def test_double_well_thresholds_follow_the_minimum_the_run_settles_in(panel, qtbot):
+    choose_surface(panel, qtbot, "double_well")
+    label = find(panel, QtWidgets.QLabel, "thresholdLabel")
+    set_lr(panel, 0.05)
+    qtbot.waitUntil(lambda: "converged" in badge(panel).text())
+    qtbot.waitUntil(lambda: "w* = 0.93 (the minimum this run settles in)" in label.text())
+    assert "λmax = 6.38" in label.text()
+    assert max(m.value for m in panel.lr_slider.marks()) == pytest.approx(2 / 6.38, rel=1e-2)
+    panel.set_start((-1.5,))
+    qtbot.waitUntil(lambda: "w* = -1.06" in label.text())
+    assert "settles in" not in label.text()
+
+
+def test_a_typed_double_well_gets_a_domain_and_the_view_follows(panel, qtbot):
+    type_formula(panel, qtbot, "w**4 - 3*w**2 + w")
+    edit = find(panel, QtWidgets.QLineEdit, "domainXEdit")
+    assert edit.isVisible() and edit.text() == "-5, 5"
+    assert not find(panel, QtWidgets.QLineEdit, "domainYEdit").isVisible()
+    edit.setText("-2.5, 2.5")
+    qtbot.keyClick(edit, QtCore.Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: panel.surface().domain == ((-2.5, 2.5),))
+    qtbot.waitUntil(lambda: panel.result() is not None)
+    (view_x, view_y) = panel.view.view_box.viewRange()
+    assert view_x == pytest.approx([-2.5, 2.5]) and view_y[1] - view_y[0] < 40
+    assert panel.result().points[0, 0, 0] == pytest.approx(2.5)  # the start moved inside
+    find(panel, QtWidgets.QPushButton, "resetViewButton").click()
+    qtbot.waitUntil(lambda: panel.surface().domain == ((-5.0, 5.0),))
+    assert edit.text() == "-5, 5"
+
+
+def test_a_bad_domain_says_why_and_keeps_the_surface(panel, qtbot):
+    type_formula(panel, qtbot, "x**2 + y**2")
+    edit = find(panel, QtWidgets.QLineEdit, "domainYEdit")
+    assert edit.isVisible()
+    edit.setText("3, -3")
+    qtbot.keyClick(edit, QtCore.Qt.Key.Key_Return)
+    message = find(panel, QtWidgets.QLabel, "expressionError")
+    assert message.isVisible() and "y must range" in message.text()
+    assert panel.surface().domain == ((-5.0, 5.0), (-5.0, 5.0))
+
+
+def test_a_named_surface_has_no_domain_fields(panel):
+    assert not find(panel, QtWidgets.QLineEdit, "domainXEdit").isVisible()
+
+
+def test_choosing_a_named_surface_clears_the_typed_formula(panel, qtbot):
+    type_formula(panel, qtbot, "w**4 - w")
+    choose_surface(panel, qtbot, "rosenbrock")
+    assert find(panel, QtWidgets.QLineEdit, "expressionEdit").text() == ""
+
+
+def zoom(panel, qtbot, factor):
+    """What the mouse wheel does: scale the view about its centre, then the manual signal."""
+    with qtbot.waitSignal(panel.view.viewZoomed):
+        panel.view.view_box.scaleBy((factor, factor))
+        panel.view.view_box.sigRangeChangedManually.emit([True, True])
+
+
+def test_zooming_a_1d_curve_resamples_it_on_the_view_and_reset_view_undoes_it(panel, qtbot):
+    qtbot.waitUntil(lambda: panel.result() is not None)
+    zoom(panel, qtbot, 0.25)
+    (x_low, x_high), _ = panel.view.view_ranges()
+    assert x_high - x_low == pytest.approx(2.0)
+    curve_x = panel.view.curve.getData()[0]
+    assert curve_x[0] == pytest.approx(x_low) and curve_x[-1] == pytest.approx(x_high)
+    assert panel.surface().domain == ((-4.0, 4.0),)  # looking closer changes no run
+    find(panel, QtWidgets.QPushButton, "resetViewButton").click()
+    assert panel.view.view_ranges()[0] == pytest.approx((-4.0, 4.0))
+    assert panel.view.curve.getData()[0][0] == pytest.approx(-4.0)
+
+
+def test_zooming_a_2d_surface_redraws_the_heat_map_over_the_view(panel, qtbot):
+    choose_surface(panel, qtbot, "rosenbrock")
+    zoom(panel, qtbot, 0.5)
+    (x_low, x_high), (y_low, y_high) = panel.view.view_ranges()
+    rect = panel.view.image.mapRectToParent(panel.view.image.boundingRect())
+    assert rect.left() == pytest.approx(x_low) and rect.right() == pytest.approx(x_high)
+    assert rect.top() == pytest.approx(y_low) and rect.bottom() == pytest.approx(y_high)

@@ -20,7 +20,14 @@ from gdsim.core.expr import ExpressionError
 from gdsim.core.optimizers import OPTIMIZERS
 from gdsim.core.presets import MAX_RUNS, Preset, PresetError, load_presets
 from gdsim.core.simulate import RunSpec, SimulationResult, simulate
-from gdsim.core.surfaces import SURFACES, Surface, get_surface, surface_names
+from gdsim.core.surfaces import (
+    SURFACES,
+    Surface,
+    get_surface,
+    parse_point,
+    surface_names,
+    with_domain,
+)
 from gdsim.core.verdict import (
     Verdict,
     classify_view,
@@ -28,6 +35,9 @@ from gdsim.core.verdict import (
     curvature_at,
     distances_to_nearest,
     reference_minimum,
+    same_minimum,
+    settled_minimum,
+    tamed_learning_rate,
 )
 from gdsim.ui.style import THRESHOLD_COLORS, run_color
 from gdsim.ui.widgets.log_slider import LogSlider, Mark, round_sig
@@ -48,6 +58,9 @@ GRID_2D = 200
 GRID_1D = 600
 DEFAULT_STEPS = {1: 100, 2: 200}
 CONTROL_WIDTH = 370
+START_COLUMN = 2
+DIMMED_MARK = "#b8b8b8"
+"""Threshold marks of plain gradient descent, shown for an optimizer they do not apply to."""
 
 
 class SimulationJob:
@@ -116,7 +129,12 @@ class SurfacePanel(QtWidgets.QWidget):
         self._result: SimulationResult | None = None
         self._verdicts: list[Verdict] = []
         self._reference: tuple[float, ...] | None = None
+        """The minimum whose thresholds are shown (the settled one, or the start's)."""
+        self._start_reference: tuple[float, ...] | None = None
         self._thresholds_dirty = True
+        self._tame_pending = False
+        self._threshold_text = ""
+        self._lr_note = ""
         self._job_pending = False
         self._presets = self._read_presets()
         self._runner = JobRunner(self)
@@ -245,8 +263,36 @@ class SurfacePanel(QtWidgets.QWidget):
         layout.addWidget(self.surface_combo)
         layout.addWidget(self.expression_edit)
         layout.addWidget(self.expression_error)
+        layout.addWidget(self._build_domain_box())
+        self.reset_view_button = QtWidgets.QPushButton("Reset view")
+        self.reset_view_button.setObjectName("resetViewButton")
+        self.reset_view_button.setToolTip(
+            "Undo zooming (mouse wheel) and panning (middle drag); a typed formula also gets "
+            "its default domain back"
+        )
+        self.reset_view_button.clicked.connect(self._on_reset_view)
+        layout.addWidget(self.reset_view_button)
         layout.addWidget(self.params_box)
         return box
+
+    def _build_domain_box(self) -> QtWidgets.QWidget:
+        """A typed formula's plot box (Enter applies), and a button back to the default."""
+        self.domain_box = QtWidgets.QWidget()
+        form = QtWidgets.QFormLayout(self.domain_box)
+        form.setContentsMargins(0, 0, 0, 0)
+        self.domain_edits: list[QtWidgets.QLineEdit] = []
+        self._domain_labels: list[QtWidgets.QLabel] = []
+        for name in ("domainXEdit", "domainYEdit"):
+            edit = QtWidgets.QLineEdit()
+            edit.setObjectName(name)
+            edit.setToolTip("From, to: e.g. -2.5, 2.5 (Enter applies)")
+            edit.returnPressed.connect(self._on_domain_entered)
+            label = QtWidgets.QLabel()
+            form.addRow(label, edit)
+            self.domain_edits.append(edit)
+            self._domain_labels.append(label)
+        self._domain_form = form
+        return self.domain_box
 
     def _build_step_box(self) -> QtWidgets.QGroupBox:
         box = QtWidgets.QGroupBox("Step size η (learning rate)")
@@ -304,7 +350,11 @@ class SurfacePanel(QtWidgets.QWidget):
             QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows
         )
         self.runs_table.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
-        self.runs_table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        triggers = QtWidgets.QAbstractItemView.EditTrigger
+        self.runs_table.setEditTriggers(
+            triggers.DoubleClicked | triggers.EditKeyPressed | triggers.SelectedClicked
+        )
+        self.runs_table.setToolTip("Double-click a start to type it, e.g. 1.5 or -1, 2")
         header = self.runs_table.horizontalHeader()
         header.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(3, QtWidgets.QHeaderView.ResizeMode.Stretch)
@@ -335,11 +385,13 @@ class SurfacePanel(QtWidgets.QWidget):
         self.steps_spin.valueChanged.connect(self._request_recompute)
         self.compare_check.toggled.connect(self._on_compare_toggled)
         self.runs_table.itemSelectionChanged.connect(self._on_row_selected)
+        self.runs_table.itemChanged.connect(self._on_table_edited)
         self.add_run_button.clicked.connect(self.add_run)
         self.remove_run_button.clicked.connect(self.remove_run)
         self.playback.positionChanged.connect(self._on_position_changed)
         self.view.startPicked.connect(self._on_start_picked)
         self.view.hovered.connect(self._on_hover)
+        self.view.viewZoomed.connect(self._on_view_zoomed)
 
     # -- public API (the main window, tests, teachers' scripts) --------------------------------
 
@@ -444,6 +496,20 @@ class SurfacePanel(QtWidgets.QWidget):
             return
         self._change_surface(surface)
 
+    @QtCore.Slot()
+    def _on_domain_entered(self) -> None:
+        """A typed formula's new box; bad text shows why and keeps the current one."""
+        edits = self.domain_edits[: self._surface.dim]
+        try:
+            box = [parse_point(edit.text(), 2) for edit in edits]
+            surface = with_domain(self._surface, box)
+        except ValueError as error:
+            self.expression_error.setText(f"✗ domain: {error}")
+            self.expression_error.setVisible(True)
+            return
+        self.expression_error.setVisible(False)
+        self._apply_surface(surface, keep_starts=True)
+
     @QtCore.Slot(float)
     def _on_param_changed(self, _value: float) -> None:
         params = {name: spin.value() for name, spin in self.param_spins.items()}
@@ -457,6 +523,9 @@ class SurfacePanel(QtWidgets.QWidget):
 
     @QtCore.Slot(float)
     def _on_lr_changed(self, lr: float) -> None:
+        if self._lr_note:
+            self._lr_note = ""
+            self._show_threshold_text()
         self._runs[self._selected] = replace(self._runs[self._selected], lr=lr)
         self._refresh_table()
         self._request_recompute()
@@ -493,6 +562,24 @@ class SurfacePanel(QtWidgets.QWidget):
             self._show_selected_run()
             self._request_recompute()
 
+    @QtCore.Slot(QtWidgets.QTableWidgetItem)
+    def _on_table_edited(self, item: QtWidgets.QTableWidgetItem) -> None:
+        """A start typed into the table ("1.5", "-1, 2"); bad text restores the old value."""
+        if item.column() != START_COLUMN:
+            return
+        row = item.row()
+        try:
+            start = parse_point(item.text(), self._surface.dim)
+        except ValueError as error:
+            self.statusMessage.emit(f"Start not changed: {error}")
+            QtCore.QTimer.singleShot(0, self._refresh_table)  # not inside the editor's commit
+            return
+        self._selected = row
+        self._runs[row] = replace(self._runs[row], start=self._surface.clamp(start))
+        self._thresholds_dirty = True
+        QtCore.QTimer.singleShot(0, self._refresh_table)
+        self._request_recompute()
+
     @QtCore.Slot(object)
     def _on_position_changed(self, position: int | None) -> None:
         for line in self._cursor_lines:
@@ -524,15 +611,24 @@ class SurfacePanel(QtWidgets.QWidget):
         self._params = {}
         if surface.dim != self._surface.dim:
             self._set_steps(DEFAULT_STEPS[surface.dim])
+        self._tame_pending = True
+        self._lr_note = ""
+        self.description_label.setText(surface.description)  # before drawing: never stale
         self._apply_surface(surface, keep_starts=False)
-        self.description_label.setText(surface.description)
         self.playback.show_all()
         self.statusMessage.emit(f"Surface: {surface.title}")
 
     def _apply_surface(self, surface: Surface, keep_starts: bool) -> None:
+        """Show ``surface``; the previous surface's result is dropped at once, so nothing
+        (playback, the badge) draws old runs against the new surface before the recompute."""
         self._surface = surface
         if not keep_starts:
             self._runs = [replace(run, start=None) for run in self._runs]
+        self._result = None
+        self._verdicts = []
+        self.view.set_tracks([])
+        self.view.clear_markers()
+        self.regime_label.clear_verdict("computing…")
         self._sync_surface_controls()
         self._draw_surface()
         self._thresholds_dirty = True
@@ -545,11 +641,23 @@ class SurfacePanel(QtWidgets.QWidget):
         blocked = self.surface_combo.blockSignals(True)
         self.surface_combo.setCurrentIndex(index)
         self.surface_combo.blockSignals(blocked)
-        if index < 0:
-            self.expression_edit.setText(surface.expression)
+        # A named surface clears the field: a formula left there would look like the one shown.
+        self.expression_edit.setText(surface.expression if index < 0 else "")
         if not self.description_label.text() or index >= 0:
             self.description_label.setText(surface.description)
+        self._sync_domain_edits(typed=index < 0)
         self._rebuild_param_spins()
+
+    def _sync_domain_edits(self, typed: bool) -> None:
+        """Domain fields for a typed formula's variables (w; or x and y)."""
+        self.domain_box.setVisible(typed)
+        for axis, edit in enumerate(self.domain_edits):
+            shown = axis < self._surface.dim
+            self._domain_form.setRowVisible(edit, shown)
+            if shown:
+                low, high = self._surface.domain[axis]
+                edit.setText(f"{low:g}, {high:g}")
+                self._domain_labels[axis].setText(f"{self._surface.variables[axis]} from, to")
 
     def _rebuild_param_spins(self) -> None:
         spec = SURFACES.get(self._surface.name)
@@ -579,7 +687,9 @@ class SurfacePanel(QtWidgets.QWidget):
         minima = np.asarray(surface.minima, dtype=float).reshape(-1, surface.dim)
         if surface.dim == 1:
             (w,), f = surface.sample(GRID_1D)
-            self.view.set_curve(w, f)
+            with np.errstate(all="ignore"):
+                start_value = float(surface.value(*self._start_of(self._selected)))
+            self.view.set_curve(w, f, include=[start_value])
             values = np.asarray(surface.value(minima[:, 0]), dtype=float) if len(minima) else []
             self.view.set_minima(
                 np.column_stack([minima[:, 0], np.broadcast_to(values, len(minima))])
@@ -589,6 +699,33 @@ class SurfacePanel(QtWidgets.QWidget):
             x_range, y_range = surface.domain
             self.view.set_field(values, x_range, y_range, surface.log_colors)
             self.view.set_minima(minima)
+
+    @QtCore.Slot(object, object)
+    def _on_view_zoomed(self, x_range: tuple[float, float], y_range: tuple[float, float]) -> None:
+        """Re-sample the surface over what is on screen after a zoom or pan (the simulation
+        keeps its domain and bounds: zooming looks closer, it changes no run)."""
+        box = [x_range] if self._surface.dim == 1 else [x_range, y_range]
+        try:
+            shown = with_domain(self._surface, box)
+        except ValueError as error:
+            self.statusMessage.emit(f"Zoomed too far out to redraw: {error}")
+            return
+        if shown.dim == 1:
+            (w,), f = shown.sample(GRID_1D)
+            self.view.set_curve(w, f, keep_view=True)
+        else:
+            _axes, values = shown.sample(GRID_2D)
+            self.view.set_field(values, x_range, y_range, shown.log_colors, keep_view=True)
+
+    @QtCore.Slot()
+    def _on_reset_view(self) -> None:
+        """Back to the default view: a typed formula also gets its default domain back."""
+        self.expression_error.setVisible(False)
+        if self._surface.name in SURFACES:
+            self._draw_surface()
+            self._draw_tracks()
+            return
+        self._apply_surface(get_surface(self._surface.expression), keep_starts=True)
 
     # -- runs ------------------------------------------------------------------------------
 
@@ -651,6 +788,8 @@ class SurfacePanel(QtWidgets.QWidget):
                 if item is None:
                     item = QtWidgets.QTableWidgetItem()
                     item.setForeground(QtGui.QColor(run_color(row)))
+                    if column != START_COLUMN:  # only the start is typed in the table
+                        item.setFlags(item.flags() & ~QtCore.Qt.ItemFlag.ItemIsEditable)
                     table.setItem(row, column, item)
                 if item.text() != text:
                     item.setText(text)
@@ -658,8 +797,11 @@ class SurfacePanel(QtWidgets.QWidget):
         table.blockSignals(blocked)
 
     def _refresh_badges(self) -> None:
+        """The header badge describes the selected run (the one the slider edits)."""
         if self._verdicts:
-            _show_verdict(self.regime_label, self._verdicts[0], f"{self._run_name(0)}: ")
+            selected = min(self._selected, len(self._verdicts) - 1)
+            name = self._run_name(selected)
+            _show_verdict(self.regime_label, self._verdicts[selected], f"{name}: ")
         for row, verdict in enumerate(self._verdicts[: self.runs_table.rowCount()]):
             badge = self.runs_table.cellWidget(row, 3)
             if isinstance(badge, VerdictBadge):
@@ -668,32 +810,96 @@ class SurfacePanel(QtWidgets.QWidget):
     # -- thresholds ------------------------------------------------------------------------
 
     def _update_thresholds(self) -> None:
-        """Marks at 1/λ and 2/λ (and 2(1+β)/λ with momentum) for the selected run's start."""
+        """Marks at 1/λ and 2/λ (and 2(1+β)/λ with momentum) for the selected run's start,
+        dimmed for optimizers they do not apply to; after a change of surface, step sizes
+        that would diverge at once are tamed to 1/λ first."""
         self._thresholds_dirty = False
         start = self._start_of(self._selected)
         with np.errstate(all="ignore"):
-            self._reference = reference_minimum(self._surface, start)
-            lam = None if self._reference is None else curvature_at(self._surface, self._reference)
+            self._start_reference = reference_minimum(self._surface, start)
+        lam = self._show_thresholds(self._start_reference, settled=False)
+        if self._tame_pending:
+            self._tame_pending = False
+            self._lr_note = self._tame_learning_rates(lam)
+            self._show_threshold_text()
+
+    def _follow_settled_minimum(self) -> None:
+        """Thresholds at the minimum the selected run converged to when that is not the one
+        predicted from its start (the double well's local valley), else at the predicted one."""
+        result = self._result
+        assert result is not None
+        selected = min(self._selected, len(result) - 1)
+        with np.errstate(all="ignore"):
+            settled = settled_minimum(self._surface, result.run(selected), self._verdicts[selected])
+        start = self._start_reference
+        if settled and start and same_minimum(self._surface, settled, start):
+            settled = None
+        shown = self._reference
+        target = self._start_reference if settled is None else settled
+        if shown is None or target is None or not same_minimum(self._surface, shown, target):
+            self._show_thresholds(target, settled=settled is not None)
+
+    def _show_thresholds(self, reference: tuple[float, ...] | None, settled: bool) -> float | None:
+        """Marks and words for the minimum ``reference``; returns its curvature λ."""
+        self._reference = reference
+        with np.errstate(all="ignore"):
+            lam = None if reference is None else curvature_at(self._surface, reference)
         beta = self.optimizer_form.momentum()
         rates = critical_rates(lam, beta)
         if rates is None or self._reference is None:
             self.lr_slider.set_marks([])
-            self.threshold_label.setText(self._no_rates_text(lam))
-            return
+            self._threshold_text = self._no_rates_text(lam)
+            self._show_threshold_text()
+            return lam
+        optimizer = self._runs[self._selected].optimizer
+        applies = rates.limit_for(optimizer) is not None
+        colors = THRESHOLD_COLORS if applies else dict.fromkeys(THRESHOLD_COLORS, DIMMED_MARK)
         marks = [
-            Mark(rates.monotone, "1/λ", THRESHOLD_COLORS["monotone"]),
-            Mark(rates.stable, "2/λ", THRESHOLD_COLORS["stable"]),
+            Mark(rates.monotone, "1/λ", colors["monotone"]),
+            Mark(rates.stable, "2/λ", colors["stable"]),
         ]
+        where = _format_point(self._reference)
+        if settled:
+            where += " (the minimum this run settles in)"
         text = (
-            f"λmax = {rates.lambda_max:.4g} at {_format_point(self._reference)}  →  "
+            f"λmax = {rates.lambda_max:.4g} at {where}  →  "
             f"1/λ = {rates.monotone:.3g} (fastest monotone), "
             f"2/λ = {rates.stable:.3g} (stability limit)"
         )
         if beta > 0:
-            marks.append(Mark(rates.momentum_stable, "2(1+β)/λ", THRESHOLD_COLORS["momentum"]))
+            marks.append(Mark(rates.momentum_stable, "2(1+β)/λ", colors["momentum"]))
             text += f", 2(1+β)/λ = {rates.momentum_stable:.3g} (momentum limit)"
+        if not applies:
+            title = OPTIMIZERS[optimizer].title
+            text += f". These are plain gradient descent's limits (dimmed): not {title}'s"
         self.lr_slider.set_marks(marks)
-        self.threshold_label.setText(text)
+        self._threshold_text = text
+        self._show_threshold_text()
+        return lam
+
+    def _show_threshold_text(self) -> None:
+        """The thresholds, then the note of a step size just tamed (until η is changed)."""
+        parts = [self._threshold_text, self._lr_note]
+        self.threshold_label.setText("\n".join(part for part in parts if part))
+
+    def _tame_learning_rates(self, lam: float | None) -> str:
+        """Runs whose η diverges at once on the new surface get 1/λ; the note says so."""
+        note = ""
+        for index, run in enumerate(self._runs):
+            tamed = tamed_learning_rate(lam, run)
+            if tamed is None:
+                continue
+            lr = max(round_sig(tamed), self.lr_slider.spin.minimum())
+            self._runs[index] = replace(run, lr=lr)
+            if index == self._selected or not note:
+                title = self._surface.title
+                note = f"η set to {lr:g} = 1/λ: {run.lr:g} diverges on {title}"
+        if note:
+            blocked = self.lr_slider.blockSignals(True)
+            self.lr_slider.setValue(self._runs[self._selected].lr)
+            self.lr_slider.blockSignals(blocked)
+            self._refresh_table()
+        return note
 
     def _no_rates_text(self, lam: float | None) -> str:
         """Why there is no critical step size: no minimum, or one whose curvature is zero (w**4)
@@ -748,6 +954,7 @@ class SurfacePanel(QtWidgets.QWidget):
     def _show_result(self, result: SimulationResult) -> None:
         self._result = result
         self._verdicts = [classify_view(result.run(k)) for k in range(len(result))]
+        self._follow_settled_minimum()
         self._refresh_badges()
         self._plot_histories()
         self.playback.set_length(int(result.lengths.max()))

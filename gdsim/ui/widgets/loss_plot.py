@@ -20,6 +20,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
+from gdsim.core.surfaces import DISPLAY_LIMIT, MIN_SPAN
+
 CEILING_FACTOR = 1e4
 """A curve may rise this many times above the largest starting value before it is clipped."""
 
@@ -46,7 +48,7 @@ class Series:
 def display_limits(series: Sequence[Series], log: bool) -> tuple[float, float] | None:
     """The y-range worth showing: from the smallest (positive, on log axes) value to the
     smaller of the largest value and CEILING_FACTOR x the largest starting value."""
-    values = [s.y[np.isfinite(s.y)] for s in series if s.y.size]
+    values = [np.clip(s.y[np.isfinite(s.y)], -DISPLAY_LIMIT, DISPLAY_LIMIT) for s in series]
     values = [v[v > 0] if log else v for v in values]
     values = [v for v in values if v.size]
     if not values:
@@ -58,7 +60,8 @@ def display_limits(series: Sequence[Series], log: bool) -> tuple[float, float] |
     high = min(high, ceiling) if ceiling > low else high
     if log:
         low = max(low, high * 1e-16)
-    return low, high
+        return low, max(high, low * (1.0 + 1e-9))
+    return low, max(high, low + MIN_SPAN)
 
 
 def refresh_legend(

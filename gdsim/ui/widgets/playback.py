@@ -8,7 +8,7 @@ position: ``None`` means "not animating, show everything"; an integer ``t`` mean
 
 from __future__ import annotations
 
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 SPEEDS = (1, 2, 4, 8, 16, 32, 64)
 """Iterates per second offered by the speed box."""
@@ -25,9 +25,11 @@ class Playback(QtWidgets.QWidget):
         self._length = 0
         self._timer = QtCore.QTimer(self)
         self._timer.timeout.connect(self._advance)
-        self.play_button = self._button("▶ Play", "playButton", "Animate the iterates (Space)")
-        self.step_button = self._button("Step ▸|", "stepButton", "Show one more iterate")
-        self.reset_button = self._button("⟲ Reset", "resetButton", "Back to the start point")
+        self.play_button = self._button("Play", "playButton", "Animate the iterates (Space)")
+        self.step_button = self._button("Step", "stepButton", "Show one more iterate")
+        self.reset_button = self._button("Reset", "resetButton", "Back to the start point")
+        self.step_button.setIcon(_icon(QtWidgets.QStyle.StandardPixmap.SP_MediaSkipForward))
+        self.reset_button.setIcon(_icon(QtWidgets.QStyle.StandardPixmap.SP_MediaSeekBackward))
         self.play_button.setCheckable(True)
         self.speed_combo = QtWidgets.QComboBox(self)
         self.speed_combo.setObjectName("speedCombo")
@@ -48,6 +50,7 @@ class Playback(QtWidgets.QWidget):
         self.reset_button.clicked.connect(self.reset)
         self.speed_combo.currentIndexChanged.connect(self._apply_speed)
         self._apply_speed()
+        self._show_play_state(False)
         self._show_position()
 
     def _button(self, text: str, name: str, tip: str) -> QtWidgets.QPushButton:
@@ -55,6 +58,13 @@ class Playback(QtWidgets.QWidget):
         button.setObjectName(name)
         button.setToolTip(tip)
         return button
+
+    def _show_play_state(self, playing: bool) -> None:
+        """Qt's standard media icons and plain words: glyphs such as U+23F8 (pause) are
+        missing from common fonts and rendered as an empty box."""
+        pixmap = QtWidgets.QStyle.StandardPixmap
+        self.play_button.setText("Pause" if playing else "Play")
+        self.play_button.setIcon(_icon(pixmap.SP_MediaPause if playing else pixmap.SP_MediaPlay))
 
     def position(self) -> int | None:
         return self._position
@@ -96,7 +106,7 @@ class Playback(QtWidgets.QWidget):
 
     @QtCore.Slot(bool)
     def _on_play_toggled(self, playing: bool) -> None:
-        self.play_button.setText("⏸ Pause" if playing else "▶ Play")
+        self._show_play_state(playing)
         if not playing:
             self._timer.stop()
             return
@@ -127,6 +137,11 @@ class Playback(QtWidgets.QWidget):
 
     def _show_position(self) -> None:
         if self._position is None:
-            self.position_label.setText(f"all {self._last()} steps")
+            last = self._last()
+            self.position_label.setText(f"all {last} step{'' if last == 1 else 's'}")
         else:
             self.position_label.setText(f"step {self._position} / {self._last()}")
+
+
+def _icon(pixmap: QtWidgets.QStyle.StandardPixmap) -> QtGui.QIcon:
+    return QtWidgets.QApplication.style().standardIcon(pixmap)

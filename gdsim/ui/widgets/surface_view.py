@@ -7,8 +7,9 @@ trajectories as (n, 2) points in plot coordinates, minima, arrows) and never a S
 Drawing follows what was measured on this machine (DESIGN.md): every item is created once and
 updated with ``setData``; contour lines come from contourpy (~2 ms) and are drawn as ONE
 NaN-separated line item (pyqtgraph's isocurves take ~190 ms); the heat map is a float32
-``ImageItem`` with fixed levels; view ranges are fixed to the domain, so a diverging run never
-blows up the axes. Trajectories stop at the first point that leaves the domain.
+``ImageItem`` with fixed levels; view ranges start at the domain and move only when the user
+zooms (wheel) or pans (middle drag), so a diverging run never blows up the axes. Trajectories
+stop at the first point that leaves the domain.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
+from gdsim.core.surfaces import FLOAT32_DISPLAY_LIMIT, display_range
 from gdsim.ui.widgets.loss_plot import refresh_legend
 
 CONTOUR_LEVELS = 14
@@ -36,6 +38,16 @@ THICK_LINE_LIMIT = 200
 
 ARROW_FRACTION = 0.12
 """The -gradient arrow's length as a fraction of the domain's width (its direction matters)."""
+
+CLIP_SPANS = 1e3
+"""Coordinates are clipped this many view widths beyond the view: far enough that a line to
+a clipped point keeps its direction on screen, near enough not to overflow the painter."""
+
+ZOOM_DELAY_MS = 120
+"""A zoom or pan re-samples the surface once the wheel or drag pauses this long."""
+
+LABEL_MARGIN = 10
+"""Pixels above the plot for the top tick label's upper half."""
 
 Range = tuple[float, float]
 
@@ -85,6 +97,17 @@ def contour_lines(
     return joined[:, 0], joined[:, 1]
 
 
+class _ZoomViewBox(pg.ViewBox):
+    """The wheel zooms and a middle-button drag pans (right drag zooms, as in pyqtgraph); a
+    left drag is left alone: it moves the start point."""
+
+    def mouseDragEvent(self, ev: object, axis: int | None = None) -> None:
+        if ev.button() == QtCore.Qt.MouseButton.LeftButton:  # type: ignore[attr-defined]
+            ev.ignore()  # type: ignore[attr-defined]
+            return
+        super().mouseDragEvent(ev, axis)
+
+
 class SurfaceView(QtWidgets.QWidget):
     """A curve or a heat map with contours, trajectories, minima and the current step's arrows.
 
@@ -94,17 +117,28 @@ class SurfaceView(QtWidgets.QWidget):
 
     startPicked = QtCore.Signal(float, float)
     hovered = QtCore.Signal(float, float)
+    viewZoomed = QtCore.Signal(object, object)
+    """(x_range, y_range) after the user zoomed or panned, at most once per ZOOM_DELAY_MS."""
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
-        self.plot = pg.PlotWidget(self)
+        self.plot = pg.PlotWidget(self, viewBox=_ZoomViewBox())
         self.plot.setObjectName("surfacePlot")
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
         self.plot_item = self.plot.getPlotItem()
         self.view_box = self.plot_item.getViewBox()
-        self.view_box.setMouseEnabled(False, False)
+        self.view_box.setMouseEnabled(True, True)
         self.view_box.disableAutoRange()
+        self._zoom_timer = QtCore.QTimer(self)
+        self._zoom_timer.setSingleShot(True)
+        self._zoom_timer.setInterval(ZOOM_DELAY_MS)
+        self._zoom_timer.timeout.connect(self._emit_zoom)
+        self.view_box.sigRangeChangedManually.connect(self._zoom_timer.start)
+        # The range ends on a tick, whose label is centred on the edge: let it overflow the
+        # axis (by up to 15 px, pyqtgraph's allowance) into a margin instead of being clipped.
+        self.plot_item.getAxis("left").setStyle(hideOverlappingLabels=False)
+        self.plot_item.setContentsMargins(0, LABEL_MARGIN, 0, 0)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plot)
@@ -160,15 +194,23 @@ class SurfaceView(QtWidgets.QWidget):
 
     # -- content ---------------------------------------------------------------------------
 
-    def set_curve(self, x: np.ndarray, y: np.ndarray, x_label: str = "w") -> None:
-        """Show a 1D loss curve; the view range becomes its domain and value range."""
+    def set_curve(
+        self,
+        x: np.ndarray,
+        y: np.ndarray,
+        x_label: str = "w",
+        include: Sequence[float] = (),
+        keep_view: bool = False,
+    ) -> None:
+        """Show a 1D loss curve; the view range becomes its domain and the body of its values
+        (a few spikes such as tan(w)'s poles do not flatten the rest), always including the
+        ``include`` values (e.g. the start's loss, so a run is not cut off at its first point)."""
         self._show_field(False)
         self.contours.setData([], [])
-        self.curve.setData(x, y)
-        finite = y[np.isfinite(y)]
-        low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-        pad = 0.06 * (high - low or 1.0)
-        self._set_ranges((float(x[0]), float(x[-1])), (low - pad, high + pad))
+        y_range = display_range(y, robust=True, include=include)
+        self.curve.setData(x, _clip_beyond(y, y_range), connect="finite")
+        if not keep_view:
+            self._set_ranges((float(x[0]), float(x[-1])), y_range)
         self.plot_item.setLabel("bottom", x_label)
         self.plot_item.setLabel("left", "loss L(w)")
 
@@ -179,6 +221,7 @@ class SurfaceView(QtWidgets.QWidget):
         y_range: Range,
         log_colors: bool = False,
         labels: tuple[str, str] = ("x", "y"),
+        keep_view: bool = False,
     ) -> None:
         """Show a 2D grid (rows = y, columns = x) as a heat map with contour lines and a
         colour bar; with ``log_colors`` colours follow log10(f - min + eps), so a valley six
@@ -186,10 +229,10 @@ class SurfaceView(QtWidgets.QWidget):
         self._show_field(True)
         self.curve.setData([], [])
         shown, label = _colour_values(np.asarray(values, dtype=float), log_colors)
-        finite = shown[np.isfinite(shown)]
-        low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-        high = high if high > low else low + 1.0
-        image = np.ascontiguousarray(np.nan_to_num(shown, nan=high), dtype=np.float32)
+        low, high = display_range(shown, robust=True, limit=FLOAT32_DISPLAY_LIMIT)
+        with np.errstate(invalid="ignore"):
+            shown = np.clip(np.nan_to_num(shown, nan=high, posinf=high, neginf=low), low, high)
+        image = np.ascontiguousarray(shown, dtype=np.float32)
         self.image.setImage(image, levels=(low, high), autoLevels=False)
         width, height = x_range[1] - x_range[0], y_range[1] - y_range[0]
         self.image.setRect(QtCore.QRectF(x_range[0], y_range[0], width, height))
@@ -200,14 +243,18 @@ class SurfaceView(QtWidgets.QWidget):
         y = np.linspace(y_range[0], y_range[1], ny)
         levels = np.linspace(low, high, CONTOUR_LEVELS + 2)[1:-1]
         self.contours.setData(*contour_lines(x, y, shown, levels), connect="finite")
-        self._set_ranges(x_range, y_range)
+        if not keep_view:
+            self._set_ranges(x_range, y_range)
         self.plot_item.setLabel("bottom", labels[0])
         self.plot_item.setLabel("left", labels[1])
 
     def set_minima(self, xy: np.ndarray) -> None:
         """Mark known minima with stars (an empty array removes them)."""
         xy = np.asarray(xy, dtype=float).reshape(-1, 2)
-        self.minima.setData(pos=xy)
+        shown = np.column_stack(
+            [_clip_beyond(xy[:, 0], self._x_range), _clip_beyond(xy[:, 1], self._y_range)]
+        )
+        self.minima.setData(pos=shown)
 
     def set_tracks(self, tracks: Sequence[Track], upto: int | None = None) -> None:
         """Draw trajectories with markers; ``upto`` shows only iterates 0..upto (playback)."""
@@ -240,7 +287,10 @@ class SurfaceView(QtWidgets.QWidget):
         xy = np.asarray(track.xy, dtype=float).reshape(-1, 2)
         if self._upto is not None:
             xy = xy[: self._upto + 1]
-        return inside_prefix(xy, self._x_range, self._y_range)
+        drawn = inside_prefix(xy, self._x_range, self._y_range)
+        return np.column_stack(
+            [_clip_beyond(drawn[:, 0], self._x_range), _clip_beyond(drawn[:, 1], self._y_range)]
+        )
 
     def drawn_count(self, index: int) -> int:
         """How many points of track ``index`` are on screen (tests and teachers' checks)."""
@@ -252,7 +302,9 @@ class SurfaceView(QtWidgets.QWidget):
         if not all(math.isfinite(v) for v in (x, y, slope)):
             self.clear_markers()
             return
-        self.tangent.setData([x - half, x + half], [y - slope * half, y + slope * half])
+        with np.errstate(over="ignore"):
+            ends = _clip_beyond(np.array([y - slope * half, y + slope * half]), self._y_range)
+        self.tangent.setData([x - half, x + half], ends)
 
     def set_arrows(
         self, origin: Sequence[float], gradient: Sequence[float], step: Sequence[float] | None
@@ -336,6 +388,15 @@ class SurfaceView(QtWidgets.QWidget):
         self._x_range, self._y_range = x_range, y_range
         self.view_box.setRange(xRange=x_range, yRange=y_range, padding=0.0)
 
+    def view_ranges(self) -> tuple[Range, Range]:
+        """The x and y ranges on screen now (after any zoom or pan)."""
+        (x_low, x_high), (y_low, y_high) = self.view_box.viewRange()
+        return (float(x_low), float(x_high)), (float(y_low), float(y_high))
+
+    @QtCore.Slot()
+    def _emit_zoom(self) -> None:
+        self.viewZoomed.emit(*self.view_ranges())
+
     def _view_point(self, scene_pos: QtCore.QPointF) -> QtCore.QPointF | None:
         if not self.view_box.sceneBoundingRect().contains(scene_pos):
             return None
@@ -356,6 +417,14 @@ class SurfaceView(QtWidgets.QWidget):
         buttons = QtWidgets.QApplication.mouseButtons()
         if buttons & QtCore.Qt.MouseButton.LeftButton:
             self.startPicked.emit(point.x(), point.y())
+
+
+def _clip_beyond(y: np.ndarray, shown: Range) -> np.ndarray:
+    """Values clipped to CLIP_SPANS range-widths beyond ``shown``: lines that leave the view
+    still run off its edge, but no coordinate is large enough to overflow the painter (1e308)."""
+    span = CLIP_SPANS * (shown[1] - shown[0])
+    with np.errstate(invalid="ignore"):
+        return np.clip(np.asarray(y, dtype=float), shown[0] - span, shown[1] + span)
 
 
 def _apply_style(item: pg.PlotDataItem, color: str, thick: bool, marked: bool) -> None:

@@ -1,0 +1,94 @@
+"""Plot ranges from any sampled values (finite, never degenerate, not flattened by spikes), and
+points typed by the user."""
+
+import math
+
+import numpy as np
+import pytest
+
+from gdsim.core.surfaces import (
+    DISPLAY_LIMIT,
+    display_range,
+    get_surface,
+    parse_point,
+    with_domain,
+)
+
+
+def sampled(formula: str) -> np.ndarray:
+    return get_surface(formula).sample(600)[1]
+
+
+@pytest.mark.parametrize(
+    "formula", ["1e308*w*w", "tan(w)*1e308", "relu(w)*1e308", "5e-324*w", "log(w)", "1/w"]
+)
+def test_overflowing_or_subnormal_values_give_a_finite_range_with_a_usable_span(formula):
+    low, high = display_range(sampled(formula), robust=True)
+    assert math.isfinite(high - low) and high - low >= 1e-100
+    assert -2 * DISPLAY_LIMIT < low < high < 2 * DISPLAY_LIMIT
+
+
+def test_nothing_finite_gives_the_unit_range():
+    assert display_range(np.array([np.nan, np.inf])) == (0.0, 1.0)
+
+
+def test_a_flat_line_far_from_zero_gets_a_range_float64_can_tell_apart():
+    low, high = display_range(np.full(10, 1e6))
+    assert low < 1e6 < high and high - low >= 1e-3
+
+
+def test_a_parabola_keeps_its_whole_range_padded():
+    low, high = display_range(sampled("w**2"), robust=True)
+    assert low < 0.0 and 25.0 < high < 28.0
+
+
+def test_spikes_do_not_flatten_the_curve():
+    """tan(w) on +-5 reaches ~300 next to its poles: the range follows the body instead."""
+    low, high = display_range(sampled("tan(w)"), robust=True)
+    assert -30 < low < -5 and 5 < high < 30
+    _, full_high = display_range(sampled("tan(w)"))
+    assert full_high > 100
+
+
+def test_included_values_are_always_shown():
+    low, high = display_range(sampled("tan(w)"), robust=True, include=[1000.0, np.inf])
+    assert high > 1000.0 and low < -5
+
+
+def test_a_smaller_limit_keeps_values_float32_can_hold():
+    low, high = display_range(sampled("1e308*w*w"), limit=1e37)
+    assert np.isfinite(np.float32(low)) and np.isfinite(np.float32(high))
+
+
+@pytest.mark.parametrize(
+    ("text", "dim", "point"),
+    [
+        ("1.5", 1, (1.5,)),
+        ("-1, 2", 2, (-1.0, 2.0)),
+        ("(-1, 2)", 2, (-1.0, 2.0)),
+        (" 3 ", 1, (3.0,)),
+    ],
+)
+def test_a_typed_start_point_is_read(text, dim, point):
+    assert parse_point(text, dim) == point
+
+
+@pytest.mark.parametrize(("text", "dim"), [("abc", 1), ("1", 2), ("1, 2", 1), ("nan", 1), ("", 1)])
+def test_a_bad_start_point_is_refused_in_one_line(text, dim):
+    with pytest.raises(ValueError, match="is not a point") as error:
+        parse_point(text, dim)
+    assert "\n" not in str(error.value)
+
+
+def test_a_typed_formula_gets_another_domain_and_its_start_moves_inside():
+    surface = with_domain(get_surface("w**4 - 3*w**2 + w"), [(-2.0, 2.0)])
+    assert surface.domain == ((-2.0, 2.0),) and surface.start == (2.0,)
+    (w,), values = surface.sample(5)
+    assert w.tolist() == [-2.0, -1.0, 0.0, 1.0, 2.0] and values[2] == 0.0
+
+
+@pytest.mark.parametrize("domain", [[(1.0, 1.0)], [(2.0, -2.0)], [(0.0, np.inf)], [(-1e7, 0.0)]])
+def test_an_empty_or_unbounded_domain_is_refused_in_one_line(domain):
+    with pytest.raises(ValueError, match="w must range") as error:
+        with_domain(get_surface("w**2"), domain)
+    assert "\n" not in str(error.value)
