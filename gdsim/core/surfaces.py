@@ -82,6 +82,11 @@ class Surface:
     def dim(self) -> int:
         return len(self.variables)
 
+    @property
+    def typed(self) -> bool:
+        """A formula the user typed rather than a registry entry (no curated domain or minima)."""
+        return self.name not in SURFACES
+
     def value(self, *coords: ArrayLike) -> np.ndarray:
         return self.function.value(*coords)
 
@@ -470,6 +475,11 @@ ROBUST_PERCENTILES = (2.0, 98.0)
 """The body of the sampled values, used when a few spikes (``tan(w)``, ``1/w``) would flatten
 everything else into a line."""
 
+FOCUS_PERCENTILE = 50.0
+"""A typed 1D formula's view reaches up to this percentile of its values (and its start's
+loss): on the default +-5 box ``w**4 - 3*w**2 + w`` climbs to 550 while its two wells differ by
+a few units, so the full range would show them as a dent."""
+
 SPIKE_FACTOR = 3.0
 """The full value range is kept unless it is this many times wider than the body's."""
 
@@ -483,6 +493,7 @@ def display_range(
     robust: bool = False,
     include: Sequence[float] = (),
     limit: float = DISPLAY_LIMIT,
+    focus: bool = False,
 ) -> tuple[float, float]:
     """A finite, padded (low, high) range worth showing for ``values``, whatever they hold.
 
@@ -491,7 +502,8 @@ def display_range(
     place its ticks. With ``robust``, a few spikes do not set the range: when the full range is
     more than ``SPIKE_FACTOR`` times the 2nd-98th percentile range, that percentile range is
     used. Finite ``include`` values (e.g. the start's loss, so a run is not cut off at its first
-    point) are always inside the range.
+    point) are always inside the range. With ``focus`` the range runs from the lowest value
+    to the ``FOCUS_PERCENTILE``-th: the valleys of a curve, not its walls.
     """
     flat = np.asarray(values, dtype=float).ravel()
     extra = np.asarray(include, dtype=float).ravel()
@@ -500,7 +512,9 @@ def display_range(
         extra = np.clip(extra[np.isfinite(extra)], -limit, limit)
         if finite.size == 0 and extra.size == 0:
             return 0.0, 1.0
-        low, high = _body(finite, robust) if finite.size else (float(extra[0]), float(extra[0]))
+        low, high = (
+            _body(finite, robust, focus) if finite.size else (float(extra[0]), float(extra[0]))
+        )
         if extra.size:
             low, high = min(low, float(extra.min())), max(high, float(extra.max()))
         span = max(high - low, MIN_SPAN, MIN_RELATIVE_SPAN * max(abs(low), abs(high)))
@@ -510,13 +524,16 @@ def display_range(
     return max(centre - half, -edge), min(centre + half, edge)
 
 
-def _body(finite: np.ndarray, robust: bool) -> tuple[float, float]:
-    """min..max, or the 2nd-98th percentiles when spikes make the full range much wider."""
+def _body(finite: np.ndarray, robust: bool, focus: bool) -> tuple[float, float]:
+    """min..max, or the 2nd-98th percentiles when spikes make the full range much wider; with
+    ``focus``, no higher than the focus percentile."""
     low, high = float(finite.min()), float(finite.max())
     if robust:
         body_low, body_high = (float(v) for v in np.percentile(finite, ROBUST_PERCENTILES))
         if high - low > SPIKE_FACTOR * (body_high - body_low):
-            return body_low, body_high
+            low, high = body_low, body_high
+    if focus:
+        high = min(high, float(np.percentile(finite, FOCUS_PERCENTILE)))
     return low, high
 
 

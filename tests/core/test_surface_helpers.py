@@ -19,6 +19,14 @@ def sampled(formula: str) -> np.ndarray:
     return get_surface(formula).sample(600)[1]
 
 
+def test_focus_frames_the_valleys_of_a_curve_whose_walls_climb_far_above_them():
+    values = sampled("w**4 - 3*w**2 + w")
+    low, high = display_range(values, robust=True, focus=True)
+    assert low < values.min() and high < 0.1 * values.max()
+    assert high > 0.08 + 3.51  # both wells and the hump between them, with room
+    assert display_range(values, robust=True)[1] > values.max()
+
+
 @pytest.mark.parametrize(
     "formula", ["1e308*w*w", "tan(w)*1e308", "relu(w)*1e308", "5e-324*w", "log(w)", "1/w"]
 )

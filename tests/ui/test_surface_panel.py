@@ -385,6 +385,15 @@ def test_double_well_thresholds_follow_the_minimum_the_run_settles_in(panel, qtb
     assert "settles in" not in label.text()
 
 
+def test_a_typed_double_well_shows_its_two_wells_by_default(panel, qtbot):
+    type_formula(panel, qtbot, "w**4 - 3*w**2 + w")
+    _, (low, high) = panel.view.view_box.viewRange()
+    # wells at -3.51 (w = -1.30) and -1.07 (w = 1.13), the hump between at 0.08; the walls
+    # reach 550 on the +-5 box: the wells must take a real share of the plot's height
+    assert low < -3.51 and high > 0.08
+    assert (0.08 - -3.51) / (high - low) > 0.1
+
+
 def test_a_typed_double_well_gets_a_domain_and_the_view_follows(panel, qtbot):
     type_formula(panel, qtbot, "w**4 - 3*w**2 + w")
     edit = find(panel, QtWidgets.QLineEdit, "domainXEdit")

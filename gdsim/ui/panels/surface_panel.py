@@ -689,7 +689,9 @@ class SurfacePanel(QtWidgets.QWidget):
             (w,), f = surface.sample(GRID_1D)
             with np.errstate(all="ignore"):
                 start_value = float(surface.value(*self._start_of(self._selected)))
-            self.view.set_curve(w, f, include=[start_value])
+            # A typed formula has no curated box: frame its valleys; the start may sit above.
+            include = [] if surface.typed else [start_value]
+            self.view.set_curve(w, f, include=include, focus=surface.typed)
             values = np.asarray(surface.value(minima[:, 0]), dtype=float) if len(minima) else []
             self.view.set_minima(
                 np.column_stack([minima[:, 0], np.broadcast_to(values, len(minima))])
@@ -721,7 +723,7 @@ class SurfacePanel(QtWidgets.QWidget):
     def _on_reset_view(self) -> None:
         """Back to the default view: a typed formula also gets its default domain back."""
         self.expression_error.setVisible(False)
-        if self._surface.name in SURFACES:
+        if not self._surface.typed:
             self._draw_surface()
             self._draw_tracks()
             return

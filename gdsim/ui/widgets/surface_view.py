@@ -201,13 +201,15 @@ class SurfaceView(QtWidgets.QWidget):
         x_label: str = "w",
         include: Sequence[float] = (),
         keep_view: bool = False,
+        focus: bool = False,
     ) -> None:
         """Show a 1D loss curve; the view range becomes its domain and the body of its values
         (a few spikes such as tan(w)'s poles do not flatten the rest), always including the
-        ``include`` values (e.g. the start's loss, so a run is not cut off at its first point)."""
+        ``include`` values (e.g. the start's loss, so a run is not cut off at its first point);
+        ``focus`` frames the valleys rather than the walls (see ``display_range``)."""
         self._show_field(False)
         self.contours.setData([], [])
-        y_range = display_range(y, robust=True, include=include)
+        y_range = display_range(y, robust=True, include=include, focus=focus)
         self.curve.setData(x, _clip_beyond(y, y_range), connect="finite")
         if not keep_view:
             self._set_ranges((float(x[0]), float(x[-1])), y_range)
