@@ -476,9 +476,14 @@ ROBUST_PERCENTILES = (2.0, 98.0)
 everything else into a line."""
 
 FOCUS_PERCENTILE = 50.0
-"""A typed 1D formula's view reaches up to this percentile of its values (and its start's
-loss): on the default +-5 box ``w**4 - 3*w**2 + w`` climbs to 550 while its two wells differ by
-a few units, so the full range would show them as a dent."""
+"""A steep-walled curve's view reaches up to this percentile of its values: on the default
++-5 box ``w**4 - 3*w**2 + w`` climbs to 550 while its two wells differ by a few units, so the
+full range would show them as a dent."""
+
+FOCUS_WALLS = 5.0
+"""Walls are steep when the curve climbs this many times higher than its median: a quartic's
+(23x) or exp's are, a parabola's (4x) and a wavy ``sin(3*w) + 0.1*w**2`` (2.3x) are not, and
+keep their whole range."""
 
 SPIKE_FACTOR = 3.0
 """The full value range is kept unless it is this many times wider than the body's."""
@@ -502,8 +507,8 @@ def display_range(
     place its ticks. With ``robust``, a few spikes do not set the range: when the full range is
     more than ``SPIKE_FACTOR`` times the 2nd-98th percentile range, that percentile range is
     used. Finite ``include`` values (e.g. the start's loss, so a run is not cut off at its first
-    point) are always inside the range. With ``focus`` the range runs from the lowest value
-    to the ``FOCUS_PERCENTILE``-th: the valleys of a curve, not its walls.
+    point) are always inside the range. With ``focus``, a curve whose walls climb far above its
+    median (``FOCUS_WALLS``) is shown up to the median: its valleys, not its walls.
     """
     flat = np.asarray(values, dtype=float).ravel()
     extra = np.asarray(include, dtype=float).ravel()
@@ -526,14 +531,16 @@ def display_range(
 
 def _body(finite: np.ndarray, robust: bool, focus: bool) -> tuple[float, float]:
     """min..max, or the 2nd-98th percentiles when spikes make the full range much wider; with
-    ``focus``, no higher than the focus percentile."""
+    ``focus``, no higher than the median when the walls climb far above it."""
     low, high = float(finite.min()), float(finite.max())
     if robust:
         body_low, body_high = (float(v) for v in np.percentile(finite, ROBUST_PERCENTILES))
         if high - low > SPIKE_FACTOR * (body_high - body_low):
             low, high = body_low, body_high
     if focus:
-        high = min(high, float(np.percentile(finite, FOCUS_PERCENTILE)))
+        median = float(np.percentile(finite, FOCUS_PERCENTILE))
+        if high - low > FOCUS_WALLS * (median - low):
+            high = median
     return low, high
 
 

@@ -27,6 +27,12 @@ def test_focus_frames_the_valleys_of_a_curve_whose_walls_climb_far_above_them():
     assert display_range(values, robust=True)[1] > values.max()
 
 
+@pytest.mark.parametrize("formula", ["sin(3*w) + 0.1*w**2", "w**2", "abs(w)"])
+def test_focus_keeps_the_whole_range_of_a_curve_without_steep_walls(formula):
+    values = sampled(formula)
+    assert display_range(values, robust=True, focus=True)[1] > values.max()
+
+
 @pytest.mark.parametrize(
     "formula", ["1e308*w*w", "tan(w)*1e308", "relu(w)*1e308", "5e-324*w", "log(w)", "1/w"]
 )

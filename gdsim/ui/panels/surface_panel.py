@@ -1026,8 +1026,10 @@ class SurfacePanel(QtWidgets.QWidget):
             return
         index = drawn - 1 if position is None else min(position, drawn - 1)
         point, gradient = run.points[index], run.grads[index]
-        norms = np.linalg.norm(run.grads, axis=1)
-        if np.linalg.norm(gradient) <= STATIONARY_ARROW * np.nanmax(norms):
+        with np.errstate(over="ignore"):  # gradients near 1e308 square to inf: still "large"
+            norms = np.linalg.norm(run.grads, axis=1)
+            stationary = np.linalg.norm(gradient) <= STATIONARY_ARROW * np.nanmax(norms)
+        if stationary:
             gradient = np.zeros_like(gradient)  # at a minimum its direction is rounding noise
         if self._surface.dim == 1:
             self.view.set_tangent(float(point[0]), float(run.losses[index]), float(gradient[0]))
