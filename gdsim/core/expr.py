@@ -213,6 +213,12 @@ class _Parser:
         return len(self.source.encode()[: byte_offset or 0].decode(errors="ignore"))
 
     def build(self, node: ast.AST) -> sympy.Expr:
+        """The sympy expression of ``node``; one that sympy folded into complex infinity
+        (``0**(-1/w)``), which no numeric printer can write, is undefined: nan, as 0/0 is."""
+        expr = self.build_node(node)
+        return sympy.nan if expr.has(sympy.zoo) else expr
+
+    def build_node(self, node: ast.AST) -> sympy.Expr:
         if isinstance(node, ast.Constant):
             return self.constant(node)
         if isinstance(node, ast.Name):
@@ -406,6 +412,14 @@ def parse_expression(text: str, variables: Sequence[str]) -> sympy.Expr:
     return expr
 
 
+def names_in(text: str) -> set[str]:
+    """The names a formula that ``parse_expression`` accepted writes, as typed: sympy folds
+    ``0*x`` to 0, so the expression's free symbols can miss a variable the student used."""
+    source, _columns = _replace_carets(text.strip())
+    tree = ast.parse(source, mode="eval")
+    return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+
+
 def _depth(expr: sympy.Basic) -> int:
     """Nesting depth of the sympy tree (sums and products are flat there), found iteratively.
 
@@ -546,7 +560,14 @@ def _in_words(work: Callable[[], Result]) -> Result:
         return work()
     except ExpressionError:
         raise
-    except (ArithmeticError, TypeError, ValueError, NotImplementedError) as error:
+    except (
+        ArithmeticError,
+        AttributeError,
+        LookupError,
+        NotImplementedError,
+        TypeError,
+        ValueError,
+    ) as error:
         raise ExpressionError("this formula could not be handled: please rewrite it") from error
 
 

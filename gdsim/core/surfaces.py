@@ -21,6 +21,7 @@ from gdsim.core.expr import (
     CompiledFunction,
     ExpressionError,
     compile_expression,
+    names_in,
     parse_expression,
 )
 from gdsim.core.names import closest_name
@@ -398,7 +399,8 @@ def _named_surface(name: str, spec: SurfaceSpec, params: Mapping[str, float]) ->
 
 def _typed_variables(text: str) -> tuple[str, ...]:
     """w -> 1D, x and/or y -> 2D; a constant is a flat 1D line; mixing the two is refused."""
-    used = {str(symbol) for symbol in parse_expression(text, ("w", "x", "y")).free_symbols}
+    parse_expression(text, (*VARIABLES_1D, *VARIABLES_2D))
+    used = names_in(text)
     if "w" in used and used & {"x", "y"}:
         raise ExpressionError("use w alone for a 1D curve, or x and y for a 2D surface, not both")
     return VARIABLES_2D if used & {"x", "y"} else VARIABLES_1D
@@ -568,6 +570,11 @@ MAX_DOMAIN = 1e6
 1e300 would let runs overflow before they are stopped."""
 
 
+MIN_DOMAIN_WIDTH = 1e-9
+"""The narrowest box, relative to its distance from 0: a box of 5e-324 has no room for a grid,
+a tick or a single step."""
+
+
 def with_domain(surface: Surface, domain: Sequence[Sequence[float]]) -> Surface:
     """``surface`` drawn (and bounded, see ``simulate.default_bounds``) over another box, one
     (low, high) pair per variable; its start moves into the box. A one-line ValueError for a
@@ -580,6 +587,12 @@ def with_domain(surface: Surface, domain: Sequence[Sequence[float]]) -> Surface:
             raise ValueError(
                 f"{variable} must range from a smaller to a larger number within "
                 f"±{MAX_DOMAIN:g}, got {low:g} to {high:g}"
+            )
+    for variable, (low, high) in zip(surface.variables, pairs, strict=True):
+        if high - low < MIN_DOMAIN_WIDTH * max(1.0, abs(low), abs(high)):
+            raise ValueError(
+                f"{variable} from {low:g} to {high:g} is too narrow to draw: make it at least "
+                f"{MIN_DOMAIN_WIDTH:g} wide"
             )
     moved = replace(surface, domain=pairs)
     return replace(moved, start=moved.clamp(surface.start))

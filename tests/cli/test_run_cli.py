@@ -185,3 +185,8 @@ def test_the_installed_command(tmp_path, strict_json):
     )
     assert bad.returncode == 2 and bad.stdout == ""
     assert len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_an_undefined_formula_is_reported_as_a_diverged_run_not_a_traceback(cli_json):
+    doc = cli_json("run", "--surface", "(0*w)**(-1/w)", "--lr", "0.1")
+    assert doc["lambda_max"] is None and doc["runs"][0]["regime"] == "diverged"

@@ -278,3 +278,19 @@ def test_formulas_whose_derivatives_would_explode_are_refused(text: str, fragmen
 def test_corners_found_by_hypothesis_compile(text: str, x: float, y: float):
     function = compile_expression(text, XY)
     assert function.hessian(x, y).shape == (2, 2)
+
+
+@pytest.mark.parametrize(
+    "text, variables",
+    [
+        ("(0*w)**(-1/w)", ("w",)),
+        ("(w-w)**(-1/w)", ("w",)),
+        ("(0*w)**(-w**2)", ("w",)),
+        ("(0*x)**(-1/y)+x", ("x", "y")),
+        ("min((0*-(y)) ^ (-(1/(y))), x)", ("x", "y")),
+    ],
+)
+def test_a_formula_sympy_folds_into_complex_infinity_computes_as_nan(text, variables):
+    function = compile_expression(text, variables)
+    point = [np.array([0.5, 2.0])] * len(variables)
+    assert np.isnan(function.value(*point)).all()

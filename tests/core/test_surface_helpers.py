@@ -106,3 +106,16 @@ def test_an_empty_or_unbounded_domain_is_refused_in_one_line(domain):
     with pytest.raises(ValueError, match="w must range") as error:
         with_domain(get_surface("w**2"), domain)
     assert "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "domain", [[(0.0, 5e-324)], [(1.0, 1.0000000000000002)], [(1e-300, 2e-300)]]
+)
+def test_a_box_too_narrow_to_draw_is_refused_in_one_line(domain):
+    with pytest.raises(ValueError, match="too narrow") as error:
+        with_domain(get_surface("w**4 - 3*w**2 + w"), domain)
+    assert "\n" not in str(error.value)
+
+
+def test_a_millionth_wide_box_is_still_fine():
+    assert with_domain(get_surface("w**2"), [(1.0, 1.000001)]).domain == ((1.0, 1.000001),)

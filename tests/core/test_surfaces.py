@@ -267,3 +267,8 @@ def test_a_start_picked_outside_the_plot_lands_on_its_edge():
     (x_low, _), (_, y_high) = surface.domain
     assert surface.clamp((-1e9, 1e9)) == (x_low, y_high)
     assert surface.clamp((0.5, 0.25)) == (0.5, 0.25)
+
+
+@pytest.mark.parametrize("text", ["0*x + 1", "0*y + x - x"])
+def test_a_variable_that_sympy_folds_away_still_makes_the_surface_2d(text):
+    assert get_surface(text).dim == 2
