@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+import numpy as np
+
 from gdsim.commands import common
 
 DEFAULT_LR = 0.1
@@ -69,26 +71,29 @@ def execute(args: argparse.Namespace) -> int:
     steps = common.int_in_range(args.steps, 1, common.MAX_STEPS, "--steps")
 
     runs = [RunSpec(lr=lr, optimizer=optimizer, start=start, hyper=hyper) for lr in lrs]
-    result = simulate(surface, runs, steps)
-    lam = lambda_max(surface, start)
-    rates = critical_rates(lam, hyper.get("momentum", 0.0))
-    lr_critical = None if rates is None else rates.limit_for(optimizer)
-    run_documents = []
-    for k in range(len(result)):
-        view = result.run(k)
-        verdict = classify_view(view)
-        run_documents.append(
-            {
-                "optimizer": optimizer,
-                "lr": view.spec.lr,
-                "start": list(start),
-                "points": view.points,
-                "losses": view.losses,
-                "regime": verdict.regime.value,
-                "stopped_at": view.stopped_at,
-                "final_loss": view.losses[-1] if len(view.losses) else None,
-            }
-        )
+    # Overflow on the way to divergence is expected and reported as such (null, "diverged"):
+    # numpy's RuntimeWarnings would only add noise to stderr.
+    with np.errstate(all="ignore"):
+        result = simulate(surface, runs, steps)
+        lam = lambda_max(surface, start)
+        rates = critical_rates(lam, hyper.get("momentum", 0.0))
+        lr_critical = None if rates is None else rates.limit_for(optimizer)
+        run_documents = []
+        for k in range(len(result)):
+            view = result.run(k)
+            verdict = classify_view(view)
+            run_documents.append(
+                {
+                    "optimizer": optimizer,
+                    "lr": view.spec.lr,
+                    "start": list(start),
+                    "points": view.points,
+                    "losses": view.losses,
+                    "regime": verdict.regime.value,
+                    "stopped_at": view.stopped_at,
+                    "final_loss": view.losses[-1] if len(view.losses) else None,
+                }
+            )
     if args.json:
         common.print_json(
             {

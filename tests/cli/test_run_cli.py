@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import warnings
 
 import pytest
 
@@ -190,3 +191,16 @@ def test_the_installed_command(tmp_path, strict_json):
 def test_an_undefined_formula_is_reported_as_a_diverged_run_not_a_traceback(cli_json):
     doc = cli_json("run", "--surface", "(0*w)**(-1/w)", "--lr", "0.1")
     assert doc["lambda_max"] is None and doc["runs"][0]["regime"] == "diverged"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("--surface", "rosenbrock", "--start", "1e308,1e308"),
+        ("--surface", "tan(x)*1e308+y", "--lr", "1e-320", "0.1"),
+    ],
+)
+def test_overflow_on_the_way_to_divergence_prints_no_numpy_warning(cli_json, argv):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        assert cli_json("run", *argv)["runs"][0]["regime"] == "diverged"
