@@ -203,4 +203,4 @@ def test_an_undefined_formula_is_reported_as_a_diverged_run_not_a_traceback(cli_
 def test_overflow_on_the_way_to_divergence_prints_no_numpy_warning(cli_json, argv):
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
-        assert cli_json("run", *argv)["runs"][0]["regime"] == "diverged"
+        assert "diverged" in [run["regime"] for run in cli_json("run", *argv)["runs"]]
