@@ -16,14 +16,23 @@ from pathlib import Path
 
 
 def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Replace `path` by `data` all at once, or leave it untouched and raise `OSError`."""
+    """Replace `path` by `data` all at once, or leave it untouched and raise `OSError`.
+
+    A symbolic link is written through (the file it points to is replaced, the link stays);
+    anything but a regular file (a device, a folder, a pipe) is refused: renaming over it would
+    replace the node itself."""
+    shown = path
+    path = Path(os.path.realpath(path))
+    if path.exists() and not path.is_file():
+        raise OSError(f"could not write {shown}: it is not a regular file")
     folder = path.parent
     if not folder.is_dir():
-        raise OSError(f"could not write {path}: the folder {folder} does not exist")
+        raise OSError(f"could not write {shown}: the folder {folder} does not exist")
     try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        # A short fixed prefix: the destination's own name may already be as long as allowed.
+        handle, temporary = tempfile.mkstemp(prefix=".gdsim-", suffix=".tmp", dir=folder)
     except OSError as error:
-        raise OSError(f"could not write {path}: {_reason(error)}") from error
+        raise OSError(f"could not write {shown}: {_reason(error)}") from error
     try:
         with os.fdopen(handle, "wb") as file:
             file.write(data)
@@ -34,7 +43,7 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
     except OSError as error:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
-        raise OSError(f"could not write {path}: {_reason(error)}") from error
+        raise OSError(f"could not write {shown}: {_reason(error)}") from error
 
 
 def write_text_atomic(path: Path, text: str) -> None:

@@ -65,3 +65,29 @@ def test_a_read_only_folder_says_why():
     with pytest.raises(OSError, match=r"could not write /proc/a\.png: "):
         write_bytes_atomic(Path("/proc/a.png"), b"data")
     assert not Path("/proc/a.png").exists()
+
+
+def test_saving_onto_a_symbolic_link_writes_the_file_it_points_to(tmp_path):
+    real = tmp_path / "real.py"
+    real.write_text("OLD")
+    link = tmp_path / "link.py"
+    link.symlink_to(real)
+    write_text_atomic(link, "NEW")
+    assert link.is_symlink() and real.read_text() == "NEW"
+
+
+def test_a_device_or_pipe_is_refused_and_left_alone(tmp_path):
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    with pytest.raises(OSError, match="not a regular file"):
+        write_text_atomic(pipe, "script")
+    assert pipe.is_fifo()
+    with pytest.raises(OSError, match="not a regular file"):
+        write_text_atomic(Path("/dev/null"), "script")
+    assert Path("/dev/null").is_char_device()
+
+
+def test_a_name_as_long_as_the_file_system_allows_can_be_saved(tmp_path):
+    target = tmp_path / ("z" * 252 + ".py")
+    write_text_atomic(target, "print(1)")
+    assert target.read_text() == "print(1)"
