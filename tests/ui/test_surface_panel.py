@@ -538,3 +538,46 @@ def test_a_straight_line_has_no_minimum(panel, qtbot):
     type_formula(panel, qtbot, "5e-324*w")
     label = find(panel, QtWidgets.QLabel, "thresholdLabel")
     qtbot.waitUntil(lambda: label.text() == "no minimum found: no critical step size")
+
+
+def tick_labels(axis):
+    """The non-empty labels of the ticks inside the axis's range, as the axis would draw them."""
+    low, high = axis.range
+    labels = []
+    for spacing, values in axis.tickValues(low, high, max(axis.height(), 200)):
+        inside = [v for v in values if low <= v <= high]
+        strings = axis.tickStrings(inside, axis.autoSIPrefixScale * axis.scale, spacing)
+        labels += [text for text in strings if text]
+    return labels
+
+
+def test_a_log_axis_spanning_less_than_a_decade_still_labels_its_ticks(qtbot):
+    plot = LossPlot(y_label="distance to the minimum")
+    qtbot.addWidget(plot)
+    plot.set_series([Series("a", np.arange(50.0), np.linspace(2.85, 2.55, 50), "#000000")])
+    plot.grab()
+    labels = tick_labels(plot.getAxis("left"))
+    assert len(labels) >= 2 and len(set(labels)) == len(labels), labels
+    assert all(2.5 <= float(text) <= 2.9 for text in labels), labels
+
+
+def test_loss_axes_give_their_top_label_room_and_scale_no_values(qtbot):
+    plot = LossPlot(log=False)
+    qtbot.addWidget(plot)
+    plot.set_series([Series("a", np.arange(3.0), np.array([-1e-3, -2e-3, -2.5e-3]), "#000")])
+    plot.grab()
+    axis = plot.getAxis("left")
+    assert axis.style["hideOverlappingLabels"] is False
+    assert plot.getPlotItem().getContentsMargins()[1] >= 10
+    assert axis.autoSIPrefixScale == 1.0 and "(x" not in axis.labelString()
+    assert any(text.startswith("-0.00") for text in tick_labels(axis))
+
+
+def test_a_curve_of_1e308_gets_distinct_tick_labels_without_a_scale_factor(panel, qtbot):
+    qtbot.waitUntil(lambda: panel.result() is not None)
+    type_formula(panel, qtbot, "1e308*w*w")
+    panel.grab()
+    axis = panel.view.plot_item.getAxis("left")
+    labels = tick_labels(axis)
+    assert len(labels) >= 2 and len(set(labels)) == len(labels), labels
+    assert axis.autoSIPrefixScale == 1.0 and "(x" not in axis.labelString()
