@@ -917,7 +917,7 @@ class SurfacePanel(QtWidgets.QWidget):
         if steep is None:
             return ""
         return (
-            f". At the start {_format_point(start, mark='')} the curvature is {steep:.3g}: "
+            f". At the start {_format_point(start, mark='')} the curvature is {steep:.4g}: "
             f"steps above 2/λ = {2.0 / steep:.3g} overshoot there."
         )
 
