@@ -86,7 +86,8 @@ class VerdictBadge(QtWidgets.QLabel):
 
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
         super().resizeEvent(event)
-        self._fit()
+        if self._elide:  # a plain badge keeps any text set on it directly (an error message)
+            self._fit()
 
     def _show(self, parts: tuple[str, str, str]) -> None:
         if parts != self._parts:
