@@ -555,14 +555,12 @@ def parse_point(text: str, dim: int) -> tuple[float, ...]:
     except ValueError:
         raise ValueError(f"'{text}' is not a point: type {_point_example(dim)}") from None
     if len(values) != dim or not all(math.isfinite(v) for v in values):
-        raise ValueError(
-            f"'{text}' is not a point: type {dim} finite number(s), e.g. {_point_example(dim)}"
-        )
+        raise ValueError(f"'{text}' is not a point: type {_point_example(dim)}")
     return values
 
 
 def _point_example(dim: int) -> str:
-    return "1.5" if dim == 1 else "-1, 2"
+    return "one number, e.g. 1.5" if dim == 1 else "two numbers, e.g. -1, 2"
 
 
 MAX_DOMAIN = 1e6
@@ -585,8 +583,8 @@ def with_domain(surface: Surface, domain: Sequence[Sequence[float]]) -> Surface:
     for variable, (low, high) in zip(surface.variables, pairs, strict=True):
         if not (-MAX_DOMAIN <= low < high <= MAX_DOMAIN):
             raise ValueError(
-                f"{variable} must range from a smaller to a larger number within "
-                f"±{MAX_DOMAIN:g}, got {low:g} to {high:g}"
+                f"{variable} must range from a smaller to a larger number between "
+                f"{-MAX_DOMAIN:.0f} and {MAX_DOMAIN:.0f}, got {low:g} to {high:g}"
             )
     for variable, (low, high) in zip(surface.variables, pairs, strict=True):
         if high - low < MIN_DOMAIN_WIDTH * max(1.0, abs(low), abs(high)):

@@ -360,8 +360,9 @@ def _local_minimum(surface: Surface, origin: np.ndarray) -> np.ndarray | None:
     centre = value(found)
     if not np.isfinite(centre):
         return None  # NaN or inf there (1e309, log(-1 - w**2)): no value, no minimum
-    scale = max(1.0, float(np.linalg.norm(gradient(origin))))
-    if not np.linalg.norm(gradient(found)) <= _STATIONARY_TOLERANCE * scale:
+    if not _largest_component(gradient(found)) <= _STATIONARY_TOLERANCE * _gradient_scale(
+        surface, origin
+    ):
         return None
     eigenvalues, vectors = np.linalg.eigh(_symmetric_hessian(surface, found))
     if not np.all(np.isfinite(eigenvalues)):
@@ -374,6 +375,26 @@ def _local_minimum(surface: Surface, origin: np.ndarray) -> np.ndarray | None:
         if any(value(found + side * width * direction) < centre for side in (-1.0, 1.0)):
             return None
     return found
+
+
+_SCALE_SAMPLES = 5
+"""Points per axis of the grid on which a formula's typical gradient size is measured."""
+
+
+def _gradient_scale(surface: Surface, origin: np.ndarray) -> float:
+    """The largest finite gradient component at the start and on a coarse grid over the
+    domain: what "practically zero" is measured against. A fixed floor of 1 would call every
+    point of ``5e-324*w`` stationary, a straight line with no minimum; 0 (a constant) stays 0."""
+    axes = [np.linspace(lo, hi, _SCALE_SAMPLES) for lo, hi in surface.domain]
+    grid = np.stack([a.ravel() for a in np.meshgrid(*axes)], axis=1)
+    with np.errstate(all="ignore"):
+        sizes = [_largest_component(surface.gradient(*point)) for point in [origin, *grid]]
+    return max((size for size in sizes if np.isfinite(size)), default=0.0)
+
+
+def _largest_component(gradient: Sequence[float] | np.ndarray) -> float:
+    """The gradient's size as its largest component: a Euclidean norm squares 5e-324 to 0."""
+    return float(np.max(np.abs(np.asarray(gradient, dtype=float))))
 
 
 def _symmetric_hessian(surface: Surface, point: np.ndarray) -> np.ndarray:
@@ -409,6 +430,36 @@ def settled_minimum(surface: Surface, run: RunView, verdict: Verdict) -> tuple[f
         return None
     found = _local_minimum(surface, np.asarray(run.points[-1], dtype=float))
     return None if found is None else tuple(float(c) for c in found)
+
+
+def distance_target(
+    surface: Surface, run: RunView, verdict: Verdict, minima: np.ndarray
+) -> np.ndarray:
+    """The minima to measure ``run``'s distance to (for :func:`distances_to_nearest`): the one
+    it settles in when it converged to a minimum, else ``minima`` (m, dim), the nearest of which
+    counts. On the tilted double well a run from w = 1.8 settles near 0.93, about 2 from the
+    only listed (global) minimum: measured to that one its curve would read "never got there"."""
+    with np.errstate(all="ignore"):
+        settled = settled_minimum(surface, run, verdict)
+    return minima if settled is None else np.asarray([settled], dtype=float)
+
+
+STEEP_START = 1.5
+"""The start's curvature must exceed the minimum's by this factor to be worth a sentence."""
+
+
+def steep_start_curvature(
+    surface: Surface, start: Sequence[float], lam: float | None
+) -> float | None:
+    """The curvature at ``start`` when it is clearly larger than ``lam`` (the minimum's), else
+    None. 2/lambda at the minimum does not protect the first steps: ``w**4 - 3*w**2 + w`` from
+    w = 3 has curvature 102 there (2/lambda = 0.0196) against 9.3 at the minimum (0.214), so
+    eta = 0.2 overshoots at once and diverges."""
+    if lam is None or not np.isfinite(lam) or lam <= 0.0:
+        return None
+    with np.errstate(all="ignore"):
+        here = curvature_at(surface, start)
+    return here if np.isfinite(here) and here > STEEP_START * lam else None
 
 
 def same_minimum(surface: Surface, a: Sequence[float], b: Sequence[float]) -> bool:

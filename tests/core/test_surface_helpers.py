@@ -94,6 +94,15 @@ def test_a_bad_start_point_is_refused_in_one_line(text, dim):
     assert "\n" not in str(error.value)
 
 
+@pytest.mark.parametrize(
+    ("dim", "words"), [(1, "type one number, e.g. 1.5"), (2, "type two numbers, e.g. -1, 2")]
+)
+def test_a_point_with_the_wrong_count_says_how_many_numbers_in_words(dim, words):
+    with pytest.raises(ValueError) as error:
+        parse_point("1, 2, 3", dim)
+    assert str(error.value).endswith(words) and "(s)" not in str(error.value)
+
+
 def test_a_typed_formula_gets_another_domain_and_its_start_moves_inside():
     surface = with_domain(get_surface("w**4 - 3*w**2 + w"), [(-2.0, 2.0)])
     assert surface.domain == ((-2.0, 2.0),) and surface.start == (2.0,)
@@ -106,6 +115,7 @@ def test_an_empty_or_unbounded_domain_is_refused_in_one_line(domain):
     with pytest.raises(ValueError, match="w must range") as error:
         with_domain(get_surface("w**2"), domain)
     assert "\n" not in str(error.value)
+    assert "between -1000000 and 1000000" in str(error.value) and "±" not in str(error.value)
 
 
 @pytest.mark.parametrize(

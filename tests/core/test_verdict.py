@@ -12,11 +12,13 @@ from gdsim.core.verdict import (
     classify_view,
     critical_rates,
     curvature_at,
+    distance_target,
     distances_to_nearest,
     lambda_max,
     reference_minimum,
     same_minimum,
     settled_minimum,
+    steep_start_curvature,
     tamed_learning_rate,
 )
 
@@ -155,7 +157,7 @@ def test_lambda_max_of_rosenbrock_at_its_minimum():
     assert lambda_max(get_surface("rosenbrock")) == pytest.approx(1001.6, abs=0.01)
 
 
-@pytest.mark.parametrize("text", ["x**2 - y**2", "w**3", "x**2*y**2 - x"])
+@pytest.mark.parametrize("text", ["x**2 - y**2", "w**3", "x**2*y**2 - x", "5e-324*w", "1e-300*x"])
 def test_no_minimum_no_curvature(text):
     surface = get_surface(text)
     assert reference_minimum(surface) is None
@@ -249,3 +251,29 @@ def test_a_run_that_did_not_converge_settles_nowhere():
     surface = get_surface("double_well")
     assert _settled(surface, 0.3) is None  # diverges
     assert _settled(surface, 1e-4) is None  # slow
+
+
+def test_a_run_is_measured_to_the_minimum_it_settles_in_not_the_global_one():
+    surface = get_surface("double_well")
+    run = simulate(surface, [RunSpec(lr=0.05)], 500).run(0)
+    listed = np.asarray(surface.minima)
+    target = distance_target(surface, run, classify_view(run), listed)
+    assert target[0] == pytest.approx([0.93], abs=0.01)
+    assert distances_to_nearest(run.points, target)[-1] < 1e-4
+    assert distances_to_nearest(run.points, listed)[-1] > 1.9  # the global one, far away
+
+
+def test_a_run_that_settles_nowhere_is_measured_to_the_nearest_listed_minimum():
+    surface = get_surface("double_well")
+    run = simulate(surface, [RunSpec(lr=1e-4)], 100).run(0)  # slow
+    listed = np.asarray(surface.minima)
+    assert distance_target(surface, run, classify_view(run), listed) is listed
+
+
+def test_a_start_far_steeper_than_the_minimum_is_reported_with_its_curvature():
+    surface = get_surface("w**4 - 3*w**2 + w")
+    lam = lambda_max(surface, (3.0,))
+    assert 2 / lam == pytest.approx(0.214, abs=1e-3)
+    assert steep_start_curvature(surface, (3.0,), lam) == pytest.approx(102.0)
+    assert steep_start_curvature(surface, (1.2,), lam) is None  # about as curved as the minimum
+    assert steep_start_curvature(surface, (3.0,), None) is None

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdsim.ui.widgets.log_slider import LogSlider
 from gdsim.ui.widgets.loss_plot import LossPlot, Series
@@ -459,3 +459,125 @@ def test_zooming_a_2d_surface_redraws_the_heat_map_over_the_view(panel, qtbot):
     rect = panel.view.image.mapRectToParent(panel.view.image.boundingRect())
     assert rect.left() == pytest.approx(x_low) and rect.right() == pytest.approx(x_high)
     assert rect.top() == pytest.approx(y_low) and rect.bottom() == pytest.approx(y_high)
+
+
+def shown_whole(label):
+    """Whether the label's visible text fits inside it (bold, as the verdict style draws it)."""
+    font = QtGui.QFont(label.font())
+    font.setBold(True)
+    return QtGui.QFontMetrics(font).horizontalAdvance(label.text()) + 16 <= label.width()
+
+
+def test_a_narrow_header_shortens_the_run_name_never_the_verdict(window, panel, qtbot):
+    choose_surface(panel, qtbot, "himmelblau")
+    combo = find(panel, QtWidgets.QComboBox, "optimizerCombo")
+    combo.setCurrentIndex(combo.findData("nesterov"))
+    set_lr(panel, 0.000123)
+    window.resize(1024, 700)
+    qtbot.waitUntil(lambda: badge(panel).text().endswith(": slow"))
+    qtbot.waitUntil(lambda: shown_whole(badge(panel)))
+    assert "η = 0.000123 Nesterov: slow" in badge(panel).toolTip()
+    assert "nesterov momentum" not in badge(panel).toolTip()
+    set_lr(panel, 0.03)
+    qtbot.waitUntil(lambda: "diverged" in badge(panel).text())
+    words = verdict_text(panel.verdicts()[0])
+    qtbot.waitUntil(lambda: badge(panel).text().endswith(f": {words}"))
+    assert shown_whole(badge(panel)) and words[-1].isdigit()
+
+
+def test_changing_kappa_tames_a_step_size_that_would_diverge_like_a_new_surface(panel, qtbot):
+    choose_surface(panel, qtbot, "ill_conditioned")
+    set_lr(panel, 0.2)
+    find(panel, QtWidgets.QDoubleSpinBox, "kappaSpin").setValue(50.0)
+    label = find(panel, QtWidgets.QLabel, "thresholdLabel")
+    qtbot.waitUntil(lambda: "η set to 0.02 = 1/λ: 0.2 diverges on" in label.text())
+    assert find(panel, QtWidgets.QDoubleSpinBox, "lrSpin").value() == pytest.approx(0.02)
+    qtbot.waitUntil(lambda: panel.verdicts() and "diverged" not in badge(panel).text())
+
+
+def test_a_start_far_steeper_than_the_minimum_is_explained(panel, qtbot):
+    type_formula(panel, qtbot, "w**4 - 3*w**2 + w")
+    label = find(panel, QtWidgets.QLabel, "thresholdLabel")
+    qtbot.waitUntil(lambda: "At the start w = 3 the curvature is 102" in label.text())
+    assert "steps above 2/λ = 0.0196 overshoot there." in label.text()
+    panel.set_start((1.2,))
+    qtbot.waitUntil(lambda: "At the start" not in label.text())
+
+
+def test_the_distance_plot_measures_a_run_to_the_minimum_it_settles_in(panel, qtbot):
+    choose_surface(panel, qtbot, "double_well")
+    set_lr(panel, 0.05)
+    qtbot.waitUntil(lambda: "converged" in badge(panel).text())
+    distances = panel.distance_plot.listDataItems()[0].yData
+    assert distances[0] == pytest.approx(1.8 - 0.93, abs=0.01)
+    assert np.nanmin(distances) < 1e-3  # the local well near 0.93, not the global one 2 away
+    assert panel.distance_plot.getAxis("left").labelText == "distance to the minimum"
+
+
+def test_the_control_column_is_never_cut_by_its_scroll_bar(window, panel, qtbot):
+    combo = find(panel, QtWidgets.QComboBox, "presetCombo")
+    combo.setCurrentIndex(combo.findText("Adaptive step sizes on Beale"))
+    qtbot.waitUntil(lambda: panel.result() is not None and len(panel.result()) == 3)
+    find(panel, QtWidgets.QTableWidget, "runsTable").selectRow(2)
+    scroll = panel.controls_scroll
+    qtbot.waitUntil(lambda: scroll.verticalScrollBar().isVisible())
+    qtbot.waitUntil(lambda: scroll.widget().width() <= scroll.viewport().width())
+
+
+def test_a_start_outside_the_plot_is_moved_inside_and_says_so(panel, qtbot):
+    choose_surface(panel, qtbot, "bowl")
+    find(panel, QtWidgets.QCheckBox, "compareCheck").setChecked(True)
+    table = find(panel, QtWidgets.QTableWidget, "runsTable")
+    with qtbot.waitSignal(panel.statusMessage) as message:
+        table.item(0, 2).setText("1e9, 1e9")
+    assert message.args[0] == "Start (1e9, 1e9) lies outside the plot: moved to (4, 4)"
+    qtbot.waitUntil(lambda: panel.runs()[0].start == (4.0, 4.0))
+
+
+def test_a_straight_line_has_no_minimum(panel, qtbot):
+    type_formula(panel, qtbot, "5e-324*w")
+    label = find(panel, QtWidgets.QLabel, "thresholdLabel")
+    qtbot.waitUntil(lambda: label.text() == "no minimum found: no critical step size")
+
+
+def tick_labels(axis):
+    """The non-empty labels of the ticks inside the axis's range, as the axis would draw them."""
+    low, high = axis.range
+    labels = []
+    for spacing, values in axis.tickValues(low, high, max(axis.height(), 200)):
+        inside = [v for v in values if low <= v <= high]
+        strings = axis.tickStrings(inside, axis.autoSIPrefixScale * axis.scale, spacing)
+        labels += [text for text in strings if text]
+    return labels
+
+
+def test_a_log_axis_spanning_less_than_a_decade_still_labels_its_ticks(qtbot):
+    plot = LossPlot(y_label="distance to the minimum")
+    qtbot.addWidget(plot)
+    plot.set_series([Series("a", np.arange(50.0), np.linspace(2.85, 2.55, 50), "#000000")])
+    plot.grab()
+    labels = tick_labels(plot.getAxis("left"))
+    assert len(labels) >= 2 and len(set(labels)) == len(labels), labels
+    assert all(2.5 <= float(text) <= 2.9 for text in labels), labels
+
+
+def test_loss_axes_give_their_top_label_room_and_scale_no_values(qtbot):
+    plot = LossPlot(log=False)
+    qtbot.addWidget(plot)
+    plot.set_series([Series("a", np.arange(3.0), np.array([-1e-3, -2e-3, -2.5e-3]), "#000")])
+    plot.grab()
+    axis = plot.getAxis("left")
+    assert axis.style["hideOverlappingLabels"] is False
+    assert plot.getPlotItem().getContentsMargins()[1] >= 10
+    assert axis.autoSIPrefixScale == 1.0 and "(x" not in axis.labelString()
+    assert any(text.startswith("-0.00") for text in tick_labels(axis))
+
+
+def test_a_curve_of_1e308_gets_distinct_tick_labels_without_a_scale_factor(panel, qtbot):
+    qtbot.waitUntil(lambda: panel.result() is not None)
+    type_formula(panel, qtbot, "1e308*w*w")
+    panel.grab()
+    axis = panel.view.plot_item.getAxis("left")
+    labels = tick_labels(axis)
+    assert len(labels) >= 2 and len(set(labels)) == len(labels), labels
+    assert axis.autoSIPrefixScale == 1.0 and "(x" not in axis.labelString()

@@ -10,6 +10,7 @@ the handle, and anything longer goes through ``JobRunner`` so the window never f
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -33,13 +34,15 @@ from gdsim.core.verdict import (
     classify_view,
     critical_rates,
     curvature_at,
+    distance_target,
     distances_to_nearest,
     reference_minimum,
     same_minimum,
     settled_minimum,
+    steep_start_curvature,
     tamed_learning_rate,
 )
-from gdsim.ui.style import THRESHOLD_COLORS, run_color
+from gdsim.ui.style import THRESHOLD_COLORS, VERDICT_STYLE, run_color
 from gdsim.ui.widgets.log_slider import LogSlider, Mark, round_sig
 from gdsim.ui.widgets.loss_plot import LossPlot, Series
 from gdsim.ui.widgets.optimizer_form import OptimizerForm
@@ -97,20 +100,21 @@ _ROUNDING_NOISE = 1e-9
 """Coordinates smaller than this are shown as 0: a minimiser stops a few 1e-16 off (0, 0)."""
 
 
-def _format_point(point: tuple[float, ...]) -> str:
+def _format_point(point: Sequence[float], mark: str = "*") -> str:
+    """'w* = 0.93' or '(x, y)* = (1, 1)'; ``mark=""`` for a point that is no minimum."""
     shown = [0.0 if abs(c) < _ROUNDING_NOISE else c for c in point]
     if len(shown) == 1:
-        return f"w* = {shown[0]:.3g}"
-    return "(x, y)* = (" + ", ".join(f"{c:.3g}" for c in shown) + ")"
+        return f"w{mark} = {shown[0]:.3g}"
+    return f"(x, y){mark} = (" + ", ".join(f"{c:.3g}" for c in shown) + ")"
 
 
 def _show_verdict(badge: VerdictBadge, verdict: Verdict, prefix: str = "") -> None:
     """Restyle a badge only when its words change: a style sheet costs ~1 ms a badge, which
     adds up at 60 slider frames a second; the tooltip (the reason, with numbers) always."""
-    symbol = badge.text().split(" ", 1)[0]
-    if badge.text() != f"{symbol} {prefix}{verdict_text(verdict)}":
+    symbol = VERDICT_STYLE[verdict.regime][0]
+    if badge.full_text() != f"{symbol} {prefix}{verdict_text(verdict)}":
         badge.set_verdict(verdict, prefix)
-    badge.setToolTip(verdict.reason)
+    badge.setToolTip(f"{prefix}{verdict_text(verdict)}\n{verdict.reason}")
 
 
 class SurfacePanel(QtWidgets.QWidget):
@@ -172,15 +176,18 @@ class SurfacePanel(QtWidgets.QWidget):
         scroll.setWidget(controls)
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setFixedWidth(CONTROL_WIDTH)
+        # Room for the vertical scroll bar besides CONTROL_WIDTH: when a long optimizer form or
+        # runs table brings it up, it must not cover the right edge of combos and badges.
+        bar = scroll.style().pixelMetric(QtWidgets.QStyle.PixelMetric.PM_ScrollBarExtent)
+        scroll.setFixedWidth(CONTROL_WIDTH + bar)
         scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        self.controls_scroll = scroll
 
-        self.regime_label = VerdictBadge()
+        self.regime_label = VerdictBadge(elide_prefix=True)
         self.regime_label.setObjectName("regimeLabel")
         font = self.regime_label.font()
         font.setPointSizeF(font.pointSizeF() * 1.35)
         self.regime_label.setFont(font)
-        self.regime_label.setMinimumWidth(260)
         self.playback = Playback()
         top = QtWidgets.QHBoxLayout()
         top.addWidget(self.regime_label)
@@ -233,6 +240,13 @@ class SurfacePanel(QtWidgets.QWidget):
             self.preset_combo.setItemData(
                 index, preset.description, QtCore.Qt.ItemDataRole.ToolTipRole
             )
+        # Sized by the column, not by the longest demo title (which pushed the column wider
+        # than its scroll area); the open list still shows whole titles.
+        self.preset_combo.setSizeAdjustPolicy(
+            QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.preset_combo.setMinimumContentsLength(16)
+        self.preset_combo.view().setMinimumWidth(self.preset_combo.view().sizeHintForColumn(0))
         self.description_label = QtWidgets.QLabel()
         self.description_label.setObjectName("descriptionLabel")
         self.description_label.setWordWrap(True)
@@ -519,6 +533,8 @@ class SurfacePanel(QtWidgets.QWidget):
             self.statusMessage.emit(str(error))
             return
         self._params = params
+        self._tame_pending = True  # a new κ is a new surface: tame η as a change of surface does
+        self._lr_note = ""
         self._apply_surface(surface, keep_starts=True)
 
     @QtCore.Slot(float)
@@ -575,7 +591,13 @@ class SurfacePanel(QtWidgets.QWidget):
             QtCore.QTimer.singleShot(0, self._refresh_table)  # not inside the editor's commit
             return
         self._selected = row
-        self._runs[row] = replace(self._runs[row], start=self._surface.clamp(start))
+        inside = self._surface.clamp(start)
+        if inside != start:
+            self.statusMessage.emit(
+                f"Start ({item.text().strip('() ')}) lies outside the plot: moved to "
+                f"({', '.join(f'{c:.3g}' for c in inside)})"
+            )
+        self._runs[row] = replace(self._runs[row], start=inside)
         self._thresholds_dirty = True
         QtCore.QTimer.singleShot(0, self._refresh_table)
         self._request_recompute()
@@ -760,11 +782,18 @@ class SurfacePanel(QtWidgets.QWidget):
         self._thresholds_dirty = True
         self._refresh_table()
 
-    def _run_name(self, index: int) -> str:
+    def _short_name(self, index: int) -> str:
+        """'η = 0.2', or 'η = 0.01 Nesterov' for another optimizer than plain descent: the
+        header's name for a run (its start is in the runs table)."""
         run = self._runs[index] if self._result is None else self._result.runs[index]
         name = f"η = {run.lr:g}"
         if run.optimizer != "gd":
-            name += f" {OPTIMIZERS[run.optimizer].title.split(' (')[0].lower()}"
+            name += f" {OPTIMIZERS[run.optimizer].title.split()[0]}"
+        return name
+
+    def _run_name(self, index: int) -> str:
+        """The short name, plus the start when the runs start in different places (legends)."""
+        name = self._short_name(index)
         if len({self._start_of(k) for k in range(len(self._runs))}) > 1 and index < len(self._runs):
             name += " from (" + ", ".join(f"{c:.3g}" for c in self._start_of(index)) + ")"
         return name
@@ -802,7 +831,7 @@ class SurfacePanel(QtWidgets.QWidget):
         """The header badge describes the selected run (the one the slider edits)."""
         if self._verdicts:
             selected = min(self._selected, len(self._verdicts) - 1)
-            name = self._run_name(selected)
+            name = self._short_name(selected)
             _show_verdict(self.regime_label, self._verdicts[selected], f"{name}: ")
         for row, verdict in enumerate(self._verdicts[: self.runs_table.rowCount()]):
             badge = self.runs_table.cellWidget(row, 3)
@@ -874,10 +903,23 @@ class SurfacePanel(QtWidgets.QWidget):
         if not applies:
             title = OPTIMIZERS[optimizer].title
             text += f". These are plain gradient descent's limits (dimmed): not {title}'s"
+        text += self._steep_start_text(rates.lambda_max)
         self.lr_slider.set_marks(marks)
         self._threshold_text = text
         self._show_threshold_text()
         return lam
+
+    def _steep_start_text(self, lam: float) -> str:
+        """A sentence when the selected run starts where the curve is much steeper than at the
+        minimum: there a smaller step than 2/λ already overshoots (see steep_start_curvature)."""
+        start = self._start_of(self._selected)
+        steep = steep_start_curvature(self._surface, start, lam)
+        if steep is None:
+            return ""
+        return (
+            f". At the start {_format_point(start, mark='')} the curvature is {steep:.4g}: "
+            f"steps above 2/λ = {2.0 / steep:.3g} overshoot there."
+        )
 
     def _show_threshold_text(self) -> None:
         """The thresholds, then the note of a step size just tamed (until η is changed)."""
@@ -983,12 +1025,11 @@ class SurfacePanel(QtWidgets.QWidget):
         minima = self._minima_for_distance()
         self.distance_plot.setVisible(minima is not None)
         if minima is not None:
-            series = [
-                Series(
-                    names[k], steps, distances_to_nearest(result.points[k], minima), run_color(k)
-                )
-                for k in range(len(result))
-            ]
+            series = []
+            for k in range(len(result)):
+                target = distance_target(self._surface, result.run(k), self._verdicts[k], minima)
+                distances = distances_to_nearest(result.points[k], target)
+                series.append(Series(names[k], steps, distances, run_color(k)))
             self.distance_plot.set_series(series)
 
     def _minima_for_distance(self) -> np.ndarray | None:

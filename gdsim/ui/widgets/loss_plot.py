@@ -13,6 +13,7 @@ data leaves it or fills less than half of it. Re-laying out an axis costs ~2 ms 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -32,6 +33,13 @@ frames a second; a plot redrawn a few times a second can afford more (`thick_up_
 
 LOOSE_RANGE = 2.0
 """The y-range is kept while the data spans more than 1/LOOSE_RANGE of it (axis units)."""
+
+LABEL_MARGIN = 10
+"""Pixels above a plot for its top tick label's upper half (the range often ends on a tick)."""
+
+LABELLED_TICKS = 3
+"""A log axis spanning too little to reach a labelled power or multiple gets this many plain
+ticks (2.6, 2.7, 2.8) instead of none."""
 
 
 @dataclass(frozen=True)
@@ -80,16 +88,66 @@ def refresh_legend(
             label.setText(name)
 
 
-class SparseLogAxis(pg.AxisItem):
+def distinct_labels(values: Sequence[float]) -> list[str]:
+    """The values with as few significant digits as keep them apart (at least 3): pyqtgraph's
+    own '%g' labels every tick of 1e308*w*w, or of values far from zero, the same."""
+    labels: list[str] = []
+    for digits in range(3, 18):
+        labels = [f"{value:.{digits}g}" for value in values]
+        if len(set(labels)) == len(labels):
+            break
+    return labels
+
+
+def plain_ticks(low: float, high: float, count: int = LABELLED_TICKS) -> np.ndarray:
+    """At least ``count`` round values (1, 2 or 5 times a power of ten apart) in [low, high]."""
+    power = math.floor(math.log10(high - low))
+    for exponent in range(power, power - 3, -1):
+        for multiple in (5, 2, 1):
+            step = multiple * 10.0**exponent
+            ticks = np.arange(math.ceil(low / step), math.floor(high / step) + 1) * step
+            if len(ticks) >= count:
+                return ticks
+    return np.array([low, high])
+
+
+class PlainAxis(pg.AxisItem):
+    """An axis that labels values as they are: no SI prefix scaling (a loss axis read
+    "(x0.001)", a huge curve "(x1e+27)") and never two ticks with the same label."""
+
+    def __init__(self, orientation: str, **kwargs: object) -> None:
+        super().__init__(orientation, **kwargs)
+        self.enableAutoSIPrefix(False)
+
+    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
+        strings = super().tickStrings(values, scale, spacing)
+        if self.logMode or len(set(strings)) == len(strings):
+            return strings
+        return distinct_labels([value * scale for value in values])
+
+
+class SparseLogAxis(PlainAxis):
     """A log axis that labels only 1, 2 and 5 times a power of ten once ticks are many:
     pyqtgraph judges crowding by total text length, so across two decades it printed all of
-    0.02 ... 0.09 on top of each other."""
+    0.02 ... 0.09 on top of each other. Across less than a decade, where pyqtgraph finds at
+    most one tick (2.55 to 2.85 has none), it gets plain ones."""
+
+    def logTickValues(
+        self, minVal: float, maxVal: float, size: float, stdTicks: list
+    ) -> list[tuple[float | None, list[float]]]:
+        levels = super().logTickValues(minVal, maxVal, size, stdTicks)
+        inside = [v for _spacing, values in levels for v in values if minVal <= v <= maxVal]
+        if len(inside) >= 2 or not maxVal > minVal:
+            return levels
+        return [(None, list(np.log10(plain_ticks(10.0**minVal, 10.0**maxVal))))]
 
     def logTickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
+        mantissas = np.round(10 ** (np.asarray(values) - np.floor(values)), 6)
+        if not np.all(mantissas == np.round(mantissas)):  # plain ticks: 2.6, 2.7, 2.8
+            return distinct_labels(list(10.0 ** np.asarray(values) * scale))
         strings = super().logTickStrings(values, scale, spacing)
         if len(values) <= 6:
             return strings
-        mantissas = np.round(10 ** (np.asarray(values) - np.floor(values)), 6)
         return [text if m in (1, 2, 5) else "" for text, m in zip(strings, mantissas, strict=True)]
 
 
@@ -105,7 +163,12 @@ class LossPlot(pg.PlotWidget):
         log: bool = True,
         thick_up_to: int = THICK_LINE_POINTS,
     ) -> None:
-        super().__init__(parent, axisItems={"left": SparseLogAxis("left")})
+        axes = {"left": SparseLogAxis("left"), "bottom": PlainAxis("bottom")}
+        super().__init__(parent, axisItems=axes)
+        # The range often ends on a tick, whose label is centred on the edge: let it overflow
+        # the axis into a margin above the plot instead of being cut in half.
+        self.getAxis("left").setStyle(hideOverlappingLabels=False)
+        self.getPlotItem().setContentsMargins(0, LABEL_MARGIN, 0, 0)
         self.setLabel("left", y_label)
         self.setLabel("bottom", x_label)
         self.showGrid(x=False, y=False)

@@ -24,7 +24,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from gdsim.core.surfaces import FLOAT32_DISPLAY_LIMIT, display_range
-from gdsim.ui.widgets.loss_plot import refresh_legend
+from gdsim.ui.widgets.loss_plot import LABEL_MARGIN, PlainAxis, refresh_legend
 
 CONTOUR_LEVELS = 14
 LABELLED_ITERATES = 16
@@ -45,9 +45,6 @@ a clipped point keeps its direction on screen, near enough not to overflow the p
 
 ZOOM_DELAY_MS = 120
 """A zoom or pan re-samples the surface once the wheel or drag pauses this long."""
-
-LABEL_MARGIN = 10
-"""Pixels above the plot for the top tick label's upper half."""
 
 Range = tuple[float, float]
 
@@ -122,7 +119,8 @@ class SurfaceView(QtWidgets.QWidget):
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
-        self.plot = pg.PlotWidget(self, viewBox=_ZoomViewBox())
+        axes = {"left": PlainAxis("left"), "bottom": PlainAxis("bottom")}
+        self.plot = pg.PlotWidget(self, viewBox=_ZoomViewBox(), axisItems=axes)
         self.plot.setObjectName("surfacePlot")
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdsim.core.verdict import Regime, Verdict
 from gdsim.ui.style import VERDICT_STYLE
+
+PADDING = 8
+"""Pixels of the badge's colour left and right of its text (the style sheet's padding)."""
 
 
 def verdict_text(verdict: Verdict) -> str:
@@ -23,30 +26,97 @@ def verdict_text(verdict: Verdict) -> str:
 
 
 class VerdictBadge(QtWidgets.QLabel):
-    """Shows '<symbol> <verdict text>' on the regime's colour; the reason is the tooltip."""
+    """Shows '<symbol> <prefix><verdict text>' on the regime's colour; the reason is the tooltip.
 
-    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+    With ``elide_prefix`` the verdict is always shown whole: when the badge is too narrow, only
+    the prefix (a run's name) is shortened with '…', and the tooltip holds the full text. A
+    label clipped in the middle instead once read "diverged at step 1" for step 15.
+    """
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None, elide_prefix: bool = False) -> None:
         super().__init__(parent)
         self.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
-        self.setMinimumWidth(150)
+        self._elide = elide_prefix
+        if not elide_prefix:  # an eliding badge's minimum follows its words (minimumSizeHint)
+            self.setMinimumWidth(150)
+        self._parts = ("", "", "")
+        """Symbol, prefix and verdict words: what the badge says when there is room."""
         self.clear_verdict()
+
+    def full_text(self) -> str:
+        """The whole text, whatever fits on screen (``text()`` is what is shown)."""
+        symbol, prefix, words = self._parts
+        return f"{symbol} {prefix}{words}" if symbol else words
 
     def set_verdict(self, verdict: Verdict, prefix: str = "") -> None:
         symbol, color = VERDICT_STYLE[verdict.regime]
-        self.setText(f"{symbol} {prefix}{verdict_text(verdict)}")
-        self.setToolTip(verdict.reason)
+        self._show((symbol, prefix, verdict_text(verdict)))
+        whole = f"{prefix}{verdict_text(verdict)}\n"
+        self.setToolTip(f"{whole if self._elide else ''}{verdict.reason}")
         self._restyle(
             f"QLabel {{ background: {color}; color: white; border-radius: 6px;"
-            f" padding: 3px 8px; font-weight: bold; }}"
+            f" padding: 3px {PADDING}px; font-weight: bold; }}"
         )
         self.setAccessibleDescription(verdict.reason)
 
     def clear_verdict(self, text: str = "no run yet") -> None:
-        self.setText(text)
+        self._show(("", "", text))
         self.setToolTip("")
         self._restyle(
-            "QLabel { background: #e0e0e0; color: #333; border-radius: 6px; padding: 3px 8px; }"
+            "QLabel { background: #e0e0e0; color: #333; border-radius: 6px;"
+            f" padding: 3px {PADDING}px; }}"
         )
+
+    def sizeHint(self) -> QtCore.QSize:
+        """Room for the whole text, not the shortened one shown: a layout sizing the badge by
+        what it shows would shrink it step by step down to its minimum."""
+        hint = super().sizeHint()
+        if not self._elide:
+            return hint
+        return QtCore.QSize(self._width_of(self.full_text()), hint.height())
+
+    def minimumSizeHint(self) -> QtCore.QSize:
+        """Never narrower than the symbol and the verdict's words with '…' for the name."""
+        hint = super().minimumSizeHint()
+        if not self._elide:
+            return hint
+        symbol, prefix, words = self._parts
+        shortest = f"{symbol} … {words}" if prefix else self.full_text()
+        return QtCore.QSize(self._width_of(shortest), hint.height())
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self._elide:  # a plain badge keeps any text set on it directly (an error message)
+            self._fit()
+
+    def _show(self, parts: tuple[str, str, str]) -> None:
+        if parts != self._parts:
+            self._parts = parts
+            self.updateGeometry()
+        self._fit()
+
+    def _fit(self) -> None:
+        """Show the full text, or with ``elide_prefix`` the prefix shortened to fit."""
+        symbol, prefix, words = self._parts
+        if not (self._elide and prefix):
+            self.setText(self.full_text())
+            return
+        name = prefix.rstrip(": ")
+        separator = prefix[len(name) :]
+        metrics = self._metrics()
+        fixed = metrics.horizontalAdvance(f"{symbol} {separator}{words}")
+        room = self.width() - 2 * PADDING - 4 - fixed
+        shown = metrics.elidedText(name, QtCore.Qt.TextElideMode.ElideRight, max(room, 0))
+        self.setText(f"{symbol} {shown or '…'}{separator}{words}")
+
+    def _metrics(self) -> QtGui.QFontMetrics:
+        """The badge's font made bold, as the verdict style sheet draws it."""
+        font = QtGui.QFont(self.font())
+        font.setBold(True)
+        return QtGui.QFontMetrics(font)
+
+    def _width_of(self, text: str) -> int:
+        return self._metrics().horizontalAdvance(text) + 2 * PADDING + 6
 
     def _restyle(self, sheet: str) -> None:
         """Set the style sheet only when it changes: re-polishing a widget repaints the whole
