@@ -330,3 +330,44 @@ def test_control_buttons_say_words_beside_style_icons(qtbot, panel):
         buttons[1].click()
     assert buttons[1].text() == "Resume" and not buttons[1].icon().isNull()
     buttons[3].click()
+
+
+def badge_texts(panel) -> list[str]:
+    return [find(panel, QtWidgets.QLabel, f"runBadge{i}").text() for i in range(4)]
+
+
+@pytest.mark.parametrize("typed", ["0.1 2 6 10", "0.1;2; 6,10", "0.1, 2 ,6  10"])
+def test_compare_rates_may_be_separated_by_spaces_commas_or_semicolons(panel, typed):
+    """As on the command line (`--lr 0.1 1 6 10`)."""
+    find(panel, QtWidgets.QCheckBox, "compareCheck").setChecked(True)
+    edit = find(panel, QtWidgets.QLineEdit, "compareLrsEdit")
+    edit.setText(typed)
+    edit.editingFinished.emit()
+    assert [s.config.lr for s in panel.job.sessions] == [0.1, 2.0, 6.0, 10.0], status(panel)
+    assert badge_texts(panel)[1] == "η=2"
+
+
+def test_a_refused_compare_text_keeps_the_runs_on_screen_for_train_step_and_show_code(
+    qtbot, panel
+):
+    """The badges, the plots and the job stay those of the last rates training accepted."""
+    find(panel, QtWidgets.QCheckBox, "compareCheck").setChecked(True)
+    set_value(panel, "stepsSpin", 30)
+    train_to_end(qtbot, panel)
+    job = panel.job
+    verdicts = badge_texts(panel)
+    edit = find(panel, QtWidgets.QLineEdit, "compareLrsEdit")
+    edit.setText("0.1, fast")
+    edit.editingFinished.emit()
+    refusal = "'0.1, fast'; the previous rates 0.1, 1, 6, 10 stay in use"
+    assert refusal in status(panel)
+    for button in ("trainButton", "stepButton"):
+        find(panel, QtWidgets.QPushButton, button).click()
+        assert refusal in status(panel)
+        assert panel.job is job and not panel.runner.is_running(), f"{button} kept the runs"
+    assert badge_texts(panel) == verdicts
+    find(panel, RunBadge, "runBadgeFrame2").click()
+    find(panel, QtWidgets.QPushButton, "showCodeButton").click()
+    assert panel.code_dialog is not None, status(panel)
+    assert "lr=6.0" in panel.code_dialog.code().replace(" ", "")
+    panel.code_dialog.close()

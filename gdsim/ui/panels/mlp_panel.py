@@ -14,6 +14,7 @@ or the data rebuilds the job from scratch after the worker has stopped.
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import replace
 
 import numpy as np
@@ -88,13 +89,14 @@ class TrainingInputError(ValueError):
 
 
 def parse_learning_rates(text: str) -> list[float]:
-    """'0.1, 1, 7' -> [0.1, 1.0, 7.0]: 1 to MAX_COMPARE_RUNS rates (one colour each), each
-    one training can use (`check_learning_rate`: torch cannot store 1e300 in float32)."""
+    """'0.1, 1, 7' or '0.1 1 7' (as the command line takes them) -> [0.1, 1.0, 7.0]: 1 to
+    MAX_COMPARE_RUNS rates (one colour each), separated by commas, semicolons and/or spaces,
+    each one training can use (`check_learning_rate`: torch cannot store 1e300 in float32)."""
     try:
-        rates = [float(part) for part in text.replace(";", ",").split(",") if part.strip()]
+        rates = [float(part) for part in re.split(r"[\s,;]+", text) if part]
     except ValueError:
         raise TrainingInputError(
-            f"learning rates must be numbers separated by commas: {text!r}"
+            f"learning rates must be numbers separated by commas or spaces: {text!r}"
         ) from None
     if not 1 <= len(rates) <= MAX_COMPARE_RUNS or not all(np.isfinite(r) and r > 0 for r in rates):
         raise TrainingInputError(
@@ -178,6 +180,9 @@ class MlpPanel(QtWidgets.QWidget):
         self._run_badges: list[RunBadge] = []
         self._shown_run = 0
         """The compare run the decision map and the diagram show; kept across rebuilds."""
+        self._compare_rates = parse_learning_rates(DEFAULT_COMPARE_LRS)
+        """The compare rates in use: the last ones typed that training accepted. A refused
+        text stays in the field to be corrected, but never reaches the runs."""
         self.code_dialog: CodeDialog | None = None
         self._build_widgets()
         self._connect()
@@ -456,7 +461,7 @@ class MlpPanel(QtWidgets.QWidget):
 
     def learning_rates(self) -> list[float]:
         if self.compare_check.isChecked():
-            return parse_learning_rates(self.compare_edit.text())
+            return list(self._compare_rates)
         return [self.lr_slider.value()]
 
     def _new_job(self) -> TrainingJob:
@@ -475,6 +480,8 @@ class MlpPanel(QtWidgets.QWidget):
     @QtCore.Slot()
     def train(self) -> None:
         """Start (or continue a stopped run); a finished run starts again from its init."""
+        if not self._take_typed_rates():
+            return
         if self.runner.is_running():
             self.runner.resume()
             self._update_buttons()
@@ -498,6 +505,8 @@ class MlpPanel(QtWidgets.QWidget):
     @QtCore.Slot()
     def step(self) -> None:
         """One optimizer step (per run), then stay paused."""
+        if not self._take_typed_rates():
+            return
         if not self.runner.is_running():
             if self._job is None or self._job.finished:
                 self._rebuild()
@@ -546,7 +555,7 @@ class MlpPanel(QtWidgets.QWidget):
             return self.lr_slider.value()
         frame = self._frame
         if self._job is None or frame is None:
-            return self.learning_rates()[0]  # no runs: the rates typed are refused, say why
+            return self.learning_rates()[0]  # no runs: the network or data was refused
         return frame.runs[frame.shown].lr
 
     @QtCore.Slot(str)
@@ -572,20 +581,52 @@ class MlpPanel(QtWidgets.QWidget):
 
     @QtCore.Slot()
     def _on_compare_edited(self) -> None:
-        """New compare rates start over; rates training cannot use are refused with a message
-        before anything stops, so the runs in progress and on screen stay as they were."""
+        self._take_typed_rates()
+
+    def _take_typed_rates(self) -> bool:
+        """In compare mode, put the rates typed in compareLrsEdit in use, starting over if they
+        changed. Rates training cannot use are refused with a message before anything stops,
+        so the runs in progress and on screen, and their rates, stay as they were: False."""
+        if not self.compare_check.isChecked():
+            return True
         try:
-            parse_learning_rates(self.compare_edit.text())
-        except (TrainingInputError, ConfigError) as error:
+            rates = self._typed_rates()
+        except TrainingInputError as error:
             self.show_error(str(error))
-            return
-        self._on_structure_changed()
+            return False
+        if rates != self._compare_rates:
+            self._compare_rates = rates
+            self._on_structure_changed()
+        return True
+
+    def _typed_rates(self) -> list[float]:
+        """The rates in compareLrsEdit, each checked against the current configuration (an
+        optimizer may allow less than float32 does); a refusal says which rates stay in use."""
+        text = self.compare_edit.text()
+        try:
+            rates = parse_learning_rates(text)
+            for rate in rates:
+                replace(self.config(), lr=rate)
+        except (TrainingInputError, ConfigError) as error:
+            in_use = ", ".join(f"{rate:g}" for rate in self._compare_rates)
+            raise TrainingInputError(f"{error}; the previous rates {in_use} stay in use") from None
+        return rates
 
     @QtCore.Slot(bool)
     def _on_compare_toggled(self, on: bool) -> None:
+        """Compare mode takes the rates in the field if training accepts them; else it starts
+        with the rates last in use and says why the field's were refused."""
         self.compare_edit.setEnabled(on)
         self.lr_slider.setEnabled(not on)
+        refusal = None
+        if on:
+            try:
+                self._compare_rates = self._typed_rates()
+            except TrainingInputError as error:
+                refusal = str(error)
         self._on_structure_changed()
+        if refusal is not None:
+            self.show_error(refusal)
 
     def _rebuild(self) -> None:
         try:
