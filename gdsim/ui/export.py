@@ -72,8 +72,12 @@ def _scaled_image(exporter: ImageExporter, scale: float) -> QtGui.QImage:
     try:
         exporter.setExportMode(
             True,
-            {"antialias": True, "background": background, "painter": painter,
-             "resolutionScale": 1.0},
+            {
+                "antialias": True,
+                "background": background,
+                "painter": painter,
+                "resolutionScale": 1.0,
+            },
         )
         painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
         target = QtCore.QRectF(0, 0, size.width(), size.height())
