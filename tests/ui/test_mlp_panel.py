@@ -371,3 +371,24 @@ def test_a_refused_compare_text_keeps_the_runs_on_screen_for_train_step_and_show
     assert panel.code_dialog is not None, status(panel)
     assert "lr=6.0" in panel.code_dialog.code().replace(" ", "")
     panel.code_dialog.close()
+
+
+def test_a_long_message_wraps_and_leaves_the_metrics_line_whole_at_1280_px(qtbot, window, panel):
+    """The header holds the status badge and the metrics line side by side: a long error once
+    pushed "val loss" and "accuracy" off the right edge."""
+    window.resize(1280, 800)
+    find(panel, QtWidgets.QCheckBox, "compareCheck").setChecked(True)
+    edit = find(panel, QtWidgets.QLineEdit, "compareLrsEdit")
+    edit.setText("1e300")
+    edit.editingFinished.emit()
+    badge = find(panel, QtWidgets.QLabel, "trainingStatusLabel")
+    metrics = find(panel, QtWidgets.QLabel, "metricsLabel")
+    assert "val loss" in metrics.text() and len(badge.text()) > 100
+    for _ in range(3):  # lay out now what the new text asked for (nested layouts: passes)
+        QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.Type.LayoutRequest)
+    assert metrics.width() >= metrics.sizeHint().width(), "the metrics text is cut"
+    assert badge.height() > badge.sizeHint().height(), "the message wrapped onto more lines"
+    assert badge.height() >= badge.heightForWidth(badge.width()), "the message is cut"
+    for label in (badge, metrics):
+        right = label.mapTo(window, QtCore.QPoint(label.width(), 0)).x()
+        assert right <= window.width(), f"{label.objectName()} runs off the window"

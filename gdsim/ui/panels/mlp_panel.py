@@ -107,6 +107,24 @@ def parse_learning_rates(text: str) -> list[float]:
     return rates
 
 
+class StatusBadge(VerdictBadge):
+    """The header's state, verdict or error: one line as wide as its text when the header has
+    room, wrapped onto more lines when it has not, so a long error never pushes the metrics line
+    beside it off screen (a word-wrapped QLabel's own size hint is a narrow block, which would
+    wrap even a short state)."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWordWrap(True)
+
+    def sizeHint(self) -> QtCore.QSize:
+        self.ensurePolished()
+        margins = self.contentsMargins()
+        text = self.fontMetrics().horizontalAdvance(self.text()) + 1  # + rounding
+        width = text + margins.left() + margins.right() + 2 * self.margin()
+        return QtCore.QSize(width, self.heightForWidth(width))
+
+
 class LayerEditor(QtWidgets.QWidget):
     """One row (width, activation) per hidden layer; `changed` after any edit."""
 
@@ -259,12 +277,13 @@ class MlpPanel(QtWidgets.QWidget):
         self.code_button = self._button("Show code", "showCodeButton")
         self.train_button.setDefault(True)
 
-        self.status_label = VerdictBadge(self)
+        self.status_label = StatusBadge(self)
         self.status_label.setObjectName("trainingStatusLabel")
         self.metrics_label = QtWidgets.QLabel(self)
         self.metrics_label.setObjectName("metricsLabel")
+        # Always its whole text: the status badge beside it gives way (wraps) instead.
         self.metrics_label.setSizePolicy(
-            QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred
+            QtWidgets.QSizePolicy.Policy.Minimum, QtWidgets.QSizePolicy.Policy.Preferred
         )
         self.diagram = NetworkDiagram(self)
         self.diagram.setObjectName("networkDiagram")
@@ -357,7 +376,8 @@ class MlpPanel(QtWidgets.QWidget):
         header.addWidget(self.status_label)
         header.addWidget(self.metrics_label, 1)
         # The header changes text many times a second: outside the grid, its size hints cannot
-        # move the grid's columns (which would repaint every plot and starve the worker).
+        # move the grid's columns (which would repaint every plot and starve the worker). Its
+        # height changes only when the badge's text wraps onto another line (a long error).
         column_of_views.addLayout(header)
         grid = QtWidgets.QGridLayout()
         column_of_views.addLayout(grid, 1)
