@@ -501,11 +501,16 @@ def _table(file: Path, rows: list[list[float]]) -> CsvTable:
 def _infer_task(name: str, labels: np.ndarray) -> tuple[Task, int, np.ndarray]:
     distinct = np.unique(labels)
     if len(distinct) == 1:
-        raise DatasetError(
-            f"{name}: every label is {distinct[0]:g}; there is nothing to learn "
-            "(a class needs another to tell apart, R² a target that varies)"
-        )
+        raise DatasetError(_single_label(name, float(distinct[0])))
     if np.all(distinct == np.round(distinct)) and len(distinct) <= MAX_CLASSES:
         classes = np.searchsorted(distinct, labels).astype(np.int64)
         return ("binary" if len(distinct) == 2 else "multiclass"), len(distinct), classes
     return "regression", 1, labels
+
+
+def _single_label(name: str, label: float) -> str:
+    """Why a file whose rows all share one label cannot be learned, in the student's terms:
+    a whole number reads as a class, anything else as a regression target."""
+    if label == round(label):
+        return f"{name}: all rows have class {label:g}: a classifier needs at least two classes"
+    return f"{name}: all rows have the target {label:g}: a regression needs targets that vary"

@@ -226,9 +226,14 @@ def check_learning_rate(lr: float) -> None:
         raise ConfigError(f"learning rate must be a finite number above 0, got {lr!r}")
     if lr > MAX_LEARNING_RATE:
         raise ConfigError(
-            f"learning rate {lr:g} is above {MAX_LEARNING_RATE:.3g}, the largest float32 "
-            "number: torch trains in float32"
+            f"learning rate {_plain(lr, 6)} is too large: torch trains in float32, which stops"
+            f" at {_plain(MAX_LEARNING_RATE, 2)}"
         )
+
+
+def _plain(number: float, digits: int) -> str:
+    """1e300 -> '1e300', as a student types it, not Python's '1e+300'."""
+    return f"{number:.{digits}g}".replace("e+", "e")
 
 
 def _check_range(name: str, value: float, low: float, high: float, high_open: bool = False) -> None:

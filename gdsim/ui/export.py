@@ -1,9 +1,13 @@
 """Saving a plot for slides: PNG (at a chosen scale) or SVG, rendered by pyqtgraph's own
 exporters into memory, checked, then written atomically (`gdsim.core.files`).
 
-Two pyqtgraph 0.14.0 defects are worked around here (no release fixes them, so no pin would):
+Three pyqtgraph 0.14.0 defects are worked around here (no release fixes them, so no pin would):
 - `ImageExporter.export(path)` ignores `QImage.save`'s result, so a failed write looked like
-  success; we take the image (`toBytes=True`), encode it ourselves and check the result.
+  success; we encode the image ourselves and check the result.
+- `ImageExporter` enlarges a plot by scaling the painter's world transform, which items flagged
+  `ItemIgnoresTransformations` do not follow: a 2x PNG had 2x axes beside a 1x legend. We paint
+  at the plot's own size into an image whose device pixel ratio is the scale, which every item
+  follows, as on a high-DPI screen.
 - `SVGExporter` fails on every plot ("not enough values to unpack", pyqtgraph issue #3485,
   same cause as #3495): Qt's SVG generator now ends closed sub-paths with a bare "Z", and
   pyqtgraph's `correctCoordinates` reads every path token as "x,y". While we export, paths are
@@ -21,7 +25,7 @@ from xml.dom import minidom
 
 import pyqtgraph as pg
 from pyqtgraph.exporters import ImageExporter, SVGExporter
-from PySide6 import QtCore
+from PySide6 import QtCore, QtGui
 
 from gdsim.core.files import write_bytes_atomic
 
@@ -44,10 +48,44 @@ def render_plot(
         with _closed_paths_spelled_out():
             return SVGExporter(item).export(toBytes=True)
     if suffix == ".png":
-        exporter = ImageExporter(item)
-        exporter.parameters()["width"] = int(exporter.parameters()["width"] * scale)
-        return _png_bytes(exporter.export(toBytes=True))
+        return _png_bytes(_scaled_image(ImageExporter(item), scale))
     raise ValueError(f"unsupported file type '{suffix}': use .png or .svg")
+
+
+def _scaled_image(exporter: ImageExporter, scale: float) -> QtGui.QImage:
+    """The plot as on screen, every pixel `scale` times over (text and legend included).
+
+    Painted in the plot's own coordinates (source and target rectangles the same size), so
+    the scale lives only in the device pixel ratio; pyqtgraph's export mode (antialiasing, no
+    cached symbol pixmaps) is on while it paints, as in `ImageExporter.export`."""
+    source = exporter.getSourceRect()
+    size = exporter.getTargetRect().size()
+    image = QtGui.QImage(
+        max(1, round(size.width() * scale)),
+        max(1, round(size.height() * scale)),
+        QtGui.QImage.Format.Format_ARGB32,
+    )
+    image.setDevicePixelRatio(scale)
+    background = exporter.parameters()["background"]
+    image.fill(background)
+    painter = QtGui.QPainter(image)
+    try:
+        exporter.setExportMode(
+            True,
+            {
+                "antialias": True,
+                "background": background,
+                "painter": painter,
+                "resolutionScale": 1.0,
+            },
+        )
+        painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
+        target = QtCore.QRectF(0, 0, size.width(), size.height())
+        exporter.getScene().render(painter, target, QtCore.QRectF(source))
+    finally:
+        exporter.setExportMode(False)
+        painter.end()
+    return image
 
 
 def _png_bytes(image: Any) -> bytes:

@@ -19,11 +19,15 @@ Threading rules this module enforces (see DESIGN.md, "pitfalls"):
   destroys a running thread ("QThread: Destroyed while thread is still running", an abort);
   the runner also stops and joins its thread when Qt destroys the runner, so every way its
   owner can go (`close()`, `deleteLater()`, its parent's deletion) is covered here, once;
+- the process may end with a job still running or paused and its window open (a script that
+  calls `sys.exit` without closing it): an exit hook stops every job before Python and Qt tear
+  down the objects the worker emits through ("Signal source has been deleted", or an abort);
 - exceptions in the job become `failed(str)`, a human message, never a crash.
 """
 
 from __future__ import annotations
 
+import atexit
 import queue
 import sys
 import threading
@@ -198,9 +202,13 @@ def running_threads() -> int:
 
 
 def stop_all(timeout_ms: int = 5000) -> None:
-    """Stop every running job and wait for its thread: called when the window closes."""
+    """Stop every running job and wait for its thread: called when the window closes, and at
+    exit, whatever way the process ends (registered below)."""
     for runner in list(_live_runners):
         runner.stop(timeout_ms)
+
+
+atexit.register(stop_all)
 
 
 class JobRunner(QtCore.QObject):

@@ -39,7 +39,7 @@ def write(tmp_path: Path, content: str | bytes, name: str = "data.csv") -> Path:
 HOSTILE = [
     ("empty", "", "at least 2 data rows"),
     ("one row", "1,2,0\n", "at least 2 data rows"),
-    ("one class", "0,0,1\n1,1,1\n2,2,1\n", "every label is 1"),
+    ("one class", "0,0,1\n1,1,1\n2,2,1\n", "all rows have class 1: a classifier needs at least"),
     ("all NaN", "nan,nan,nan\nnan,nan,nan\n", "line 1: 'nan' is NaN or infinite"),
     ("inf", "1,2,0\ninf,0,1\n", "line 2: 'inf' is NaN or infinite"),
     ("above float32", "1e39,0,1\n0,0,0\n", "line 1: '1e39' is beyond"),

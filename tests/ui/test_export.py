@@ -8,11 +8,13 @@ import os
 from pathlib import Path
 from xml.etree import ElementTree
 
+import numpy as np
+import pyqtgraph as pg
 import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdsim.core import files
-from gdsim.ui.export import spell_out_close_path
+from gdsim.ui.export import render_plot, spell_out_close_path
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -133,3 +135,30 @@ def test_closed_sub_paths_become_lines_back_to_their_start():
         "M0,0 L5,0 L5,5 L0,0 M1,1 L2,2 L1,1"
     )
     assert spell_out_close_path("M0,0 L1,1") == "M0,0 L1,1"
+
+
+def text_box(png: bytes) -> tuple[int, int]:
+    """Width and height of the black ink (text) in a PNG: the coloured legend sample and the
+    background are not counted."""
+    image = QtGui.QImage.fromData(png).convertToFormat(QtGui.QImage.Format.Format_ARGB32)
+    pixels = pg.functions.ndarray_from_qimage(image)
+    ink = (pixels[..., 3] > 128) & (pixels[..., :3].max(axis=2) < 100)
+    rows, columns = np.nonzero(ink)
+    assert rows.size, "no text drawn"
+    return int(np.ptp(columns)) + 1, int(np.ptp(rows)) + 1
+
+
+def test_a_png_at_twice_the_size_has_legend_text_twice_as_large(qtbot):
+    """A legend ignores the view's transforms; the 2x export once kept it at 1x beside 2x
+    axes, unreadable on a slide."""
+    plot = pg.PlotWidget()
+    qtbot.addWidget(plot)
+    plot.resize(400, 300)
+    plot.show()
+    for axis in ("left", "bottom"):
+        plot.hideAxis(axis)  # only the legend's text is black
+    plot.addLegend()
+    plot.plot([], [], pen=pg.mkPen("#0072b2", width=2), name="η=0.1 converged")
+    (width, height), (width2, height2) = (text_box(render_plot(plot, ".png", s)) for s in (1, 2))
+    assert width2 == pytest.approx(2 * width, rel=0.1)
+    assert height2 == pytest.approx(2 * height, rel=0.15)

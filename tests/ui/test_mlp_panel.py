@@ -304,7 +304,7 @@ def test_compare_rates_beyond_float32_are_refused_and_the_runs_go_on(qtbot, pane
     edit = find(panel, QtWidgets.QLineEdit, "compareLrsEdit")
     edit.setText("0.1, 1, 1e300")
     edit.editingFinished.emit()
-    assert "largest float32" in status(panel) and "\n" not in status(panel)
+    assert "float32, which stops at 3.4e38" in status(panel) and "\n" not in status(panel)
     assert panel.job is job and panel.runner.is_running(), "the runs in progress go on"
     assert [s.config.lr for s in job.sessions] == [0.1, 1.0, 6.0, 10.0]
     find(panel, QtWidgets.QPushButton, "stopButton").click()
@@ -330,3 +330,65 @@ def test_control_buttons_say_words_beside_style_icons(qtbot, panel):
         buttons[1].click()
     assert buttons[1].text() == "Resume" and not buttons[1].icon().isNull()
     buttons[3].click()
+
+
+def badge_texts(panel) -> list[str]:
+    return [find(panel, QtWidgets.QLabel, f"runBadge{i}").text() for i in range(4)]
+
+
+@pytest.mark.parametrize("typed", ["0.1 2 6 10", "0.1;2; 6,10", "0.1, 2 ,6  10"])
+def test_compare_rates_may_be_separated_by_spaces_commas_or_semicolons(panel, typed):
+    """As on the command line (`--lr 0.1 1 6 10`)."""
+    find(panel, QtWidgets.QCheckBox, "compareCheck").setChecked(True)
+    edit = find(panel, QtWidgets.QLineEdit, "compareLrsEdit")
+    edit.setText(typed)
+    edit.editingFinished.emit()
+    assert [s.config.lr for s in panel.job.sessions] == [0.1, 2.0, 6.0, 10.0], status(panel)
+    assert badge_texts(panel)[1] == "η=2"
+
+
+def test_a_refused_compare_text_keeps_the_runs_on_screen_for_train_step_and_show_code(
+    qtbot, panel
+):
+    """The badges, the plots and the job stay those of the last rates training accepted."""
+    find(panel, QtWidgets.QCheckBox, "compareCheck").setChecked(True)
+    set_value(panel, "stepsSpin", 30)
+    train_to_end(qtbot, panel)
+    job = panel.job
+    verdicts = badge_texts(panel)
+    edit = find(panel, QtWidgets.QLineEdit, "compareLrsEdit")
+    edit.setText("0.1, fast")
+    edit.editingFinished.emit()
+    refusal = "'0.1, fast'; the previous rates 0.1, 1, 6, 10 stay in use"
+    assert refusal in status(panel)
+    for button in ("trainButton", "stepButton"):
+        find(panel, QtWidgets.QPushButton, button).click()
+        assert refusal in status(panel)
+        assert panel.job is job and not panel.runner.is_running(), f"{button} kept the runs"
+    assert badge_texts(panel) == verdicts
+    find(panel, RunBadge, "runBadgeFrame2").click()
+    find(panel, QtWidgets.QPushButton, "showCodeButton").click()
+    assert panel.code_dialog is not None, status(panel)
+    assert "lr=6.0" in panel.code_dialog.code().replace(" ", "")
+    panel.code_dialog.close()
+
+
+def test_a_long_message_wraps_and_leaves_the_metrics_line_whole_at_1280_px(qtbot, window, panel):
+    """The header holds the status badge and the metrics line side by side: a long error once
+    pushed "val loss" and "accuracy" off the right edge."""
+    window.resize(1280, 800)
+    find(panel, QtWidgets.QCheckBox, "compareCheck").setChecked(True)
+    edit = find(panel, QtWidgets.QLineEdit, "compareLrsEdit")
+    edit.setText("1e300")
+    edit.editingFinished.emit()
+    badge = find(panel, QtWidgets.QLabel, "trainingStatusLabel")
+    metrics = find(panel, QtWidgets.QLabel, "metricsLabel")
+    assert "val loss" in metrics.text() and len(badge.text()) > 100
+    for _ in range(3):  # lay out now what the new text asked for (nested layouts: passes)
+        QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.Type.LayoutRequest)
+    assert metrics.width() >= metrics.sizeHint().width(), "the metrics text is cut"
+    assert badge.height() > badge.sizeHint().height(), "the message wrapped onto more lines"
+    assert badge.height() >= badge.heightForWidth(badge.width()), "the message is cut"
+    for label in (badge, metrics):
+        right = label.mapTo(window, QtCore.QPoint(label.width(), 0)).x()
+        assert right <= window.width(), f"{label.objectName()} runs off the window"

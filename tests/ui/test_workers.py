@@ -145,3 +145,40 @@ def test_deleting_the_panel_or_window_mid_training_stops_the_worker_instead_of_a
     assert "after deleting the panel" in result.stdout
     assert "after deleting the window" in result.stdout
     assert "Destroyed while thread" not in result.stderr
+
+
+
+PAUSED_AT_EXIT = """
+import sys, time
+from PySide6 import QtCore, QtWidgets
+from gdsim.ui.app import create_application
+from gdsim.ui.main_window import MainWindow
+
+app = create_application([])
+window = MainWindow()
+window.show()
+panel = window.mlp_panel
+panel.findChild(QtWidgets.QPushButton, "stepButton").click()
+deadline = time.monotonic() + 90
+while not (panel._frame and panel._frame.runs[0].state.step == 1):
+    assert time.monotonic() < deadline, "the step never came"
+    app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 50)
+assert panel.runner.is_paused()
+print("paused after one step, window still open", flush=True)
+app.quit()
+sys.exit(0)
+"""
+
+
+def test_a_process_ending_with_training_paused_and_the_window_open_exits_cleanly():
+    """A teacher's script (or a notebook) may end without closing the window: the paused
+    worker must still be stopped before Qt and Python tear its objects down (it printed
+    "Signal source has been deleted" tracebacks, or Qt aborted on a running QThread)."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)}
+    result = subprocess.run(
+        [sys.executable, "-c", PAUSED_AT_EXIT],
+        capture_output=True, text=True, env=env, timeout=150, check=False,
+    )
+    assert "paused after one step, window still open" in result.stdout, result.stderr[-2000:]
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr and "Destroyed while thread" not in result.stderr

@@ -14,6 +14,7 @@ or the data rebuilds the job from scratch after the worker has stopped.
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import replace
 
 import numpy as np
@@ -88,13 +89,14 @@ class TrainingInputError(ValueError):
 
 
 def parse_learning_rates(text: str) -> list[float]:
-    """'0.1, 1, 7' -> [0.1, 1.0, 7.0]: 1 to MAX_COMPARE_RUNS rates (one colour each), each
-    one training can use (`check_learning_rate`: torch cannot store 1e300 in float32)."""
+    """'0.1, 1, 7' or '0.1 1 7' (as the command line takes them) -> [0.1, 1.0, 7.0]: 1 to
+    MAX_COMPARE_RUNS rates (one colour each), separated by commas, semicolons and/or spaces,
+    each one training can use (`check_learning_rate`: torch cannot store 1e300 in float32)."""
     try:
-        rates = [float(part) for part in text.replace(";", ",").split(",") if part.strip()]
+        rates = [float(part) for part in re.split(r"[\s,;]+", text) if part]
     except ValueError:
         raise TrainingInputError(
-            f"learning rates must be numbers separated by commas: {text!r}"
+            f"learning rates must be numbers separated by commas or spaces: {text!r}"
         ) from None
     if not 1 <= len(rates) <= MAX_COMPARE_RUNS or not all(np.isfinite(r) and r > 0 for r in rates):
         raise TrainingInputError(
@@ -103,6 +105,24 @@ def parse_learning_rates(text: str) -> list[float]:
     for rate in rates:
         check_learning_rate(rate)
     return rates
+
+
+class StatusBadge(VerdictBadge):
+    """The header's state, verdict or error: one line as wide as its text when the header has
+    room, wrapped onto more lines when it has not, so a long error never pushes the metrics line
+    beside it off screen (a word-wrapped QLabel's own size hint is a narrow block, which would
+    wrap even a short state)."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWordWrap(True)
+
+    def sizeHint(self) -> QtCore.QSize:
+        self.ensurePolished()
+        margins = self.contentsMargins()
+        text = self.fontMetrics().horizontalAdvance(self.text()) + 1  # + rounding
+        width = text + margins.left() + margins.right() + 2 * self.margin()
+        return QtCore.QSize(width, self.heightForWidth(width))
 
 
 class LayerEditor(QtWidgets.QWidget):
@@ -178,6 +198,9 @@ class MlpPanel(QtWidgets.QWidget):
         self._run_badges: list[RunBadge] = []
         self._shown_run = 0
         """The compare run the decision map and the diagram show; kept across rebuilds."""
+        self._compare_rates = parse_learning_rates(DEFAULT_COMPARE_LRS)
+        """The compare rates in use: the last ones typed that training accepted. A refused
+        text stays in the field to be corrected, but never reaches the runs."""
         self.code_dialog: CodeDialog | None = None
         self._build_widgets()
         self._connect()
@@ -254,12 +277,13 @@ class MlpPanel(QtWidgets.QWidget):
         self.code_button = self._button("Show code", "showCodeButton")
         self.train_button.setDefault(True)
 
-        self.status_label = VerdictBadge(self)
+        self.status_label = StatusBadge(self)
         self.status_label.setObjectName("trainingStatusLabel")
         self.metrics_label = QtWidgets.QLabel(self)
         self.metrics_label.setObjectName("metricsLabel")
+        # Always its whole text: the status badge beside it gives way (wraps) instead.
         self.metrics_label.setSizePolicy(
-            QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred
+            QtWidgets.QSizePolicy.Policy.Minimum, QtWidgets.QSizePolicy.Policy.Preferred
         )
         self.diagram = NetworkDiagram(self)
         self.diagram.setObjectName("networkDiagram")
@@ -352,7 +376,8 @@ class MlpPanel(QtWidgets.QWidget):
         header.addWidget(self.status_label)
         header.addWidget(self.metrics_label, 1)
         # The header changes text many times a second: outside the grid, its size hints cannot
-        # move the grid's columns (which would repaint every plot and starve the worker).
+        # move the grid's columns (which would repaint every plot and starve the worker). Its
+        # height changes only when the badge's text wraps onto another line (a long error).
         column_of_views.addLayout(header)
         grid = QtWidgets.QGridLayout()
         column_of_views.addLayout(grid, 1)
@@ -456,7 +481,7 @@ class MlpPanel(QtWidgets.QWidget):
 
     def learning_rates(self) -> list[float]:
         if self.compare_check.isChecked():
-            return parse_learning_rates(self.compare_edit.text())
+            return list(self._compare_rates)
         return [self.lr_slider.value()]
 
     def _new_job(self) -> TrainingJob:
@@ -475,6 +500,8 @@ class MlpPanel(QtWidgets.QWidget):
     @QtCore.Slot()
     def train(self) -> None:
         """Start (or continue a stopped run); a finished run starts again from its init."""
+        if not self._take_typed_rates():
+            return
         if self.runner.is_running():
             self.runner.resume()
             self._update_buttons()
@@ -498,6 +525,8 @@ class MlpPanel(QtWidgets.QWidget):
     @QtCore.Slot()
     def step(self) -> None:
         """One optimizer step (per run), then stay paused."""
+        if not self._take_typed_rates():
+            return
         if not self.runner.is_running():
             if self._job is None or self._job.finished:
                 self._rebuild()
@@ -546,7 +575,7 @@ class MlpPanel(QtWidgets.QWidget):
             return self.lr_slider.value()
         frame = self._frame
         if self._job is None or frame is None:
-            return self.learning_rates()[0]  # no runs: the rates typed are refused, say why
+            return self.learning_rates()[0]  # no runs: the network or data was refused
         return frame.runs[frame.shown].lr
 
     @QtCore.Slot(str)
@@ -572,20 +601,52 @@ class MlpPanel(QtWidgets.QWidget):
 
     @QtCore.Slot()
     def _on_compare_edited(self) -> None:
-        """New compare rates start over; rates training cannot use are refused with a message
-        before anything stops, so the runs in progress and on screen stay as they were."""
+        self._take_typed_rates()
+
+    def _take_typed_rates(self) -> bool:
+        """In compare mode, put the rates typed in compareLrsEdit in use, starting over if they
+        changed. Rates training cannot use are refused with a message before anything stops,
+        so the runs in progress and on screen, and their rates, stay as they were: False."""
+        if not self.compare_check.isChecked():
+            return True
         try:
-            parse_learning_rates(self.compare_edit.text())
-        except (TrainingInputError, ConfigError) as error:
+            rates = self._typed_rates()
+        except TrainingInputError as error:
             self.show_error(str(error))
-            return
-        self._on_structure_changed()
+            return False
+        if rates != self._compare_rates:
+            self._compare_rates = rates
+            self._on_structure_changed()
+        return True
+
+    def _typed_rates(self) -> list[float]:
+        """The rates in compareLrsEdit, each checked against the current configuration (an
+        optimizer may allow less than float32 does); a refusal says which rates stay in use."""
+        text = self.compare_edit.text()
+        try:
+            rates = parse_learning_rates(text)
+            for rate in rates:
+                replace(self.config(), lr=rate)
+        except (TrainingInputError, ConfigError) as error:
+            in_use = ", ".join(f"{rate:g}" for rate in self._compare_rates)
+            raise TrainingInputError(f"{error}; the previous rates {in_use} stay in use") from None
+        return rates
 
     @QtCore.Slot(bool)
     def _on_compare_toggled(self, on: bool) -> None:
+        """Compare mode takes the rates in the field if training accepts them; else it starts
+        with the rates last in use and says why the field's were refused."""
         self.compare_edit.setEnabled(on)
         self.lr_slider.setEnabled(not on)
+        refusal = None
+        if on:
+            try:
+                self._compare_rates = self._typed_rates()
+            except TrainingInputError as error:
+                refusal = str(error)
         self._on_structure_changed()
+        if refusal is not None:
+            self.show_error(refusal)
 
     def _rebuild(self) -> None:
         try:
