@@ -11,7 +11,21 @@ from PySide6 import QtCore, QtWidgets
 
 from gdsim.ui.widgets.verdict_badge import verdict_text
 
-FORMULAS = 200
+FORMULAS = 300
+KNOWN_BREAKERS = (
+    "1e308*w*w",
+    "tan(w)*1e308",
+    "relu(w)*1e308",
+    "tan(x)*1e308 + y",
+    "5e-324*w",
+    "(0*w)**(-1/w)",
+    "(0*x)**(-1/y)+x",
+    "0*x + 1",
+    "max(w, log(-1-w**2))",
+    "log(-1-w**2)",
+    "1e309",
+)
+"""Formulas that once broke the panel or the parser (issue 11 and its reviews), typed first."""
 NUMBERS = ("5e-324", "1e-300", "1e-12", "0.5", "2", "3.7", "1e6", "1e150", "1e300", "1e308")
 UNARY = ("tan", "exp", "log", "relu", "sin", "sqrt", "abs", "tanh", "sigmoid", "softplus")
 
@@ -61,7 +75,7 @@ def test_typing_hundreds_of_generated_formulas_never_raises_and_never_shows_stal
     error = panel.findChild(QtWidgets.QLabel, "expressionError")
     badge = panel.findChild(QtWidgets.QLabel, "regimeLabel")
     description = panel.findChild(QtWidgets.QLabel, "descriptionLabel")
-    for formula in generated_formulas(FORMULAS):
+    for formula in (*KNOWN_BREAKERS, *generated_formulas(FORMULAS)):
         before = panel.surface()
         edit.setText(formula)
         qtbot.keyClick(edit, QtCore.Qt.Key.Key_Return)
