@@ -153,9 +153,7 @@ def test_no_minimum_means_no_critical_step_size(panel, qtbot):
         ("ackley", "curvature undefined at (x, y)* = (0, 0)"),
     ],
 )
-def test_a_known_minimum_without_usable_curvature_is_not_called_missing(
-    panel, qtbot, name, words
-):
+def test_a_known_minimum_without_usable_curvature_is_not_called_missing(panel, qtbot, name, words):
     """w**4 has a drawn minimum with zero curvature, Ackley a cusp at its minimum: the label
     must say why there is no critical step size, not that there is no minimum."""
     choose_surface(panel, qtbot, name)
@@ -581,3 +579,48 @@ def test_a_curve_of_1e308_gets_distinct_tick_labels_without_a_scale_factor(panel
     labels = tick_labels(axis)
     assert len(labels) >= 2 and len(set(labels)) == len(labels), labels
     assert axis.autoSIPrefixScale == 1.0 and "(x" not in axis.labelString()
+
+
+def type_domain(panel, qtbot, name, text):
+    edit = find(panel, QtWidgets.QLineEdit, name)
+    edit.setText(text)
+    qtbot.keyClick(edit, QtCore.Qt.Key.Key_Return)
+
+
+@pytest.mark.parametrize(
+    ("formula", "typed", "inside"),
+    [("w**2", "500000", (5.0,)), ("x**2 + y**2", "5e5, -5e5", (5.0, -5.0))],
+)
+def test_reset_view_moves_a_typed_start_back_inside_the_default_box_and_says_so(
+    panel, qtbot, formula, typed, inside
+):
+    type_formula(panel, qtbot, formula)
+    set_lr(panel, 0.1)
+    for name in ("domainXEdit", "domainYEdit")[: len(inside)]:
+        type_domain(panel, qtbot, name, "-1e6, 1e6")
+    qtbot.waitUntil(lambda: panel.surface().domain[0] == (-1e6, 1e6))
+    find(panel, QtWidgets.QCheckBox, "compareCheck").setChecked(True)
+    find(panel, QtWidgets.QTableWidget, "runsTable").item(0, 2).setText(typed)
+    qtbot.waitUntil(lambda: panel.runs()[0].start[0] == 5e5)
+    with qtbot.waitSignal(panel.statusMessage) as message:
+        find(panel, QtWidgets.QPushButton, "resetViewButton").click()
+    assert (
+        message.args[0].startswith("Start (")
+        and "lies outside the plot: moved to (5" in (message.args[0])
+    )
+    assert panel.runs()[0].start == inside
+    qtbot.waitUntil(lambda: panel.result() is not None and "converged" in badge(panel).text())
+    assert "no minimum found" not in find(panel, QtWidgets.QLabel, "thresholdLabel").text()
+
+
+def test_a_smaller_typed_domain_moves_a_typed_start_inside_it(panel, qtbot):
+    type_formula(panel, qtbot, "x**2 + y**2")
+    find(panel, QtWidgets.QCheckBox, "compareCheck").setChecked(True)
+    find(panel, QtWidgets.QTableWidget, "runsTable").item(0, 2).setText("4, -4")
+    qtbot.waitUntil(lambda: panel.runs()[0].start == (4.0, -4.0))
+    with qtbot.waitSignal(panel.statusMessage) as message:
+        type_domain(panel, qtbot, "domainXEdit", "-2, 2")
+    assert message.args[0] == "Start (4, -4) lies outside the plot: moved to (2, -4)"
+    qtbot.waitUntil(lambda: panel.result() is not None and panel.runs()[0].start == (2.0, -4.0))
+    assert panel.view.drawn_count(0) > 1
+    assert panel.result().points[0, 0].tolist() == [2.0, -4.0]

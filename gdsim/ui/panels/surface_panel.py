@@ -108,6 +108,14 @@ def _format_point(point: Sequence[float], mark: str = "*") -> str:
     return f"(x, y){mark} = (" + ", ".join(f"{c:.3g}" for c in shown) + ")"
 
 
+def _moved_inside(typed: str, inside: Sequence[float]) -> str:
+    """The status line for a start moved onto the plot's edge (typed outside, or left outside
+    by a smaller box)."""
+    return (
+        f"Start ({typed}) lies outside the plot: moved to ({', '.join(f'{c:.3g}' for c in inside)})"
+    )
+
+
 def _show_verdict(badge: VerdictBadge, verdict: Verdict, prefix: str = "") -> None:
     """Restyle a badge only when its words change: a style sheet costs ~1 ms a badge, which
     adds up at 60 slider frames a second; the tooltip (the reason, with numbers) always."""
@@ -593,10 +601,7 @@ class SurfacePanel(QtWidgets.QWidget):
         self._selected = row
         inside = self._surface.clamp(start)
         if inside != start:
-            self.statusMessage.emit(
-                f"Start ({item.text().strip('() ')}) lies outside the plot: moved to "
-                f"({', '.join(f'{c:.3g}' for c in inside)})"
-            )
+            self.statusMessage.emit(_moved_inside(item.text().strip("() "), inside))
         self._runs[row] = replace(self._runs[row], start=inside)
         self._thresholds_dirty = True
         QtCore.QTimer.singleShot(0, self._refresh_table)
@@ -644,7 +649,9 @@ class SurfacePanel(QtWidgets.QWidget):
         """Show ``surface``; the previous surface's result is dropped at once, so nothing
         (playback, the badge) draws old runs against the new surface before the recompute."""
         self._surface = surface
-        if not keep_starts:
+        if keep_starts:
+            self._move_starts_inside()
+        else:
             self._runs = [replace(run, start=None) for run in self._runs]
         self._result = None
         self._verdicts = []
@@ -656,6 +663,21 @@ class SurfacePanel(QtWidgets.QWidget):
         self._thresholds_dirty = True
         self._refresh_table()
         self._request_recompute()
+
+    def _move_starts_inside(self) -> None:
+        """Typed starts follow a new box into it (a start of 5e5 typed on a +-1e6 box, then
+        Reset view, would otherwise diverge at step 0 off the plot); the first move is said."""
+        moved = ""
+        for index, run in enumerate(self._runs):
+            if run.start is None:
+                continue
+            inside = self._surface.clamp(run.start)
+            if inside != tuple(run.start):
+                self._runs[index] = replace(run, start=inside)
+                typed = ", ".join(f"{c:g}" for c in run.start)
+                moved = moved or _moved_inside(typed, inside)
+        if moved:
+            self.statusMessage.emit(moved)
 
     def _sync_surface_controls(self) -> None:
         surface = self._surface
