@@ -624,3 +624,48 @@ def test_a_smaller_typed_domain_moves_a_typed_start_inside_it(panel, qtbot):
     qtbot.waitUntil(lambda: panel.result() is not None and panel.runs()[0].start == (2.0, -4.0))
     assert panel.view.drawn_count(0) > 1
     assert panel.result().points[0, 0].tolist() == [2.0, -4.0]
+
+
+def wheel(panel, notches, delta):
+    """Real mouse-wheel notches on the middle of the surface plot (what a user's wheel sends)."""
+    viewport = panel.view.plot.viewport()
+    centre = QtCore.QPointF(viewport.width() / 2, viewport.height() / 2)
+    where = QtCore.QPointF(viewport.mapToGlobal(centre.toPoint()))
+    for _ in range(notches):
+        event = QtGui.QWheelEvent(
+            centre,
+            where,
+            QtCore.QPoint(0, 0),
+            QtCore.QPoint(0, delta),
+            QtCore.Qt.MouseButton.NoButton,
+            QtCore.Qt.KeyboardModifier.NoModifier,
+            QtCore.Qt.ScrollPhase.NoScrollPhase,
+            False,
+        )
+        QtWidgets.QApplication.sendEvent(viewport, event)
+
+
+@pytest.mark.parametrize(
+    ("formula", "out"), [("1e308*w*w", 200), ("w**2", 1400), ("x**2 + y**2", 1400)]
+)
+def test_the_mouse_wheel_zooms_out_and_back_in_as_far_as_the_plot_allows(
+    panel, qtbot, formula, out
+):
+    type_formula(panel, qtbot, formula)
+    messages = []
+    panel.statusMessage.connect(messages.append)
+    wheel(panel, out, -120)
+    with qtbot.waitSignal(panel.view.viewZoomed):
+        pass
+    (x_low, x_high), (y_low, y_high) = panel.view.view_ranges()
+    assert x_low >= -1e6 and x_high <= 1e6 and x_high - x_low == pytest.approx(2e6)
+    assert np.isfinite([y_low, y_high]).all() and y_high - y_low > 0
+    wheel(panel, 400, 120)
+    with qtbot.waitSignal(panel.view.viewZoomed):
+        pass
+    (x_low, x_high), (y_low, y_high) = panel.view.view_ranges()
+    narrowest = 1e-9 * max(1.0, abs(x_low), abs(x_high))  # the narrowest box there
+    assert narrowest < x_high - x_low < 5 * narrowest and y_high > y_low
+    assert not messages, messages  # the view was redrawn, not refused
+    if panel.surface().dim == 1:
+        assert panel.view.curve.getData()[0][[0, -1]] == pytest.approx([x_low, x_high])

@@ -754,7 +754,7 @@ class SurfacePanel(QtWidgets.QWidget):
         try:
             shown = with_domain(self._surface, box)
         except ValueError as error:
-            self.statusMessage.emit(f"Zoomed too far out to redraw: {error}")
+            self.statusMessage.emit(f"View not redrawn: {error}")
             return
         if shown.dim == 1:
             (w,), f = shown.sample(GRID_1D)
