@@ -318,7 +318,8 @@ def test_the_header_badge_follows_the_selected_run(panel, qtbot):
 def test_switching_to_rosenbrock_tames_a_step_size_that_would_diverge_and_says_so(panel, qtbot):
     choose_surface(panel, qtbot, "rosenbrock")
     label = find(panel, QtWidgets.QLabel, "thresholdLabel")
-    qtbot.waitUntil(lambda: "η set to 0.000998 = 1/λ: 0.2 diverges on Rosenbrock" in label.text())
+    note = "η set to 0.000998 = 1/λ at (x, y)* = (1, 1): 0.2 diverges on Rosenbrock"
+    qtbot.waitUntil(lambda: note in label.text())
     assert find(panel, QtWidgets.QDoubleSpinBox, "lrSpin").value() == pytest.approx(0.000998)
     assert "diverged" not in badge(panel).text()
     set_lr(panel, 0.0005)
@@ -488,7 +489,7 @@ def test_changing_kappa_tames_a_step_size_that_would_diverge_like_a_new_surface(
     set_lr(panel, 0.2)
     find(panel, QtWidgets.QDoubleSpinBox, "kappaSpin").setValue(50.0)
     label = find(panel, QtWidgets.QLabel, "thresholdLabel")
-    qtbot.waitUntil(lambda: "η set to 0.02 = 1/λ: 0.2 diverges on" in label.text())
+    qtbot.waitUntil(lambda: "η set to 0.02 = 1/λ at (x, y)* = (0, 0): 0.2 diverges" in label.text())
     assert find(panel, QtWidgets.QDoubleSpinBox, "lrSpin").value() == pytest.approx(0.02)
     qtbot.waitUntil(lambda: panel.verdicts() and "diverged" not in badge(panel).text())
 
@@ -669,3 +670,44 @@ def test_the_mouse_wheel_zooms_out_and_back_in_as_far_as_the_plot_allows(
     assert not messages, messages  # the view was redrawn, not refused
     if panel.surface().dim == 1:
         assert panel.view.curve.getData()[0][[0, -1]] == pytest.approx([x_low, x_high])
+
+
+def test_goldstein_price_after_a_huge_step_gets_one_that_does_not_diverge_and_says_how(
+    panel, qtbot
+):
+    set_lr(panel, 10.0)
+    choose_surface(panel, qtbot, "goldstein_price")
+    label = find(panel, QtWidgets.QLabel, "thresholdLabel")
+    assert (
+        "η set to 3.24e-05: 10 diverges on Goldstein-Price, and 1/λ at (x, y)* = (0, -1) = "
+        "0.00104 still diverged within 20 steps from the start: halved 5 times" in label.text()
+    )
+    assert find(panel, QtWidgets.QDoubleSpinBox, "lrSpin").value() == pytest.approx(3.24e-5)
+    qtbot.waitUntil(lambda: bool(panel.verdicts()))
+    assert "diverged" not in badge(panel).text()
+
+
+@pytest.mark.parametrize("name", ["flat_then_steep", "saddle", "ackley"])
+def test_a_huge_step_on_a_surface_without_lambda_is_halved_until_it_does_not_diverge_at_once(
+    panel, qtbot, name
+):
+    set_lr(panel, 10.0)
+    choose_surface(panel, qtbot, name)
+    label = find(panel, QtWidgets.QLabel, "thresholdLabel")
+    assert "10 diverges within 20 steps on" in label.text() and "until it did not" in label.text()
+    assert panel.runs()[0].lr < 10.0
+    qtbot.waitUntil(lambda: bool(panel.verdicts()))
+    verdict = panel.verdicts()[0]
+    assert verdict.regime.value != "diverged" or verdict.step > 20, verdict
+
+
+def test_the_taming_note_names_the_minimum_its_one_over_lambda_comes_from(panel, qtbot):
+    """Six-hump camel from (-1.5, -1): η is tamed at the global minimum nearest the start, the
+    run settles in another one, and the line above moves there: both say where."""
+    set_lr(panel, 10.0)
+    choose_surface(panel, qtbot, "six_hump_camel")
+    label = find(panel, QtWidgets.QLabel, "thresholdLabel")
+    qtbot.waitUntil(lambda: "the minimum this run settles in" in label.text())
+    line, note = label.text().split("\n")
+    assert "λmax = 10.02 at (x, y)* = (-1.61, -0.569)" in line and "1/λ = 0.0998" in line
+    assert note.startswith("η set to 0.0606 = 1/λ at (x, y)* = (0.0898, -0.713): 10 diverges")

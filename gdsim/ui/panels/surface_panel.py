@@ -30,6 +30,8 @@ from gdsim.core.surfaces import (
     with_domain,
 )
 from gdsim.core.verdict import (
+    QUICK_STEPS,
+    Taming,
     Verdict,
     classify_view,
     critical_rates,
@@ -40,7 +42,7 @@ from gdsim.core.verdict import (
     same_minimum,
     settled_minimum,
     steep_start_curvature,
-    tamed_learning_rate,
+    tame_learning_rate,
 )
 from gdsim.ui.style import THRESHOLD_COLORS, VERDICT_STYLE, run_color
 from gdsim.ui.widgets.log_slider import LogSlider, Mark, round_sig
@@ -53,6 +55,9 @@ from gdsim.ui.workers import JobRunner
 
 SYNC_WORK = 4_000
 """Runs x steps computed in the GUI thread (~5-20 ms here); more goes to a worker thread."""
+
+MIN_LR = 1e-5
+"""The slider's smallest step size: Goldstein-Price from its start needs 3.2e-5 not to diverge."""
 
 MAX_STEPS = 20_000
 STATIONARY_ARROW = 1e-6
@@ -319,7 +324,7 @@ class SurfacePanel(QtWidgets.QWidget):
     def _build_step_box(self) -> QtWidgets.QGroupBox:
         box = QtWidgets.QGroupBox("Step size η (learning rate)")
         layout = QtWidgets.QVBoxLayout(box)
-        self.lr_slider = LogSlider(value=0.2)
+        self.lr_slider = LogSlider(minimum=MIN_LR, value=0.2)
         self.lr_slider.slider.setObjectName("lrSlider")
         self.lr_slider.spin.setObjectName("lrSpin")
         self.threshold_label = QtWidgets.QLabel()
@@ -949,23 +954,48 @@ class SurfacePanel(QtWidgets.QWidget):
         self.threshold_label.setText("\n".join(part for part in parts if part))
 
     def _tame_learning_rates(self, lam: float | None) -> str:
-        """Runs whose η diverges at once on the new surface get 1/λ; the note says so."""
+        """Runs whose η diverges at once on the new surface get one that does not (see
+        tame_learning_rate); the note says which and why, for the selected run if it was."""
         note = ""
+        smallest = self.lr_slider.spin.minimum()
         for index, run in enumerate(self._runs):
-            tamed = tamed_learning_rate(lam, run)
-            if tamed is None:
+            taming = tame_learning_rate(self._surface, run, lam, smallest)
+            if taming is None:
                 continue
-            lr = max(round_sig(tamed), self.lr_slider.spin.minimum())
+            lr = max(round_sig(taming.lr), smallest)
             self._runs[index] = replace(run, lr=lr)
             if index == self._selected or not note:
-                title = self._surface.title
-                note = f"η set to {lr:g} = 1/λ: {run.lr:g} diverges on {title}"
+                note = self._taming_note(run.lr, lr, taming, lam)
         if note:
             blocked = self.lr_slider.blockSignals(True)
             self.lr_slider.setValue(self._runs[self._selected].lr)
             self.lr_slider.blockSignals(blocked)
             self._refresh_table()
         return note
+
+    def _taming_note(self, old: float, lr: float, taming: Taming, lam: float | None) -> str:
+        """One line: the new η, where 1/λ was taken (the threshold line above may have moved on
+        to the minimum the run settles in: the two must not disagree silently), and any
+        halving after it."""
+        title = self._surface.title
+        if not taming.safe:
+            return (
+                f"η set to {lr:g}, the smallest offered: {old:g} and every η tried down to it "
+                f"diverge within {QUICK_STEPS} steps on {title}"
+            )
+        halved = f"halved {taming.halvings} time{'s' if taming.halvings != 1 else ''}"
+        if not taming.from_curvature or lam is None or self._start_reference is None:
+            return (
+                f"η set to {lr:g}: {old:g} diverges within {QUICK_STEPS} steps on {title}, "
+                f"{halved} until it did not"
+            )
+        rate = f"1/λ at {_format_point(self._start_reference)}"
+        if taming.halvings == 0:
+            return f"η set to {lr:g} = {rate}: {old:g} diverges on {title}"
+        return (
+            f"η set to {lr:g}: {old:g} diverges on {title}, and {rate} = {1.0 / lam:.3g} still "
+            f"diverged within {QUICK_STEPS} steps from the start: {halved}"
+        )
 
     def _no_rates_text(self, lam: float | None) -> str:
         """Why there is no critical step size: no minimum, or one whose curvature is zero (w**4)
