@@ -711,3 +711,16 @@ def test_the_taming_note_names_the_minimum_its_one_over_lambda_comes_from(panel,
     line, note = label.text().split("\n")
     assert "λmax = 10.02 at (x, y)* = (-1.61, -0.569)" in line and "1/λ = 0.0998" in line
     assert note.startswith("η set to 0.0606 = 1/λ at (x, y)* = (0.0898, -0.713): 10 diverges")
+
+
+def test_a_narrow_header_drops_the_optimizer_before_shortening_the_step_size(window, panel, qtbot):
+    choose_surface(panel, qtbot, "himmelblau")
+    combo = find(panel, QtWidgets.QComboBox, "optimizerCombo")
+    combo.setCurrentIndex(combo.findData("nesterov"))
+    set_lr(panel, 0.000123)
+    window.resize(1024, 700)
+    qtbot.waitUntil(lambda: badge(panel).text().endswith(": slow"))
+    qtbot.waitUntil(lambda: badge(panel).text().endswith(" η = 0.000123: slow"))
+    assert shown_whole(badge(panel))
+    window.resize(1600, 700)
+    qtbot.waitUntil(lambda: badge(panel).text().endswith(" η = 0.000123 Nesterov: slow"))

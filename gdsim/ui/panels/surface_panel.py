@@ -121,12 +121,14 @@ def _moved_inside(typed: str, inside: Sequence[float]) -> str:
     )
 
 
-def _show_verdict(badge: VerdictBadge, verdict: Verdict, prefix: str = "") -> None:
+def _show_verdict(
+    badge: VerdictBadge, verdict: Verdict, prefix: str = "", shorter: str = ""
+) -> None:
     """Restyle a badge only when its words change: a style sheet costs ~1 ms a badge, which
     adds up at 60 slider frames a second; the tooltip (the reason, with numbers) always."""
     symbol = VERDICT_STYLE[verdict.regime][0]
     if badge.full_text() != f"{symbol} {prefix}{verdict_text(verdict)}":
-        badge.set_verdict(verdict, prefix)
+        badge.set_verdict(verdict, prefix, shorter)
     badge.setToolTip(f"{prefix}{verdict_text(verdict)}\n{verdict.reason}")
 
 
@@ -812,11 +814,19 @@ class SurfacePanel(QtWidgets.QWidget):
     def _short_name(self, index: int) -> str:
         """'η = 0.2', or 'η = 0.01 Nesterov' for another optimizer than plain descent: the
         header's name for a run (its start is in the runs table)."""
-        run = self._runs[index] if self._result is None else self._result.runs[index]
-        name = f"η = {run.lr:g}"
+        run = self._run_spec(index)
+        name = self._lr_name(index)
         if run.optimizer != "gd":
             name += f" {OPTIMIZERS[run.optimizer].title.split()[0]}"
         return name
+
+    def _lr_name(self, index: int) -> str:
+        """'η = 0.01': what a narrow header keeps of a run's name."""
+        return f"η = {self._run_spec(index).lr:g}"
+
+    def _run_spec(self, index: int) -> RunSpec:
+        """The run as computed (as edited while no result is shown)."""
+        return self._runs[index] if self._result is None else self._result.runs[index]
 
     def _run_name(self, index: int) -> str:
         """The short name, plus the start when the runs start in different places (legends)."""
@@ -858,8 +868,8 @@ class SurfacePanel(QtWidgets.QWidget):
         """The header badge describes the selected run (the one the slider edits)."""
         if self._verdicts:
             selected = min(self._selected, len(self._verdicts) - 1)
-            name = self._short_name(selected)
-            _show_verdict(self.regime_label, self._verdicts[selected], f"{name}: ")
+            name, shorter = self._short_name(selected), self._lr_name(selected)
+            _show_verdict(self.regime_label, self._verdicts[selected], f"{name}: ", shorter)
         for row, verdict in enumerate(self._verdicts[: self.runs_table.rowCount()]):
             badge = self.runs_table.cellWidget(row, 3)
             if isinstance(badge, VerdictBadge):
