@@ -109,8 +109,7 @@ class Surface:
     def clamp(self, point: Sequence[float]) -> tuple[float, ...]:
         """`point` moved into the domain (a start picked outside the plot lands on its edge)."""
         return tuple(
-            float(min(max(c, low), high))
-            for c, (low, high) in zip(point, self.domain, strict=True)
+            float(min(max(c, low), high)) for c, (low, high) in zip(point, self.domain, strict=True)
         )
 
 
@@ -527,8 +526,13 @@ def display_range(
         span = max(high - low, MIN_SPAN, MIN_RELATIVE_SPAN * max(abs(low), abs(high)))
         centre = low / 2.0 + high / 2.0
         half = span / 2.0 * (1.0 + 2.0 * DISPLAY_PADDING)
-        edge = limit * (1.0 + 2.0 * DISPLAY_PADDING)
+        edge = _padded(limit)
     return max(centre - half, -edge), min(centre + half, edge)
+
+
+def _padded(limit: float) -> float:
+    """How far past +-``limit`` a range padded by DISPLAY_PADDING may reach."""
+    return limit * (1.0 + 2.0 * DISPLAY_PADDING)
 
 
 def _body(finite: np.ndarray, robust: bool, focus: bool) -> tuple[float, float]:
@@ -587,10 +591,50 @@ def with_domain(surface: Surface, domain: Sequence[Sequence[float]]) -> Surface:
                 f"{-MAX_DOMAIN:.0f} and {MAX_DOMAIN:.0f}, got {low:g} to {high:g}"
             )
     for variable, (low, high) in zip(surface.variables, pairs, strict=True):
-        if high - low < MIN_DOMAIN_WIDTH * max(1.0, abs(low), abs(high)):
+        narrowest = _narrowest_box(low, high)
+        if high - low < narrowest:
             raise ValueError(
                 f"{variable} from {low:g} to {high:g} is too narrow to draw: make it at least "
-                f"{MIN_DOMAIN_WIDTH:g} wide"
+                f"{narrowest:.2g} wide"
             )
     moved = replace(surface, domain=pairs)
     return replace(moved, start=moved.clamp(surface.start))
+
+
+def _narrowest_box(low: float, high: float) -> float:
+    """The narrowest box ``with_domain`` takes around ``low``..``high`` (MIN_DOMAIN_WIDTH)."""
+    return MIN_DOMAIN_WIDTH * max(1.0, abs(low), abs(high))
+
+
+ZOOM_MARGIN = 2.0
+"""The wheel stops zooming in at this many times the narrowest box ``with_domain`` takes: a
+view brought to exactly that width can come out a rounding error narrower, and be refused."""
+
+
+@dataclass(frozen=True)
+class ZoomLimits:
+    """How far the mouse may pan and zoom one plot axis (pyqtgraph's ``ViewBox.setLimits``)."""
+
+    low: float
+    high: float
+    narrowest: float
+    widest: float
+
+
+def zoom_limits(shown: tuple[float, float], values: bool = False) -> ZoomLimits:
+    """Limits for an axis that first shows ``shown``. Without them the wheel zoomed out until
+    the range overflowed to inf and pyqtgraph raised on every later wheel event.
+
+    A variable's axis (w; x and y) keeps to the boxes ``with_domain`` takes, so every view can
+    be re-sampled: within +-MAX_DOMAIN, and near ``shown`` no narrower than the narrowest box
+    (ZOOM_MARGIN). A 1D curve's value axis (``values``) keeps to what ``display_range`` gives:
+    within +-DISPLAY_LIMIT padded, and no narrower than MIN_RELATIVE_SPAN of its size (or
+    MIN_SPAN). Never narrower than ``shown`` itself, which the axis must be able to show."""
+    low, high = shown
+    if values:
+        edge = _padded(DISPLAY_LIMIT)
+        narrowest = max(MIN_SPAN, MIN_RELATIVE_SPAN * max(abs(low), abs(high)))
+    else:
+        edge = MAX_DOMAIN
+        narrowest = _narrowest_box(low, high)
+    return ZoomLimits(-edge, edge, min(high - low, ZOOM_MARGIN * narrowest), 2.0 * edge)

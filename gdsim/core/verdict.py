@@ -38,14 +38,14 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 import numpy as np
 import scipy.optimize
 
 from gdsim.core.optimizers import get_optimizer
-from gdsim.core.simulate import RunSpec, RunView, default_bounds
+from gdsim.core.simulate import RunSpec, RunView, default_bounds, simulate
 from gdsim.core.surfaces import Surface
 
 
@@ -402,18 +402,69 @@ def _symmetric_hessian(surface: Surface, point: np.ndarray) -> np.ndarray:
     return (hessian + hessian.T) / 2.0
 
 
-def tamed_learning_rate(lam: float | None, run: RunSpec) -> float | None:
-    """1/lambda when ``run``'s step size is above its optimizer's stability limit at curvature
-    ``lam``, else None (the step size is fine, or no limit is known: adaptive optimizers, no
-    curvature). A step size kept from another surface can be absurd on the new one (0.2 on
-    Rosenbrock, where 2/lambda = 0.002, diverges at step 1): the caller offers this instead."""
-    hyper = get_optimizer(run.optimizer).resolve(run.hyper)
-    momentum = hyper.get("momentum", 0.0) if run.optimizer == "momentum" else 0.0
+QUICK_STEPS = 20
+"""Steps simulated to tell whether a step size diverges at once ("diverged at step 1"). Fewer
+let Ackley keep eta = 5, which leaves the plot at step 15."""
+
+MAX_HALVINGS = 40
+"""Halvings tried before giving up on finding a step size that does not diverge at once."""
+
+
+@dataclass(frozen=True)
+class Taming:
+    """A step size offered for one that diverges at once on a new surface (see
+    :func:`tame_learning_rate`). ``from_curvature``: it started from 1/lambda (the old step
+    was above the stability limit), else from the old step; ``halvings``: how often it was then
+    halved; ``safe``: False when even the smallest step size tried still diverged at once."""
+
+    lr: float
+    from_curvature: bool
+    halvings: int
+    safe: bool
+
+
+def tame_learning_rate(
+    surface: Surface, run: RunSpec, lam: float | None, smallest: float = 0.0
+) -> Taming | None:
+    """A step size for ``run`` on ``surface`` that does not diverge at once, or None when its
+    own does not: a step size kept from another surface can be absurd on the new one (0.2 on
+    Rosenbrock, where 2/lambda = 0.002, diverges at step 1).
+
+    Above its optimizer's stability limit at curvature ``lam`` the run gets 1/lambda. But
+    1/lambda is the minimum's: Goldstein-Price from (1.5, 1.5) has curvature 3e5 there against
+    965 at the minimum, and 1/lambda still diverges at step 1; surfaces with no usable lambda
+    (a saddle, Ackley's cusp, a flat minimum) have no limit at all. So the step size (1/lambda,
+    or the run's own) is halved until the first QUICK_STEPS steps do not diverge, at most
+    MAX_HALVINGS times and not below ``smallest`` (the slider's floor). Halving keeps the
+    largest such step: 1/lambda at the start's curvature (3.3e-6) leaves Goldstein-Price slow
+    after 200 steps, where 1/lambda halved 5 times (3.2e-5) converges."""
+    momentum = _heavy_ball(run)
     rates = critical_rates(lam, momentum)
     limit = None if rates is None else rates.limit_for(run.optimizer)
-    if rates is None or limit is None or run.lr <= limit:
+    from_curvature = rates is not None and limit is not None and run.lr > limit
+    if not from_curvature and not diverges_at_once(surface, run):
         return None
-    return rates.monotone
+    lr = rates.monotone if from_curvature and rates is not None else run.lr
+    halvings = 0
+    while diverges_at_once(surface, replace(run, lr=lr)):
+        if halvings == MAX_HALVINGS or lr / 2.0 < smallest:
+            return Taming(max(lr / 2.0, smallest), from_curvature, halvings, safe=False)
+        lr /= 2.0
+        halvings += 1
+    return Taming(lr, from_curvature, halvings, safe=True)
+
+
+def diverges_at_once(surface: Surface, run: RunSpec) -> bool:
+    """Whether ``run`` diverges within its first QUICK_STEPS steps."""
+    with np.errstate(all="ignore"):
+        result = simulate(surface, [run], QUICK_STEPS)
+    return classify_view(result.run(0)).regime is Regime.DIVERGED
+
+
+def _heavy_ball(run: RunSpec) -> float:
+    """The momentum whose stability limit 2(1+beta)/lambda applies to ``run`` (0 for others)."""
+    hyper = get_optimizer(run.optimizer).resolve(run.hyper)
+    return hyper.get("momentum", 0.0) if run.optimizer == "momentum" else 0.0
 
 
 SAME_POINT = 1e-6

@@ -8,10 +8,12 @@ import pytest
 
 from gdsim.core.surfaces import (
     DISPLAY_LIMIT,
+    MAX_DOMAIN,
     display_range,
     get_surface,
     parse_point,
     with_domain,
+    zoom_limits,
 )
 
 
@@ -129,3 +131,28 @@ def test_a_box_too_narrow_to_draw_is_refused_in_one_line(domain):
 
 def test_a_millionth_wide_box_is_still_fine():
     assert with_domain(get_surface("w**2"), [(1.0, 1.000001)]).domain == ((1.0, 1.000001),)
+
+
+@pytest.mark.parametrize("shown", [(-5.0, 5.0), (1e5, 1e5 + 1.0), (0.0, 1.5e-9), (-1e6, 1e6)])
+def test_a_variable_axis_zooms_only_to_boxes_that_can_be_redrawn(shown):
+    limits = zoom_limits(shown)
+    assert (limits.low, limits.high, limits.widest) == (-MAX_DOMAIN, MAX_DOMAIN, 2 * MAX_DOMAIN)
+    assert limits.narrowest <= shown[1] - shown[0]
+    surface = get_surface("w**2")
+    with_domain(surface, [(limits.low, limits.high)])
+    middle = shown[0] / 2 + shown[1] / 2
+    with_domain(surface, [(middle, middle + limits.narrowest)])
+
+
+def test_a_value_axis_zooms_within_finite_ranges_even_for_values_near_1e308():
+    low, high = display_range(sampled("1e308*w*w"), robust=True)
+    limits = zoom_limits((low, high), values=True)
+    assert limits.low <= low < high <= limits.high
+    assert math.isfinite(limits.widest) and math.isfinite(limits.widest * 1.35)
+    assert 0 < limits.narrowest <= high - low
+    assert zoom_limits((0.0, 1e-100), values=True).narrowest == 1e-100
+
+
+def test_a_too_narrow_box_far_from_zero_names_the_width_it_needs_there():
+    with pytest.raises(ValueError, match=r"make it at least 0\.0001 wide"):
+        with_domain(get_surface("w**2"), [(1e5, 1e5 + 1e-5)])

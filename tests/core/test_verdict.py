@@ -14,12 +14,13 @@ from gdsim.core.verdict import (
     curvature_at,
     distance_target,
     distances_to_nearest,
+    diverges_at_once,
     lambda_max,
     reference_minimum,
     same_minimum,
     settled_minimum,
     steep_start_curvature,
-    tamed_learning_rate,
+    tame_learning_rate,
 )
 
 
@@ -217,19 +218,53 @@ def test_curvature_at_the_reference_minimum_is_lambda_max():
     [
         (RunSpec(lr=0.2), 1 / 1002),
         (RunSpec(lr=0.001), None),
-        (RunSpec(lr=0.003, optimizer="momentum", hyper={"momentum": 0.9}), None),
+        (RunSpec(lr=0.001, optimizer="momentum", hyper={"momentum": 0.9}), None),
         (RunSpec(lr=0.01, optimizer="momentum", hyper={"momentum": 0.9}), 1 / 1002),
         (RunSpec(lr=0.2, optimizer="adam"), None),
     ],
 )
 def test_a_step_size_above_the_stability_limit_is_tamed_to_one_over_lambda(run, expected):
-    lam = lambda_max(get_surface("rosenbrock"))
-    tamed = tamed_learning_rate(lam, run)
-    assert tamed == (None if expected is None else pytest.approx(expected, rel=1e-3))
+    surface = get_surface("rosenbrock")
+    tamed = tame_learning_rate(surface, run, lambda_max(surface))
+    if expected is None:
+        assert tamed is None
+    else:
+        assert tamed.lr == pytest.approx(expected, rel=1e-3)
+        assert tamed.from_curvature and tamed.halvings == 0 and tamed.safe
 
 
-def test_without_curvature_nothing_is_tamed():
-    assert tamed_learning_rate(None, RunSpec(lr=5.0)) is None
+def test_one_over_lambda_that_still_diverges_from_a_steep_start_is_halved_until_it_does_not():
+    """Goldstein-Price: curvature 965 at the minimum, 3e5 at the start (1.5, 1.5)."""
+    surface = get_surface("goldstein_price")
+    lam = lambda_max(surface)
+    assert diverges_at_once(surface, RunSpec(lr=1 / lam))
+    tamed = tame_learning_rate(surface, RunSpec(lr=10.0), lam, smallest=1e-5)
+    assert tamed.from_curvature and tamed.safe and tamed.halvings >= 1
+    assert tamed.lr == pytest.approx(1 / lam / 2**tamed.halvings)
+    assert not diverges_at_once(surface, RunSpec(lr=tamed.lr))
+    assert diverges_at_once(surface, RunSpec(lr=2 * tamed.lr))  # the largest halving that holds
+
+
+@pytest.mark.parametrize("name", ["flat_then_steep", "saddle", "ackley"])
+def test_without_a_usable_lambda_a_step_that_diverges_at_once_is_halved(name):
+    surface = get_surface(name)
+    lam = lambda_max(surface)  # 0 (a flat minimum), None (no minimum), nan (a cusp)
+    assert diverges_at_once(surface, RunSpec(lr=10.0))
+    tamed = tame_learning_rate(surface, RunSpec(lr=10.0), lam)
+    assert not tamed.from_curvature and tamed.safe and tamed.halvings >= 1
+    assert tamed.lr == 10.0 / 2**tamed.halvings
+    assert not diverges_at_once(surface, RunSpec(lr=tamed.lr))
+
+
+def test_a_step_size_that_does_not_diverge_at_once_is_kept():
+    assert tame_learning_rate(get_surface("saddle"), RunSpec(lr=0.01), None) is None
+
+
+def test_when_no_step_size_above_the_floor_holds_taming_says_so():
+    surface = get_surface("goldstein_price")
+    tamed = tame_learning_rate(surface, RunSpec(lr=10.0), lambda_max(surface), smallest=1e-4)
+    assert not tamed.safe and tamed.lr == pytest.approx(1e-4, rel=0.5)
+    assert tamed.lr >= 1e-4
 
 
 def _settled(surface, lr, start=None):

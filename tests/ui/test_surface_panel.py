@@ -153,9 +153,7 @@ def test_no_minimum_means_no_critical_step_size(panel, qtbot):
         ("ackley", "curvature undefined at (x, y)* = (0, 0)"),
     ],
 )
-def test_a_known_minimum_without_usable_curvature_is_not_called_missing(
-    panel, qtbot, name, words
-):
+def test_a_known_minimum_without_usable_curvature_is_not_called_missing(panel, qtbot, name, words):
     """w**4 has a drawn minimum with zero curvature, Ackley a cusp at its minimum: the label
     must say why there is no critical step size, not that there is no minimum."""
     choose_surface(panel, qtbot, name)
@@ -320,7 +318,8 @@ def test_the_header_badge_follows_the_selected_run(panel, qtbot):
 def test_switching_to_rosenbrock_tames_a_step_size_that_would_diverge_and_says_so(panel, qtbot):
     choose_surface(panel, qtbot, "rosenbrock")
     label = find(panel, QtWidgets.QLabel, "thresholdLabel")
-    qtbot.waitUntil(lambda: "η set to 0.000998 = 1/λ: 0.2 diverges on Rosenbrock" in label.text())
+    note = "η set to 0.000998 = 1/λ at (x, y)* = (1, 1): 0.2 diverges on Rosenbrock"
+    qtbot.waitUntil(lambda: note in label.text())
     assert find(panel, QtWidgets.QDoubleSpinBox, "lrSpin").value() == pytest.approx(0.000998)
     assert "diverged" not in badge(panel).text()
     set_lr(panel, 0.0005)
@@ -490,7 +489,7 @@ def test_changing_kappa_tames_a_step_size_that_would_diverge_like_a_new_surface(
     set_lr(panel, 0.2)
     find(panel, QtWidgets.QDoubleSpinBox, "kappaSpin").setValue(50.0)
     label = find(panel, QtWidgets.QLabel, "thresholdLabel")
-    qtbot.waitUntil(lambda: "η set to 0.02 = 1/λ: 0.2 diverges on" in label.text())
+    qtbot.waitUntil(lambda: "η set to 0.02 = 1/λ at (x, y)* = (0, 0): 0.2 diverges" in label.text())
     assert find(panel, QtWidgets.QDoubleSpinBox, "lrSpin").value() == pytest.approx(0.02)
     qtbot.waitUntil(lambda: panel.verdicts() and "diverged" not in badge(panel).text())
 
@@ -581,3 +580,147 @@ def test_a_curve_of_1e308_gets_distinct_tick_labels_without_a_scale_factor(panel
     labels = tick_labels(axis)
     assert len(labels) >= 2 and len(set(labels)) == len(labels), labels
     assert axis.autoSIPrefixScale == 1.0 and "(x" not in axis.labelString()
+
+
+def type_domain(panel, qtbot, name, text):
+    edit = find(panel, QtWidgets.QLineEdit, name)
+    edit.setText(text)
+    qtbot.keyClick(edit, QtCore.Qt.Key.Key_Return)
+
+
+@pytest.mark.parametrize(
+    ("formula", "typed", "inside"),
+    [("w**2", "500000", (5.0,)), ("x**2 + y**2", "5e5, -5e5", (5.0, -5.0))],
+)
+def test_reset_view_moves_a_typed_start_back_inside_the_default_box_and_says_so(
+    panel, qtbot, formula, typed, inside
+):
+    type_formula(panel, qtbot, formula)
+    set_lr(panel, 0.1)
+    for name in ("domainXEdit", "domainYEdit")[: len(inside)]:
+        type_domain(panel, qtbot, name, "-1e6, 1e6")
+    qtbot.waitUntil(lambda: panel.surface().domain[0] == (-1e6, 1e6))
+    find(panel, QtWidgets.QCheckBox, "compareCheck").setChecked(True)
+    find(panel, QtWidgets.QTableWidget, "runsTable").item(0, 2).setText(typed)
+    qtbot.waitUntil(lambda: panel.runs()[0].start[0] == 5e5)
+    with qtbot.waitSignal(panel.statusMessage) as message:
+        find(panel, QtWidgets.QPushButton, "resetViewButton").click()
+    assert (
+        message.args[0].startswith("Start (")
+        and "lies outside the plot: moved to (5" in (message.args[0])
+    )
+    assert panel.runs()[0].start == inside
+    qtbot.waitUntil(lambda: panel.result() is not None and "converged" in badge(panel).text())
+    assert "no minimum found" not in find(panel, QtWidgets.QLabel, "thresholdLabel").text()
+
+
+def test_a_smaller_typed_domain_moves_a_typed_start_inside_it(panel, qtbot):
+    type_formula(panel, qtbot, "x**2 + y**2")
+    find(panel, QtWidgets.QCheckBox, "compareCheck").setChecked(True)
+    find(panel, QtWidgets.QTableWidget, "runsTable").item(0, 2).setText("4, -4")
+    qtbot.waitUntil(lambda: panel.runs()[0].start == (4.0, -4.0))
+    with qtbot.waitSignal(panel.statusMessage) as message:
+        type_domain(panel, qtbot, "domainXEdit", "-2, 2")
+    assert message.args[0] == "Start (4, -4) lies outside the plot: moved to (2, -4)"
+    qtbot.waitUntil(lambda: panel.result() is not None and panel.runs()[0].start == (2.0, -4.0))
+    assert panel.view.drawn_count(0) > 1
+    assert panel.result().points[0, 0].tolist() == [2.0, -4.0]
+
+
+def wheel(panel, notches, delta):
+    """Real mouse-wheel notches on the middle of the surface plot (what a user's wheel sends)."""
+    viewport = panel.view.plot.viewport()
+    centre = QtCore.QPointF(viewport.width() / 2, viewport.height() / 2)
+    where = QtCore.QPointF(viewport.mapToGlobal(centre.toPoint()))
+    for _ in range(notches):
+        event = QtGui.QWheelEvent(
+            centre,
+            where,
+            QtCore.QPoint(0, 0),
+            QtCore.QPoint(0, delta),
+            QtCore.Qt.MouseButton.NoButton,
+            QtCore.Qt.KeyboardModifier.NoModifier,
+            QtCore.Qt.ScrollPhase.NoScrollPhase,
+            False,
+        )
+        QtWidgets.QApplication.sendEvent(viewport, event)
+
+
+@pytest.mark.parametrize(
+    ("formula", "out"), [("1e308*w*w", 200), ("w**2", 1400), ("x**2 + y**2", 1400)]
+)
+def test_the_mouse_wheel_zooms_out_and_back_in_as_far_as_the_plot_allows(
+    panel, qtbot, formula, out
+):
+    type_formula(panel, qtbot, formula)
+    messages = []
+    panel.statusMessage.connect(messages.append)
+    wheel(panel, out, -120)
+    with qtbot.waitSignal(panel.view.viewZoomed):
+        pass
+    (x_low, x_high), (y_low, y_high) = panel.view.view_ranges()
+    assert x_low >= -1e6 and x_high <= 1e6 and x_high - x_low == pytest.approx(2e6)
+    assert np.isfinite([y_low, y_high]).all() and y_high - y_low > 0
+    wheel(panel, 400, 120)
+    with qtbot.waitSignal(panel.view.viewZoomed):
+        pass
+    (x_low, x_high), (y_low, y_high) = panel.view.view_ranges()
+    narrowest = 1e-9 * max(1.0, abs(x_low), abs(x_high))  # the narrowest box there
+    assert narrowest < x_high - x_low < 5 * narrowest and y_high > y_low
+    assert not messages, messages  # the view was redrawn, not refused
+    if panel.surface().dim == 1:
+        assert panel.view.curve.getData()[0][[0, -1]] == pytest.approx([x_low, x_high])
+
+
+def test_goldstein_price_after_a_huge_step_gets_one_that_does_not_diverge_and_says_how(
+    panel, qtbot
+):
+    set_lr(panel, 10.0)
+    choose_surface(panel, qtbot, "goldstein_price")
+    label = find(panel, QtWidgets.QLabel, "thresholdLabel")
+    assert (
+        "η set to 3.24e-05: 10 diverges on Goldstein-Price, and 1/λ at (x, y)* = (0, -1) = "
+        "0.00104 still diverged within 20 steps from the start: halved 5 times" in label.text()
+    )
+    assert find(panel, QtWidgets.QDoubleSpinBox, "lrSpin").value() == pytest.approx(3.24e-5)
+    qtbot.waitUntil(lambda: bool(panel.verdicts()))
+    assert "diverged" not in badge(panel).text()
+
+
+@pytest.mark.parametrize("name", ["flat_then_steep", "saddle", "ackley"])
+def test_a_huge_step_on_a_surface_without_lambda_is_halved_until_it_does_not_diverge_at_once(
+    panel, qtbot, name
+):
+    set_lr(panel, 10.0)
+    choose_surface(panel, qtbot, name)
+    label = find(panel, QtWidgets.QLabel, "thresholdLabel")
+    assert "10 diverges within 20 steps on" in label.text() and "until it did not" in label.text()
+    assert panel.runs()[0].lr < 10.0
+    qtbot.waitUntil(lambda: bool(panel.verdicts()))
+    verdict = panel.verdicts()[0]
+    assert verdict.regime.value != "diverged" or verdict.step > 20, verdict
+
+
+def test_the_taming_note_names_the_minimum_its_one_over_lambda_comes_from(panel, qtbot):
+    """Six-hump camel from (-1.5, -1): η is tamed at the global minimum nearest the start, the
+    run settles in another one, and the line above moves there: both say where."""
+    set_lr(panel, 10.0)
+    choose_surface(panel, qtbot, "six_hump_camel")
+    label = find(panel, QtWidgets.QLabel, "thresholdLabel")
+    qtbot.waitUntil(lambda: "the minimum this run settles in" in label.text())
+    line, note = label.text().split("\n")
+    assert "λmax = 10.02 at (x, y)* = (-1.61, -0.569)" in line and "1/λ = 0.0998" in line
+    assert note.startswith("η set to 0.0606 = 1/λ at (x, y)* = (0.0898, -0.713): 10 diverges")
+
+
+def test_a_narrow_header_drops_the_optimizer_before_shortening_the_step_size(window, panel, qtbot):
+    choose_surface(panel, qtbot, "himmelblau")
+    combo = find(panel, QtWidgets.QComboBox, "optimizerCombo")
+    combo.setCurrentIndex(combo.findData("nesterov"))
+    set_lr(panel, 0.000123)
+    window.resize(1024, 700)
+    qtbot.waitUntil(lambda: badge(panel).text().endswith(": slow"))
+    qtbot.waitUntil(lambda: badge(panel).text().endswith(" η = 0.000123: slow"))
+    assert shown_whole(badge(panel))
+    window.resize(1600, 700)
+    qtbot.waitUntil(lambda: badge(panel).text().endswith(" η = 0.000123 Nesterov: slow"))

@@ -30,6 +30,8 @@ from gdsim.core.surfaces import (
     with_domain,
 )
 from gdsim.core.verdict import (
+    QUICK_STEPS,
+    Taming,
     Verdict,
     classify_view,
     critical_rates,
@@ -40,7 +42,7 @@ from gdsim.core.verdict import (
     same_minimum,
     settled_minimum,
     steep_start_curvature,
-    tamed_learning_rate,
+    tame_learning_rate,
 )
 from gdsim.ui.style import THRESHOLD_COLORS, VERDICT_STYLE, run_color
 from gdsim.ui.widgets.log_slider import LogSlider, Mark, round_sig
@@ -53,6 +55,9 @@ from gdsim.ui.workers import JobRunner
 
 SYNC_WORK = 4_000
 """Runs x steps computed in the GUI thread (~5-20 ms here); more goes to a worker thread."""
+
+MIN_LR = 1e-5
+"""The slider's smallest step size: Goldstein-Price from its start needs 3.2e-5 not to diverge."""
 
 MAX_STEPS = 20_000
 STATIONARY_ARROW = 1e-6
@@ -108,12 +113,22 @@ def _format_point(point: Sequence[float], mark: str = "*") -> str:
     return f"(x, y){mark} = (" + ", ".join(f"{c:.3g}" for c in shown) + ")"
 
 
-def _show_verdict(badge: VerdictBadge, verdict: Verdict, prefix: str = "") -> None:
+def _moved_inside(typed: str, inside: Sequence[float]) -> str:
+    """The status line for a start moved onto the plot's edge (typed outside, or left outside
+    by a smaller box)."""
+    return (
+        f"Start ({typed}) lies outside the plot: moved to ({', '.join(f'{c:.3g}' for c in inside)})"
+    )
+
+
+def _show_verdict(
+    badge: VerdictBadge, verdict: Verdict, prefix: str = "", shorter: str = ""
+) -> None:
     """Restyle a badge only when its words change: a style sheet costs ~1 ms a badge, which
     adds up at 60 slider frames a second; the tooltip (the reason, with numbers) always."""
     symbol = VERDICT_STYLE[verdict.regime][0]
     if badge.full_text() != f"{symbol} {prefix}{verdict_text(verdict)}":
-        badge.set_verdict(verdict, prefix)
+        badge.set_verdict(verdict, prefix, shorter)
     badge.setToolTip(f"{prefix}{verdict_text(verdict)}\n{verdict.reason}")
 
 
@@ -311,7 +326,7 @@ class SurfacePanel(QtWidgets.QWidget):
     def _build_step_box(self) -> QtWidgets.QGroupBox:
         box = QtWidgets.QGroupBox("Step size η (learning rate)")
         layout = QtWidgets.QVBoxLayout(box)
-        self.lr_slider = LogSlider(value=0.2)
+        self.lr_slider = LogSlider(minimum=MIN_LR, value=0.2)
         self.lr_slider.slider.setObjectName("lrSlider")
         self.lr_slider.spin.setObjectName("lrSpin")
         self.threshold_label = QtWidgets.QLabel()
@@ -593,10 +608,7 @@ class SurfacePanel(QtWidgets.QWidget):
         self._selected = row
         inside = self._surface.clamp(start)
         if inside != start:
-            self.statusMessage.emit(
-                f"Start ({item.text().strip('() ')}) lies outside the plot: moved to "
-                f"({', '.join(f'{c:.3g}' for c in inside)})"
-            )
+            self.statusMessage.emit(_moved_inside(item.text().strip("() "), inside))
         self._runs[row] = replace(self._runs[row], start=inside)
         self._thresholds_dirty = True
         QtCore.QTimer.singleShot(0, self._refresh_table)
@@ -644,7 +656,9 @@ class SurfacePanel(QtWidgets.QWidget):
         """Show ``surface``; the previous surface's result is dropped at once, so nothing
         (playback, the badge) draws old runs against the new surface before the recompute."""
         self._surface = surface
-        if not keep_starts:
+        if keep_starts:
+            self._move_starts_inside()
+        else:
             self._runs = [replace(run, start=None) for run in self._runs]
         self._result = None
         self._verdicts = []
@@ -656,6 +670,21 @@ class SurfacePanel(QtWidgets.QWidget):
         self._thresholds_dirty = True
         self._refresh_table()
         self._request_recompute()
+
+    def _move_starts_inside(self) -> None:
+        """Typed starts follow a new box into it (a start of 5e5 typed on a +-1e6 box, then
+        Reset view, would otherwise diverge at step 0 off the plot); the first move is said."""
+        moved = ""
+        for index, run in enumerate(self._runs):
+            if run.start is None:
+                continue
+            inside = self._surface.clamp(run.start)
+            if inside != tuple(run.start):
+                self._runs[index] = replace(run, start=inside)
+                typed = ", ".join(f"{c:g}" for c in run.start)
+                moved = moved or _moved_inside(typed, inside)
+        if moved:
+            self.statusMessage.emit(moved)
 
     def _sync_surface_controls(self) -> None:
         surface = self._surface
@@ -732,7 +761,7 @@ class SurfacePanel(QtWidgets.QWidget):
         try:
             shown = with_domain(self._surface, box)
         except ValueError as error:
-            self.statusMessage.emit(f"Zoomed too far out to redraw: {error}")
+            self.statusMessage.emit(f"View not redrawn: {error}")
             return
         if shown.dim == 1:
             (w,), f = shown.sample(GRID_1D)
@@ -785,11 +814,19 @@ class SurfacePanel(QtWidgets.QWidget):
     def _short_name(self, index: int) -> str:
         """'η = 0.2', or 'η = 0.01 Nesterov' for another optimizer than plain descent: the
         header's name for a run (its start is in the runs table)."""
-        run = self._runs[index] if self._result is None else self._result.runs[index]
-        name = f"η = {run.lr:g}"
+        run = self._run_spec(index)
+        name = self._lr_name(index)
         if run.optimizer != "gd":
             name += f" {OPTIMIZERS[run.optimizer].title.split()[0]}"
         return name
+
+    def _lr_name(self, index: int) -> str:
+        """'η = 0.01': what a narrow header keeps of a run's name."""
+        return f"η = {self._run_spec(index).lr:g}"
+
+    def _run_spec(self, index: int) -> RunSpec:
+        """The run as computed (as edited while no result is shown)."""
+        return self._runs[index] if self._result is None else self._result.runs[index]
 
     def _run_name(self, index: int) -> str:
         """The short name, plus the start when the runs start in different places (legends)."""
@@ -831,8 +868,8 @@ class SurfacePanel(QtWidgets.QWidget):
         """The header badge describes the selected run (the one the slider edits)."""
         if self._verdicts:
             selected = min(self._selected, len(self._verdicts) - 1)
-            name = self._short_name(selected)
-            _show_verdict(self.regime_label, self._verdicts[selected], f"{name}: ")
+            name, shorter = self._short_name(selected), self._lr_name(selected)
+            _show_verdict(self.regime_label, self._verdicts[selected], f"{name}: ", shorter)
         for row, verdict in enumerate(self._verdicts[: self.runs_table.rowCount()]):
             badge = self.runs_table.cellWidget(row, 3)
             if isinstance(badge, VerdictBadge):
@@ -927,23 +964,48 @@ class SurfacePanel(QtWidgets.QWidget):
         self.threshold_label.setText("\n".join(part for part in parts if part))
 
     def _tame_learning_rates(self, lam: float | None) -> str:
-        """Runs whose η diverges at once on the new surface get 1/λ; the note says so."""
+        """Runs whose η diverges at once on the new surface get one that does not (see
+        tame_learning_rate); the note says which and why, for the selected run if it was."""
         note = ""
+        smallest = self.lr_slider.spin.minimum()
         for index, run in enumerate(self._runs):
-            tamed = tamed_learning_rate(lam, run)
-            if tamed is None:
+            taming = tame_learning_rate(self._surface, run, lam, smallest)
+            if taming is None:
                 continue
-            lr = max(round_sig(tamed), self.lr_slider.spin.minimum())
+            lr = max(round_sig(taming.lr), smallest)
             self._runs[index] = replace(run, lr=lr)
             if index == self._selected or not note:
-                title = self._surface.title
-                note = f"η set to {lr:g} = 1/λ: {run.lr:g} diverges on {title}"
+                note = self._taming_note(run.lr, lr, taming, lam)
         if note:
             blocked = self.lr_slider.blockSignals(True)
             self.lr_slider.setValue(self._runs[self._selected].lr)
             self.lr_slider.blockSignals(blocked)
             self._refresh_table()
         return note
+
+    def _taming_note(self, old: float, lr: float, taming: Taming, lam: float | None) -> str:
+        """One line: the new η, where 1/λ was taken (the threshold line above may have moved on
+        to the minimum the run settles in: the two must not disagree silently), and any
+        halving after it."""
+        title = self._surface.title
+        if not taming.safe:
+            return (
+                f"η set to {lr:g}, the smallest offered: {old:g} and every η tried down to it "
+                f"diverge within {QUICK_STEPS} steps on {title}"
+            )
+        halved = f"halved {taming.halvings} time{'s' if taming.halvings != 1 else ''}"
+        if not taming.from_curvature or lam is None or self._start_reference is None:
+            return (
+                f"η set to {lr:g}: {old:g} diverges within {QUICK_STEPS} steps on {title}, "
+                f"{halved} until it did not"
+            )
+        rate = f"1/λ at {_format_point(self._start_reference)}"
+        if taming.halvings == 0:
+            return f"η set to {lr:g} = {rate}: {old:g} diverges on {title}"
+        return (
+            f"η set to {lr:g}: {old:g} diverges on {title}, and {rate} = {1.0 / lam:.3g} still "
+            f"diverged within {QUICK_STEPS} steps from the start: {halved}"
+        )
 
     def _no_rates_text(self, lam: float | None) -> str:
         """Why there is no critical step size: no minimum, or one whose curvature is zero (w**4)

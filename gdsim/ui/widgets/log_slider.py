@@ -104,7 +104,7 @@ class LogSlider(QtWidgets.QWidget):
         self.slider.setSingleStep(_TICKS_PER_DECADE // 20)
         self.slider.setPageStep(_TICKS_PER_DECADE // 2)
         self.spin = QtWidgets.QDoubleSpinBox(self)
-        self.spin.setDecimals(6)
+        self.spin.setDecimals(max(6, 2 - math.floor(math.log10(minimum))))  # 3 digits at min
         self.spin.setRange(minimum, maximum)
         self.spin.setStepType(QtWidgets.QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
         self.spin.setKeyboardTracking(False)

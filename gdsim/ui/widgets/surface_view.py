@@ -23,7 +23,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
-from gdsim.core.surfaces import FLOAT32_DISPLAY_LIMIT, display_range
+from gdsim.core.surfaces import FLOAT32_DISPLAY_LIMIT, display_range, zoom_limits
 from gdsim.ui.widgets.loss_plot import LABEL_MARGIN, PlainAxis, refresh_legend
 
 CONTOUR_LEVELS = 14
@@ -96,7 +96,34 @@ def contour_lines(
 
 class _ZoomViewBox(pg.ViewBox):
     """The wheel zooms and a middle-button drag pans (right drag zooms, as in pyqtgraph); a
-    left drag is left alone: it moves the start point."""
+    left drag is left alone: it moves the start point.
+
+    Zooming keeps to ``zoom_limits`` around the range shown when it starts: finite (the wheel
+    once zoomed out to inf and raised on every later event), and no narrower than a box that
+    can still be re-sampled where the view is (1e-8 wide near 0, 4e-4 near 1e5)."""
+
+    values_on_y = False
+    """Whether the y axis shows a curve's values (1D) rather than a variable (2D)."""
+
+    def limit_zoom(self, x_range: Range, y_range: Range) -> None:
+        """Limit zooming and panning to ``zoom_limits`` around these ranges."""
+        x, y = zoom_limits(x_range), zoom_limits(y_range, values=self.values_on_y)
+        self.setLimits(
+            xMin=x.low,
+            xMax=x.high,
+            minXRange=x.narrowest,
+            maxXRange=x.widest,
+            yMin=y.low,
+            yMax=y.high,
+            minYRange=y.narrowest,
+            maxYRange=y.widest,
+        )
+
+    def scaleBy(self, *args: object, **kwargs: object) -> None:
+        """Every zoom (wheel, right drag) starts from limits around the view shown now."""
+        (x_low, x_high), (y_low, y_high) = self.viewRange()
+        self.limit_zoom((x_low, x_high), (y_low, y_high))
+        super().scaleBy(*args, **kwargs)
 
     def mouseDragEvent(self, ev: object, axis: int | None = None) -> None:
         if ev.button() == QtCore.Qt.MouseButton.LeftButton:  # type: ignore[attr-defined]
@@ -210,7 +237,7 @@ class SurfaceView(QtWidgets.QWidget):
         y_range = display_range(y, robust=True, include=include, focus=focus)
         self.curve.setData(x, _clip_beyond(y, y_range), connect="finite")
         if not keep_view:
-            self._set_ranges((float(x[0]), float(x[-1])), y_range)
+            self._set_ranges((float(x[0]), float(x[-1])), y_range, values=True)
         self.plot_item.setLabel("bottom", x_label)
         self.plot_item.setLabel("left", "loss L(w)")
 
@@ -244,7 +271,7 @@ class SurfaceView(QtWidgets.QWidget):
         levels = np.linspace(low, high, CONTOUR_LEVELS + 2)[1:-1]
         self.contours.setData(*contour_lines(x, y, shown, levels), connect="finite")
         if not keep_view:
-            self._set_ranges(x_range, y_range)
+            self._set_ranges(x_range, y_range, values=False)
         self.plot_item.setLabel("bottom", labels[0])
         self.plot_item.setLabel("left", labels[1])
 
@@ -384,8 +411,11 @@ class SurfaceView(QtWidgets.QWidget):
         self.color_bar.setMaximumWidth(10_000 if visible else 0)
         self.plot_item.setAspectLocked(False)
 
-    def _set_ranges(self, x_range: Range, y_range: Range) -> None:
+    def _set_ranges(self, x_range: Range, y_range: Range, values: bool) -> None:
+        """Show these ranges (``values``: the y axis shows a curve's values, not a variable)."""
         self._x_range, self._y_range = x_range, y_range
+        self.view_box.values_on_y = values
+        self.view_box.limit_zoom(x_range, y_range)
         self.view_box.setRange(xRange=x_range, yRange=y_range, padding=0.0)
 
     def view_ranges(self) -> tuple[Range, Range]:

@@ -29,8 +29,10 @@ class VerdictBadge(QtWidgets.QLabel):
     """Shows '<symbol> <prefix><verdict text>' on the regime's colour; the reason is the tooltip.
 
     With ``elide_prefix`` the verdict is always shown whole: when the badge is too narrow, only
-    the prefix (a run's name) is shortened with '…', and the tooltip holds the full text. A
-    label clipped in the middle instead once read "diverged at step 1" for step 15.
+    the prefix (a run's name) is shortened, and the tooltip holds the full text. A label
+    clipped in the middle instead once read "diverged at step 1" for step 15. The name gives
+    way to its ``shorter`` form first (the step size without the optimizer's title: the key
+    fact), and only that is cut with '…' ("η = 0…: slow" told nothing).
     """
 
     def __init__(self, parent: QtWidgets.QWidget | None = None, elide_prefix: bool = False) -> None:
@@ -41,6 +43,8 @@ class VerdictBadge(QtWidgets.QLabel):
             self.setMinimumWidth(150)
         self._parts = ("", "", "")
         """Symbol, prefix and verdict words: what the badge says when there is room."""
+        self._shorter = ""
+        """The prefix's name in fewer words, shown before any '…' (see the class docstring)."""
         self.clear_verdict()
 
     def full_text(self) -> str:
@@ -48,8 +52,9 @@ class VerdictBadge(QtWidgets.QLabel):
         symbol, prefix, words = self._parts
         return f"{symbol} {prefix}{words}" if symbol else words
 
-    def set_verdict(self, verdict: Verdict, prefix: str = "") -> None:
+    def set_verdict(self, verdict: Verdict, prefix: str = "", shorter: str = "") -> None:
         symbol, color = VERDICT_STYLE[verdict.regime]
+        self._shorter = shorter
         self._show((symbol, prefix, verdict_text(verdict)))
         whole = f"{prefix}{verdict_text(verdict)}\n"
         self.setToolTip(f"{whole if self._elide else ''}{verdict.reason}")
@@ -60,6 +65,7 @@ class VerdictBadge(QtWidgets.QLabel):
         self.setAccessibleDescription(verdict.reason)
 
     def clear_verdict(self, text: str = "no run yet") -> None:
+        self._shorter = ""
         self._show(("", "", text))
         self.setToolTip("")
         self._restyle(
@@ -96,7 +102,8 @@ class VerdictBadge(QtWidgets.QLabel):
         self._fit()
 
     def _fit(self) -> None:
-        """Show the full text, or with ``elide_prefix`` the prefix shortened to fit."""
+        """Show the full text, or with ``elide_prefix`` the prefix shortened to fit: its name,
+        else its shorter form, else that cut with '…'."""
         symbol, prefix, words = self._parts
         if not (self._elide and prefix):
             self.setText(self.full_text())
@@ -105,8 +112,11 @@ class VerdictBadge(QtWidgets.QLabel):
         separator = prefix[len(name) :]
         metrics = self._metrics()
         fixed = metrics.horizontalAdvance(f"{symbol} {separator}{words}")
-        room = self.width() - 2 * PADDING - 4 - fixed
-        shown = metrics.elidedText(name, QtCore.Qt.TextElideMode.ElideRight, max(room, 0))
+        room = max(self.width() - 2 * PADDING - 4 - fixed, 0)
+        fitting = [n for n in (name, self._shorter) if n and metrics.horizontalAdvance(n) <= room]
+        shortest = self._shorter or name
+        cut = metrics.elidedText(shortest, QtCore.Qt.TextElideMode.ElideRight, room)
+        shown = fitting[0] if fitting else cut
         self.setText(f"{symbol} {shown or '…'}{separator}{words}")
 
     def _metrics(self) -> QtGui.QFontMetrics:
