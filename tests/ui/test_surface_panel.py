@@ -627,9 +627,10 @@ def test_a_smaller_typed_domain_moves_a_typed_start_inside_it(panel, qtbot):
     assert panel.result().points[0, 0].tolist() == [2.0, -4.0]
 
 
-def wheel(panel, notches, delta):
-    """Real mouse-wheel notches on the middle of the surface plot (what a user's wheel sends)."""
-    viewport = panel.view.plot.viewport()
+def wheel(panel, notches, delta, plot=None):
+    """Real mouse-wheel notches on the middle of a plot, by default the surface plot (what a
+    user's wheel sends)."""
+    viewport = (plot or panel.view.plot).viewport()
     centre = QtCore.QPointF(viewport.width() / 2, viewport.height() / 2)
     where = QtCore.QPointF(viewport.mapToGlobal(centre.toPoint()))
     for _ in range(notches):
@@ -724,3 +725,13 @@ def test_a_narrow_header_drops_the_optimizer_before_shortening_the_step_size(win
     assert shown_whole(badge(panel))
     window.resize(1600, 700)
     qtbot.waitUntil(lambda: badge(panel).text().endswith(" η = 0.000123 Nesterov: slow"))
+
+
+@pytest.mark.parametrize("name", ["lossPlot", "distancePlot"])
+def test_the_wheel_zooms_the_loss_plots_far_out_and_back_without_an_error(panel, qtbot, name):
+    plot = find(panel, QtWidgets.QWidget, name)
+    wheel(panel, 300, -120, plot)
+    wheel(panel, 300, 120, plot)
+    plot.grab()  # repaint at the extreme zoom: pyqtgraph's down-sampling raised here
+    for low, high in plot.getViewBox().viewRange():
+        assert np.isfinite(low) and np.isfinite(high) and low < high

@@ -37,6 +37,11 @@ LOOSE_RANGE = 2.0
 LABEL_MARGIN = 10
 """Pixels above a plot for its top tick label's upper half (the range often ends on a tick)."""
 
+MAX_X_SPAN = 1e7
+"""The widest step axis a wheel zoom may reach (runs have at most a million steps): further out,
+pyqtgraph's down-sampling asks numpy for an array larger than memory and raises on every
+repaint."""
+
 LABELLED_TICKS = 3
 """A log axis spanning too little to reach a labelled power or multiple gets this many plain
 ticks (2.6, 2.7, 2.8) instead of none."""
@@ -182,12 +187,28 @@ class LossPlot(pg.PlotWidget):
         self._y_shown: tuple[float, float] | None = None
         self._x_fixed: tuple[float, float] | None = None
         self.setLogMode(y=log)
+        self._limit_zoom()
 
     def set_log(self, log: bool) -> None:
         if log != self._log:
             self._log = log
             self._y_shown = None
             self.setLogMode(y=log)
+            self._limit_zoom()
+
+    def _limit_zoom(self) -> None:
+        """Keep wheel zoom and drag within finite ranges the axes can label (a log axis counts
+        in decades: float64 spans about 630 of them)."""
+        y_limit = 2 * math.log10(DISPLAY_LIMIT) if self._log else DISPLAY_LIMIT
+        self.getViewBox().setLimits(
+            xMin=-MAX_X_SPAN,
+            xMax=MAX_X_SPAN,
+            minXRange=1e-3,
+            maxXRange=MAX_X_SPAN,
+            yMin=-y_limit,
+            yMax=y_limit,
+            minYRange=MIN_SPAN if not self._log else 1e-9,
+        )
 
     def reset_y(self) -> None:
         """Forget the y-range shown, so the next data (a new run) sets it afresh."""
