@@ -4,7 +4,7 @@ The surface explorer feeds it formulas sampled on a grid; a later landscape view
 network's loss on a slice. Either way the view receives numbers (a curve or a grid of values,
 trajectories as (n, 2) points in plot coordinates, minima, arrows) and never a Surface.
 
-Drawing follows what was measured on this machine (DESIGN.md): every item is created once and
+Drawing follows what was measured on a 2-core machine: every item is created once and
 updated with ``setData``; contour lines come from contourpy (~2 ms) and are drawn as ONE
 NaN-separated line item (pyqtgraph's isocurves take ~190 ms); the heat map is a float32
 ``ImageItem`` with fixed levels; view ranges start at the domain and move only when the user
