@@ -392,3 +392,74 @@ def test_a_long_message_wraps_and_leaves_the_metrics_line_whole_at_1280_px(qtbot
     for label in (badge, metrics):
         right = label.mapTo(window, QtCore.QPoint(label.width(), 0)).x()
         assert right <= window.width(), f"{label.objectName()} runs off the window"
+
+
+def choose_optimizer(panel, key: str) -> QtWidgets.QComboBox:
+    combo = find(panel, QtWidgets.QComboBox, "optimizerCombo")
+    combo.setCurrentIndex(combo.findData(key))
+    return combo
+
+
+def type_rates(panel, text: str) -> None:
+    edit = find(panel, QtWidgets.QLineEdit, "compareLrsEdit")
+    edit.setText(text)
+    edit.editingFinished.emit()
+
+
+def run_settings(panel) -> list[tuple[str, float]]:
+    return [(s.config.optimizer, s.config.lr) for s in panel.job.sessions]
+
+
+def assert_refusal_outlives_a_frame(qtbot, panel, refusal: str) -> None:
+    """The live status, redrawn many times a second, must not wipe the message at once."""
+    with qtbot.waitSignal(panel.runner.progress, timeout=10_000):
+        pass
+    panel._redraw()
+    assert refusal in status(panel) and "\n" not in status(panel)
+
+
+@pytest.mark.parametrize("training", [False, True])
+@pytest.mark.parametrize("optimizer", ["adam", "adamw"])
+def test_an_optimizer_too_weak_for_a_compare_rate_is_refused_and_the_combo_goes_back(
+    qtbot, panel, training, optimizer
+):
+    """Gradient descent trains at η = 3e38; Adam's first step (η / (1 - β1)) overflows
+    float32. Switching used to stop the runs with a ConfigError (or raise in the slot)."""
+    find(panel, QtWidgets.QCheckBox, "compareCheck").setChecked(True)
+    set_value(panel, "stepsSpin", 1_000_000)
+    type_rates(panel, "1e38, 3e38")
+    job = panel.job
+    if training:
+        find(panel, QtWidgets.QPushButton, "trainButton").click()
+    combo = choose_optimizer(panel, optimizer)
+    assert "too large for Adam" in status(panel) and "settings in use stay" in status(panel)
+    assert combo.currentData() == "gd", "the combo shows the optimizer in use"
+    assert panel.job is job and panel.runner.is_running() == training
+    if training:
+        assert_refusal_outlives_a_frame(qtbot, panel, "too large for Adam")
+        find(panel, QtWidgets.QPushButton, "stopButton").click()
+    assert run_settings(panel) == [("gd", 1e38), ("gd", 3e38)]
+
+
+def test_an_optimizer_refused_at_one_compare_rate_changes_no_run(panel):
+    """All runs or none: 0.1 allows Adam, 1e38 does not, so both stay on gradient descent."""
+    find(panel, QtWidgets.QCheckBox, "compareCheck").setChecked(True)
+    type_rates(panel, "0.1, 1e38")
+    assert choose_optimizer(panel, "adam").currentData() == "gd"
+    assert run_settings(panel) == [("gd", 0.1), ("gd", 1e38)]
+    assert "too large for Adam" in status(panel)
+
+
+def test_compare_rates_too_large_for_the_optimizer_in_use_leave_the_runs_going(qtbot, panel):
+    choose_optimizer(panel, "adam")
+    find(panel, QtWidgets.QCheckBox, "compareCheck").setChecked(True)
+    set_value(panel, "stepsSpin", 1_000_000)
+    type_rates(panel, "0.1, 1")
+    job = panel.job
+    find(panel, QtWidgets.QPushButton, "trainButton").click()
+    type_rates(panel, "0.1, 1e38")
+    assert panel.job is job and panel.runner.is_running(), "the runs in progress go on"
+    assert_refusal_outlives_a_frame(qtbot, panel, "the previous rates 0.1, 1 stay in use")
+    find(panel, QtWidgets.QPushButton, "stopButton").click()
+    assert run_settings(panel) == [("adam", 0.1), ("adam", 1.0)]
+    assert find(panel, QtWidgets.QPushButton, "trainButton").isEnabled()
