@@ -7,11 +7,12 @@ import re
 
 import numpy as np
 import pytest
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdsim.core.verdict import Regime
 from gdsim.ui import workers
 from gdsim.ui.style import run_color
+from gdsim.ui.widgets.dataset_picker import class_color
 from gdsim.ui.widgets.run_badge import RunBadge
 
 
@@ -463,3 +464,31 @@ def test_compare_rates_too_large_for_the_optimizer_in_use_leave_the_runs_going(q
     find(panel, QtWidgets.QPushButton, "stopButton").click()
     assert run_settings(panel) == [("adam", 0.1), ("adam", 1.0)]
     assert find(panel, QtWidgets.QPushButton, "trainButton").isEnabled()
+
+
+def point_groups(scatter) -> list[tuple[int, str]]:
+    return [
+        (len(child.data), child.opts["brush"].color().name()) for child in scatter.childItems()
+    ]
+
+
+def test_the_data_is_drawn_one_scatter_per_class_not_one_brush_per_point(panel):
+    """A brush object per point froze the GUI thread for ~16 s on a 100,000-row CSV."""
+    choose_dataset(panel, "blobs")
+    data = panel.dataset
+    for scatter, labels in ((panel.train_scatter, data.y_train), (panel.val_scatter, data.y_val)):
+        counts = np.bincount(labels.numpy().reshape(-1).astype(int), minlength=3)
+        assert point_groups(scatter) == [
+            (counts[k], QtGui.QColor(class_color(k)).name()) for k in range(3)
+        ]
+        assert len(scatter.data) == 0, "no points of its own, one brush per class"
+
+
+def test_regression_targets_are_drawn_in_a_few_shades_not_one_brush_per_point(panel):
+    choose_dataset(panel, "bumps")
+    groups = point_groups(panel.train_scatter)
+    assert 1 < len(groups) <= 32 < len(panel.dataset.x_train)
+    assert sum(n for n, _ in groups) == len(panel.dataset.x_train)
+    choose_dataset(panel, "sine")
+    assert point_groups(panel.train_scatter) == [], "1D data: one item, one grey brush"
+    assert len(panel.train_scatter.data) == len(panel.dataset.x_train)
