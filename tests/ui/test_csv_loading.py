@@ -162,3 +162,19 @@ def test_a_new_dataset_setting_while_a_file_is_read_drops_the_file(
     assert panel.dataset is chosen and chosen.name == "circle"
     assert combo(panel).currentText() == "circle"
     assert len(chosen.x_train) + len(chosen.x_val) == (300 if name == "datasetSizeSpin" else 200)
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("", "⚠ no file name given"),
+        ("/", "⚠ '/' is a folder, not a CSV file"),
+        ("a\x00b.csv", r"⚠ 'a\x00b.csv' cannot be a file name: embedded null byte"),
+        ("/proc/self/status", "⚠ status has a size of 0 bytes"),
+    ],
+)
+def test_a_path_naming_no_readable_csv_is_refused_with_one_line_on_the_spot(panel, typed, message):
+    before = panel.dataset
+    assert not panel.picker.load_csv_file(typed)
+    assert status(panel).startswith(message) and "\n" not in status(panel)
+    assert panel.dataset is before and not panel.picker.loader.is_running()
