@@ -14,6 +14,7 @@ from gdsim.ui import workers
 from gdsim.ui.style import run_color
 from gdsim.ui.widgets.dataset_picker import class_color
 from gdsim.ui.widgets.run_badge import RunBadge
+from gdsim.ui.widgets.verdict_badge import verdict_text
 
 
 @pytest.fixture
@@ -348,9 +349,7 @@ def test_compare_rates_may_be_separated_by_spaces_commas_or_semicolons(panel, ty
     assert badge_texts(panel)[1] == "η=2"
 
 
-def test_a_refused_compare_text_keeps_the_runs_on_screen_for_train_step_and_show_code(
-    qtbot, panel
-):
+def test_a_refused_compare_text_keeps_the_runs_on_screen_for_train_step_and_show_code(qtbot, panel):
     """The badges, the plots and the job stay those of the last rates training accepted."""
     find(panel, QtWidgets.QCheckBox, "compareCheck").setChecked(True)
     set_value(panel, "stepsSpin", 30)
@@ -467,9 +466,7 @@ def test_compare_rates_too_large_for_the_optimizer_in_use_leave_the_runs_going(q
 
 
 def point_groups(scatter) -> list[tuple[int, str]]:
-    return [
-        (len(child.data), child.opts["brush"].color().name()) for child in scatter.childItems()
-    ]
+    return [(len(child.data), child.opts["brush"].color().name()) for child in scatter.childItems()]
 
 
 def test_the_data_is_drawn_one_scatter_per_class_not_one_brush_per_point(panel):
@@ -492,3 +489,31 @@ def test_regression_targets_are_drawn_in_a_few_shades_not_one_brush_per_point(pa
     choose_dataset(panel, "sine")
     assert point_groups(panel.train_scatter) == [], "1D data: one item, one grey brush"
     assert len(panel.train_scatter.data) == len(panel.dataset.x_train)
+
+
+def test_five_run_badges_at_1112_px_show_each_verdict_whole(qtbot, window, panel):
+    """Two rows of three columns: 'η=1: converged in 632 steps' was cut to '… 632 ste'."""
+    window.resize(1112, 800)
+    find(panel, QtWidgets.QCheckBox, "compareCheck").setChecked(True)
+    type_rates(panel, "0.1, 1, 3, 6, 10")
+    train_to_end(qtbot, panel)
+    for _ in range(3):  # lay out now what the new texts asked for (nested layouts: passes)
+        QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.Type.LayoutRequest)
+    for index, verdict in enumerate(panel.run_verdicts()):
+        label = find(panel, QtWidgets.QLabel, f"runBadge{index}")
+        rate = f"{panel.job.sessions[index].config.lr:g}"
+        assert label.text().endswith(f"η={rate}: {verdict_text(verdict)}"), label.text()
+        assert text_fits(label), f"{label.text()!r} is cut"
+
+
+def text_fits(label: QtWidgets.QLabel) -> bool:
+    """Whether the label's bold text (a verdict badge's style), wrapped if the label wraps,
+    fits in its contents rectangle (inside the style sheet's padding)."""
+    bold = QtGui.QFont(label.font())
+    bold.setBold(True)
+    room = label.contentsRect()
+    wrap = QtCore.Qt.TextFlag.TextWordWrap if label.wordWrap() else QtCore.Qt.TextFlag(0)
+    needed = QtGui.QFontMetrics(bold).boundingRect(
+        QtCore.QRect(0, 0, room.width(), 10_000), int(wrap), label.text()
+    )
+    return needed.width() <= room.width() and needed.height() <= room.height()
