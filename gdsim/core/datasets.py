@@ -357,6 +357,8 @@ class CsvReadJob:
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
+        if not os.fspath(path):
+            raise DatasetError("no file name given")
         self.path = Path(path)
         self.size = _checked_size(self.path)
         self._rows: list[list[float]] = []
@@ -402,19 +404,29 @@ def load_csv(path: str | os.PathLike[str], val_fraction: float = 0.2, seed: int 
 
 
 def _checked_size(file: Path) -> int:
-    """The file's size, after refusing what is no readable file or too large to be a dataset."""
+    """The file's size, after refusing what is no readable file or too large to be a dataset.
+    Only a regular file with bytes in it is read: a pipe or a device may block the reader
+    forever, and so may a system file that reports 0 bytes (/proc/kmsg)."""
+    name = file.name or repr(str(file))  # '/' has no name of its own
     try:
         info = file.stat()
     except FileNotFoundError:
         raise DatasetError(f"no such file: {file}") from None
     except OSError as error:
-        raise DatasetError(f"cannot read {file.name}: {_reason(error)}") from None
+        raise DatasetError(f"cannot read {name}: {_reason(error)}") from None
+    except ValueError as error:  # a NUL character in the name
+        raise DatasetError(f"{str(file)!r} cannot be a file name: {error}") from None
     if stat.S_ISDIR(info.st_mode):
-        raise DatasetError(f"{file.name} is a folder, not a CSV file")
+        raise DatasetError(f"{name} is a folder, not a CSV file")
     if not stat.S_ISREG(info.st_mode):
-        raise DatasetError(f"{file.name} is not a regular file")
+        raise DatasetError(f"{name} is not a regular file")
+    if info.st_size == 0:
+        raise DatasetError(
+            f"{name} has a size of 0 bytes (empty, or a system file):"
+            " a CSV file needs at least 2 data rows"
+        )
     if info.st_size > MAX_CSV_BYTES:
-        raise DatasetError(f"{file.name} is larger than {MAX_CSV_BYTES // (1024 * 1024)} MB")
+        raise DatasetError(f"{name} is larger than {MAX_CSV_BYTES // (1024 * 1024)} MB")
     return info.st_size
 
 

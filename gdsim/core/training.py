@@ -231,6 +231,13 @@ def check_learning_rate(lr: float) -> None:
         )
 
 
+def configs_for_rates(config: TrainingConfig, rates: Sequence[float]) -> list[TrainingConfig]:
+    """`config` at each learning rate (compare mode's runs), every one checked before any is
+    used: a setting valid at one rate may not be at another (Adam's first step is
+    lr / (1 - beta1)), and applying it to some runs but not the others would mix optimizers."""
+    return [replace(config, lr=lr) for lr in rates]
+
+
 def _plain(number: float, digits: int) -> str:
     """1e300 -> '1e300', as a student types it, not Python's '1e+300'."""
     return f"{number:.{digits}g}".replace("e+", "e")
@@ -674,7 +681,8 @@ def compare_learning_rates(
     """The lecture's figure: the same network from the same initial weights trained at each
     learning rate (too small / right / too big / way too big), each run to its budget."""
     sessions = [
-        TrainingSession(spec, dataset, replace(config, lr=lr), record_params_every) for lr in lrs
+        TrainingSession(spec, dataset, run_config, record_params_every)
+        for run_config in configs_for_rates(config, lrs)
     ]
     for session in sessions:
         session.run()

@@ -192,6 +192,17 @@ def _stop_and_join(running: _Running, timeout_ms: int) -> bool:
     return False
 
 
+def _forget_destroyed(runner: weakref.ref[JobRunner], running: _Running) -> None:
+    """Qt destroyed a runner (its owner was deleted): stop its thread, then drop the thread
+    and the runner from the registry, so no later `stop_all` (the window's close) emits on the
+    dead object ("Signal source has been deleted", and a segfault while the window closes)."""
+    _stop_and_join(running, 5000)
+    running.thread = running.worker = None
+    dead = runner()
+    if dead is not None:
+        _live_runners.discard(dead)
+
+
 _live_runners: weakref.WeakSet[JobRunner] = weakref.WeakSet()
 _stragglers: set[QtCore.QThread] = set()
 
@@ -231,7 +242,8 @@ class JobRunner(QtCore.QObject):
         self._running = running = _Running()
         self._paused = False
         _live_runners.add(self)
-        self.destroyed.connect(lambda *_: _stop_and_join(running, 5000))
+        this = weakref.ref(self)
+        self.destroyed.connect(lambda *_: _forget_destroyed(this, running))
 
     @property
     def _thread(self) -> QtCore.QThread | None:

@@ -3,6 +3,7 @@ geometry that makes each set the teaching example it is; CSV loading and its err
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -273,3 +274,28 @@ def test_a_table_splits_again_without_the_file(tmp_path):
     table = CsvReadJob(path).read()
     path.unlink()
     assert len(table.dataset(0.5, seed=1).x_val) == 10
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("", "no file name given"),
+        ("/", "'/' is a folder, not a CSV file"),
+        ("a\x00b.csv", r"'a\x00b.csv' cannot be a file name: embedded null byte"),
+        ("/dev/null", "null is not a regular file"),
+    ],
+)
+def test_a_path_that_names_no_csv_file_is_refused_in_one_line_that_names_it(typed, message):
+    with pytest.raises(DatasetError) as caught:
+        load_csv(typed)
+    assert str(caught.value) == message
+
+
+def test_a_pipe_and_a_system_file_of_size_0_are_refused_without_reading_them(tmp_path):
+    """Reading either could block forever (a pipe with no writer, /proc/kmsg)."""
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    with pytest.raises(DatasetError, match=r"pipe\.csv is not a regular file"):
+        CsvReadJob(fifo)
+    with pytest.raises(DatasetError, match=r"status has a size of 0 bytes .* at least 2 data rows"):
+        CsvReadJob("/proc/self/status")

@@ -23,6 +23,7 @@ from gdsim.core.training import (
     TrainingSession,
     batch_indices,
     compare_learning_rates,
+    configs_for_rates,
 )
 from gdsim.core.verdict import Regime
 
@@ -339,3 +340,13 @@ def test_weight_decay_shrinks_weights():
     decayed.run()
     assert decayed.snapshot().param_norm < plain.snapshot().param_norm
     assert replace(decayed.config, weight_decay=0.0) == plain.config
+
+
+def test_configs_for_rates_refuse_a_setting_any_rate_cannot_train_with():
+    """Adam's first step is lr / (1 - beta1): at 1e38 it overflows float32, at 0.1 it does not,
+    so the whole set is refused (compare mode changes all its runs or none)."""
+    adam = TrainingConfig(optimizer="adam")
+    assert [c.lr for c in configs_for_rates(adam, [0.1, 1.0])] == [0.1, 1.0]
+    with pytest.raises(ConfigError, match="1e\\+38 is too large for Adam"):
+        configs_for_rates(adam, [0.1, 1e38])
+    assert [c.optimizer for c in configs_for_rates(TrainingConfig(), [0.1, 1e38])] == ["gd"] * 2

@@ -144,3 +144,37 @@ def test_choosing_another_dataset_while_a_file_is_read_drops_the_file(qtbot, pan
     assert not panel.picker.loader.is_running()
     QtCore.QCoreApplication.processEvents()
     assert panel.dataset.name == "moons" and combo(panel).currentText() == "moons"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("datasetSizeSpin", 300), ("noiseSpin", 0.3), ("valFractionSpin", 0.3), ("dataSeedSpin", 7)],
+)
+def test_a_new_dataset_setting_while_a_file_is_read_drops_the_file(
+    qtbot, panel, tmp_path, name, value
+):
+    """The newer choice wins: the file finished reading later used to replace it."""
+    assert panel.picker.load_csv_file(big_good_file(tmp_path))
+    panel.picker.findChild(QtWidgets.QAbstractSpinBox, name).setValue(value)
+    assert not panel.picker.loader.is_running()
+    chosen = panel.dataset
+    QtCore.QCoreApplication.processEvents()
+    assert panel.dataset is chosen and chosen.name == "circle"
+    assert combo(panel).currentText() == "circle"
+    assert len(chosen.x_train) + len(chosen.x_val) == (300 if name == "datasetSizeSpin" else 200)
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("", "⚠ no file name given"),
+        ("/", "⚠ '/' is a folder, not a CSV file"),
+        ("a\x00b.csv", r"⚠ 'a\x00b.csv' cannot be a file name: embedded null byte"),
+        ("/proc/self/status", "⚠ status has a size of 0 bytes"),
+    ],
+)
+def test_a_path_naming_no_readable_csv_is_refused_with_one_line_on_the_spot(panel, typed, message):
+    before = panel.dataset
+    assert not panel.picker.load_csv_file(typed)
+    assert status(panel).startswith(message) and "\n" not in status(panel)
+    assert panel.dataset is before and not panel.picker.loader.is_running()

@@ -7,12 +7,14 @@ import re
 
 import numpy as np
 import pytest
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdsim.core.verdict import Regime
 from gdsim.ui import workers
 from gdsim.ui.style import run_color
+from gdsim.ui.widgets.dataset_picker import class_color
 from gdsim.ui.widgets.run_badge import RunBadge
+from gdsim.ui.widgets.verdict_badge import verdict_text
 
 
 @pytest.fixture
@@ -347,9 +349,7 @@ def test_compare_rates_may_be_separated_by_spaces_commas_or_semicolons(panel, ty
     assert badge_texts(panel)[1] == "η=2"
 
 
-def test_a_refused_compare_text_keeps_the_runs_on_screen_for_train_step_and_show_code(
-    qtbot, panel
-):
+def test_a_refused_compare_text_keeps_the_runs_on_screen_for_train_step_and_show_code(qtbot, panel):
     """The badges, the plots and the job stay those of the last rates training accepted."""
     find(panel, QtWidgets.QCheckBox, "compareCheck").setChecked(True)
     set_value(panel, "stepsSpin", 30)
@@ -392,3 +392,128 @@ def test_a_long_message_wraps_and_leaves_the_metrics_line_whole_at_1280_px(qtbot
     for label in (badge, metrics):
         right = label.mapTo(window, QtCore.QPoint(label.width(), 0)).x()
         assert right <= window.width(), f"{label.objectName()} runs off the window"
+
+
+def choose_optimizer(panel, key: str) -> QtWidgets.QComboBox:
+    combo = find(panel, QtWidgets.QComboBox, "optimizerCombo")
+    combo.setCurrentIndex(combo.findData(key))
+    return combo
+
+
+def type_rates(panel, text: str) -> None:
+    edit = find(panel, QtWidgets.QLineEdit, "compareLrsEdit")
+    edit.setText(text)
+    edit.editingFinished.emit()
+
+
+def run_settings(panel) -> list[tuple[str, float]]:
+    return [(s.config.optimizer, s.config.lr) for s in panel.job.sessions]
+
+
+def assert_refusal_outlives_a_frame(qtbot, panel, refusal: str) -> None:
+    """The live status, redrawn many times a second, must not wipe the message at once."""
+    with qtbot.waitSignal(panel.runner.progress, timeout=10_000):
+        pass
+    panel._redraw()
+    assert refusal in status(panel) and "\n" not in status(panel)
+
+
+@pytest.mark.parametrize("training", [False, True])
+@pytest.mark.parametrize("optimizer", ["adam", "adamw"])
+def test_an_optimizer_too_weak_for_a_compare_rate_is_refused_and_the_combo_goes_back(
+    qtbot, panel, training, optimizer
+):
+    """Gradient descent trains at η = 3e38; Adam's first step (η / (1 - β1)) overflows
+    float32. Switching used to stop the runs with a ConfigError (or raise in the slot)."""
+    find(panel, QtWidgets.QCheckBox, "compareCheck").setChecked(True)
+    set_value(panel, "stepsSpin", 1_000_000)
+    type_rates(panel, "1e38, 3e38")
+    job = panel.job
+    if training:
+        find(panel, QtWidgets.QPushButton, "trainButton").click()
+    combo = choose_optimizer(panel, optimizer)
+    assert "too large for Adam" in status(panel) and "settings in use stay" in status(panel)
+    assert combo.currentData() == "gd", "the combo shows the optimizer in use"
+    assert panel.job is job and panel.runner.is_running() == training
+    if training:
+        assert_refusal_outlives_a_frame(qtbot, panel, "too large for Adam")
+        find(panel, QtWidgets.QPushButton, "stopButton").click()
+    assert run_settings(panel) == [("gd", 1e38), ("gd", 3e38)]
+
+
+def test_an_optimizer_refused_at_one_compare_rate_changes_no_run(panel):
+    """All runs or none: 0.1 allows Adam, 1e38 does not, so both stay on gradient descent."""
+    find(panel, QtWidgets.QCheckBox, "compareCheck").setChecked(True)
+    type_rates(panel, "0.1, 1e38")
+    assert choose_optimizer(panel, "adam").currentData() == "gd"
+    assert run_settings(panel) == [("gd", 0.1), ("gd", 1e38)]
+    assert "too large for Adam" in status(panel)
+
+
+def test_compare_rates_too_large_for_the_optimizer_in_use_leave_the_runs_going(qtbot, panel):
+    choose_optimizer(panel, "adam")
+    find(panel, QtWidgets.QCheckBox, "compareCheck").setChecked(True)
+    set_value(panel, "stepsSpin", 1_000_000)
+    type_rates(panel, "0.1, 1")
+    job = panel.job
+    find(panel, QtWidgets.QPushButton, "trainButton").click()
+    type_rates(panel, "0.1, 1e38")
+    assert panel.job is job and panel.runner.is_running(), "the runs in progress go on"
+    assert_refusal_outlives_a_frame(qtbot, panel, "the previous rates 0.1, 1 stay in use")
+    find(panel, QtWidgets.QPushButton, "stopButton").click()
+    assert run_settings(panel) == [("adam", 0.1), ("adam", 1.0)]
+    assert find(panel, QtWidgets.QPushButton, "trainButton").isEnabled()
+
+
+def point_groups(scatter) -> list[tuple[int, str]]:
+    return [(len(child.data), child.opts["brush"].color().name()) for child in scatter.childItems()]
+
+
+def test_the_data_is_drawn_one_scatter_per_class_not_one_brush_per_point(panel):
+    """A brush object per point froze the GUI thread for ~16 s on a 100,000-row CSV."""
+    choose_dataset(panel, "blobs")
+    data = panel.dataset
+    for scatter, labels in ((panel.train_scatter, data.y_train), (panel.val_scatter, data.y_val)):
+        counts = np.bincount(labels.numpy().reshape(-1).astype(int), minlength=3)
+        assert point_groups(scatter) == [
+            (counts[k], QtGui.QColor(class_color(k)).name()) for k in range(3)
+        ]
+        assert len(scatter.data) == 0, "no points of its own, one brush per class"
+
+
+def test_regression_targets_are_drawn_in_a_few_shades_not_one_brush_per_point(panel):
+    choose_dataset(panel, "bumps")
+    groups = point_groups(panel.train_scatter)
+    assert 1 < len(groups) <= 32 < len(panel.dataset.x_train)
+    assert sum(n for n, _ in groups) == len(panel.dataset.x_train)
+    choose_dataset(panel, "sine")
+    assert point_groups(panel.train_scatter) == [], "1D data: one item, one grey brush"
+    assert len(panel.train_scatter.data) == len(panel.dataset.x_train)
+
+
+def test_five_run_badges_at_1112_px_show_each_verdict_whole(qtbot, window, panel):
+    """Two rows of three columns: 'η=1: converged in 632 steps' was cut to '… 632 ste'."""
+    window.resize(1112, 800)
+    find(panel, QtWidgets.QCheckBox, "compareCheck").setChecked(True)
+    type_rates(panel, "0.1, 1, 3, 6, 10")
+    train_to_end(qtbot, panel)
+    for _ in range(3):  # lay out now what the new texts asked for (nested layouts: passes)
+        QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.Type.LayoutRequest)
+    for index, verdict in enumerate(panel.run_verdicts()):
+        label = find(panel, QtWidgets.QLabel, f"runBadge{index}")
+        rate = f"{panel.job.sessions[index].config.lr:g}"
+        assert label.text().endswith(f"η={rate}: {verdict_text(verdict)}"), label.text()
+        assert text_fits(label), f"{label.text()!r} is cut"
+
+
+def text_fits(label: QtWidgets.QLabel) -> bool:
+    """Whether the label's bold text (a verdict badge's style), wrapped if the label wraps,
+    fits in its contents rectangle (inside the style sheet's padding)."""
+    bold = QtGui.QFont(label.font())
+    bold.setBold(True)
+    room = label.contentsRect()
+    wrap = QtCore.Qt.TextFlag.TextWordWrap if label.wordWrap() else QtCore.Qt.TextFlag(0)
+    needed = QtGui.QFontMetrics(bold).boundingRect(
+        QtCore.QRect(0, 0, room.width(), 10_000), int(wrap), label.text()
+    )
+    return needed.width() <= room.width() and needed.height() <= room.height()

@@ -41,6 +41,7 @@ from gdsim.core.training import (
     TrainingConfig,
     TrainingSession,
     check_learning_rate,
+    configs_for_rates,
 )
 from gdsim.core.verdict import Verdict
 from gdsim.ui.pacing import RedrawPacer
@@ -65,6 +66,9 @@ needs); redraws, and the worker's frames with them, are spaced to keep it so."""
 DETAIL_MS = 250
 """The decision map and the network diagram change slowly and cost most to paint: they are
 refreshed at most this often while training runs (every frame when paused or done)."""
+MESSAGE_HOLD_MS = 5_000
+"""A message (a refused edit) stays this long before the live training status, redrawn many
+times a second, takes the badge back: else it would vanish before anyone could read it."""
 DEFAULT_LR = 1.0
 MAX_COMPARE_RUNS = 8
 DEFAULT_COMPARE_LRS = "0.1, 1, 6, 10"
@@ -78,6 +82,9 @@ STOP = QtWidgets.QStyle.StandardPixmap.SP_MediaStop
 RESET = QtWidgets.QStyle.StandardPixmap.SP_BrowserReload
 """Button icons come from the style, not from symbol characters: common fonts lack the
 media-control glyphs (⏸ draws as an empty box), a style always has its icons."""
+
+VALUE_SHADES = 32
+"""Regression targets are drawn in this many shades of the colour map, one scatter item each."""
 
 OUTPUT_UNITS = {"binary": "sigmoid", "multiclass": "softmax", "regression": "linear"}
 PROBABILITY_MAP = pg.ColorMap([0.0, 0.5, 1.0], ["#8cc4e6", "#ffffff", "#f2b38c"])
@@ -202,7 +209,10 @@ class MlpPanel(QtWidgets.QWidget):
         """The compare rates in use: the last ones typed that training accepted. A refused
         text stays in the field to be corrected, but never reaches the runs."""
         self.code_dialog: CodeDialog | None = None
+        self._message_clock = QtCore.QElapsedTimer()
         self._build_widgets()
+        self._hyper = self.config()
+        """The optimizer settings in use: a refused change puts the widgets back to these."""
         self._connect()
         self._timer = QtCore.QTimer(self)
         self._timer.setInterval(REDRAW_MS)
@@ -486,9 +496,8 @@ class MlpPanel(QtWidgets.QWidget):
 
     def _new_job(self) -> TrainingJob:
         spec, config, data = self.spec(), self.config(), self.dataset
-        sessions = [
-            TrainingSession(spec, data, replace(config, lr=lr)) for lr in self.learning_rates()
-        ]
+        configs = configs_for_rates(config, self.learning_rates())
+        sessions = [TrainingSession(spec, data, run_config) for run_config in configs]
         (x_low, x_high), *rest = data.input_range
         xs = np.linspace(x_low, x_high, GRID_POINTS)
         ys = np.linspace(*rest[0], GRID_POINTS) if rest else None
@@ -502,6 +511,7 @@ class MlpPanel(QtWidgets.QWidget):
         """Start (or continue a stopped run); a finished run starts again from its init."""
         if not self._take_typed_rates():
             return
+        self._message_clock.invalidate()
         if self.runner.is_running():
             self.runner.resume()
             self._update_buttons()
@@ -581,6 +591,7 @@ class MlpPanel(QtWidgets.QWidget):
     @QtCore.Slot(str)
     def show_error(self, message: str) -> None:
         """A one-line message in the panel (and the status bar); the panel stays usable."""
+        self._message_clock.start()
         self.status_label.setText(f"⚠ {message}")
         self.status_label.setStyleSheet(
             "QLabel { background: #fde0dd; color: #7f0000; border-radius: 6px; padding: 3px 8px; }"
@@ -625,8 +636,7 @@ class MlpPanel(QtWidgets.QWidget):
         text = self.compare_edit.text()
         try:
             rates = parse_learning_rates(text)
-            for rate in rates:
-                replace(self.config(), lr=rate)
+            configs_for_rates(self.config(), rates)
         except (TrainingInputError, ConfigError) as error:
             in_use = ", ".join(f"{rate:g}" for rate in self._compare_rates)
             raise TrainingInputError(f"{error}; the previous rates {in_use} stay in use") from None
@@ -657,6 +667,7 @@ class MlpPanel(QtWidgets.QWidget):
             self._update_buttons()
             return
         self._job = job
+        self._hyper = job.sessions[0].config
         spec = job.sessions[0].spec
         self.param_label.setText(f"{parameter_count(spec):,} parameters")
         loss_name, loss_text = LOSSES[spec.task]
@@ -713,14 +724,19 @@ class MlpPanel(QtWidgets.QWidget):
 
     @QtCore.Slot()
     def _on_hyper(self) -> None:
-        """Optimizer, batch size, decay, steps or schedule: applied between two steps."""
-        job = self._job
-        if job is None:
-            return
+        """Optimizer, batch size, decay, steps or schedule: applied between two steps. A setting
+        some run's learning rate cannot train with is refused before any run changes, and the
+        widgets go back to the settings in use."""
         try:
             config = self.config()
+            configs_for_rates(config, self.learning_rates())
         except ConfigError as error:
-            self.show_error(str(error))
+            self._restore_hyper()
+            self.show_error(f"{error}; the settings in use stay")
+            return
+        self._hyper = config
+        job = self._job
+        if job is None:
             return
         changes = {
             "optimizer": config.optimizer,
@@ -731,6 +747,22 @@ class MlpPanel(QtWidgets.QWidget):
         }
         self._send(functools.partial(job.set_hyper, **changes))
         self._update_buttons()
+
+    def _restore_hyper(self) -> None:
+        """Show the optimizer settings in use again, without reacting to the change."""
+        hyper = self._hyper
+        combos = ((self.optimizer_combo, hyper.optimizer), (self.schedule_combo, hyper.schedule))
+        spins = (
+            (self.batch_spin, hyper.batch_size or 0),
+            (self.decay_spin, hyper.weight_decay),
+            (self.steps_spin, hyper.steps),
+        )
+        for combo, key in combos:
+            with QtCore.QSignalBlocker(combo):
+                combo.setCurrentIndex(combo.findData(key))
+        for spin, value in spins:
+            with QtCore.QSignalBlocker(spin):
+                spin.setValue(value)
 
     def _send(self, command: functools.partial[None]) -> None:
         """Run `command` on the job: in the worker between two steps if it runs, else now."""
@@ -813,7 +845,7 @@ class MlpPanel(QtWidgets.QWidget):
                 badge.set_verdict(run.verdict, f"η={_rate(run)}: ")
         shown = frame.runs[frame.shown].state
         self.metrics_label.setText(self._metrics_text(shown))
-        if self.runner.is_running() and not self.runner.is_paused():
+        if live and not self._message_held():
             if shown.diverged_at is not None:
                 self._show_verdict(frame)
             else:
@@ -821,6 +853,10 @@ class MlpPanel(QtWidgets.QWidget):
         interval = self._pacer.next_interval(live)
         self._timer.setInterval(interval)
         self.runner.set_max_rate(1000 / interval)
+
+    def _message_held(self) -> bool:
+        clock = self._message_clock
+        return clock.isValid() and not clock.hasExpired(MESSAGE_HOLD_MS)
 
     @staticmethod
     def _metrics_text(state: Snapshot) -> str:
@@ -858,20 +894,24 @@ class MlpPanel(QtWidgets.QWidget):
         dataset; the prediction underneath is what changes during training."""
         one_d = data.input_dim == 1
         self.decision_plot.setAspectLocked(not one_d)
+        self.val_scatter.setPen(pg.mkPen("#111111", width=1.2))
         for scatter, x, y in (
             (self.train_scatter, data.x_train.numpy(), data.y_train.numpy()),
             (self.val_scatter, data.x_val.numpy(), data.y_val.numpy()),
         ):
             y = y.reshape(-1)
             if one_d:
+                _set_groups(scatter, [])
                 scatter.setData(x[:, 0], y, brush=pg.mkBrush("#555555"))
                 continue
+            scatter.setData([], [])
             if data.task == "regression":
-                brushes = [pg.mkBrush(c) for c in VALUE_MAP.map(_unit(y, data), mode="qcolor")]
+                shade = np.minimum((_unit(y, data) * VALUE_SHADES).astype(int), VALUE_SHADES - 1)
+                colors = VALUE_MAP.map((np.arange(VALUE_SHADES) + 0.5) / VALUE_SHADES, "qcolor")
             else:
-                brushes = [pg.mkBrush(class_color(int(label))) for label in y]
-            scatter.setData(x[:, 0], x[:, 1], brush=brushes)
-        self.val_scatter.setPen(pg.mkPen("#111111", width=1.2))
+                shade = y.astype(int)
+                colors = [class_color(k) for k in range(data.n_classes)]
+            _set_groups(scatter, [(x[shade == k], color) for k, color in enumerate(colors)])
         (x0, x1), *rest = data.input_range
         if one_d:
             self.decision_image.setVisible(False)
@@ -1006,6 +1046,29 @@ def _nearest_cell(value: float, span: tuple[float, float], cells: int) -> int | 
     if not low <= value <= high or cells < 1:
         return None
     return min(cells - 1, round((value - low) / max(high - low, 1e-12) * (cells - 1)))
+
+
+def _set_groups(scatter: pg.ScatterPlotItem, groups: list[tuple[np.ndarray, object]]) -> None:
+    """Draw each group of points (an (n, 2) array and its colour) as one child scatter of
+    `scatter`, in one brush: pyqtgraph builds a brush object per point when given one brush
+    per point (~16 s for 100,000 points on the GUI thread), and one per item costs nothing.
+    The children share `scatter`'s symbol, size and pen, and its legend entry and visibility."""
+    for child in scatter.childItems():
+        child.setParentItem(None)
+        if child.scene() is not None:
+            child.scene().removeItem(child)
+    opts = scatter.opts
+    for points, color in groups:
+        if len(points):
+            child = pg.ScatterPlotItem(
+                points[:, 0],
+                points[:, 1],
+                symbol=opts["symbol"],
+                size=opts["size"],
+                pen=opts["pen"],
+                brush=pg.mkBrush(color),
+            )
+            child.setParentItem(scatter)
 
 
 def _rate(run: RunFrame) -> str:

@@ -264,6 +264,7 @@ class DatasetPicker(QtWidgets.QWidget):
         if not csv_path:
             self._csv = None
             self._set_generated_controls(True)
+        self.loader.stop()  # a file still being read came before this choice: drop it
         self._publish(dataset)
 
     def _publish(self, dataset: Dataset) -> None:

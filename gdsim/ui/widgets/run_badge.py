@@ -27,8 +27,11 @@ class RunBadge(QtWidgets.QFrame):
         self.setObjectName(f"runBadgeFrame{index}")
         self.setCursor(QtCore.Qt.CursorShape.PointingHandCursor)
         # The width comes from the row, never from the text: a verdict that changes every frame
-        # must not re-lay out the plots around it.
-        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Fixed)
+        # must not move the columns of the plots around it. Its height follows the text: in a
+        # narrow column (five runs at 1112 px) the verdict wraps onto a second line, whole.
+        self.setSizePolicy(
+            QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred
+        )
         self.setToolTip("Click to show this run's decision map and weights")
         self.swatch = QtWidgets.QLabel("●", self)
         self.swatch.setObjectName(f"runSwatch{index}")
@@ -36,6 +39,7 @@ class RunBadge(QtWidgets.QFrame):
         self.badge = VerdictBadge(self)
         self.badge.setObjectName(f"runBadge{index}")
         self.badge.setMinimumWidth(0)
+        self.badge.setWordWrap(True)
         row = QtWidgets.QHBoxLayout(self)
         row.setContentsMargins(4, 1, 2, 1)
         row.setSpacing(3)
