@@ -12,7 +12,7 @@ pool and emit one signal per yield; here every job needs its own QThread to stop
 for, pause and single-step, commands applied between steps, and snapshots taken only when
 sent -- about a hundred lines on top of QThread.
 
-Threading rules this module enforces (see DESIGN.md, "pitfalls"):
+Threading rules this module enforces (each one a crash or a hang met in PySide6 otherwise):
 - worker signals reach the GUI through `JobRunner`'s own slots, a QObject living in the GUI
   thread, so they are queued onto the GUI thread, never run in the worker;
 - every QThread is referenced until it has finished, and `stop()` waits for it, so Qt never

@@ -517,3 +517,18 @@ def text_fits(label: QtWidgets.QLabel) -> bool:
         QtCore.QRect(0, 0, room.width(), 10_000), int(wrap), label.text()
     )
     return needed.width() <= room.width() and needed.height() <= room.height()
+
+
+def test_compare_mode_falls_back_to_the_default_rates_when_neither_typed_nor_last_suit(panel):
+    """1e38 trained with gradient descent; compare off, Adam chosen, compare on again: neither
+    the field's rates nor the last ones suit Adam, so the lecture's defaults run, not nothing."""
+    compare = find(panel, QtWidgets.QCheckBox, "compareCheck")
+    compare.setChecked(True)
+    type_rates(panel, "1e38, 3e38")
+    compare.setChecked(False)
+    choose_optimizer(panel, "adam")
+    compare.setChecked(True)
+    assert panel.job is not None, "compare mode must leave runs to train"
+    assert run_settings(panel) == [("adam", 0.1), ("adam", 1.0), ("adam", 6.0), ("adam", 10.0)]
+    assert "too large for Adam" in status(panel)
+    assert find(panel, QtWidgets.QPushButton, "trainButton").isEnabled()

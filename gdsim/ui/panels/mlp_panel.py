@@ -1,7 +1,7 @@
 """The network builder: pick a dataset, build an MLP, choose a learning rate, press Train, and
 watch the loss converge, oscillate or blow up while the window stays responsive.
 
-Data flow (DESIGN.md): widgets -> `NetworkSpec` / `TrainingConfig` / `Dataset` (the core's
+Data flow: widgets -> `NetworkSpec` / `TrainingConfig` / `Dataset` (the core's
 frozen data) -> `TrainingSession`s wrapped in a `TrainingJob` -> `JobRunner` (the one worker
 thread) -> `TrainingFrame`s. The panel keeps only the latest frame and redraws from it on its
 own 30 Hz timer, never in the signal slot, so drawing cost never slows training down.
@@ -654,9 +654,18 @@ class MlpPanel(QtWidgets.QWidget):
                 self._compare_rates = self._typed_rates()
             except TrainingInputError as error:
                 refusal = str(error)
+                self._fall_back_to_usable_rates()
         self._on_structure_changed()
         if refusal is not None:
             self.show_error(refusal)
+
+    def _fall_back_to_usable_rates(self) -> None:
+        """The rates last in use may not suit the optimizer chosen since (1e38 with Adam): then
+        compare mode starts from the lecture's default rates rather than with no runs at all."""
+        try:
+            configs_for_rates(self.config(), self._compare_rates)
+        except ConfigError:
+            self._compare_rates = parse_learning_rates(DEFAULT_COMPARE_LRS)
 
     def _rebuild(self) -> None:
         try:
