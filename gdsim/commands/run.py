@@ -153,5 +153,5 @@ def _print_human(
     print(f"{title}: lambda_max = {curvature}, critical lr = {critical}")
     common.print_table(
         ["lr", "regime", "final loss", "steps"],
-        [[r["lr"], r["regime"], r["final_loss"], len(r["losses"]) - 1] for r in runs],
+        [[r["lr"], r["regime"], r["final_loss"], max(len(r["losses"]) - 1, 0)] for r in runs],
     )

@@ -204,3 +204,9 @@ def test_overflow_on_the_way_to_divergence_prints_no_numpy_warning(cli_json, arg
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
         assert "diverged" in [run["regime"] for run in cli_json("run", *argv)["runs"]]
+
+
+def test_the_table_counts_zero_steps_for_a_run_stopped_at_its_start(capsys):
+    assert main(["run", "--surface", "log(w)", "--start", "-1", "--lr", "0.1"]) == 0
+    last = capsys.readouterr().out.strip().splitlines()[-1].split()
+    assert last == ["0.1", "diverged", "-", "0"]
