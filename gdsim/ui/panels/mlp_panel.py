@@ -302,6 +302,7 @@ class MlpPanel(QtWidgets.QWidget):
         self.decision_plot.setMenuEnabled(False)
         self.decision_image = pg.ImageItem()
         self.decision_curve = pg.PlotDataItem(pen=pg.mkPen("#222222", width=2.5))
+        self._data_shown: Dataset | None = None
         self.train_scatter = pg.ScatterPlotItem(size=7, pen=pg.mkPen("#333333", width=0.6))
         self.val_scatter = pg.ScatterPlotItem(size=8, symbol="t", brush=pg.mkBrush("w"))
         for item in (self.decision_image, self.train_scatter, self.val_scatter):
@@ -900,7 +901,11 @@ class MlpPanel(QtWidgets.QWidget):
 
     def _show_data(self, data: Dataset) -> None:
         """Scatter of the points (filled: training, triangles: validation), set once per
-        dataset; the prediction underneath is what changes during training."""
+        dataset; the prediction underneath is what changes during training. Reset and a new
+        network keep the dataset: redrawing 100,000 points for them froze the window ~1 s."""
+        if data is self._data_shown:
+            return
+        self._data_shown = data
         one_d = data.input_dim == 1
         self.decision_plot.setAspectLocked(not one_d)
         self.val_scatter.setPen(pg.mkPen("#111111", width=1.2))
