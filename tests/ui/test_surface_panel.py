@@ -467,13 +467,18 @@ def shown_whole(label):
     return QtGui.QFontMetrics(font).horizontalAdvance(label.text()) + 16 <= label.width()
 
 
-def test_a_narrow_header_shortens_the_run_name_never_the_verdict(window, panel, qtbot):
+def narrow_nesterov_header(window, panel, qtbot) -> None:
+    """A long run name (a small η, Nesterov) in the header of a window at its narrowest."""
     choose_surface(panel, qtbot, "himmelblau")
     combo = find(panel, QtWidgets.QComboBox, "optimizerCombo")
     combo.setCurrentIndex(combo.findData("nesterov"))
     set_lr(panel, 0.000123)
     window.resize(1024, 700)
     qtbot.waitUntil(lambda: badge(panel).text().endswith(": slow"))
+
+
+def test_a_narrow_header_shortens_the_run_name_never_the_verdict(window, panel, qtbot):
+    narrow_nesterov_header(window, panel, qtbot)
     qtbot.waitUntil(lambda: shown_whole(badge(panel)))
     assert "η = 0.000123 Nesterov: slow" in badge(panel).toolTip()
     assert "nesterov momentum" not in badge(panel).toolTip()
@@ -715,12 +720,7 @@ def test_the_taming_note_names_the_minimum_its_one_over_lambda_comes_from(panel,
 
 
 def test_a_narrow_header_drops_the_optimizer_before_shortening_the_step_size(window, panel, qtbot):
-    choose_surface(panel, qtbot, "himmelblau")
-    combo = find(panel, QtWidgets.QComboBox, "optimizerCombo")
-    combo.setCurrentIndex(combo.findData("nesterov"))
-    set_lr(panel, 0.000123)
-    window.resize(1024, 700)
-    qtbot.waitUntil(lambda: badge(panel).text().endswith(": slow"))
+    narrow_nesterov_header(window, panel, qtbot)
     qtbot.waitUntil(lambda: badge(panel).text().endswith(" η = 0.000123: slow"))
     assert shown_whole(badge(panel))
     window.resize(1600, 700)
