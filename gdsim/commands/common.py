@@ -12,9 +12,6 @@ from typing import Any
 
 import numpy as np
 
-MAX_STEPS = 100_000
-"""The step budget any command accepts: enough for every lecture, small enough to finish."""
-
 
 class UsageError(Exception):
     """Bad input from the user: reported as one line on stderr with exit status 2."""

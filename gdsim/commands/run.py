@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from gdsim.commands import common
+from gdsim.core.limits import MAX_STEPS
 
 DEFAULT_LR = 0.1
 
@@ -68,7 +69,7 @@ def execute(args: argparse.Namespace) -> int:
         if args.start is not None
         else tuple(surface.start)
     )
-    steps = common.int_in_range(args.steps, 1, common.MAX_STEPS, "--steps")
+    steps = common.int_in_range(args.steps, 1, MAX_STEPS, "--steps")
 
     runs = [RunSpec(lr=lr, optimizer=optimizer, start=start, hyper=hyper) for lr in lrs]
     # Overflow on the way to divergence is expected and reported as such (null, "diverged"):

@@ -31,15 +31,10 @@ from pathlib import Path
 from typing import Any
 
 from gdsim.core.expr import ExpressionError
+from gdsim.core.limits import MAX_RUNS, MAX_STEPS
 from gdsim.core.optimizers import get_optimizer
 from gdsim.core.simulate import RunSpec
 from gdsim.core.surfaces import Surface, get_surface
-
-MAX_STEPS = 20_000
-"""Presets are for the screen: more steps than this would not be watched, only waited for."""
-
-MAX_RUNS = 8
-"""As many runs as the palette has distinguishable colours."""
 
 _TOP_LEVEL_KEYS = {"title", "description", "surface", "params", "steps", "runs"}
 _RUN_KEYS = {"lr", "optimizer", "hyper", "start", "noise", "seed"}

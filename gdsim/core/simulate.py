@@ -287,3 +287,19 @@ def _checked_bounds(bounds: Bounds, dim: int) -> Bounds:
     if len(pairs) != dim or any(not lo < hi for lo, hi in pairs):
         raise ValueError(f"bounds need one (low, high) pair with low < high for each of {dim} axes")
     return pairs
+
+
+class SimulationJob:
+    """One ``simulate`` call as a steppable job (the protocol of ``gdsim.ui.workers.JobRunner``):
+    a single unit of work, so that long simulations leave the GUI thread."""
+
+    def __init__(self, surface: Surface, runs: list[RunSpec], steps: int) -> None:
+        self._args = (surface, list(runs), steps)
+        self._result: SimulationResult | None = None
+
+    def advance(self) -> bool:
+        self._result = simulate(*self._args)
+        return False
+
+    def snapshot(self) -> SimulationResult | None:
+        return self._result

@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from gdsim.core.presets import MAX_RUNS, PresetError, load_preset, load_presets, parse_preset
+from gdsim.core.limits import MAX_RUNS
+from gdsim.core.presets import PresetError, load_preset, load_presets, parse_preset
 from gdsim.core.simulate import simulate
 from gdsim.core.verdict import Regime, classify_run
 

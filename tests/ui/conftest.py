@@ -31,8 +31,33 @@ def _no_leaked_threads(qapp):
     assert leaked == 0, f"{leaked} worker thread(s) still running after the test"
 
 
+def _shown(qtbot, widget):
+    qtbot.addWidget(widget)
+    widget.resize(1280, 800)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+@pytest.fixture
+def surface_panel(qtbot):
+    """The surface explorer alone (a third of the cost of a whole main window)."""
+    from gdsim.ui.panels.surface_panel import SurfacePanel
+
+    return _shown(qtbot, SurfacePanel())
+
+
+@pytest.fixture
+def mlp_panel(qtbot):
+    """The network builder alone."""
+    from gdsim.ui.panels.mlp_panel import MlpPanel
+
+    return _shown(qtbot, MlpPanel())
+
+
 @pytest.fixture
 def window(qtbot):
+    """The whole main window, for tests of what spans panels (menus, tabs, exports)."""
     from gdsim.ui import MainWindow
 
     main = MainWindow()

@@ -9,8 +9,13 @@ import sys
 import threading
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from gdsim.core.datasets import DatasetParams, make_dataset
+from gdsim.core.network import NetworkSpec
+from gdsim.core.training import TrainingConfig, TrainingSession
+from gdsim.core.training_job import TrainingJob
 from gdsim.ui.workers import JobRunner, running_threads
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -190,3 +195,19 @@ def test_a_process_ending_with_training_paused_and_the_window_open_exits_cleanly
     assert "paused after one step, window still open" in result.stdout, result.stderr[-2000:]
     assert result.returncode == 0, result.stderr[-2000:]
     assert "Traceback" not in result.stderr and "Destroyed while thread" not in result.stderr
+
+def test_a_new_learning_rate_sent_through_the_runner_applies_at_the_next_step(qtbot):
+    data = make_dataset(DatasetParams("gaussians", n=60))
+    spec = NetworkSpec.for_task("binary", 2, hidden=((4, "tanh"),))
+    session = TrainingSession(spec, data, TrainingConfig(lr=0.5, steps=10**6))
+    job = TrainingJob([session], (np.linspace(-1.0, 1.0, 7), np.linspace(-1.0, 1.0, 5)))
+    runner = JobRunner()
+    with qtbot.waitSignal(runner.pausedAt, timeout=10_000):
+        runner.start(job, paused=True)
+    runner.call(lambda: job.set_lr(0.0123))
+    runner.call(job.step_once)
+    with qtbot.waitSignal(runner.progress, timeout=10_000) as stepped:
+        runner.step()
+    assert stepped.args[0].runs[0].state.lr == pytest.approx(0.0123)
+    assert stepped.args[0].runs[0].state.step == 1
+    assert runner.stop()

@@ -23,6 +23,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdsim.core.codegen import export_script
 from gdsim.core.datasets import Dataset, DatasetError
+from gdsim.core.limits import MAX_RUNS
 from gdsim.core.network import (
     ACTIVATIONS,
     INITS,
@@ -33,6 +34,7 @@ from gdsim.core.network import (
     SpecError,
     parameter_count,
 )
+from gdsim.core.pacing import RedrawPacer
 from gdsim.core.training import (
     OPTIMIZERS,
     SCHEDULES,
@@ -43,10 +45,9 @@ from gdsim.core.training import (
     check_learning_rate,
     configs_for_rates,
 )
+from gdsim.core.training_job import DISPLAY_POINTS, RunFrame, TrainingFrame, TrainingJob
 from gdsim.core.verdict import Verdict
-from gdsim.ui.pacing import RedrawPacer
 from gdsim.ui.style import run_color
-from gdsim.ui.training_job import DISPLAY_POINTS, RunFrame, TrainingFrame, TrainingJob
 from gdsim.ui.widgets.code_dialog import CodeDialog
 from gdsim.ui.widgets.dataset_picker import DatasetPicker, class_color
 from gdsim.ui.widgets.log_slider import LogSlider
@@ -70,7 +71,6 @@ MESSAGE_HOLD_MS = 5_000
 """A message (a refused edit) stays this long before the live training status, redrawn many
 times a second, takes the badge back: else it would vanish before anyone could read it."""
 DEFAULT_LR = 1.0
-MAX_COMPARE_RUNS = 8
 DEFAULT_COMPARE_LRS = "0.1, 1, 6, 10"
 """On the default circle network: too small (slow), right, too big (oscillating), way too big
 (diverged) -- the lecture's learning-rate figure."""
@@ -97,7 +97,7 @@ class TrainingInputError(ValueError):
 
 def parse_learning_rates(text: str) -> list[float]:
     """'0.1, 1, 7' or '0.1 1 7' (as the command line takes them) -> [0.1, 1.0, 7.0]: 1 to
-    MAX_COMPARE_RUNS rates (one colour each), separated by commas, semicolons and/or spaces,
+    MAX_RUNS rates (one colour each), separated by commas, semicolons and/or spaces,
     each one training can use (`check_learning_rate`: torch cannot store 1e300 in float32)."""
     try:
         rates = [float(part) for part in re.split(r"[\s,;]+", text) if part]
@@ -105,9 +105,9 @@ def parse_learning_rates(text: str) -> list[float]:
         raise TrainingInputError(
             f"learning rates must be numbers separated by commas or spaces: {text!r}"
         ) from None
-    if not 1 <= len(rates) <= MAX_COMPARE_RUNS or not all(np.isfinite(r) and r > 0 for r in rates):
+    if not 1 <= len(rates) <= MAX_RUNS or not all(np.isfinite(r) and r > 0 for r in rates):
         raise TrainingInputError(
-            f"give 1 to {MAX_COMPARE_RUNS} learning rates above 0, e.g. 0.1, 1, 6, 10"
+            f"give 1 to {MAX_RUNS} learning rates above 0, e.g. 0.1, 1, 6, 10"
         )
     for rate in rates:
         check_learning_rate(rate)
@@ -983,7 +983,7 @@ class MlpPanel(QtWidgets.QWidget):
             return
         count = len(job.sessions)
         columns = count if count <= 3 else -(-count // 2)  # two rows from four runs on
-        for column in range(MAX_COMPARE_RUNS):
+        for column in range(MAX_RUNS):
             self.badge_row.setColumnStretch(column, 1 if column < columns else 0)
         for index, session in enumerate(job.sessions):
             badge = RunBadge(index, run_color(index), self)

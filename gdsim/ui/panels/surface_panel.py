@@ -18,9 +18,10 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdsim.core.expr import ExpressionError
+from gdsim.core.limits import MAX_RUNS, MAX_STEPS
 from gdsim.core.optimizers import OPTIMIZERS
-from gdsim.core.presets import MAX_RUNS, Preset, PresetError, load_presets
-from gdsim.core.simulate import RunSpec, SimulationResult, simulate
+from gdsim.core.presets import Preset, PresetError, load_presets
+from gdsim.core.simulate import RunSpec, SimulationJob, SimulationResult, simulate
 from gdsim.core.surfaces import (
     SURFACES,
     Surface,
@@ -59,7 +60,6 @@ SYNC_WORK = 4_000
 MIN_LR = 1e-5
 """The slider's smallest step size: Goldstein-Price from its start needs 3.2e-5 not to diverge."""
 
-MAX_STEPS = 20_000
 STATIONARY_ARROW = 1e-6
 """No -gradient arrow where the gradient is below this fraction of the run's largest."""
 GRID_2D = 200
@@ -69,21 +69,6 @@ CONTROL_WIDTH = 370
 START_COLUMN = 2
 DIMMED_MARK = "#b8b8b8"
 """Threshold marks of plain gradient descent, shown for an optimizer they do not apply to."""
-
-
-class SimulationJob:
-    """One ``simulate`` call as a steppable job for ``JobRunner`` (a single unit of work)."""
-
-    def __init__(self, surface: Surface, runs: list[RunSpec], steps: int) -> None:
-        self._args = (surface, list(runs), steps)
-        self._result: SimulationResult | None = None
-
-    def advance(self) -> bool:
-        self._result = simulate(*self._args)
-        return False
-
-    def snapshot(self) -> SimulationResult | None:
-        return self._result
 
 
 def _grouped_surface_model() -> QtGui.QStandardItemModel:

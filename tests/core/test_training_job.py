@@ -4,13 +4,11 @@ from the same init, and frames that stay small however long training runs."""
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from gdsim.core.datasets import DatasetParams, make_dataset
 from gdsim.core.network import NetworkSpec
 from gdsim.core.training import TrainingConfig, TrainingSession
-from gdsim.ui.training_job import DISPLAY_POINTS, EVALUATIONS, TrainingJob, thin_for_display
-from gdsim.ui.workers import JobRunner
+from gdsim.core.training_job import DISPLAY_POINTS, EVALUATIONS, TrainingJob, thin_for_display
 
 GRID = (np.linspace(-1.0, 1.0, 7), np.linspace(-1.0, 1.0, 5))
 
@@ -94,20 +92,6 @@ def test_long_runs_give_bounded_frames():
     assert run.state.step == 3_000
     assert len(run.losses) <= DISPLAY_POINTS + 1
     assert run.loss_steps[-1] == 2_999, "the last loss (before update 3,000) is kept"
-
-
-def test_a_new_learning_rate_sent_through_the_runner_applies_at_the_next_step(qtbot):
-    job = make_job(steps=10**6)
-    runner = JobRunner()
-    with qtbot.waitSignal(runner.pausedAt, timeout=10_000):
-        runner.start(job, paused=True)
-    runner.call(lambda: job.set_lr(0.0123))
-    runner.call(job.step_once)
-    with qtbot.waitSignal(runner.progress, timeout=10_000) as stepped:
-        runner.step()
-    assert stepped.args[0].runs[0].state.lr == pytest.approx(0.0123)
-    assert stepped.args[0].runs[0].state.step == 1
-    assert runner.stop()
 
 
 def test_validation_curves_are_sampled_across_the_run_not_only_at_frames():
