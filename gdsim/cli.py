@@ -20,6 +20,7 @@ NEGATIVE_VALUE = re.compile(r"-(\.?\d|inf|nan)", re.IGNORECASE)
 
 class _Parser(argparse.ArgumentParser):
     """argparse exits with status 2 and a usage block; we want the same status, one line.
+    Option help may list a core registry's names (`common.registry_option`).
 
     argparse reads a value starting with '-' as an option unless it looks like -1 or -.5, so
     `--start -1.5,2` and `--start -1e-3` ended in "expected one argument". That test is the
@@ -29,6 +30,7 @@ class _Parser(argparse.ArgumentParser):
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", common.RegistryHelpFormatter)
         super().__init__(*args, **kwargs)
         self._negative_number_matcher = NEGATIVE_VALUE
 

@@ -1,9 +1,11 @@
 """What every sub-command shares: the error type that becomes exit status 2 with one line on
-stderr, argument parsers for numbers a user types, and JSON output that never contains NaN or
-Infinity (which are not JSON)."""
+stderr, argument parsers for numbers a user types, option help that lists a registry's names,
+and JSON output that never contains NaN or Infinity (which are not JSON)."""
 
 from __future__ import annotations
 
+import argparse
+import importlib
 import json
 import math
 import sys
@@ -15,6 +17,35 @@ import numpy as np
 
 class UsageError(Exception):
     """Bad input from the user: reported as one line on stderr with exit status 2."""
+
+
+def registry_option(
+    parser: argparse.ArgumentParser, flag: str, registry: str, help: str, **kwargs: Any
+) -> argparse.Action:
+    """Add `flag` whose help lists the names of `registry` ("module:NAME", a mapping in the
+    core) where `help` says `{names}`: the list is the registry itself, so a new entry cannot be
+    left out. The names are read only when the help is printed (see RegistryHelpFormatter)."""
+    action = parser.add_argument(flag, help=help, **kwargs)
+    action.registry = registry  # type: ignore[attr-defined]
+    return action
+
+
+class RegistryHelpFormatter(argparse.HelpFormatter):
+    """Fills `{names}` in the help of an option added by `registry_option`.
+
+    The registries live in modules that import torch or sympy (seconds): reading them when the
+    parser is built would make every `gdsim run` pay for that, so the formatter imports a
+    registry only to print a help text. `_get_help_string` is the hook the standard library's
+    own ArgumentDefaultsHelpFormatter overrides for the same purpose."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = super()._get_help_string(action)
+        registry = getattr(action, "registry", None)
+        if text is None or registry is None:
+            return text
+        module, _, name = registry.partition(":")
+        names = ", ".join(getattr(importlib.import_module(module), name))
+        return text.replace("{names}", names)
 
 
 def positive_finite_float(text: str) -> float:

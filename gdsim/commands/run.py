@@ -24,8 +24,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="simulate gradient descent on a surface",
         description="Simulate optimizer runs on a named surface or a typed expression.",
     )
-    parser.add_argument(
-        "--surface", required=True, help="registry name (e.g. parabola, rosenbrock) or formula"
+    common.registry_option(
+        parser,
+        "--surface",
+        registry="gdsim.core.surfaces:SURFACES",
+        help="a registry name ({names}) or a formula in w, or in x and y",
+        required=True,
     )
     parser.add_argument(
         "--lr",
@@ -35,7 +39,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="ETA",
         help=f"learning rate(s); one run each (default {DEFAULT_LR})",
     )
-    parser.add_argument("--optimizer", default=None, help="gd, momentum, nesterov, adam, ...")
+    common.registry_option(
+        parser,
+        "--optimizer",
+        registry="gdsim.core.optimizers:OPTIMIZERS",
+        help="{names} (default gd; momentum when --momentum is given)",
+        default=None,
+    )
     parser.add_argument("--momentum", default=None, help="momentum coefficient beta (0 = none)")
     parser.add_argument("--start", default=None, help="start point: X for 1D, X,Y for 2D")
     parser.add_argument("--steps", default="100", help="number of steps (default 100)")

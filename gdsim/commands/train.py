@@ -34,20 +34,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="train a small neural network on a generated dataset",
         description="Train an MLP on a generated dataset; one run per learning rate.",
     )
-    parser.add_argument(
+    common.registry_option(
+        parser,
         "--dataset",
+        registry="gdsim.core.datasets:DATASETS",
+        help="generated dataset: {names}",
         required=True,
-        help="circle, xor, gaussians, spiral, moons, blobs, sine, step, plane, bumps",
     )
     parser.add_argument(
         "--layers",
         default="16",
         help="hidden widths, e.g. 8,8 or 8:tanh,4:relu; empty for none (default 16)",
     )
-    parser.add_argument(
+    common.registry_option(
+        parser,
         "--activation",
+        registry="gdsim.core.network:ACTIVATIONS",
+        help="hidden activation: {names} (default relu)",
         default="relu",
-        help="hidden activation: relu, tanh, sigmoid, gelu, ... (default relu)",
     )
     parser.add_argument(
         "--optimizer", default="gd", help="gd, momentum, nesterov, adagrad, rmsprop, adam, adamw"

@@ -164,16 +164,89 @@ class DatasetKind:
 DATASETS: dict[str, DatasetKind] = {
     kind.name: kind
     for kind in (
-        DatasetKind("circle", "binary", 2, 2, "a disk inside a ring", circle),
-        DatasetKind("xor", "binary", 2, 2, "four quadrants, diagonal classes", xor),
-        DatasetKind("gaussians", "binary", 2, 2, "two separable clouds", gaussians),
-        DatasetKind("spiral", "binary", 2, 2, "two interleaved spirals", spiral, 0.05),
-        DatasetKind("moons", "binary", 2, 2, "two interlocking half circles", moons),
-        DatasetKind("blobs", "multiclass", 2, 3, "several clouds, one per class", blobs),
-        DatasetKind("sine", "regression", 1, 1, "y = sin(x) with noise", sine),
-        DatasetKind("step", "regression", 1, 1, "a jump at x = 0", step, 0.05),
-        DatasetKind("plane", "regression", 2, 1, "a tilted plane", plane),
-        DatasetKind("bumps", "regression", 2, 1, "a hill and a pit", bumps, 0.05),
+        DatasetKind(
+            name="circle",
+            task="binary",
+            input_dim=2,
+            n_classes=2,
+            description="a disk inside a ring",
+            generator=circle,
+        ),
+        DatasetKind(
+            name="xor",
+            task="binary",
+            input_dim=2,
+            n_classes=2,
+            description="four quadrants, diagonal classes",
+            generator=xor,
+        ),
+        DatasetKind(
+            name="gaussians",
+            task="binary",
+            input_dim=2,
+            n_classes=2,
+            description="two separable clouds",
+            generator=gaussians,
+        ),
+        DatasetKind(
+            name="spiral",
+            task="binary",
+            input_dim=2,
+            n_classes=2,
+            description="two interleaved spirals",
+            generator=spiral,
+            default_noise=0.05,
+        ),
+        DatasetKind(
+            name="moons",
+            task="binary",
+            input_dim=2,
+            n_classes=2,
+            description="two interlocking half circles",
+            generator=moons,
+        ),
+        DatasetKind(
+            name="blobs",
+            task="multiclass",
+            input_dim=2,
+            n_classes=3,
+            description="several clouds, one per class",
+            generator=blobs,
+        ),
+        DatasetKind(
+            name="sine",
+            task="regression",
+            input_dim=1,
+            n_classes=1,
+            description="y = sin(x) with noise",
+            generator=sine,
+        ),
+        DatasetKind(
+            name="step",
+            task="regression",
+            input_dim=1,
+            n_classes=1,
+            description="a jump at x = 0",
+            generator=step,
+            default_noise=0.05,
+        ),
+        DatasetKind(
+            name="plane",
+            task="regression",
+            input_dim=2,
+            n_classes=1,
+            description="a tilted plane",
+            generator=plane,
+        ),
+        DatasetKind(
+            name="bumps",
+            task="regression",
+            input_dim=2,
+            n_classes=1,
+            description="a hill and a pit",
+            generator=bumps,
+            default_noise=0.05,
+        ),
     )
 }
 
@@ -270,7 +343,16 @@ def _assemble(
     _check_training_points(name, task, n_classes, y[train_idx], val_fraction)
     x_train, y_train = to_tensors(x[train_idx], y[train_idx], task)
     x_val, y_val = to_tensors(x[val_idx], y[val_idx], task)
-    return Dataset(name, task, n_classes, x_train, y_train, x_val, y_val, _input_range(x))
+    return Dataset(
+        name=name,
+        task=task,
+        n_classes=n_classes,
+        x_train=x_train,
+        y_train=y_train,
+        x_val=x_val,
+        y_val=y_val,
+        input_range=_input_range(x),
+    )
 
 
 def _check_training_points(
@@ -507,7 +589,7 @@ def _table(file: Path, rows: list[list[float]]) -> CsvTable:
     if len(rows) < 2:
         raise DatasetError(f"{file.name} needs at least 2 data rows, found {len(rows)}")
     table = np.array(rows, dtype=np.float64)
-    return CsvTable(file.stem, table[:, :2], table[:, 2])
+    return CsvTable(name=file.stem, x=table[:, :2], labels=table[:, 2])
 
 
 def _infer_task(name: str, labels: np.ndarray) -> tuple[Task, int, np.ndarray]:

@@ -131,19 +131,25 @@ class _FunctionRule:
 
 
 FUNCTIONS: dict[str, _FunctionRule] = {
-    "sin": _FunctionRule(sympy.sin, np.sin),
-    "cos": _FunctionRule(sympy.cos, np.cos),
-    "tan": _FunctionRule(sympy.tan, np.tan),
-    "exp": _FunctionRule(sympy.exp, np.exp),
-    "log": _FunctionRule(sympy.log, np.log),
-    "sqrt": _FunctionRule(sympy.sqrt, np.sqrt),
-    "abs": _FunctionRule(sympy.Abs, np.abs),
-    "tanh": _FunctionRule(sympy.tanh, np.tanh),
-    "sigmoid": _FunctionRule(Sigmoid, expit),
-    "relu": _FunctionRule(lambda u: sympy.Max(sympy.S.Zero, u), lambda u: np.maximum(0.0, u)),
-    "softplus": _FunctionRule(Softplus, _softplus_numpy),
-    "min": _FunctionRule(sympy.Min, lambda *a: np.min(a), 2, MAX_MINMAX_ARGS),
-    "max": _FunctionRule(sympy.Max, lambda *a: np.max(a), 2, MAX_MINMAX_ARGS),
+    "sin": _FunctionRule(symbolic=sympy.sin, numeric=np.sin),
+    "cos": _FunctionRule(symbolic=sympy.cos, numeric=np.cos),
+    "tan": _FunctionRule(symbolic=sympy.tan, numeric=np.tan),
+    "exp": _FunctionRule(symbolic=sympy.exp, numeric=np.exp),
+    "log": _FunctionRule(symbolic=sympy.log, numeric=np.log),
+    "sqrt": _FunctionRule(symbolic=sympy.sqrt, numeric=np.sqrt),
+    "abs": _FunctionRule(symbolic=sympy.Abs, numeric=np.abs),
+    "tanh": _FunctionRule(symbolic=sympy.tanh, numeric=np.tanh),
+    "sigmoid": _FunctionRule(symbolic=Sigmoid, numeric=expit),
+    "relu": _FunctionRule(
+        symbolic=lambda u: sympy.Max(sympy.S.Zero, u), numeric=lambda u: np.maximum(0.0, u)
+    ),
+    "softplus": _FunctionRule(symbolic=Softplus, numeric=_softplus_numpy),
+    "min": _FunctionRule(
+        symbolic=sympy.Min, numeric=lambda *a: np.min(a), min_args=2, max_args=MAX_MINMAX_ARGS
+    ),
+    "max": _FunctionRule(
+        symbolic=sympy.Max, numeric=lambda *a: np.max(a), min_args=2, max_args=MAX_MINMAX_ARGS
+    ),
 }
 
 _OPERATOR_SYMBOLS: dict[type[ast.AST], str] = {

@@ -15,7 +15,7 @@ import itertools
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import torch
 from torch import nn
@@ -46,15 +46,19 @@ class Activation:
 ACTIVATIONS: dict[str, Activation] = {
     a.name: a
     for a in (
-        Activation("relu", "ReLU", nn.ReLU, "nn.ReLU()"),
-        Activation("leaky_relu", "Leaky ReLU", nn.LeakyReLU, "nn.LeakyReLU()"),
-        Activation("elu", "ELU", nn.ELU, "nn.ELU()"),
-        Activation("tanh", "Tanh", nn.Tanh, "nn.Tanh()"),
-        Activation("sigmoid", "Sigmoid", nn.Sigmoid, "nn.Sigmoid()"),
-        Activation("softplus", "Softplus", nn.Softplus, "nn.Softplus()"),
-        Activation("silu", "SiLU (Swish)", nn.SiLU, "nn.SiLU()"),
-        Activation("gelu", "GELU", nn.GELU, "nn.GELU()"),
-        Activation("linear", "Linear (identity)", nn.Identity, "nn.Identity()"),
+        Activation(name="relu", label="ReLU", module=nn.ReLU, code="nn.ReLU()"),
+        Activation(
+            name="leaky_relu", label="Leaky ReLU", module=nn.LeakyReLU, code="nn.LeakyReLU()"
+        ),
+        Activation(name="elu", label="ELU", module=nn.ELU, code="nn.ELU()"),
+        Activation(name="tanh", label="Tanh", module=nn.Tanh, code="nn.Tanh()"),
+        Activation(name="sigmoid", label="Sigmoid", module=nn.Sigmoid, code="nn.Sigmoid()"),
+        Activation(name="softplus", label="Softplus", module=nn.Softplus, code="nn.Softplus()"),
+        Activation(name="silu", label="SiLU (Swish)", module=nn.SiLU, code="nn.SiLU()"),
+        Activation(name="gelu", label="GELU", module=nn.GELU, code="nn.GELU()"),
+        Activation(
+            name="linear", label="Linear (identity)", module=nn.Identity, code="nn.Identity()"
+        ),
     )
 }
 ACTIVATION_ALIASES = {"swish": "silu", "identity": "linear", "leakyrelu": "leaky_relu"}
@@ -67,10 +71,22 @@ INITS: dict[str, str] = {
     "zeros": "all zeros: every hidden unit stays identical (symmetry is never broken)",
 }
 
-LOSSES: dict[str, tuple[str, str]] = {
-    "binary": ("BCELoss", "sigmoid output, binary cross-entropy"),
-    "multiclass": ("CrossEntropyLoss", "softmax (on logits), cross-entropy"),
-    "regression": ("MSELoss", "linear output, mean squared error"),
+
+class Loss(NamedTuple):
+    """The loss matched to a task: `module` names the `torch.nn` class, `description` says
+    which output unit and loss it stands for. A named tuple, so callers that unpack
+    `(module, description)` keep working."""
+
+    module: str
+    description: str
+
+
+LOSSES: dict[str, Loss] = {
+    "binary": Loss(module="BCELoss", description="sigmoid output, binary cross-entropy"),
+    "multiclass": Loss(
+        module="CrossEntropyLoss", description="softmax (on logits), cross-entropy"
+    ),
+    "regression": Loss(module="MSELoss", description="linear output, mean squared error"),
 }
 
 
@@ -232,7 +248,7 @@ def build_model(spec: NetworkSpec) -> nn.Sequential:
 
 def loss_function(task: str) -> nn.Module:
     """The loss that matches the output unit of a `task` network (see LOSSES)."""
-    return getattr(nn, LOSSES[task][0])()
+    return getattr(nn, LOSSES[task].module)()
 
 
 def parameter_count(spec: NetworkSpec) -> int:

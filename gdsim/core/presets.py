@@ -10,7 +10,7 @@ File format (only ``title``, ``surface`` and ``runs`` are required)::
 
     {
       "title": "Learning rate: too small, right, too big, way too big",
-      "description": "Seed 004's story on the parabola ...",
+      "description": "The lecture's story on L(w) = w² ...",
       "surface": "parabola",          # a registry name or a formula such as "x**2 + 3*y**2"
       "params": {},                   # surface parameters, e.g. {"kappa": 25}
       "steps": 100,

@@ -113,7 +113,12 @@ class Surface:
         )
 
 
-_KAPPA = Parameter(10.0, 1.0, 1000.0, "condition number: ratio of the steepest to the flattest")
+_KAPPA = Parameter(
+    default=10.0,
+    low=1.0,
+    high=1000.0,
+    description="condition number: ratio of the steepest to the flattest",
+)
 
 SURFACES: Mapping[str, SurfaceSpec] = MappingProxyType(
     {
@@ -637,4 +642,9 @@ def zoom_limits(shown: tuple[float, float], values: bool = False) -> ZoomLimits:
     else:
         edge = MAX_DOMAIN
         narrowest = _narrowest_box(low, high)
-    return ZoomLimits(-edge, edge, min(high - low, ZOOM_MARGIN * narrowest), 2.0 * edge)
+    return ZoomLimits(
+        low=-edge,
+        high=edge,
+        narrowest=min(high - low, ZOOM_MARGIN * narrowest),
+        widest=2.0 * edge,
+    )

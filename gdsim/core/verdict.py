@@ -117,17 +117,21 @@ def classify_run(
     settled = _settled_from(norms <= tolerance)
     if settled is not None:
         return Verdict(
-            Regime.CONVERGED,
-            settled,
-            f"converged at step {settled}: the gradient is practically zero "
-            f"({norms[-1]:.2g}), a stationary point",
+            regime=Regime.CONVERGED,
+            step=settled,
+            reason=(
+                f"converged at step {settled}: the gradient is practically zero "
+                f"({norms[-1]:.2g}), a stationary point"
+            ),
         )
     share = norms[-1] / norms.max()
     return Verdict(
-        Regime.SLOW,
-        None,
-        f"slow: still improving after {len(losses) - 1} steps "
-        f"(the gradient is still {share:.0%} of its largest size)",
+        regime=Regime.SLOW,
+        step=None,
+        reason=(
+            f"slow: still improving after {len(losses) - 1} steps "
+            f"(the gradient is still {share:.0%} of its largest size)"
+        ),
     )
 
 
@@ -158,23 +162,27 @@ def classify_loss_history(losses: np.ndarray, diverged_at: int | None = None) ->
     tolerance = max(PLATEAU_TOLERANCE * drop, _ABSOLUTE_FLOOR)
     if drop <= NO_PROGRESS * max(abs(losses[0]), _ABSOLUTE_FLOOR) and len(losses) > 1:
         return Verdict(
-            Regime.SLOW,
-            None,
-            f"slow: the loss has not measurably moved from {losses[0]:.4g} in "
-            f"{len(losses) - 1} steps (the step size is too small to make progress)",
+            regime=Regime.SLOW,
+            step=None,
+            reason=(
+                f"slow: the loss has not measurably moved from {losses[0]:.4g} in "
+                f"{len(losses) - 1} steps (the step size is too small to make progress)"
+            ),
         )
     if recent_gain <= tolerance:
         settled = _settled_from(losses - losses[-1] <= tolerance)
         return Verdict(
-            Regime.CONVERGED,
-            settled,
-            f"converged at step {settled}: the loss stopped falling at {losses[-1]:.4g}",
+            regime=Regime.CONVERGED,
+            step=settled,
+            reason=f"converged at step {settled}: the loss stopped falling at {losses[-1]:.4g}",
         )
     return Verdict(
-        Regime.SLOW,
-        None,
-        f"slow: the loss was still falling after {len(losses) - 1} steps "
-        f"({losses[-1]:.4g}, down {recent_gain:.2g} in the last {window})",
+        regime=Regime.SLOW,
+        step=None,
+        reason=(
+            f"slow: the loss was still falling after {len(losses) - 1} steps "
+            f"({losses[-1]:.4g}, down {recent_gain:.2g} in the last {window})"
+        ),
     )
 
 
@@ -185,7 +193,11 @@ def _early_stop_verdict(stopped_at: int | None, cause: str | None, length: int) 
             raise ValueError("cannot judge a run without a single valid point")
         return None
     because = cause or "the loss or the iterate became non-finite or left the plot's bounds"
-    return Verdict(Regime.DIVERGED, int(stopped_at), f"diverged at step {stopped_at}: {because}")
+    return Verdict(
+        regime=Regime.DIVERGED,
+        step=int(stopped_at),
+        reason=f"diverged at step {stopped_at}: {because}",
+    )
 
 
 def _growth_verdict(losses: np.ndarray) -> Verdict | None:
@@ -197,9 +209,9 @@ def _growth_verdict(losses: np.ndarray) -> Verdict | None:
         return None
     step = int(np.argmax(losses > line))
     return Verdict(
-        Regime.DIVERGED,
-        step,
-        f"diverged from step {step}: the loss grew from {start:.4g} to {losses[-1]:.4g}",
+        regime=Regime.DIVERGED,
+        step=step,
+        reason=f"diverged from step {step}: the loss grew from {start:.4g} to {losses[-1]:.4g}",
     )
 
 
@@ -216,10 +228,12 @@ def _oscillation_verdict(moves: np.ndarray, what: str) -> Verdict | None:
     first = int(np.flatnonzero(reversed_pairs)[0]) + 1
     step = int(np.flatnonzero(lengths > NEGLIGIBLE_MOVE * lengths.max())[first]) + 1
     return Verdict(
-        Regime.OSCILLATING,
-        step,
-        f"oscillating from step {step}: successive {what} reversed direction "
-        f"{int(later.sum())} times in the last {later.size}",
+        regime=Regime.OSCILLATING,
+        step=step,
+        reason=(
+            f"oscillating from step {step}: successive {what} reversed direction "
+            f"{int(later.sum())} times in the last {later.size}"
+        ),
     )
 
 
@@ -448,10 +462,15 @@ def tame_learning_rate(
     halvings = 0
     while diverges_at_once(surface, replace(run, lr=lr)):
         if halvings == MAX_HALVINGS or lr / 2.0 < smallest:
-            return Taming(max(lr / 2.0, smallest), from_curvature, halvings, safe=False)
+            return Taming(
+                lr=max(lr / 2.0, smallest),
+                from_curvature=from_curvature,
+                halvings=halvings,
+                safe=False,
+            )
         lr /= 2.0
         halvings += 1
-    return Taming(lr, from_curvature, halvings, safe=True)
+    return Taming(lr=lr, from_curvature=from_curvature, halvings=halvings, safe=True)
 
 
 def diverges_at_once(surface: Surface, run: RunSpec) -> bool:

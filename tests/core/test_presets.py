@@ -27,7 +27,7 @@ def test_every_shipped_preset_loads_with_a_title_and_runs():
         assert 1 <= len(preset.runs) <= MAX_RUNS
 
 
-def test_the_lecture_preset_plays_seed_004_story():
+def test_the_lecture_preset_tells_the_learning_rate_story():
     lecture = load_presets()[0]
     assert lecture.surface == "parabola"
     assert [run.lr for run in lecture.runs] == [0.01, 0.2, 0.8, 1.1]
