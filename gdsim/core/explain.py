@@ -1,0 +1,231 @@
+"""The surface explorer's words and frames: run names, critical step sizes, taming notes,
+moved starts, and the frame a result is drawn from.
+
+What the panel says about a surface and its runs is computed here, without Qt, so a core test
+can pin every sentence and the panel's views only show them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from gdsim.core.optimizers import OPTIMIZERS, get_optimizer
+from gdsim.core.simulate import RunSpec, SimulationResult
+from gdsim.core.surfaces import Surface
+from gdsim.core.verdict import (
+    QUICK_STEPS,
+    CriticalRates,
+    Taming,
+    Verdict,
+    critical_rates,
+    curvature_at,
+    steep_start_curvature,
+)
+
+ROUNDING_NOISE = 1e-9
+"""Coordinates smaller than this are shown as 0: a minimiser stops a few 1e-16 off (0, 0)."""
+
+
+def format_point(point: Sequence[float], mark: str = "*") -> str:
+    """'w* = 0.93' or '(x, y)* = (1, 1)'; ``mark=""`` for a point that is no minimum."""
+    shown = [0.0 if abs(c) < ROUNDING_NOISE else c for c in point]
+    if len(shown) == 1:
+        return f"w{mark} = {shown[0]:.3g}"
+    return f"(x, y){mark} = (" + ", ".join(f"{c:.3g}" for c in shown) + ")"
+
+
+def format_start(start: Sequence[float]) -> str:
+    """A start as the runs table and legends show it: '(1.5)' or '(-1, 2)'."""
+    return "(" + ", ".join(f"{c:.3g}" for c in start) + ")"
+
+
+def moved_inside(typed: str, inside: Sequence[float]) -> str:
+    """The warning for a start moved onto the plot's edge (typed outside, or left outside by a
+    smaller box)."""
+    return f"Start ({typed}) lies outside the plot: moved to {format_start(inside)}"
+
+
+def lr_name(run: RunSpec) -> str:
+    """'η = 0.01': what a narrow header keeps of a run's name."""
+    return f"η = {run.lr:g}"
+
+
+def short_name(run: RunSpec) -> str:
+    """'η = 0.2', or 'η = 0.01 Nesterov' for another optimizer than plain descent: the
+    header's name for a run (its start is in the runs table)."""
+    name = lr_name(run)
+    if run.optimizer != "gd":
+        name += f" {OPTIMIZERS[run.optimizer].title.split()[0]}"
+    return name
+
+
+def run_names(runs: Sequence[RunSpec], starts: Sequence[tuple[float, ...]]) -> list[str]:
+    """Legend names: the short name, plus the start when the runs start in different places."""
+    names = [short_name(run) for run in runs]
+    if len(set(starts)) > 1:
+        pairs = zip(names, starts, strict=True)
+        names = [f"{name} from {format_start(start)}" for name, start in pairs]
+    return names
+
+
+def threshold_text(
+    rates: CriticalRates,
+    where: Sequence[float],
+    settled: bool,
+    optimizer: str,
+    steep: tuple[tuple[float, ...], float] | None,
+) -> str:
+    """The critical step sizes at the minimum ``where`` (the one the run settles in, when
+    ``settled``); for an optimizer they do not apply to, said to be plain descent's; ``steep``
+    is (start, its curvature) when the start is much steeper than the minimum."""
+    place = format_point(where)
+    if settled:
+        place += " (the minimum this run settles in)"
+    text = (
+        f"λmax = {rates.lambda_max:.4g} at {place}  →  "
+        f"1/λ = {rates.monotone:.3g} (fastest monotone), "
+        f"2/λ = {rates.stable:.3g} (stability limit)"
+    )
+    if rates.momentum > 0:
+        text += f", 2(1+β)/λ = {rates.momentum_stable:.3g} (momentum limit)"
+    if rates.limit_for(optimizer) is None:
+        title = OPTIMIZERS[optimizer].title
+        text += f". These are plain gradient descent's limits (dimmed): not {title}'s"
+    if steep is not None:
+        start, curvature = steep
+        text += (
+            f". At the start {format_point(start, mark='')} the curvature is {curvature:.4g}: "
+            f"steps above 2/λ = {2.0 / curvature:.3g} overshoot there."
+        )
+    return text
+
+
+def no_rates_text(reference: Sequence[float] | None, lam: float | None) -> str:
+    """Why there is no critical step size: no minimum, or one whose curvature is zero (w**4)
+    or undefined (Ackley's cusp): a drawn minimum must not be called missing."""
+    if reference is None:
+        return "no minimum found: no critical step size"
+    where = format_point(reference)
+    if lam is not None and np.isfinite(lam):
+        return f"λmax = {lam:.3g} at {where} (a flat minimum): no critical step size"
+    return f"curvature undefined at {where} (not smooth there): no critical step size"
+
+
+def taming_note(
+    old: float,
+    lr: float,
+    taming: Taming,
+    title: str,
+    lam: float | None,
+    reference: Sequence[float] | None,
+) -> str:
+    """One line: the new η, where 1/λ was taken (the threshold line may have moved on to the
+    minimum the run settles in: the two must not disagree silently), and any halving after
+    it."""
+    if not taming.safe:
+        return (
+            f"η set to {lr:g}, the smallest offered: {old:g} and every η tried down to it "
+            f"diverge within {QUICK_STEPS} steps on {title}"
+        )
+    halved = f"halved {taming.halvings} time{'s' if taming.halvings != 1 else ''}"
+    if not taming.from_curvature or lam is None or reference is None:
+        return (
+            f"η set to {lr:g}: {old:g} diverges within {QUICK_STEPS} steps on {title}, "
+            f"{halved} until it did not"
+        )
+    rate = f"1/λ at {format_point(reference)}"
+    if taming.halvings == 0:
+        return f"η set to {lr:g} = {rate}: {old:g} diverges on {title}"
+    return (
+        f"η set to {lr:g}: {old:g} diverges on {title}, and {rate} = {1.0 / lam:.3g} still "
+        f"diverged within {QUICK_STEPS} steps from the start: {halved}"
+    )
+
+
+@dataclass(frozen=True)
+class ThresholdMark:
+    """A critical step size on the slider; ``kind`` keys its colour (monotone, stable,
+    momentum)."""
+
+    kind: str
+    value: float
+    label: str
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """What the step-size box shows for one minimum: marks (``dimmed`` when they are plain
+    descent's limits shown for another optimizer), their words, and the note of a step size
+    just tamed (shown until η is changed)."""
+
+    reference: tuple[float, ...] | None
+    lam: float | None
+    marks: tuple[ThresholdMark, ...] = ()
+    dimmed: bool = False
+    text: str = ""
+    note: str = ""
+
+    def shown_text(self) -> str:
+        return "\n".join(part for part in (self.text, self.note) if part)
+
+
+def momentum_of(run: RunSpec) -> float:
+    """Heavy-ball beta (it moves the stability limit to 2(1+beta)/lambda), else 0."""
+    if run.optimizer != "momentum":
+        return 0.0
+    return get_optimizer(run.optimizer).resolve(run.hyper).get("momentum", 0.0)
+
+
+def thresholds_at(
+    surface: Surface,
+    reference: tuple[float, ...] | None,
+    run: RunSpec,
+    start: tuple[float, ...],
+    settled: bool = False,
+) -> Thresholds:
+    """Marks at 1/λ and 2/λ (and 2(1+β)/λ with momentum) at the minimum ``reference``, for
+    ``run`` starting at ``start``."""
+    with np.errstate(all="ignore"):
+        lam = None if reference is None else curvature_at(surface, reference)
+    rates = critical_rates(lam, momentum_of(run))
+    if rates is None or reference is None:
+        return Thresholds(reference, lam, text=no_rates_text(reference, lam))
+    marks = [
+        ThresholdMark("monotone", rates.monotone, "1/λ"),
+        ThresholdMark("stable", rates.stable, "2/λ"),
+    ]
+    if rates.momentum > 0:
+        marks.append(ThresholdMark("momentum", rates.momentum_stable, "2(1+β)/λ"))
+    steep = steep_start_curvature(surface, start, rates.lambda_max)
+    text = threshold_text(
+        rates, reference, settled, run.optimizer, None if steep is None else (start, steep)
+    )
+    dimmed = rates.limit_for(run.optimizer) is None
+    return Thresholds(reference, lam, tuple(marks), dimmed, text)
+
+
+def cursor_text(surface: Surface, point: tuple[float, ...]) -> str:
+    """The status line under the mouse: where, the loss there and the gradient's size."""
+    with np.errstate(all="ignore"):
+        value = float(surface.value(*point))
+        gradient = float(np.linalg.norm([float(g) for g in surface.gradient(*point)]))
+    where = f"w = {point[0]:.4g}" if len(point) == 1 else f"x = {point[0]:.4g}, y = {point[1]:.4g}"
+    return f"{where}   f = {value:.4g}   |∇f| = {gradient:.4g}"
+
+
+@dataclass(frozen=True)
+class SurfaceFrame:
+    """One computed result as the views draw it: verdicts, legend names, the header's run."""
+
+    surface: Surface
+    result: SimulationResult
+    verdicts: tuple[Verdict, ...]
+    names: tuple[str, ...]
+    selected: int
+    header: str
+    header_short: str
+    minima: np.ndarray | None
+    """Where the distance plot measures to (None: no distance plot)."""
