@@ -4,6 +4,10 @@ import numpy as np
 import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from gdsim.core.limits import MAX_RUNS
+from gdsim.core.simulate import RunSpec
+from gdsim.core.state import SurfaceState
+from gdsim.ui.presenters import surface as surface_presenter
 from gdsim.ui.widgets.log_slider import LogSlider
 from gdsim.ui.widgets.loss_plot import LossPlot, Series
 from gdsim.ui.widgets.verdict_badge import verdict_text
@@ -744,3 +748,89 @@ def test_the_wheel_zooms_the_loss_plots_far_out_and_back_without_an_error(panel,
     plot.grab()  # repaint at the extreme zoom: pyqtgraph's down-sampling raised here
     for low, high in plot.getViewBox().viewRange():
         assert np.isfinite(low) and np.isfinite(high) and low < high
+
+
+def compare_two_runs(panel, qtbot):
+    find(panel, QtWidgets.QCheckBox, "compareCheck").setChecked(True)
+    find(panel, QtWidgets.QPushButton, "addRunButton").click()
+    qtbot.waitUntil(lambda: panel.result() is not None and len(panel.result()) == 2)
+
+
+def test_the_optimizer_form_edits_the_selected_run_and_the_header_names_it(panel, qtbot):
+    compare_two_runs(panel, qtbot)
+    combo = find(panel, QtWidgets.QComboBox, "optimizerCombo")
+    combo.setCurrentIndex(combo.findData("nesterov"))
+    qtbot.waitUntil(lambda: [run.optimizer for run in panel.runs()] == ["gd", "nesterov"])
+    qtbot.waitUntil(lambda: "η = 0.4 Nesterov: " in badge(panel).text())
+    find(panel, QtWidgets.QTableWidget, "runsTable").selectRow(0)
+    assert combo.currentData() == "gd"
+    qtbot.waitUntil(lambda: "η = 0.2: converged" in badge(panel).text())
+
+
+def test_the_learning_rate_lives_in_the_state_that_every_control_shows(panel, qtbot):
+    compare_two_runs(panel, qtbot)
+    set_lr(panel, 0.05)
+    assert panel.state().runs[1].lr == pytest.approx(0.05)
+    assert panel.runs_table.item(1, 0).text() == "0.05"
+    panel.runs_table.selectRow(0)
+    assert find(panel, QtWidgets.QDoubleSpinBox, "lrSpin").value() == pytest.approx(0.2)
+    assert panel.state().selected == 0
+
+
+def test_a_state_round_trips_through_the_panel(panel, qtbot):
+    choose_surface(panel, qtbot, "himmelblau")
+    compare_two_runs(panel, qtbot)
+    find(panel, QtWidgets.QSpinBox, "stepsSpin").setValue(150)
+    saved = panel.state()
+    choose_surface(panel, qtbot, "double_well")
+    assert panel.state() != saved
+    panel.set_state(saved)
+    qtbot.waitUntil(lambda: panel.result() is not None and len(panel.result()) == 2)
+    assert panel.state() == saved
+    assert find(panel, QtWidgets.QSpinBox, "stepsSpin").value() == 150
+    assert find(panel, QtWidgets.QCheckBox, "compareCheck").isChecked()
+    assert find(panel, QtWidgets.QDoubleSpinBox, "lrSpin").value() == pytest.approx(
+        saved.runs[1].lr
+    )
+    assert panel.result().n_steps == 150 and panel.surface().name == "himmelblau"
+
+
+def test_a_state_that_cannot_be_shown_changes_nothing_and_says_why(panel, qtbot):
+    qtbot.waitUntil(lambda: panel.result() is not None)
+    before = panel.state()
+    panel.set_state(SurfaceState(surface="bowl", runs=(RunSpec(lr=0.1, start=(1.0,)),)))
+    message = find(panel, QtWidgets.QLabel, "stateError")
+    assert message.isVisible() and "runs[0].start: must be 2 number(s)" in message.text()
+    assert panel.state() == before and panel.surface().name == "parabola"
+    panel.set_state(before)
+    assert not message.isVisible()
+
+
+def test_a_failed_simulation_leaves_no_verdict_showing(panel, qtbot, monkeypatch):
+    qtbot.waitUntil(lambda: "converged" in badge(panel).text())
+
+    def refuse(*_args):
+        raise ValueError("the learning rate is not allowed here")
+
+    monkeypatch.setattr(surface_presenter, "simulate", refuse)
+    set_lr(panel, 0.3)
+    message = find(panel, QtWidgets.QLabel, "simulationError")
+    qtbot.waitUntil(message.isVisible)
+    assert "not allowed here" in message.text()
+    assert "converged" not in badge(panel).text() and panel.result() is None
+    monkeypatch.undo()
+    set_lr(panel, 0.2)
+    qtbot.waitUntil(lambda: "converged" in badge(panel).text())
+    assert not message.isVisible()
+
+
+def test_too_many_runs_is_a_warning_in_the_message_area(panel, qtbot):
+    find(panel, QtWidgets.QCheckBox, "compareCheck").setChecked(True)
+    add = find(panel, QtWidgets.QPushButton, "addRunButton")
+    for _ in range(MAX_RUNS):
+        add.click()
+    warning = find(panel, QtWidgets.QLabel, "runsWarning")
+    assert warning.isVisible() and f"At most {MAX_RUNS} runs" in warning.text()
+    assert len(panel.runs()) == MAX_RUNS
+    find(panel, QtWidgets.QPushButton, "removeRunButton").click()
+    assert not warning.isVisible()
