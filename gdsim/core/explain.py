@@ -7,13 +7,15 @@ can pin every sentence and the panel's views only show them.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from gdsim.core.optimizers import OPTIMIZERS, get_optimizer
 from gdsim.core.simulate import RunSpec, SimulationResult
+from gdsim.core.state.surface import SurfaceState
 from gdsim.core.surfaces import Surface
 from gdsim.core.verdict import (
     QUICK_STEPS,
@@ -22,11 +24,22 @@ from gdsim.core.verdict import (
     Verdict,
     critical_rates,
     curvature_at,
+    reference_minimum,
+    same_minimum,
+    settled_minimum,
     steep_start_curvature,
+    tame_learning_rate,
 )
 
 ROUNDING_NOISE = 1e-9
 """Coordinates smaller than this are shown as 0: a minimiser stops a few 1e-16 off (0, 0)."""
+
+
+def round_sig(value: float, digits: int = 3) -> float:
+    """Round to significant digits so that a dragged slider shows 0.0123, not 0.01229...."""
+    if value == 0 or not math.isfinite(value):
+        return value
+    return round(value, digits - 1 - math.floor(math.log10(abs(value))))
 
 
 def format_point(point: Sequence[float], mark: str = "*") -> str:
@@ -229,3 +242,83 @@ class SurfaceFrame:
     header_short: str
     minima: np.ndarray | None
     """Where the distance plot measures to (None: no distance plot)."""
+
+
+def start_of(surface: Surface, run: RunSpec) -> tuple[float, ...]:
+    """Where ``run`` starts: its own start, or the surface's."""
+    return tuple(surface.start if run.start is None else run.start)
+
+
+class ThresholdFollower:
+    """Which minimum's thresholds the step-size box shows, and the taming of step sizes on a
+    new surface: first the minimum predicted from the selected run's start, then, once a
+    result is in, the one that run settled in if that is another (the double well's local
+    valley)."""
+
+    def __init__(self) -> None:
+        self.start_reference: tuple[float, ...] | None = None
+        self.shown = Thresholds(None, None)
+
+    def at_start(self, surface: Surface, state: SurfaceState) -> Thresholds:
+        run = state.selected_run()
+        start = start_of(surface, run)
+        with np.errstate(all="ignore"):
+            self.start_reference = reference_minimum(surface, start)
+        return self._show(thresholds_at(surface, self.start_reference, run, start))
+
+    def after_result(
+        self,
+        surface: Surface,
+        state: SurfaceState,
+        result: SimulationResult,
+        verdicts: Sequence[Verdict],
+    ) -> Thresholds | None:
+        """The thresholds at the minimum the selected run settled in; None when unchanged."""
+        selected = min(state.selected, len(result) - 1)
+        with np.errstate(all="ignore"):
+            settled = settled_minimum(surface, result.run(selected), verdicts[selected])
+        start = self.start_reference
+        if settled and start and same_minimum(surface, settled, start):
+            settled = None
+        shown = self.shown.reference
+        target = start if settled is None else settled
+        if shown is not None and target is not None and same_minimum(surface, shown, target):
+            return None
+        run = state.runs[min(state.selected, len(state.runs) - 1)]
+        at = thresholds_at(surface, target, run, start_of(surface, run), settled is not None)
+        return self._show(at)
+
+    def with_note(self, note: str) -> Thresholds:
+        """The note of a step size just tamed ("" clears it: η was changed)."""
+        self.shown = replace(self.shown, note=note)
+        return self.shown
+
+    def tame(
+        self, surface: Surface, state: SurfaceState, smallest: float
+    ) -> tuple[SurfaceState, str]:
+        """Runs whose η diverges at once on ``surface`` get one that does not (see
+        tame_learning_rate); the note says which and why, for the selected run if it was."""
+        note = ""
+        runs = list(state.runs)
+        for index, run in enumerate(runs):
+            taming = tame_learning_rate(surface, run, self.shown.lam, smallest)
+            if taming is None:
+                continue
+            lr = max(round_sig(taming.lr), smallest)
+            runs[index] = replace(run, lr=lr)
+            if index == state.selected or not note:
+                reference = self.start_reference
+                note = taming_note(run.lr, lr, taming, surface.title, self.shown.lam, reference)
+        return replace(state, runs=tuple(runs)), note
+
+    def distance_minima(self, surface: Surface) -> np.ndarray | None:
+        """Where the distance plot measures to: the known minima, else the one shown."""
+        if surface.minima:
+            return np.asarray(surface.minima, dtype=float)
+        if self.shown.reference is not None:
+            return np.asarray([self.shown.reference], dtype=float)
+        return None
+
+    def _show(self, thresholds: Thresholds) -> Thresholds:
+        self.shown = replace(thresholds, note=self.shown.note)
+        return self.shown

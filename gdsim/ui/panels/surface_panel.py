@@ -9,10 +9,12 @@ optimizer form and noise box edit the *selected* run, and the header reports tha
 
 from __future__ import annotations
 
+import functools
+
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from gdsim.core.explain import SurfaceFrame, Thresholds
+from gdsim.core.explain import SurfaceFrame
 from gdsim.core.optimizers import get_optimizer
 from gdsim.core.presets import Preset, PresetError, load_presets
 from gdsim.core.simulate import RunSpec, SimulationResult
@@ -142,7 +144,7 @@ class SurfacePanel(QtWidgets.QWidget):
     def _connect(self) -> None:
         presenter, runs_box, picker = self.presenter, self.runs_box, self.surface_picker
         self.demo_box.demoChosen.connect(self._on_demo_chosen)
-        picker.surfaceChosen.connect(self._on_surface_chosen)
+        picker.surfaceChosen.connect(presenter.choose_surface)
         picker.paramsChanged.connect(presenter.set_params)
         picker.domainEntered.connect(presenter.set_domain)
         picker.resetViewClicked.connect(self._on_reset_view)
@@ -156,17 +158,21 @@ class SurfacePanel(QtWidgets.QWidget):
         runs_box.add_run_button.clicked.connect(presenter.add_run)
         runs_box.remove_run_button.clicked.connect(presenter.remove_run)
         self.playback.positionChanged.connect(self._on_position_changed)
-        self.view.startPicked.connect(self._on_start_picked)
-        self.view.hovered.connect(self._on_hover)
+        self.view.startPicked.connect(presenter.pick_start)
+        self.view.hovered.connect(presenter.hover)
         self.view.viewZoomed.connect(self._on_view_zoomed)
         presenter.surfaceChanged.connect(self._show_surface)
         presenter.stateChanged.connect(self._show_state)
-        presenter.thresholdsChanged.connect(self._show_thresholds)
-        presenter.computing.connect(self._show_computing)
+        presenter.thresholdsChanged.connect(self.step_box.show_thresholds)
+        presenter.computing.connect(
+            functools.partial(self.regime_label.clear_verdict, "computing…")
+        )
         presenter.failed.connect(self._show_failure)
         presenter.frameReady.connect(self._show_frame)
         presenter.message.connect(self.messages.show_message)
         presenter.statusMessage.connect(self.statusMessage)
+        presenter.cursorInfo.connect(self.cursorInfo)
+        presenter.positionShown.connect(self.playback.show_step)
 
     # -- public API (the main window, tests, teachers' scripts) --------------------------------
 
@@ -175,8 +181,7 @@ class SurfacePanel(QtWidgets.QWidget):
 
     def set_state(self, state: SurfaceState) -> None:
         """Show ``state`` whole; one that cannot be shown changes nothing and says why."""
-        if self.presenter.set_state(state):
-            self.playback.show_all()
+        self.presenter.set_state(state)
 
     def export_plots(self) -> dict[str, pg.PlotWidget]:
         return {"surface": self.view.plot, "loss": self.loss_plot, "distance": self.distance_plot}
@@ -198,8 +203,7 @@ class SurfacePanel(QtWidgets.QWidget):
 
     def load_preset(self, preset: Preset) -> None:
         """Show a demo: its surface, step budget and runs (compare mode for several)."""
-        if self.presenter.load_preset(preset):
-            self.playback.show_all()
+        self.presenter.load_preset(preset)
 
     def set_start(self, start: tuple[float, ...]) -> None:
         """Move the selected run's start, and every run that started with it."""
@@ -237,14 +241,6 @@ class SurfacePanel(QtWidgets.QWidget):
         description = self.presenter.surface().description if preset is None else preset.description
         self.demo_box.show_demo(state.demo, description)
 
-    @QtCore.Slot(object)
-    def _show_thresholds(self, thresholds: Thresholds) -> None:
-        self.step_box.show_thresholds(thresholds)
-
-    @QtCore.Slot()
-    def _show_computing(self) -> None:
-        self.regime_label.clear_verdict("computing…")
-
     @QtCore.Slot()
     def _show_failure(self) -> None:
         """No verdict may outlive the result it described (the reason is in the area)."""
@@ -271,11 +267,6 @@ class SurfacePanel(QtWidgets.QWidget):
         if preset is not None:
             self.load_preset(preset)
 
-    @QtCore.Slot(str)
-    def _on_surface_chosen(self, text: str) -> None:
-        if self.presenter.choose_surface(text):
-            self.playback.show_all()
-
     @QtCore.Slot()
     def _on_optimizer_changed(self) -> None:
         self.presenter.set_optimizer(self.optimizer_form.optimizer(), self.optimizer_form.hyper())
@@ -286,15 +277,6 @@ class SurfacePanel(QtWidgets.QWidget):
         self.trajectories.set_cursor(position)
         if self._frame is not None:
             draw_runs(self.view, self._frame, position)
-
-    @QtCore.Slot(float, float)
-    def _on_start_picked(self, x: float, y: float) -> None:
-        surface = self.presenter.surface()
-        self.set_start(surface.clamp((x,) if surface.dim == 1 else (x, y)))
-
-    @QtCore.Slot(float, float)
-    def _on_hover(self, x: float, y: float) -> None:
-        self.cursorInfo.emit(self.presenter.describe_point(x, y))
 
     @QtCore.Slot(object, object)
     def _on_view_zoomed(self, x_range: tuple[float, float], y_range: tuple[float, float]) -> None:

@@ -9,21 +9,21 @@ the handle, and anything longer goes through ``JobRunner`` so the window never f
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
-import numpy as np
 from PySide6 import QtCore
 
 from gdsim.core.explain import (
     SurfaceFrame,
-    Thresholds,
+    ThresholdFollower,
     cursor_text,
     lr_name,
     moved_inside,
+    round_sig,
     run_names,
     short_name,
-    taming_note,
-    thresholds_at,
+    start_of,
 )
 from gdsim.core.limits import MAX_RUNS
 from gdsim.core.presets import Preset
@@ -31,15 +31,7 @@ from gdsim.core.simulate import RunSpec, SimulationJob, SimulationResult, simula
 from gdsim.core.state import StateError, SurfaceState
 from gdsim.core.state.surface import DEFAULT_STEPS
 from gdsim.core.surfaces import Surface, parse_point, with_domain
-from gdsim.core.verdict import (
-    Verdict,
-    classify_view,
-    reference_minimum,
-    same_minimum,
-    settled_minimum,
-    tame_learning_rate,
-)
-from gdsim.ui.widgets.log_slider import round_sig
+from gdsim.core.verdict import Verdict, classify_view
 from gdsim.ui.workers import JobRunner
 
 SYNC_WORK = 4_000
@@ -48,6 +40,61 @@ SYNC_WORK = 4_000
 MIN_LR = 1e-5
 """The smallest step size offered: Goldstein-Price from its start needs 3.2e-5 not to diverge."""
 MAX_LR = 10.0
+
+Work = tuple[Surface, list[RunSpec], int]
+
+
+class SimulationScheduler(QtCore.QObject):
+    """Coalesced simulation: ``request`` as often as the user moves; once per event-loop pass
+    ``prepare`` says what to compute, in the GUI thread when small, else in a worker (one at a
+    time: a request while it runs is computed again when it ends, with the newest input)."""
+
+    computing = QtCore.Signal()
+    finished = QtCore.Signal(object)
+    failed = QtCore.Signal(str)
+
+    def __init__(self, prepare: Callable[[], Work], parent: QtCore.QObject | None = None) -> None:
+        super().__init__(parent)
+        self._prepare = prepare
+        self._pending = False
+        self._runner = JobRunner(self)
+        self._runner.finished.connect(self._on_job_finished)
+        self._runner.failed.connect(self.failed)
+        self._timer = QtCore.QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(self._run)
+
+    def request(self) -> None:
+        """Coalesce: however many changes arrive in one event-loop pass, compute once."""
+        if not self._timer.isActive():
+            self._timer.start()
+
+    @QtCore.Slot()
+    def _run(self) -> None:
+        surface, runs, steps = self._prepare()
+        if self._runner.is_running():
+            self._pending = True
+            return
+        if steps * len(runs) <= SYNC_WORK:
+            try:
+                result = simulate(surface, runs, steps)
+            except ValueError as error:
+                self.failed.emit(str(error))
+                return
+            self.finished.emit(result)
+            return
+        self._pending = False
+        self.computing.emit()
+        self._runner.start(SimulationJob(surface, runs, steps))
+
+    @QtCore.Slot(object)
+    def _on_job_finished(self, result: SimulationResult | None) -> None:
+        if self._pending or result is None:
+            self._pending = False
+            self.request()
+            return
+        self.finished.emit(result)
 
 
 class SurfacePresenter(QtCore.QObject):
@@ -65,6 +112,9 @@ class SurfacePresenter(QtCore.QObject):
     message = QtCore.Signal(str, str)
     """(key, text) for the panel's message area; an empty text clears that message."""
     statusMessage = QtCore.Signal(str)
+    cursorInfo = QtCore.Signal(str)
+    positionShown = QtCore.Signal(object)
+    """Playback must show this iterate (None: all): a new surface, demo or state."""
 
     def __init__(self, parent: QtCore.QObject | None = None) -> None:
         super().__init__(parent)
@@ -72,18 +122,13 @@ class SurfacePresenter(QtCore.QObject):
         self._surface = self._state.check()
         self._result: SimulationResult | None = None
         self._verdicts: list[Verdict] = []
-        self._start_reference: tuple[float, ...] | None = None
-        self._thresholds = Thresholds(None, None)
+        self._thresholds = ThresholdFollower()
         self._thresholds_dirty = True
         self._tame_pending = False
-        self._job_pending = False
-        self._runner = JobRunner(self)
-        self._runner.finished.connect(self._on_job_finished)
-        self._runner.failed.connect(self._on_job_failed)
-        self._timer = QtCore.QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(0)
-        self._timer.timeout.connect(self._recompute)
+        self._scheduler = SimulationScheduler(self._prepare, self)
+        self._scheduler.computing.connect(self.computing)
+        self._scheduler.finished.connect(self._show_result)
+        self._scheduler.failed.connect(self._fail)
 
     # -- what the views read -------------------------------------------------------------------
 
@@ -100,11 +145,20 @@ class SurfacePresenter(QtCore.QObject):
         return list(self._verdicts)
 
     def start_of(self, index: int) -> tuple[float, ...]:
-        start = self._state.runs[index].start
-        return tuple(self._surface.start if start is None else start)
+        return start_of(self._surface, self._state.runs[index])
 
-    def describe_point(self, x: float, y: float) -> str:
-        return cursor_text(self._surface, (x,) if self._surface.dim == 1 else (x, y))
+    @QtCore.Slot(float, float)
+    def hover(self, x: float, y: float) -> None:
+        """Loss and gradient under the mouse, for the status bar."""
+        self.cursorInfo.emit(cursor_text(self._surface, self._point(x, y)))
+
+    @QtCore.Slot(float, float)
+    def pick_start(self, x: float, y: float) -> None:
+        """A start clicked on the plot (clamped onto it: a drag may end outside)."""
+        self.set_start(self._surface.clamp(self._point(x, y)))
+
+    def _point(self, x: float, y: float) -> tuple[float, ...]:
+        return (x,) if self._surface.dim == 1 else (x, y)
 
     def show(self) -> None:
         """Tell the views everything once (after they are connected)."""
@@ -112,19 +166,11 @@ class SurfacePresenter(QtCore.QObject):
 
     # -- whole states --------------------------------------------------------------------------
 
-    def set_state(self, state: SurfaceState) -> bool:
+    def set_state(self, state: SurfaceState) -> None:
         """Show ``state`` whole, or, when it cannot be shown, nothing (the message says why)."""
-        try:
-            surface = state.check()
-        except StateError as error:
-            self.message.emit("state", f"State not shown: {error}")
-            return False
-        self.message.emit("state", "")
-        self._state = state
-        self._apply_surface(surface, keep_starts=True)
-        return True
+        self._show_whole(state, "state", "State not shown: ")
 
-    def load_preset(self, preset: Preset) -> bool:
+    def load_preset(self, preset: Preset) -> None:
         """A demo: its surface, step budget and runs (compare mode for several)."""
         state = SurfaceState(
             surface=preset.surface,
@@ -134,20 +180,25 @@ class SurfacePresenter(QtCore.QObject):
             compare=len(preset.runs) > 1,
             demo=preset.name,
         )
+        if self._show_whole(state, "demo", f"{preset.title}: "):
+            self.statusMessage.emit(f"Demo: {preset.title}")
+
+    def _show_whole(self, state: SurfaceState, key: str, prefix: str) -> bool:
         try:
             surface = state.check()
         except StateError as error:
-            self.message.emit("demo", f"{preset.title}: {error}")
+            self.message.emit(key, f"{prefix}{error}")
             return False
-        self.message.emit("demo", "")
+        self.message.emit(key, "")
         self._state = state
         self._apply_surface(surface, keep_starts=True)
-        self.statusMessage.emit(f"Demo: {preset.title}")
+        self.positionShown.emit(state.position)
         return True
 
     # -- surface -------------------------------------------------------------------------------
 
-    def choose_surface(self, name_or_expression: str) -> bool:
+    @QtCore.Slot(str)
+    def choose_surface(self, name_or_expression: str) -> None:
         """A new surface from the combo or the formula field: runs restart from its start, the
         step budget suits its dimension, and the previous error message goes away."""
         candidate = replace(self._state, surface=name_or_expression, params={}, domain=None)
@@ -155,7 +206,7 @@ class SurfacePresenter(QtCore.QObject):
             surface = candidate.make_surface()
         except StateError as error:
             self.message.emit("expression", str(error).removeprefix("surface: "))
-            return False
+            return
         steps = self._state.steps
         if surface.dim != self._surface.dim:
             steps = DEFAULT_STEPS[surface.dim]
@@ -163,10 +214,10 @@ class SurfacePresenter(QtCore.QObject):
         self._state = replace(candidate, runs=runs, steps=steps, demo=None, position=None)
         self.message.emit("outside", "")
         self._tame_pending = True
-        self._thresholds = replace(self._thresholds, note="")
+        self._thresholds.with_note("")
         self._apply_surface(surface, keep_starts=False)
+        self.positionShown.emit(None)
         self.statusMessage.emit(f"Surface: {surface.title}")
-        return True
 
     def set_params(self, params: dict[str, float]) -> None:
         """A new κ is a new surface: tame η as a change of surface does."""
@@ -179,7 +230,7 @@ class SurfacePresenter(QtCore.QObject):
         self.message.emit("params", "")
         self._state = candidate
         self._tame_pending = True
-        self._thresholds = replace(self._thresholds, note="")
+        self._thresholds.with_note("")
         self._apply_surface(surface, keep_starts=True)
 
     def set_domain(self, texts: list[str]) -> None:
@@ -216,7 +267,7 @@ class SurfacePresenter(QtCore.QObject):
         self._thresholds_dirty = True
         self.surfaceChanged.emit(surface)
         self.stateChanged.emit(self._state)
-        self._request_recompute()
+        self._scheduler.request()
 
     def _move_starts_inside(self) -> None:
         """Typed starts follow a new box into it (a start of 5e5 typed on a +-1e6 box, then
@@ -242,12 +293,11 @@ class SurfacePresenter(QtCore.QObject):
         runs[self._state.selected] = replace(runs[self._state.selected], **changes)
         self._state = replace(self._state, runs=tuple(runs))
         self.stateChanged.emit(self._state)
-        self._request_recompute()
+        self._scheduler.request()
 
     def set_lr(self, lr: float) -> None:
-        if self._thresholds.note:
-            self._thresholds = replace(self._thresholds, note="")
-            self.thresholdsChanged.emit(self._thresholds)
+        if self._thresholds.shown.note:
+            self.thresholdsChanged.emit(self._thresholds.with_note(""))
         self._edit_selected(lr=lr)
 
     def set_optimizer(self, optimizer: str, hyper: dict[str, float]) -> None:
@@ -259,7 +309,7 @@ class SurfacePresenter(QtCore.QObject):
 
     def set_steps(self, steps: int) -> None:
         self._state = replace(self._state, steps=steps)
-        self._request_recompute()
+        self._scheduler.request()
 
     def set_position(self, position: int | None) -> None:
         """Where playback stands (kept for ``state()``; drawing follows the playback widget)."""
@@ -270,7 +320,7 @@ class SurfacePresenter(QtCore.QObject):
         if not compare and len(runs) > 1:
             runs, selected = (runs[selected],), 0
             self._thresholds_dirty = True
-            self._request_recompute()
+            self._scheduler.request()
         self._state = replace(self._state, runs=runs, selected=selected, compare=compare)
         self.message.emit("runs", "")
         self.stateChanged.emit(self._state)
@@ -281,7 +331,7 @@ class SurfacePresenter(QtCore.QObject):
         self._state = replace(self._state, selected=index)
         self._thresholds_dirty = True
         self.stateChanged.emit(self._state)
-        self._request_recompute()
+        self._scheduler.request()
 
     def add_run(self) -> None:
         """A copy of the selected run with a step size twice as big (or half, near the top)."""
@@ -295,7 +345,7 @@ class SurfacePresenter(QtCore.QObject):
         self._state = replace(self._state, runs=(*runs, added), selected=len(runs))
         self._thresholds_dirty = True
         self.stateChanged.emit(self._state)
-        self._request_recompute()
+        self._scheduler.request()
 
     def remove_run(self) -> None:
         runs = list(self._state.runs)
@@ -307,7 +357,7 @@ class SurfacePresenter(QtCore.QObject):
         self.message.emit("runs", "")
         self._thresholds_dirty = True
         self.stateChanged.emit(self._state)
-        self._request_recompute()
+        self._scheduler.request()
 
     def set_start(self, start: tuple[float, ...]) -> None:
         """Move the selected run's start, and every run that started with it."""
@@ -320,7 +370,7 @@ class SurfacePresenter(QtCore.QObject):
         self.message.emit("outside", "")
         self._thresholds_dirty = True
         self.stateChanged.emit(self._state)
-        self._request_recompute()
+        self._scheduler.request()
 
     def type_start(self, row: int, text: str) -> None:
         """A start typed into the runs table ("1.5", "-1, 2"); bad text keeps the old one."""
@@ -339,127 +389,46 @@ class SurfacePresenter(QtCore.QObject):
         self._state = replace(self._state, runs=tuple(runs), selected=row)
         self._thresholds_dirty = True
         QtCore.QTimer.singleShot(0, self._restate)
-        self._request_recompute()
+        self._scheduler.request()
 
     @QtCore.Slot()
     def _restate(self) -> None:
         self.stateChanged.emit(self._state)
 
-    # -- thresholds ----------------------------------------------------------------------------
-
-    def _update_thresholds(self) -> None:
-        """Thresholds at the minimum predicted from the selected run's start; after a change of
-        surface, step sizes that would diverge at once are tamed to 1/λ first."""
-        self._thresholds_dirty = False
-        start = self.start_of(self._state.selected)
-        with np.errstate(all="ignore"):
-            self._start_reference = reference_minimum(self._surface, start)
-        self._show_thresholds(self._start_reference, settled=False)
-        if self._tame_pending:
-            self._tame_pending = False
-            note = self._tame_learning_rates(self._thresholds.lam)
-            self._thresholds = replace(self._thresholds, note=note)
-            self.thresholdsChanged.emit(self._thresholds)
-
-    def _show_thresholds(self, reference: tuple[float, ...] | None, settled: bool) -> None:
-        index = self._state.selected
-        shown = thresholds_at(
-            self._surface, reference, self._state.runs[index], self.start_of(index), settled
-        )
-        self._thresholds = replace(shown, note=self._thresholds.note)
-        self.thresholdsChanged.emit(self._thresholds)
-
-    def _follow_settled_minimum(self) -> None:
-        """Thresholds at the minimum the selected run converged to when that is not the one
-        predicted from its start (the double well's local valley), else at the predicted one."""
-        result = self._result
-        assert result is not None
-        selected = min(self._state.selected, len(result) - 1)
-        surface = self._surface
-        with np.errstate(all="ignore"):
-            settled = settled_minimum(surface, result.run(selected), self._verdicts[selected])
-        start = self._start_reference
-        if settled and start and same_minimum(surface, settled, start):
-            settled = None
-        shown = self._thresholds.reference
-        target = self._start_reference if settled is None else settled
-        if shown is None or target is None or not same_minimum(surface, shown, target):
-            self._show_thresholds(target, settled=settled is not None)
-
-    def _tame_learning_rates(self, lam: float | None) -> str:
-        """Runs whose η diverges at once on the new surface get one that does not (see
-        tame_learning_rate); the note says which and why, for the selected run if it was."""
-        note = ""
-        runs = list(self._state.runs)
-        for index, run in enumerate(runs):
-            taming = tame_learning_rate(self._surface, run, lam, MIN_LR)
-            if taming is None:
-                continue
-            lr = max(round_sig(taming.lr), MIN_LR)
-            runs[index] = replace(run, lr=lr)
-            if index == self._state.selected or not note:
-                title = self._surface.title
-                note = taming_note(run.lr, lr, taming, title, lam, self._start_reference)
-        if note:
-            self._state = replace(self._state, runs=tuple(runs))
-            self.stateChanged.emit(self._state)
-        return note
-
     # -- computing -----------------------------------------------------------------------------
 
-    def _request_recompute(self) -> None:
-        """Coalesce: however many changes arrive in one event-loop pass, compute once."""
-        if not self._timer.isActive():
-            self._timer.start()
-
-    @QtCore.Slot()
-    def _recompute(self) -> None:
+    def _prepare(self) -> Work:
+        """What to simulate now; thresholds (and, on a new surface, tamed step sizes) first."""
         if self._thresholds_dirty:
-            self._update_thresholds()
-        steps, runs = self._state.steps, list(self._state.runs)
-        if self._runner.is_running():
-            self._job_pending = True
-            return
-        if steps * len(runs) <= SYNC_WORK:
-            try:
-                result = simulate(self._surface, runs, steps)
-            except ValueError as error:
-                self._fail(str(error))
-                return
-            self._show_result(result)
-            return
-        self._job_pending = False
-        self.computing.emit()
-        self._runner.start(SimulationJob(self._surface, runs, steps))
-
-    @QtCore.Slot(object)
-    def _on_job_finished(self, result: SimulationResult | None) -> None:
-        if self._job_pending or result is None:
-            self._job_pending = False
-            self._request_recompute()
-            return
-        self._show_result(result)
+            self._thresholds_dirty = False
+            self.thresholdsChanged.emit(self._thresholds.at_start(self._surface, self._state))
+            if self._tame_pending:
+                self._tame_pending = False
+                self._state, note = self._thresholds.tame(self._surface, self._state, MIN_LR)
+                self.stateChanged.emit(self._state)
+                self.thresholdsChanged.emit(self._thresholds.with_note(note))
+        return self._surface, list(self._state.runs), self._state.steps
 
     @QtCore.Slot(str)
-    def _on_job_failed(self, message: str) -> None:
-        self._fail(message)
-
     def _fail(self, message: str) -> None:
         self._result = None
         self._verdicts = []
         self.message.emit("simulation", message)
         self.failed.emit()
 
+    @QtCore.Slot(object)
     def _show_result(self, result: SimulationResult) -> None:
         self._result = result
         self._verdicts = [classify_view(result.run(k)) for k in range(len(result))]
         self.message.emit("simulation", "")
-        self._follow_settled_minimum()
+        settled = self._thresholds.after_result(self._surface, self._state, result, self._verdicts)
+        if settled is not None:
+            self.thresholdsChanged.emit(settled)
         self.frameReady.emit(self._frame(result))
 
     def _frame(self, result: SimulationResult) -> SurfaceFrame:
         specs: tuple[RunSpec, ...] = result.runs
-        starts = [tuple(self._surface.start if s.start is None else s.start) for s in specs]
+        starts = [start_of(self._surface, spec) for spec in specs]
         selected = min(self._state.selected, len(result) - 1)
         return SurfaceFrame(
             surface=self._surface,
@@ -469,12 +438,5 @@ class SurfacePresenter(QtCore.QObject):
             selected=selected,
             header=short_name(specs[selected]),
             header_short=lr_name(specs[selected]),
-            minima=self._minima_for_distance(),
+            minima=self._thresholds.distance_minima(self._surface),
         )
-
-    def _minima_for_distance(self) -> np.ndarray | None:
-        if self._surface.minima:
-            return np.asarray(self._surface.minima, dtype=float)
-        if self._thresholds.reference is not None:
-            return np.asarray([self._thresholds.reference], dtype=float)
-        return None

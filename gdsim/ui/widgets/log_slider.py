@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from PySide6 import QtCore, QtGui, QtWidgets
 from superqt.utils import signals_blocked
 
+from gdsim.core.explain import round_sig
+
 _TICKS_PER_DECADE = 200
 
 
@@ -23,13 +25,6 @@ class Mark:
     value: float
     label: str
     color: str = "#d62728"
-
-
-def round_sig(value: float, digits: int = 3) -> float:
-    """Round to significant digits so that a dragged slider shows 0.0123, not 0.01229...."""
-    if value == 0 or not math.isfinite(value):
-        return value
-    return round(value, digits - 1 - math.floor(math.log10(abs(value))))
 
 
 class _MarkedSlider(QtWidgets.QSlider):
