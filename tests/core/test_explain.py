@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gdsim.core.explain import (
+    ThresholdFollower,
     cursor_text,
     format_point,
     moved_inside,
@@ -15,6 +16,7 @@ from gdsim.core.explain import (
     thresholds_at,
 )
 from gdsim.core.simulate import RunSpec
+from gdsim.core.state import SurfaceState
 from gdsim.core.surfaces import get_surface
 from gdsim.core.verdict import QUICK_STEPS, Taming
 
@@ -75,3 +77,15 @@ def test_the_cursor_line_and_the_moved_start_warning():
         moved_inside("1e9, 1e9", (4.0, 4.0))
         == "Start (1e9, 1e9) lies outside the plot: moved to (4, 4)"
     )
+
+
+def test_the_follower_tames_a_diverging_step_to_one_over_lambda_and_says_where():
+    follower = ThresholdFollower()
+    state = SurfaceState(runs=(RunSpec(lr=3.0),))
+    surface = state.make_surface()
+    assert follower.at_start(surface, state).reference == pytest.approx((0.0,))
+    tamed, note = follower.tame(surface, state, smallest=1e-5)
+    assert tamed.runs[0].lr == pytest.approx(0.5)
+    assert note == "η set to 0.5 = 1/λ at w* = 0: 3 diverges on Parabola"
+    assert follower.with_note(note).shown_text().endswith(note)
+    assert follower.distance_minima(surface).tolist() == [[0.0]]

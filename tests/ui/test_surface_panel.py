@@ -1,5 +1,7 @@
 """The surface explorer driven as a teacher would: through objectNames and widget methods."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -834,3 +836,12 @@ def test_too_many_runs_is_a_warning_in_the_message_area(panel, qtbot):
     assert len(panel.runs()) == MAX_RUNS
     find(panel, QtWidgets.QPushButton, "removeRunButton").click()
     assert not warning.isVisible()
+
+
+def test_a_state_with_a_playback_position_shows_that_iterate(panel, qtbot):
+    qtbot.waitUntil(lambda: panel.result() is not None)
+    panel.set_state(replace(panel.state(), position=3))
+    qtbot.waitUntil(lambda: panel.result() is not None)
+    assert panel.playback.position() == 3 and panel.state().position == 3
+    assert find(panel, QtWidgets.QLabel, "positionLabel").text() == "step 3 / 100"
+    assert panel.view.drawn_count(0) == 4
