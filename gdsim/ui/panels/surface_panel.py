@@ -16,7 +16,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdsim.core.explain import SurfaceFrame
 from gdsim.core.optimizers import get_optimizer
-from gdsim.core.presets import Preset, PresetError, load_presets
+from gdsim.core.presets import Preset
 from gdsim.core.simulate import RunSpec, SimulationResult
 from gdsim.core.state import SurfaceState
 from gdsim.core.surfaces import Surface
@@ -62,22 +62,14 @@ class SurfacePanel(QtWidgets.QWidget):
         self.presenter = SurfacePresenter(self)
         self._frame: SurfaceFrame | None = None
         self.messages = MessageArea(MESSAGES)
-        self._presets = self._read_presets()
         self._build()
         self._connect()
         self.presenter.show()
 
-    def _read_presets(self) -> list[Preset]:
-        try:
-            return load_presets()
-        except PresetError as error:
-            self.messages.show_message("demo", f"Lecture demos not loaded: {error}")
-            return []
-
     # -- construction ----------------------------------------------------------------------
 
     def _build(self) -> None:
-        self.demo_box = DemoBox(self._presets)
+        self.demo_box = DemoBox(self.presenter.presets())
         self.surface_picker = SurfacePicker()
         optimizer_box = QtWidgets.QGroupBox("Optimizer")
         self.optimizer_form = OptimizerForm()
@@ -143,7 +135,7 @@ class SurfacePanel(QtWidgets.QWidget):
 
     def _connect(self) -> None:
         presenter, runs_box, picker = self.presenter, self.runs_box, self.surface_picker
-        self.demo_box.demoChosen.connect(self._on_demo_chosen)
+        self.demo_box.demoChosen.connect(presenter.load_demo)
         picker.surfaceChosen.connect(presenter.choose_surface)
         picker.paramsChanged.connect(presenter.set_params)
         picker.domainEntered.connect(presenter.set_domain)
@@ -199,7 +191,7 @@ class SurfacePanel(QtWidgets.QWidget):
         return self.presenter.verdicts()
 
     def presets(self) -> list[Preset]:
-        return list(self._presets)
+        return self.presenter.presets()
 
     def load_preset(self, preset: Preset) -> None:
         """Show a demo: its surface, step budget and runs (compare mode for several)."""
@@ -237,9 +229,7 @@ class SurfacePanel(QtWidgets.QWidget):
             form.set_optimizer(run.optimizer, run.hyper)  # not while its own edit comes back
         starts = [self.presenter.start_of(k) for k in range(len(state.runs))]
         self.runs_box.show_state(state, starts)
-        preset = next((p for p in self._presets if p.name == state.demo), None)
-        description = self.presenter.surface().description if preset is None else preset.description
-        self.demo_box.show_demo(state.demo, description)
+        self.demo_box.show_demo(state.demo, self.presenter.description())
 
     @QtCore.Slot()
     def _show_failure(self) -> None:
@@ -260,12 +250,6 @@ class SurfacePanel(QtWidgets.QWidget):
         draw_runs(self.view, frame, self.playback.position())
 
     # -- what the user does on the plots -------------------------------------------------------
-
-    @QtCore.Slot(str)
-    def _on_demo_chosen(self, name: str) -> None:
-        preset = next((p for p in self._presets if p.name == name), None)
-        if preset is not None:
-            self.load_preset(preset)
 
     @QtCore.Slot()
     def _on_optimizer_changed(self) -> None:

@@ -26,7 +26,7 @@ from gdsim.core.explain import (
     start_of,
 )
 from gdsim.core.limits import MAX_RUNS
-from gdsim.core.presets import Preset
+from gdsim.core.presets import Preset, PresetError, load_presets
 from gdsim.core.simulate import RunSpec, SimulationJob, SimulationResult, simulate
 from gdsim.core.state import StateError, SurfaceState
 from gdsim.core.state.surface import DEFAULT_STEPS
@@ -122,6 +122,12 @@ class SurfacePresenter(QtCore.QObject):
         self._surface = self._state.check()
         self._result: SimulationResult | None = None
         self._verdicts: list[Verdict] = []
+        self._presets: list[Preset] = []
+        self._presets_error = ""
+        try:
+            self._presets = load_presets()
+        except PresetError as error:
+            self._presets_error = f"Lecture demos not loaded: {error}"
         self._thresholds = ThresholdFollower()
         self._thresholds_dirty = True
         self._tame_pending = False
@@ -160,8 +166,17 @@ class SurfacePresenter(QtCore.QObject):
     def _point(self, x: float, y: float) -> tuple[float, ...]:
         return (x,) if self._surface.dim == 1 else (x, y)
 
+    def presets(self) -> list[Preset]:
+        return list(self._presets)
+
+    def description(self) -> str:
+        """The words under the demo combo: the demo's shown, else the surface's."""
+        demo = next((p for p in self._presets if p.name == self._state.demo), None)
+        return self._surface.description if demo is None else demo.description
+
     def show(self) -> None:
         """Tell the views everything once (after they are connected)."""
+        self.message.emit("demo", self._presets_error)
         self._apply_surface(self._surface, keep_starts=True)
 
     # -- whole states --------------------------------------------------------------------------
@@ -169,6 +184,13 @@ class SurfacePresenter(QtCore.QObject):
     def set_state(self, state: SurfaceState) -> None:
         """Show ``state`` whole, or, when it cannot be shown, nothing (the message says why)."""
         self._show_whole(state, "state", "State not shown: ")
+
+    @QtCore.Slot(str)
+    def load_demo(self, name: str) -> None:
+        """The lecture demo called ``name`` (as the demo combo names it)."""
+        preset = next((p for p in self._presets if p.name == name), None)
+        if preset is not None:
+            self.load_preset(preset)
 
     def load_preset(self, preset: Preset) -> None:
         """A demo: its surface, step budget and runs (compare mode for several)."""
