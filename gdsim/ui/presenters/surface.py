@@ -293,7 +293,8 @@ class SurfacePresenter(QtCore.QObject):
 
     def _move_starts_inside(self) -> None:
         """Typed starts follow a new box into it (a start of 5e5 typed on a +-1e6 box, then
-        Reset view, would otherwise diverge at step 0 off the plot); the first move is said."""
+        Reset view, would otherwise diverge at step 0 off the plot); the first move is said,
+        and a warning about an earlier move goes away when no start had to move."""
         moved = ""
         runs = list(self._state.runs)
         for index, run in enumerate(runs):
@@ -305,8 +306,7 @@ class SurfacePresenter(QtCore.QObject):
                 typed = ", ".join(f"{c:g}" for c in run.start)
                 moved = moved or moved_inside(typed, inside)
         self._state = replace(self._state, runs=tuple(runs))
-        if moved:
-            self.message.emit("outside", moved)
+        self.message.emit("outside", moved)  # "" clears one about a start since moved back
 
     # -- runs ----------------------------------------------------------------------------------
 
