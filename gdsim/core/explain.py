@@ -322,3 +322,26 @@ class ThresholdFollower:
     def _show(self, thresholds: Thresholds) -> Thresholds:
         self.shown = replace(thresholds, note=self.shown.note)
         return self.shown
+
+
+def surface_frame(
+    surface: Surface,
+    state: SurfaceState,
+    result: SimulationResult,
+    verdicts: Sequence[Verdict],
+    minima: np.ndarray | None,
+) -> SurfaceFrame:
+    """The frame for ``result``: runs are named as computed (the state may have moved on)."""
+    specs = result.runs
+    starts = [start_of(surface, spec) for spec in specs]
+    selected = min(state.selected, len(result) - 1)
+    return SurfaceFrame(
+        surface=surface,
+        result=result,
+        verdicts=tuple(verdicts),
+        names=tuple(run_names(specs, starts)),
+        selected=selected,
+        header=short_name(specs[selected]),
+        header_short=lr_name(specs[selected]),
+        minima=minima,
+    )

@@ -16,7 +16,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdsim.core.explain import SurfaceFrame
 from gdsim.core.optimizers import get_optimizer
-from gdsim.core.presets import Preset
+from gdsim.core.presets import Preset, PresetError, load_presets
 from gdsim.core.simulate import RunSpec, SimulationResult
 from gdsim.core.state import SurfaceState
 from gdsim.core.surfaces import Surface
@@ -50,6 +50,14 @@ MESSAGES = (
 CONTROL_WIDTH = 370
 
 
+def _read_presets() -> tuple[list[Preset], str]:
+    """The lecture demos, or none and why (a broken demo file must not stop the app)."""
+    try:
+        return load_presets(), ""
+    except PresetError as error:
+        return [], f"Lecture demos not loaded: {error}"
+
+
 class SurfacePanel(QtWidgets.QWidget):
     """The surface explorer tab (see the module docstring)."""
 
@@ -69,7 +77,9 @@ class SurfacePanel(QtWidgets.QWidget):
     # -- construction ----------------------------------------------------------------------
 
     def _build(self) -> None:
-        self.demo_box = DemoBox(self.presenter.presets())
+        presets, why_not = _read_presets()
+        self.messages.show_message("demo", why_not)
+        self.demo_box = DemoBox(presets)
         self.surface_picker = SurfacePicker()
         optimizer_box = QtWidgets.QGroupBox("Optimizer")
         self.optimizer_form = OptimizerForm()
@@ -135,7 +145,7 @@ class SurfacePanel(QtWidgets.QWidget):
 
     def _connect(self) -> None:
         presenter, runs_box, picker = self.presenter, self.runs_box, self.surface_picker
-        self.demo_box.demoChosen.connect(presenter.load_demo)
+        self.demo_box.demoChosen.connect(presenter.load_preset)
         picker.surfaceChosen.connect(presenter.choose_surface)
         picker.paramsChanged.connect(presenter.set_params)
         picker.domainEntered.connect(presenter.set_domain)
@@ -191,7 +201,7 @@ class SurfacePanel(QtWidgets.QWidget):
         return self.presenter.verdicts()
 
     def presets(self) -> list[Preset]:
-        return self.presenter.presets()
+        return self.demo_box.presets()
 
     def load_preset(self, preset: Preset) -> None:
         """Show a demo: its surface, step budget and runs (compare mode for several)."""
@@ -229,7 +239,7 @@ class SurfacePanel(QtWidgets.QWidget):
             form.set_optimizer(run.optimizer, run.hyper)  # not while its own edit comes back
         starts = [self.presenter.start_of(k) for k in range(len(state.runs))]
         self.runs_box.show_state(state, starts)
-        self.demo_box.show_demo(state.demo, self.presenter.description())
+        self.demo_box.show_demo(state.demo, self.presenter.surface().description)
 
     @QtCore.Slot()
     def _show_failure(self) -> None:

@@ -15,18 +15,15 @@ from dataclasses import replace
 from PySide6 import QtCore
 
 from gdsim.core.explain import (
-    SurfaceFrame,
     ThresholdFollower,
     cursor_text,
-    lr_name,
     moved_inside,
     round_sig,
-    run_names,
-    short_name,
     start_of,
+    surface_frame,
 )
 from gdsim.core.limits import MAX_RUNS
-from gdsim.core.presets import Preset, PresetError, load_presets
+from gdsim.core.presets import Preset
 from gdsim.core.simulate import RunSpec, SimulationJob, SimulationResult, simulate
 from gdsim.core.state import StateError, SurfaceState
 from gdsim.core.state.surface import DEFAULT_STEPS
@@ -122,12 +119,6 @@ class SurfacePresenter(QtCore.QObject):
         self._surface = self._state.check()
         self._result: SimulationResult | None = None
         self._verdicts: list[Verdict] = []
-        self._presets: list[Preset] = []
-        self._presets_error = ""
-        try:
-            self._presets = load_presets()
-        except PresetError as error:
-            self._presets_error = f"Lecture demos not loaded: {error}"
         self._thresholds = ThresholdFollower()
         self._thresholds_dirty = True
         self._tame_pending = False
@@ -156,27 +147,16 @@ class SurfacePresenter(QtCore.QObject):
     @QtCore.Slot(float, float)
     def hover(self, x: float, y: float) -> None:
         """Loss and gradient under the mouse, for the status bar."""
-        self.cursorInfo.emit(cursor_text(self._surface, self._point(x, y)))
+        point = (x,) if self._surface.dim == 1 else (x, y)
+        self.cursorInfo.emit(cursor_text(self._surface, point))
 
     @QtCore.Slot(float, float)
     def pick_start(self, x: float, y: float) -> None:
         """A start clicked on the plot (clamped onto it: a drag may end outside)."""
-        self.set_start(self._surface.clamp(self._point(x, y)))
-
-    def _point(self, x: float, y: float) -> tuple[float, ...]:
-        return (x,) if self._surface.dim == 1 else (x, y)
-
-    def presets(self) -> list[Preset]:
-        return list(self._presets)
-
-    def description(self) -> str:
-        """The words under the demo combo: the demo's shown, else the surface's."""
-        demo = next((p for p in self._presets if p.name == self._state.demo), None)
-        return self._surface.description if demo is None else demo.description
+        self.set_start(self._surface.clamp((x,) if self._surface.dim == 1 else (x, y)))
 
     def show(self) -> None:
         """Tell the views everything once (after they are connected)."""
-        self.message.emit("demo", self._presets_error)
         self._apply_surface(self._surface, keep_starts=True)
 
     # -- whole states --------------------------------------------------------------------------
@@ -185,13 +165,7 @@ class SurfacePresenter(QtCore.QObject):
         """Show ``state`` whole, or, when it cannot be shown, nothing (the message says why)."""
         self._show_whole(state, "state", "State not shown: ")
 
-    @QtCore.Slot(str)
-    def load_demo(self, name: str) -> None:
-        """The lecture demo called ``name`` (as the demo combo names it)."""
-        preset = next((p for p in self._presets if p.name == name), None)
-        if preset is not None:
-            self.load_preset(preset)
-
+    @QtCore.Slot(object)
     def load_preset(self, preset: Preset) -> None:
         """A demo: its surface, step budget and runs (compare mode for several)."""
         state = SurfaceState(
@@ -446,19 +420,7 @@ class SurfacePresenter(QtCore.QObject):
         settled = self._thresholds.after_result(self._surface, self._state, result, self._verdicts)
         if settled is not None:
             self.thresholdsChanged.emit(settled)
-        self.frameReady.emit(self._frame(result))
-
-    def _frame(self, result: SimulationResult) -> SurfaceFrame:
-        specs: tuple[RunSpec, ...] = result.runs
-        starts = [start_of(self._surface, spec) for spec in specs]
-        selected = min(self._state.selected, len(result) - 1)
-        return SurfaceFrame(
-            surface=self._surface,
-            result=result,
-            verdicts=tuple(self._verdicts),
-            names=tuple(run_names(specs, starts)),
-            selected=selected,
-            header=short_name(specs[selected]),
-            header_short=lr_name(specs[selected]),
-            minima=self._thresholds.distance_minima(self._surface),
+        minima = self._thresholds.distance_minima(self._surface)
+        self.frameReady.emit(
+            surface_frame(self._surface, self._state, result, self._verdicts, minima)
         )

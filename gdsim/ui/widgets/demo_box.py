@@ -11,12 +11,13 @@ from gdsim.core.presets import Preset
 
 
 class DemoBox(QtWidgets.QGroupBox):
-    """Reports a chosen demo by name (``demoChosen``); shows which one is on and its text."""
+    """Reports the ``Preset`` chosen (``demoChosen``); shows which one is on and its words."""
 
-    demoChosen = QtCore.Signal(str)
+    demoChosen = QtCore.Signal(object)
 
     def __init__(self, presets: Sequence[Preset], parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__("Lecture demos", parent)
+        self._presets = {preset.name: preset for preset in presets}
         layout = QtWidgets.QVBoxLayout(self)
         self.preset_combo = QtWidgets.QComboBox()
         self.preset_combo.setObjectName("presetCombo")
@@ -41,14 +42,18 @@ class DemoBox(QtWidgets.QGroupBox):
         layout.addWidget(self.description_label)
         self.preset_combo.currentIndexChanged.connect(self._on_chosen)
 
-    def show_demo(self, name: str | None, description: str) -> None:
-        """The demo ``name`` (None: none) as chosen, and the words for what is shown."""
+    def presets(self) -> list[Preset]:
+        return list(self._presets.values())
+
+    def show_demo(self, name: str | None, surface_description: str) -> None:
+        """The demo ``name`` (None: none) as chosen, with its words, else the surface's."""
         with signals_blocked(self.preset_combo):
             self.preset_combo.setCurrentIndex(max(0, self.preset_combo.findData(name)))
-        self.description_label.setText(description)
+        demo = self._presets.get(name) if name is not None else None
+        self.description_label.setText(surface_description if demo is None else demo.description)
 
     @QtCore.Slot(int)
     def _on_chosen(self, index: int) -> None:
         name = self.preset_combo.itemData(index)
-        if name is not None:
-            self.demoChosen.emit(name)
+        if name in self._presets:
+            self.demoChosen.emit(self._presets[name])
