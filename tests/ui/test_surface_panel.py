@@ -7,8 +7,10 @@ import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdsim.core.limits import MAX_RUNS
+from gdsim.core.presets import Preset, PresetError
 from gdsim.core.simulate import RunSpec
 from gdsim.core.state import SurfaceState
+from gdsim.ui.panels import surface_panel as surface_panel_module
 from gdsim.ui.presenters import surface as surface_presenter
 from gdsim.ui.widgets.log_slider import LogSlider
 from gdsim.ui.widgets.loss_plot import LossPlot, Series
@@ -845,3 +847,27 @@ def test_a_state_with_a_playback_position_shows_that_iterate(panel, qtbot):
     assert panel.playback.position() == 3 and panel.state().position == 3
     assert find(panel, QtWidgets.QLabel, "positionLabel").text() == "step 3 / 100"
     assert panel.view.drawn_count(0) == 4
+
+
+def test_a_demo_that_cannot_be_shown_says_why_in_the_message_area(panel, qtbot):
+    qtbot.waitUntil(lambda: panel.result() is not None)
+    before = panel.state()
+    broken = Preset("broken", "Broken demo", "", "x**2 + import", {}, 50, (RunSpec(0.1),))
+    panel.load_preset(broken)
+    message = find(panel, QtWidgets.QLabel, "demoError")
+    assert message.isVisible() and message.text().startswith("✗ Broken demo: surface: ")
+    assert panel.state() == before
+
+
+def test_demos_that_cannot_be_read_are_said_once_and_the_explorer_still_works(qtbot, monkeypatch):
+    def unreadable():
+        raise PresetError("demo.json: not JSON")
+
+    monkeypatch.setattr(surface_panel_module, "load_presets", unreadable)
+    panel = surface_panel_module.SurfacePanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    message = find(panel, QtWidgets.QLabel, "demoError")
+    assert message.isVisible() and "Lecture demos not loaded: demo.json" in message.text()
+    assert panel.presets() == []
+    qtbot.waitUntil(lambda: "converged" in badge(panel).text())

@@ -37,6 +37,7 @@ SYNC_WORK = 4_000
 MIN_LR = 1e-5
 """The smallest step size offered: Goldstein-Price from its start needs 3.2e-5 not to diverge."""
 MAX_LR = 10.0
+"""The largest step size the slider offers (an added run halves rather than pass it)."""
 
 Work = tuple[Surface, list[RunSpec], int]
 
