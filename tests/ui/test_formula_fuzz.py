@@ -1,7 +1,7 @@
-"""Hundreds of generated formulas typed into the window, overflowing ones included: none may
-raise (pytest-qt fails a test on any exception in the event loop, paint events included), and
-after each one the panel shows that formula's verdict, or an inline error with the previous
-surface kept."""
+"""Hundreds of generated formulas typed into the surface explorer, overflowing ones included:
+none may raise (pytest-qt fails a test on any exception in the event loop, paint events
+included), and after each one the panel shows that formula's verdict, or its error in the
+message area with the previous surface kept."""
 
 from __future__ import annotations
 
@@ -68,9 +68,9 @@ def test_the_generator_covers_the_overflowing_and_subnormal_cases():
 
 
 def test_typing_hundreds_of_generated_formulas_never_raises_and_never_shows_stale_text(
-    window, qtbot
+    surface_panel, qtbot
 ):
-    panel = window.surface_panel
+    panel = surface_panel
     edit = panel.findChild(QtWidgets.QLineEdit, "expressionEdit")
     error = panel.findChild(QtWidgets.QLabel, "expressionError")
     badge = panel.findChild(QtWidgets.QLabel, "regimeLabel")

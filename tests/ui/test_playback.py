@@ -5,9 +5,11 @@ from PySide6 import QtGui, QtWidgets
 
 
 @pytest.mark.parametrize("playing", [False, True])
-def test_playback_buttons_use_standard_icons_and_words_every_font_has(window, qtbot, playing):
+def test_playback_buttons_use_standard_icons_and_words_every_font_has(
+    surface_panel, qtbot, playing
+):
     """U+23F8 (pause) was an empty box in common fonts: icons come from the Qt style."""
-    panel = window.surface_panel
+    panel = surface_panel
     play = panel.findChild(QtWidgets.QPushButton, "playButton")
     if playing:
         play.click()
@@ -20,14 +22,14 @@ def test_playback_buttons_use_standard_icons_and_words_every_font_has(window, qt
     assert play.text() == ("Pause" if playing else "Play")
 
 
-def test_one_step_is_singular(window, qtbot):
-    playback = window.surface_panel.playback
+def test_one_step_is_singular(surface_panel, qtbot):
+    playback = surface_panel.playback
     playback.set_length(2)
     assert playback.findChild(QtWidgets.QLabel, "positionLabel").text() == "all 1 step"
 
 
-def test_the_top_tick_label_of_the_surface_plot_has_room_above_the_plot(window):
-    view = window.surface_panel.view
+def test_the_top_tick_label_of_the_surface_plot_has_room_above_the_plot(surface_panel):
+    view = surface_panel.view
     axis = view.plot_item.getAxis("left")
     assert axis.style["hideOverlappingLabels"] is False
     assert view.plot_item.getContentsMargins()[1] >= 10

@@ -1,17 +1,26 @@
 """The surface explorer driven as a teacher would: through objectNames and widget methods."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from gdsim.core.limits import MAX_RUNS
+from gdsim.core.presets import Preset, PresetError
+from gdsim.core.simulate import RunSpec
+from gdsim.core.state import SurfaceState
+from gdsim.ui.panels import surface_panel as surface_panel_module
+from gdsim.ui.presenters import surface as surface_presenter
 from gdsim.ui.widgets.log_slider import LogSlider
 from gdsim.ui.widgets.loss_plot import LossPlot, Series
 from gdsim.ui.widgets.verdict_badge import verdict_text
 
 
 @pytest.fixture
-def panel(window):
-    return window.surface_panel
+def panel(surface_panel):
+    """The panel alone; the few tests about the window's own size take ``window`` instead."""
+    return surface_panel
 
 
 def find(panel, kind, name):
@@ -362,9 +371,10 @@ def test_a_bad_start_in_the_runs_table_says_why_and_keeps_the_old_one(panel, qtb
     qtbot.waitUntil(lambda: panel.result() is not None)
     find(panel, QtWidgets.QCheckBox, "compareCheck").setChecked(True)
     table = find(panel, QtWidgets.QTableWidget, "runsTable")
-    with qtbot.waitSignal(panel.statusMessage) as message:
-        table.item(0, 2).setText("1.5, oops")
-    assert "is not a point" in message.args[0] and "\n" not in message.args[0]
+    table.item(0, 2).setText("1.5, oops")
+    message = find(panel, QtWidgets.QLabel, "startError")
+    qtbot.waitUntil(message.isVisible)
+    assert "is not a point" in message.text() and "\n" not in message.text()
     qtbot.waitUntil(lambda: table.item(0, 2).text() == "(3)")
     assert panel.runs()[0].start is None
     table.item(0, 2).setText("1.5")
@@ -467,18 +477,20 @@ def shown_whole(label):
     return QtGui.QFontMetrics(font).horizontalAdvance(label.text()) + 16 <= label.width()
 
 
-def narrow_nesterov_header(window, panel, qtbot) -> None:
+def narrow_nesterov_header(window, qtbot):
     """A long run name (a small η, Nesterov) in the header of a window at its narrowest."""
+    panel = window.surface_panel
     choose_surface(panel, qtbot, "himmelblau")
     combo = find(panel, QtWidgets.QComboBox, "optimizerCombo")
     combo.setCurrentIndex(combo.findData("nesterov"))
     set_lr(panel, 0.000123)
     window.resize(1024, 700)
     qtbot.waitUntil(lambda: badge(panel).text().endswith(": slow"))
+    return panel
 
 
-def test_a_narrow_header_shortens_the_run_name_never_the_verdict(window, panel, qtbot):
-    narrow_nesterov_header(window, panel, qtbot)
+def test_a_narrow_header_shortens_the_run_name_never_the_verdict(window, qtbot):
+    panel = narrow_nesterov_header(window, qtbot)
     qtbot.waitUntil(lambda: shown_whole(badge(panel)))
     assert "η = 0.000123 Nesterov: slow" in badge(panel).toolTip()
     assert "nesterov momentum" not in badge(panel).toolTip()
@@ -518,7 +530,8 @@ def test_the_distance_plot_measures_a_run_to_the_minimum_it_settles_in(panel, qt
     assert panel.distance_plot.getAxis("left").labelText == "distance to the minimum"
 
 
-def test_the_control_column_is_never_cut_by_its_scroll_bar(window, panel, qtbot):
+def test_the_control_column_is_never_cut_by_its_scroll_bar(window, qtbot):
+    panel = window.surface_panel
     combo = find(panel, QtWidgets.QComboBox, "presetCombo")
     combo.setCurrentIndex(combo.findText("Adaptive step sizes on Beale"))
     qtbot.waitUntil(lambda: panel.result() is not None and len(panel.result()) == 3)
@@ -532,9 +545,10 @@ def test_a_start_outside_the_plot_is_moved_inside_and_says_so(panel, qtbot):
     choose_surface(panel, qtbot, "bowl")
     find(panel, QtWidgets.QCheckBox, "compareCheck").setChecked(True)
     table = find(panel, QtWidgets.QTableWidget, "runsTable")
-    with qtbot.waitSignal(panel.statusMessage) as message:
-        table.item(0, 2).setText("1e9, 1e9")
-    assert message.args[0] == "Start (1e9, 1e9) lies outside the plot: moved to (4, 4)"
+    table.item(0, 2).setText("1e9, 1e9")
+    message = find(panel, QtWidgets.QLabel, "outsideWarning")
+    qtbot.waitUntil(message.isVisible)
+    assert message.text() == "⚠ Start (1e9, 1e9) lies outside the plot: moved to (4, 4)"
     qtbot.waitUntil(lambda: panel.runs()[0].start == (4.0, 4.0))
 
 
@@ -608,11 +622,12 @@ def test_reset_view_moves_a_typed_start_back_inside_the_default_box_and_says_so(
     find(panel, QtWidgets.QCheckBox, "compareCheck").setChecked(True)
     find(panel, QtWidgets.QTableWidget, "runsTable").item(0, 2).setText(typed)
     qtbot.waitUntil(lambda: panel.runs()[0].start[0] == 5e5)
-    with qtbot.waitSignal(panel.statusMessage) as message:
-        find(panel, QtWidgets.QPushButton, "resetViewButton").click()
+    message = find(panel, QtWidgets.QLabel, "outsideWarning")
+    find(panel, QtWidgets.QPushButton, "resetViewButton").click()
+    qtbot.waitUntil(message.isVisible)
     assert (
-        message.args[0].startswith("Start (")
-        and "lies outside the plot: moved to (5" in (message.args[0])
+        message.text().startswith("⚠ Start (")
+        and "lies outside the plot: moved to (5" in message.text()
     )
     assert panel.runs()[0].start == inside
     qtbot.waitUntil(lambda: panel.result() is not None and "converged" in badge(panel).text())
@@ -624,9 +639,10 @@ def test_a_smaller_typed_domain_moves_a_typed_start_inside_it(panel, qtbot):
     find(panel, QtWidgets.QCheckBox, "compareCheck").setChecked(True)
     find(panel, QtWidgets.QTableWidget, "runsTable").item(0, 2).setText("4, -4")
     qtbot.waitUntil(lambda: panel.runs()[0].start == (4.0, -4.0))
-    with qtbot.waitSignal(panel.statusMessage) as message:
-        type_domain(panel, qtbot, "domainXEdit", "-2, 2")
-    assert message.args[0] == "Start (4, -4) lies outside the plot: moved to (2, -4)"
+    type_domain(panel, qtbot, "domainXEdit", "-2, 2")
+    message = find(panel, QtWidgets.QLabel, "outsideWarning")
+    assert message.isVisible()
+    assert message.text() == "⚠ Start (4, -4) lies outside the plot: moved to (2, -4)"
     qtbot.waitUntil(lambda: panel.result() is not None and panel.runs()[0].start == (2.0, -4.0))
     assert panel.view.drawn_count(0) > 1
     assert panel.result().points[0, 0].tolist() == [2.0, -4.0]
@@ -674,6 +690,7 @@ def test_the_mouse_wheel_zooms_out_and_back_in_as_far_as_the_plot_allows(
     narrowest = 1e-9 * max(1.0, abs(x_low), abs(x_high))  # the narrowest box there
     assert narrowest < x_high - x_low < 5 * narrowest and y_high > y_low
     assert not messages, messages  # the view was redrawn, not refused
+    assert "view" not in panel.messages.shown()
     if panel.surface().dim == 1:
         assert panel.view.curve.getData()[0][[0, -1]] == pytest.approx([x_low, x_high])
 
@@ -719,8 +736,8 @@ def test_the_taming_note_names_the_minimum_its_one_over_lambda_comes_from(panel,
     assert note.startswith("η set to 0.0606 = 1/λ at (x, y)* = (0.0898, -0.713): 10 diverges")
 
 
-def test_a_narrow_header_drops_the_optimizer_before_shortening_the_step_size(window, panel, qtbot):
-    narrow_nesterov_header(window, panel, qtbot)
+def test_a_narrow_header_drops_the_optimizer_before_shortening_the_step_size(window, qtbot):
+    panel = narrow_nesterov_header(window, qtbot)
     qtbot.waitUntil(lambda: badge(panel).text().endswith(" η = 0.000123: slow"))
     assert shown_whole(badge(panel))
     window.resize(1600, 700)
@@ -735,3 +752,122 @@ def test_the_wheel_zooms_the_loss_plots_far_out_and_back_without_an_error(panel,
     plot.grab()  # repaint at the extreme zoom: pyqtgraph's down-sampling raised here
     for low, high in plot.getViewBox().viewRange():
         assert np.isfinite(low) and np.isfinite(high) and low < high
+
+
+def compare_two_runs(panel, qtbot):
+    find(panel, QtWidgets.QCheckBox, "compareCheck").setChecked(True)
+    find(panel, QtWidgets.QPushButton, "addRunButton").click()
+    qtbot.waitUntil(lambda: panel.result() is not None and len(panel.result()) == 2)
+
+
+def test_the_optimizer_form_edits_the_selected_run_and_the_header_names_it(panel, qtbot):
+    compare_two_runs(panel, qtbot)
+    combo = find(panel, QtWidgets.QComboBox, "optimizerCombo")
+    combo.setCurrentIndex(combo.findData("nesterov"))
+    qtbot.waitUntil(lambda: [run.optimizer for run in panel.runs()] == ["gd", "nesterov"])
+    qtbot.waitUntil(lambda: "η = 0.4 Nesterov: " in badge(panel).text())
+    find(panel, QtWidgets.QTableWidget, "runsTable").selectRow(0)
+    assert combo.currentData() == "gd"
+    qtbot.waitUntil(lambda: "η = 0.2: converged" in badge(panel).text())
+
+
+def test_the_learning_rate_lives_in_the_state_that_every_control_shows(panel, qtbot):
+    compare_two_runs(panel, qtbot)
+    set_lr(panel, 0.05)
+    assert panel.state().runs[1].lr == pytest.approx(0.05)
+    assert panel.runs_table.item(1, 0).text() == "0.05"
+    panel.runs_table.selectRow(0)
+    assert find(panel, QtWidgets.QDoubleSpinBox, "lrSpin").value() == pytest.approx(0.2)
+    assert panel.state().selected == 0
+
+
+def test_a_state_round_trips_through_the_panel(panel, qtbot):
+    choose_surface(panel, qtbot, "himmelblau")
+    compare_two_runs(panel, qtbot)
+    find(panel, QtWidgets.QSpinBox, "stepsSpin").setValue(150)
+    saved = panel.state()
+    choose_surface(panel, qtbot, "double_well")
+    assert panel.state() != saved
+    panel.set_state(saved)
+    qtbot.waitUntil(lambda: panel.result() is not None and len(panel.result()) == 2)
+    assert panel.state() == saved
+    assert find(panel, QtWidgets.QSpinBox, "stepsSpin").value() == 150
+    assert find(panel, QtWidgets.QCheckBox, "compareCheck").isChecked()
+    assert find(panel, QtWidgets.QDoubleSpinBox, "lrSpin").value() == pytest.approx(
+        saved.runs[1].lr
+    )
+    assert panel.result().n_steps == 150 and panel.surface().name == "himmelblau"
+
+
+def test_a_state_that_cannot_be_shown_changes_nothing_and_says_why(panel, qtbot):
+    qtbot.waitUntil(lambda: panel.result() is not None)
+    before = panel.state()
+    panel.set_state(SurfaceState(surface="bowl", runs=(RunSpec(lr=0.1, start=(1.0,)),)))
+    message = find(panel, QtWidgets.QLabel, "stateError")
+    assert message.isVisible() and "runs[0].start: must be 2 number(s)" in message.text()
+    assert panel.state() == before and panel.surface().name == "parabola"
+    panel.set_state(before)
+    assert not message.isVisible()
+
+
+def test_a_failed_simulation_leaves_no_verdict_showing(panel, qtbot, monkeypatch):
+    qtbot.waitUntil(lambda: "converged" in badge(panel).text())
+
+    def refuse(*_args):
+        raise ValueError("the learning rate is not allowed here")
+
+    monkeypatch.setattr(surface_presenter, "simulate", refuse)
+    set_lr(panel, 0.3)
+    message = find(panel, QtWidgets.QLabel, "simulationError")
+    qtbot.waitUntil(message.isVisible)
+    assert "not allowed here" in message.text()
+    assert "converged" not in badge(panel).text() and panel.result() is None
+    monkeypatch.undo()
+    set_lr(panel, 0.2)
+    qtbot.waitUntil(lambda: "converged" in badge(panel).text())
+    assert not message.isVisible()
+
+
+def test_too_many_runs_is_a_warning_in_the_message_area(panel, qtbot):
+    find(panel, QtWidgets.QCheckBox, "compareCheck").setChecked(True)
+    add = find(panel, QtWidgets.QPushButton, "addRunButton")
+    for _ in range(MAX_RUNS):
+        add.click()
+    warning = find(panel, QtWidgets.QLabel, "runsWarning")
+    assert warning.isVisible() and f"At most {MAX_RUNS} runs" in warning.text()
+    assert len(panel.runs()) == MAX_RUNS
+    find(panel, QtWidgets.QPushButton, "removeRunButton").click()
+    assert not warning.isVisible()
+
+
+def test_a_state_with_a_playback_position_shows_that_iterate(panel, qtbot):
+    qtbot.waitUntil(lambda: panel.result() is not None)
+    panel.set_state(replace(panel.state(), position=3))
+    qtbot.waitUntil(lambda: panel.result() is not None)
+    assert panel.playback.position() == 3 and panel.state().position == 3
+    assert find(panel, QtWidgets.QLabel, "positionLabel").text() == "step 3 / 100"
+    assert panel.view.drawn_count(0) == 4
+
+
+def test_a_demo_that_cannot_be_shown_says_why_in_the_message_area(panel, qtbot):
+    qtbot.waitUntil(lambda: panel.result() is not None)
+    before = panel.state()
+    broken = Preset("broken", "Broken demo", "", "x**2 + import", {}, 50, (RunSpec(0.1),))
+    panel.load_preset(broken)
+    message = find(panel, QtWidgets.QLabel, "demoError")
+    assert message.isVisible() and message.text().startswith("✗ Broken demo: surface: ")
+    assert panel.state() == before
+
+
+def test_demos_that_cannot_be_read_are_said_once_and_the_explorer_still_works(qtbot, monkeypatch):
+    def unreadable():
+        raise PresetError("demo.json: not JSON")
+
+    monkeypatch.setattr(surface_panel_module, "load_presets", unreadable)
+    panel = surface_panel_module.SurfacePanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    message = find(panel, QtWidgets.QLabel, "demoError")
+    assert message.isVisible() and "Lecture demos not loaded: demo.json" in message.text()
+    assert panel.presets() == []
+    qtbot.waitUntil(lambda: "converged" in badge(panel).text())

@@ -11,6 +11,9 @@ import math
 from dataclasses import dataclass
 
 from PySide6 import QtCore, QtGui, QtWidgets
+from superqt.utils import signals_blocked
+
+from gdsim.core.explain import round_sig
 
 _TICKS_PER_DECADE = 200
 
@@ -22,13 +25,6 @@ class Mark:
     value: float
     label: str
     color: str = "#d62728"
-
-
-def round_sig(value: float, digits: int = 3) -> float:
-    """Round to significant digits so that a dragged slider shows 0.0123, not 0.01229...."""
-    if value == 0 or not math.isfinite(value):
-        return value
-    return round(value, digits - 1 - math.floor(math.log10(abs(value))))
 
 
 class _MarkedSlider(QtWidgets.QSlider):
@@ -138,16 +134,14 @@ class LogSlider(QtWidgets.QWidget):
         return round((math.log10(value) - self._log_min) * _TICKS_PER_DECADE)
 
     def _sync_slider(self, value: float) -> None:
-        blocked = self.slider.blockSignals(True)
-        self.slider.setValue(self._position_of(value))
-        self.slider.blockSignals(blocked)
+        with signals_blocked(self.slider):
+            self.slider.setValue(self._position_of(value))
 
     @QtCore.Slot(int)
     def _on_slider(self, position: int) -> None:
         value = round_sig(10 ** (self._log_min + position / _TICKS_PER_DECADE))
-        blocked = self.spin.blockSignals(True)
-        self.spin.setValue(value)
-        self.spin.blockSignals(blocked)
+        with signals_blocked(self.spin):
+            self.spin.setValue(value)
         self.valueChanged.emit(self.spin.value())
 
     @QtCore.Slot(float)

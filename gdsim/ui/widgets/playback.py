@@ -101,8 +101,13 @@ class Playback(QtWidgets.QWidget):
 
     def show_all(self) -> None:
         """Stop animating: views show complete trajectories again."""
+        self.show_step(None)
+
+    @QtCore.Slot(object)
+    def show_step(self, position: int | None) -> None:
+        """Pause at iterate ``position`` (None: every iterate), e.g. where a saved state was."""
         self.play_button.setChecked(False)
-        self._set_position(None)
+        self._set_position(position)
 
     @QtCore.Slot(bool)
     def _on_play_toggled(self, playing: bool) -> None:

@@ -1,0 +1,85 @@
+"""Drawing a surface and its runs on a ``SurfaceView``: the curve or heat map, the tracks, and
+the tangent or arrows at the selected run's current iterate."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gdsim.core.explain import SurfaceFrame
+from gdsim.core.surfaces import Surface, with_domain
+from gdsim.ui.style import run_color
+from gdsim.ui.widgets.surface_view import SurfaceView, Track
+
+GRID_2D = 200
+GRID_1D = 600
+STATIONARY_ARROW = 1e-6
+"""No -gradient arrow where the gradient is below this fraction of the run's largest."""
+
+
+def draw_surface(view: SurfaceView, surface: Surface, start: tuple[float, ...]) -> None:
+    """``surface`` over its default view, its minima marked; a 1D view also frames ``start``."""
+    minima = np.asarray(surface.minima, dtype=float).reshape(-1, surface.dim)
+    if surface.dim == 1:
+        (w,), f = surface.sample(GRID_1D)
+        with np.errstate(all="ignore"):
+            start_value = float(surface.value(*start))
+        # A typed formula has no curated box: frame its valleys; the start may sit above.
+        include = [] if surface.typed else [start_value]
+        view.set_curve(w, f, include=include, focus=surface.typed)
+        values = np.asarray(surface.value(minima[:, 0]), dtype=float) if len(minima) else []
+        view.set_minima(np.column_stack([minima[:, 0], np.broadcast_to(values, len(minima))]))
+    else:
+        _axes, values = surface.sample(GRID_2D)
+        x_range, y_range = surface.domain
+        view.set_field(values, x_range, y_range, surface.log_colors)
+        view.set_minima(minima)
+
+
+def draw_zoomed(
+    view: SurfaceView,
+    surface: Surface,
+    x_range: tuple[float, float],
+    y_range: tuple[float, float],
+) -> None:
+    """Re-sample over what is on screen after a zoom or pan (the simulation keeps its domain:
+    zooming looks closer, it changes no run); ValueError for a box that cannot be drawn."""
+    shown = with_domain(surface, [x_range] if surface.dim == 1 else [x_range, y_range])
+    if shown.dim == 1:
+        (w,), f = shown.sample(GRID_1D)
+        view.set_curve(w, f, keep_view=True)
+    else:
+        _axes, values = shown.sample(GRID_2D)
+        view.set_field(values, x_range, y_range, shown.log_colors, keep_view=True)
+
+
+def draw_runs(view: SurfaceView, frame: SurfaceFrame, position: int | None) -> None:
+    """Every run's track up to ``position`` (None: whole), and the selected run's markers."""
+    result, dim = frame.result, frame.surface.dim
+    tracks = []
+    for k in range(len(result)):
+        run = result.run(k)
+        xy = run.points if dim == 2 else np.column_stack([run.points[:, 0], run.losses])
+        tracks.append(Track(xy, run_color(k), frame.names[k]))
+    view.set_tracks(tracks, position)
+    _draw_current(view, frame, position)
+
+
+def _draw_current(view: SurfaceView, frame: SurfaceFrame, position: int | None) -> None:
+    """Tangent (1D) or gradient and step arrows (2D) at the selected run's current iterate."""
+    run = frame.result.run(frame.selected)
+    drawn = view.drawn_count(frame.selected)
+    if drawn == 0:
+        view.clear_markers()
+        return
+    index = drawn - 1 if position is None else min(position, drawn - 1)
+    point, gradient = run.points[index], run.grads[index]
+    with np.errstate(over="ignore"):  # gradients near 1e308 square to inf: still "large"
+        norms = np.linalg.norm(run.grads, axis=1)
+        stationary = np.linalg.norm(gradient) <= STATIONARY_ARROW * np.nanmax(norms)
+    if stationary:
+        gradient = np.zeros_like(gradient)  # at a minimum its direction is rounding noise
+    if frame.surface.dim == 1:
+        view.set_tangent(float(point[0]), float(run.losses[index]), float(gradient[0]))
+        return
+    step = run.points[index + 1] - point if index + 1 < len(run.points) else None
+    view.set_arrows(point, gradient, step)
