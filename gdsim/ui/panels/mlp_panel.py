@@ -251,7 +251,7 @@ class MlpPanel(QtWidgets.QWidget):
         self.optimizer_combo = QtWidgets.QComboBox(self)
         self.optimizer_combo.setObjectName("optimizerCombo")
         for key, kind in OPTIMIZERS.items():
-            self.optimizer_combo.addItem(kind.label, key)
+            self.optimizer_combo.addItem(kind.title, key)
         self.lr_slider = LogSlider(1e-4, 100.0, DEFAULT_LR, self)
         self.lr_slider.spin.setObjectName("mlpLrSpin")
         self.lr_slider.setToolTip("Learning rate η: moving it while training acts at the next step")
