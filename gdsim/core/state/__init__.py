@@ -6,5 +6,6 @@ script without a window.
 """
 
 from gdsim.core.state.fields import STATE_VERSION, Fields, StateError
+from gdsim.core.state.network import NetworkState
 
-__all__ = ["STATE_VERSION", "Fields", "StateError"]
+__all__ = ["STATE_VERSION", "Fields", "NetworkState", "StateError"]
