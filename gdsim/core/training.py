@@ -16,6 +16,7 @@ can run in different threads; `torch.set_num_threads` is the caller's business.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Generic, TypeVar
@@ -172,6 +173,23 @@ def configs_for_rates(config: TrainingConfig, rates: Sequence[float]) -> list[Tr
     used: a setting valid at one rate may not be at another (Adam's first step is
     lr / (1 - beta1)), and applying it to some runs but not the others would mix optimizers."""
     return [replace(config, lr=lr) for lr in rates]
+
+
+def parse_learning_rates(text: str, max_runs: int) -> list[float]:
+    """'0.1, 1, 7' or '0.1 1 7' (as the command line takes them) -> [0.1, 1.0, 7.0]: 1 to
+    `max_runs` rates separated by commas, semicolons and/or spaces, each one training can use
+    (`check_learning_rate`: torch cannot store 1e300 in float32)."""
+    try:
+        rates = [float(part) for part in re.split(r"[\s,;]+", text) if part]
+    except ValueError:
+        raise ConfigError(
+            f"learning rates must be numbers separated by commas or spaces: {text!r}"
+        ) from None
+    if not 1 <= len(rates) <= max_runs or not all(math.isfinite(r) and r > 0 for r in rates):
+        raise ConfigError(f"give 1 to {max_runs} learning rates above 0, e.g. 0.1, 1, 6, 10")
+    for rate in rates:
+        check_learning_rate(rate)
+    return rates
 
 
 def _plain(number: float, digits: int) -> str:

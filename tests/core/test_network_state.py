@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gdsim.core.datasets import DatasetParams
+from gdsim.core.datasets import DATASETS, DatasetParams
 from gdsim.core.network import NetworkSpec
 from gdsim.core.optimizers import OPTIMIZERS
 from gdsim.core.state import STATE_VERSION, NetworkState, StateError
@@ -34,16 +34,20 @@ def states(draw: st.DrawFn) -> NetworkState:
     compare_lrs = tuple(draw(st.lists(rates, min_size=1, max_size=8)))
     compare = draw(st.booleans())
     runs = len(compare_lrs) if compare else 1
+    kind = DATASETS[draw(st.sampled_from(["circle", "xor", "blobs", "sine", "plane"]))]
     return NetworkState(
         dataset=DatasetParams(
-            name=draw(st.sampled_from(["circle", "xor", "spiral", "sine"])),
+            name=kind.name,
             n=draw(st.integers(10, 5000)),
             noise=draw(st.one_of(st.none(), st.floats(0.0, 2.0))),
             val_fraction=draw(st.sampled_from([0.0, 0.2, 0.5])),
             seed=draw(st.integers(0, 999_999)),
         ),
         csv_path=draw(st.one_of(st.none(), st.text(max_size=20))),
-        network=NetworkSpec(
+        network=NetworkSpec.for_task(
+            kind.task,
+            kind.input_dim,
+            kind.n_classes,
             hidden=tuple(
                 draw(
                     st.lists(
@@ -139,6 +143,28 @@ def test_every_bad_field_is_refused_with_its_path(path, value, message):
     with pytest.raises(StateError, match=message) as caught:
         NetworkState.from_dict(bad(path, value))
     assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("dataset", "network"),
+    [
+        ("sine", {"input_dim": 2}),
+        ("circle", {"input_dim": 1}),
+        ("blobs", {"task": "multiclass", "output_dim": 5}),
+        ("circle", {"task": "regression"}),
+    ],
+)
+def test_a_network_that_does_not_fit_its_generated_dataset_is_refused(dataset, network):
+    data = NetworkState().to_dict()
+    data["dataset"]["name"] = dataset
+    data["network"] = {**NetworkSpec.for_task("binary", 2, 2).to_dict(), **network}
+    with pytest.raises(StateError, match=rf"^network: .* does not fit the {dataset} dataset"):
+        NetworkState.from_dict(data)
+
+
+def test_a_csv_files_network_is_shaped_by_the_file_not_the_generator():
+    state = NetworkState(csv_path="points.csv", network=NetworkSpec(input_dim=1))
+    assert NetworkState.from_dict(state.to_dict()) == state
 
 
 def test_compare_rates_are_checked_against_the_optimizer():

@@ -24,6 +24,7 @@ from gdsim.core.training import (
     batch_indices,
     compare_learning_rates,
     configs_for_rates,
+    parse_learning_rates,
 )
 from gdsim.core.verdict import Regime
 
@@ -364,3 +365,23 @@ def test_configs_for_rates_refuse_a_setting_any_rate_cannot_train_with():
     with pytest.raises(ConfigError, match="1e\\+38 is too large for Adam"):
         configs_for_rates(adam, [0.1, 1e38])
     assert [c.optimizer for c in configs_for_rates(TrainingConfig(), [0.1, 1e38])] == ["gd"] * 2
+
+
+@pytest.mark.parametrize("typed", ["0.1 2 6 10", "0.1;2; 6,10", "0.1, 2 ,6  10"])
+def test_learning_rates_are_typed_as_on_the_command_line(typed):
+    assert parse_learning_rates(typed, 8) == [0.1, 2.0, 6.0, 10.0]
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("0.1, fast", "must be numbers separated by commas or spaces: '0.1, fast'"),
+        ("", "give 1 to 3 learning rates above 0"),
+        ("1 2 3 4", "give 1 to 3 learning rates above 0"),
+        ("0.1 -1", "give 1 to 3 learning rates above 0"),
+        ("0.1 1e300", "rate 1e300 is too large: torch trains in float32"),
+    ],
+)
+def test_bad_learning_rate_lists_raise_one_line_errors(typed, message):
+    with pytest.raises(ConfigError, match=message):
+        parse_learning_rates(typed, 3)

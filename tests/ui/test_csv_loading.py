@@ -126,6 +126,7 @@ def test_a_million_rows_are_refused_at_the_limit_by_the_worker(qtbot, panel, tmp
         assert status(panel) == "reading million.csv…"
     assert refused.args == ["million.csv has more than 100000 rows; the limit is 100000"]
     assert panel.dataset is before and "the limit is 100000" in refusal(panel)
+    assert status(panel) == "ready: press Train", "the header does not stay on 'reading…'"
 
 
 def big_good_file(tmp_path: Path) -> Path:

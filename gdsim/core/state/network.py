@@ -64,6 +64,8 @@ class NetworkState:
     selected: int = 0
 
     def __post_init__(self) -> None:
+        if self.csv_path is None:
+            self._check_network_fits_dataset()
         if not 1 <= len(self.compare_lrs) <= MAX_RUNS:
             raise StateError(f"compare_lrs: must hold 1 to {MAX_RUNS} rates")
         try:
@@ -72,6 +74,20 @@ class NetworkState:
             raise StateError(f"compare_lrs: {error}") from None
         if not 0 <= self.selected < self.run_count:
             raise StateError(f"selected: must be a run from 0 to {self.run_count - 1}")
+
+    def _check_network_fits_dataset(self) -> None:
+        """A generated dataset fixes the network's inputs, task and outputs."""
+        kind = self.dataset.kind
+        fitting = NetworkSpec.for_task(
+            kind.task, kind.input_dim, self.dataset.n_classes or kind.n_classes
+        )
+        net = self.network
+        shape = (net.task, net.input_dim, net.output_dim)
+        if shape != (fitting.task, fitting.input_dim, fitting.output_dim):
+            raise StateError(
+                f"network: a {net.task} network with {net.input_dim} input(s) and "
+                f"{net.output_dim} output(s) does not fit the {kind.name} dataset"
+            )
 
     @property
     def run_count(self) -> int:

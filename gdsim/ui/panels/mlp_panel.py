@@ -10,21 +10,18 @@ message area above the header, one line per cause.
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 
-import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 from superqt.utils import signals_blocked
 
 from gdsim.core.codegen import export_script
-from gdsim.core.datasets import DATASETS, Dataset, DatasetError
-from gdsim.core.limits import MAX_RUNS
+from gdsim.core.datasets import Dataset, DatasetError
 from gdsim.core.network import NetworkSpec, SpecError
 from gdsim.core.state import NetworkState
 from gdsim.core.state.network import DEFAULT_COMPARE_LRS, MAX_TRAINING_STEPS
-from gdsim.core.training import ConfigError, TrainingConfig, check_learning_rate, configs_for_rates
+from gdsim.core.training import ConfigError, TrainingConfig, configs_for_rates
 from gdsim.core.training_job import TrainingFrame, TrainingJob
 from gdsim.core.verdict import Verdict
 from gdsim.ui.presenters.network import NetworkPresenter
@@ -48,27 +45,6 @@ MESSAGES = (
 )
 
 
-class TrainingInputError(ValueError):
-    """Typed input that cannot make a configuration; one line for the user."""
-
-
-def parse_learning_rates(text: str) -> list[float]:
-    """'0.1, 1, 7' or '0.1 1 7' (as the command line takes them) -> [0.1, 1.0, 7.0]: 1 to
-    MAX_RUNS rates (one colour each), separated by commas, semicolons and/or spaces,
-    each one training can use (`check_learning_rate`: torch cannot store 1e300 in float32)."""
-    try:
-        rates = [float(part) for part in re.split(r"[\s,;]+", text) if part]
-    except ValueError:
-        raise TrainingInputError(
-            f"learning rates must be numbers separated by commas or spaces: {text!r}"
-        ) from None
-    if not 1 <= len(rates) <= MAX_RUNS or not all(np.isfinite(r) and r > 0 for r in rates):
-        raise TrainingInputError(f"give 1 to {MAX_RUNS} learning rates above 0, e.g. 0.1, 1, 6, 10")
-    for rate in rates:
-        check_learning_rate(rate)
-    return rates
-
-
 def _rates_text(rates: tuple[float, ...] | list[float]) -> str:
     return ", ".join(f"{rate:g}" for rate in rates)
 
@@ -84,9 +60,6 @@ class MlpPanel(QtWidgets.QWidget):
         self.setObjectName("mlpPanel")
         self.presenter = NetworkPresenter(self)
         self.runner = self.presenter.runner
-        self._compare_rates = list(DEFAULT_COMPARE_LRS)
-        """The compare rates in use: the last ones typed that training accepted. A refused
-        text stays in the field to be corrected, but never reaches the runs."""
         self.code_dialog: CodeDialog | None = None
         self._build()
         self._in_use = self.config()
@@ -160,7 +133,7 @@ class MlpPanel(QtWidgets.QWidget):
         self.picker.datasetChanged.connect(self._on_dataset)
         self.picker.failed.connect(self._on_dataset_refused)
         self.picker.loading.connect(self.header.show_state)
-        self.network_box.changed.connect(self._on_structure_changed)
+        self.network_box.changed.connect(self._rebuild)
         box = self.training_box
         box.lrChanged.connect(self._on_lr)
         box.settingsChanged.connect(self._on_settings)
@@ -176,8 +149,8 @@ class MlpPanel(QtWidgets.QWidget):
         self.run_badges.runChosen.connect(self.show_run)
         self.decision_plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.presenter.frameReady.connect(self._draw)
-        self.presenter.paused.connect(self._on_paused)
-        self.presenter.finished.connect(self._on_finished)
+        self.presenter.paused.connect(self.header.show_paused)
+        self.presenter.finished.connect(self.header.show_verdict)
         self.presenter.failed.connect(self._on_failed)
         self.presenter.runningChanged.connect(self._update_buttons)
 
@@ -204,7 +177,7 @@ class MlpPanel(QtWidgets.QWidget):
 
     def learning_rates(self) -> list[float]:
         if self.training_box.compare_on():
-            return list(self._compare_rates)
+            return list(self.presenter.compare_rates)
         return [self.lr_slider.value()]
 
     def state(self) -> NetworkState:
@@ -216,7 +189,7 @@ class MlpPanel(QtWidgets.QWidget):
             network=self.spec(),
             training=replace(self._in_use, lr=self.lr_slider.value()),
             compare=self.training_box.compare_on(),
-            compare_lrs=tuple(self._compare_rates),
+            compare_lrs=tuple(self.presenter.compare_rates),
             selected=self.presenter.shown_run if self.training_box.compare_on() else 0,
         )
 
@@ -235,20 +208,14 @@ class MlpPanel(QtWidgets.QWidget):
             self.picker.load_csv_file(state.csv_path)
         self.training_box.show_config(state.training)
         self._in_use = state.training
-        self._compare_rates = list(state.compare_lrs)
+        self.presenter.compare_rates = list(state.compare_lrs)
         self.training_box.show_compare(state.compare, _rates_text(state.compare_lrs))
         self.presenter.shown_run = state.selected
         self.network_box.set_spec(state.network)
 
     def _unshowable(self, state: NetworkState) -> str | None:
-        """Why the controls cannot show `state` (a value beyond a control's range, a network
-        shaped for other data), or None."""
-        kind = DATASETS[state.dataset.name]
-        if not state.csv_path and (state.network.input_dim, state.network.task) != (
-            kind.input_dim,
-            kind.task,
-        ):
-            return f"the network is not shaped for the {kind.name} dataset"
+        """Why the controls cannot show `state` (a value beyond a control's range, two seeds
+        where the panel has one), or None."""
         if state.training.seed != state.network.seed:
             return "this panel seeds the weights and the minibatch shuffling alike"
         ranges = (
@@ -325,7 +292,7 @@ class MlpPanel(QtWidgets.QWidget):
         if not self.training_box.compare_on():
             return self.lr_slider.value()
         if self.job is None or frame is None:
-            return self._compare_rates[0]  # no runs: the network or data was refused
+            return self.presenter.compare_rates[0]  # no runs: the network or data was refused
         return frame.runs[frame.shown].lr
 
     # ------------------------------------------------------------------ reacting to edits
@@ -333,18 +300,17 @@ class MlpPanel(QtWidgets.QWidget):
     @QtCore.Slot(object)
     def _on_dataset(self, _data: Dataset) -> None:
         self.messages.clear("dataset")
-        self._on_structure_changed()
+        self._rebuild()
 
     @QtCore.Slot(str)
     def _on_dataset_refused(self, message: str) -> None:
+        """The data in use stays; the header leaves "reading file.csv…" for its runs' state."""
         self.messages.show_message("dataset", message)
         self.statusMessage.emit(message)
+        if self._frame is not None and not self.presenter.live:
+            self.header.show_verdict(self._frame)
 
     @QtCore.Slot()
-    def _on_structure_changed(self) -> None:
-        """Network, data or compare list changed: stop the worker and start over."""
-        self._rebuild()
-
     def _take_typed_rates(self) -> bool:
         """In compare mode, put the typed rates in use, starting over if they changed. Rates
         training cannot use are refused before anything stops, so the runs in progress and on
@@ -352,27 +318,16 @@ class MlpPanel(QtWidgets.QWidget):
         if not self.training_box.compare_on():
             return True
         try:
-            rates = self._typed_rates()
-        except TrainingInputError as error:
+            changed = self.presenter.accept_rates(
+                self.training_box.compare_edit.text(), self.config()
+            )
+        except ConfigError as error:
             self.messages.show_message("settings", str(error))
             return False
         self.messages.clear("settings")
-        if rates != self._compare_rates:
-            self._compare_rates = rates
-            self._on_structure_changed()
+        if changed:
+            self._rebuild()
         return True
-
-    def _typed_rates(self) -> list[float]:
-        """The typed rates, each checked against the current configuration (an optimizer may
-        allow less than float32 does); a refusal says which rates stay in use."""
-        text = self.training_box.compare_edit.text()
-        try:
-            rates = parse_learning_rates(text)
-            configs_for_rates(self.config(), rates)
-        except (TrainingInputError, ConfigError) as error:
-            in_use = _rates_text(self._compare_rates)
-            raise TrainingInputError(f"{error}; the previous rates {in_use} stay in use") from None
-        return rates
 
     @QtCore.Slot(bool)
     def _on_compare_toggled(self, on: bool) -> None:
@@ -381,17 +336,15 @@ class MlpPanel(QtWidgets.QWidget):
         refusal = None
         if on:
             try:
-                self._compare_rates = self._typed_rates()
-            except TrainingInputError as error:
+                self.presenter.accept_rates(self.training_box.compare_edit.text(), self.config())
+            except ConfigError as error:
                 refusal = str(error)
-                try:
-                    configs_for_rates(self.config(), self._compare_rates)
-                except ConfigError:
-                    self._compare_rates = list(DEFAULT_COMPARE_LRS)
-        self._on_structure_changed()
+                self.presenter.fall_back_to_usable_rates(self.config())
+        self._rebuild()
         if refusal is not None:
             self.messages.show_message("settings", refusal)
 
+    @QtCore.Slot()
     def _rebuild(self) -> None:
         """A new job from the initial weights; a refusal leaves no runs and no stale verdict."""
         try:
@@ -466,19 +419,9 @@ class MlpPanel(QtWidgets.QWidget):
     def _redraw(self) -> None:
         self.presenter.redraw()
 
-    @QtCore.Slot(object)
-    def _on_paused(self, frame: TrainingFrame) -> None:
-        self.header.show_state(f"paused at step {frame.runs[frame.shown].state.step}")
-
-    @QtCore.Slot(object)
-    def _on_finished(self, frame: TrainingFrame) -> None:
-        self.header.show_verdict(frame)
-        self._update_buttons()
-
     @QtCore.Slot(str)
     def _on_failed(self, message: str) -> None:
         self.messages.show_message("training", f"training stopped: {message}")
-        self._update_buttons()
 
     @QtCore.Slot()
     def _update_buttons(self) -> None:

@@ -20,9 +20,17 @@ import numpy as np
 from PySide6 import QtCore
 
 from gdsim.core.datasets import Dataset
+from gdsim.core.limits import MAX_RUNS
 from gdsim.core.network import NetworkSpec
 from gdsim.core.pacing import RedrawPacer
-from gdsim.core.training import TrainingConfig, TrainingSession, configs_for_rates
+from gdsim.core.state.network import DEFAULT_COMPARE_LRS
+from gdsim.core.training import (
+    ConfigError,
+    TrainingConfig,
+    TrainingSession,
+    configs_for_rates,
+    parse_learning_rates,
+)
 from gdsim.core.training_job import TrainingFrame, TrainingJob
 from gdsim.ui.workers import JobRunner
 
@@ -56,6 +64,9 @@ class NetworkPresenter(QtCore.QObject):
         self.frame: TrainingFrame | None = None
         self.shown_run = 0
         """The compare run the decision map and the diagram show; kept across rebuilds."""
+        self.compare_rates = list(DEFAULT_COMPARE_LRS)
+        """The compare rates in use: the last ones typed that training accepted. A refused
+        text stays in its field to be corrected, but never reaches the runs."""
         self._dirty = False
         self._detail_clock = QtCore.QElapsedTimer()
         self._timer = QtCore.QTimer(self)
@@ -81,6 +92,32 @@ class NetworkPresenter(QtCore.QObject):
     def needs_rebuild(self) -> bool:
         """Train and Step start over from the initial weights when nothing is left to run."""
         return not self.runner.is_running() and (self.job is None or self.job.finished)
+
+    def rates_in_use(self) -> str:
+        return ", ".join(f"{rate:g}" for rate in self.compare_rates)
+
+    def accept_rates(self, text: str, config: TrainingConfig) -> bool:
+        """Put typed compare rates in use if `config` can train at each (an optimizer may
+        allow less than float32 does); True if they differ from those in use. A refusal
+        raises ConfigError saying which rates stay in use, and changes nothing."""
+        try:
+            rates = parse_learning_rates(text, MAX_RUNS)
+            configs_for_rates(config, rates)
+        except ConfigError as error:
+            raise ConfigError(
+                f"{error}; the previous rates {self.rates_in_use()} stay in use"
+            ) from None
+        changed = rates != self.compare_rates
+        self.compare_rates = rates
+        return changed
+
+    def fall_back_to_usable_rates(self, config: TrainingConfig) -> None:
+        """The rates last in use may not suit the optimizer chosen since (1e38 with Adam):
+        then compare mode starts from the lecture's rates rather than with no runs at all."""
+        try:
+            configs_for_rates(config, self.compare_rates)
+        except ConfigError:
+            self.compare_rates = list(DEFAULT_COMPARE_LRS)
 
     # ------------------------------------------------------------------ commands
 

@@ -54,6 +54,7 @@ class TrainingHeader(QtWidgets.QWidget):
         """A state without a verdict ("ready: press Train", "training… step 1,200")."""
         self.status_label.clear_verdict(text)
 
+    @QtCore.Slot(object)
     def show_verdict(self, frame: TrainingFrame, prefix: str = "") -> None:
         """The shown run's verdict, named by its rate in compare mode."""
         run = frame.runs[frame.shown]
@@ -63,6 +64,10 @@ class TrainingHeader(QtWidgets.QWidget):
             self.status_label.set_verdict(run.verdict, f"{prefix}{rate_name(run.lr)}: ")
         else:
             self.status_label.set_verdict(run.verdict, prefix)
+
+    @QtCore.Slot(object)
+    def show_paused(self, frame: TrainingFrame) -> None:
+        self.show_state(f"paused at step {frame.runs[frame.shown].state.step}")
 
     def show_live(self, frame: TrainingFrame) -> None:
         """While training: the shown run's step, or its verdict once it has diverged."""
