@@ -192,6 +192,11 @@ def parse_learning_rates(text: str, max_runs: int) -> list[float]:
     return rates
 
 
+def rates_text(rates: Sequence[float]) -> str:
+    """[0.1, 1.0, 6.0] -> '0.1, 1, 6': what `parse_learning_rates` reads back."""
+    return ", ".join(f"{rate:g}" for rate in rates)
+
+
 def _plain(number: float, digits: int) -> str:
     """1e300 -> '1e300', as a student types it, not Python's '1e+300'."""
     return f"{number:.{digits}g}".replace("e+", "e")

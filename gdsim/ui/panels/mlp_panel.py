@@ -21,20 +21,17 @@ from gdsim.core.datasets import Dataset, DatasetError
 from gdsim.core.network import NetworkSpec, SpecError
 from gdsim.core.state import NetworkState
 from gdsim.core.state.network import DEFAULT_COMPARE_LRS, MAX_TRAINING_STEPS
-from gdsim.core.training import ConfigError, TrainingConfig, configs_for_rates
+from gdsim.core.training import ConfigError, TrainingConfig, configs_for_rates, rates_text
 from gdsim.core.training_job import TrainingFrame, TrainingJob
 from gdsim.core.verdict import Verdict
 from gdsim.ui.presenters.network import NetworkPresenter
 from gdsim.ui.widgets.code_dialog import CodeDialog
 from gdsim.ui.widgets.dataset_picker import DatasetPicker
-from gdsim.ui.widgets.decision_map import DecisionMap, cursor_text
+from gdsim.ui.widgets.decision_map import cursor_text
 from gdsim.ui.widgets.message_area import MessageArea, MessageSpec
-from gdsim.ui.widgets.network_box import NetworkBox, layer_labels
-from gdsim.ui.widgets.network_diagram import NetworkDiagram
-from gdsim.ui.widgets.run_badges import RunBadges
+from gdsim.ui.widgets.network_box import NetworkBox
 from gdsim.ui.widgets.training_box import TrainingBox
-from gdsim.ui.widgets.training_curves import TrainingCurves
-from gdsim.ui.widgets.training_header import TrainingHeader
+from gdsim.ui.widgets.training_views import TrainingViews
 from gdsim.ui.widgets.transport_bar import TransportBar
 
 MESSAGES = (
@@ -43,10 +40,6 @@ MESSAGES = (
     MessageSpec("settings"),  # a refused training setting, compare rate or saved state
     MessageSpec("training"),  # the worker stopped on an error
 )
-
-
-def _rates_text(rates: tuple[float, ...] | list[float]) -> str:
-    return ", ".join(f"{rate:g}" for rate in rates)
 
 
 class MlpPanel(QtWidgets.QWidget):
@@ -74,14 +67,13 @@ class MlpPanel(QtWidgets.QWidget):
         self.picker = DatasetPicker(self)
         self.network_box = NetworkBox(self)
         self.training_box = TrainingBox(MAX_TRAINING_STEPS, self)
-        self.training_box.show_compare(False, _rates_text(DEFAULT_COMPARE_LRS))
+        self.training_box.show_compare(False, rates_text(DEFAULT_COMPARE_LRS))
         self.transport = TransportBar(self)
-        self.header = TrainingHeader(self)
-        self.diagram = NetworkDiagram(self)
-        self.diagram.setObjectName("networkDiagram")
-        self.decision_plot = DecisionMap(self)
-        self.curves = TrainingCurves(self)
-        self.run_badges = RunBadges(self)
+        self.views = TrainingViews(self)
+        self.header = self.views.header
+        self.decision_plot = self.views.decision_plot
+        self.diagram = self.views.diagram
+        self.run_badges = self.views.run_badges
         # What scripts and tests reach for by name.
         self.layers = self.network_box.layers
         self.lr_slider = self.training_box.lr_slider
@@ -90,8 +82,8 @@ class MlpPanel(QtWidgets.QWidget):
         self.status_label = self.header.status_label
         self.train_scatter = self.decision_plot.train_scatter
         self.val_scatter = self.decision_plot.val_scatter
-        self.loss_plot = self.curves.loss_plot
-        self.metric_plot = self.curves.metric_plot
+        self.loss_plot = self.views.curves.loss_plot
+        self.metric_plot = self.views.curves.metric_plot
 
         controls = QtWidgets.QWidget(self)
         column = QtWidgets.QVBoxLayout(controls)
@@ -107,27 +99,12 @@ class MlpPanel(QtWidgets.QWidget):
         scroll.setMinimumWidth(400)
         scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
 
-        views = QtWidgets.QWidget(self)
-        column_of_views = QtWidgets.QVBoxLayout(views)
-        column_of_views.setContentsMargins(0, 0, 0, 0)
-        column_of_views.addWidget(self.messages)
-        # The header changes text many times a second: outside the grid, its size hints cannot
-        # move the grid's columns (which would repaint every plot and starve the worker).
-        column_of_views.addWidget(self.header)
-        grid = QtWidgets.QGridLayout()
-        column_of_views.addLayout(grid, 1)
-        grid.addWidget(self.decision_plot, 0, 0)
-        grid.addWidget(self.diagram, 0, 1)
-        grid.addWidget(self.run_badges, 1, 0, 1, 2)
-        grid.addWidget(self.loss_plot, 2, 0)
-        grid.addWidget(self.metric_plot, 2, 1)
-        grid.setRowStretch(0, 3)
-        grid.setRowStretch(2, 2)
-        grid.setColumnStretch(0, 3)
-        grid.setColumnStretch(1, 2)
+        views = QtWidgets.QVBoxLayout()
+        views.addWidget(self.messages)
+        views.addWidget(self.views, 1)
         layout = QtWidgets.QHBoxLayout(self)
         layout.addWidget(scroll)
-        layout.addWidget(views, 1)
+        layout.addLayout(views, 1)
 
     def _connect(self) -> None:
         self.picker.datasetChanged.connect(self._on_dataset)
@@ -209,7 +186,7 @@ class MlpPanel(QtWidgets.QWidget):
         self.training_box.show_config(state.training)
         self._in_use = state.training
         self.presenter.compare_rates = list(state.compare_lrs)
-        self.training_box.show_compare(state.compare, _rates_text(state.compare_lrs))
+        self.training_box.show_compare(state.compare, rates_text(state.compare_lrs))
         self.presenter.shown_run = state.selected
         self.network_box.set_spec(state.network)
 
@@ -277,7 +254,8 @@ class MlpPanel(QtWidgets.QWidget):
         """The standalone PyTorch script for the current spec, data and optimizer, at the
         learning rate of the run on display (in compare mode the slider is not in use)."""
         try:
-            config = replace(self.config(), lr=self._shown_lr())
+            lr = self.presenter.shown_lr(self.training_box.compare_on(), self.lr_slider.value())
+            config = replace(self.config(), lr=lr)
             code = export_script(self.spec(), self.picker.source(), config)
         except (SpecError, ConfigError, DatasetError) as error:
             self.messages.show_message("settings", str(error))
@@ -286,14 +264,6 @@ class MlpPanel(QtWidgets.QWidget):
             self.code_dialog.close()
         self.code_dialog = CodeDialog(code, f"train_{self.dataset.name}.py", self)
         self.code_dialog.show()
-
-    def _shown_lr(self) -> float:
-        frame = self._frame
-        if not self.training_box.compare_on():
-            return self.lr_slider.value()
-        if self.job is None or frame is None:
-            return self.presenter.compare_rates[0]  # no runs: the network or data was refused
-        return frame.runs[frame.shown].lr
 
     # ------------------------------------------------------------------ reacting to edits
 
@@ -360,14 +330,10 @@ class MlpPanel(QtWidgets.QWidget):
         self._in_use = job.sessions[0].config
         spec = job.sessions[0].spec
         self.network_box.show_spec(spec)
-        self.diagram.set_architecture(spec.widths, layer_labels(spec))
-        self.decision_plot.show_data(self.dataset)
-        self.run_badges.set_runs([session.config.lr for session in job.sessions])
-        self.run_badges.mark_shown(self.presenter.shown_run)
-        self.header.show_state("ready: press Train")
-        self.cursorInfo.emit("")
         frame = job.snapshot()
-        self.curves.frame_axes(spec.task, frame.runs[0].state.train_loss, self.steps_spin.value())
+        rates = [session.config.lr for session in job.sessions]
+        self.views.show_job(spec, self.dataset, rates, frame, self.steps_spin.value())
+        self.cursorInfo.emit("")
         self.presenter.show_now(frame)
         self._update_buttons()
 
@@ -405,15 +371,9 @@ class MlpPanel(QtWidgets.QWidget):
 
     @QtCore.Slot(object, bool)
     def _draw(self, frame: TrainingFrame, detail: bool) -> None:
-        """Draw one frame (the presenter paces them); the slow views only when `detail`."""
-        self.curves.draw(frame, self.steps_spin.value())
-        if detail:
-            self.decision_plot.draw_prediction(self.dataset, frame.prediction)
-            self.diagram.set_weights(frame.weights)
-        self.run_badges.show_verdicts(frame)
-        self.header.show_metrics(frame)
-        if self.presenter.live:
-            self.header.show_live(frame)
+        """Draw one frame (the presenter paces them, never in the worker signal's slot)."""
+        live = self.presenter.live
+        self.views.draw(frame, self.dataset, self.steps_spin.value(), detail, live)
 
     @QtCore.Slot()
     def _redraw(self) -> None:

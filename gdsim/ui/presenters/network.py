@@ -30,6 +30,7 @@ from gdsim.core.training import (
     TrainingSession,
     configs_for_rates,
     parse_learning_rates,
+    rates_text,
 )
 from gdsim.core.training_job import TrainingFrame, TrainingJob
 from gdsim.ui.workers import JobRunner
@@ -93,9 +94,6 @@ class NetworkPresenter(QtCore.QObject):
         """Train and Step start over from the initial weights when nothing is left to run."""
         return not self.runner.is_running() and (self.job is None or self.job.finished)
 
-    def rates_in_use(self) -> str:
-        return ", ".join(f"{rate:g}" for rate in self.compare_rates)
-
     def accept_rates(self, text: str, config: TrainingConfig) -> bool:
         """Put typed compare rates in use if `config` can train at each (an optimizer may
         allow less than float32 does); True if they differ from those in use. A refusal
@@ -105,7 +103,7 @@ class NetworkPresenter(QtCore.QObject):
             configs_for_rates(config, rates)
         except ConfigError as error:
             raise ConfigError(
-                f"{error}; the previous rates {self.rates_in_use()} stay in use"
+                f"{error}; the previous rates {rates_text(self.compare_rates)} stay in use"
             ) from None
         changed = rates != self.compare_rates
         self.compare_rates = rates
@@ -170,6 +168,17 @@ class NetworkPresenter(QtCore.QObject):
         if self.job is not None:
             self.show_now(self.job.snapshot())
         self.runningChanged.emit()
+
+    def shown_lr(self, compare: bool, slider_lr: float) -> float:
+        """The rate of the run on display: the slider's outside compare mode (where the slider
+        is out of use), else the shown run's as its frame says (the first compare rate when
+        no run could be built)."""
+        frame = self.frame
+        if not compare:
+            return slider_lr
+        if self.job is None or frame is None:
+            return self.compare_rates[0]
+        return frame.runs[frame.shown].lr
 
     def set_lr(self, lr: float) -> None:
         if self.job is not None:
