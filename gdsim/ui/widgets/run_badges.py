@@ -8,10 +8,9 @@ from collections.abc import Sequence
 from PySide6 import QtCore, QtWidgets
 
 from gdsim.core.limits import MAX_RUNS
-from gdsim.core.training_job import TrainingFrame
+from gdsim.core.training_job import TrainingFrame, rate_name
 from gdsim.ui.style import run_color
 from gdsim.ui.widgets.run_badge import RunBadge
-from gdsim.ui.widgets.training_curves import rate_name
 
 
 class RunBadges(QtWidgets.QWidget):

@@ -10,14 +10,9 @@ from __future__ import annotations
 import numpy as np
 from PySide6 import QtWidgets
 
-from gdsim.core.training_job import DISPLAY_POINTS, TrainingFrame
+from gdsim.core.training_job import DISPLAY_POINTS, TrainingFrame, rate_name
 from gdsim.ui.style import run_color
 from gdsim.ui.widgets.loss_plot import LossPlot, Series
-
-
-def rate_name(lr: float) -> str:
-    """How a run is named on curves, badges and the header: 'η=0.1'."""
-    return f"η={lr:g}"
 
 
 class TrainingCurves:

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtWidgets
 
-from gdsim.core.training import Snapshot
-from gdsim.core.training_job import TrainingFrame
-from gdsim.ui.widgets.training_curves import rate_name
+from gdsim.core.training_job import TrainingFrame, metrics_text, rate_name
 from gdsim.ui.widgets.verdict_badge import VerdictBadge
 
 
@@ -79,21 +77,3 @@ class TrainingHeader(QtWidgets.QWidget):
 
     def show_metrics(self, frame: TrainingFrame) -> None:
         self.metrics_label.setText(metrics_text(frame.runs[frame.shown].state))
-
-
-def metrics_text(state: Snapshot) -> str:
-    """'step 1,000 · train loss 0.1 · val loss 0.12 · accuracy 97.5% · val 95.0%'."""
-    name = "R²" if state.metric_name == "r2" else "accuracy"
-    parts = [f"step {state.step:,}", f"train loss {state.train_loss:.4g}"]
-    if state.val_loss is not None:
-        parts.append(f"val loss {state.val_loss:.4g}")
-    parts.append(f"{name} {_percent(state.train_metric, state.metric_name)}")
-    if state.val_metric is not None:
-        parts.append(f"val {_percent(state.val_metric, state.metric_name)}")
-    return "  ·  ".join(parts)
-
-
-def _percent(value: float, metric_name: str) -> str:
-    if metric_name == "r2":
-        return f"{value:.3f}"
-    return f"{100 * value:.1f}%"
