@@ -34,7 +34,7 @@ from gdsim.core.datasets import DatasetParams, make_dataset
 from gdsim.core.network import NetworkSpec, build_model, loss_function
 from gdsim.core.training import TrainingConfig, TrainingSession, batch_indices, build_optimizer
 from gdsim.core.training_job import TrainingJob
-from gdsim.ui.panels.mlp_panel import GRID_POINTS
+from gdsim.ui.presenters.network import GRID_POINTS
 from gdsim.ui.workers import JobRunner
 
 CASES = (((50,), None), ((50,), 32), ((8, 8), None), ((8, 8), 32))

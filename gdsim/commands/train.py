@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from gdsim.commands import common
 from gdsim.core.limits import MAX_STEPS
+from gdsim.core.optimizers import OPTIMIZERS
 
 if TYPE_CHECKING:
     from gdsim.core.network import NetworkSpec
@@ -53,9 +54,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="hidden activation: {names} (default relu)",
         default="relu",
     )
-    parser.add_argument(
-        "--optimizer", default="gd", help="gd, momentum, nesterov, adagrad, rmsprop, adam, adamw"
-    )
+    parser.add_argument("--optimizer", default="gd", help=f"{', '.join(OPTIMIZERS)} (default gd)")
     parser.add_argument(
         "--lr",
         action="extend",

@@ -49,7 +49,7 @@ def _header(spec: NetworkSpec, data: DatasetParams | Dataset, config: TrainingCo
     return "\n".join(
         [
             f'"""Exported by gdsim: a {layers} network on the dataset named in DATASET,',
-            f"trained with {config.optimizer_kind.label} at learning rate {config.lr!r}.",
+            f"trained with {config.optimizer_spec.title} at learning rate {config.lr!r}.",
             "",
             "Run it with `python <this file>`; it needs only torch and numpy.",
             '"""',
@@ -136,13 +136,13 @@ def _network_section(spec: NetworkSpec) -> str:
 
 
 def _optimizer_section(spec: NetworkSpec, config: TrainingConfig) -> str:
-    kind = config.optimizer_kind
-    options = {"lr": config.lr_at(0), **kind.group_values(config)}
+    options = {"lr": config.lr_at(0), **config.torch_options()}
     arguments = ", ".join(f"{key}={value!r}" for key, value in options.items())
     return "\n".join(
         [
             f"loss_function = nn.{LOSSES[spec.task][0]}()",
-            f"optimizer = torch.optim.{kind.cls.__name__}(net.parameters(), {arguments})",
+            f"optimizer = torch.optim.{config.optimizer_spec.torch_class}(net.parameters(), "
+            f"{arguments})",
         ]
     )
 

@@ -12,8 +12,14 @@ Every rule updates ``params`` in place. ``params`` and ``grad`` have any one sha
 ``(D, K)`` for K runs in D coordinates; ``lr`` broadcasts against them, so a ``(K,)`` array
 gives every run its own learning rate. Hyper-parameters are plain floats (flags are 0 or 1).
 
-``OPTIMIZERS`` is the registry the UI builds its parameter form from; adding an optimizer is
-adding one entry: an update rule class, its hyper-parameters and the torch class it mirrors.
+Weight decay is not a hyper-parameter of one optimizer but regularisation for all of them, so
+it is passed beside the hyper-parameters: coupled (L2: ``grad + weight_decay * params``) as
+torch's SGD, Adagrad, RMSprop and Adam apply it, or decoupled (the weights shrink by
+``1 - lr * weight_decay`` before the step) as AdamW does.
+
+``OPTIMIZERS`` is the one optimizer registry: the surface explorer's parameter form, the
+network's training and the exported script all read it. Adding an optimizer is adding one
+entry: an update rule class, its hyper-parameters and the torch class it mirrors.
 """
 
 from __future__ import annotations
@@ -52,9 +58,24 @@ class HyperParam:
     is_flag: bool = False
 
 
+LargestStep = Callable[[float, Mapping[str, float], float], float]
+"""(lr, resolved hyper-parameters, weight decay) -> the largest number torch derives from the
+learning rate and stores in float32 (see ``OptimizerSpec.largest_step``)."""
+
+
+def _learning_rate_itself(lr: float, hyper: Mapping[str, float], weight_decay: float) -> float:
+    return lr
+
+
 @dataclass(frozen=True)
 class OptimizerSpec:
-    """Registry entry: how to show an optimizer, run it in numpy, and build its torch twin."""
+    """Registry entry: how to show an optimizer, run it in numpy, and build its torch twin.
+
+    ``largest_step`` says how far torch scales the learning rate before storing it in float32
+    (Adam's first bias-corrected step is lr / (1 - beta1)): above float32's maximum torch raises
+    instead of diverging, so training refuses such a rate first. ``decoupled_decay`` marks an
+    optimizer that shrinks the weights instead of adding weight decay to the gradient.
+    """
 
     name: str
     title: str
@@ -63,6 +84,8 @@ class OptimizerSpec:
     rule: Callable[[Mapping[str, float]], UpdateRule]
     torch_class: str
     torch_kwargs: Callable[[Mapping[str, float]], dict[str, Any]]
+    largest_step: LargestStep = _learning_rate_itself
+    decoupled_decay: bool = False
 
     @property
     def defaults(self) -> dict[str, float]:
@@ -91,18 +114,36 @@ class OptimizerSpec:
             resolved[name] = number
         return resolved
 
-    def make_rule(self, hyper: Mapping[str, float] | None = None) -> UpdateRule:
+    def make_rule(
+        self, hyper: Mapping[str, float] | None = None, weight_decay: float = 0.0
+    ) -> UpdateRule:
         """A fresh numpy update rule (empty state) with validated hyper-parameters."""
-        return self.rule(self.resolve(hyper))
+        rule = self.rule(self.resolve(hyper))
+        if weight_decay == 0.0:
+            return rule
+        decay = _DecoupledDecay if self.decoupled_decay else _CoupledDecay
+        return decay(rule, weight_decay)
+
+    def torch_options(
+        self, hyper: Mapping[str, float] | None = None, weight_decay: float = 0.0
+    ) -> dict[str, Any]:
+        """The torch optimizer's keyword arguments besides ``lr`` (its param group's values):
+        what builds it, what a live change writes into its param groups, and what the exported
+        script passes."""
+        return {**self.torch_kwargs(self.resolve(hyper)), "weight_decay": weight_decay}
 
     def make_torch(
-        self, params: Sequence[torch.Tensor], lr: float, hyper: Mapping[str, float] | None = None
+        self,
+        params: Sequence[torch.Tensor] | Any,
+        lr: float,
+        hyper: Mapping[str, float] | None = None,
+        weight_decay: float = 0.0,
     ) -> torch.optim.Optimizer:
         """The torch.optim optimizer this entry mirrors (used by training and by the tests)."""
         import torch  # torch costs ~1.2 s to import and surface runs never need it
 
         optimizer_class = getattr(torch.optim, self.torch_class)
-        return optimizer_class(params, lr=lr, **self.torch_kwargs(self.resolve(hyper)))
+        return optimizer_class(params, lr=lr, **self.torch_options(hyper, weight_decay))
 
 
 class _SGD:
@@ -206,6 +247,80 @@ class _Adam:
             second_moment = self.max_exp_avg_sq
         denom = np.sqrt(second_moment) / correction2_root + self.eps
         params -= step_size * (self.exp_avg / denom)
+
+
+class _CoupledDecay:
+    """L2 regularisation as torch's SGD, Adagrad, RMSprop and Adam apply ``weight_decay``: the
+    wrapped rule sees ``grad + weight_decay * params``."""
+
+    def __init__(self, rule: UpdateRule, weight_decay: float):
+        self.rule = rule
+        self.weight_decay = weight_decay
+
+    def step(self, params: np.ndarray, grad: np.ndarray, lr: LearningRate) -> None:
+        self.rule.step(params, grad + self.weight_decay * params, lr)
+
+
+class _DecoupledDecay:
+    """torch.optim.AdamW's decay: the weights shrink by ``1 - lr * weight_decay`` before the
+    wrapped rule's step, which sees the plain gradient."""
+
+    def __init__(self, rule: UpdateRule, weight_decay: float):
+        self.rule = rule
+        self.weight_decay = weight_decay
+
+    def step(self, params: np.ndarray, grad: np.ndarray, lr: LearningRate) -> None:
+        params *= 1.0 - lr * self.weight_decay
+        self.rule.step(params, grad, lr)
+
+
+def _adam_hyper() -> tuple[HyperParam, ...]:
+    return (
+        HyperParam(
+            "beta1",
+            "β₁",
+            0.9,
+            0.0,
+            0.999,
+            "how much of the running mean of gradients each step keeps",
+        ),
+        HyperParam(
+            "beta2",
+            "β₂",
+            0.999,
+            0.0,
+            0.99999,
+            "how much of the running mean of squared gradients each step keeps",
+        ),
+        _eps_param(1e-8),
+        HyperParam(
+            "amsgrad",
+            "AMSGrad",
+            0.0,
+            0.0,
+            1.0,
+            "1 = divide by the largest second moment so far (never shrinks)",
+            is_flag=True,
+        ),
+    )
+
+
+def _adam_rule(h: Mapping[str, float]) -> UpdateRule:
+    return _Adam(h["beta1"], h["beta2"], h["eps"], h["amsgrad"] == 1.0)
+
+
+def _adam_kwargs(h: Mapping[str, float]) -> dict[str, Any]:
+    return {"betas": (h["beta1"], h["beta2"]), "eps": h["eps"], "amsgrad": h["amsgrad"] == 1.0}
+
+
+def _adam_step(lr: float, hyper: Mapping[str, float], weight_decay: float) -> float:
+    """Adam's first bias-corrected step size."""
+    return lr / (1.0 - hyper["beta1"])
+
+
+def _adamw_step(lr: float, hyper: Mapping[str, float], weight_decay: float) -> float:
+    """AdamW also shrinks the weights by 1 - lr * weight_decay."""
+    return max(_adam_step(lr, hyper, weight_decay), lr * weight_decay)
 
 
 def _momentum_param(default: float) -> HyperParam:
@@ -336,41 +451,23 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             title="Adam",
             description="momentum on the gradient and RMSprop scaling, both corrected for "
             "their zero start",
-            hyper=(
-                HyperParam(
-                    "beta1",
-                    "β₁",
-                    0.9,
-                    0.0,
-                    0.999,
-                    "how much of the running mean of gradients each step keeps",
-                ),
-                HyperParam(
-                    "beta2",
-                    "β₂",
-                    0.999,
-                    0.0,
-                    0.99999,
-                    "how much of the running mean of squared gradients each step keeps",
-                ),
-                _eps_param(1e-8),
-                HyperParam(
-                    "amsgrad",
-                    "AMSGrad",
-                    0.0,
-                    0.0,
-                    1.0,
-                    "1 = divide by the largest second moment so far (never shrinks)",
-                    is_flag=True,
-                ),
-            ),
-            rule=lambda h: _Adam(h["beta1"], h["beta2"], h["eps"], h["amsgrad"] == 1.0),
+            hyper=_adam_hyper(),
+            rule=_adam_rule,
             torch_class="Adam",
-            torch_kwargs=lambda h: {
-                "betas": (h["beta1"], h["beta2"]),
-                "eps": h["eps"],
-                "amsgrad": h["amsgrad"] == 1.0,
-            },
+            torch_kwargs=_adam_kwargs,
+            largest_step=_adam_step,
+        ),
+        OptimizerSpec(
+            name="adamw",
+            title="AdamW",
+            description="Adam with decoupled weight decay: the weights shrink by "
+            "1 − η · decay before each step, instead of decay joining the gradient",
+            hyper=_adam_hyper(),
+            rule=_adam_rule,
+            torch_class="AdamW",
+            torch_kwargs=_adam_kwargs,
+            largest_step=_adamw_step,
+            decoupled_decay=True,
         ),
     )
 }

@@ -16,8 +16,9 @@ can run in different threads; `torch.set_num_threads` is the caller's business.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, fields, replace
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
 from typing import Any, Generic, TypeVar
 
 import numpy as np
@@ -27,81 +28,12 @@ from torch import nn
 from gdsim.core.datasets import FLOAT32_MAX, Dataset
 from gdsim.core.names import suggestion
 from gdsim.core.network import NetworkSpec, build_model, loss_function
+from gdsim.core.optimizers import OPTIMIZERS, OptimizerSpec
 from gdsim.core.verdict import Regime, Verdict, classify_loss_history
 
 
 class ConfigError(ValueError):
     """A training configuration that cannot be used; the message is one line."""
-
-
-# ---------------------------------------------------------------- optimizers
-
-
-@dataclass(frozen=True)
-class OptimizerKind:
-    """One entry of the optimizer menu: the torch class and how a config fills its param group
-    (used both to build it and to change hyper-parameters live)."""
-
-    name: str
-    label: str
-    cls: type[torch.optim.Optimizer]
-    group_values: Callable[[TrainingConfig], dict[str, Any]]
-    largest_step: Callable[[TrainingConfig], float] = lambda config: config.lr
-    """The largest number torch derives from the learning rate and converts to float32, as
-    torch computes it (Adam's first bias-corrected step is lr / (1 - beta1)): above float32's
-    maximum torch raises instead of diverging."""
-
-
-def _sgd(momentum: bool, nesterov: bool) -> Callable[[TrainingConfig], dict[str, Any]]:
-    def values(config: TrainingConfig) -> dict[str, Any]:
-        return {
-            "momentum": config.momentum if momentum else 0.0,
-            "nesterov": nesterov,
-            "weight_decay": config.weight_decay,
-        }
-
-    return values
-
-
-def _adam_step(config: TrainingConfig) -> float:
-    return config.lr / (1.0 - config.beta1)
-
-
-def _adamw_step(config: TrainingConfig) -> float:
-    """AdamW also shrinks the weights by 1 - lr * weight_decay."""
-    return max(_adam_step(config), config.lr * config.weight_decay)
-
-
-def _adam_values(config: TrainingConfig) -> dict[str, Any]:
-    return {
-        "betas": (config.beta1, config.beta2),
-        "eps": config.eps,
-        "weight_decay": config.weight_decay,
-    }
-
-
-OPTIMIZERS: dict[str, OptimizerKind] = {
-    kind.name: kind
-    for kind in (
-        OptimizerKind("gd", "Gradient descent (SGD)", torch.optim.SGD, _sgd(False, False)),
-        OptimizerKind("momentum", "SGD + momentum", torch.optim.SGD, _sgd(True, False)),
-        OptimizerKind("nesterov", "Nesterov", torch.optim.SGD, _sgd(True, True)),
-        OptimizerKind(
-            "adagrad",
-            "Adagrad",
-            torch.optim.Adagrad,
-            lambda c: {"eps": c.eps, "weight_decay": c.weight_decay},
-        ),
-        OptimizerKind(
-            "rmsprop",
-            "RMSprop",
-            torch.optim.RMSprop,
-            lambda c: {"alpha": c.alpha, "eps": c.eps, "weight_decay": c.weight_decay},
-        ),
-        OptimizerKind("adam", "Adam", torch.optim.Adam, _adam_values, _adam_step),
-        OptimizerKind("adamw", "AdamW", torch.optim.AdamW, _adam_values, _adamw_step),
-    )
-}
 
 
 # ---------------------------------------------------------------- learning-rate schedules
@@ -143,17 +75,16 @@ SCHEDULES: dict[str, Callable[..., float]] = {
 @dataclass(frozen=True)
 class TrainingConfig:
     """How to train. `batch_size` None or 0 means full batch (gradient descent proper), 1 is
-    stochastic gradient descent. Hyper-parameters an optimizer does not use are ignored."""
+    stochastic gradient descent. `hyper` holds the optimizer's hyper-parameters by the names
+    of its `OptimizerSpec` (e.g. {"beta1": 0.5} for Adam); after construction it holds all of
+    them, the defaults filled in, so two configs that train alike compare equal. Weight decay
+    is a field of its own: it regularises whatever the optimizer."""
 
     optimizer: str = "gd"
     lr: float = 1.0
+    hyper: Mapping[str, float] = field(default_factory=dict)
     batch_size: int | None = None
     weight_decay: float = 0.0
-    momentum: float = 0.9
-    beta1: float = 0.9
-    beta2: float = 0.999
-    alpha: float = 0.99
-    eps: float = 1e-8
     schedule: str = "none"
     step_size: int = 100
     gamma: float = 0.5
@@ -173,16 +104,18 @@ class TrainingConfig:
                 f"{suggestion(self.schedule, SCHEDULES)}"
             )
         check_learning_rate(self.lr)
+        try:
+            hyper = self.optimizer_spec.resolve(self.hyper)
+        except ValueError as error:
+            raise ConfigError(str(error)) from None
+        object.__setattr__(self, "hyper", hyper)
         if self.batch_size is not None and not (
             isinstance(self.batch_size, int) and self.batch_size >= 0
         ):
             raise ConfigError(f"batch size must be a whole number >= 0, got {self.batch_size!r}")
-        for name in ("momentum", "beta1", "beta2", "alpha"):
-            _check_range(name, getattr(self, name), 0.0, 1.0, high_open=True)
-        if self.optimizer == "nesterov" and self.momentum == 0:
+        if self.optimizer == "nesterov" and hyper["momentum"] == 0:
             raise ConfigError("Nesterov momentum needs a momentum above 0")
         _check_range("weight decay", self.weight_decay, 0.0, 1e3)
-        _check_range("eps", self.eps, 1e-30, 1.0)
         _check_range("gamma", self.gamma, 0.0, 1.0)
         for name in ("step_size", "warmup_steps", "steps"):
             value = getattr(self, name)
@@ -190,16 +123,20 @@ class TrainingConfig:
                 raise ConfigError(f"{name.replace('_', ' ')} must be a whole number >= 1")
         if not isinstance(self.seed, int) or self.seed < 0:
             raise ConfigError(f"seed must be a whole number >= 0, got {self.seed!r}")
-        step = self.optimizer_kind.largest_step(self)
+        step = self.optimizer_spec.largest_step(self.lr, hyper, self.weight_decay)
         if step > MAX_LEARNING_RATE:
             raise ConfigError(
-                f"learning rate {self.lr:g} is too large for {self.optimizer_kind.label}: its "
+                f"learning rate {self.lr:g} is too large for {self.optimizer_spec.title}: its "
                 f"steps fit in float32 only up to {self.lr * MAX_LEARNING_RATE / step:.3g}"
             )
 
     @property
-    def optimizer_kind(self) -> OptimizerKind:
+    def optimizer_spec(self) -> OptimizerSpec:
         return OPTIMIZERS[self.optimizer]
+
+    def torch_options(self) -> dict[str, Any]:
+        """The optimizer's param-group values besides the learning rate."""
+        return self.optimizer_spec.torch_options(self.hyper, self.weight_decay)
 
     def schedule_args(self) -> dict[str, float]:
         """The keyword arguments every schedule function accepts."""
@@ -238,6 +175,28 @@ def configs_for_rates(config: TrainingConfig, rates: Sequence[float]) -> list[Tr
     return [replace(config, lr=lr) for lr in rates]
 
 
+def parse_learning_rates(text: str, max_runs: int) -> list[float]:
+    """'0.1, 1, 7' or '0.1 1 7' (as the command line takes them) -> [0.1, 1.0, 7.0]: 1 to
+    `max_runs` rates separated by commas, semicolons and/or spaces, each one training can use
+    (`check_learning_rate`: torch cannot store 1e300 in float32)."""
+    try:
+        rates = [float(part) for part in re.split(r"[\s,;]+", text) if part]
+    except ValueError:
+        raise ConfigError(
+            f"learning rates must be numbers separated by commas or spaces: {text!r}"
+        ) from None
+    if not 1 <= len(rates) <= max_runs or not all(math.isfinite(r) and r > 0 for r in rates):
+        raise ConfigError(f"give 1 to {max_runs} learning rates above 0, e.g. 0.1, 1, 6, 10")
+    for rate in rates:
+        check_learning_rate(rate)
+    return rates
+
+
+def rates_text(rates: Sequence[float]) -> str:
+    """[0.1, 1.0, 6.0] -> '0.1, 1, 6': what `parse_learning_rates` reads back."""
+    return ", ".join(f"{rate:g}" for rate in rates)
+
+
 def _plain(number: float, digits: int) -> str:
     """1e300 -> '1e300', as a student types it, not Python's '1e+300'."""
     return f"{number:.{digits}g}".replace("e+", "e")
@@ -253,8 +212,9 @@ def _check_range(name: str, value: float, low: float, high: float, high_open: bo
 
 def build_optimizer(params: Any, config: TrainingConfig) -> torch.optim.Optimizer:
     """The torch optimizer for `config`, at the schedule's first learning rate."""
-    kind = config.optimizer_kind
-    return kind.cls(params, lr=config.lr_at(0), **kind.group_values(config))
+    return config.optimizer_spec.make_torch(
+        params, config.lr_at(0), config.hyper, config.weight_decay
+    )
 
 
 def batch_indices(
@@ -498,17 +458,21 @@ class TrainingSession:
     def set_hyper(self, **changes: Any) -> None:
         """Change config fields between steps without touching the weights. A new optimizer
         name builds a fresh optimizer (its momentum/moment state starts from zero); a new
-        batch size starts a new epoch. The seed cannot change mid-run."""
+        batch size starts a new epoch. The seed cannot change mid-run. `hyper` replaces the
+        hyper-parameters as a whole (names left out go back to their defaults), as a config's
+        does; a new optimizer without `hyper` starts from that optimizer's defaults."""
         unknown = set(changes) - {f.name for f in fields(TrainingConfig)}
         if unknown:
             raise ConfigError(f"unknown training setting(s): {', '.join(sorted(unknown))}")
         if "seed" in changes and changes["seed"] != self.config.seed:
             raise ConfigError("the seed cannot change during a run; start a new session")
+        if "optimizer" in changes and changes["optimizer"] != self.config.optimizer:
+            changes.setdefault("hyper", {})
         old, new = self.config, replace(self.config, **changes)
         self.config = new
         if new.optimizer != old.optimizer:
             self.optimizer = build_optimizer(self.model.parameters(), new)
-        values = {"lr": new.lr_at(self._step), **new.optimizer_kind.group_values(new)}
+        values = {"lr": new.lr_at(self._step), **new.torch_options()}
         for group in self.optimizer.param_groups:
             group.update(values)
         if new.batch_size != old.batch_size:

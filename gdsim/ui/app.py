@@ -94,6 +94,7 @@ def run_app() -> int:
     from gdsim.ui.main_window import MainWindow
 
     window = MainWindow()
+    window.restore_preferences()
     window.show()
     warm_up_torch()
     quit_on_sigint(app)

@@ -13,7 +13,8 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdsim import __version__
-from gdsim.ui import workers
+from gdsim.core.state import PANELS, AppState
+from gdsim.ui import preferences, workers
 from gdsim.ui.export import export_plot
 from gdsim.ui.panels.mlp_panel import MlpPanel
 from gdsim.ui.panels.surface_panel import SurfacePanel
@@ -59,6 +60,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.tabs.currentChanged.connect(self._on_tab_changed)
         self._build_menus()
         self.statusBar().showMessage("Pick a surface, drag the step size, watch the verdict.", 8000)
+        self._remember = False
+        """Save preferences on close: only a window that restored them (the app's, not a test's)."""
 
     def add_panel(self, panel: QtWidgets.QWidget, title: str) -> None:
         """Add a tab; later features (landscape, lessons) join the window the same way."""
@@ -66,6 +69,33 @@ class MainWindow(QtWidgets.QMainWindow):
         panel.statusMessage.connect(self._show_status)  # type: ignore[attr-defined]
         panel.cursorInfo.connect(self.cursor_label.setText)  # type: ignore[attr-defined]
         self._route_context_export(panel)
+
+    def state(self) -> AppState:
+        """The panel shown and every panel's state: what settings and sessions save."""
+        return AppState(
+            active=PANELS[self.tabs.currentIndex()],
+            surface=self.surface_panel.state(),
+            network=self.mlp_panel.state(),
+        )
+
+    def set_state(self, state: AppState) -> None:
+        """Show ``state``; a panel that cannot show its part keeps its own and says why."""
+        self.surface_panel.set_state(state.surface)
+        self.mlp_panel.set_state(state.network)
+        self.tabs.setCurrentIndex(PANELS.index(state.active))
+
+    def restore_preferences(self) -> None:
+        """Come back as the teacher left it: window geometry, panel shown, each panel's state.
+        Called by the app at start-up (tests build windows that start from the defaults)."""
+        geometry = preferences.saved_geometry()
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        state, problem = preferences.saved_state()
+        if state is not None:
+            self.set_state(state)
+        elif problem:
+            self.statusBar().showMessage(problem, 10_000)
+        self._remember = True
 
     def _build_menus(self) -> None:
         menu_bar = self.menuBar()
@@ -167,6 +197,9 @@ class MainWindow(QtWidgets.QMainWindow):
         )
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
-        """Stop every background job before the window (and its threads' owners) goes away."""
+        """Stop every background job before the window (and its threads' owners) goes away,
+        and remember what was on screen."""
         workers.stop_all()
+        if self._remember:
+            preferences.save(self.saveGeometry(), self.state())
         super().closeEvent(event)

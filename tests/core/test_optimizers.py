@@ -22,6 +22,7 @@ SETTINGS = {
     "adagrad": [{}, {"lr_decay": 0.05, "initial_accumulator_value": 0.1, "eps": 1e-6}],
     "rmsprop": [{}, {"alpha": 0.9, "eps": 1e-4, "momentum": 0.5, "centered": 1.0}],
     "adam": [{}, {"beta1": 0.5, "beta2": 0.9, "eps": 1e-4, "amsgrad": 1.0}],
+    "adamw": [{}, {"beta1": 0.5, "beta2": 0.9, "eps": 1e-4, "amsgrad": 1.0}],
 }
 CASES = [
     (name, hyper, surface)
@@ -31,16 +32,25 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("name", "hyper", "surface_name"), CASES)
-def test_rule_matches_torch_step_for_step(name, hyper, surface_name):
+WEIGHT_DECAY_CASES = [
+    (name, settings[-1], "rosenbrock", 0.3) for name, settings in SETTINGS.items()
+]
+"""Coupled decay (L2 in the gradient) for all but AdamW, which shrinks the weights instead."""
+
+
+@pytest.mark.parametrize(
+    ("name", "hyper", "surface_name", "weight_decay"),
+    [(*case, 0.0) for case in CASES] + WEIGHT_DECAY_CASES,
+)
+def test_rule_matches_torch_step_for_step(name, hyper, surface_name, weight_decay):
     surface = get_surface(surface_name)
     start = STARTS[surface_name]
     lr = LEARNING_RATES.get(name, 1e-2)
     optimizer = get_optimizer(name)
-    rule = optimizer.make_rule(hyper)
+    rule = optimizer.make_rule(hyper, weight_decay)
     ours = start.copy()
     theirs = torch.tensor(start, dtype=torch.float64, requires_grad=True)
-    reference = optimizer.make_torch([theirs], lr, hyper)
+    reference = optimizer.make_torch([theirs], lr, hyper, weight_decay)
     for _ in range(80):
         theirs.grad = torch.from_numpy(np.stack(surface.gradient(*theirs.detach().numpy())))
         reference.step()
@@ -82,8 +92,28 @@ def test_defaults_are_torch_defaults_except_the_momentum_demo_value(name):
         assert hyper.description
 
 
+def test_adamw_decay_is_decoupled_from_the_gradient():
+    """With decay, AdamW shrinks the weights by 1 - lr * decay where Adam adds decay * w to
+    the gradient (which Adam's scaling then divides away): the two part ways."""
+    start = np.array([[2.0], [-1.0]])
+    zero_gradient = np.zeros_like(start)
+    adamw, adam = start.copy(), start.copy()
+    get_optimizer("adamw").make_rule({}, 0.1).step(adamw, zero_gradient, 0.5)
+    get_optimizer("adam").make_rule({}, 0.1).step(adam, zero_gradient, 0.5)
+    np.testing.assert_allclose(adamw, start * (1 - 0.5 * 0.1))
+    assert not np.allclose(adam, adamw)
+
+
+def test_largest_step_is_what_torch_stores_in_float32():
+    assert get_optimizer("gd").largest_step(2.0, {}, 0.0) == 2.0
+    adam_hyper = get_optimizer("adam").resolve({"beta1": 0.5})
+    assert get_optimizer("adam").largest_step(2.0, adam_hyper, 0.0) == 4.0
+    adamw_hyper = get_optimizer("adamw").resolve()
+    assert get_optimizer("adamw").largest_step(2.0, adamw_hyper, 100.0) == 200.0
+
+
 def test_registry_describes_every_optimizer_for_the_form():
-    assert set(OPTIMIZERS) == {"gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"}
+    assert set(OPTIMIZERS) == {"gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"}
     for spec in OPTIMIZERS.values():
         assert spec.title and spec.description
         assert spec.resolve() == spec.defaults

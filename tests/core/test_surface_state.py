@@ -14,9 +14,10 @@ from gdsim.core.limits import MAX_RUNS, MAX_STEPS
 from gdsim.core.optimizers import OPTIMIZERS
 from gdsim.core.simulate import RunSpec
 from gdsim.core.state import STATE_VERSION, StateError, SurfaceState
+from gdsim.core.state.surface import MAX_LR, MIN_LR
 from gdsim.core.surfaces import surface_names
 
-lrs = st.floats(min_value=1e-6, max_value=1e3, allow_nan=False, allow_infinity=False)
+lrs = st.floats(min_value=MIN_LR, max_value=MAX_LR, allow_nan=False, allow_infinity=False)
 
 
 @st.composite
@@ -92,7 +93,8 @@ def edited(path: tuple, value: object) -> dict:
         (("domain",), [[1.0, 1.0 + 1e-12], [-2.0, 2.0]], r"^domain: x from 1 to 1 is too narrow"),
         (("domain",), [[2.0, -2.0], [-2.0, 2.0]], r"^domain: x must range"),
         (("domain",), [[-2.0, 2.0], [-2.0]], r"^domain\[1\]: must be a list of 2 numbers"),
-        (("runs", 0, "lr"), 0.0, r"^runs\[0\]\.lr: must be a number above 0"),
+        (("runs", 0, "lr"), 0.0, r"^runs\[0\]\.lr: must lie between 1e-05 and 10"),
+        (("runs", 0, "lr"), 50.0, r"^runs\[0\]\.lr: must lie between 1e-05 and 10"),
         (("runs", 1, "lr"), math.inf, r"^runs\[1\]\.lr: must be a finite number"),
         (("runs", 0, "optimizer"), "adamm", r"^runs\[0\]\.optimizer: unknown optimizer 'adamm'"),
         (("runs", 1, "hyper"), {"momentum": 1.5}, r"^runs\[1\]\.hyper: .*between 0 and"),
@@ -142,5 +144,5 @@ def test_a_named_surface_takes_no_domain():
 
 
 def test_a_state_built_in_code_is_checked_as_a_read_one_is():
-    with pytest.raises(StateError, match=r"^runs\[0\]\.lr: must be a finite number above 0"):
+    with pytest.raises(StateError, match=r"^runs\[0\]\.lr: must lie between 1e-05 and 10"):
         SurfaceState(runs=(RunSpec(lr=-1.0),)).check()

@@ -13,9 +13,9 @@ from torch import nn
 
 from gdsim.core.datasets import DATASETS, DatasetParams, make_dataset
 from gdsim.core.network import NetworkSpec, build_model
+from gdsim.core.optimizers import OPTIMIZERS
 from gdsim.core.training import (
     MAX_LEARNING_RATE,
-    OPTIMIZERS,
     ConfigError,
     LossHistory,
     ThinnedRecord,
@@ -24,6 +24,7 @@ from gdsim.core.training import (
     batch_indices,
     compare_learning_rates,
     configs_for_rates,
+    parse_learning_rates,
 )
 from gdsim.core.verdict import Regime
 
@@ -139,7 +140,7 @@ def test_set_lr_takes_effect_at_the_next_step_and_keeps_the_weights():
 def test_set_hyper_keeps_adam_moments_and_matches_torch():
     session = session_for("circle", optimizer="adam", lr=0.01, steps=50)
     first = session.step(10)
-    session.set_hyper(beta1=0.5, lr=0.02)
+    session.set_hyper(hyper={"beta1": 0.5}, lr=0.02)
     second = session.step(10)
 
     model = build_model(session.spec)
@@ -156,12 +157,24 @@ def test_set_hyper_keeps_adam_moments_and_matches_torch():
     assert np.concatenate([first, second]).tolist() == losses
 
 
+def test_hyper_parameters_come_from_the_optimizer_registry():
+    """A config holds every hyper-parameter of its optimizer (defaults filled in), and the
+    torch optimizer it builds gets them, weight decay beside them."""
+    config = TrainingConfig(optimizer="adam", hyper={"beta1": 0.5}, weight_decay=0.01)
+    assert config.hyper == {"beta1": 0.5, "beta2": 0.999, "eps": 1e-8, "amsgrad": 0.0}
+    assert config == TrainingConfig(optimizer="adam", hyper={**config.hyper}, weight_decay=0.01)
+    session = session_for("circle", optimizer="adam", hyper={"beta1": 0.5}, weight_decay=0.01)
+    group = session.optimizer.param_groups[0]
+    assert group["betas"] == (0.5, 0.999) and group["weight_decay"] == 0.01
+
+
 def test_switching_optimizer_mid_run_keeps_the_weights():
     session = session_for("circle", lr=0.5, steps=50)
     session.step(10)
     weights = session.parameters_numpy()
     session.set_hyper(optimizer="adam", lr=0.01)
     assert isinstance(session.optimizer, torch.optim.Adam)
+    assert session.config.hyper == OPTIMIZERS["adam"].defaults
     assert np.array_equal(session.parameters_numpy(), weights)
     session.step(1)
     assert not np.array_equal(session.parameters_numpy(), weights)
@@ -321,8 +334,10 @@ def test_mismatched_network_and_dataset_are_refused():
         ({"optimizer": "adam", "lr": 3e38}, "too large for Adam: .* up to 3.4e\\+37"),
         ({"optimizer": "adamw", "lr": 1e36, "weight_decay": 1e3}, "too large for AdamW"),
         ({"batch_size": -1}, "batch size"),
-        ({"momentum": 1.0}, "momentum"),
-        ({"optimizer": "nesterov", "momentum": 0.0}, "Nesterov"),
+        ({"optimizer": "momentum", "hyper": {"momentum": 1.0}}, "momentum β must lie between"),
+        ({"hyper": {"momentum": 0.9}}, "Gradient descent has no hyper-parameter 'momentum'"),
+        ({"optimizer": "adam", "hyper": {"amsgrad": 0.5}}, "AMSGrad is a switch"),
+        ({"optimizer": "nesterov", "hyper": {"momentum": 0.0}}, "Nesterov"),
         ({"schedule": "cyclic"}, "unknown schedule"),
         ({"steps": 0}, "steps"),
     ],
@@ -350,3 +365,23 @@ def test_configs_for_rates_refuse_a_setting_any_rate_cannot_train_with():
     with pytest.raises(ConfigError, match="1e\\+38 is too large for Adam"):
         configs_for_rates(adam, [0.1, 1e38])
     assert [c.optimizer for c in configs_for_rates(TrainingConfig(), [0.1, 1e38])] == ["gd"] * 2
+
+
+@pytest.mark.parametrize("typed", ["0.1 2 6 10", "0.1;2; 6,10", "0.1, 2 ,6  10"])
+def test_learning_rates_are_typed_as_on_the_command_line(typed):
+    assert parse_learning_rates(typed, 8) == [0.1, 2.0, 6.0, 10.0]
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("0.1, fast", "must be numbers separated by commas or spaces: '0.1, fast'"),
+        ("", "give 1 to 3 learning rates above 0"),
+        ("1 2 3 4", "give 1 to 3 learning rates above 0"),
+        ("0.1 -1", "give 1 to 3 learning rates above 0"),
+        ("0.1 1e300", "rate 1e300 is too large: torch trains in float32"),
+    ],
+)
+def test_bad_learning_rate_lists_raise_one_line_errors(typed, message):
+    with pytest.raises(ConfigError, match=message):
+        parse_learning_rates(typed, 3)

@@ -3,12 +3,21 @@ from the same init, and frames that stay small however long training runs."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from gdsim.core.datasets import DatasetParams, make_dataset
 from gdsim.core.network import NetworkSpec
 from gdsim.core.training import TrainingConfig, TrainingSession
-from gdsim.core.training_job import DISPLAY_POINTS, EVALUATIONS, TrainingJob, thin_for_display
+from gdsim.core.training_job import (
+    DISPLAY_POINTS,
+    EVALUATIONS,
+    TrainingJob,
+    metrics_text,
+    rate_name,
+    thin_for_display,
+)
 
 GRID = (np.linspace(-1.0, 1.0, 7), np.linspace(-1.0, 1.0, 5))
 
@@ -103,3 +112,13 @@ def test_validation_curves_are_sampled_across_the_run_not_only_at_frames():
     assert frame.val_steps[-1] == 600
     assert np.all(np.diff(frame.val_steps) <= 2 * 600 // EVALUATIONS)
     assert len(frame.metric_steps) == len(frame.val_steps)
+
+
+def test_the_metrics_line_names_what_the_task_measures():
+    job = make_job(steps=5)
+    state = job.snapshot().runs[0].state
+    text = metrics_text(state)
+    assert text.startswith("step 0  ·  train loss ") and "accuracy " in text and "%" in text
+    regression = replace(state, metric_name="r2", train_metric=0.5, val_loss=None, val_metric=None)
+    assert metrics_text(regression).endswith("R² 0.500")
+    assert rate_name(1e-3) == "η=0.001"

@@ -14,13 +14,17 @@ GOOD_ROWS = "0,0,0\n1,1,1\n2,0,0\n0,2,1\n1,0,0\n0,1,1\n2,2,0\n1,2,1\n2,1,0\n3,3,
 
 
 @pytest.fixture
-def panel(window):
-    window.tabs.setCurrentWidget(window.mlp_panel)
-    return window.mlp_panel
+def panel(mlp_panel):
+    return mlp_panel
 
 
 def status(panel) -> str:
     return panel.findChild(QtWidgets.QLabel, "trainingStatusLabel").text()
+
+
+def refusal(panel) -> str:
+    """The refusal on screen: the data's line of the panel's message area."""
+    return panel.findChild(QtWidgets.QLabel, "datasetError").text()
 
 
 def combo(panel) -> QtWidgets.QComboBox:
@@ -61,7 +65,7 @@ def test_a_hostile_csv_is_refused_with_one_line_and_changes_nothing(
     panel.picker.findChild(QtWidgets.QDoubleSpinBox, "valFractionSpin").setValue(0.9)
     before, job, choice = panel.dataset, panel.job, combo(panel).currentText()
     assert not panel.picker.load_csv_file(write(tmp_path, content))
-    assert message in status(panel) and "\n" not in status(panel)
+    assert message in refusal(panel) and "\n" not in refusal(panel)
     assert panel.dataset is before and panel.job is job
     assert combo(panel).currentText() == choice
     assert panel.findChild(QtWidgets.QPushButton, "trainButton").isEnabled()
@@ -72,9 +76,9 @@ def test_a_missing_file_a_folder_and_an_unreadable_file_are_named_with_the_reaso
 ):
     before = panel.dataset
     assert not panel.picker.load_csv_file(tmp_path / "absent.csv")
-    assert "no such file" in status(panel) and "absent.csv" in status(panel)
+    assert "no such file" in refusal(panel) and "absent.csv" in refusal(panel)
     assert not panel.picker.load_csv_file(tmp_path)
-    assert "is a folder" in status(panel)
+    assert "is a folder" in refusal(panel)
     path = write(tmp_path, GOOD_ROWS, "locked.csv")
 
     def refuse(*args, **kwargs):
@@ -82,7 +86,7 @@ def test_a_missing_file_a_folder_and_an_unreadable_file_are_named_with_the_reaso
 
     monkeypatch.setattr(Path, "open", refuse)
     assert not panel.picker.load_csv_file(path)
-    assert "cannot read locked.csv: Permission denied" in status(panel)
+    assert "cannot read locked.csv: Permission denied" in refusal(panel)
     assert panel.dataset is before
 
 
@@ -98,7 +102,7 @@ def test_a_validation_share_that_starves_a_loaded_file_is_undone(panel, tmp_path
     spin = panel.picker.findChild(QtWidgets.QDoubleSpinBox, "valFractionSpin")
     before = panel.dataset
     spin.setValue(0.9)
-    assert "leaves no training point" in status(panel)
+    assert "leaves no training point" in refusal(panel)
     assert panel.dataset is before and spin.value() == pytest.approx(0.2)
 
 
@@ -121,7 +125,8 @@ def test_a_million_rows_are_refused_at_the_limit_by_the_worker(qtbot, panel, tmp
         assert panel.picker.loader.is_running(), "read in the worker, not the GUI thread"
         assert status(panel) == "reading million.csv…"
     assert refused.args == ["million.csv has more than 100000 rows; the limit is 100000"]
-    assert panel.dataset is before and "the limit is 100000" in status(panel)
+    assert panel.dataset is before and "the limit is 100000" in refusal(panel)
+    assert status(panel) == "ready: press Train", "the header does not stay on 'reading…'"
 
 
 def big_good_file(tmp_path: Path) -> Path:
@@ -167,14 +172,14 @@ def test_a_new_dataset_setting_while_a_file_is_read_drops_the_file(
 @pytest.mark.parametrize(
     ("typed", "message"),
     [
-        ("", "⚠ no file name given"),
-        ("/", "⚠ '/' is a folder, not a CSV file"),
-        ("a\x00b.csv", r"⚠ 'a\x00b.csv' cannot be a file name: embedded null byte"),
-        ("/proc/self/status", "⚠ status has a size of 0 bytes"),
+        ("", "✗ no file name given"),
+        ("/", "✗ '/' is a folder, not a CSV file"),
+        ("a\x00b.csv", r"✗ 'a\x00b.csv' cannot be a file name: embedded null byte"),
+        ("/proc/self/status", "✗ status has a size of 0 bytes"),
     ],
 )
 def test_a_path_naming_no_readable_csv_is_refused_with_one_line_on_the_spot(panel, typed, message):
     before = panel.dataset
     assert not panel.picker.load_csv_file(typed)
-    assert status(panel).startswith(message) and "\n" not in status(panel)
+    assert refusal(panel).startswith(message) and "\n" not in refusal(panel)
     assert panel.dataset is before and not panel.picker.loader.is_running()

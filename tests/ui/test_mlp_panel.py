@@ -10,16 +10,28 @@ import pyqtgraph as pg
 import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from gdsim.core.datasets import DatasetParams
+from gdsim.core.limits import MAX_STEPS
+from gdsim.core.network import NetworkSpec
+from gdsim.core.state import NetworkState
+from gdsim.core.training import TrainingConfig
 from gdsim.core.verdict import Regime
 from gdsim.ui import workers
 from gdsim.ui.style import run_color
 from gdsim.ui.widgets.dataset_picker import class_color
+from gdsim.ui.widgets.message_area import MessageArea
 from gdsim.ui.widgets.run_badge import RunBadge
 from gdsim.ui.widgets.verdict_badge import verdict_text
 
 
 @pytest.fixture
-def panel(window):
+def panel(mlp_panel):
+    return mlp_panel
+
+
+@pytest.fixture
+def window_panel(window):
+    """The panel inside the main window, for what spans both (status bar, window size)."""
     window.tabs.setCurrentWidget(window.mlp_panel)
     return window.mlp_panel
 
@@ -42,6 +54,12 @@ def set_value(panel, name: str, value) -> None:
 
 def status(panel) -> str:
     return find(panel, QtWidgets.QLabel, "trainingStatusLabel").text()
+
+
+def message(panel) -> str:
+    """The errors and warnings on screen, from the panel's one message area."""
+    area = find(panel, MessageArea, "messageArea")
+    return " ".join(area.text(key) for key in area.shown())
 
 
 def train_to_end(qtbot, panel, timeout: int = 60_000) -> None:
@@ -90,7 +108,7 @@ def test_a_large_learning_rate_diverges_with_the_step_shown(qtbot, panel):
 
 
 def test_moving_the_learning_rate_during_training_acts_without_reset(qtbot, panel):
-    set_value(panel, "stepsSpin", 1_000_000)
+    set_value(panel, "stepsSpin", MAX_STEPS)
     find(panel, QtWidgets.QPushButton, "trainButton").click()
     qtbot.waitUntil(lambda: panel._frame.runs[0].state.step > 20, timeout=10_000)
     find(panel, QtWidgets.QDoubleSpinBox, "mlpLrSpin").setValue(0.0421)
@@ -102,7 +120,7 @@ def test_moving_the_learning_rate_during_training_acts_without_reset(qtbot, pane
 
 
 def test_pause_step_and_stop_then_train_continues(qtbot, panel):
-    set_value(panel, "stepsSpin", 1_000_000)
+    set_value(panel, "stepsSpin", MAX_STEPS)
     with qtbot.waitSignal(panel.runner.pausedAt, timeout=10_000):
         find(panel, QtWidgets.QPushButton, "trainButton").click()
         find(panel, QtWidgets.QPushButton, "pauseButton").click()
@@ -122,7 +140,7 @@ def test_pause_step_and_stop_then_train_continues(qtbot, panel):
 
 
 def test_changing_the_network_mid_training_ends_the_worker(qtbot, panel):
-    set_value(panel, "stepsSpin", 1_000_000)
+    set_value(panel, "stepsSpin", MAX_STEPS)
     find(panel, QtWidgets.QPushButton, "trainButton").click()
     qtbot.waitUntil(lambda: panel._frame.runs[0].state.step > 0, timeout=10_000)
     find(panel, QtWidgets.QPushButton, "addLayerButton").click()
@@ -131,7 +149,7 @@ def test_changing_the_network_mid_training_ends_the_worker(qtbot, panel):
 
 
 def test_a_hundred_start_stop_cycles_leave_no_thread(panel):
-    set_value(panel, "stepsSpin", 1_000_000)
+    set_value(panel, "stepsSpin", MAX_STEPS)
     train = find(panel, QtWidgets.QPushButton, "trainButton")
     stop = find(panel, QtWidgets.QPushButton, "stopButton")
     for _ in range(100):
@@ -142,8 +160,9 @@ def test_a_hundred_start_stop_cycles_leave_no_thread(panel):
     assert workers.running_threads() == 0
 
 
-def test_closing_the_window_mid_training_stops_the_worker(qtbot, window, panel):
-    set_value(panel, "stepsSpin", 1_000_000)
+def test_closing_the_window_mid_training_stops_the_worker(qtbot, window, window_panel):
+    panel = window_panel
+    set_value(panel, "stepsSpin", MAX_STEPS)
     find(panel, QtWidgets.QPushButton, "trainButton").click()
     qtbot.waitUntil(lambda: panel._frame.runs[0].state.step > 0, timeout=10_000)
     window.close()
@@ -179,7 +198,7 @@ def test_a_bad_csv_file_shows_a_message_and_keeps_the_panel_usable(panel, tmp_pa
     bad.write_text("1,2\n3,4\n", encoding="utf-8")
     before = panel.dataset
     assert not panel.picker.load_csv_file(bad)
-    assert "expected 3 columns" in status(panel)
+    assert "expected 3 columns" in message(panel)
     assert panel.dataset is before
     assert find(panel, QtWidgets.QPushButton, "trainButton").isEnabled()
 
@@ -214,7 +233,7 @@ def test_compare_badges_pick_the_run_shown_and_wear_its_curve_colour(qtbot, pane
 
 def test_choosing_a_run_while_training_reaches_the_next_frame(qtbot, panel):
     find(panel, QtWidgets.QCheckBox, "compareCheck").setChecked(True)
-    set_value(panel, "stepsSpin", 1_000_000)
+    set_value(panel, "stepsSpin", MAX_STEPS)
     find(panel, QtWidgets.QPushButton, "trainButton").click()
     find(panel, RunBadge, "runBadgeFrame1").click()
     qtbot.waitUntil(lambda: panel._frame.shown == 1, timeout=10_000)
@@ -239,7 +258,8 @@ def hover(panel, x: float, y: float) -> list[str]:
     return reports
 
 
-def test_the_status_bar_reads_the_prediction_under_the_mouse(qtbot, window, panel):
+def test_the_status_bar_reads_the_prediction_under_the_mouse(qtbot, window, window_panel):
+    panel = window_panel
     set_value(panel, "stepsSpin", 300)
     train_to_end(qtbot, panel)
     (report,) = hover(panel, 0.0, 0.0)
@@ -286,7 +306,7 @@ def test_plots_are_framed_before_the_first_step(qtbot, panel, dataset, y_range):
 
 
 def test_a_new_learning_rate_while_paused_waits_for_resume(qtbot, panel):
-    set_value(panel, "stepsSpin", 1_000_000)
+    set_value(panel, "stepsSpin", MAX_STEPS)
     find(panel, QtWidgets.QPushButton, "trainButton").click()
     qtbot.waitUntil(lambda: panel._frame is not None and panel._frame.runs[0].state.step > 0)
     with qtbot.waitSignal(panel.runner.pausedAt, timeout=10_000):
@@ -301,13 +321,13 @@ def test_a_new_learning_rate_while_paused_waits_for_resume(qtbot, panel):
 
 def test_compare_rates_beyond_float32_are_refused_and_the_runs_go_on(qtbot, panel):
     find(panel, QtWidgets.QCheckBox, "compareCheck").setChecked(True)
-    set_value(panel, "stepsSpin", 1_000_000)
+    set_value(panel, "stepsSpin", MAX_STEPS)
     job = panel.job
     find(panel, QtWidgets.QPushButton, "trainButton").click()
     edit = find(panel, QtWidgets.QLineEdit, "compareLrsEdit")
     edit.setText("0.1, 1, 1e300")
     edit.editingFinished.emit()
-    assert "float32, which stops at 3.4e38" in status(panel) and "\n" not in status(panel)
+    assert "float32, which stops at 3.4e38" in message(panel) and "\n" not in message(panel)
     assert panel.job is job and panel.runner.is_running(), "the runs in progress go on"
     assert [s.config.lr for s in job.sessions] == [0.1, 1.0, 6.0, 10.0]
     find(panel, QtWidgets.QPushButton, "stopButton").click()
@@ -327,7 +347,7 @@ def test_control_buttons_say_words_beside_style_icons(qtbot, panel):
     buttons = [find(panel, QtWidgets.QPushButton, name) for name in names]
     assert [b.text() for b in buttons] == ["Train", "Pause", "Step", "Stop", "Reset"]
     assert not any(b.icon().isNull() for b in buttons)
-    set_value(panel, "stepsSpin", 1_000_000)
+    set_value(panel, "stepsSpin", MAX_STEPS)
     with qtbot.waitSignal(panel.runner.pausedAt, timeout=10_000):
         buttons[0].click()
         buttons[1].click()
@@ -361,36 +381,38 @@ def test_a_refused_compare_text_keeps_the_runs_on_screen_for_train_step_and_show
     edit.setText("0.1, fast")
     edit.editingFinished.emit()
     refusal = "'0.1, fast'; the previous rates 0.1, 1, 6, 10 stay in use"
-    assert refusal in status(panel)
+    assert refusal in message(panel)
     for button in ("trainButton", "stepButton"):
         find(panel, QtWidgets.QPushButton, button).click()
-        assert refusal in status(panel)
+        assert refusal in message(panel)
         assert panel.job is job and not panel.runner.is_running(), f"{button} kept the runs"
     assert badge_texts(panel) == verdicts
     find(panel, RunBadge, "runBadgeFrame2").click()
     find(panel, QtWidgets.QPushButton, "showCodeButton").click()
-    assert panel.code_dialog is not None, status(panel)
+    assert panel.code_dialog is not None, message(panel)
     assert "lr=6.0" in panel.code_dialog.code().replace(" ", "")
     panel.code_dialog.close()
 
 
-def test_a_long_message_wraps_and_leaves_the_metrics_line_whole_at_1280_px(qtbot, window, panel):
-    """The header holds the status badge and the metrics line side by side: a long error once
-    pushed "val loss" and "accuracy" off the right edge."""
+def test_a_long_message_wraps_and_leaves_the_metrics_line_whole_at_1280_px(
+    qtbot, window, window_panel
+):
+    """A long error once pushed "val loss" and "accuracy" off the right edge: it now has its
+    own line above the header, wrapped, and the metrics line stays whole."""
+    panel = window_panel
     window.resize(1280, 800)
     find(panel, QtWidgets.QCheckBox, "compareCheck").setChecked(True)
     edit = find(panel, QtWidgets.QLineEdit, "compareLrsEdit")
     edit.setText("1e300")
     edit.editingFinished.emit()
-    badge = find(panel, QtWidgets.QLabel, "trainingStatusLabel")
+    error = find(panel, QtWidgets.QLabel, "settingsError")
     metrics = find(panel, QtWidgets.QLabel, "metricsLabel")
-    assert "val loss" in metrics.text() and len(badge.text()) > 100
+    assert "val loss" in metrics.text() and len(error.text()) > 100
     for _ in range(3):  # lay out now what the new text asked for (nested layouts: passes)
         QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.Type.LayoutRequest)
     assert metrics.width() >= metrics.sizeHint().width(), "the metrics text is cut"
-    assert badge.height() > badge.sizeHint().height(), "the message wrapped onto more lines"
-    assert badge.height() >= badge.heightForWidth(badge.width()), "the message is cut"
-    for label in (badge, metrics):
+    assert error.height() >= error.heightForWidth(error.width()), "the message is cut"
+    for label in (error, metrics):
         right = label.mapTo(window, QtCore.QPoint(label.width(), 0)).x()
         assert right <= window.width(), f"{label.objectName()} runs off the window"
 
@@ -416,7 +438,7 @@ def assert_refusal_outlives_a_frame(qtbot, panel, refusal: str) -> None:
     with qtbot.waitSignal(panel.runner.progress, timeout=10_000):
         pass
     panel._redraw()
-    assert refusal in status(panel) and "\n" not in status(panel)
+    assert refusal in message(panel) and "\n" not in message(panel)
 
 
 @pytest.mark.parametrize("training", [False, True])
@@ -427,13 +449,13 @@ def test_an_optimizer_too_weak_for_a_compare_rate_is_refused_and_the_combo_goes_
     """Gradient descent trains at η = 3e38; Adam's first step (η / (1 - β1)) overflows
     float32. Switching used to stop the runs with a ConfigError (or raise in the slot)."""
     find(panel, QtWidgets.QCheckBox, "compareCheck").setChecked(True)
-    set_value(panel, "stepsSpin", 1_000_000)
+    set_value(panel, "stepsSpin", MAX_STEPS)
     type_rates(panel, "1e38, 3e38")
     job = panel.job
     if training:
         find(panel, QtWidgets.QPushButton, "trainButton").click()
     combo = choose_optimizer(panel, optimizer)
-    assert "too large for Adam" in status(panel) and "settings in use stay" in status(panel)
+    assert "too large for Adam" in message(panel) and "settings in use stay" in message(panel)
     assert combo.currentData() == "gd", "the combo shows the optimizer in use"
     assert panel.job is job and panel.runner.is_running() == training
     if training:
@@ -448,13 +470,13 @@ def test_an_optimizer_refused_at_one_compare_rate_changes_no_run(panel):
     type_rates(panel, "0.1, 1e38")
     assert choose_optimizer(panel, "adam").currentData() == "gd"
     assert run_settings(panel) == [("gd", 0.1), ("gd", 1e38)]
-    assert "too large for Adam" in status(panel)
+    assert "too large for Adam" in message(panel)
 
 
 def test_compare_rates_too_large_for_the_optimizer_in_use_leave_the_runs_going(qtbot, panel):
     choose_optimizer(panel, "adam")
     find(panel, QtWidgets.QCheckBox, "compareCheck").setChecked(True)
-    set_value(panel, "stepsSpin", 1_000_000)
+    set_value(panel, "stepsSpin", MAX_STEPS)
     type_rates(panel, "0.1, 1")
     job = panel.job
     find(panel, QtWidgets.QPushButton, "trainButton").click()
@@ -492,8 +514,9 @@ def test_regression_targets_are_drawn_in_a_few_shades_not_one_brush_per_point(pa
     assert len(panel.train_scatter.data) == len(panel.dataset.x_train)
 
 
-def test_five_run_badges_at_1112_px_show_each_verdict_whole(qtbot, window, panel):
+def test_five_run_badges_at_1112_px_show_each_verdict_whole(qtbot, window, window_panel):
     """Two rows of three columns: 'η=1: converged in 632 steps' was cut to '… 632 ste'."""
+    panel = window_panel
     window.resize(1112, 800)
     find(panel, QtWidgets.QCheckBox, "compareCheck").setChecked(True)
     type_rates(panel, "0.1, 1, 3, 6, 10")
@@ -531,7 +554,7 @@ def test_compare_mode_falls_back_to_the_default_rates_when_neither_typed_nor_las
     compare.setChecked(True)
     assert panel.job is not None, "compare mode must leave runs to train"
     assert run_settings(panel) == [("adam", 0.1), ("adam", 1.0), ("adam", 6.0), ("adam", 10.0)]
-    assert "too large for Adam" in status(panel)
+    assert "too large for Adam" in message(panel)
     assert find(panel, QtWidgets.QPushButton, "trainButton").isEnabled()
 
 
@@ -550,3 +573,67 @@ def test_reset_and_a_new_layer_keep_the_drawn_points_of_an_unchanged_dataset(pan
     assert calls == []
     choose_dataset(panel, "moons")
     assert calls, "a new dataset is drawn"
+
+
+def hyper_item(panel, name: str):
+    """The optimizer form's row for hyper-parameter `name`, as the user edits it."""
+    tree = find(panel, QtWidgets.QTreeWidget, "optimizerParameters")
+    items = [item for item in tree.listAllItems() if getattr(item, "param", None) is not None]
+    (item,) = [item for item in items if item.param.name() == name]
+    return item
+
+
+def test_the_optimizer_form_offers_every_hyper_parameter_and_reaches_the_runs(panel):
+    """The network panel once had loose spin boxes for some optimizers' settings only."""
+    choose_optimizer(panel, "adam")
+    tree = find(panel, QtWidgets.QTreeWidget, "optimizerParameters")
+    assert tree.isVisible()
+    hyper_item(panel, "beta1").param.setValue(0.5)
+    config = panel.job.sessions[0].config
+    assert config.optimizer == "adam" and config.hyper["beta1"] == 0.5
+    assert panel.state().training.hyper["beta1"] == 0.5
+
+
+def test_state_round_trips_through_the_panel(panel):
+    state = NetworkState(
+        dataset=DatasetParams(name="xor", n=300, noise=0.2, seed=3),
+        network=NetworkSpec(hidden=((4, "tanh"), (3, "relu")), seed=7),
+        training=TrainingConfig(
+            optimizer="adam", lr=0.05, hyper={"beta1": 0.5}, batch_size=16, steps=40, seed=7
+        ),
+        compare=True,
+        compare_lrs=(0.01, 0.1, 1.0),
+        selected=2,
+    )
+    panel.set_state(state)
+    assert panel.state() == state
+    assert [s.config.lr for s in panel.job.sessions] == [0.01, 0.1, 1.0]
+    assert panel.job.sessions[0].config.hyper["beta1"] == 0.5
+    assert panel.job.sessions[0].spec.widths == (2, 4, 3, 1)
+    assert find(panel, RunBadge, "runBadgeFrame2").is_shown()
+    assert find(panel, QtWidgets.QLabel, "paramCountLabel").text() == "31 parameters"  # 12 + 15 + 4
+
+
+def test_a_state_the_controls_cannot_show_changes_nothing_and_says_why(panel):
+    before = panel.state()
+    panel.set_state(NetworkState(training=TrainingConfig(lr=1e3)))
+    assert "cannot be shown: learning rate 1000 lies outside" in message(panel)
+    assert panel.state() == before
+
+
+def test_paused_header_follows_the_chosen_run(qtbot, panel):
+    """A diverged run stops counting steps; the header speaks for the run on display."""
+    choose_dataset(panel, "sine")  # a regression: a large rate blows the loss up
+    find(panel, QtWidgets.QCheckBox, "compareCheck").setChecked(True)
+    type_rates(panel, "0.01, 3")
+    set_value(panel, "stepsSpin", MAX_STEPS)
+    find(panel, QtWidgets.QPushButton, "trainButton").click()
+    qtbot.waitUntil(lambda: panel._frame.runs[1].state.diverged_at is not None, timeout=10_000)
+    find(panel, RunBadge, "runBadgeFrame1").click()
+    qtbot.waitUntil(lambda: panel._frame.shown == 1, timeout=5_000)
+    with qtbot.waitSignal(panel.runner.pausedAt, timeout=10_000):
+        find(panel, QtWidgets.QPushButton, "pauseButton").click()
+    diverged = panel._frame.runs[1].state.step
+    assert diverged < panel._frame.runs[0].state.step
+    assert status(panel) == f"paused at step {diverged}"
+    find(panel, QtWidgets.QPushButton, "stopButton").click()

@@ -19,6 +19,11 @@ from gdsim.core.simulate import RunSpec
 from gdsim.core.state.fields import STATE_VERSION, Fields, StateError
 from gdsim.core.surfaces import SURFACES, Surface, get_surface, with_domain
 
+MIN_LR = 1e-5
+"""The smallest step size offered: Goldstein-Price from its start needs 3.2e-5 not to diverge."""
+MAX_LR = 10.0
+"""The largest step size the slider offers (an added run halves rather than pass it)."""
+
 DEFAULT_STEPS = {1: 100, 2: 200}
 """The step budget a new surface gets, by dimension (2D valleys need more steps)."""
 
@@ -130,8 +135,11 @@ class SurfaceState:
 
 
 def _check_run(run: RunSpec, path: str, dim: int) -> None:
-    if not (math.isfinite(run.lr) and run.lr > 0):
-        raise StateError(f"{path}.lr: must be a finite number above 0, got {run.lr:g}")
+    if not (math.isfinite(run.lr) and MIN_LR <= run.lr <= MAX_LR):
+        raise StateError(
+            f"{path}.lr: must lie between {MIN_LR:g} and {MAX_LR:g} (the step-size slider's "
+            f"range), got {run.lr:g}"
+        )
     try:
         get_optimizer(run.optimizer).resolve(run.hyper)
     except ValueError as error:
@@ -162,7 +170,7 @@ def _read_run(fields: Fields) -> RunSpec:
     fields.only(_RUN_FIELDS)
     start = fields.numbers("start", None)
     return RunSpec(
-        lr=fields.number("lr", above=0.0),
+        lr=fields.number("lr", low=MIN_LR, high=MAX_LR),
         optimizer=fields.string("optimizer", "gd"),
         hyper=fields.number_map("hyper", {}),
         start=start or None,

@@ -19,9 +19,10 @@ from gdsim.core.optimizers import get_optimizer
 from gdsim.core.presets import Preset, PresetError, load_presets
 from gdsim.core.simulate import RunSpec, SimulationResult
 from gdsim.core.state import SurfaceState
+from gdsim.core.state.surface import MAX_LR, MIN_LR
 from gdsim.core.surfaces import Surface
 from gdsim.core.verdict import Verdict
-from gdsim.ui.presenters.surface import MAX_LR, MIN_LR, SurfacePresenter
+from gdsim.ui.presenters.surface import SurfacePresenter
 from gdsim.ui.widgets.demo_box import DemoBox
 from gdsim.ui.widgets.message_area import MessageArea, MessageSpec, Severity
 from gdsim.ui.widgets.optimizer_form import OptimizerForm

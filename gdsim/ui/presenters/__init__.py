@@ -1,1 +1,2 @@
-"""Presenters: each owns a panel's state and recomputation, and tells its views what to show."""
+"""Presenters: each owns a panel's state and recomputation, and emits frames for the views
+to draw."""

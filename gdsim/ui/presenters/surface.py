@@ -26,18 +26,13 @@ from gdsim.core.limits import MAX_RUNS
 from gdsim.core.presets import Preset
 from gdsim.core.simulate import RunSpec, SimulationJob, SimulationResult, simulate
 from gdsim.core.state import StateError, SurfaceState
-from gdsim.core.state.surface import DEFAULT_STEPS
+from gdsim.core.state.surface import DEFAULT_STEPS, MAX_LR, MIN_LR
 from gdsim.core.surfaces import Surface, parse_point, with_domain
 from gdsim.core.verdict import Verdict, classify_view
 from gdsim.ui.workers import JobRunner
 
 SYNC_WORK = 4_000
 """Runs x steps computed in the GUI thread (~5-20 ms here); more goes to a worker thread."""
-
-MIN_LR = 1e-5
-"""The smallest step size offered: Goldstein-Price from its start needs 3.2e-5 not to diverge."""
-MAX_LR = 10.0
-"""The largest step size the slider offers (an added run halves rather than pass it)."""
 
 Work = tuple[Surface, list[RunSpec], int]
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
+from superqt.utils import signals_blocked
 
 from gdsim.core.datasets import (
     DATASETS,
@@ -138,6 +139,26 @@ class DatasetPicker(QtWidgets.QWidget):
         loaded points themselves for a CSV file."""
         return self._dataset if self._csv is not None else self.params()
 
+    def csv_path(self) -> Path | None:
+        """The file the points in use came from; None for a generated set."""
+        return None if self._csv is None else self._csv[0]
+
+    def set_params(self, params: DatasetParams) -> None:
+        """Show and use a generated set's parameters (a saved state's): one `datasetChanged`."""
+        self.loader.stop()
+        for widget, value in (
+            (self.size_spin, params.n),
+            (self.noise_spin, params.effective_noise),
+            (self.val_spin, params.val_fraction),
+            (self.seed_spin, params.seed),
+        ):
+            with signals_blocked(widget):
+                widget.setValue(value)
+        with signals_blocked(self.combo):
+            self.combo.setCurrentIndex(self.combo.findData(params.name))
+        self._set_generated_controls(True)
+        self._regenerate()
+
     def params(self) -> DatasetParams:
         return DatasetParams(
             name=self.combo.currentData() or "circle",
@@ -207,9 +228,8 @@ class DatasetPicker(QtWidgets.QWidget):
             self._published.values,
             strict=True,
         ):
-            blocked = spin.blockSignals(True)
-            spin.setValue(value)
-            spin.blockSignals(blocked)
+            with signals_blocked(spin):
+                spin.setValue(value)
         self._syncing = False
         self._set_generated_controls(self._csv is None)
         self.failed.emit(message)
@@ -237,9 +257,8 @@ class DatasetPicker(QtWidgets.QWidget):
     def _sync_noise(self) -> None:
         """Each dataset starts at its own default noise (a spiral at 0.1 is unreadable)."""
         kind = DATASETS[self.combo.currentData() or "circle"]
-        blocked = self.noise_spin.blockSignals(True)
-        self.noise_spin.setValue(kind.default_noise)
-        self.noise_spin.blockSignals(blocked)
+        with signals_blocked(self.noise_spin):
+            self.noise_spin.setValue(kind.default_noise)
 
     def _set_generated_controls(self, enabled: bool) -> None:
         self.size_spin.setEnabled(enabled)

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 
 from pyqtgraph.parametertree import Parameter, ParameterTree
 from PySide6 import QtCore, QtWidgets
+from superqt.utils import signals_blocked
 
 from gdsim.core.optimizers import OPTIMIZERS, HyperParam
 
@@ -72,12 +73,9 @@ class OptimizerForm(QtWidgets.QWidget):
 
     def set_optimizer(self, name: str, hyper: Mapping[str, float] | None = None) -> None:
         """Show ``name`` with ``hyper`` (defaults for the rest) without emitting ``changed``."""
-        blocked = self.blockSignals(True)
-        combo_blocked = self.combo.blockSignals(True)
-        self.combo.setCurrentIndex(self.combo.findData(name))
-        self.combo.blockSignals(combo_blocked)
-        self._build_tree(hyper or {})
-        self.blockSignals(blocked)
+        with signals_blocked(self), signals_blocked(self.combo):
+            self.combo.setCurrentIndex(self.combo.findData(name))
+            self._build_tree(hyper or {})
 
     @QtCore.Slot(int)
     def _on_optimizer_chosen(self, _index: int) -> None:

@@ -1,0 +1,213 @@
+"""The network builder's whole state as data: dataset, network, training and compare mode.
+
+What sessions, lessons and settings save for the "Network builder" tab, and what the panel
+shows through ``MlpPanel.set_state``. The parts are the core's own frozen values
+(``DatasetParams``, ``NetworkSpec``, ``TrainingConfig``), so their validation is the core's;
+reading a dict back turns their errors into ``StateError``s that name the field's path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from gdsim.core.datasets import DATASETS, MAX_POINTS, DatasetError, DatasetParams
+from gdsim.core.limits import MAX_RUNS, MAX_STEPS
+from gdsim.core.network import NetworkSpec, SpecError
+from gdsim.core.optimizers import OPTIMIZERS
+from gdsim.core.state.fields import STATE_VERSION, Fields, StateError
+from gdsim.core.training import SCHEDULES, ConfigError, TrainingConfig, configs_for_rates
+
+DEFAULT_COMPARE_LRS = (0.1, 1.0, 6.0, 10.0)
+"""On the default circle network: too small (slow), right, too big (oscillating), way too big
+(diverged) -- the lecture's learning-rate figure."""
+
+_DATASET_FIELDS = ("name", "n", "noise", "val_fraction", "seed", "n_classes", "csv_path")
+_TRAINING_FIELDS = (
+    "optimizer",
+    "lr",
+    "hyper",
+    "batch_size",
+    "weight_decay",
+    "schedule",
+    "step_size",
+    "gamma",
+    "warmup_steps",
+    "steps",
+    "seed",
+)
+_TOP_FIELDS = ("version", "dataset", "network", "training", "compare", "compare_lrs", "selected")
+
+Built = TypeVar("Built")
+
+
+@dataclass(frozen=True)
+class NetworkState:
+    """Everything the network panel shows, as plain frozen data.
+
+    ``csv_path`` names the file the points came from (``dataset`` then only carries the
+    validation share and seed the file's points are split with). ``selected`` is the run on
+    display: 0 outside compare mode, an index into ``compare_lrs`` in it.
+    """
+
+    dataset: DatasetParams = field(default_factory=DatasetParams)
+    csv_path: str | None = None
+    network: NetworkSpec = field(default_factory=NetworkSpec)
+    training: TrainingConfig = field(default_factory=TrainingConfig)
+    compare: bool = False
+    compare_lrs: tuple[float, ...] = DEFAULT_COMPARE_LRS
+    selected: int = 0
+
+    def __post_init__(self) -> None:
+        if self.csv_path is None:
+            self._check_network_fits_dataset()
+        if not 1 <= len(self.compare_lrs) <= MAX_RUNS:
+            raise StateError(f"compare_lrs: must hold 1 to {MAX_RUNS} rates")
+        try:
+            configs_for_rates(self.training, self.compare_lrs)
+        except ConfigError as error:
+            raise StateError(f"compare_lrs: {error}") from None
+        if not 0 <= self.selected < self.run_count:
+            raise StateError(f"selected: must be a run from 0 to {self.run_count - 1}")
+
+    def _check_network_fits_dataset(self) -> None:
+        """A generated dataset fixes the network's inputs, task and outputs."""
+        kind = self.dataset.kind
+        fitting = NetworkSpec.for_task(
+            kind.task, kind.input_dim, self.dataset.n_classes or kind.n_classes
+        )
+        net = self.network
+        shape = (net.task, net.input_dim, net.output_dim)
+        if shape != (fitting.task, fitting.input_dim, fitting.output_dim):
+            raise StateError(
+                f"network: a {net.task} network with {net.input_dim} input(s) and "
+                f"{net.output_dim} output(s) does not fit the {kind.name} dataset"
+            )
+
+    @property
+    def run_count(self) -> int:
+        return len(self.compare_lrs) if self.compare else 1
+
+    @property
+    def learning_rates(self) -> tuple[float, ...]:
+        """One rate per run: the compare rates in compare mode, else the training rate."""
+        return self.compare_lrs if self.compare else (self.training.lr,)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready plain data; ``from_dict(to_dict(s)) == s``."""
+        data = self.dataset
+        training = self.training
+        return {
+            "version": STATE_VERSION,
+            "dataset": {
+                "name": data.name,
+                "n": data.n,
+                "noise": data.noise,
+                "val_fraction": data.val_fraction,
+                "seed": data.seed,
+                "n_classes": data.n_classes,
+                "csv_path": self.csv_path,
+            },
+            "network": self.network.to_dict(),
+            "training": {
+                "optimizer": training.optimizer,
+                "lr": training.lr,
+                "hyper": dict(training.hyper),
+                "batch_size": training.batch_size,
+                "weight_decay": training.weight_decay,
+                "schedule": training.schedule,
+                "step_size": training.step_size,
+                "gamma": training.gamma,
+                "warmup_steps": training.warmup_steps,
+                "steps": training.steps,
+                "seed": training.seed,
+            },
+            "compare": self.compare,
+            "compare_lrs": list(self.compare_lrs),
+            "selected": self.selected,
+        }
+
+    @classmethod
+    def from_dict(cls, data: object) -> NetworkState:
+        """The state ``data`` describes, or a ``StateError`` naming the first bad field."""
+        top = Fields(data)
+        top.only(_TOP_FIELDS)
+        top.version()
+        dataset, csv_path = _read_dataset(top.child("dataset", {}))
+        network = _read_network(top.child("network", {}))
+        training = _read_training(top.child("training", {}))
+        compare = top.boolean("compare", False)
+        rates = top.numbers("compare_lrs", list(DEFAULT_COMPARE_LRS))
+        for index, rate in enumerate(rates):
+            if not rate > 0:
+                raise top.fail(f"compare_lrs[{index}]", f"must be a number above 0, got {rate:g}")
+        selected = top.integer("selected", 0)
+        return cls(dataset, csv_path, network, training, compare, rates, selected)
+
+
+def _core(fields: Fields, name: str, build: Callable[[], Built]) -> Built:
+    """``build()``, its core error turned into a ``StateError`` at ``name``'s path."""
+    try:
+        return build()
+    except (DatasetError, SpecError, ConfigError) as error:
+        raise fields.fail(name, str(error)) from None
+
+
+def _read_dataset(fields: Fields) -> tuple[DatasetParams, str | None]:
+    fields.only(_DATASET_FIELDS)
+    name = fields.string("name", "circle", choices=DATASETS)
+    n = fields.integer("n", 200, low=10, high=MAX_POINTS)
+    noise = fields.number("noise", low=0.0, high=2.0) if fields.has("noise") else None
+    val_fraction = fields.number("val_fraction", 0.2, low=0.0, high=1.0)
+    seed = fields.integer("seed", 0)
+    n_classes = fields.integer("n_classes") if fields.has("n_classes") else None
+    csv_path = fields.string("csv_path") if fields.has("csv_path") else None
+    params = _core(
+        fields,
+        "n_classes" if n_classes is not None else "val_fraction",
+        lambda: DatasetParams(name, n, noise, val_fraction, seed, n_classes),
+    )
+    return params, csv_path
+
+
+def _read_network(fields: Fields) -> NetworkSpec:
+    fields.only(NetworkSpec.__dataclass_fields__)
+    for name in ("input_dim", "output_dim", "seed"):
+        if fields.has(name):
+            fields.integer(name)
+    if fields.has("init_sigma"):
+        fields.number("init_sigma", above=0.0)
+    for index, layer in enumerate(fields.raw("hidden", [])):
+        where = f"hidden[{index}]"
+        if not isinstance(layer, list | tuple) or len(layer) != 2:
+            raise fields.fail(where, f"must be a [width, activation] pair, got {layer!r}")
+    return _core(fields, "hidden", lambda: NetworkSpec.from_dict(fields.data))
+
+
+def _read_training(fields: Fields) -> TrainingConfig:
+    fields.only(_TRAINING_FIELDS)
+    optimizer = fields.string("optimizer", "gd", choices=OPTIMIZERS)
+    hyper = fields.number_map("hyper", {})
+    try:
+        OPTIMIZERS[optimizer].resolve(hyper)
+    except ValueError as error:
+        raise fields.fail("hyper", str(error)) from None
+    batch_size = fields.integer("batch_size") if fields.has("batch_size") else None
+    values: Mapping[str, Any] = {
+        "optimizer": optimizer,
+        "lr": fields.number("lr", 1.0, above=0.0),
+        "hyper": hyper,
+        "batch_size": batch_size,
+        "weight_decay": fields.number("weight_decay", 0.0, low=0.0, high=1e3),
+        "schedule": fields.string("schedule", "none", choices=SCHEDULES),
+        "step_size": fields.integer("step_size", 100, low=1),
+        "gamma": fields.number("gamma", 0.5, low=0.0, high=1.0),
+        "warmup_steps": fields.integer("warmup_steps", 100, low=1),
+        "steps": fields.integer("steps", 1000, low=1, high=MAX_STEPS),
+        "seed": fields.integer("seed", 0),
+    }
+    # What the optimizer refuses at any rate (Nesterov without momentum) is the hyper-parameters'
+    # fault; what remains (a step too large for float32) is the learning rate's.
+    _core(fields, "hyper", lambda: TrainingConfig(**{**values, "lr": 1e-3}))
+    return _core(fields, "lr", lambda: TrainingConfig(**values))

@@ -1,0 +1,43 @@
+"""What gdsim remembers between launches: the window's size and place, the panel shown, and
+each panel's state (last surface, learning rates, runs, dataset, network, training settings).
+
+Stored with ``QSettings`` (the platform's own place for preferences) as the ``AppState``'s JSON,
+the same document sessions save, so there is one format to read back and one validation. A
+preference that cannot be used (a corrupt entry, one from a newer gdsim, a CSV file since
+deleted) is skipped with one line in the status bar: a preference never stops the app from
+starting and is never half applied.
+"""
+
+from __future__ import annotations
+
+import json
+
+from PySide6 import QtCore
+
+from gdsim.core.state import AppState, StateError
+
+GEOMETRY_KEY = "window/geometry"
+STATE_KEY = "state"
+
+
+def save(geometry: QtCore.QByteArray, state: AppState) -> None:
+    settings = QtCore.QSettings()
+    settings.setValue(GEOMETRY_KEY, geometry)
+    settings.setValue(STATE_KEY, json.dumps(state.to_dict()))
+    settings.sync()
+
+
+def saved_geometry() -> QtCore.QByteArray | None:
+    value = QtCore.QSettings().value(GEOMETRY_KEY)
+    return value if isinstance(value, QtCore.QByteArray) else None
+
+
+def saved_state() -> tuple[AppState | None, str]:
+    """The saved state, or None and why not ("" when nothing was saved yet)."""
+    text = QtCore.QSettings().value(STATE_KEY)
+    if text is None:
+        return None, ""
+    try:
+        return AppState.from_dict(json.loads(str(text))), ""
+    except (ValueError, StateError) as error:
+        return None, f"Last session's settings not restored ({error})"

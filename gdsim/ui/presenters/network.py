@@ -1,0 +1,252 @@
+"""The network builder's presenter: the training job, the worker thread and the paced redraw.
+
+Data flow: the panel's `NetworkSpec` / `TrainingConfig` / `Dataset` (the core's frozen data)
+-> `TrainingSession`s wrapped in a `TrainingJob` -> `JobRunner` (the one worker thread) ->
+`TrainingFrame`s. The presenter keeps only the latest frame and emits it (`frameReady`) on its
+own timer, never in the worker signal's slot, so drawing cost never slows training down; the
+timer's interval follows `RedrawPacer`, which keeps the GUI thread's CPU share near GUI_SHARE.
+
+While the worker runs, the sessions belong to it: every change reaches them through
+`JobRunner.call` (a new learning rate takes effect at the next step). A change to the network
+or the data rebuilds the job from scratch after the worker has stopped.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+
+import numpy as np
+from PySide6 import QtCore
+
+from gdsim.core.datasets import Dataset
+from gdsim.core.limits import MAX_RUNS
+from gdsim.core.network import NetworkSpec
+from gdsim.core.pacing import RedrawPacer
+from gdsim.core.state.network import DEFAULT_COMPARE_LRS
+from gdsim.core.training import (
+    ConfigError,
+    TrainingConfig,
+    TrainingSession,
+    configs_for_rates,
+    parse_learning_rates,
+    rates_text,
+)
+from gdsim.core.training_job import TrainingFrame, TrainingJob
+from gdsim.ui.workers import JobRunner
+
+GRID_POINTS = 80
+"""Decision-map resolution per axis: 6,400 forward passes per frame, well under a millisecond."""
+
+REDRAW_MS = 33
+GUI_SHARE = 0.08
+"""While training runs, drawing may take this share of the time (it holds the GIL the worker
+needs); redraws, and the worker's frames with them, are spaced to keep it so."""
+DETAIL_MS = 250
+"""The decision map and the network diagram change slowly and cost most to paint: they are
+refreshed at most this often while training runs (every frame when paused or done)."""
+
+
+class NetworkPresenter(QtCore.QObject):
+    """Owns the job and its worker; emits `frameReady(frame, detail)` at the paced rate, where
+    `detail` says whether the slow views (decision map, diagram) are due a redraw."""
+
+    frameReady = QtCore.Signal(object, bool)
+    paused = QtCore.Signal(object)
+    finished = QtCore.Signal(object)
+    failed = QtCore.Signal(str)
+    runningChanged = QtCore.Signal()
+
+    def __init__(self, parent: QtCore.QObject | None = None) -> None:
+        super().__init__(parent)
+        self.runner = JobRunner(self, max_rate=1000 / REDRAW_MS)
+        self._pacer = RedrawPacer(fastest_ms=REDRAW_MS, slowest_ms=500, share=GUI_SHARE)
+        self.job: TrainingJob | None = None
+        self.frame: TrainingFrame | None = None
+        self.shown_run = 0
+        """The compare run the decision map and the diagram show; kept across rebuilds."""
+        self.compare_rates = list(DEFAULT_COMPARE_LRS)
+        """The compare rates in use: the last ones typed that training accepted. A refused
+        text stays in its field to be corrected, but never reaches the runs."""
+        self._dirty = False
+        self._detail_clock = QtCore.QElapsedTimer()
+        self._timer = QtCore.QTimer(self)
+        self._timer.setInterval(REDRAW_MS)
+        self._timer.timeout.connect(self.redraw)
+        self.runner.progress.connect(self._on_frame)
+        self.runner.pausedAt.connect(self._on_paused)
+        self.runner.finished.connect(self._on_finished)
+        self.runner.failed.connect(self.failed)
+        self.runner.runningChanged.connect(self.runningChanged)
+        self._timer.start()
+
+    # ------------------------------------------------------------------ state
+
+    @property
+    def live(self) -> bool:
+        """The worker is computing (not paused): the pacer stretches the redraw interval."""
+        return self.runner.is_running() and not self.runner.is_paused()
+
+    def can_train(self) -> bool:
+        return self.job is not None
+
+    def needs_rebuild(self) -> bool:
+        """Train and Step start over from the initial weights when nothing is left to run."""
+        return not self.runner.is_running() and (self.job is None or self.job.finished)
+
+    def accept_rates(self, text: str, config: TrainingConfig) -> bool:
+        """Put typed compare rates in use if `config` can train at each (an optimizer may
+        allow less than float32 does); True if they differ from those in use. A refusal
+        raises ConfigError saying which rates stay in use, and changes nothing."""
+        try:
+            rates = parse_learning_rates(text, MAX_RUNS)
+            configs_for_rates(config, rates)
+        except ConfigError as error:
+            raise ConfigError(
+                f"{error}; the previous rates {rates_text(self.compare_rates)} stay in use"
+            ) from None
+        changed = rates != self.compare_rates
+        self.compare_rates = rates
+        return changed
+
+    def fall_back_to_usable_rates(self, config: TrainingConfig) -> None:
+        """The rates last in use may not suit the optimizer chosen since (1e38 with Adam):
+        then compare mode starts from the lecture's rates rather than with no runs at all."""
+        try:
+            configs_for_rates(config, self.compare_rates)
+        except ConfigError:
+            self.compare_rates = list(DEFAULT_COMPARE_LRS)
+
+    # ------------------------------------------------------------------ commands
+
+    def rebuild(
+        self, spec: NetworkSpec, config: TrainingConfig, data: Dataset, rates: Sequence[float]
+    ) -> TrainingJob:
+        """A new job from the initial weights (the worker must be stopped). A refused setting
+        raises the core's error and leaves no job (Train stays disabled until one is built)."""
+        self.runner.stop()
+        self.job = None
+        configs = configs_for_rates(config, rates)
+        sessions = [TrainingSession(spec, data, run_config) for run_config in configs]
+        (x_low, x_high), *rest = data.input_range
+        xs = np.linspace(x_low, x_high, GRID_POINTS)
+        ys = np.linspace(*rest[0], GRID_POINTS) if rest else None
+        self.shown_run = min(self.shown_run, len(sessions) - 1)
+        self.job = TrainingJob(sessions, (xs, ys), shown=self.shown_run)
+        return self.job
+
+    def start(self, paused: bool = False) -> None:
+        """Start the job in the worker, or resume a paused one."""
+        if self.runner.is_running():
+            self.runner.resume()
+        elif self.job is not None:
+            self.runner.start(self.job, paused=paused)
+        self.runningChanged.emit()
+
+    def step(self) -> None:
+        """One optimizer step per run, then stay paused."""
+        if self.job is None:
+            return
+        if not self.runner.is_running():
+            self.runner.start(self.job, paused=True)
+        self.runner.call(self.job.step_once)
+        self.runner.step()
+        self.runningChanged.emit()
+
+    def toggle_pause(self) -> None:
+        if not self.runner.is_running():
+            return
+        if self.runner.is_paused():
+            self.runner.resume()
+        else:
+            self.runner.pause()
+        self.runningChanged.emit()
+
+    def stop(self) -> None:
+        """End the worker; the trained state stays (shown at once)."""
+        self.runner.stop()
+        if self.job is not None:
+            self.show_now(self.job.snapshot())
+        self.runningChanged.emit()
+
+    def shown_lr(self, compare: bool, slider_lr: float) -> float:
+        """The rate of the run on display: the slider's outside compare mode (where the slider
+        is out of use), else the shown run's as its frame says (the first compare rate when
+        no run could be built)."""
+        frame = self.frame
+        if not compare:
+            return slider_lr
+        if self.job is None or frame is None:
+            return self.compare_rates[0]
+        return frame.runs[frame.shown].lr
+
+    def set_lr(self, lr: float) -> None:
+        if self.job is not None:
+            self._send(functools.partial(self.job.set_lr, lr))
+
+    def set_hyper(self, **changes: object) -> None:
+        if self.job is not None:
+            self._send(functools.partial(self.job.set_hyper, **changes))
+
+    def show_run(self, index: int) -> bool:
+        """Show run `index`: while the worker runs its next frame carries it; a stopped or
+        finished session is shown at once. False for an index no run has."""
+        job = self.job
+        if job is None or not 0 <= index < len(job.sessions):
+            return False
+        self.shown_run = index
+        if self.runner.is_running():
+            self.runner.call(functools.partial(job.show_run, index))
+        else:
+            job.show_run(index)
+            self.show_now(job.snapshot())
+        return True
+
+    def _send(self, command: Callable[[], None]) -> None:
+        """Run `command` on the job: in the worker between two steps if it runs, else now."""
+        if self.runner.is_running():
+            self.runner.call(command)
+        else:
+            command()
+
+    # ------------------------------------------------------------------ frames
+
+    def show_now(self, frame: TrainingFrame) -> None:
+        """Emit `frame` now (a rebuild, a stop, a run chosen while nothing runs)."""
+        self.frame = frame
+        self._dirty = True
+        self.redraw()
+
+    @QtCore.Slot()
+    def redraw(self) -> None:
+        """Emit the latest frame, at most once per timer tick, only if a new one arrived."""
+        frame = self.frame
+        if frame is None or not self._dirty:
+            return
+        self._dirty = False
+        live = self.live
+        clock = self._detail_clock
+        detail = not live or not clock.isValid() or clock.hasExpired(DETAIL_MS)
+        if detail:
+            clock.start()
+        self.frameReady.emit(frame, detail)
+        interval = self._pacer.next_interval(live)
+        self._timer.setInterval(interval)
+        self.runner.set_max_rate(1000 / interval)
+
+    @QtCore.Slot(object)
+    def _on_frame(self, frame: TrainingFrame) -> None:
+        """Keep only the latest frame; the timer emits it."""
+        self.frame = frame
+        self._dirty = True
+
+    @QtCore.Slot(object)
+    def _on_paused(self, frame: TrainingFrame) -> None:
+        self._on_frame(frame)
+        self.paused.emit(frame)
+
+    @QtCore.Slot(object)
+    def _on_finished(self, frame: TrainingFrame) -> None:
+        self._on_frame(frame)
+        self.redraw()
+        self.finished.emit(frame)

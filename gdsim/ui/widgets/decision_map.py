@@ -1,0 +1,170 @@
+"""The network's prediction over the input plane (or line), with the data on top.
+
+The points are drawn once per dataset (filled: training, triangles: validation); what changes
+during training is the prediction underneath: a probability map for binary tasks, the argmax
+class for multiclass ones, a colour-mapped value for regression, a curve for 1D inputs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
+
+from gdsim.core.datasets import Dataset
+from gdsim.ui.widgets.dataset_picker import class_color
+
+VALUE_SHADES = 32
+"""Regression targets are drawn in this many shades of the colour map, one scatter item each."""
+
+PROBABILITY_MAP = pg.ColorMap([0.0, 0.5, 1.0], ["#8cc4e6", "#ffffff", "#f2b38c"])
+VALUE_MAP = pg.colormap.get("viridis")
+
+
+class DecisionMap(pg.PlotWidget):
+    """``decisionPlot``: `show_data` once per dataset, `draw_prediction` per frame."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("decisionPlot")
+        self.setMenuEnabled(False)
+        self.image = pg.ImageItem()
+        self.curve = pg.PlotDataItem(pen=pg.mkPen("#222222", width=2.5))
+        self.train_scatter = pg.ScatterPlotItem(size=7, pen=pg.mkPen("#333333", width=0.6))
+        self.val_scatter = pg.ScatterPlotItem(size=8, symbol="t", brush=pg.mkBrush("w"))
+        for item in (self.image, self.train_scatter, self.val_scatter):
+            self.addItem(item)
+        self.addItem(self.curve)
+        legend = self.addLegend(offset=(-8, 8))
+        legend.addItem(self.train_scatter, "train")
+        legend.addItem(self.val_scatter, "validation")
+        self._data_shown: Dataset | None = None
+
+    def show_data(self, data: Dataset) -> None:
+        """Scatter of the points, set once per dataset. Reset and a new network keep the
+        dataset: redrawing 100,000 points for them froze the window ~1 s."""
+        if data is self._data_shown:
+            return
+        self._data_shown = data
+        one_d = data.input_dim == 1
+        self.setAspectLocked(not one_d)
+        self.val_scatter.setPen(pg.mkPen("#111111", width=1.2))
+        for scatter, x, y in (
+            (self.train_scatter, data.x_train.numpy(), data.y_train.numpy()),
+            (self.val_scatter, data.x_val.numpy(), data.y_val.numpy()),
+        ):
+            y = y.reshape(-1)
+            if one_d:
+                _set_groups(scatter, [])
+                scatter.setData(x[:, 0], y, brush=pg.mkBrush("#555555"))
+                continue
+            scatter.setData([], [])
+            if data.task == "regression":
+                shade = np.minimum((_unit(y, data) * VALUE_SHADES).astype(int), VALUE_SHADES - 1)
+                colors = VALUE_MAP.map((np.arange(VALUE_SHADES) + 0.5) / VALUE_SHADES, "qcolor")
+            else:
+                shade = y.astype(int)
+                colors = [class_color(k) for k in range(data.n_classes)]
+            _set_groups(scatter, [(x[shade == k], color) for k, color in enumerate(colors)])
+        (x0, x1), *rest = data.input_range
+        self.image.setVisible(not one_d)
+        self.curve.setVisible(one_d)
+        self.setLabel("left", "y" if one_d else "x₂")
+        self.setLabel("bottom", "x" if one_d else "x₁")
+        if one_d:
+            self.autoRange()
+        else:
+            self.setRange(xRange=(x0, x1), yRange=rest[0], padding=0)
+
+    def draw_prediction(self, data: Dataset, prediction: np.ndarray) -> None:
+        prediction = np.nan_to_num(prediction, nan=0.0, posinf=1e6, neginf=-1e6)
+        if data.input_dim == 1:
+            xs = np.linspace(*data.input_range[0], len(prediction))
+            self.curve.setData(xs, prediction)
+            return
+        if data.task == "binary":
+            rgba = PROBABILITY_MAP.map(np.clip(prediction, 0.0, 1.0).ravel(), mode="byte")
+        elif data.task == "multiclass":
+            palette = np.array(
+                [_lighten(class_color(k)) for k in range(data.n_classes)], dtype=np.ubyte
+            )
+            rgba = palette[np.clip(prediction.astype(int), 0, data.n_classes - 1).ravel()]
+        else:
+            rgba = VALUE_MAP.map(_unit(prediction.ravel(), data), mode="byte")
+        image = np.ascontiguousarray(rgba.reshape(*prediction.shape, -1))
+        self.image.setImage(image, autoLevels=False)
+        (x0, x1), (y0, y1) = data.input_range
+        self.image.setRect(QtCore.QRectF(x0, y0, x1 - x0, y1 - y0))
+
+    def point_at(self, scene_pos: QtCore.QPointF) -> QtCore.QPointF | None:
+        """The data coordinates under a scene position, or None outside the plot."""
+        box = self.getViewBox()
+        if not box.sceneBoundingRect().contains(scene_pos):
+            return None
+        return box.mapSceneToView(scene_pos)
+
+
+def cursor_text(data: Dataset, prediction: np.ndarray, point: QtCore.QPointF) -> str:
+    """'x₁ = 0.42, x₂ = -0.13   p(class 1) = 0.87': the point and the nearest cell of the
+    prediction grid (which spans `data.input_range`); just the point outside the grid."""
+    x, y = point.x(), point.y()
+    if data.input_dim == 1:
+        column = _nearest_cell(x, data.input_range[0], len(prediction))
+        if column is None:
+            return f"x = {x:.3g}"
+        return f"x = {x:.3g}   ŷ = {prediction[column]:.3g}"
+    where = f"x₁ = {x:.2f}, x₂ = {y:.2f}"
+    column = _nearest_cell(x, data.input_range[0], prediction.shape[1])
+    row = _nearest_cell(y, data.input_range[1], prediction.shape[0])
+    if column is None or row is None:
+        return where
+    value = float(prediction[row, column])
+    if data.task == "binary":
+        return f"{where}   p(class 1) = {value:.2f}"
+    if data.task == "multiclass":
+        return f"{where}   class {int(value)}" if np.isfinite(value) else where
+    return f"{where}   ŷ = {value:.3g}"
+
+
+def _nearest_cell(value: float, span: tuple[float, float], cells: int) -> int | None:
+    """Index of the grid point nearest to `value` on `cells` points spanning `span`."""
+    low, high = span
+    if not low <= value <= high or cells < 1:
+        return None
+    return min(cells - 1, round((value - low) / max(high - low, 1e-12) * (cells - 1)))
+
+
+def _set_groups(scatter: pg.ScatterPlotItem, groups: list[tuple[np.ndarray, object]]) -> None:
+    """Draw each group of points (an (n, 2) array and its colour) as one child scatter of
+    `scatter`, in one brush: pyqtgraph builds a brush object per point when given one brush
+    per point (~16 s for 100,000 points on the GUI thread), and one per item costs nothing.
+    The children share `scatter`'s symbol, size and pen, and its legend entry and visibility."""
+    for child in scatter.childItems():
+        child.setParentItem(None)
+        if child.scene() is not None:
+            child.scene().removeItem(child)
+    opts = scatter.opts
+    for points, color in groups:
+        if len(points):
+            child = pg.ScatterPlotItem(
+                points[:, 0],
+                points[:, 1],
+                symbol=opts["symbol"],
+                size=opts["size"],
+                pen=opts["pen"],
+                brush=pg.mkBrush(color),
+            )
+            child.setParentItem(scatter)
+
+
+def _unit(values: np.ndarray, data: Dataset) -> np.ndarray:
+    """Regression values scaled to [0, 1] by the training targets' range (for a colour map)."""
+    y = data.y_train.numpy().reshape(-1)
+    low, high = float(y.min()), float(y.max())
+    return np.clip((np.asarray(values, dtype=float) - low) / max(high - low, 1e-9), 0.0, 1.0)
+
+
+def _lighten(color: str, share: float = 0.55) -> list[int]:
+    """An RGBA row for a class colour blended towards white, so points stay visible on it."""
+    rgb = np.array([int(color[i : i + 2], 16) for i in (1, 3, 5)], dtype=float)
+    return [*(rgb + (255 - rgb) * share).astype(int).tolist(), 255]

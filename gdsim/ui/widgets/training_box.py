@@ -1,0 +1,122 @@
+"""The "Training" box: optimizer and its hyper-parameters (the shared `OptimizerForm`), learning
+rate, batch size, weight decay, steps, schedule, and compare mode's learning rates."""
+
+from __future__ import annotations
+
+from PySide6 import QtCore, QtWidgets
+from superqt.utils import signals_blocked
+
+from gdsim.core.training import SCHEDULES, TrainingConfig
+from gdsim.ui.widgets.log_slider import LogSlider
+from gdsim.ui.widgets.optimizer_form import OptimizerForm
+
+DEFAULT_LR = 1.0
+MAX_BATCH = 100_000
+
+
+class TrainingBox(QtWidgets.QGroupBox):
+    """Reports intent: `lrChanged(lr)` (acts at the next step), `settingsChanged()` (optimizer,
+    hyper-parameters, batch, decay, steps, schedule), `compareToggled(on)`, `compareEdited()`."""
+
+    lrChanged = QtCore.Signal(float)
+    settingsChanged = QtCore.Signal()
+    compareToggled = QtCore.Signal(bool)
+    compareEdited = QtCore.Signal()
+
+    def __init__(self, max_steps: int, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__("Training", parent)
+        self.optimizer_form = OptimizerForm(self)
+        self.lr_slider = LogSlider(1e-4, 100.0, DEFAULT_LR, self)
+        self.lr_slider.spin.setObjectName("mlpLrSpin")
+        self.lr_slider.setToolTip("Learning rate η: moving it while training acts at the next step")
+        self.batch_spin = self._spin("batchSizeSpin", 0, MAX_BATCH, 0)
+        self.batch_spin.setSpecialValueText("full batch")
+        self.decay_spin = QtWidgets.QDoubleSpinBox(self)
+        self.decay_spin.setObjectName("weightDecaySpin")
+        self.decay_spin.setDecimals(5)
+        self.decay_spin.setRange(0.0, 1.0)
+        self.decay_spin.setSingleStep(1e-4)
+        self.decay_spin.setKeyboardTracking(False)
+        self.steps_spin = self._spin("stepsSpin", 1, max_steps, 1000)
+        self.steps_spin.setSingleStep(100)
+        self.schedule_combo = QtWidgets.QComboBox(self)
+        self.schedule_combo.setObjectName("scheduleCombo")
+        for key in SCHEDULES:
+            self.schedule_combo.addItem(key, key)
+        self.compare_check = QtWidgets.QCheckBox("compare learning rates", self)
+        self.compare_check.setObjectName("compareCheck")
+        self.compare_edit = QtWidgets.QLineEdit(self)
+        self.compare_edit.setObjectName("compareLrsEdit")
+        self.compare_edit.setToolTip("Same network, same initial weights, one run per rate")
+        self.compare_edit.setEnabled(False)
+        form = QtWidgets.QFormLayout(self)
+        form.addRow("optimizer", self.optimizer_form)
+        form.addRow("learning rate η", self.lr_slider)
+        form.addRow("batch size", self.batch_spin)
+        form.addRow("weight decay", self.decay_spin)
+        form.addRow("steps", self.steps_spin)
+        form.addRow("schedule", self.schedule_combo)
+        form.addRow(self.compare_check, self.compare_edit)
+        self.lr_slider.valueChanged.connect(self.lrChanged)
+        self.optimizer_form.changed.connect(self.settingsChanged)
+        for spin in (self.batch_spin, self.decay_spin, self.steps_spin):
+            spin.valueChanged.connect(self.settingsChanged)
+        self.schedule_combo.currentIndexChanged.connect(self.settingsChanged)
+        self.compare_check.toggled.connect(self._on_compare_toggled)
+        self.compare_edit.editingFinished.connect(self.compareEdited)
+
+    def _spin(self, name: str, low: int, high: int, value: int) -> QtWidgets.QSpinBox:
+        spin = QtWidgets.QSpinBox(self)
+        spin.setObjectName(name)
+        spin.setRange(low, high)
+        spin.setValue(value)
+        spin.setKeyboardTracking(False)
+        return spin
+
+    def config(self, seed: int) -> TrainingConfig:
+        """The configuration the controls describe (raises ConfigError)."""
+        return TrainingConfig(
+            optimizer=self.optimizer_form.optimizer(),
+            lr=self.lr_slider.value(),
+            hyper=self.optimizer_form.hyper(),
+            batch_size=self.batch_spin.value() or None,
+            weight_decay=self.decay_spin.value(),
+            schedule=self.schedule_combo.currentData(),
+            steps=self.steps_spin.value(),
+            seed=seed,
+        )
+
+    def show_config(self, config: TrainingConfig) -> None:
+        """Show `config` without reporting it as a change (a refused edit goes back to it)."""
+        self.optimizer_form.set_optimizer(config.optimizer, config.hyper)
+        with signals_blocked(self.lr_slider):
+            self.lr_slider.setValue(config.lr)
+        with signals_blocked(self.schedule_combo):
+            self.schedule_combo.setCurrentIndex(self.schedule_combo.findData(config.schedule))
+        for spin, value in (
+            (self.batch_spin, config.batch_size or 0),
+            (self.decay_spin, config.weight_decay),
+            (self.steps_spin, config.steps),
+        ):
+            with signals_blocked(spin):
+                spin.setValue(value)
+
+    def compare_on(self) -> bool:
+        return self.compare_check.isChecked()
+
+    def show_compare(self, on: bool, text: str) -> None:
+        """Compare mode's switch and rates, without reporting a change."""
+        with signals_blocked(self.compare_check):
+            self.compare_check.setChecked(on)
+        self.compare_edit.setText(text)
+        self._enable_for_compare(on)
+
+    @QtCore.Slot(bool)
+    def _on_compare_toggled(self, on: bool) -> None:
+        self._enable_for_compare(on)
+        self.compareToggled.emit(on)
+
+    def _enable_for_compare(self, on: bool) -> None:
+        """In compare mode the runs' rates come from the text: the slider is out of use."""
+        self.compare_edit.setEnabled(on)
+        self.lr_slider.setEnabled(not on)

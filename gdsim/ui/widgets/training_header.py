@@ -1,0 +1,79 @@
+"""The network panel's header: the shown run's state or verdict, and its metrics line.
+
+It follows the run on display (compare mode's chosen badge): its verdict, its step, its losses.
+Errors never appear here; they go to the panel's message area.
+"""
+
+from __future__ import annotations
+
+from PySide6 import QtCore, QtWidgets
+
+from gdsim.core.training_job import TrainingFrame, metrics_text, rate_name
+from gdsim.ui.widgets.verdict_badge import VerdictBadge
+
+
+class StatusBadge(VerdictBadge):
+    """The header's state or verdict: one line as wide as its text when the header has room,
+    wrapped onto more lines when it has not, so a long text never pushes the metrics line
+    beside it off screen (a word-wrapped QLabel's own size hint is a narrow block, which would
+    wrap even a short state)."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWordWrap(True)
+
+    def sizeHint(self) -> QtCore.QSize:
+        self.ensurePolished()
+        margins = self.contentsMargins()
+        text = self.fontMetrics().horizontalAdvance(self.text()) + 1  # + rounding
+        width = text + margins.left() + margins.right() + 2 * self.margin()
+        return QtCore.QSize(width, self.heightForWidth(width))
+
+
+class TrainingHeader(QtWidgets.QWidget):
+    """``trainingStatusLabel`` beside ``metricsLabel``."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.status_label = StatusBadge(self)
+        self.status_label.setObjectName("trainingStatusLabel")
+        self.metrics_label = QtWidgets.QLabel(self)
+        self.metrics_label.setObjectName("metricsLabel")
+        # Always its whole text: the status badge beside it gives way (wraps) instead.
+        self.metrics_label.setSizePolicy(
+            QtWidgets.QSizePolicy.Policy.Minimum, QtWidgets.QSizePolicy.Policy.Preferred
+        )
+        layout = QtWidgets.QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.status_label)
+        layout.addWidget(self.metrics_label, 1)
+
+    def show_state(self, text: str) -> None:
+        """A state without a verdict ("ready: press Train", "training… step 1,200")."""
+        self.status_label.clear_verdict(text)
+
+    @QtCore.Slot(object)
+    def show_verdict(self, frame: TrainingFrame, prefix: str = "") -> None:
+        """The shown run's verdict, named by its rate in compare mode."""
+        run = frame.runs[frame.shown]
+        if run.verdict is None:
+            self.show_state("ready: press Train")
+        elif len(frame.runs) > 1:
+            self.status_label.set_verdict(run.verdict, f"{prefix}{rate_name(run.lr)}: ")
+        else:
+            self.status_label.set_verdict(run.verdict, prefix)
+
+    @QtCore.Slot(object)
+    def show_paused(self, frame: TrainingFrame) -> None:
+        self.show_state(f"paused at step {frame.runs[frame.shown].state.step}")
+
+    def show_live(self, frame: TrainingFrame) -> None:
+        """While training: the shown run's step, or its verdict once it has diverged."""
+        shown = frame.runs[frame.shown].state
+        if shown.diverged_at is not None:
+            self.show_verdict(frame)
+        else:
+            self.show_state(f"training… step {shown.step:,}")
+
+    def show_metrics(self, frame: TrainingFrame) -> None:
+        self.metrics_label.setText(metrics_text(frame.runs[frame.shown].state))

@@ -1,0 +1,81 @@
+"""The network panel's right-hand side: header, decision map, diagram, run badges, curves.
+
+Everything here is drawn from the presenter's data: `show_job` once per new job (architecture,
+points, badges, axes), `draw` once per paced frame. Nothing is computed here that a frame does
+not already hold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6 import QtWidgets
+
+from gdsim.core.datasets import Dataset
+from gdsim.core.network import NetworkSpec
+from gdsim.core.training_job import TrainingFrame
+from gdsim.ui.widgets.decision_map import DecisionMap
+from gdsim.ui.widgets.network_box import layer_labels
+from gdsim.ui.widgets.network_diagram import NetworkDiagram
+from gdsim.ui.widgets.run_badges import RunBadges
+from gdsim.ui.widgets.training_curves import TrainingCurves
+from gdsim.ui.widgets.training_header import TrainingHeader
+
+
+class TrainingViews(QtWidgets.QWidget):
+    """The header above a grid: decision map and diagram, the run badges, the two curves."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.header = TrainingHeader(self)
+        self.diagram = NetworkDiagram(self)
+        self.diagram.setObjectName("networkDiagram")
+        self.decision_plot = DecisionMap(self)
+        self.curves = TrainingCurves(self)
+        self.run_badges = RunBadges(self)
+        column = QtWidgets.QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        # The header changes text many times a second: outside the grid, its size hints cannot
+        # move the grid's columns (which would repaint every plot and starve the worker).
+        column.addWidget(self.header)
+        grid = QtWidgets.QGridLayout()
+        column.addLayout(grid, 1)
+        grid.addWidget(self.decision_plot, 0, 0)
+        grid.addWidget(self.diagram, 0, 1)
+        grid.addWidget(self.run_badges, 1, 0, 1, 2)
+        grid.addWidget(self.curves.loss_plot, 2, 0)
+        grid.addWidget(self.curves.metric_plot, 2, 1)
+        grid.setRowStretch(0, 3)
+        grid.setRowStretch(2, 2)
+        grid.setColumnStretch(0, 3)
+        grid.setColumnStretch(1, 2)
+
+    def show_job(
+        self,
+        spec: NetworkSpec,
+        data: Dataset,
+        rates: Sequence[float],
+        frame: TrainingFrame,
+        steps: int,
+    ) -> None:
+        """A new job, before its first step: its architecture, its data, a badge per run,
+        axes framed around the initial loss."""
+        self.diagram.set_architecture(spec.widths, layer_labels(spec))
+        self.decision_plot.show_data(data)
+        self.run_badges.set_runs(rates)
+        self.run_badges.mark_shown(frame.shown)
+        self.header.show_state("ready: press Train")
+        self.curves.frame_axes(spec.task, frame.runs[0].state.train_loss, steps)
+
+    def draw(
+        self, frame: TrainingFrame, data: Dataset, steps: int, detail: bool, live: bool
+    ) -> None:
+        """One frame; the slow views (decision map, diagram) only when `detail`."""
+        self.curves.draw(frame, steps)
+        if detail:
+            self.decision_plot.draw_prediction(data, frame.prediction)
+            self.diagram.set_weights(frame.weights)
+        self.run_badges.show_verdicts(frame)
+        self.header.show_metrics(frame)
+        if live:
+            self.header.show_live(frame)

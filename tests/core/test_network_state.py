@@ -1,0 +1,189 @@
+"""NetworkState: the network panel's whole state round-trips through plain JSON data, and a bad
+field is refused with its path in a one-line message, without Qt."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gdsim.core.datasets import DATASETS, DatasetParams
+from gdsim.core.limits import MAX_STEPS
+from gdsim.core.network import NetworkSpec
+from gdsim.core.optimizers import OPTIMIZERS
+from gdsim.core.state import STATE_VERSION, NetworkState, StateError
+from gdsim.core.training import SCHEDULES, TrainingConfig
+
+rates = st.floats(1e-4, 100.0, allow_nan=False)
+
+
+@st.composite
+def states(draw: st.DrawFn) -> NetworkState:
+    optimizer = draw(st.sampled_from(sorted(set(OPTIMIZERS) - {"nesterov"})))
+    hyper = {
+        h.name: draw(st.sampled_from([h.low, h.default, h.high]))
+        for h in OPTIMIZERS[optimizer].hyper
+    }
+    hyper = {
+        k: float(v == 1.0) if OPTIMIZERS[optimizer].hyper[i].is_flag else v
+        for i, (k, v) in enumerate(hyper.items())
+    }
+    if optimizer in ("adam", "adamw"):
+        hyper["beta1"] = min(hyper["beta1"], 0.9)
+    compare_lrs = tuple(draw(st.lists(rates, min_size=1, max_size=8)))
+    compare = draw(st.booleans())
+    runs = len(compare_lrs) if compare else 1
+    kind = DATASETS[draw(st.sampled_from(["circle", "xor", "blobs", "sine", "plane"]))]
+    return NetworkState(
+        dataset=DatasetParams(
+            name=kind.name,
+            n=draw(st.integers(10, 5000)),
+            noise=draw(st.one_of(st.none(), st.floats(0.0, 2.0))),
+            val_fraction=draw(st.sampled_from([0.0, 0.2, 0.5])),
+            seed=draw(st.integers(0, 999_999)),
+        ),
+        csv_path=draw(st.one_of(st.none(), st.text(max_size=20))),
+        network=NetworkSpec.for_task(
+            kind.task,
+            kind.input_dim,
+            kind.n_classes,
+            hidden=tuple(
+                draw(
+                    st.lists(
+                        st.tuples(st.integers(1, 64), st.sampled_from(["relu", "tanh"])), max_size=3
+                    )
+                )
+            ),
+            init=draw(st.sampled_from(["default", "normal"])),
+            seed=draw(st.integers(0, 999_999)),
+        ),
+        training=TrainingConfig(
+            optimizer=optimizer,
+            lr=draw(rates),
+            hyper=hyper,
+            batch_size=draw(st.one_of(st.none(), st.integers(1, 500))),
+            weight_decay=draw(st.sampled_from([0.0, 1e-4, 0.5])),
+            schedule=draw(st.sampled_from(list(SCHEDULES))),
+            steps=draw(st.integers(1, MAX_STEPS)),
+            seed=draw(st.integers(0, 999_999)),
+        ),
+        compare=compare,
+        compare_lrs=compare_lrs,
+        selected=draw(st.integers(0, runs - 1)),
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(states())
+def test_round_trip_through_json(state):
+    data = json.loads(json.dumps(state.to_dict()))
+    assert data["version"] == STATE_VERSION
+    assert NetworkState.from_dict(data) == state
+
+
+def test_defaults_round_trip_and_an_empty_dict_reads_as_the_defaults():
+    state = NetworkState()
+    assert NetworkState.from_dict(state.to_dict()) == state
+    assert NetworkState.from_dict({}) == state
+    assert state.learning_rates == (1.0,)
+
+
+def bad(path: list[str | int], value: object) -> dict:
+    data = NetworkState().to_dict()
+    target = data
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    return data
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        (["version"], 99, r"^version: this gdsim reads versions"),
+        (["colour"], 1, r"^colour: unknown field"),
+        (["dataset"], [], r"^dataset: must be an object"),
+        (["dataset", "name"], "circel", r"^dataset\.name: must be one of"),
+        (["dataset", "n"], 5, r"^dataset\.n: must be a whole number from 10"),
+        (["dataset", "noise"], 3.0, r"^dataset\.noise: must lie between 0 and 2"),
+        (["dataset", "val_fraction"], 0.95, r"^dataset\.val_fraction: "),
+        (["dataset", "seed"], -1, r"^dataset\.seed: must be a whole number"),
+        (["dataset", "n_classes"], 4, r"^dataset\.n_classes: .*fixed number of classes"),
+        (["dataset", "csv_path"], 3, r"^dataset\.csv_path: must be text"),
+        (["dataset", "size"], 3, r"^dataset\.size: unknown field"),
+        (["network", "hidden"], [[8, "swish"]], r"^network\.hidden: .*unknown activation"),
+        (["network", "hidden"], [8], r"^network\.hidden\[0\]: must be a \[width, activation\]"),
+        (["network", "init_sigma"], 0, r"^network\.init_sigma: must be a number above 0"),
+        (["network", "seed"], "x", r"^network\.seed: must be a whole number"),
+        (["network", "depth"], 3, r"^network\.depth: unknown field"),
+        (["training", "optimizer"], "adma", r"^training\.optimizer: must be one of"),
+        (["training", "lr"], 0, r"^training\.lr: must be a number above 0"),
+        (["training", "lr"], 1e300, r"^training\.lr: learning rate 1e300 is too large"),
+        (["training", "hyper"], {"momentum": 0.5}, r"^training\.hyper: Gradient descent has no"),
+        (["training", "hyper"], {"x": "a"}, r"^training\.hyper\.x: must be a finite number"),
+        (["training", "batch_size"], -2, r"^training\.batch_size: must be a whole number"),
+        (["training", "weight_decay"], -1, r"^training\.weight_decay: must lie between"),
+        (["training", "schedule"], "cyclic", r"^training\.schedule: must be one of"),
+        (["training", "step_size"], 0, r"^training\.step_size: must be a whole number from 1"),
+        (["training", "gamma"], 2, r"^training\.gamma: must lie between 0 and 1"),
+        (["training", "warmup_steps"], 0, r"^training\.warmup_steps: must be a whole number"),
+        (["training", "steps"], 10**7, r"^training\.steps: must be a whole number from 1"),
+        (["training", "seed"], 1.5, r"^training\.seed: must be a whole number"),
+        (["training", "momentum"], 0.9, r"^training\.momentum: unknown field"),
+        (["compare"], "yes", r"^compare: must be true or false"),
+        (["compare_lrs"], [], r"^compare_lrs: must hold 1 to 8 rates"),
+        (["compare_lrs"], [1.0, -1.0], r"^compare_lrs\[1\]: must be a number above 0"),
+        (["compare_lrs"], [1.0] * 9, r"^compare_lrs: must hold 1 to 8 rates"),
+        (["selected"], 1, r"^selected: must be a run from 0 to 0"),
+        (["selected"], -1, r"^selected: must be a whole number"),
+    ],
+)
+def test_every_bad_field_is_refused_with_its_path(path, value, message):
+    with pytest.raises(StateError, match=message) as caught:
+        NetworkState.from_dict(bad(path, value))
+    assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("dataset", "network"),
+    [
+        ("sine", {"input_dim": 2}),
+        ("circle", {"input_dim": 1}),
+        ("blobs", {"task": "multiclass", "output_dim": 5}),
+        ("circle", {"task": "regression"}),
+    ],
+)
+def test_a_network_that_does_not_fit_its_generated_dataset_is_refused(dataset, network):
+    data = NetworkState().to_dict()
+    data["dataset"]["name"] = dataset
+    data["network"] = {**NetworkSpec.for_task("binary", 2, 2).to_dict(), **network}
+    with pytest.raises(StateError, match=rf"^network: .* does not fit the {dataset} dataset"):
+        NetworkState.from_dict(data)
+
+
+def test_a_csv_files_network_is_shaped_by_the_file_not_the_generator():
+    state = NetworkState(csv_path="points.csv", network=NetworkSpec(input_dim=1))
+    assert NetworkState.from_dict(state.to_dict()) == state
+
+
+def test_compare_rates_are_checked_against_the_optimizer():
+    data = bad(["training", "optimizer"], "adam")
+    data["training"]["hyper"] = {}
+    data["compare_lrs"] = [0.1, 1e38]
+    with pytest.raises(StateError, match=r"^compare_lrs: .*too large for Adam"):
+        NetworkState.from_dict(data)
+
+
+def test_nesterov_without_momentum_is_the_hyper_parameters_fault():
+    data = bad(["training", "optimizer"], "nesterov")
+    data["training"]["hyper"] = {"momentum": 0.0}
+    with pytest.raises(StateError, match=r"^training\.hyper: Nesterov momentum needs"):
+        NetworkState.from_dict(data)
+
+
+def test_selected_may_name_any_compare_run():
+    state = NetworkState(compare=True, compare_lrs=(0.1, 1.0, 6.0), selected=2)
+    assert NetworkState.from_dict(state.to_dict()).selected == 2
+    assert state.learning_rates == (0.1, 1.0, 6.0)
