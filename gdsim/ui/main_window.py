@@ -78,11 +78,19 @@ class MainWindow(QtWidgets.QMainWindow):
             network=self.mlp_panel.state(),
         )
 
-    def set_state(self, state: AppState) -> None:
-        """Show ``state``; a panel that cannot show its part keeps its own and says why."""
-        self.surface_panel.set_state(state.surface)
-        self.mlp_panel.set_state(state.network)
+    def set_state(self, state: AppState) -> str | None:
+        """Show ``state``; a panel that cannot show its part keeps its own and says why in
+        its message area. Returns those reasons in one line (None when all was shown)."""
+        refused = [
+            f"{title}: {why}"
+            for title, why in (
+                ("surface explorer", self.surface_panel.set_state(state.surface)),
+                ("network builder", self.mlp_panel.set_state(state.network)),
+            )
+            if why
+        ]
         self.tabs.setCurrentIndex(PANELS.index(state.active))
+        return "; ".join(refused) or None
 
     def restore_preferences(self) -> None:
         """Come back as the teacher left it: window geometry, panel shown, each panel's state.
@@ -91,9 +99,10 @@ class MainWindow(QtWidgets.QMainWindow):
         if geometry is not None:
             self.restoreGeometry(geometry)
         state, problem = preferences.saved_state()
-        if state is not None:
-            self.set_state(state)
-        elif problem:
+        refused = None if state is None else self.set_state(state)
+        if refused:
+            problem = f"{problem}; {refused}" if problem else preferences.partly(refused)
+        if problem:
             self.statusBar().showMessage(problem, 10_000)
         self._remember = True
 

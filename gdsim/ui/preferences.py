@@ -27,17 +27,26 @@ def save(geometry: QtCore.QByteArray, state: AppState) -> None:
     settings.sync()
 
 
+def partly(refused: str) -> str:
+    """The status line for settings restored but for the parts named in ``refused``."""
+    return f"Last session's settings partly restored ({refused})"
+
+
 def saved_geometry() -> QtCore.QByteArray | None:
     value = QtCore.QSettings().value(GEOMETRY_KEY)
     return value if isinstance(value, QtCore.QByteArray) else None
 
 
 def saved_state() -> tuple[AppState | None, str]:
-    """The saved state, or None and why not ("" when nothing was saved yet)."""
+    """The saved state (a panel whose part is refused gets its defaults) and what could not
+    be restored, or None and why not ("" when nothing was saved yet)."""
     text = QtCore.QSettings().value(STATE_KEY)
     if text is None:
         return None, ""
     try:
-        return AppState.from_dict(json.loads(str(text))), ""
-    except (ValueError, StateError) as error:
+        state, refused = AppState.salvage(json.loads(str(text)))
+        return state, refused and partly(refused)
+    except (ValueError, StateError, RecursionError) as error:  # RecursionError: deep nesting
         return None, f"Last session's settings not restored ({error})"
+    except Exception as error:  # a preference must never stop gdsim from starting
+        return None, f"Last session's settings not restored ({type(error).__name__}: {error})"

@@ -44,3 +44,16 @@ def _surface_with_lr(lr: float) -> dict:
 def test_a_bad_field_anywhere_is_refused_with_its_full_path(data, message):
     with pytest.raises(StateError, match=message):
         AppState.from_dict(data)
+
+
+def test_salvage_keeps_the_panels_that_can_be_read_and_says_which_could_not():
+    good = NetworkState(compare=True, compare_lrs=(0.1, 1.0))
+    data = AppState(active="network", network=good).to_dict()
+    data["surface"]["steps"] = "many"
+    state, refused = AppState.salvage(data)
+    assert state.network == good and state.active == "network"
+    assert state.surface == SurfaceState()
+    assert refused.startswith("surface.steps: must be a whole number")
+    assert AppState.salvage(AppState().to_dict()) == (AppState(), "")
+    with pytest.raises(StateError, match=r"^version: "):
+        AppState.salvage({"version": 99})

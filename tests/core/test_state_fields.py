@@ -16,7 +16,7 @@ def test_numbers_are_checked_and_the_message_names_the_nested_field():
         runs[1].number("lr", above=0)
 
 
-@pytest.mark.parametrize("bad", [math.nan, math.inf, True, None, [1]])
+@pytest.mark.parametrize("bad", [math.nan, math.inf, True, None, [1], 10**400])
 def test_non_numbers_and_non_finite_numbers_are_refused(bad):
     with pytest.raises(StateError, match=r"^lr: must be a finite number"):
         Fields({"lr": bad}).number("lr")
@@ -58,3 +58,8 @@ def test_lists_of_numbers_have_their_length_checked_and_long_values_are_shortene
     assert len(str(caught.value)) < 100
     with pytest.raises(StateError, match=r"^state: must be an object"):
         Fields([1, 2])
+
+
+def test_field_names_must_be_text():
+    with pytest.raises(StateError, match=r"^params: field names must be text"):
+        Fields({"params": {1: 2.0, "kappa": 3.0}}).child("params")

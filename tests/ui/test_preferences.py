@@ -3,6 +3,8 @@ a preference that cannot be used is skipped with one line, never a crash."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from PySide6 import QtCore, QtWidgets
 
@@ -56,16 +58,41 @@ def test_a_window_that_did_not_restore_preferences_does_not_overwrite_them(qtbot
 
 
 @pytest.mark.parametrize(
-    ("saved", "why"),
+    ("saved", "words"),
     [
-        ("{not json", "not restored"),
-        ('{"version": 99}', "version"),
-        ('{"surface": {"surface": "parabola", "runs": "many"}}', "surface.runs"),
+        ("{not json", "not restored (Expecting property name"),
+        ('{"version": 99}', "not restored (version: "),
+        ('{"surface": {"surface": "parabola", "runs": "many"}}', "partly restored (surface."),
     ],
 )
-def test_a_corrupt_or_newer_preference_is_skipped_with_one_line(qtbot, saved, why):
+def test_a_corrupt_or_newer_preference_is_skipped_with_one_line(qtbot, saved, words):
     QtCore.QSettings().setValue(preferences.STATE_KEY, saved)
     window = _window(qtbot)
-    message = window.statusBar().currentMessage()
-    assert message.startswith("Last session's settings not restored") and why in message
+    assert window.statusBar().currentMessage().startswith(f"Last session's settings {words}")
     assert window.surface_panel.state() == SurfaceState()
+
+
+@pytest.mark.parametrize(
+    "saved",
+    ['{"network": {"compare_lrs": [1' + "0" * 400 + "]}}", "[" * 200_000],
+    ids=["number beyond float", "nesting beyond the recursion limit"],
+)
+def test_preferences_that_break_the_json_reader_still_let_the_app_start(qtbot, saved):
+    QtCore.QSettings().setValue(preferences.STATE_KEY, saved)
+    window = _window(qtbot)
+    assert window.statusBar().currentMessage().startswith("Last session's settings ")
+    assert window.surface_panel.state() == SurfaceState()
+
+
+def test_a_saved_panel_state_that_cannot_be_shown_is_said_and_the_other_panel_restored(qtbot):
+    first = _window(qtbot)
+    first.mlp_panel.findChild(QtWidgets.QDoubleSpinBox, "mlpLrSpin").setValue(0.37)
+    first.close()
+    saved = json.loads(QtCore.QSettings().value(preferences.STATE_KEY))
+    saved["surface"]["surface"] = "w**4 - w"  # a typed formula given a box it cannot take
+    saved["surface"]["domain"] = [[0.0, 1e-12]]
+    QtCore.QSettings().setValue(preferences.STATE_KEY, json.dumps(saved))
+    second = _window(qtbot)
+    message = second.statusBar().currentMessage()
+    assert message.startswith("Last session's settings partly restored (surface.domain: ")
+    assert second.mlp_panel.state().training.lr == pytest.approx(0.37)

@@ -1,5 +1,6 @@
 """The surface explorer driven as a teacher would: through objectNames and widget methods."""
 
+import math
 from dataclasses import replace
 
 import numpy as np
@@ -867,7 +868,58 @@ def test_demos_that_cannot_be_read_are_said_once_and_the_explorer_still_works(qt
     panel = surface_panel_module.SurfacePanel()
     qtbot.addWidget(panel)
     panel.show()
-    message = find(panel, QtWidgets.QLabel, "demoError")
+    message = find(panel, QtWidgets.QLabel, "demosWarning")
     assert message.isVisible() and "Lecture demos not loaded: demo.json" in message.text()
     assert panel.presets() == []
     qtbot.waitUntil(lambda: "converged" in badge(panel).text())
+
+
+def test_a_refusal_goes_away_once_another_edit_is_accepted(panel, qtbot):
+    """'At most 8 runs' and 'Start not changed' speak of a state that a new surface replaces."""
+    find(panel, QtWidgets.QCheckBox, "compareCheck").setChecked(True)
+    for _ in range(MAX_RUNS):
+        find(panel, QtWidgets.QPushButton, "addRunButton").click()
+    find(panel, QtWidgets.QTableWidget, "runsTable").item(0, 2).setText("oops")
+    runs = find(panel, QtWidgets.QLabel, "runsWarning")
+    start = find(panel, QtWidgets.QLabel, "startError")
+    qtbot.waitUntil(lambda: runs.isVisible() and start.isVisible())
+    choose_surface(panel, qtbot, "rosenbrock")
+    assert not runs.isVisible() and not start.isVisible()
+    panel.set_state(SurfaceState(surface="bowl", runs=(RunSpec(lr=0.1, start=(1.0,)),)))
+    refused = find(panel, QtWidgets.QLabel, "stateError")
+    assert refused.isVisible()
+    set_lr(panel, 0.001)
+    assert not refused.isVisible()
+
+
+def test_reset_view_keeps_the_error_of_a_formula_still_typed(panel, qtbot):
+    edit = find(panel, QtWidgets.QLineEdit, "expressionEdit")
+    edit.setText("w**")
+    qtbot.keyClick(edit, QtCore.Qt.Key.Key_Return)
+    error = find(panel, QtWidgets.QLabel, "expressionError")
+    assert error.isVisible()
+    find(panel, QtWidgets.QPushButton, "resetViewButton").click()
+    assert error.isVisible()
+
+
+def test_adding_a_run_outside_compare_mode_turns_it_on_and_the_state_stays_loadable(panel, qtbot):
+    panel.add_run()
+    assert find(panel, QtWidgets.QCheckBox, "compareCheck").isChecked()
+    assert SurfaceState.from_dict(panel.state().to_dict()) == panel.state()
+
+
+@pytest.mark.parametrize(
+    ("state", "words"),
+    [
+        (SurfaceState(runs=(RunSpec(lr=0.1, start=(math.nan,)),)), "runs[0].start.0: must be"),
+        (SurfaceState(steps=50.5), "steps: must be a whole number"),
+        (SurfaceState(runs=(RunSpec(lr="fast"),)), "runs[0].lr: must be a finite number"),
+    ],
+)
+def test_a_state_built_in_code_is_checked_as_a_loaded_one(panel, qtbot, state, words):
+    qtbot.waitUntil(lambda: panel.result() is not None)
+    before = panel.state()
+    panel.set_state(state)
+    message = find(panel, QtWidgets.QLabel, "stateError")
+    assert message.isVisible() and words in message.text()
+    assert panel.state() == before

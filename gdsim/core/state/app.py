@@ -49,6 +49,28 @@ class AppState:
         return cls(active=active, surface=surface, network=network)
 
 
+    @classmethod
+    def salvage(cls, data: object) -> tuple[AppState, str]:
+        """What can be read of ``data``, panel by panel: a panel whose part is refused gets
+        its defaults, and the reasons come back in one line ("" when all was read). For
+        settings saved on close, where one bad panel must not cost the other its state; a
+        document that is not an app state at all (not an object, a newer version) raises."""
+        fields = Fields(data)
+        fields.version()
+        parts: dict[str, Any] = {}
+        refused = []
+        for name, read in (
+            ("active", lambda: fields.string("active", "surface", choices=PANELS)),
+            ("surface", lambda: _nested("surface", SurfaceState, fields)),
+            ("network", lambda: _nested("network", NetworkState, fields)),
+        ):
+            try:
+                parts[name] = read()
+            except StateError as error:
+                refused.append(str(error))
+        return cls(**parts), "; ".join(refused)
+
+
 def _nested(name: str, kind: Any, fields: Fields) -> Any:
     if not fields.has(name):
         return kind()

@@ -27,6 +27,8 @@ class Fields:
     def __init__(self, data: object, path: str = "") -> None:
         if not isinstance(data, Mapping):
             raise StateError(f"{path or 'state'}: must be an object, got {_shown(data)}")
+        if not all(isinstance(key, str) for key in data):
+            raise StateError(f"{path or 'state'}: field names must be text, got {_shown(data)}")
         self.data: Mapping[str, Any] = data
         self.path = path
 
@@ -70,12 +72,14 @@ class Fields:
     ) -> float:
         """A finite number in [low, high] (and > ``above`` when given)."""
         value = self.raw(name, default)
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int | float)
-            or not math.isfinite(value)
-        ):
+        if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.fail(name, f"must be a finite number, got {_shown(value)}")
+        try:
+            value = float(value)  # a JSON integer may exceed float's range
+        except OverflowError:
+            value = math.inf
+        if not math.isfinite(value):
+            raise self.fail(name, f"must be a finite number, got {_shown(self.raw(name, default))}")
         if above is not None and not value > above:
             raise self.fail(name, f"must be a number above {above:g}, got {value:g}")
         if not low <= value <= high:

@@ -41,6 +41,7 @@ MESSAGES = (
     MessageSpec("start"),
     MessageSpec("simulation"),
     MessageSpec("demo"),
+    MessageSpec("demos", Severity.WARNING),  # the demo files could not be read: none offered
     MessageSpec("state"),
     MessageSpec("outside", Severity.WARNING),
     MessageSpec("runs", Severity.WARNING),
@@ -79,7 +80,7 @@ class SurfacePanel(QtWidgets.QWidget):
 
     def _build(self) -> None:
         presets, why_not = _read_presets()
-        self.messages.show_message("demo", why_not)
+        self.messages.show_message("demos", why_not)
         self.demo_box = DemoBox(presets)
         self.surface_picker = SurfacePicker()
         optimizer_box = QtWidgets.QGroupBox("Optimizer")
@@ -182,9 +183,10 @@ class SurfacePanel(QtWidgets.QWidget):
     def state(self) -> SurfaceState:
         return self.presenter.state()
 
-    def set_state(self, state: SurfaceState) -> None:
-        """Show ``state`` whole; one that cannot be shown changes nothing and says why."""
-        self.presenter.set_state(state)
+    def set_state(self, state: SurfaceState) -> str | None:
+        """Show ``state`` whole; one that cannot be shown changes nothing and says why (in
+        the message area, and as the returned text; None when shown)."""
+        return self.presenter.set_state(state)
 
     def export_plots(self) -> dict[str, pg.PlotWidget]:
         return {"surface": self.view.plot, "loss": self.loss_plot, "distance": self.distance_plot}

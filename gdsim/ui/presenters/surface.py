@@ -90,6 +90,11 @@ class SimulationScheduler(QtCore.QObject):
         self.finished.emit(result)
 
 
+REFUSALS = ("runs", "start", "state", "demo", "params")
+"""Messages about an edit that was refused: once another edit is accepted they are stale (the
+state they spoke of is gone), so every accepted change clears them."""
+
+
 class SurfacePresenter(QtCore.QObject):
     """State, recomputation and messages of the surface explorer (see the module docstring)."""
 
@@ -157,9 +162,10 @@ class SurfacePresenter(QtCore.QObject):
 
     # -- whole states --------------------------------------------------------------------------
 
-    def set_state(self, state: SurfaceState) -> None:
-        """Show ``state`` whole, or, when it cannot be shown, nothing (the message says why)."""
-        self._show_whole(state, "state", "State not shown: ")
+    def set_state(self, state: SurfaceState) -> str | None:
+        """Show ``state`` whole, or, when it cannot be shown, nothing: returns why (also in
+        the message area), None when shown."""
+        return self._show_whole(state, "state", "State not shown: ") or None
 
     @QtCore.Slot(object)
     def load_preset(self, preset: Preset) -> None:
@@ -172,20 +178,23 @@ class SurfacePresenter(QtCore.QObject):
             compare=len(preset.runs) > 1,
             demo=preset.name,
         )
-        if self._show_whole(state, "demo", f"{preset.title}: "):
+        if not self._show_whole(state, "demo", f"{preset.title}: "):
             self.statusMessage.emit(f"Demo: {preset.title}")
 
-    def _show_whole(self, state: SurfaceState, key: str, prefix: str) -> bool:
+    def _show_whole(self, state: SurfaceState, key: str, prefix: str) -> str:
+        """Show ``state`` and return "", or show nothing and return why (also as message
+        ``key``). A state built in code gets the checks a loaded one gets (types, finite
+        starts, whole step counts): it goes through ``to_dict`` / ``from_dict`` first."""
         try:
+            state = SurfaceState.from_dict(state.to_dict())
             surface = state.check()
-        except StateError as error:
+        except (StateError, TypeError, ValueError) as error:
             self.message.emit(key, f"{prefix}{error}")
-            return False
-        self.message.emit(key, "")
+            return str(error)
         self._state = state
         self._apply_surface(surface, keep_starts=True)
         self.positionShown.emit(state.position)
-        return True
+        return ""
 
     # -- surface -------------------------------------------------------------------------------
 
@@ -239,8 +248,7 @@ class SurfacePresenter(QtCore.QObject):
 
     def reset_domain(self) -> bool:
         """Back to a typed formula's default box; False for a named surface (only its view
-        is reset)."""
-        self.message.emit("expression", "")
+        is reset: an error about a formula still typed in the field stays)."""
         if not self._surface.typed:
             return False
         self._state = replace(self._state, domain=None)
@@ -252,6 +260,7 @@ class SurfacePresenter(QtCore.QObject):
         (playback, the badge) draws old runs against the new surface before the recompute."""
         self._surface = surface
         self.message.emit("expression", "")
+        self._accepted()
         if keep_starts:
             self._move_starts_inside()
         self._result = None
@@ -280,10 +289,15 @@ class SurfacePresenter(QtCore.QObject):
 
     # -- runs ----------------------------------------------------------------------------------
 
+    def _accepted(self) -> None:
+        for key in REFUSALS:
+            self.message.emit(key, "")
+
     def _edit_selected(self, **changes: object) -> None:
         runs = list(self._state.runs)
         runs[self._state.selected] = replace(runs[self._state.selected], **changes)
         self._state = replace(self._state, runs=tuple(runs))
+        self._accepted()
         self.stateChanged.emit(self._state)
         self._scheduler.request()
 
@@ -301,6 +315,7 @@ class SurfacePresenter(QtCore.QObject):
 
     def set_steps(self, steps: int) -> None:
         self._state = replace(self._state, steps=steps)
+        self._accepted()
         self._scheduler.request()
 
     def set_position(self, position: int | None) -> None:
@@ -314,19 +329,21 @@ class SurfacePresenter(QtCore.QObject):
             self._thresholds_dirty = True
             self._scheduler.request()
         self._state = replace(self._state, runs=runs, selected=selected, compare=compare)
-        self.message.emit("runs", "")
+        self._accepted()
         self.stateChanged.emit(self._state)
 
     def select(self, index: int) -> None:
         if index == self._state.selected or not 0 <= index < len(self._state.runs):
             return
         self._state = replace(self._state, selected=index)
+        self._accepted()
         self._thresholds_dirty = True
         self.stateChanged.emit(self._state)
         self._scheduler.request()
 
     def add_run(self) -> None:
-        """A copy of the selected run with a step size twice as big (or half, near the top)."""
+        """A copy of the selected run with a step size twice as big (or half, near the top);
+        several runs are compare mode, so it is turned on."""
         runs = self._state.runs
         if len(runs) >= MAX_RUNS:
             self.message.emit("runs", f"At most {MAX_RUNS} runs side by side")
@@ -334,7 +351,10 @@ class SurfacePresenter(QtCore.QObject):
         run = self._state.selected_run()
         lr = run.lr * 2 if run.lr * 2 <= MAX_LR else run.lr / 2
         added = replace(run, lr=round_sig(lr), seed=len(runs))
-        self._state = replace(self._state, runs=(*runs, added), selected=len(runs))
+        self._state = replace(
+            self._state, runs=(*runs, added), selected=len(runs), compare=True
+        )
+        self._accepted()
         self._thresholds_dirty = True
         self.stateChanged.emit(self._state)
         self._scheduler.request()
@@ -346,7 +366,7 @@ class SurfacePresenter(QtCore.QObject):
         del runs[self._state.selected]
         selected = min(self._state.selected, len(runs) - 1)
         self._state = replace(self._state, runs=tuple(runs), selected=selected)
-        self.message.emit("runs", "")
+        self._accepted()
         self._thresholds_dirty = True
         self.stateChanged.emit(self._state)
         self._scheduler.request()
@@ -360,6 +380,7 @@ class SurfacePresenter(QtCore.QObject):
         )
         self._state = replace(self._state, runs=runs)
         self.message.emit("outside", "")
+        self._accepted()
         self._thresholds_dirty = True
         self.stateChanged.emit(self._state)
         self._scheduler.request()
