@@ -64,7 +64,8 @@ def create_application(argv: list[str] | None = None) -> QtWidgets.QApplication:
 
 
 def quit_on_sigint(app: QtWidgets.QApplication) -> None:
-    """Make Ctrl+C stop the workers and leave the event loop with `SIGINT_STATUS`.
+    """Make Ctrl+C close the windows as the close button does (workers stopped, settings
+    saved) and leave the event loop with `SIGINT_STATUS`.
 
     Python runs signal handlers only when the interpreter has control, and Qt's event loop
     is C++: a timer (owned by `app`) that calls into Python every WAKE_MS lets the handler
@@ -72,6 +73,7 @@ def quit_on_sigint(app: QtWidgets.QApplication) -> None:
 
     def on_sigint(_signum: int, _frame: object) -> None:
         workers.stop_all()
+        app.closeAllWindows()
         app.exit(SIGINT_STATUS)
 
     signal.signal(signal.SIGINT, on_sigint)

@@ -8,16 +8,19 @@ import subprocess
 import sys
 from pathlib import Path
 
-from gdsim.ui.app import READY_VARIABLE, SIGINT_STATUS
+from gdsim.ui.app import APPLICATION, ORGANISATION, READY_VARIABLE, SIGINT_STATUS
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_ctrl_c_in_the_terminal_quits_within_seconds_with_status_130():
+def test_ctrl_c_in_the_terminal_quits_within_seconds_with_status_130_and_saves_settings(
+    tmp_path,
+):
     env = {
         **os.environ,
         "QT_QPA_PLATFORM": "offscreen",
         "PYTHONPATH": str(ROOT),
+        "XDG_CONFIG_HOME": str(tmp_path),  # the app's settings go here, not the user's
         READY_VARIABLE: "1",
     }
     app = subprocess.Popen(
@@ -31,6 +34,8 @@ def test_ctrl_c_in_the_terminal_quits_within_seconds_with_status_130():
         assert app.poll() is None, "the app ended before Ctrl+C"
         app.send_signal(signal.SIGINT)
         assert app.wait(timeout=10) == SIGINT_STATUS
+        saved = (tmp_path / ORGANISATION / f"{APPLICATION}.conf").read_text()
+        assert "window" in saved and "state=" in saved, "Ctrl+C must save like closing does"
     finally:
         app.kill()
         app.wait()

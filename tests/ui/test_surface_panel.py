@@ -11,6 +11,7 @@ from gdsim.core.limits import MAX_RUNS
 from gdsim.core.presets import Preset, PresetError
 from gdsim.core.simulate import RunSpec
 from gdsim.core.state import SurfaceState
+from gdsim.core.surfaces import parse_point
 from gdsim.ui.panels import surface_panel as surface_panel_module
 from gdsim.ui.presenters import surface as surface_presenter
 from gdsim.ui.widgets.log_slider import LogSlider
@@ -832,8 +833,12 @@ def test_a_failed_simulation_leaves_no_verdict_showing(panel, qtbot, monkeypatch
 def test_too_many_runs_is_a_warning_in_the_message_area(panel, qtbot):
     find(panel, QtWidgets.QCheckBox, "compareCheck").setChecked(True)
     add = find(panel, QtWidgets.QPushButton, "addRunButton")
-    for _ in range(MAX_RUNS):
+    remove = find(panel, QtWidgets.QPushButton, "removeRunButton")
+    assert not remove.isEnabled(), "the last run cannot be removed"
+    for _ in range(MAX_RUNS - 1):
         add.click()
+    assert not add.isEnabled() and f"At most {MAX_RUNS} runs" in add.toolTip()
+    panel.add_run()  # a script asking for one more
     warning = find(panel, QtWidgets.QLabel, "runsWarning")
     assert warning.isVisible() and f"At most {MAX_RUNS} runs" in warning.text()
     assert len(panel.runs()) == MAX_RUNS
@@ -878,7 +883,7 @@ def test_a_refusal_goes_away_once_another_edit_is_accepted(panel, qtbot):
     """'At most 8 runs' and 'Start not changed' speak of a state that a new surface replaces."""
     find(panel, QtWidgets.QCheckBox, "compareCheck").setChecked(True)
     for _ in range(MAX_RUNS):
-        find(panel, QtWidgets.QPushButton, "addRunButton").click()
+        panel.add_run()
     find(panel, QtWidgets.QTableWidget, "runsTable").item(0, 2).setText("oops")
     runs = find(panel, QtWidgets.QLabel, "runsWarning")
     start = find(panel, QtWidgets.QLabel, "startError")
@@ -923,3 +928,19 @@ def test_a_state_built_in_code_is_checked_as_a_loaded_one(panel, qtbot, state, w
     message = find(panel, QtWidgets.QLabel, "stateError")
     assert message.isVisible() and words in message.text()
     assert panel.state() == before
+
+
+def test_a_domain_edit_leaves_a_state_that_reloads_to_the_same_picture(panel, qtbot):
+    """Narrowing the box moves the start in; widening it again must not leave a start that the
+    saved state does not know (a restart drew another trajectory)."""
+    type_formula(panel, qtbot, "x**2 + 3*y**2")
+    edit = find(panel, QtWidgets.QLineEdit, "domainXEdit")
+    for box in ("-1, 1", "-3, 3"):
+        edit.setText(box)
+        qtbot.keyClick(edit, QtCore.Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda b=box: panel.surface().domain[0] == parse_point(b, 2))
+    qtbot.waitUntil(lambda: panel.result() is not None)
+    live = panel.result().points[0].copy()
+    panel.set_state(panel.state())
+    qtbot.waitUntil(lambda: panel.result() is not None)
+    np.testing.assert_array_equal(panel.result().points[0], live)

@@ -27,7 +27,7 @@ from gdsim.core.presets import Preset
 from gdsim.core.simulate import RunSpec, SimulationJob, SimulationResult, simulate
 from gdsim.core.state import StateError, SurfaceState
 from gdsim.core.state.surface import DEFAULT_STEPS, MAX_LR, MIN_LR
-from gdsim.core.surfaces import Surface, parse_point, with_domain
+from gdsim.core.surfaces import Surface, parse_point
 from gdsim.core.verdict import Verdict, classify_view
 from gdsim.ui.workers import JobRunner
 
@@ -238,12 +238,17 @@ class SurfacePresenter(QtCore.QObject):
         """A typed formula's new box; bad text says why and keeps the current one."""
         try:
             box = tuple(parse_point(text, 2) for text in texts[: self._surface.dim])
-            surface = with_domain(self._surface, box)
         except ValueError as error:
             self.message.emit("expression", f"domain: {error}")
             return
+        candidate = replace(self._state, domain=box)
+        try:  # built from the state, as a restored session builds it: the same start
+            surface = candidate.make_surface()
+        except StateError as error:
+            self.message.emit("expression", str(error))
+            return
         self.message.emit("expression", "")
-        self._state = replace(self._state, domain=surface.domain)
+        self._state = candidate
         self._apply_surface(surface, keep_starts=True)
 
     def reset_domain(self) -> bool:

@@ -40,7 +40,10 @@ class MessageSpec:
 
 
 class MessageArea(QtWidgets.QWidget):
-    """Lines for declared messages, hidden until shown; the area itself hides when empty."""
+    """Lines for declared messages, hidden until shown.
+
+    The area keeps the height of one line even when empty: it sits above the plots, and a
+    message that came and went with every keystroke of a formula made them jump."""
 
     changed = QtCore.Signal()
 
@@ -67,7 +70,11 @@ class MessageArea(QtWidgets.QWidget):
             layout.addWidget(label)
             self._labels[spec.key] = label
             self._symbols[spec.key] = symbol
-        self.setVisible(False)
+        line = QtWidgets.QLabel("✗ X")
+        self.setMinimumHeight(line.sizeHint().height())
+
+    def sizeHint(self) -> QtCore.QSize:
+        return super().sizeHint().expandedTo(self.minimumSize())
 
     def show_message(self, key: str, text: str) -> None:
         """Show (or replace) the message ``key``; an empty text clears it."""
@@ -104,5 +111,4 @@ class MessageArea(QtWidgets.QWidget):
             raise KeyError(f"message {key!r} is not declared (have: {known})") from None
 
     def _update(self) -> None:
-        self.setVisible(bool(self.shown()))
         self.changed.emit()

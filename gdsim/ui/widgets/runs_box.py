@@ -8,7 +8,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from superqt.utils import signals_blocked
 
 from gdsim.core.explain import format_start
-from gdsim.core.limits import MAX_STEPS
+from gdsim.core.limits import MAX_RUNS, MAX_STEPS
 from gdsim.core.state import SurfaceState
 from gdsim.core.verdict import Verdict
 from gdsim.ui.style import run_color
@@ -111,6 +111,14 @@ class RunsBox(QtWidgets.QGroupBox):
                     if item.text() != text:
                         item.setText(text)
             table.selectRow(state.selected)
+        full = len(state.runs) >= MAX_RUNS
+        self.add_run_button.setEnabled(not full)
+        self.add_run_button.setToolTip(
+            f"At most {MAX_RUNS} runs side by side (one colour each)"
+            if full
+            else "A copy of the selected run with twice its step size"
+        )
+        self.remove_run_button.setEnabled(len(state.runs) > 1)
 
     def show_verdicts(self, verdicts: Sequence[Verdict]) -> None:
         for row, verdict in enumerate(verdicts[: self.runs_table.rowCount()]):
