@@ -323,14 +323,17 @@ def _adamw_step(lr: float, hyper: Mapping[str, float], weight_decay: float) -> f
     return max(_adam_step(lr, hyper, weight_decay), lr * weight_decay)
 
 
-def _momentum_param(default: float) -> HyperParam:
+def _momentum_param(default: float, low: float = 0.0) -> HyperParam:
+    """``low`` above 0 for Nesterov: torch refuses it without momentum, so both panels and
+    sessions refuse it the same way (a bounded box, not a late error)."""
     return HyperParam(
         "momentum",
         "momentum β",
         default,
-        0.0,
+        low,
         0.999,
-        "fraction of the previous step kept in the next (0 = plain gradient descent)",
+        "fraction of the previous step kept in the next"
+        + (" (0 = plain gradient descent)" if low == 0 else ""),
     )
 
 
@@ -383,7 +386,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             title="Nesterov momentum",
             description="momentum that looks ahead: the step uses the gradient plus the "
             "momentum-weighted running sum",
-            hyper=(_momentum_param(0.9),),
+            hyper=(_momentum_param(0.9, low=0.01),),
             rule=lambda h: _SGD(h["momentum"], nesterov=True),
             torch_class="SGD",
             torch_kwargs=lambda h: {"momentum": h["momentum"], "nesterov": True},

@@ -113,8 +113,6 @@ class TrainingConfig:
             isinstance(self.batch_size, int) and self.batch_size >= 0
         ):
             raise ConfigError(f"batch size must be a whole number >= 0, got {self.batch_size!r}")
-        if self.optimizer == "nesterov" and hyper["momentum"] == 0:
-            raise ConfigError("Nesterov momentum needs a momentum above 0")
         _check_range("weight decay", self.weight_decay, 0.0, 1e3)
         _check_range("gamma", self.gamma, 0.0, 1.0)
         for name in ("step_size", "warmup_steps", "steps"):

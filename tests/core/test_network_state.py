@@ -179,7 +179,7 @@ def test_compare_rates_are_checked_against_the_optimizer():
 def test_nesterov_without_momentum_is_the_hyper_parameters_fault():
     data = bad(["training", "optimizer"], "nesterov")
     data["training"]["hyper"] = {"momentum": 0.0}
-    with pytest.raises(StateError, match=r"^training\.hyper: Nesterov momentum needs"):
+    with pytest.raises(StateError, match=r"^training\.hyper: momentum β must lie between 0\.01"):
         NetworkState.from_dict(data)
 
 

@@ -128,3 +128,9 @@ def test_bad_choices_raise_one_line_messages():
         get_optimizer("momentum").resolve({"momentum": 1.5})
     with pytest.raises(ValueError, match="switch: use 0 or 1"):
         get_optimizer("adam").resolve({"amsgrad": 0.5})
+
+
+def test_nesterov_without_momentum_is_refused_alike_on_a_surface_and_in_training():
+    """torch refuses Nesterov without momentum; the surface explorer used to run it anyway."""
+    with pytest.raises(ValueError, match="momentum β must lie between 0.01 and"):
+        get_optimizer("nesterov").resolve({"momentum": 0.0})

@@ -337,7 +337,7 @@ def test_mismatched_network_and_dataset_are_refused():
         ({"optimizer": "momentum", "hyper": {"momentum": 1.0}}, "momentum β must lie between"),
         ({"hyper": {"momentum": 0.9}}, "Gradient descent has no hyper-parameter 'momentum'"),
         ({"optimizer": "adam", "hyper": {"amsgrad": 0.5}}, "AMSGrad is a switch"),
-        ({"optimizer": "nesterov", "hyper": {"momentum": 0.0}}, "Nesterov"),
+        ({"optimizer": "nesterov", "hyper": {"momentum": 0.0}}, "β must lie between 0.01 and"),
         ({"schedule": "cyclic"}, "unknown schedule"),
         ({"steps": 0}, "steps"),
     ],
