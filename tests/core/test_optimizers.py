@@ -132,5 +132,5 @@ def test_bad_choices_raise_one_line_messages():
 
 def test_nesterov_without_momentum_is_refused_alike_on_a_surface_and_in_training():
     """torch refuses Nesterov without momentum; the surface explorer used to run it anyway."""
-    with pytest.raises(ValueError, match="momentum β must lie between 0.01 and"):
+    with pytest.raises(ValueError, match=r"momentum β must lie between 0\.01 and"):
         get_optimizer("nesterov").resolve({"momentum": 0.0})
