@@ -9,7 +9,7 @@ reading a dict back turns their errors into ``StateError``s that name the field'
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from gdsim.core.datasets import DATASETS, MAX_POINTS, TASKS, DatasetError, DatasetParams
@@ -60,6 +60,11 @@ class NetworkState:
     selected: int = 0
 
     def __post_init__(self) -> None:
+        if self.dataset.noise is None:
+            # The dataset's own noise, written out: the panel shows that number and reads it
+            # back, so a state with None would not come back equal from the panel.
+            noise = self.dataset.effective_noise
+            object.__setattr__(self, "dataset", replace(self.dataset, noise=noise))
         if self.csv_path is None:
             self._check_network_fits_dataset()
         if not 1 <= len(self.compare_lrs) <= MAX_RUNS:
