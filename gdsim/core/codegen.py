@@ -35,7 +35,7 @@ def export_script(
         _data_section(spec, dataset_params),
         _network_section(spec),
         _optimizer_section(spec, config),
-        _loop_section(config),
+        _loop_section(spec, config),
     ]
     return "\n\n".join(sections) + "\n"
 
@@ -147,8 +147,18 @@ def _optimizer_section(spec: NetworkSpec, config: TrainingConfig) -> str:
     )
 
 
-def _loop_section(config: TrainingConfig) -> str:
+def _loop_section(spec: NetworkSpec, config: TrainingConfig) -> str:
     parts = ["# ---- the canonical training loop", _source(batch_indices)]
+    # BCELoss raises on NaN outputs where the other losses turn them into a NaN loss: the
+    # script must stop there and say the run diverged, at the step gdsim says, not crash.
+    nan_outputs = ""
+    if spec.task == "binary":
+        nan_outputs = (
+            "    if not torch.isfinite(prediction).all():  # BCELoss refuses NaN outputs\n"
+            "        losses.append(math.nan)\n"
+            '        print(f"diverged at step {step}: the outputs are not finite")\n'
+            "        break\n"
+        )
     set_lr = ""
     if config.schedule != "none":
         schedule = SCHEDULES[config.schedule]
@@ -169,6 +179,7 @@ def _loop_section(config: TrainingConfig) -> str:
         f"{set_lr}"
         "    optimizer.zero_grad()  # reset all gradients to zero\n"
         "    prediction = net(inputs)  # forward pass\n"
+        f"{nan_outputs}"
         "    loss = loss_function(prediction, targets)  # compute the loss\n"
         "    loss.backward()  # backward pass: compute the gradients\n"
         "    optimizer.step()  # update the weights with the gradients\n"
@@ -181,7 +192,11 @@ def _loop_section(config: TrainingConfig) -> str:
         "\n"
         "if len(x_val):\n"
         "    with torch.no_grad():\n"
-        "        val_loss = loss_function(net(x_val), y_val).item()\n"
-        '    print(f"{DATASET}: validation loss {val_loss:.6g}")'
+        "        val_prediction = net(x_val)\n"
+        "    if torch.isfinite(val_prediction).all():\n"
+        "        val_loss = loss_function(val_prediction, y_val).item()\n"
+        '        print(f"{DATASET}: validation loss {val_loss:.6g}")\n'
+        "    else:\n"
+        '        print(f"{DATASET}: no validation loss, the weights are no longer finite")'
     )
     return "\n\n\n".join(parts)

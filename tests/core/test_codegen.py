@@ -178,3 +178,30 @@ def test_any_dataset_name_reaches_a_valid_script_as_a_string_constant(name):
     script = export_script(NetworkSpec(hidden=((2, "tanh"),)), dataset, TrainingConfig(steps=1))
     constants, _ = dataset_names_in(script)
     assert name in constants
+
+
+def test_a_diverging_binary_run_stops_the_script_where_gdsim_says_diverged(tmp_path):
+    """BCELoss raises on NaN outputs ("all elements of input should be between 0 and 1"): the
+    script crashed where gdsim stops and says the run diverged."""
+    params = DatasetParams(name="circle", n=60)
+    dataset = make_dataset(params)
+    spec = NetworkSpec.for_task(dataset.task, dataset.input_dim, hidden=((8, "tanh"),))
+    hyper = {"alpha": 0.0, "eps": 1e-12, "momentum": 0.999, "centered": 1.0}
+    config = TrainingConfig(optimizer="rmsprop", lr=0.05, hyper=hyper, steps=15)
+    session = TrainingSession(spec, dataset, config)
+    expected = session.step(config.steps).tolist()
+    assert session.diverged_at is not None
+    script = tmp_path / "diverging.py"
+    script.write_text(export_script(spec, params, config), encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"diverged at step {session.diverged_at}" in result.stdout
+    losses = run_scripts(tmp_path, {"diverging": script.read_text(encoding="utf-8")})
+    assert json.dumps(losses["diverging"]) == json.dumps(expected)

@@ -115,6 +115,14 @@ def bad(path: list[str | int], value: object) -> dict:
         (["dataset", "size"], 3, r"^dataset\.size: unknown field"),
         (["network", "hidden"], [[8, "swish"]], r"^network\.hidden: .*unknown activation"),
         (["network", "hidden"], [8], r"^network\.hidden\[0\]: must be a \[width, activation\]"),
+        (["network", "hidden"], None, r"^network\.hidden: must be a list of \[width, activ"),
+        (["network", "hidden"], 3, r"^network\.hidden: must be a list of \[width, activation\]"),
+        (["network", "hidden"], [[16, []]], r"^network\.hidden\[0\]\.activation: must be text"),
+        (["network", "hidden"], [["16", "relu"]], r"^network\.hidden\[0\]\.width: must be a whole"),
+        (["network", "init"], [], r"^network\.init: must be text"),
+        (["network", "init"], "glorot", r"^network\.init: must be one of"),
+        (["network", "task"], {}, r"^network\.task: must be text"),
+        (["network", "input_dim"], None, r"^network\.input_dim: must be a whole number"),
         (["network", "init_sigma"], 0, r"^network\.init_sigma: must be a number above 0"),
         (["network", "seed"], "x", r"^network\.seed: must be a whole number"),
         (["network", "depth"], 3, r"^network\.depth: unknown field"),
@@ -187,3 +195,59 @@ def test_selected_may_name_any_compare_run():
     state = NetworkState(compare=True, compare_lrs=(0.1, 1.0, 6.0), selected=2)
     assert NetworkState.from_dict(state.to_dict()).selected == 2
     assert state.learning_rates == (0.1, 1.0, 6.0)
+
+
+keys = st.text(st.characters(blacklist_categories=("Cc", "Zl", "Zp")), max_size=8)
+"""Keys without line breaks: `Fields.only` writes an unknown key into its message as it is."""
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**64), 2**64) | st.floats() | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(keys, inner, max_size=4),
+    max_leaves=12,
+)
+"""Any JSON value (the integers bounded: a float-overflowing one is `Fields.number`'s case)."""
+
+
+def json_paths(data: object, prefix: tuple = ()) -> list[tuple]:
+    """Every key path into nested dicts and lists, outermost first."""
+    if isinstance(data, dict):
+        items = data.items()
+    elif isinstance(data, list):
+        items = enumerate(data)
+    else:
+        return []
+    paths = []
+    for key, value in items:
+        paths.append((*prefix, key))
+        paths.extend(json_paths(value, (*prefix, key)))
+    return paths
+
+
+def refused_in_one_line_or_read(data: object) -> None:
+    """What `from_dict` may do with any input: return a state, or refuse in one line."""
+    try:
+        NetworkState.from_dict(data)
+    except StateError as error:
+        assert "\n" not in str(error)
+
+
+@settings(max_examples=150, deadline=None)
+@given(json_values)
+def test_any_json_value_is_read_or_refused_with_a_state_error(data):
+    refused_in_one_line_or_read(data)
+
+
+@settings(max_examples=300, deadline=None)
+@given(states(), st.data())
+def test_any_field_of_a_valid_state_replaced_by_any_json_is_refused_with_a_state_error(state, data):
+    """A hand-edited or corrupt file: null, 3 or [[16, []]] as the hidden layers, a list as
+    the init raised TypeError, which stopped the app from starting."""
+    saved = state.to_dict()
+    for path in data.draw(st.lists(st.sampled_from(json_paths(saved)), min_size=1, max_size=3)):
+        target = saved
+        try:
+            for key in path[:-1]:
+                target = target[key]
+            target[path[-1]] = data.draw(json_values)
+        except (KeyError, IndexError, TypeError):
+            continue  # an earlier replacement removed this path
+    refused_in_one_line_or_read(saved)

@@ -405,7 +405,7 @@ def test_a_long_message_wraps_and_leaves_the_metrics_line_whole_at_1280_px(
     edit = find(panel, QtWidgets.QLineEdit, "compareLrsEdit")
     edit.setText("1e300")
     edit.editingFinished.emit()
-    error = find(panel, QtWidgets.QLabel, "settingsError")
+    error = find(panel, QtWidgets.QLabel, "ratesError")
     metrics = find(panel, QtWidgets.QLabel, "metricsLabel")
     assert "val loss" in metrics.text() and len(error.text()) > 100
     for _ in range(3):  # lay out now what the new text asked for (nested layouts: passes)

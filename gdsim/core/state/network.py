@@ -9,14 +9,14 @@ reading a dict back turns their errors into ``StateError``s that name the field'
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
-from gdsim.core.datasets import DATASETS, MAX_POINTS, DatasetError, DatasetParams
+from gdsim.core.datasets import DATASETS, MAX_POINTS, TASKS, DatasetError, DatasetParams
 from gdsim.core.limits import MAX_RUNS, MAX_STEPS
-from gdsim.core.network import NetworkSpec, SpecError
+from gdsim.core.network import INITS, NetworkSpec, SpecError
 from gdsim.core.optimizers import OPTIMIZERS
-from gdsim.core.state.fields import STATE_VERSION, Fields, StateError
+from gdsim.core.state.fields import STATE_VERSION, Fields, StateError, _shown
 from gdsim.core.training import SCHEDULES, ConfigError, TrainingConfig, configs_for_rates
 
 DEFAULT_COMPARE_LRS = (0.1, 1.0, 6.0, 10.0)
@@ -60,6 +60,11 @@ class NetworkState:
     selected: int = 0
 
     def __post_init__(self) -> None:
+        if self.dataset.noise is None:
+            # The dataset's own noise, written out: the panel shows that number and reads it
+            # back, so a state with None would not come back equal from the panel.
+            noise = self.dataset.effective_noise
+            object.__setattr__(self, "dataset", replace(self.dataset, noise=noise))
         if self.csv_path is None:
             self._check_network_fits_dataset()
         if not 1 <= len(self.compare_lrs) <= MAX_RUNS:
@@ -172,17 +177,39 @@ def _read_dataset(fields: Fields) -> tuple[DatasetParams, str | None]:
 
 
 def _read_network(fields: Fields) -> NetworkSpec:
+    """Each field read by its JSON type first: the core's checks (``activation in
+    ACTIVATIONS``) assume the types, and a list there raised TypeError, not one line."""
     fields.only(NetworkSpec.__dataclass_fields__)
+    values: dict[str, Any] = {}
+    given = fields.data
     for name in ("input_dim", "output_dim", "seed"):
-        if fields.has(name):
-            fields.integer(name)
-    if fields.has("init_sigma"):
-        fields.number("init_sigma", above=0.0)
-    for index, layer in enumerate(fields.raw("hidden", [])):
+        if name in given:
+            values[name] = fields.integer(name)
+    for name, choices in (("task", TASKS), ("init", INITS)):
+        if name in given:
+            values[name] = fields.string(name, choices=choices)
+    if "init_sigma" in given:
+        values["init_sigma"] = fields.number("init_sigma", above=0.0)
+    if "hidden" in given:
+        values["hidden"] = _read_layers(fields)
+    return _core(fields, "hidden", lambda: NetworkSpec(**values))
+
+
+def _read_layers(fields: Fields) -> tuple[tuple[int, str], ...]:
+    """``hidden``: a list of [width, activation] pairs."""
+    layers = fields.raw("hidden")
+    if not isinstance(layers, list | tuple):
+        raise fields.fail(
+            "hidden", f"must be a list of [width, activation] pairs, got {_shown(layers)}"
+        )
+    read = []
+    for index, layer in enumerate(layers):
         where = f"hidden[{index}]"
         if not isinstance(layer, list | tuple) or len(layer) != 2:
-            raise fields.fail(where, f"must be a [width, activation] pair, got {layer!r}")
-    return _core(fields, "hidden", lambda: NetworkSpec.from_dict(fields.data))
+            raise fields.fail(where, f"must be a [width, activation] pair, got {_shown(layer)}")
+        pair = Fields({"width": layer[0], "activation": layer[1]}, fields.where(where))
+        read.append((pair.integer("width"), pair.string("activation")))
+    return tuple(read)
 
 
 def _read_training(fields: Fields) -> TrainingConfig:

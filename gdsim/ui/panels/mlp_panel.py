@@ -38,7 +38,9 @@ from gdsim.ui.widgets.transport_bar import TransportBar
 MESSAGES = (
     MessageSpec("dataset"),  # a refused file or dataset setting; the previous data stays
     MessageSpec("network"),  # a network or configuration that cannot be built: no runs
-    MessageSpec("settings"),  # a refused training setting, compare rate or saved state
+    MessageSpec("settings"),  # a refused training setting
+    MessageSpec("rates"),  # refused compare rates (the text stays to be corrected)
+    MessageSpec("state"),  # a saved state that cannot be shown: nothing of it was applied
     MessageSpec("training"),  # the worker stopped on an error
 )
 
@@ -171,13 +173,19 @@ class MlpPanel(QtWidgets.QWidget):
             selected=self.presenter.shown_run if self.training_box.compare_on() else 0,
         )
 
-    def set_state(self, state: NetworkState) -> None:
+    def set_state(self, state: NetworkState) -> str | None:
         """Show `state`: all of it, or (a state these controls cannot show) nothing, saying
-        why in the message area."""
-        why = self._unshowable(state)
+        why in the message area; the reason is returned too (None once shown), for the
+        window to say at start-up. A state built in code is checked as a loaded one is."""
+        try:
+            state = NetworkState.from_dict(state.to_dict())
+        except (AttributeError, TypeError, ValueError, OverflowError) as error:
+            why: str | None = str(error)  # a StateError, or a field of the wrong type
+        else:
+            why = self._unshowable(state)
         if why is not None:
-            self.messages.show_message("settings", f"this state cannot be shown: {why}")
-            return
+            self.messages.show_message("state", f"this state cannot be shown: {why}")
+            return why
         self.runner.stop()
         self.messages.clear()
         with signals_blocked(self.picker):
@@ -190,12 +198,20 @@ class MlpPanel(QtWidgets.QWidget):
         self.training_box.show_compare(state.compare, rates_text(state.compare_lrs))
         self.presenter.shown_run = state.selected
         self.network_box.set_spec(state.network)
+        return None
 
     def _unshowable(self, state: NetworkState) -> str | None:
         """Why the controls cannot show `state` (a value beyond a control's range, two seeds
-        where the panel has one), or None."""
+        where the panel has one, a class count it has no control for, a CSV file it cannot
+        read: checked first, since loading it comes after the rest is applied), or None."""
         if state.training.seed != state.network.seed:
             return "this panel seeds the weights and the minibatch shuffling alike"
+        if state.dataset.n_classes is not None:
+            return "this panel shows each dataset with its own number of classes"
+        if state.csv_path:
+            why = self.picker.csv_refusal(state.csv_path)
+            if why is not None:
+                return why
         ranges = (
             (self.lr_slider.spin, state.training.lr, "learning rate"),
             (self.training_box.decay_spin, state.training.weight_decay, "weight decay"),
@@ -293,9 +309,9 @@ class MlpPanel(QtWidgets.QWidget):
                 self.training_box.compare_edit.text(), self.config()
             )
         except ConfigError as error:
-            self.messages.show_message("settings", str(error))
+            self.messages.show_message("rates", str(error))
             return False
-        self.messages.clear("settings")
+        self.messages.clear("rates")
         if changed:
             self._rebuild()
         return True
@@ -305,6 +321,7 @@ class MlpPanel(QtWidgets.QWidget):
         """Compare mode takes the typed rates if training accepts them; else it starts with
         the rates last in use (or the lecture's, if those no longer suit) and says why."""
         refusal = None
+        self.messages.clear("rates")
         if on:
             try:
                 self.presenter.accept_rates(self.training_box.compare_edit.text(), self.config())
@@ -313,7 +330,7 @@ class MlpPanel(QtWidgets.QWidget):
                 self.presenter.fall_back_to_usable_rates(self.config())
         self._rebuild()
         if refusal is not None:
-            self.messages.show_message("settings", refusal)
+            self.messages.show_message("rates", refusal)
 
     @QtCore.Slot()
     def _rebuild(self) -> None:

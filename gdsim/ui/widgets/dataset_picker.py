@@ -28,6 +28,7 @@ from gdsim.core.datasets import (
     make_dataset,
 )
 from gdsim.ui.style import run_color
+from gdsim.ui.widgets.exact_value import ExactSpinBox
 from gdsim.ui.workers import JobRunner
 
 THUMBNAIL_SIZE = 40
@@ -87,11 +88,9 @@ class DatasetPicker(QtWidgets.QWidget):
             )
         self.size_spin = self._spin(QtWidgets.QSpinBox(), "datasetSizeSpin", 10, MAX_POINTS, 200)
         self.size_spin.setSingleStep(50)
-        self.noise_spin = self._spin(QtWidgets.QDoubleSpinBox(), "noiseSpin", 0.0, 2.0, 0.1)
+        self.noise_spin = self._spin(ExactSpinBox(), "noiseSpin", 0.0, 2.0, 0.1)
         self.noise_spin.setSingleStep(0.05)
-        self.val_spin = self._spin(
-            QtWidgets.QDoubleSpinBox(), "valFractionSpin", 0.0, MAX_VAL_FRACTION, 0.2
-        )
+        self.val_spin = self._spin(ExactSpinBox(), "valFractionSpin", 0.0, MAX_VAL_FRACTION, 0.2)
         self.val_spin.setSingleStep(0.05)
         self.seed_spin = self._spin(QtWidgets.QSpinBox(), "dataSeedSpin", 0, 999_999, 0)
         self.csv_button = QtWidgets.QPushButton("Load CSV…", self)
@@ -163,8 +162,8 @@ class DatasetPicker(QtWidgets.QWidget):
         return DatasetParams(
             name=self.combo.currentData() or "circle",
             n=self.size_spin.value(),
-            noise=round(self.noise_spin.value(), 6),
-            val_fraction=round(self.val_spin.value(), 6),
+            noise=self.noise_spin.value(),
+            val_fraction=self.val_spin.value(),
             seed=self.seed_spin.value(),
         )
 
@@ -184,6 +183,18 @@ class DatasetPicker(QtWidgets.QWidget):
         except DatasetError as error:
             self._refuse(str(error))
             return False
+
+    @staticmethod
+    def csv_refusal(path: str | Path) -> str | None:
+        """Why `path` names no CSV file the picker can use (missing, a folder, unreadable, a
+        bad row among the first ones), or None; it is opened, but nothing changes here. A
+        saved state checks its file with this before it applies anything."""
+        try:
+            job = CsvReadJob(path)
+        except DatasetError as error:
+            return str(error)
+        job.advance()
+        return job.snapshot().error
 
     @QtCore.Slot(object)
     def _on_read(self, progress: CsvProgress) -> None:

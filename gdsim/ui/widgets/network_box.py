@@ -16,6 +16,7 @@ from gdsim.core.network import (
     NetworkSpec,
     parameter_count,
 )
+from gdsim.ui.widgets.exact_value import ExactSpinBox
 
 OUTPUT_UNITS = {"binary": "sigmoid", "multiclass": "softmax", "regression": "linear"}
 
@@ -107,7 +108,7 @@ class NetworkBox(QtWidgets.QGroupBox):
             self.init_combo.setItemData(
                 self.init_combo.count() - 1, description, QtCore.Qt.ItemDataRole.ToolTipRole
             )
-        self.sigma_spin = QtWidgets.QDoubleSpinBox(self)
+        self.sigma_spin = ExactSpinBox(self)
         self.sigma_spin.setObjectName("initSigmaSpin")
         self.sigma_spin.setDecimals(3)
         self.sigma_spin.setRange(0.001, 10.0)

@@ -7,7 +7,7 @@ from PySide6 import QtCore, QtWidgets
 from superqt.utils import signals_blocked
 
 from gdsim.core.training import SCHEDULES, TrainingConfig
-from gdsim.ui.widgets.log_slider import LogSlider
+from gdsim.ui.widgets.exact_value import ExactLogSlider, ExactSpinBox
 from gdsim.ui.widgets.optimizer_form import OptimizerForm
 
 DEFAULT_LR = 1.0
@@ -26,12 +26,12 @@ class TrainingBox(QtWidgets.QGroupBox):
     def __init__(self, max_steps: int, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__("Training", parent)
         self.optimizer_form = OptimizerForm(self)
-        self.lr_slider = LogSlider(1e-4, 100.0, DEFAULT_LR, self)
+        self.lr_slider = ExactLogSlider(1e-4, 100.0, DEFAULT_LR, self)
         self.lr_slider.spin.setObjectName("mlpLrSpin")
         self.lr_slider.setToolTip("Learning rate η: moving it while training acts at the next step")
         self.batch_spin = self._spin("batchSizeSpin", 0, MAX_BATCH, 0)
         self.batch_spin.setSpecialValueText("full batch")
-        self.decay_spin = QtWidgets.QDoubleSpinBox(self)
+        self.decay_spin = ExactSpinBox(self)
         self.decay_spin.setObjectName("weightDecaySpin")
         self.decay_spin.setDecimals(5)
         self.decay_spin.setRange(0.0, 1.0)
@@ -49,6 +49,8 @@ class TrainingBox(QtWidgets.QGroupBox):
         self.compare_edit.setObjectName("compareLrsEdit")
         self.compare_edit.setToolTip("Same network, same initial weights, one run per rate")
         self.compare_edit.setEnabled(False)
+        self._schedule_shape = _schedule_shape(TrainingConfig())
+        """Step size, gamma and warm-up: no control shows them, so a given config keeps its."""
         form = QtWidgets.QFormLayout(self)
         form.addRow("optimizer", self.optimizer_form)
         form.addRow("learning rate η", self.lr_slider)
@@ -84,11 +86,13 @@ class TrainingBox(QtWidgets.QGroupBox):
             schedule=self.schedule_combo.currentData(),
             steps=self.steps_spin.value(),
             seed=seed,
+            **self._schedule_shape,
         )
 
     def show_config(self, config: TrainingConfig) -> None:
         """Show `config` without reporting it as a change (a refused edit goes back to it)."""
         self.optimizer_form.set_optimizer(config.optimizer, config.hyper)
+        self._schedule_shape = _schedule_shape(config)
         with signals_blocked(self.lr_slider):
             self.lr_slider.setValue(config.lr)
         with signals_blocked(self.schedule_combo):
@@ -120,3 +124,12 @@ class TrainingBox(QtWidgets.QGroupBox):
         """In compare mode the runs' rates come from the text: the slider is out of use."""
         self.compare_edit.setEnabled(on)
         self.lr_slider.setEnabled(not on)
+
+
+def _schedule_shape(config: TrainingConfig) -> dict[str, float]:
+    """The schedule's settings besides its name (a step schedule's step size and gamma)."""
+    return {
+        "step_size": config.step_size,
+        "gamma": config.gamma,
+        "warmup_steps": config.warmup_steps,
+    }
