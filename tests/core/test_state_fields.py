@@ -63,3 +63,9 @@ def test_lists_of_numbers_have_their_length_checked_and_long_values_are_shortene
 def test_field_names_must_be_text():
     with pytest.raises(StateError, match=r"^params: field names must be text"):
         Fields({"params": {1: 2.0, "kappa": 3.0}}).child("params")
+
+
+def test_an_unknown_field_with_a_line_break_is_named_on_one_line():
+    with pytest.raises(StateError) as caught:
+        Fields({"lr\nx": 1}).only(("lr",))
+    assert "\n" not in str(caught.value) and str(caught.value).startswith("'lr\\nx': unknown")

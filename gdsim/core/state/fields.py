@@ -26,9 +26,11 @@ class Fields:
 
     def __init__(self, data: object, path: str = "") -> None:
         if not isinstance(data, Mapping):
-            raise StateError(f"{path or 'state'}: must be an object, got {_shown(data)}")
+            raise StateError(f"{path or 'state'}: must be an object, got {shown_value(data)}")
         if not all(isinstance(key, str) for key in data):
-            raise StateError(f"{path or 'state'}: field names must be text, got {_shown(data)}")
+            raise StateError(
+                f"{path or 'state'}: field names must be text, got {shown_value(data)}"
+            )
         self.data: Mapping[str, Any] = data
         self.path = path
 
@@ -52,13 +54,16 @@ class Fields:
         """Refuse keys this state does not know: a typo must not be silently ignored."""
         unknown = sorted(set(self.data) - set(names))
         if unknown:
-            raise self.fail(unknown[0], f"unknown field (known: {', '.join(sorted(names))})")
+            key = unknown[0]
+            shown = key if key.isprintable() and len(key) <= 40 else shown_value(key)
+            raise self.fail(shown, f"unknown field (known: {', '.join(sorted(names))})")
 
     def version(self) -> int:
         value = self.raw("version", STATE_VERSION)
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= STATE_VERSION:
             raise self.fail(
-                "version", f"this gdsim reads versions 1 to {STATE_VERSION}, got {_shown(value)}"
+                "version",
+                f"this gdsim reads versions 1 to {STATE_VERSION}, got {shown_value(value)}",
             )
         return value
 
@@ -73,13 +78,15 @@ class Fields:
         """A finite number in [low, high] (and > ``above`` when given)."""
         value = self.raw(name, default)
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self.fail(name, f"must be a finite number, got {_shown(value)}")
+            raise self.fail(name, f"must be a finite number, got {shown_value(value)}")
         try:
             value = float(value)  # a JSON integer may exceed float's range
         except OverflowError:
             value = math.inf
         if not math.isfinite(value):
-            raise self.fail(name, f"must be a finite number, got {_shown(self.raw(name, default))}")
+            raise self.fail(
+                name, f"must be a finite number, got {shown_value(self.raw(name, default))}"
+            )
         if above is not None and not value > above:
             raise self.fail(name, f"must be a number above {above:g}, got {value:g}")
         if not low <= value <= high:
@@ -89,7 +96,7 @@ class Fields:
     def integer(self, name: str, default: Any = ..., low: int = 0, high: int | None = None) -> int:
         value = self.raw(name, default)
         if isinstance(value, bool) or not isinstance(value, int):
-            raise self.fail(name, f"must be a whole number, got {_shown(value)}")
+            raise self.fail(name, f"must be a whole number, got {shown_value(value)}")
         if value < low or (high is not None and value > high):
             top = "" if high is None else f" to {high}"
             raise self.fail(name, f"must be a whole number from {low}{top}, got {value}")
@@ -98,13 +105,13 @@ class Fields:
     def boolean(self, name: str, default: Any = ...) -> bool:
         value = self.raw(name, default)
         if not isinstance(value, bool):
-            raise self.fail(name, f"must be true or false, got {_shown(value)}")
+            raise self.fail(name, f"must be true or false, got {shown_value(value)}")
         return value
 
     def string(self, name: str, default: Any = ..., choices: Collection[str] | None = None) -> str:
         value = self.raw(name, default)
         if not isinstance(value, str):
-            raise self.fail(name, f"must be text, got {_shown(value)}")
+            raise self.fail(name, f"must be text, got {shown_value(value)}")
         if choices is not None and value not in choices:
             raise self.fail(name, f"must be one of {', '.join(choices)}, got {value!r}")
         return value
@@ -118,7 +125,7 @@ class Fields:
             return ()
         if not isinstance(value, list | tuple) or (length is not None and len(value) != length):
             size = "a list" if length is None else f"a list of {length} numbers"
-            raise self.fail(name, f"must be {size}, got {_shown(value)}")
+            raise self.fail(name, f"must be {size}, got {shown_value(value)}")
         items = Fields({str(k): v for k, v in enumerate(value)}, self.where(name))
         return tuple(items.number(str(k)) for k in range(len(value)))
 
@@ -134,7 +141,7 @@ class Fields:
         """Each object of a list field, with its index in the path (``runs[2]``)."""
         value = self.raw(name)
         if not isinstance(value, list):
-            raise self.fail(name, f"must be a list, got {_shown(value)}")
+            raise self.fail(name, f"must be a list, got {shown_value(value)}")
         if len(value) < low or (high is not None and len(value) > high):
             top = "" if high is None else f" to {high}"
             raise self.fail(name, f"must hold {low}{top} entries, got {len(value)}")
@@ -142,7 +149,7 @@ class Fields:
             yield Fields(item, f"{self.where(name)}[{index}]")
 
 
-def _shown(value: object) -> str:
+def shown_value(value: object) -> str:
     """A short rendering of a bad value for a message (a corrupt file can hold megabytes)."""
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."

@@ -16,7 +16,7 @@ from gdsim.core.datasets import DATASETS, MAX_POINTS, TASKS, DatasetError, Datas
 from gdsim.core.limits import MAX_RUNS, MAX_STEPS
 from gdsim.core.network import INITS, NetworkSpec, SpecError
 from gdsim.core.optimizers import OPTIMIZERS
-from gdsim.core.state.fields import STATE_VERSION, Fields, StateError, _shown
+from gdsim.core.state.fields import STATE_VERSION, Fields, StateError, shown_value
 from gdsim.core.training import SCHEDULES, ConfigError, TrainingConfig, configs_for_rates
 
 DEFAULT_COMPARE_LRS = (0.1, 1.0, 6.0, 10.0)
@@ -200,13 +200,15 @@ def _read_layers(fields: Fields) -> tuple[tuple[int, str], ...]:
     layers = fields.raw("hidden")
     if not isinstance(layers, list | tuple):
         raise fields.fail(
-            "hidden", f"must be a list of [width, activation] pairs, got {_shown(layers)}"
+            "hidden", f"must be a list of [width, activation] pairs, got {shown_value(layers)}"
         )
     read = []
     for index, layer in enumerate(layers):
         where = f"hidden[{index}]"
         if not isinstance(layer, list | tuple) or len(layer) != 2:
-            raise fields.fail(where, f"must be a [width, activation] pair, got {_shown(layer)}")
+            raise fields.fail(
+                where, f"must be a [width, activation] pair, got {shown_value(layer)}"
+            )
         pair = Fields({"width": layer[0], "activation": layer[1]}, fields.where(where))
         read.append((pair.integer("width"), pair.string("activation")))
     return tuple(read)
