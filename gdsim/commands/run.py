@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from gdsim.commands import common
-from gdsim.core.limits import MAX_STEPS
+from gdsim.core.limits import MAX_SURFACE_STEPS
 
 DEFAULT_LR = 0.1
 
@@ -42,7 +42,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     common.registry_option(
         parser,
         "--optimizer",
-        registry="gdsim.core.optimizers:OPTIMIZERS",
+        registry="gdsim.core.optimizers:SURFACE_OPTIMIZERS",
         help="{names} (default gd; momentum when --momentum is given)",
         default=None,
     )
@@ -79,7 +79,7 @@ def execute(args: argparse.Namespace) -> int:
         if args.start is not None
         else tuple(surface.start)
     )
-    steps = common.int_in_range(args.steps, 1, MAX_STEPS, "--steps")
+    steps = common.int_in_range(args.steps, 1, MAX_SURFACE_STEPS, "--steps")
 
     runs = [RunSpec(lr=lr, optimizer=optimizer, start=start, hyper=hyper) for lr in lrs]
     # Overflow on the way to divergence is expected and reported as such (null, "diverged"):
@@ -136,12 +136,12 @@ def _surface_params(pairs: list[str]) -> dict[str, float]:
 def _optimizer_and_hyper(name: str | None, momentum: str | None) -> tuple[str, dict[str, float]]:
     """Resolve the optimizer; `--momentum` alone means heavy-ball momentum. Its range is the
     optimizer's own (the one the simulation checks), so the two can never disagree."""
-    from gdsim.core.optimizers import get_optimizer
+    from gdsim.core.optimizers import get_surface_optimizer
 
     if name is None:
         name = "gd" if momentum is None else "momentum"
     try:
-        spec = get_optimizer(name)
+        spec = get_surface_optimizer(name)
     except ValueError as error:
         raise common.UsageError(str(error)) from None
     if momentum is None:

@@ -18,7 +18,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from gdsim.commands import common
-from gdsim.core.limits import MAX_STEPS
+from gdsim.core.limits import MAX_TRAINING_STEPS
 from gdsim.core.optimizers import OPTIMIZERS
 
 if TYPE_CHECKING:
@@ -84,11 +84,11 @@ def execute(args: argparse.Namespace) -> int:
     from gdsim.core.network import NetworkSpec, parameter_count, parse_layers
     from gdsim.core.training import TrainingConfig, TrainingSession
 
-    steps = common.int_in_range(args.steps, 1, MAX_STEPS, "--steps")
+    steps = common.int_in_range(args.steps, 1, MAX_TRAINING_STEPS, "--steps")
     seed = common.int_in_range(args.seed, 0, 2**31 - 1, "--seed")
     lrs = [common.positive_finite_float(text) for text in (args.lr or [str(DEFAULT_LR)])]
     eval_every = (
-        common.int_in_range(args.eval_every, 1, MAX_STEPS, "--eval-every")
+        common.int_in_range(args.eval_every, 1, MAX_TRAINING_STEPS, "--eval-every")
         if args.eval_every is not None
         else max(1, steps // 50)
     )

@@ -476,6 +476,22 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
 }
 
 
+SURFACE_OPTIMIZERS = tuple(name for name, spec in OPTIMIZERS.items() if not spec.decoupled_decay)
+"""What the surface explorer and ``gdsim run`` offer: AdamW differs from Adam only in how it
+applies weight decay, and a loss surface has no weights to decay (there it *is* Adam)."""
+
+
+def get_surface_optimizer(name: str) -> OptimizerSpec:
+    """``get_optimizer`` for a loss surface: a one-line ValueError for AdamW."""
+    spec = get_optimizer(name)
+    if name not in SURFACE_OPTIMIZERS:
+        raise ValueError(
+            f"{spec.title} differs from Adam only by its weight decay, which a loss surface "
+            f"does not have: use adam (or {spec.name} on a network)"
+        )
+    return spec
+
+
 def get_optimizer(name: str) -> OptimizerSpec:
     """The registry entry called ``name``; an unknown name raises a one-line ValueError."""
     try:

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from gdsim.core.expr import ExpressionError
-from gdsim.core.limits import MAX_RUNS, MAX_STEPS
+from gdsim.core.limits import MAX_RUNS, MAX_SURFACE_STEPS
 from gdsim.core.optimizers import get_optimizer
 from gdsim.core.simulate import RunSpec
 from gdsim.core.surfaces import Surface, get_surface
@@ -109,8 +109,10 @@ def _parse(data: Any, name: str) -> Preset:
     except ExpressionError as error:
         raise ValueError(f"surface '{surface_text}': {error}") from None
     steps = data.get("steps", 100)
-    if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= MAX_STEPS:
-        raise ValueError(f"'steps' must be a whole number from 1 to {MAX_STEPS}, got {steps!r}")
+    if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= MAX_SURFACE_STEPS:
+        raise ValueError(
+            f"'steps' must be a whole number from 1 to {MAX_SURFACE_STEPS}, got {steps!r}"
+        )
     raw_runs = data.get("runs")
     if not isinstance(raw_runs, list) or not 1 <= len(raw_runs) <= MAX_RUNS:
         raise ValueError(f"'runs' must be a list of 1 to {MAX_RUNS} runs")

@@ -36,7 +36,7 @@ import numpy as np
 import sympy
 
 from gdsim.core.expr import NUMPY_NAMESPACE, CompiledFunction
-from gdsim.core.optimizers import OptimizerSpec, UpdateRule, get_optimizer
+from gdsim.core.optimizers import OptimizerSpec, UpdateRule, get_surface_optimizer
 from gdsim.core.surfaces import Surface
 
 BOUNDS_FACTOR = 10.0
@@ -223,7 +223,7 @@ def _batches(runs: tuple[RunSpec, ...]) -> list[tuple[np.ndarray, OptimizerSpec,
     """Runs sharing an optimizer and hyper-parameters: their indices, optimizer and settings."""
     groups: dict[tuple, tuple[list[int], OptimizerSpec, dict[str, float]]] = {}
     for k, spec in enumerate(runs):
-        optimizer = get_optimizer(spec.optimizer)
+        optimizer = get_surface_optimizer(spec.optimizer)
         resolved = optimizer.resolve(spec.hyper)
         key = (spec.optimizer, tuple(sorted(resolved.items())))
         groups.setdefault(key, ([], optimizer, resolved))[0].append(k)

@@ -13,7 +13,7 @@ import pytest
 from gdsim.cli import main
 from gdsim.core.datasets import DATASETS
 from gdsim.core.network import ACTIVATIONS
-from gdsim.core.optimizers import OPTIMIZERS
+from gdsim.core.optimizers import SURFACE_OPTIMIZERS
 from gdsim.core.surfaces import SURFACES
 
 
@@ -32,7 +32,7 @@ def option_help(capsys: pytest.CaptureFixture[str], command: str, flag: str) -> 
     ("command", "flag", "registry"),
     [
         ("run", "--surface", SURFACES),
-        ("run", "--optimizer", OPTIMIZERS),
+        ("run", "--optimizer", SURFACE_OPTIMIZERS),
         ("train", "--dataset", DATASETS),
         ("train", "--activation", ACTIVATIONS),
     ],

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gdsim.core.datasets import DATASETS, DatasetParams
-from gdsim.core.limits import MAX_STEPS
+from gdsim.core.limits import MAX_TRAINING_STEPS
 from gdsim.core.network import NetworkSpec
 from gdsim.core.optimizers import OPTIMIZERS
 from gdsim.core.state import STATE_VERSION, NetworkState, StateError
@@ -66,7 +66,7 @@ def states(draw: st.DrawFn) -> NetworkState:
             batch_size=draw(st.one_of(st.none(), st.integers(1, 500))),
             weight_decay=draw(st.sampled_from([0.0, 1e-4, 0.5])),
             schedule=draw(st.sampled_from(list(SCHEDULES))),
-            steps=draw(st.integers(1, MAX_STEPS)),
+            steps=draw(st.integers(1, MAX_TRAINING_STEPS)),
             seed=draw(st.integers(0, 999_999)),
         ),
         compare=compare,

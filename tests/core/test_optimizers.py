@@ -6,7 +6,12 @@ import numpy as np
 import pytest
 import torch
 
-from gdsim.core.optimizers import OPTIMIZERS, get_optimizer
+from gdsim.core.optimizers import (
+    OPTIMIZERS,
+    SURFACE_OPTIMIZERS,
+    get_optimizer,
+    get_surface_optimizer,
+)
 from gdsim.core.surfaces import get_surface
 
 STARTS = {
@@ -134,3 +139,11 @@ def test_nesterov_without_momentum_is_refused_alike_on_a_surface_and_in_training
     """torch refuses Nesterov without momentum; the surface explorer used to run it anyway."""
     with pytest.raises(ValueError, match=r"momentum β must lie between 0\.01 and"):
         get_optimizer("nesterov").resolve({"momentum": 0.0})
+
+
+def test_a_loss_surface_offers_every_optimizer_but_adamw_and_says_why():
+    """AdamW is Adam where nothing decays: the surface explorer and `gdsim run` leave it out."""
+    assert set(SURFACE_OPTIMIZERS) == set(OPTIMIZERS) - {"adamw"}
+    with pytest.raises(ValueError, match=r"only by its weight decay.*use adam"):
+        get_surface_optimizer("adamw")
+    assert get_surface_optimizer("adam") is OPTIMIZERS["adam"]

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gdsim.core.limits import MAX_RUNS, MAX_STEPS
-from gdsim.core.optimizers import OPTIMIZERS
+from gdsim.core.limits import MAX_RUNS, MAX_SURFACE_STEPS
+from gdsim.core.optimizers import SURFACE_OPTIMIZERS
 from gdsim.core.simulate import RunSpec
 from gdsim.core.state import STATE_VERSION, StateError, SurfaceState
 from gdsim.core.state.surface import MAX_LR, MIN_LR
@@ -29,13 +29,13 @@ def states(draw: st.DrawFn) -> SurfaceState:
     run = st.builds(
         RunSpec,
         lr=lrs,
-        optimizer=st.sampled_from(sorted(OPTIMIZERS)),
+        optimizer=st.sampled_from(SURFACE_OPTIMIZERS),
         start=start,
         noise=st.floats(min_value=0, max_value=10, allow_nan=False),
         seed=st.integers(min_value=0, max_value=1000),
     )
     runs = tuple(draw(st.lists(run, min_size=1, max_size=MAX_RUNS)))
-    steps = draw(st.integers(min_value=1, max_value=MAX_STEPS))
+    steps = draw(st.integers(min_value=1, max_value=MAX_SURFACE_STEPS))
     return SurfaceState(
         surface=surface,
         runs=runs,
@@ -106,7 +106,11 @@ def edited(path: tuple, value: object) -> dict:
         (("runs",), [], r"^runs: must hold 1 to 8 entries, got 0"),
         (("selected",), 2, r"^selected: must be a run's index from 0 to 1, got 2"),
         (("steps",), 0, r"^steps: must be a whole number from 1"),
-        (("steps",), MAX_STEPS + 1, rf"^steps: must be a whole number from 1 to {MAX_STEPS}"),
+        (
+            ("steps",),
+            MAX_SURFACE_STEPS + 1,
+            rf"^steps: must be a whole number from 1 to {MAX_SURFACE_STEPS}",
+        ),
         (("compare",), False, r"^compare: must be on to show 2 runs"),
         (("position",), 201, r"^position: must be a step from 0 to 200, got 201"),
         (("demo",), 7, r"^demo: must be text"),

@@ -11,10 +11,11 @@ import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdsim.core.datasets import DatasetParams
-from gdsim.core.limits import MAX_STEPS
+from gdsim.core.limits import MAX_TRAINING_STEPS
 from gdsim.core.network import NetworkSpec
 from gdsim.core.state import NetworkState
 from gdsim.core.training import TrainingConfig
+from gdsim.core.training_job import metrics_text
 from gdsim.core.verdict import Regime
 from gdsim.ui import workers
 from gdsim.ui.style import run_color
@@ -108,7 +109,7 @@ def test_a_large_learning_rate_diverges_with_the_step_shown(qtbot, panel):
 
 
 def test_moving_the_learning_rate_during_training_acts_without_reset(qtbot, panel):
-    set_value(panel, "stepsSpin", MAX_STEPS)
+    set_value(panel, "stepsSpin", MAX_TRAINING_STEPS)
     find(panel, QtWidgets.QPushButton, "trainButton").click()
     qtbot.waitUntil(lambda: panel._frame.runs[0].state.step > 20, timeout=10_000)
     find(panel, QtWidgets.QDoubleSpinBox, "mlpLrSpin").setValue(0.0421)
@@ -120,7 +121,7 @@ def test_moving_the_learning_rate_during_training_acts_without_reset(qtbot, pane
 
 
 def test_pause_step_and_stop_then_train_continues(qtbot, panel):
-    set_value(panel, "stepsSpin", MAX_STEPS)
+    set_value(panel, "stepsSpin", MAX_TRAINING_STEPS)
     with qtbot.waitSignal(panel.runner.pausedAt, timeout=10_000):
         find(panel, QtWidgets.QPushButton, "trainButton").click()
         find(panel, QtWidgets.QPushButton, "pauseButton").click()
@@ -140,7 +141,7 @@ def test_pause_step_and_stop_then_train_continues(qtbot, panel):
 
 
 def test_changing_the_network_mid_training_ends_the_worker(qtbot, panel):
-    set_value(panel, "stepsSpin", MAX_STEPS)
+    set_value(panel, "stepsSpin", MAX_TRAINING_STEPS)
     find(panel, QtWidgets.QPushButton, "trainButton").click()
     qtbot.waitUntil(lambda: panel._frame.runs[0].state.step > 0, timeout=10_000)
     find(panel, QtWidgets.QPushButton, "addLayerButton").click()
@@ -149,7 +150,7 @@ def test_changing_the_network_mid_training_ends_the_worker(qtbot, panel):
 
 
 def test_a_hundred_start_stop_cycles_leave_no_thread(panel):
-    set_value(panel, "stepsSpin", MAX_STEPS)
+    set_value(panel, "stepsSpin", MAX_TRAINING_STEPS)
     train = find(panel, QtWidgets.QPushButton, "trainButton")
     stop = find(panel, QtWidgets.QPushButton, "stopButton")
     for _ in range(100):
@@ -162,7 +163,7 @@ def test_a_hundred_start_stop_cycles_leave_no_thread(panel):
 
 def test_closing_the_window_mid_training_stops_the_worker(qtbot, window, window_panel):
     panel = window_panel
-    set_value(panel, "stepsSpin", MAX_STEPS)
+    set_value(panel, "stepsSpin", MAX_TRAINING_STEPS)
     find(panel, QtWidgets.QPushButton, "trainButton").click()
     qtbot.waitUntil(lambda: panel._frame.runs[0].state.step > 0, timeout=10_000)
     window.close()
@@ -233,7 +234,7 @@ def test_compare_badges_pick_the_run_shown_and_wear_its_curve_colour(qtbot, pane
 
 def test_choosing_a_run_while_training_reaches_the_next_frame(qtbot, panel):
     find(panel, QtWidgets.QCheckBox, "compareCheck").setChecked(True)
-    set_value(panel, "stepsSpin", MAX_STEPS)
+    set_value(panel, "stepsSpin", MAX_TRAINING_STEPS)
     find(panel, QtWidgets.QPushButton, "trainButton").click()
     find(panel, RunBadge, "runBadgeFrame1").click()
     qtbot.waitUntil(lambda: panel._frame.shown == 1, timeout=10_000)
@@ -306,7 +307,7 @@ def test_plots_are_framed_before_the_first_step(qtbot, panel, dataset, y_range):
 
 
 def test_a_new_learning_rate_while_paused_waits_for_resume(qtbot, panel):
-    set_value(panel, "stepsSpin", MAX_STEPS)
+    set_value(panel, "stepsSpin", MAX_TRAINING_STEPS)
     find(panel, QtWidgets.QPushButton, "trainButton").click()
     qtbot.waitUntil(lambda: panel._frame is not None and panel._frame.runs[0].state.step > 0)
     with qtbot.waitSignal(panel.runner.pausedAt, timeout=10_000):
@@ -321,7 +322,7 @@ def test_a_new_learning_rate_while_paused_waits_for_resume(qtbot, panel):
 
 def test_compare_rates_beyond_float32_are_refused_and_the_runs_go_on(qtbot, panel):
     find(panel, QtWidgets.QCheckBox, "compareCheck").setChecked(True)
-    set_value(panel, "stepsSpin", MAX_STEPS)
+    set_value(panel, "stepsSpin", MAX_TRAINING_STEPS)
     job = panel.job
     find(panel, QtWidgets.QPushButton, "trainButton").click()
     edit = find(panel, QtWidgets.QLineEdit, "compareLrsEdit")
@@ -347,7 +348,7 @@ def test_control_buttons_say_words_beside_style_icons(qtbot, panel):
     buttons = [find(panel, QtWidgets.QPushButton, name) for name in names]
     assert [b.text() for b in buttons] == ["Train", "Pause", "Step", "Stop", "Reset"]
     assert not any(b.icon().isNull() for b in buttons)
-    set_value(panel, "stepsSpin", MAX_STEPS)
+    set_value(panel, "stepsSpin", MAX_TRAINING_STEPS)
     with qtbot.waitSignal(panel.runner.pausedAt, timeout=10_000):
         buttons[0].click()
         buttons[1].click()
@@ -449,7 +450,7 @@ def test_an_optimizer_too_weak_for_a_compare_rate_is_refused_and_the_combo_goes_
     """Gradient descent trains at η = 3e38; Adam's first step (η / (1 - β1)) overflows
     float32. Switching used to stop the runs with a ConfigError (or raise in the slot)."""
     find(panel, QtWidgets.QCheckBox, "compareCheck").setChecked(True)
-    set_value(panel, "stepsSpin", MAX_STEPS)
+    set_value(panel, "stepsSpin", MAX_TRAINING_STEPS)
     type_rates(panel, "1e38, 3e38")
     job = panel.job
     if training:
@@ -476,7 +477,7 @@ def test_an_optimizer_refused_at_one_compare_rate_changes_no_run(panel):
 def test_compare_rates_too_large_for_the_optimizer_in_use_leave_the_runs_going(qtbot, panel):
     choose_optimizer(panel, "adam")
     find(panel, QtWidgets.QCheckBox, "compareCheck").setChecked(True)
-    set_value(panel, "stepsSpin", MAX_STEPS)
+    set_value(panel, "stepsSpin", MAX_TRAINING_STEPS)
     type_rates(panel, "0.1, 1")
     job = panel.job
     find(panel, QtWidgets.QPushButton, "trainButton").click()
@@ -626,7 +627,7 @@ def test_paused_header_follows_the_chosen_run(qtbot, panel):
     choose_dataset(panel, "sine")  # a regression: a large rate blows the loss up
     find(panel, QtWidgets.QCheckBox, "compareCheck").setChecked(True)
     type_rates(panel, "0.01, 3")
-    set_value(panel, "stepsSpin", MAX_STEPS)
+    set_value(panel, "stepsSpin", MAX_TRAINING_STEPS)
     find(panel, QtWidgets.QPushButton, "trainButton").click()
     qtbot.waitUntil(lambda: panel._frame.runs[1].state.diverged_at is not None, timeout=10_000)
     find(panel, RunBadge, "runBadgeFrame1").click()
@@ -636,4 +637,9 @@ def test_paused_header_follows_the_chosen_run(qtbot, panel):
     diverged = panel._frame.runs[1].state.step
     assert diverged < panel._frame.runs[0].state.step
     assert status(panel) == f"paused at step {diverged}"
+    with qtbot.waitSignal(panel.runner.pausedAt, timeout=10_000) as chosen:
+        find(panel, RunBadge, "runBadgeFrame0").click()
+    shown = chosen.args[0].runs[0].state
+    metrics = find(panel, QtWidgets.QLabel, "metricsLabel").text()
+    assert metrics == metrics_text(shown), "the header must give the chosen run's numbers at once"
     find(panel, QtWidgets.QPushButton, "stopButton").click()

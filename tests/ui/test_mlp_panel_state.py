@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from PySide6 import QtWidgets
 
 from gdsim.core.datasets import DATASETS, MAX_VAL_FRACTION, DatasetError, DatasetParams
-from gdsim.core.limits import MAX_STEPS
+from gdsim.core.limits import MAX_TRAINING_STEPS
 from gdsim.core.network import NetworkSpec
 from gdsim.core.optimizers import OPTIMIZERS
 from gdsim.core.state import NetworkState, StateError
@@ -75,7 +75,7 @@ def panel_states(draw: st.DrawFn) -> NetworkState:
                 step_size=draw(st.integers(1, 500)),
                 gamma=draw(st.floats(0.0, 1.0)),
                 warmup_steps=draw(st.integers(1, 500)),
-                steps=draw(st.integers(1, MAX_STEPS)),
+                steps=draw(st.integers(1, MAX_TRAINING_STEPS)),
                 seed=seed,
             ),
             compare=compare,

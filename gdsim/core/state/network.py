@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from gdsim.core.datasets import DATASETS, MAX_POINTS, TASKS, DatasetError, DatasetParams
-from gdsim.core.limits import MAX_RUNS, MAX_STEPS
+from gdsim.core.limits import MAX_RUNS, MAX_TRAINING_STEPS
 from gdsim.core.network import INITS, NetworkSpec, SpecError
 from gdsim.core.optimizers import OPTIMIZERS
 from gdsim.core.state.fields import STATE_VERSION, Fields, StateError, shown_value
@@ -233,7 +233,7 @@ def _read_training(fields: Fields) -> TrainingConfig:
         "step_size": fields.integer("step_size", 100, low=1),
         "gamma": fields.number("gamma", 0.5, low=0.0, high=1.0),
         "warmup_steps": fields.integer("warmup_steps", 100, low=1),
-        "steps": fields.integer("steps", 1000, low=1, high=MAX_STEPS),
+        "steps": fields.integer("steps", 1000, low=1, high=MAX_TRAINING_STEPS),
         "seed": fields.integer("seed", 0),
     }
     # What the optimizer refuses at any rate (Nesterov without momentum) is the hyper-parameters'

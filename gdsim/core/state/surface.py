@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from gdsim.core.expr import ExpressionError
-from gdsim.core.limits import MAX_RUNS, MAX_STEPS
-from gdsim.core.optimizers import OPTIMIZERS, get_optimizer
+from gdsim.core.limits import MAX_RUNS, MAX_SURFACE_STEPS
+from gdsim.core.optimizers import SURFACE_OPTIMIZERS, get_surface_optimizer
 from gdsim.core.simulate import RunSpec
 from gdsim.core.state.fields import STATE_VERSION, Fields, StateError
 from gdsim.core.surfaces import SURFACES, Surface, get_surface, with_domain
@@ -84,9 +84,9 @@ class SurfaceState:
                 f"selected: must be a run's index from 0 to {len(self.runs) - 1}, "
                 f"got {self.selected}"
             )
-        if not 1 <= self.steps <= MAX_STEPS:
+        if not 1 <= self.steps <= MAX_SURFACE_STEPS:
             raise StateError(
-                f"steps: must be a whole number from 1 to {MAX_STEPS}, got {self.steps}"
+                f"steps: must be a whole number from 1 to {MAX_SURFACE_STEPS}, got {self.steps}"
             )
         if not self.compare and len(self.runs) > 1:
             raise StateError(f"compare: must be on to show {len(self.runs)} runs")
@@ -118,7 +118,7 @@ class SurfaceState:
         fields = Fields(data)
         fields.only(_FIELDS)
         fields.version()
-        steps = fields.integer("steps", DEFAULT_STEPS[1], low=1, high=MAX_STEPS)
+        steps = fields.integer("steps", DEFAULT_STEPS[1], low=1, high=MAX_SURFACE_STEPS)
         state = cls(
             surface=fields.string("surface"),
             params=fields.number_map("params", {}),
@@ -141,9 +141,9 @@ def _check_run(run: RunSpec, path: str, dim: int) -> None:
             f"range), got {run.lr:g}"
         )
     try:
-        get_optimizer(run.optimizer).resolve(run.hyper)
+        get_surface_optimizer(run.optimizer).resolve(run.hyper)
     except ValueError as error:
-        where = "hyper" if run.optimizer in OPTIMIZERS else "optimizer"
+        where = "hyper" if run.optimizer in SURFACE_OPTIMIZERS else "optimizer"
         raise StateError(f"{path}.{where}: {error}") from None
     if run.start is not None and len(run.start) != dim:
         raise StateError(

@@ -18,7 +18,7 @@ from superqt.utils import signals_blocked
 
 from gdsim.core.codegen import export_script
 from gdsim.core.datasets import Dataset, DatasetError
-from gdsim.core.limits import MAX_STEPS
+from gdsim.core.limits import MAX_TRAINING_STEPS
 from gdsim.core.network import NetworkSpec, SpecError
 from gdsim.core.state import NetworkState
 from gdsim.core.state.network import DEFAULT_COMPARE_LRS
@@ -69,7 +69,7 @@ class MlpPanel(QtWidgets.QWidget):
         self.messages = MessageArea(MESSAGES, self)
         self.picker = DatasetPicker(self)
         self.network_box = NetworkBox(self)
-        self.training_box = TrainingBox(MAX_STEPS, self)
+        self.training_box = TrainingBox(MAX_TRAINING_STEPS, self)
         self.training_box.show_compare(False, rates_text(DEFAULT_COMPARE_LRS))
         self.transport = TransportBar(self)
         self.views = TrainingViews(self)
@@ -92,7 +92,7 @@ class MlpPanel(QtWidgets.QWidget):
         column = QtWidgets.QVBoxLayout(controls)
         data_box = QtWidgets.QGroupBox("Data", controls)
         QtWidgets.QVBoxLayout(data_box).addWidget(self.picker)
-        for widget in (data_box, self.network_box, self.training_box, self.transport):
+        for widget in (data_box, self.network_box, self.training_box):
             column.addWidget(widget)
         column.addStretch(1)
         scroll = QtWidgets.QScrollArea(self)
@@ -101,12 +101,17 @@ class MlpPanel(QtWidgets.QWidget):
         scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setMinimumWidth(400)
         scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        # Train / Pause / Step / Stop under the scrolling settings, never scrolled away: a
+        # long optimizer form pushed them below a 768-pixel projector's edge.
+        left = QtWidgets.QVBoxLayout()
+        left.addWidget(scroll, 1)
+        left.addWidget(self.transport)
 
         views = QtWidgets.QVBoxLayout()
         views.addWidget(self.messages)
         views.addWidget(self.views, 1)
         layout = QtWidgets.QHBoxLayout(self)
-        layout.addWidget(scroll)
+        layout.addLayout(left)
         layout.addLayout(views, 1)
 
     def _connect(self) -> None:

@@ -15,7 +15,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdsim.core.explain import SurfaceFrame
-from gdsim.core.optimizers import get_optimizer
+from gdsim.core.optimizers import SURFACE_OPTIMIZERS, get_optimizer
 from gdsim.core.presets import Preset, PresetError, load_presets
 from gdsim.core.simulate import RunSpec, SimulationResult
 from gdsim.core.state import SurfaceState
@@ -84,7 +84,7 @@ class SurfacePanel(QtWidgets.QWidget):
         self.demo_box = DemoBox(presets)
         self.surface_picker = SurfacePicker()
         optimizer_box = QtWidgets.QGroupBox("Optimizer")
-        self.optimizer_form = OptimizerForm()
+        self.optimizer_form = OptimizerForm(names=SURFACE_OPTIMIZERS)
         QtWidgets.QVBoxLayout(optimizer_box).addWidget(self.optimizer_form)
         self.runs_box = RunsBox()
         self.steps_spin, self.runs_table = self.runs_box.steps_spin, self.runs_box.runs_table

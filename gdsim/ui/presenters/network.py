@@ -242,7 +242,12 @@ class NetworkPresenter(QtCore.QObject):
 
     @QtCore.Slot(object)
     def _on_paused(self, frame: TrainingFrame) -> None:
+        """A paused worker sends a frame only when something changed (a run chosen, a
+        setting): draw it whole at once, or the header showed the previous run's numbers
+        for up to two seconds."""
         self._on_frame(frame)
+        self._detail_clock.invalidate()
+        self.redraw()
         self.paused.emit(frame)
 
     @QtCore.Slot(object)

@@ -7,7 +7,7 @@ a check box for switches), so a new optimizer in the registry appears here with 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from pyqtgraph.parametertree import Parameter, ParameterTree
 from PySide6 import QtCore, QtWidgets
@@ -38,11 +38,15 @@ class OptimizerForm(QtWidgets.QWidget):
 
     changed = QtCore.Signal()
 
-    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+    def __init__(
+        self, parent: QtWidgets.QWidget | None = None, names: Sequence[str] | None = None
+    ) -> None:
+        """``names``: the registry entries offered (all by default; the surface explorer
+        leaves out AdamW, which is Adam where there is no weight decay)."""
         super().__init__(parent)
         self.combo = QtWidgets.QComboBox(self)
         self.combo.setObjectName("optimizerCombo")
-        for spec in OPTIMIZERS.values():
+        for spec in (OPTIMIZERS[name] for name in names or OPTIMIZERS):
             self.combo.addItem(spec.title, spec.name)
             self.combo.setItemData(
                 self.combo.count() - 1, spec.description, QtCore.Qt.ItemDataRole.ToolTipRole
@@ -50,6 +54,8 @@ class OptimizerForm(QtWidgets.QWidget):
         self.tree = ParameterTree(self, showHeader=False)
         self.tree.setObjectName("optimizerParameters")
         self.tree.setVerticalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.tree.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.tree.header().setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.Stretch)
         self._parameters: Parameter | None = None
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -8,7 +8,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from superqt.utils import signals_blocked
 
 from gdsim.core.explain import format_start
-from gdsim.core.limits import MAX_RUNS, MAX_STEPS
+from gdsim.core.limits import MAX_RUNS, MAX_SURFACE_STEPS
 from gdsim.core.state import SurfaceState
 from gdsim.core.verdict import Verdict
 from gdsim.ui.style import run_color
@@ -34,7 +34,7 @@ class RunsBox(QtWidgets.QGroupBox):
         form = QtWidgets.QFormLayout()
         self.steps_spin = QtWidgets.QSpinBox()
         self.steps_spin.setObjectName("stepsSpin")
-        self.steps_spin.setRange(1, MAX_STEPS)
+        self.steps_spin.setRange(1, MAX_SURFACE_STEPS)
         self.steps_spin.setKeyboardTracking(False)
         self.noise_spin = QtWidgets.QDoubleSpinBox()
         self.noise_spin.setObjectName("noiseSpin")

@@ -52,7 +52,7 @@ class TrainingBox(QtWidgets.QGroupBox):
         self._schedule_shape = _schedule_shape(TrainingConfig())
         """Step size, gamma and warm-up: no control shows them, so a given config keeps its."""
         form = QtWidgets.QFormLayout(self)
-        form.addRow("optimizer", self.optimizer_form)
+        form.addRow(self.optimizer_form)  # the whole width: the hyper-parameters need it
         form.addRow("learning rate η", self.lr_slider)
         form.addRow("batch size", self.batch_spin)
         form.addRow("weight decay", self.decay_spin)
