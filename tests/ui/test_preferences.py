@@ -96,3 +96,22 @@ def test_a_saved_panel_state_that_cannot_be_shown_is_said_and_the_other_panel_re
     message = second.statusBar().currentMessage()
     assert message.startswith("Last session's settings partly restored (surface.domain: ")
     assert second.mlp_panel.state().training.lr == pytest.approx(0.37)
+
+
+def test_a_csv_file_deleted_since_the_last_session_is_said_at_start_and_the_surface_restored(
+    qtbot, tmp_path
+):
+    first = _window(qtbot)
+    first.surface_panel.set_state(SurfaceState(surface="rosenbrock", runs=(RunSpec(lr=0.001),)))
+    data = tmp_path / "points.csv"
+    data.write_text("x1,x2,y\n" + "".join(f"{k / 10},{k % 3},{k % 2}\n" for k in range(40)))
+    picker = first.mlp_panel.picker
+    with qtbot.waitSignal(picker.datasetChanged, timeout=10_000):
+        picker.load_csv_file(data)
+    first.close()
+    data.unlink()
+    second = _window(qtbot)
+    message = second.statusBar().currentMessage()
+    assert message.startswith("Last session's settings partly restored (network builder: ")
+    assert "no such file" in message
+    assert second.surface_panel.surface().name == "rosenbrock"
