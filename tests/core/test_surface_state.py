@@ -150,3 +150,8 @@ def test_a_named_surface_takes_no_domain():
 def test_a_state_built_in_code_is_checked_as_a_read_one_is():
     with pytest.raises(StateError, match=r"^runs\[0\]\.lr: must lie between 1e-05 and 10"):
         SurfaceState(runs=(RunSpec(lr=-1.0),)).check()
+
+
+def test_missing_fields_take_their_defaults_as_in_the_network_state():
+    assert SurfaceState.from_dict({}) == SurfaceState()
+    assert SurfaceState.from_dict({"surface": "bowl"}).surface == "bowl"

@@ -113,17 +113,23 @@ class SurfaceState:
 
     @classmethod
     def from_dict(cls, data: object) -> SurfaceState:
-        """A checked state from ``to_dict``'s output (or a hand-edited copy); StateError with
-        the bad field's path otherwise."""
+        """A checked state from ``to_dict``'s output (or a hand-edited copy: a missing field
+        takes its default, as in ``NetworkState``); StateError with the bad field's path."""
         fields = Fields(data)
         fields.only(_FIELDS)
         fields.version()
         steps = fields.integer("steps", DEFAULT_STEPS[1], low=1, high=MAX_SURFACE_STEPS)
+        default = cls()
+        runs = (
+            tuple(_read_run(run) for run in fields.children("runs", 1, MAX_RUNS))
+            if fields.has("runs")
+            else default.runs
+        )
         state = cls(
-            surface=fields.string("surface"),
+            surface=fields.string("surface", default.surface),
             params=fields.number_map("params", {}),
             domain=_read_domain(fields),
-            runs=tuple(_read_run(run) for run in fields.children("runs", 1, MAX_RUNS)),
+            runs=runs,
             selected=fields.integer("selected", 0),
             steps=steps,
             compare=fields.boolean("compare", False),
