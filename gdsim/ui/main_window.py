@@ -99,9 +99,10 @@ class MainWindow(QtWidgets.QMainWindow):
         if geometry is not None:
             self.restoreGeometry(geometry)
         state, problem = preferences.saved_state()
-        refused = None if state is None else self.set_state(state)
-        if refused:
-            problem = f"{problem}; {refused}" if problem else preferences.partly(refused)
+        if state is not None:
+            reasons = [problem, self.set_state(state) or ""]
+            refused = "; ".join(reason for reason in reasons if reason)
+            problem = preferences.partly(refused) if refused else ""
         if problem:
             self.statusBar().showMessage(problem, 10_000)
         self._remember = True

@@ -38,14 +38,14 @@ def saved_geometry() -> QtCore.QByteArray | None:
 
 
 def saved_state() -> tuple[AppState | None, str]:
-    """The saved state (a panel whose part is refused gets its defaults) and what could not
-    be restored, or None and why not ("" when nothing was saved yet)."""
+    """The saved state (a panel whose part is refused gets its defaults) and the reasons for
+    what was refused ("" for none), or None and the status line saying why nothing was
+    restored ("" when nothing was saved yet)."""
     text = QtCore.QSettings().value(STATE_KEY)
     if text is None:
         return None, ""
     try:
-        state, refused = AppState.salvage(json.loads(str(text)))
-        return state, refused and partly(refused)
+        return AppState.salvage(json.loads(str(text)))
     except (ValueError, StateError, RecursionError) as error:  # RecursionError: deep nesting
         return None, f"Last session's settings not restored ({error})"
     except Exception as error:  # a preference must never stop gdsim from starting

@@ -57,3 +57,5 @@ def test_salvage_keeps_the_panels_that_can_be_read_and_says_which_could_not():
     assert AppState.salvage(AppState().to_dict()) == (AppState(), "")
     with pytest.raises(StateError, match=r"^version: "):
         AppState.salvage({"version": 99})
+    with pytest.raises(StateError, match=r"^surface: .*; network: "):
+        AppState.salvage({"surface": 1, "network": 2})

@@ -618,7 +618,7 @@ def test_state_round_trips_through_the_panel(panel):
 def test_a_state_the_controls_cannot_show_changes_nothing_and_says_why(panel):
     before = panel.state()
     panel.set_state(NetworkState(training=TrainingConfig(lr=1e3)))
-    assert "cannot be shown: learning rate 1000 lies outside" in message(panel)
+    assert "State not shown: learning rate 1000 lies outside" in message(panel)
     assert panel.state() == before
 
 

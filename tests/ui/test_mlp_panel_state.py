@@ -11,7 +11,13 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from PySide6 import QtWidgets
 
-from gdsim.core.datasets import DATASETS, MAX_VAL_FRACTION, DatasetError, DatasetParams
+from gdsim.core.datasets import (
+    DATASETS,
+    MAX_VAL_FRACTION,
+    DatasetError,
+    DatasetParams,
+    make_dataset,
+)
 from gdsim.core.limits import MAX_TRAINING_STEPS
 from gdsim.core.network import NetworkSpec
 from gdsim.core.optimizers import OPTIMIZERS
@@ -46,7 +52,7 @@ def panel_states(draw: st.DrawFn) -> NetworkState:
     compare_lrs = tuple(draw(st.lists(st.floats(1e-4, 100.0), min_size=1, max_size=4)))
     compare = draw(st.booleans())
     try:
-        return NetworkState(
+        state = NetworkState(
             dataset=DatasetParams(
                 name=kind.name,
                 n=draw(st.integers(10, 300)),
@@ -82,9 +88,11 @@ def panel_states(draw: st.DrawFn) -> NetworkState:
             compare_lrs=compare_lrs,
             selected=draw(st.integers(0, len(compare_lrs) - 1)) if compare else 0,
         )
+        make_dataset(state.dataset)  # a split with a class left out of training is refused
     except (StateError, DatasetError, ConfigError):
         assume(False)
         raise
+    return state
 
 
 @settings(
@@ -233,3 +241,21 @@ def test_compare_turned_back_on_with_good_rates_says_nothing_of_the_old_refusal(
     compare(mlp_panel, True)
     assert shown_messages(mlp_panel) == {}
     assert [s.config.lr for s in mlp_panel.job.sessions] == [0.1, 2.0]
+
+
+def test_a_refused_state_is_no_longer_said_once_an_edit_is_taken(xor_panel, tmp_path):
+    xor_panel.set_state(NetworkState(csv_path=str(tmp_path / "gone.csv")))
+    refused = label(xor_panel, "stateError")
+    assert refused.isVisible() and refused.text().startswith("✗ State not shown: ")
+    xor_panel.findChild(QtWidgets.QDoubleSpinBox, "weightDecaySpin").setValue(0.01)
+    assert not refused.isVisible()
+
+
+def test_a_dataset_split_that_leaves_a_class_out_of_training_is_refused_whole(xor_panel):
+    """Found by the round-trip test: the panel kept its old data but took the rest."""
+    before = xor_panel.state()
+    why = xor_panel.set_state(
+        NetworkState(dataset=DatasetParams("circle", n=10, val_fraction=0.875))
+    )
+    assert why is not None and "without training points" in why
+    assert xor_panel.state() == before

@@ -9,7 +9,7 @@ import pytest
 from PySide6 import QtCore, QtWidgets
 
 from gdsim.core.simulate import RunSpec
-from gdsim.core.state import SurfaceState
+from gdsim.core.state import NetworkState, SurfaceState
 from gdsim.ui import preferences
 from gdsim.ui.main_window import MainWindow
 
@@ -115,3 +115,14 @@ def test_a_csv_file_deleted_since_the_last_session_is_said_at_start_and_the_surf
     assert message.startswith("Last session's settings partly restored (network builder: ")
     assert "no such file" in message
     assert second.surface_panel.surface().name == "rosenbrock"
+
+
+def test_reasons_from_reading_and_from_showing_share_one_status_line(qtbot, tmp_path):
+    saved = {
+        "surface": {"steps": "many"},
+        "network": NetworkState(csv_path=str(tmp_path / "gone.csv")).to_dict(),
+    }
+    QtCore.QSettings().setValue(preferences.STATE_KEY, json.dumps(saved))
+    message = _window(qtbot).statusBar().currentMessage()
+    assert message.startswith("Last session's settings partly restored (surface.steps: ")
+    assert message.endswith(")") and "; network builder: " in message

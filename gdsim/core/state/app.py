@@ -54,7 +54,8 @@ class AppState:
         """What can be read of ``data``, panel by panel: a panel whose part is refused gets
         its defaults, and the reasons come back in one line ("" when all was read). For
         settings saved on close, where one bad panel must not cost the other its state; a
-        document that is not an app state at all (not an object, a newer version) raises."""
+        document that is not an app state at all (not an object, a newer version, no panel
+        readable) raises."""
         fields = Fields(data)
         fields.version()
         parts: dict[str, Any] = {}
@@ -68,6 +69,8 @@ class AppState:
                 parts[name] = read()
             except StateError as error:
                 refused.append(str(error))
+        if not set(PANELS) & set(parts):
+            raise StateError("; ".join(refused))  # nothing of it can be used
         return cls(**parts), "; ".join(refused)
 
 

@@ -17,7 +17,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from superqt.utils import signals_blocked
 
 from gdsim.core.codegen import export_script
-from gdsim.core.datasets import Dataset, DatasetError
+from gdsim.core.datasets import Dataset, DatasetError, make_dataset
 from gdsim.core.limits import MAX_TRAINING_STEPS
 from gdsim.core.network import NetworkSpec, SpecError
 from gdsim.core.state import NetworkState
@@ -189,7 +189,7 @@ class MlpPanel(QtWidgets.QWidget):
         else:
             why = self._unshowable(state)
         if why is not None:
-            self.messages.show_message("state", f"this state cannot be shown: {why}")
+            self.messages.show_message("state", f"State not shown: {why}")
             return why
         self.runner.stop()
         self.messages.clear()
@@ -217,6 +217,11 @@ class MlpPanel(QtWidgets.QWidget):
             why = self.picker.csv_refusal(state.csv_path)
             if why is not None:
                 return why
+        else:
+            try:  # e.g. a validation share that leaves a class without training points
+                make_dataset(state.dataset)
+            except DatasetError as error:
+                return str(error)
         ranges = (
             (self.lr_slider.spin, state.training.lr, "learning rate"),
             (self.training_box.decay_spin, state.training.weight_decay, "weight decay"),
@@ -224,6 +229,9 @@ class MlpPanel(QtWidgets.QWidget):
             (self.network_box.seed_spin, state.network.seed, "network seed"),
             (self.network_box.sigma_spin, state.network.init_sigma, "init sigma"),
             (self.picker.seed_spin, state.dataset.seed, "data seed"),
+            (self.picker.size_spin, state.dataset.n, "number of points"),
+            (self.picker.noise_spin, state.dataset.effective_noise, "data noise"),
+            (self.picker.val_spin, state.dataset.val_fraction, "validation share"),
         )
         for spin, value, name in ranges:
             if not spin.minimum() <= value <= spin.maximum():
@@ -237,7 +245,7 @@ class MlpPanel(QtWidgets.QWidget):
         """Start (or continue a stopped run); a finished run starts again from its init."""
         if not self._take_typed_rates():
             return
-        self.messages.clear("training")
+        self.messages.clear("training", "state")  # a refused state is stale once an edit is taken
         if self.presenter.needs_rebuild():
             self._rebuild()
         self.presenter.start()
@@ -291,7 +299,7 @@ class MlpPanel(QtWidgets.QWidget):
 
     @QtCore.Slot(object)
     def _on_dataset(self, _data: Dataset) -> None:
-        self.messages.clear("dataset")
+        self.messages.clear("dataset", "state")
         self._rebuild()
 
     @QtCore.Slot(str)
@@ -349,7 +357,7 @@ class MlpPanel(QtWidgets.QWidget):
             self.header.show_state("no runs: see the message above")
             self._update_buttons()
             return
-        self.messages.clear("network")
+        self.messages.clear("network", "state")
         self._in_use = job.sessions[0].config
         spec = job.sessions[0].spec
         self.network_box.show_spec(spec)
@@ -378,7 +386,7 @@ class MlpPanel(QtWidgets.QWidget):
             self.training_box.show_config(replace(self._in_use, lr=self.lr_slider.value()))
             self.messages.show_message("settings", f"{error}; the settings in use stay")
             return
-        self.messages.clear("settings")
+        self.messages.clear("settings", "state")
         self._in_use = config
         self.presenter.set_hyper(
             optimizer=config.optimizer,
