@@ -143,3 +143,12 @@ def parse_session(text: str) -> AppState:
 def _kind(value: object) -> str:
     names = {list: "list", str: "string", int: "number", float: "number", bool: "true/false"}
     return names.get(type(value), "null" if value is None else type(value).__name__)
+
+
+MAX_RECENT = 8
+
+
+def with_recent(recent: list[str], path: str) -> list[str]:
+    """File > Open recent after ``path`` was opened or saved: newest first, once, at most
+    ``MAX_RECENT``."""
+    return [path, *(entry for entry in recent if entry != path)][:MAX_RECENT]

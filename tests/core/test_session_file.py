@@ -15,6 +15,7 @@ from gdsim.core.session_file import (
     parse_session,
     read_session,
     session_text,
+    with_recent,
     write_session,
 )
 from gdsim.core.simulate import RunSpec
@@ -140,3 +141,11 @@ def test_a_file_without_read_permission_is_refused(tmp_path: Path) -> None:
         assert "Permission denied" in _read_refusal(path)
     finally:
         path.chmod(0o600)
+
+
+def test_the_recent_list_is_newest_first_without_repeats_and_capped() -> None:
+    recent: list[str] = []
+    for name in ["a", "b", "a", *"cdefghij"]:
+        recent = with_recent(recent, name)
+    assert recent == ["j", "i", "h", "g", "f", "e", "d", "c"]
+    assert with_recent(["x", "y"], "y") == ["y", "x"]
