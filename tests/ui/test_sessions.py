@@ -16,6 +16,7 @@ from gdsim.core.simulate import RunSpec
 from gdsim.core.state import AppState, NetworkState, SurfaceState
 from gdsim.core.training import TrainingConfig
 from gdsim.ui import preferences
+from gdsim.ui.app import open_at_start
 from gdsim.ui.main_window import MainWindow
 from gdsim.ui.sessions import Answer
 
@@ -234,3 +235,17 @@ def test_open_from_a_code_path_takes_a_plain_string_too(qtbot, window, tmp_path)
     assert window.open_path(str(path)) is None  # type: ignore[arg-type]
     assert window.state() == AppState(active="network")
     assert QtCore.QFileInfo(window.windowFilePath()).fileName() == "s.json"
+
+
+def test_a_file_named_on_the_command_line_opens_or_says_why(qtbot, window, tmp_path, capsys):
+    bad = tmp_path / "bad.json"
+    bad.write_text("[1]")
+    open_at_start(window, bad)
+    err = capsys.readouterr().err
+    assert err == "gdsim: bad.json not opened: not a gdsim session (the file holds a JSON list)\n"
+    assert window.statusBar().currentMessage() == err.strip().removeprefix("gdsim: ")
+    assert window.state() == AppState()
+    good = _session(tmp_path / "good.json", {"surface": ROSENBROCK.to_dict()})
+    open_at_start(window, good)
+    assert capsys.readouterr().err == ""
+    assert window.state().surface == ROSENBROCK
