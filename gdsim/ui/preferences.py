@@ -1,5 +1,6 @@
 """What gdsim remembers between launches: the window's size and place, the panel shown, and
-each panel's state (last surface, learning rates, runs, dataset, network, training settings).
+each panel's state (last surface, learning rates, runs, dataset, network, training settings),
+and the session files opened or saved last (File > Open recent).
 
 Stored with ``QSettings`` (the platform's own place for preferences) as the ``AppState``'s JSON,
 the same document sessions save, so there is one format to read back and one validation. A
