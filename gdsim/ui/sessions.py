@@ -89,7 +89,9 @@ class SessionActions(QtCore.QObject):
                 self.save_action, self.save_as_action]  # fmt: skip
 
     def edit_actions(self) -> list[QtGui.QAction]:
-        return [self.history.undo_action, self.history.redo_action, self.copy_action]
+        separator = QtGui.QAction(self)
+        separator.setSeparator(True)
+        return [self.history.undo_action, self.history.redo_action, separator, self.copy_action]
 
     # -- the document ---------------------------------------------------------------------
 
