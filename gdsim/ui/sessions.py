@@ -103,7 +103,7 @@ class SessionActions(QtCore.QObject):
         self._window.setWindowModified(self.is_modified())
 
     def reset(self) -> None:
-        """What is shown now is the unmodified document (start-up, opened, saved)."""
+        """What is shown now is a new, unmodified document (start-up, opened): nothing to undo."""
         self._saved = self._state()
         self.history.reset()
         self.refresh_modified()

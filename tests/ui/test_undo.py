@@ -130,3 +130,13 @@ def test_undo_waits_while_a_network_trains(qtbot, window) -> None:
     qtbot.waitUntil(lambda: not panel.runner.is_running())
     window.sessions.history.undo()
     assert window.state().network.training.steps == 1000
+
+
+def test_a_slider_dragged_back_where_it_began_leaves_nothing_to_undo(qtbot, window) -> None:
+    spin = window.surface_panel.findChild(QtWidgets.QDoubleSpinBox, "lrSpin")
+    spin.setValue(0.3)
+    _recorded(qtbot, window, 1)
+    spin.setValue(0.2)
+    _recorded(qtbot, window, 0)
+    assert not window.sessions.history.undo_action.isEnabled()
+    assert not window.isWindowModified()
