@@ -1,5 +1,8 @@
 """The `gdsim` command: no arguments opens the window; sub-commands serve scripts and tests.
 
+`gdsim PATH.json` opens the window with that file (a saved session). The path is told from a
+sub-command by its first word: one that is not a command's name is a file.
+
 Errors in what the user typed end with exit status 2 and one line on stderr, never a traceback.
 """
 
@@ -10,6 +13,7 @@ import os
 import re
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from gdsim.commands import common
@@ -29,6 +33,9 @@ class _Parser(argparse.ArgumentParser):
     which its own parser then judges.
     """
 
+    commands: tuple[str, ...] = ()
+    """The sub-commands' names (a first word that is none of them is a file to open)."""
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("formatter_class", common.RegistryHelpFormatter)
         super().__init__(*args, **kwargs)
@@ -38,21 +45,47 @@ class _Parser(argparse.ArgumentParser):
         raise common.UsageError(message)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser() -> _Parser:
     from gdsim.commands import run, train
 
-    parser = _Parser(prog="gdsim", description=__doc__.splitlines()[0])
+    parser = _Parser(
+        prog="gdsim",
+        usage="%(prog)s [-h] [--version] [PATH.json | {run,train} ...]",
+        description=__doc__.splitlines()[0],
+        epilog="gdsim PATH.json opens the window with the session saved in PATH.json.",
+    )
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     subparsers = parser.add_subparsers(dest="command", parser_class=_Parser)
     run.register(subparsers)
     train.register(subparsers)
+    parser.commands = tuple(subparsers.choices)
     return parser
+
+
+def file_to_open(parser: _Parser, argv: list[str]) -> Path | None:
+    """The file in `gdsim PATH.json`, or None for an option or a sub-command. A file that is
+    not there is a usage error, said before any window opens."""
+    if not argv or argv[0].startswith("-") or argv[0] in parser.commands:
+        return None
+    if len(argv) > 1:
+        raise common.UsageError(f"a file to open takes no other arguments: {' '.join(argv[1:])}")
+    path = Path(argv[0])
+    if not path.exists():
+        commands = ", ".join(parser.commands)
+        raise common.UsageError(f"{argv[0]}: no such file (nor a command: {commands})")
+    return path
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     try:
-        args = build_parser().parse_args(args_list)
+        parser = build_parser()
+        path = file_to_open(parser, args_list)
+        if path is not None:
+            from gdsim.ui.app import run_app
+
+            return run_app(path)
+        args = parser.parse_args(args_list)
         if args.version:
             from gdsim import __version__
 

@@ -13,6 +13,9 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -20,6 +23,9 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from gdsim.resources import ICONS
 from gdsim.ui import workers
 from gdsim.ui.display_check import display_problem
+
+if TYPE_CHECKING:
+    from gdsim.ui.main_window import MainWindow
 
 ORGANISATION = "gdsim"
 APPLICATION = "gdsim"
@@ -63,15 +69,17 @@ def create_application(argv: list[str] | None = None) -> QtWidgets.QApplication:
     return app
 
 
-def quit_on_sigint(app: QtWidgets.QApplication) -> None:
+def quit_on_sigint(app: QtWidgets.QApplication, before: Callable[[], None]) -> None:
     """Make Ctrl+C close the windows as the close button does (workers stopped, settings
-    saved) and leave the event loop with `SIGINT_STATUS`.
+    saved) and leave the event loop with `SIGINT_STATUS`; ``before`` runs first (it turns
+    off the unsaved-changes question: Ctrl+C in a terminal means now).
 
     Python runs signal handlers only when the interpreter has control, and Qt's event loop
     is C++: a timer (owned by `app`) that calls into Python every WAKE_MS lets the handler
     run within 0.2 s."""
 
     def on_sigint(_signum: int, _frame: object) -> None:
+        before()
         workers.stop_all()
         app.closeAllWindows()
         app.exit(SIGINT_STATUS)
@@ -86,8 +94,18 @@ def _announce_ready() -> None:
     print("gdsim: event loop running", file=sys.stderr, flush=True)
 
 
-def run_app() -> int:
-    """Open the main window and run the event loop until it closes."""
+def open_at_start(window: MainWindow, path: Path) -> None:
+    """`gdsim PATH.json`: a file that cannot be opened still opens the window, with the
+    reason in the status bar (until the next message) and on stderr."""
+    why = window.open_path(path)
+    if why:
+        print(f"gdsim: {why}", file=sys.stderr)
+        window.statusBar().showMessage(why)
+
+
+def run_app(path: Path | None = None) -> int:
+    """Open the main window (with the file at ``path``, if given) and run the event loop
+    until it closes."""
     problem = display_problem()
     if problem is not None:
         print(f"gdsim: {problem}", file=sys.stderr)
@@ -97,9 +115,16 @@ def run_app() -> int:
 
     window = MainWindow()
     window.restore_preferences()
+    window.sessions.ask_before_closing = True
+    if path is not None:
+        open_at_start(window, path)
     window.show()
     warm_up_torch()
-    quit_on_sigint(app)
+
+    def quit_now() -> None:
+        window.sessions.ask_before_closing = False
+
+    quit_on_sigint(app, quit_now)
     if os.environ.get(READY_VARIABLE):
         QtCore.QTimer.singleShot(0, _announce_ready)
     return app.exec()

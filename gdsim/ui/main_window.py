@@ -18,6 +18,7 @@ from gdsim.ui import preferences, workers
 from gdsim.ui.export import export_plot
 from gdsim.ui.panels.mlp_panel import MlpPanel
 from gdsim.ui.panels.surface_panel import SurfacePanel
+from gdsim.ui.sessions import SessionActions
 from gdsim.ui.widgets.panel_tabs import PanelTabs
 
 ABOUT = f"""<h3>gdsim {__version__}</h3>
@@ -31,6 +32,8 @@ plain gradient descent converges monotonically for &eta; &lt; 1/&lambda;, oscill
 SHORTCUTS = [
     ("Ctrl+1 / Ctrl+2", "Surface explorer / Network builder"),
     ("Space", "Play / pause the animation (surface explorer)"),
+    ("Ctrl+S / Ctrl+Shift+S / Ctrl+O", "Save / Save as / Open a session"),
+    ("Ctrl+Z / Ctrl+Shift+Z", "Undo / Redo a change"),
     ("Ctrl+E", "Export the current figure (PNG or SVG)"),
     ("F11", "Full screen"),
     ("Ctrl+Q", "Quit"),
@@ -58,6 +61,12 @@ class MainWindow(QtWidgets.QMainWindow):
         self.add_panel(self.surface_panel, "Surface explorer")
         self.add_panel(self.mlp_panel, "Network builder")
         self.tabs.currentChanged.connect(self._on_tab_changed)
+        self.sessions = SessionActions(
+            self, self.state, self.set_state, self.mlp_panel.runner.is_running
+        )
+        self.sessions.statusMessage.connect(self._show_status)
+        for panel in (self.surface_panel, self.mlp_panel):
+            panel.edited.connect(self.sessions.history.record)
         self._build_menus()
         self.statusBar().showMessage("Pick a surface, drag the step size, watch the verdict.", 8000)
         self._remember = False
@@ -106,13 +115,33 @@ class MainWindow(QtWidgets.QMainWindow):
         if problem:
             self.statusBar().showMessage(problem, 10_000)
         self._remember = True
+        self.sessions.reset()
+
+    def save_session(self, path: Path) -> None:
+        """Save the whole state to ``path`` (``OSError`` in one line; the old file stays)."""
+        self.sessions.save_session(path)
+
+    def open_session(self, path: Path) -> str | None:
+        """Show the session in ``path``, all or nothing: None, or the one-line reason."""
+        return self.sessions.open_session(path)
+
+    def open_setup_text(self, text: str) -> str | None:
+        """Show a set-up copied with Edit > Copy set-up: None, or the one-line reason."""
+        return self.sessions.open_setup_text(text)
+
+    def open_path(self, path: Path) -> str | None:
+        """Open a file named on the command line: None, or the one-line reason."""
+        return self.open_session(path)
 
     def _build_menus(self) -> None:
         menu_bar = self.menuBar()
         file_menu = menu_bar.addMenu("&File")
+        file_menu.addActions(self.sessions.file_actions())
+        file_menu.addSeparator()
         self._action(file_menu, "&Export figure…", "Ctrl+E", self.export_figure)
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", "Ctrl+Q", self.close)
+        menu_bar.addMenu("&Edit").addActions(self.sessions.edit_actions())
         view_menu = menu_bar.addMenu("&View")
         for index in range(self.tabs.count()):
             self._action(
@@ -208,7 +237,10 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
         """Stop every background job before the window (and its threads' owners) goes away,
-        and remember what was on screen."""
+        and remember what was on screen; unsaved changes are asked about first."""
+        if not self.sessions.may_close():
+            event.ignore()
+            return
         workers.stop_all()
         if self._remember:
             preferences.save(self.saveGeometry(), self.state())

@@ -1,5 +1,6 @@
 """What gdsim remembers between launches: the window's size and place, the panel shown, and
-each panel's state (last surface, learning rates, runs, dataset, network, training settings).
+each panel's state (last surface, learning rates, runs, dataset, network, training settings),
+and the session files opened or saved last (File > Open recent).
 
 Stored with ``QSettings`` (the platform's own place for preferences) as the ``AppState``'s JSON,
 the same document sessions save, so there is one format to read back and one validation. A
@@ -14,10 +15,12 @@ import json
 
 from PySide6 import QtCore
 
+from gdsim.core.session_file import with_recent
 from gdsim.core.state import AppState, StateError
 
 GEOMETRY_KEY = "window/geometry"
 STATE_KEY = "state"
+RECENT_KEY = "recent/files"
 
 
 def save(geometry: QtCore.QByteArray, state: AppState) -> None:
@@ -50,3 +53,29 @@ def saved_state() -> tuple[AppState | None, str]:
         return None, f"Last session's settings not restored ({error})"
     except Exception as error:  # a preference must never stop gdsim from starting
         return None, f"Last session's settings not restored ({type(error).__name__}: {error})"
+
+
+def recent_files() -> list[str]:
+    """File > Open recent, newest first (a corrupt entry reads as an empty list: it is only
+    a convenience). Stored as JSON text: QSettings' own lists differ between platforms."""
+    try:
+        paths = json.loads(str(QtCore.QSettings().value(RECENT_KEY, "[]")))
+    except ValueError:
+        return []
+    if not isinstance(paths, list):
+        return []
+    return [path for path in paths if isinstance(path, str)]
+
+
+def set_recent_files(paths: list[str]) -> None:
+    settings = QtCore.QSettings()
+    settings.setValue(RECENT_KEY, json.dumps(paths))
+    settings.sync()
+
+
+def add_recent_file(path: str) -> None:
+    set_recent_files(with_recent(recent_files(), path))
+
+
+def remove_recent_file(path: str) -> None:
+    set_recent_files([entry for entry in recent_files() if entry != path])

@@ -4,15 +4,16 @@ from PySide6 import QtWidgets
 
 
 def test_window_opens_with_menus_and_panels(window):
-    assert window.windowTitle() == "Gradient descent simulator"  # Qt appends " — gdsim"
+    # "[*]" is where Qt shows the modified mark; Qt appends " — gdsim"
+    assert window.windowTitle() == "Gradient descent simulator[*]"
     menus = [a.text().replace("&", "") for a in window.menuBar().actions()]
-    assert menus == ["File", "View", "Help"]
+    assert menus == ["File", "Edit", "View", "Help"]
     assert window.tabs.count() >= 2
     shortcuts = {
         a.shortcut().toString() for m in window.menuBar().findChildren(QtWidgets.QMenu)
         for a in m.actions()
     }
-    assert {"Ctrl+1", "Ctrl+2", "Ctrl+E", "F1", "Ctrl+Q"} <= shortcuts
+    assert {"Ctrl+1", "Ctrl+2", "Ctrl+E", "F1", "Ctrl+Q", "Ctrl+S", "Ctrl+O", "Ctrl+Z"} <= shortcuts
 
 
 def test_view_shortcuts_switch_panels(window, qtbot):

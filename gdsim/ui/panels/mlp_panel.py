@@ -50,6 +50,9 @@ class MlpPanel(QtWidgets.QWidget):
 
     statusMessage = QtCore.Signal(str)
     cursorInfo = QtCore.Signal(str)
+    edited = QtCore.Signal()
+    """The user changed a setting (the window's undo history compares states, so an edit
+    that was refused records nothing)."""
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -138,6 +141,11 @@ class MlpPanel(QtWidgets.QWidget):
         self.presenter.finished.connect(self.header.show_verdict)
         self.presenter.failed.connect(self._on_failed)
         self.presenter.runningChanged.connect(self._update_buttons)
+        # After the handlers above, so that the state they made is there to read.
+        for intent in (self.picker.datasetChanged, self.network_box.changed, box.lrChanged,
+                       box.settingsChanged, box.compareToggled, box.compareEdited,
+                       self.run_badges.runChosen):  # fmt: skip
+            intent.connect(self.edited)
 
     # ------------------------------------------------------------------ state
 

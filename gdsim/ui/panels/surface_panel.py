@@ -65,6 +65,9 @@ class SurfacePanel(QtWidgets.QWidget):
 
     statusMessage = QtCore.Signal(str)
     cursorInfo = QtCore.Signal(str)
+    edited = QtCore.Signal()
+    """The user changed something (the window's undo history compares states, so an edit
+    the presenter refused records nothing)."""
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -177,6 +180,14 @@ class SurfacePanel(QtWidgets.QWidget):
         presenter.statusMessage.connect(self.statusMessage)
         presenter.cursorInfo.connect(self.cursorInfo)
         presenter.positionShown.connect(self.playback.show_step)
+        # After the presenter's slots above, so that the state they made is there to read.
+        for intent in (self.demo_box.demoChosen, picker.surfaceChosen, picker.paramsChanged,
+                       picker.domainEntered, picker.resetViewClicked, self.lr_slider.valueChanged,
+                       self.optimizer_form.changed, runs_box.stepsChanged, runs_box.noiseChanged,
+                       runs_box.compareToggled, runs_box.rowSelected, runs_box.startTyped,
+                       runs_box.add_run_button.clicked, runs_box.remove_run_button.clicked,
+                       self.view.startPicked):  # fmt: skip
+            intent.connect(self.edited)
 
     # -- public API (the main window, tests, teachers' scripts) --------------------------------
 

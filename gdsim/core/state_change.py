@@ -1,0 +1,104 @@
+"""What changed between two app states, in words: for Edit > Undo's text and the modified mark.
+
+The window keeps the last state it knew and, after each user edit, compares it with the new one:
+``same_setup`` says whether anything a session would keep changed (which panel is in front and
+where playback stands are views, not set-up), and ``describe_change`` names the change ("Change
+η", "Surface: Rosenbrock") with a key saying which successive changes are one gesture (a dragged
+slider: one undo step, not a hundred).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from gdsim.core.state import AppState
+from gdsim.core.surfaces import SURFACES
+
+VIEW_ONLY = ("version", "active", "surface.version", "surface.position", "network.version")
+"""Paths that say how the set-up is being looked at, not what it is."""
+
+
+@dataclass(frozen=True)
+class Change:
+    text: str
+    """What an undo would take back, e.g. "Change η"."""
+    key: str | None
+    """Successive changes with the same key merge into one undo step (None: never)."""
+
+
+def same_setup(first: AppState, second: AppState) -> bool:
+    """True when the two differ at most in what is a view (panel shown, playback position)."""
+    return not changed_paths(first, second)
+
+
+def changed_paths(before: AppState, after: AppState) -> list[str]:
+    """The paths of the leaves that differ ("surface.runs[0].lr"); a list whose length changed
+    is one path ("surface.runs")."""
+    found: list[str] = []
+    _diff(before.to_dict(), after.to_dict(), "", found)
+    return [path for path in found if path not in VIEW_ONLY]
+
+
+def _diff(first: Any, second: Any, path: str, found: list[str]) -> None:
+    if isinstance(first, dict) and isinstance(second, dict):
+        for name in sorted(set(first) | set(second), key=str):
+            where = f"{path}.{name}" if path else str(name)
+            _diff(first.get(name), second.get(name), where, found)
+    elif isinstance(first, list | tuple) and isinstance(second, list | tuple):
+        if len(first) != len(second):
+            found.append(path)
+            return
+        for index, (one, other) in enumerate(zip(first, second, strict=True)):
+            _diff(one, other, f"{path}[{index}]", found)
+    elif first != second:
+        found.append(path)
+
+
+RULES: tuple[tuple[str, str, str | None], ...] = (
+    (r"surface\.runs\[\d+\]\.lr", "Change η", "surface.lr"),
+    (r"surface\.runs\[\d+\]\.(optimizer|hyper\..*)", "Change optimizer", "surface.optimizer"),
+    (r"surface\.runs\[\d+\]\.noise", "Change noise σ", "surface.noise"),
+    (r"surface\.runs\[\d+\]\.start(\[\d\])?", "Move start", "surface.start"),
+    (r"surface\.steps", "Change steps", "surface.steps"),
+    (r"surface\.params\.kappa", "Change κ", "surface.params"),
+    (r"surface\.domain.*", "Change plot box", None),
+    (r"surface\.selected", "Select run", None),
+    (r"network\.training\.lr", "Change η (network)", "network.lr"),
+    (r"network\.(dataset\..*|csv_path)", "Change data", "network.dataset"),
+    (r"network\.network\..*", "Change network", "network.network"),
+    (r"network\.training\..*", "Change training settings", "network.training"),
+    (r"network\.(compare|compare_lrs.*)", "Change compared rates", None),
+    (r"network\.selected", "Show another run", None),
+)
+"""(every changed path matches this, text, key): the first rule that covers all changes wins."""
+
+
+def describe_change(before: AppState, after: AppState) -> Change:
+    """Name the change from ``before`` to ``after`` for an undo command."""
+    paths = changed_paths(before, after)
+    surface = after.surface
+    if "surface.surface" in paths:
+        title = SURFACES[surface.surface].title if surface.surface in SURFACES else None
+        return Change(f"Surface: {title or _short(surface.surface)}", None)
+    if "surface.demo" in paths and surface.demo is not None:
+        return Change("Show demo", None)
+    if "surface.runs" in paths:
+        more = len(surface.runs) > len(before.surface.runs)
+        return Change("Add run" if more else "Remove run", None)
+    if paths == ["surface.compare"]:
+        return Change(f"Compare mode {'on' if surface.compare else 'off'}", None)
+    for pattern, text, key in RULES:
+        if paths and all(re.fullmatch(pattern, path) for path in paths):
+            return Change(text, key)
+    panels = {path.split(".")[0] for path in paths}
+    if panels == {"surface"}:
+        return Change("change in the surface explorer", None)
+    if panels == {"network"}:
+        return Change("change in the network builder", None)
+    return Change("change", None)
+
+
+def _short(text: str, limit: int = 30) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
