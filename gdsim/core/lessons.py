@@ -161,10 +161,12 @@ def state_at(base: AppState, lesson: Lesson, index: int) -> AppState:
     return state
 
 
-def partial_state(base: AppState, current: AppState) -> dict[str, Any]:
+def partial_state(base: AppState | None, current: AppState) -> dict[str, Any]:
     """What a step must hold to go from ``base`` to ``current`` (only what differs):
-    ``step_state(base, LessonStep("", state=partial_state(base, current))) == current``."""
-    return _difference(base.to_dict(), current.to_dict(), ())
+    ``step_state(base, LessonStep("", state=partial_state(base, current))) == current``.
+    ``base`` None gives the whole state: what a lesson's first step stores, since it is
+    shown over whatever the teacher had on screen."""
+    return _difference({} if base is None else base.to_dict(), current.to_dict(), ())
 
 
 def _difference(base: Mapping[str, Any], current: Mapping[str, Any], path: tuple) -> dict:
