@@ -2,6 +2,7 @@
 diffing states round-trip; every kind of bad file is refused with one line naming the field."""
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +13,7 @@ from gdsim.core.lessons import (
     Lesson,
     LessonError,
     LessonStep,
+    lesson_from_dict,
     lesson_to_dict,
     load_lesson,
     markup_html,
@@ -272,3 +274,11 @@ def test_an_absurdly_large_or_missing_or_binary_file_is_refused(tmp_path):
 
 def test_every_control_name_belongs_to_one_panel():
     assert len(set(CONTROL_NAMES)) == len(CONTROL_NAMES) == 8
+
+
+def test_the_readme_example_is_a_lesson_that_shows_its_verdict():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    example = readme.split("## Lessons", 1)[1].split("```json", 1)[1].split("```", 1)[0]
+    lesson = lesson_from_dict(json.loads(example))
+    state = state_at(AppState(), lesson, 0)
+    assert _verdicts(state.surface) == list(lesson.steps[0].expect)
