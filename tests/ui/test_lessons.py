@@ -142,7 +142,7 @@ def test_the_editor_builds_a_lesson_that_saves_and_loads_back_equal(window, qtbo
     window.lesson_pane.show()
     find(window, QtWidgets.QToolButton, "lessonEditButton").click()
     find(window, QtWidgets.QPushButton, "lessonNew").click()
-    assert find(window, QtWidgets.QGroupBox, "lessonEditor").isVisible()
+    assert find(window, QtWidgets.QDialog, "lessonEditor").isVisible()
     first = window.state()
     find(window, QtWidgets.QPushButton, "lessonAddStep").click()
     window.surface_panel.findChild(QtWidgets.QDoubleSpinBox, "lrSpin").setValue(0.8)
@@ -176,6 +176,8 @@ def test_the_editor_builds_a_lesson_that_saves_and_loads_back_equal(window, qtbo
     find(window, QtWidgets.QPushButton, "lessonDeleteStep").click()
     assert [step.title for step in pane.lesson().steps] == ["Step 1"]
     assert window.state() == first
+    pane.editor.close()  # the editor window's close box leaves edit mode
+    assert not find(window, QtWidgets.QToolButton, "lessonEditButton").isChecked()
 
 
 def test_saving_a_lesson_that_would_not_load_back_is_refused(window, tmp_path):

@@ -75,9 +75,9 @@ class LessonText(QtWidgets.QTextBrowser):
     (presentation mode enlarges that), which a fixed point size would not."""
 
     def sizeHint(self) -> QtCore.QSize:
-        """About five lines of text: the dock below the plots leaves them the height."""
+        """A title and about five lines of words: below the plots, the dock leaves them room."""
         lines = QtGui.QFontMetrics(self.document().defaultFont()).lineSpacing()
-        return QtCore.QSize(40 * lines, 5 * lines + 2 * self.frameWidth() + 8)
+        return QtCore.QSize(40 * lines, 7 * lines + 2 * self.frameWidth() + 8)
 
     def changeEvent(self, event: QtCore.QEvent) -> None:
         super().changeEvent(event)
@@ -149,6 +149,7 @@ class LessonPane(QtWidgets.QDockWidget):
         self.edit_button.setText("Edit")
         self.edit_button.setCheckable(True)
         self.edit_button.setToolTip("Add the current state as a step, edit, reorder, save")
+        self._build_editor()
         row = QtWidgets.QHBoxLayout()
         row.addWidget(self.previous_button)
         row.addWidget(self.position_label, 1)
@@ -163,7 +164,6 @@ class LessonPane(QtWidgets.QDockWidget):
         column.addLayout(top)
         column.addWidget(self.messages)
         column.addLayout(row)
-        column.addWidget(self._build_editor())
         column.addStretch(1)
         self._layout.addWidget(side)
         self._layout.addWidget(self.text, 1)
@@ -174,11 +174,14 @@ class LessonPane(QtWidgets.QDockWidget):
         self.picker.activated.connect(self._on_picked)
         self.edit_button.toggled.connect(self.editor.setVisible)
 
-    def _build_editor(self) -> QtWidgets.QGroupBox:
-        self.editor = QtWidgets.QGroupBox("Edit lesson")
+    def _build_editor(self) -> None:
+        """A small window of its own: editing happens before class, and the plots keep the
+        height of a 768-pixel projector."""
+        self.editor = QtWidgets.QDialog(self)
+        self.editor.setWindowTitle("Edit lesson")
         self.editor.setObjectName("lessonEditor")
+        self.editor.setModal(False)
         form = QtWidgets.QFormLayout(self.editor)
-        form.setContentsMargins(6, 4, 6, 4)
         self.title_edit = QtWidgets.QLineEdit()
         self.title_edit.setObjectName("lessonTitleEdit")
         self.step_title_edit = QtWidgets.QLineEdit()
@@ -186,7 +189,7 @@ class LessonPane(QtWidgets.QDockWidget):
         self.step_text_edit = QtWidgets.QPlainTextEdit()
         self.step_text_edit.setObjectName("lessonStepTextEdit")
         self.step_text_edit.setPlaceholderText("A few sentences: **bold**, *italic*, η, λ, ∇, ²")
-        self.step_text_edit.setFixedHeight(90)
+        self.step_text_edit.setMinimumHeight(120)
         form.addRow("Lesson:", self.title_edit)
         form.addRow("Step:", self.step_title_edit)
         form.addRow(self.step_text_edit)
@@ -210,11 +213,10 @@ class LessonPane(QtWidgets.QDockWidget):
             else:
                 buttons.addWidget(button, 1 + (index - 1) // 2, (index - 1) % 2)
         form.addRow(buttons)
-        self.editor.setVisible(False)
+        self.editor.finished.connect(lambda _result: self.edit_button.setChecked(False))
         self.title_edit.textEdited.connect(self._on_title_edited)
         self.step_title_edit.textEdited.connect(self._on_step_edited)
         self.step_text_edit.textChanged.connect(self._on_step_edited)
-        return self.editor
 
     def _fill_picker(self) -> None:
         """Shipped lessons, then "Open lesson file…"; a broken shipped file offers none and
