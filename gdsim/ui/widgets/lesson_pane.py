@@ -268,7 +268,10 @@ class LessonPane(QtWidgets.QDockWidget):
         previous = (self._lesson, self._index, self._base)
         self._restore_controls()
         self._lesson, self._index, self._base = lesson, -1, self._host.state()
-        why = self.go_to(0) if lesson.steps else None
+        if not lesson.steps:  # a new lesson, to be filled by the editor
+            self._show_step()
+            return None
+        why = self.go_to(0)
         if why is not None:
             self._lesson, self._index, self._base = previous
             self._hide_controls()
@@ -350,16 +353,16 @@ class LessonPane(QtWidgets.QDockWidget):
 
     @QtCore.Slot()
     def delete_step(self) -> None:
+        """Delete the current step and show the one that takes its place."""
         if self._lesson is None or self._index < 0:
             return
-        self._lesson = self._lesson.removed(self._index)
+        index = self._index
+        self._lesson = self._lesson.removed(index)
         self._restore_controls()
-        if not self._lesson.steps:
-            self._index = -1
-            self._show_step()
-            return
         self._index = -1
-        self.go_to(0)
+        last = len(self._lesson.steps) - 1
+        if last < 0 or self.go_to(min(index, last)) is not None:
+            self._show_step()
 
     def save_lesson_as(self, path: Path | str) -> str | None:
         """Write the lesson; one that would not load back (no steps, no title) or a failed
@@ -369,9 +372,7 @@ class LessonPane(QtWidgets.QDockWidget):
         try:
             lesson_from_dict(lesson_to_dict(self._lesson))
             save_lesson(path, self._lesson)
-        except StateError as error:
-            return self._refuse(f"Lesson not saved: {error}")
-        except OSError as error:
+        except (StateError, OSError) as error:
             return self._refuse(f"Lesson not saved: {error}")
         self.messages.clear("lesson")
         self.statusMessage.emit(f"Saved {path}")

@@ -143,6 +143,7 @@ def test_the_editor_builds_a_lesson_that_saves_and_loads_back_equal(window, qtbo
     find(window, QtWidgets.QToolButton, "lessonEditButton").click()
     find(window, QtWidgets.QPushButton, "lessonNew").click()
     assert find(window, QtWidgets.QDialog, "lessonEditor").isVisible()
+    assert "No steps yet" in pane_text(window) and position(window) == ""
     first = window.state()
     find(window, QtWidgets.QPushButton, "lessonAddStep").click()
     window.surface_panel.findChild(QtWidgets.QDoubleSpinBox, "lrSpin").setValue(0.8)
