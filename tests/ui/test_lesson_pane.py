@@ -206,3 +206,19 @@ def test_view_lessons_is_a_checkable_ctrl_l_entry(window):
     assert not window.lesson_pane.isVisible()
     action.trigger()
     assert window.lesson_pane.isVisible() and action.isChecked()
+
+
+def test_a_step_one_panel_refuses_is_not_half_shown(window, tmp_path):
+    """The network builder seeds weights and shuffling alike: a step that seeds them apart
+    is refused there, and the surface explorer, which took its part, gives it back."""
+    step = {
+        "title": "Two seeds",
+        "text": "x",
+        "state": {"surface": {"steps": 50}, "network": {"training": {"seed": 5}}},
+    }
+    path = tmp_path / "seeds.json"
+    path.write_text(json.dumps({"gdsim": "lesson", "version": 1, "title": "S", "steps": [step]}))
+    before = window.state()
+    why = window.open_lesson(path)
+    assert why is not None and why.startswith("Step 1 not shown: network builder: ")
+    assert window.state() == before

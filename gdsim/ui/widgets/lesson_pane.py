@@ -287,8 +287,10 @@ class LessonPane(QtWidgets.QDockWidget):
             state = state_at(self._base, self._lesson, index)
         except StateError as error:
             return self._refuse(f"Step not shown: {error}")
+        before = self._host.state()
         why = self._host.set_state(state)
         if why is not None:
+            self._host.set_state(before)  # a panel that took its part gives it back
             return self._refuse(f"Step {index + 1} not shown: {why}")
         self.messages.clear("lesson")
         self._restore_controls()
