@@ -1,7 +1,8 @@
-"""Where gdsim's data files live (presets, icons): `resources/` at the project's top level."""
+"""Where gdsim's data files live (presets, lessons, icons): `resources/` at the top level."""
 
 from pathlib import Path
 
 RESOURCES = Path(__file__).resolve().parent.parent / "resources"
 PRESETS = RESOURCES / "presets"
+LESSONS = RESOURCES / "lessons"
 ICONS = RESOURCES / "icons"

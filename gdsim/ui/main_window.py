@@ -19,6 +19,7 @@ from gdsim.ui.export import export_plot
 from gdsim.ui.panels.mlp_panel import MlpPanel
 from gdsim.ui.panels.surface_panel import SurfacePanel
 from gdsim.ui.sessions import SessionActions
+from gdsim.ui.widgets.lesson_pane import LessonPane
 from gdsim.ui.widgets.panel_tabs import PanelTabs
 
 ABOUT = f"""<h3>gdsim {__version__}</h3>
@@ -36,6 +37,8 @@ SHORTCUTS = [
     ("Ctrl+Z / Ctrl+Shift+Z", "Undo / Redo a change"),
     ("Ctrl+E", "Export the current figure (PNG or SVG)"),
     ("F11", "Full screen"),
+    ("Ctrl+L", "Lessons: show or hide the lesson pane"),
+    ("Page Down / Page Up", "Next / previous lesson step (also Alt+Right / Alt+Left)"),
     ("Ctrl+Q", "Quit"),
     ("F1", "This list"),
 ]
@@ -67,6 +70,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.sessions.statusMessage.connect(self._show_status)
         for panel in (self.surface_panel, self.mlp_panel):
             panel.edited.connect(self.sessions.history.record)
+        self.lesson_pane = LessonPane(self, self)
+        self.addDockWidget(QtCore.Qt.DockWidgetArea.BottomDockWidgetArea, self.lesson_pane)
+        self.lesson_pane.hide()
+        self.lesson_pane.statusMessage.connect(self._show_status)
         self._build_menus()
         self.statusBar().showMessage("Pick a surface, drag the step size, watch the verdict.", 8000)
         self._remember = False
@@ -100,6 +107,12 @@ class MainWindow(QtWidgets.QMainWindow):
         ]
         self.tabs.setCurrentIndex(PANELS.index(state.active))
         return "; ".join(refused) or None
+
+    def open_lesson(self, path: Path | str) -> str | None:
+        """Show the lesson pane with the lesson file at ``path`` (None when shown, else the
+        one-line reason; the window is then unchanged)."""
+        self.lesson_pane.show()
+        return self.lesson_pane.open_lesson(path)
 
     def restore_preferences(self) -> None:
         """Come back as the teacher left it: window geometry, panel shown, each panel's state.
@@ -153,6 +166,7 @@ class MainWindow(QtWidgets.QMainWindow):
         view_menu.addSeparator()
         full = self._action(view_menu, "&Full screen", "F11", self._toggle_full_screen)
         full.setCheckable(True)
+        view_menu.addAction(self.lesson_pane.view_action)
         help_menu = menu_bar.addMenu("&Help")
         self._action(help_menu, "&Keyboard shortcuts", "F1", self.show_shortcuts)
         self._action(help_menu, "&About gdsim", None, self.show_about)

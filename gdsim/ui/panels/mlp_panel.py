@@ -94,6 +94,9 @@ class MlpPanel(QtWidgets.QWidget):
         controls = QtWidgets.QWidget(self)
         column = QtWidgets.QVBoxLayout(controls)
         data_box = QtWidgets.QGroupBox("Data", controls)
+        data_box.setObjectName("dataBox")
+        self.network_box.setObjectName("networkBox")
+        self.training_box.setObjectName("trainingBox")
         QtWidgets.QVBoxLayout(data_box).addWidget(self.picker)
         for widget in (data_box, self.network_box, self.training_box):
             column.addWidget(widget)

@@ -85,11 +85,15 @@ class SurfacePanel(QtWidgets.QWidget):
         presets, why_not = _read_presets()
         self.messages.show_message("demos", why_not)
         self.demo_box = DemoBox(presets)
+        self.demo_box.setObjectName("demoBox")
         self.surface_picker = SurfacePicker()
+        self.surface_picker.setObjectName("surfaceBox")
         optimizer_box = QtWidgets.QGroupBox("Optimizer")
+        optimizer_box.setObjectName("optimizerBox")
         self.optimizer_form = OptimizerForm(names=SURFACE_OPTIMIZERS)
         QtWidgets.QVBoxLayout(optimizer_box).addWidget(self.optimizer_form)
         self.runs_box = RunsBox()
+        self.runs_box.setObjectName("runsBox")
         self.steps_spin, self.runs_table = self.runs_box.steps_spin, self.runs_box.runs_table
         controls = QtWidgets.QWidget()
         column = QtWidgets.QVBoxLayout(controls)
@@ -100,6 +104,7 @@ class SurfacePanel(QtWidgets.QWidget):
         self.controls_scroll = self._scroll(controls)
 
         self.step_box = StepSizeBox(MIN_LR, MAX_LR)
+        self.step_box.setObjectName("stepSizeBox")
         self.lr_slider = self.step_box.lr_slider
         self.regime_label = VerdictBadge(elide_prefix=True)
         self.regime_label.setObjectName("regimeLabel")
