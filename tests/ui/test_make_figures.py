@@ -31,7 +31,8 @@ def test_the_learning_rate_lesson_becomes_one_figure_per_plot_and_step(tmp_path:
     folder = tmp_path / "02_learning_rate"
     written = sorted(path.name for path in folder.iterdir())
     assert "06-loss.png" in written and "01-surface.png" in written
-    first, last = QtGui.QImage(str(folder / "01-loss.png")), QtGui.QImage(str(folder / "06-loss.png"))
+    first = QtGui.QImage(str(folder / "01-loss.png"))
+    last = QtGui.QImage(str(folder / "06-loss.png"))
     assert first.width() >= 800 and first.height() >= 400  # twice the plot's size on screen
     assert first != last  # one run at the start, the four regimes at the end
 
