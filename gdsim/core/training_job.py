@@ -107,6 +107,7 @@ class TrainingJob:
         self._shown = shown
         self._chunk = 4
         self._single_step = False
+        self._paced = False
         self._metrics = [ThinnedRecord[tuple[float, float]](METRIC_CAPACITY) for _ in sessions]
 
     @property
@@ -125,11 +126,21 @@ class TrainingJob:
             for session in self.sessions:
                 session.step(1)
             return not self.finished
+        if self._paced:
+            for index, session in enumerate(self.sessions):
+                self._step_and_evaluate(index, session, 1)
+            return not self.finished
         start = time.perf_counter()
         for index, session in enumerate(self.sessions):
             self._step_and_evaluate(index, session, self._chunk)
         self._adapt_chunk(time.perf_counter() - start)
         return not self.finished
+
+    def set_paced(self, paced: bool) -> None:
+        """Paced (a narrated run, the worker spacing `advance()` calls): each call is one step
+        per run, evaluations included, so the pace counts optimizer steps. Unpaced: chunks
+        sized to TARGET_ADVANCE_S, as fast as the machine goes."""
+        self._paced = paced
 
     def _step_and_evaluate(self, index: int, session: TrainingSession, steps: int) -> None:
         """`steps` updates, cut where an evaluation falls due (every 1/EVALUATIONS of the
