@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gdsim.core.csv_export import TrainingHistory
 from gdsim.core.training import Snapshot, ThinnedRecord, TrainingSession
 from gdsim.core.verdict import Verdict
 
@@ -190,6 +191,31 @@ class TrainingJob:
         xs, ys = self._grid
         prediction = np.asarray(session.predict_grid(xs, ys), dtype=np.float32)
         return TrainingFrame(runs, self._shown, session.layer_weights(), prediction)
+
+    def histories(self) -> list[TrainingHistory]:
+        """Every run's whole record, unthinned for display (File > Export data). Call it
+        only while no worker advances the job (paused, stopped or finished)."""
+        histories = []
+        for session, metrics in zip(self.sessions, self._metrics, strict=True):
+            loss_steps, losses = session.history.arrays()
+            val_items = session.val_history.items()
+            metric_items = metrics.items()
+            histories.append(
+                TrainingHistory(
+                    lr=session.config.lr,
+                    metric="r2" if session.spec.task == "regression" else "accuracy",
+                    steps=session.step_count,
+                    has_validation=len(session.dataset.x_val) > 0,
+                    loss_steps=loss_steps,
+                    losses=losses,
+                    val_steps=np.array([s for s, _ in val_items], dtype=np.int64),
+                    val_losses=np.array([v for _, v in val_items], dtype=np.float64),
+                    metric_steps=np.array([s for s, _ in metric_items], dtype=np.int64),
+                    train_metric=np.array([m[0] for _, m in metric_items], dtype=np.float64),
+                    val_metric=np.array([m[1] for _, m in metric_items], dtype=np.float64),
+                )
+            )
+        return histories
 
     def _record(self, index: int, session: TrainingSession) -> Snapshot:
         """Evaluate the session now (its validation history records the loss) and keep the
