@@ -274,14 +274,14 @@ class ReplayJob:
 
     def __init__(self, job: TrainingJob, positions: Sequence[int]) -> None:
         self._job = job.fresh_copy()
-        self._positions = list(positions)
+        self.positions = list(positions)
         self.frames: list[TrainingFrame] = []
 
     def advance(self) -> bool:
         """A few hundred steps towards the next position; a frame once it is reached."""
-        if self._job.advance_to(self._positions[len(self.frames)]):
+        if self._job.advance_to(self.positions[len(self.frames)]):
             self.frames.append(self._job.snapshot())
-        return len(self.frames) < len(self._positions)
+        return len(self.frames) < len(self.positions)
 
     def snapshot(self) -> int:
         """How many frames are ready."""

@@ -7,15 +7,12 @@ its loss and gradient norm), and expose `export_plots()` for File > Export figur
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdsim import __version__
 from gdsim.core.state import PANELS, AppState
 from gdsim.ui import preferences, workers
-from gdsim.ui.export import export_plot
+from gdsim.ui.exports import Exports
 from gdsim.ui.panels.mlp_panel import MlpPanel
 from gdsim.ui.panels.surface_panel import SurfacePanel
 from gdsim.ui.widgets.panel_tabs import PanelTabs
@@ -31,7 +28,9 @@ plain gradient descent converges monotonically for &eta; &lt; 1/&lambda;, oscill
 SHORTCUTS = [
     ("Ctrl+1 / Ctrl+2", "Surface explorer / Network builder"),
     ("Space", "Play / pause the animation (surface explorer)"),
-    ("Ctrl+E", "Export the current figure (PNG or SVG)"),
+    ("Ctrl+E", "Export a figure (PNG at 1x / 2x / 3x, or SVG)"),
+    ("Ctrl+Shift+E", "Export the data (CSV)"),
+    ("Ctrl+Shift+C", "Copy the figure under the mouse"),
     ("F11", "Full screen"),
     ("Ctrl+Q", "Quit"),
     ("F1", "This list"),
@@ -53,6 +52,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.cursor_label = QtWidgets.QLabel(self)
         self.cursor_label.setObjectName("cursorLabel")
         self.statusBar().addPermanentWidget(self.cursor_label)
+        self.exports = Exports(self)
         self.surface_panel = SurfacePanel(self)
         self.mlp_panel = MlpPanel(self)
         self.add_panel(self.surface_panel, "Surface explorer")
@@ -68,7 +68,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.tabs.addTab(panel, title)
         panel.statusMessage.connect(self._show_status)  # type: ignore[attr-defined]
         panel.cursorInfo.connect(self.cursor_label.setText)  # type: ignore[attr-defined]
-        self._route_context_export(panel)
+        self.exports.add_panel(panel)
 
     def state(self) -> AppState:
         """The panel shown and every panel's state: what settings and sessions save."""
@@ -110,9 +110,10 @@ class MainWindow(QtWidgets.QMainWindow):
     def _build_menus(self) -> None:
         menu_bar = self.menuBar()
         file_menu = menu_bar.addMenu("&File")
-        self._action(file_menu, "&Export figure…", "Ctrl+E", self.export_figure)
+        file_menu.addActions(self.exports.file_actions())
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", "Ctrl+Q", self.close)
+        self._build_edit_menu(menu_bar)
         view_menu = menu_bar.addMenu("&View")
         for index in range(self.tabs.count()):
             self._action(
@@ -127,6 +128,10 @@ class MainWindow(QtWidgets.QMainWindow):
         help_menu = menu_bar.addMenu("&Help")
         self._action(help_menu, "&Keyboard shortcuts", "F1", self.show_shortcuts)
         self._action(help_menu, "&About gdsim", None, self.show_about)
+
+    def _build_edit_menu(self, menu_bar: QtWidgets.QMenuBar) -> None:
+        edit_menu = menu_bar.addMenu("&Edit")
+        edit_menu.addActions(self.exports.edit_actions())
 
     def _action(
         self,
@@ -155,45 +160,6 @@ class MainWindow(QtWidgets.QMainWindow):
     @QtCore.Slot()
     def _toggle_full_screen(self) -> None:
         self.showNormal() if self.isFullScreen() else self.showFullScreen()
-
-    @QtCore.Slot()
-    def export_figure(self) -> None:
-        """Save one of the current panel's plots as PNG (2x, for slides) or SVG."""
-        plots = self.tabs.currentWidget().export_plots()  # type: ignore[attr-defined]
-        name = next(iter(plots))
-        if len(plots) > 1:
-            name, ok = QtWidgets.QInputDialog.getItem(
-                self, "Export figure", "Plot:", list(plots), 0, False
-            )
-            if not ok:
-                return
-        self.export_plot_as(name, plots[name])
-
-    def export_plot_as(self, name: str, plot: pg.PlotWidget) -> None:
-        """Ask where, write, and say in the status bar what happened (a failure also in a
-        message box: the old file, if any, is still there)."""
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(
-            self, "Export figure", f"{name}.png", "PNG image (*.png);;SVG drawing (*.svg)"
-        )
-        if not path:
-            return
-        try:
-            export_plot(plot, Path(path))
-        except (OSError, ValueError) as error:
-            self._show_status(f"Export failed: {error}")
-            QtWidgets.QMessageBox.warning(self, "Export failed", str(error))
-            return
-        self._show_status(f"Saved {path}")
-
-    def _route_context_export(self, panel: QtWidgets.QWidget) -> None:
-        """pyqtgraph's right-click "Export..." opens its own dialog, which writes in place and
-        reports a failed PNG write as success: make it this window's export instead."""
-        for name, plot in panel.export_plots().items():  # type: ignore[attr-defined]
-            action = QtGui.QAction("Export…", plot)
-            action.triggered.connect(
-                lambda _checked=False, n=name, p=plot: self.export_plot_as(n, p)
-            )
-            plot.scene().contextMenu = [action]
 
     @QtCore.Slot()
     def show_about(self) -> None:

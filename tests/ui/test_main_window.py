@@ -6,7 +6,7 @@ from PySide6 import QtWidgets
 def test_window_opens_with_menus_and_panels(window):
     assert window.windowTitle() == "Gradient descent simulator"  # Qt appends " — gdsim"
     menus = [a.text().replace("&", "") for a in window.menuBar().actions()]
-    assert menus == ["File", "View", "Help"]
+    assert menus == ["File", "Edit", "View", "Help"]
     assert window.tabs.count() >= 2
     shortcuts = {
         a.shortcut().toString() for m in window.menuBar().findChildren(QtWidgets.QMenu)
