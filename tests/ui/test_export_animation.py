@@ -10,6 +10,7 @@ import pytest
 from PySide6 import QtWidgets
 
 from gdsim.core import animation
+from gdsim.ui.widgets.animation_dialog import AnimationDialog
 
 
 @pytest.fixture
@@ -103,3 +104,26 @@ def test_a_training_run_is_replayed_into_a_gif(window, qtbot, tmp_path, warnings
     assert not np.array_equal(frames[0], frames[-1])
     assert panel.presenter.frame is shown, "the panel shows the trained run again"
     assert warnings == []
+
+
+def test_the_menu_asks_speed_and_frames_then_where(window, qtbot, tmp_path, monkeypatch):
+    qtbot.waitUntil(lambda: window.surface_panel.result() is not None)
+
+    def settle(dialog) -> int:
+        assert "15.0 s" in dialog.findChild(QtWidgets.QLabel, "animationLengthLabel").text()
+        dialog.findChild(QtWidgets.QSpinBox, "animationFpsSpin").setValue(4)
+        dialog.findChild(QtWidgets.QSpinBox, "animationFramesSpin").setValue(5)
+        return QtWidgets.QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(AnimationDialog, "exec", settle)
+    target = tmp_path / "menu"
+    monkeypatch.setattr(
+        QtWidgets.QFileDialog, "getSaveFileName", lambda *_args: (str(target), "Animated GIF")
+    )
+    window.exports.animation_action.trigger()
+    export = window.exports.animation
+    with qtbot.waitSignal(export.done, timeout=60_000):
+        pass
+    gif = target.with_suffix(".gif")
+    assert iio.imread(gif, index=None, extension=".gif").shape[0] == 5
+    assert iio.immeta(gif, extension=".gif")["duration"] == 250

@@ -22,6 +22,7 @@ from gdsim.ui.export import DEFAULT_FORMAT, FIGURE_FORMATS, export_plot, figure_
 from gdsim.ui.exports.animation import AnimationExport, start_animation
 from gdsim.ui.panels.mlp_panel import MlpPanel
 from gdsim.ui.panels.surface_panel import SurfacePanel
+from gdsim.ui.widgets.animation_dialog import AnimationDialog
 
 COPY_SCALE = 2.0
 """A copied figure is pasted into slides: twice the pixels on screen, like the PNG default."""
@@ -36,6 +37,7 @@ class Exports(QtCore.QObject):
         self._figure_format = DEFAULT_FORMAT
         """The last format chosen: a teacher exports several figures alike."""
         self.animation: AnimationExport | None = None
+        self._fps, self._max_frames = DEFAULT_FPS, MAX_FRAMES
         self.figure_action = self._action("&Export figure…", "Ctrl+E", self.export_figure)
         self.data_action = self._action("Export &data (CSV)…", "Ctrl+Shift+E", self.export_data)
         self.animation_action = self._action("Export &animation…", None, self.export_animation)
@@ -173,6 +175,11 @@ class Exports(QtCore.QObject):
 
     @QtCore.Slot()
     def export_animation(self) -> None:
+        """Ask the speed and the frame budget, then where (GIF, or MP4 if it can be made)."""
+        settings = AnimationDialog(self._fps, self._max_frames, self._window)
+        if settings.exec() != QtWidgets.QDialog.DialogCode.Accepted:
+            return
+        self._fps, self._max_frames = settings.fps(), settings.max_frames()
         kinds = ["Animated GIF (*.gif)"]
         if video_available():
             kinds.append("MP4 video (*.mp4)")
@@ -184,7 +191,7 @@ class Exports(QtCore.QObject):
         target = Path(path)
         if not target.suffix:
             target = target.with_suffix(".mp4" if chosen.startswith("MP4") else ".gif")
-        self.start_animation(target)
+        self.start_animation(target, self._fps, self._max_frames)
 
     def start_animation(
         self, path: Path, fps: float = DEFAULT_FPS, max_frames: int = MAX_FRAMES
