@@ -23,6 +23,7 @@ class AnimationDialog(QtWidgets.QDialog):
         self.frames_spin.setObjectName("animationFramesSpin")
         self.frames_spin.setRange(2, 1000)
         self.frames_spin.setValue(max_frames)
+        self.frames_spin.setSuffix(" frames")
         self.length_label = QtWidgets.QLabel(self)
         self.length_label.setObjectName("animationLengthLabel")
         buttons = QtWidgets.QDialogButtonBox(
@@ -51,4 +52,6 @@ class AnimationDialog(QtWidgets.QDialog):
     @QtCore.Slot()
     def _show_length(self) -> None:
         seconds = self.max_frames() / self.fps()
-        self.length_label.setText(f"frames (at most {seconds:.1f} s; every step if fewer)")
+        self.length_label.setText(
+            f"lasts at most {seconds:.1f} s (a shorter run: one frame per step)"
+        )
