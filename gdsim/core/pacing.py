@@ -1,4 +1,5 @@
-"""How often to redraw while a worker thread computes.
+"""How often to redraw while a worker thread computes (`RedrawPacer`), and how fast a narrated
+run may go (`StepPacer`, the network builder's pace).
 
 Drawing is Python (pyqtgraph) and holds the GIL that the worker needs between its torch calls;
 worse, PySide6 releases and re-takes the GIL around every Qt call, so a redraw hands the GIL
@@ -38,3 +39,38 @@ class RedrawPacer:
             wanted = self.interval_ms * used / self.share
             self.interval_ms = round(min(self.slowest_ms, max(self.fastest_ms, wanted)))
         return self.interval_ms
+
+
+class StepPacer:
+    """Spaces units of work `rate` a second (None: as fast as they come), for narrating
+    training step by step.
+
+    The schedule is kept from unit to unit, so a paced run keeps its average rate however long
+    each unit takes; after a pause (a unit overdue by more than one interval) it starts afresh
+    rather than catching up with a burst.
+    """
+
+    def __init__(self, rate: float | None = None) -> None:
+        self.rate = rate
+        self._due: float | None = None
+
+    def set_rate(self, rate: float | None) -> None:
+        """A new pace acts at once: the next unit is due one new interval after the last."""
+        if self._due is not None and self.rate is not None and rate is not None:
+            self._due += 1.0 / rate - 1.0 / self.rate
+        self.rate = rate
+
+    def delay(self, now: float) -> float:
+        """Seconds to wait before the next unit (0 when it is due or there is no pace)."""
+        if self.rate is None or self._due is None:
+            return 0.0
+        return max(0.0, self._due - now)
+
+    def done(self, now: float) -> None:
+        """Record that a unit was done at `now`: the next is due one interval later."""
+        if self.rate is None:
+            self._due = None
+            return
+        interval = 1.0 / self.rate
+        late = self._due is None or now - self._due > interval
+        self._due = (now if late else self._due) + interval

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gdsim.core.csv_export import TrainingHistory
 from gdsim.core.training import Snapshot, ThinnedRecord, TrainingSession
 from gdsim.core.verdict import Verdict
 
@@ -107,6 +108,7 @@ class TrainingJob:
         self._shown = shown
         self._chunk = 4
         self._single_step = False
+        self._paced = False
         self._metrics = [ThinnedRecord[tuple[float, float]](METRIC_CAPACITY) for _ in sessions]
 
     @property
@@ -125,11 +127,35 @@ class TrainingJob:
             for session in self.sessions:
                 session.step(1)
             return not self.finished
+        if self._paced:
+            for index, session in enumerate(self.sessions):
+                self._step_and_evaluate(index, session, 1)
+            return not self.finished
         start = time.perf_counter()
         for index, session in enumerate(self.sessions):
             self._step_and_evaluate(index, session, self._chunk)
         self._adapt_chunk(time.perf_counter() - start)
         return not self.finished
+
+    def fresh_copy(self) -> TrainingJob:
+        """The same runs back at their initial weights (sessions are seeded), settings as now."""
+        sessions = [TrainingSession(s.spec, s.dataset, s.config) for s in self.sessions]
+        return TrainingJob(sessions, self._grid, shown=self._shown)
+
+    def advance_to(self, step: int, max_steps: int = 256) -> bool:
+        """Step every run towards `step` (at most `max_steps` updates each, evaluations
+        included); True once every run is there or finished."""
+        for index, session in enumerate(self.sessions):
+            missing = step - session.step_count
+            if missing > 0 and not session.finished:
+                self._step_and_evaluate(index, session, min(missing, max_steps))
+        return all(s.finished or s.step_count >= step for s in self.sessions)
+
+    def set_paced(self, paced: bool) -> None:
+        """Paced (a narrated run, the worker spacing `advance()` calls): each call is one step
+        per run, evaluations included, so the pace counts optimizer steps. Unpaced: chunks
+        sized to TARGET_ADVANCE_S, as fast as the machine goes."""
+        self._paced = paced
 
     def _step_and_evaluate(self, index: int, session: TrainingSession, steps: int) -> None:
         """`steps` updates, cut where an evaluation falls due (every 1/EVALUATIONS of the
@@ -180,6 +206,31 @@ class TrainingJob:
         prediction = np.asarray(session.predict_grid(xs, ys), dtype=np.float32)
         return TrainingFrame(runs, self._shown, session.layer_weights(), prediction)
 
+    def histories(self) -> list[TrainingHistory]:
+        """Every run's whole record, unthinned for display (File > Export data). Call it
+        only while no worker advances the job (paused, stopped or finished)."""
+        histories = []
+        for session, metrics in zip(self.sessions, self._metrics, strict=True):
+            loss_steps, losses = session.history.arrays()
+            val_items = session.val_history.items()
+            metric_items = metrics.items()
+            histories.append(
+                TrainingHistory(
+                    lr=session.config.lr,
+                    metric="r2" if session.spec.task == "regression" else "accuracy",
+                    steps=session.step_count,
+                    has_validation=len(session.dataset.x_val) > 0,
+                    loss_steps=loss_steps,
+                    losses=losses,
+                    val_steps=np.array([s for s, _ in val_items], dtype=np.int64),
+                    val_losses=np.array([v for _, v in val_items], dtype=np.float64),
+                    metric_steps=np.array([s for s, _ in metric_items], dtype=np.int64),
+                    train_metric=np.array([m[0] for _, m in metric_items], dtype=np.float64),
+                    val_metric=np.array([m[1] for _, m in metric_items], dtype=np.float64),
+                )
+            )
+        return histories
+
     def _record(self, index: int, session: TrainingSession) -> Snapshot:
         """Evaluate the session now (its validation history records the loss) and keep the
         metrics of this step."""
@@ -207,6 +258,40 @@ class TrainingJob:
             val_metric=np.array([m[1] for _, m in metric_items], dtype=np.float64),
             verdict=session.verdict if len(session.history) else None,
         )
+
+
+class ReplayJob:
+    """Trains fresh copies of a job's runs from the same initial weights (same spec, data,
+    configuration and seed, so the same steps) and keeps a frame at each of `positions`:
+    the frames of an exported training animation.
+
+    Why a replay: a running job keeps neither past weights nor past decision maps, and frames
+    recorded while training would follow the redraw rate (a full-speed run of 1,000 steps
+    gives about ten); a replay gives evenly spaced frames of the whole run, at any pace it was
+    trained. A learning rate moved in the middle of the run is not replayed: the replay trains
+    with the settings in use now. A steppable job for `JobRunner`.
+    """
+
+    def __init__(self, job: TrainingJob, positions: Sequence[int]) -> None:
+        self._job = job.fresh_copy()
+        self.positions = list(positions)
+        self.frames: list[TrainingFrame] = []
+
+    def advance(self) -> bool:
+        """A few hundred steps towards the next position; a frame once it is reached."""
+        if self._job.advance_to(self.positions[len(self.frames)]):
+            self.frames.append(self._job.snapshot())
+        return len(self.frames) < len(self.positions)
+
+    def snapshot(self) -> int:
+        """How many frames are ready."""
+        return len(self.frames)
+
+
+def replay_length(job: TrainingJob) -> int:
+    """Steps a replay covers: as far as the runs went, or their whole budget if none began."""
+    done = max(session.step_count for session in job.sessions)
+    return done or max(session.config.steps for session in job.sessions)
 
 
 def rate_name(lr: float) -> str:

@@ -29,6 +29,27 @@ from PySide6 import QtCore, QtGui
 
 from gdsim.core.files import write_bytes_atomic
 
+FIGURE_FORMATS: dict[str, tuple[str, float]] = {
+    "PNG image, 1x screen size (*.png)": (".png", 1.0),
+    "PNG image, 2x for slides (*.png)": (".png", 2.0),
+    "PNG image, 3x for large prints (*.png)": (".png", 3.0),
+    "SVG drawing, any size (*.svg)": (".svg", 1.0),
+}
+"""File > Export figure's choices, as the file dialog's filters: the filter picks the scale."""
+DEFAULT_FORMAT = "PNG image, 2x for slides (*.png)"
+
+
+def figure_target(path: Path, chosen: str) -> tuple[Path, float]:
+    """Where to write and at what scale, from the typed path and the chosen filter: a name
+    without a suffix gets the filter's; a typed .png or .svg wins over the filter's type (the
+    scale comes from a PNG filter, else 2x)."""
+    suffix, scale = FIGURE_FORMATS.get(chosen, FIGURE_FORMATS[DEFAULT_FORMAT])
+    if not path.suffix:
+        return path.with_suffix(suffix), scale
+    if path.suffix.lower() == ".png" and suffix != ".png":
+        return path, FIGURE_FORMATS[DEFAULT_FORMAT][1]
+    return path, scale
+
 
 def export_plot(
     plot: pg.PlotWidget | pg.GraphicsLayoutWidget, path: Path, scale: float = 2.0
@@ -42,14 +63,23 @@ def render_plot(
     plot: pg.PlotWidget | pg.GraphicsLayoutWidget, suffix: str, scale: float = 2.0
 ) -> bytes:
     """The file's content: a PNG `scale` times the plot's size on screen, or an SVG document."""
-    item = plot.getPlotItem() if isinstance(plot, pg.PlotWidget) else plot.scene()
     suffix = suffix.lower()
     if suffix == ".svg":
         with _closed_paths_spelled_out():
-            return SVGExporter(item).export(toBytes=True)
+            return SVGExporter(_item(plot)).export(toBytes=True)
     if suffix == ".png":
-        return _png_bytes(_scaled_image(ImageExporter(item), scale))
+        return _png_bytes(plot_image(plot, scale))
     raise ValueError(f"unsupported file type '{suffix}': use .png or .svg")
+
+
+def plot_image(plot: pg.PlotWidget | pg.GraphicsLayoutWidget, scale: float = 2.0) -> QtGui.QImage:
+    """The plot as on screen, `scale` times the pixels (Edit > Copy figure, PNG export)."""
+    return _scaled_image(ImageExporter(_item(plot)), scale)
+
+
+def _item(plot: pg.PlotWidget | pg.GraphicsLayoutWidget) -> Any:
+    """What pyqtgraph's exporters take: a plot's PlotItem, a layout's whole scene."""
+    return plot.getPlotItem() if isinstance(plot, pg.PlotWidget) else plot.scene()
 
 
 def _scaled_image(exporter: ImageExporter, scale: float) -> QtGui.QImage:

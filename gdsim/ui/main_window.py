@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdsim import __version__
 from gdsim.core.state import PANELS, AppState
 from gdsim.ui import preferences, workers
-from gdsim.ui.export import export_plot
+from gdsim.ui.exports import Exports
 from gdsim.ui.panels.mlp_panel import MlpPanel
 from gdsim.ui.panels.surface_panel import SurfacePanel
 from gdsim.ui.sessions import SessionActions
@@ -35,7 +34,9 @@ SHORTCUTS = [
     ("Space", "Play / pause the animation (surface explorer)"),
     ("Ctrl+S / Ctrl+Shift+S / Ctrl+O", "Save / Save as / Open a session"),
     ("Ctrl+Z / Ctrl+Shift+Z", "Undo / Redo a change"),
-    ("Ctrl+E", "Export the current figure (PNG or SVG)"),
+    ("Ctrl+E", "Export a figure (PNG at 1x / 2x / 3x, or SVG)"),
+    ("Ctrl+Shift+E", "Export the data (CSV)"),
+    ("Ctrl+Shift+C", "Copy the figure under the mouse"),
     ("F11", "Full screen"),
     ("Ctrl+L", "Lessons: show or hide the lesson pane"),
     ("Page Down / Page Up", "Next / previous lesson step (also Alt+Right / Alt+Left)"),
@@ -59,6 +60,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.cursor_label = QtWidgets.QLabel(self)
         self.cursor_label.setObjectName("cursorLabel")
         self.statusBar().addPermanentWidget(self.cursor_label)
+        self.exports = Exports(self)
         self.surface_panel = SurfacePanel(self)
         self.mlp_panel = MlpPanel(self)
         self.add_panel(self.surface_panel, "Surface explorer")
@@ -84,7 +86,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.tabs.addTab(panel, title)
         panel.statusMessage.connect(self._show_status)  # type: ignore[attr-defined]
         panel.cursorInfo.connect(self.cursor_label.setText)  # type: ignore[attr-defined]
-        self._route_context_export(panel)
+        self.exports.add_panel(panel)
 
     def state(self) -> AppState:
         """The panel shown and every panel's state: what settings and sessions save."""
@@ -151,10 +153,12 @@ class MainWindow(QtWidgets.QMainWindow):
         file_menu = menu_bar.addMenu("&File")
         file_menu.addActions(self.sessions.file_actions())
         file_menu.addSeparator()
-        self._action(file_menu, "&Export figure…", "Ctrl+E", self.export_figure)
+        file_menu.addActions(self.exports.file_actions())
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", "Ctrl+Q", self.close)
-        menu_bar.addMenu("&Edit").addActions(self.sessions.edit_actions())
+        edit_menu = menu_bar.addMenu("&Edit")
+        edit_menu.addActions(self.sessions.edit_actions())
+        edit_menu.addActions(self.exports.edit_actions())
         view_menu = menu_bar.addMenu("&View")
         for index in range(self.tabs.count()):
             self._action(
@@ -198,45 +202,6 @@ class MainWindow(QtWidgets.QMainWindow):
     @QtCore.Slot()
     def _toggle_full_screen(self) -> None:
         self.showNormal() if self.isFullScreen() else self.showFullScreen()
-
-    @QtCore.Slot()
-    def export_figure(self) -> None:
-        """Save one of the current panel's plots as PNG (2x, for slides) or SVG."""
-        plots = self.tabs.currentWidget().export_plots()  # type: ignore[attr-defined]
-        name = next(iter(plots))
-        if len(plots) > 1:
-            name, ok = QtWidgets.QInputDialog.getItem(
-                self, "Export figure", "Plot:", list(plots), 0, False
-            )
-            if not ok:
-                return
-        self.export_plot_as(name, plots[name])
-
-    def export_plot_as(self, name: str, plot: pg.PlotWidget) -> None:
-        """Ask where, write, and say in the status bar what happened (a failure also in a
-        message box: the old file, if any, is still there)."""
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(
-            self, "Export figure", f"{name}.png", "PNG image (*.png);;SVG drawing (*.svg)"
-        )
-        if not path:
-            return
-        try:
-            export_plot(plot, Path(path))
-        except (OSError, ValueError) as error:
-            self._show_status(f"Export failed: {error}")
-            QtWidgets.QMessageBox.warning(self, "Export failed", str(error))
-            return
-        self._show_status(f"Saved {path}")
-
-    def _route_context_export(self, panel: QtWidgets.QWidget) -> None:
-        """pyqtgraph's right-click "Export..." opens its own dialog, which writes in place and
-        reports a failed PNG write as success: make it this window's export instead."""
-        for name, plot in panel.export_plots().items():  # type: ignore[attr-defined]
-            action = QtGui.QAction("Export…", plot)
-            action.triggered.connect(
-                lambda _checked=False, n=name, p=plot: self.export_plot_as(n, p)
-            )
-            plot.scene().contextMenu = [action]
 
     @QtCore.Slot()
     def show_about(self) -> None:

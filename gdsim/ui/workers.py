@@ -39,6 +39,8 @@ from typing import Any, Protocol
 
 from PySide6 import QtCore
 
+from gdsim.core.pacing import StepPacer
+
 
 class SteppableJob(Protocol):
     """What the core gives the worker: bounded units of work plus a cheap summary."""
@@ -60,10 +62,12 @@ class _Worker(QtCore.QObject):
     failed = QtCore.Signal(str)
     paused = QtCore.Signal(object)
 
-    def __init__(self, job: SteppableJob, max_rate: float) -> None:
+    def __init__(self, job: SteppableJob, max_rate: float, pace: float | None = None) -> None:
         super().__init__()
         self._job = job
         self._interval = 1.0 / max_rate
+        self._pacer = StepPacer(pace)
+        """Touched only in the worker thread: a new pace arrives as a queued command."""
         self._commands: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
         self._stop = threading.Event()
         self._go = threading.Event()
@@ -84,6 +88,7 @@ class _Worker(QtCore.QObject):
 
     def request_pause(self) -> None:
         self._go.clear()
+        self._wake.set()  # a loop waiting for its pace pauses at once
 
     def request_resume(self) -> None:
         self._go.set()
@@ -99,6 +104,10 @@ class _Worker(QtCore.QObject):
         """Queue `command`; a paused job applies it and stays paused."""
         self._commands.put(command)
         self._wake.set()
+
+    def request_pace(self, rate: float | None) -> None:
+        """At most `rate` units of work a second from the next one on (None: full speed)."""
+        self.call(lambda: self._pacer.set_rate(rate))
 
     @QtCore.Slot()
     def run(self) -> None:
@@ -127,7 +136,15 @@ class _Worker(QtCore.QObject):
                     self._single_steps -= 1
                     single_step = True
             was_paused = False
+            delay = 0.0 if single_step else self._pacer.delay(time.monotonic())
+            if delay > 0:
+                # Waiting on the wake event, not sleeping: stop, pause, a step or a command
+                # (a new pace among them) end the wait at once.
+                self._wake.wait(delay)
+                self._wake.clear()
+                continue
             more = self._job.advance()
+            self._pacer.done(time.monotonic())
             if not more:
                 break
             if single_step:
@@ -239,6 +256,7 @@ class JobRunner(QtCore.QObject):
     def __init__(self, parent: QtCore.QObject | None = None, max_rate: float = 30.0) -> None:
         super().__init__(parent)
         self._max_rate = max_rate
+        self._pace: float | None = None
         self._running = running = _Running()
         self._paused = False
         _live_runners.add(self)
@@ -264,7 +282,7 @@ class JobRunner(QtCore.QObject):
         self.stop()
         thread = QtCore.QThread()
         thread.setObjectName(f"gdsim-worker-{type(job).__name__}")
-        worker = _Worker(job, self._max_rate)
+        worker = _Worker(job, self._max_rate, self._pace)
         worker.moveToThread(thread)
         worker.progress.connect(self._on_progress)
         worker.paused.connect(self._on_paused)
@@ -291,6 +309,13 @@ class JobRunner(QtCore.QObject):
         self._max_rate = rate
         if self._worker is not None:
             self._worker.set_interval(1.0 / rate)
+
+    def set_pace(self, rate: float | None) -> None:
+        """At most `rate` units of work a second (None: full speed), for this job and the
+        next; a running job takes the new pace before its next unit, even mid-wait."""
+        self._pace = rate
+        if self._worker is not None:
+            self._worker.request_pace(rate)
 
     def pause(self) -> None:
         if self._worker is not None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import time
 
-from gdsim.core.pacing import RedrawPacer
+import pytest
+
+from gdsim.core.pacing import RedrawPacer, StepPacer
 
 
 def _burn_cpu(seconds: float) -> None:
@@ -23,3 +25,30 @@ def test_a_busy_gui_thread_stretches_the_interval_and_idle_resets_it():
     assert intervals[0] > 33, "a GUI thread busy all the time must redraw less often"
     assert intervals[-1] == 500, "...down to the slowest rate"
     assert pacer.next_interval(live=False) == 33
+
+
+def test_a_step_pacer_spaces_units_at_its_rate_without_drift():
+    pacer = StepPacer(10.0)
+    assert pacer.delay(0.0) == 0.0, "the first step goes at once"
+    pacer.done(0.0)
+    assert pacer.delay(0.05) == pytest.approx(0.05)
+    pacer.done(0.1003)  # a little late: the schedule, not the lateness, sets the next
+    assert pacer.delay(0.15) == pytest.approx(0.05)
+
+
+def test_after_a_pause_a_step_pacer_starts_afresh_instead_of_bursting():
+    pacer = StepPacer(10.0)
+    pacer.done(0.0)
+    pacer.done(5.0)  # resumed after five seconds
+    assert pacer.delay(5.0) == pytest.approx(0.1)
+
+
+def test_a_new_rate_acts_at_once_and_full_speed_never_waits():
+    pacer = StepPacer(10.0)
+    pacer.done(0.0)
+    pacer.set_rate(100.0)
+    assert pacer.delay(0.0) == pytest.approx(0.01)
+    pacer.set_rate(None)
+    assert pacer.delay(0.0) == 0.0
+    pacer.done(0.0)
+    assert pacer.delay(0.0) == 0.0

@@ -13,9 +13,11 @@ from gdsim.core.training import TrainingConfig, TrainingSession
 from gdsim.core.training_job import (
     DISPLAY_POINTS,
     EVALUATIONS,
+    ReplayJob,
     TrainingJob,
     metrics_text,
     rate_name,
+    replay_length,
     thin_for_display,
 )
 
@@ -122,3 +124,18 @@ def test_the_metrics_line_names_what_the_task_measures():
     regression = replace(state, metric_name="r2", train_metric=0.5, val_loss=None, val_metric=None)
     assert metrics_text(regression).endswith("R² 0.500")
     assert rate_name(1e-3) == "η=0.001"
+
+
+def test_a_replay_reproduces_the_run_with_a_frame_at_each_position():
+    job = make_job(lrs=(0.5, 3.0), steps=90)
+    while job.advance():
+        pass
+    replay = ReplayJob(job, [0, 45, 90])
+    while replay.advance():
+        pass
+    assert [frame.runs[0].state.step for frame in replay.frames] == [0, 45, 90]
+    final = replay.frames[-1]
+    for run, session in zip(final.runs, job.sessions, strict=True):
+        assert run.state.train_loss == session.snapshot().train_loss, "the same steps"
+    assert replay_length(job) == 90
+    assert replay_length(make_job(steps=70)) == 70, "a run not begun replays its budget"

@@ -14,7 +14,7 @@ import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdsim.core import files
-from gdsim.ui.export import render_plot, spell_out_close_path
+from gdsim.ui.export import FIGURE_FORMATS, figure_target, render_plot, spell_out_close_path
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -40,7 +40,7 @@ def dialogs(monkeypatch):
 def export(window, dialogs, plot: str, path: Path) -> None:
     answer, _ = dialogs
     answer["plot"], answer["path"] = plot, path
-    window.export_figure()
+    window.exports.export_figure()
 
 
 def assert_png(path: Path, plot_width: int) -> None:
@@ -162,3 +162,65 @@ def test_a_png_at_twice_the_size_has_legend_text_twice_as_large(qtbot):
     (width, height), (width2, height2) = (text_box(render_plot(plot, ".png", s)) for s in (1, 2))
     assert width2 == pytest.approx(2 * width, rel=0.1)
     assert height2 == pytest.approx(2 * height, rel=0.15)
+
+
+@pytest.mark.parametrize("scale", [1, 2, 3])
+def test_the_chosen_png_scale_gives_that_many_times_the_pixels_on_screen(
+    window, qtbot, dialogs, tmp_path, monkeypatch, scale
+):
+    choose_surface(window, qtbot, "rosenbrock")
+    plot = window.surface_panel.export_plots()["surface"]
+    chosen = next(f for f, (suffix, s) in FIGURE_FORMATS.items() if suffix == ".png" and s == scale)
+    target = tmp_path / "surface"  # no suffix typed: the filter's is added
+    monkeypatch.setattr(
+        QtWidgets.QFileDialog, "getSaveFileName", lambda *_args: (str(target), chosen)
+    )
+    window.exports.ask_figure("surface", plot)
+    image = QtGui.QImage(str(target.with_suffix(".png")))
+    assert (image.width(), image.height()) == (scale * plot.width(), scale * plot.height())
+    pixels = pg.functions.ndarray_from_qimage(
+        image.convertToFormat(QtGui.QImage.Format.Format_RGB32)
+    )
+    assert len(np.unique(pixels.reshape(-1, pixels.shape[-1]), axis=0)) > 50, "blank image"
+
+
+def test_an_svg_holds_the_loss_curves_as_paths(window, qtbot, dialogs, tmp_path):
+    choose_surface(window, qtbot, "parabola")
+    plot = window.surface_panel.export_plots()["loss"]
+    assert window.exports.save_figure(plot, tmp_path / "loss.svg")
+    root = ElementTree.parse(tmp_path / "loss.svg").getroot()
+    steps = window.surface_panel.findChild(QtWidgets.QSpinBox, "stepsSpin").value()
+    segments = list(root.iter(f"{SVG}polyline"))  # Qt writes a curve as its segments
+    assert len(segments) > steps, "the loss curve's segments are missing"
+
+
+def test_the_filter_picks_format_and_scale_and_a_typed_suffix_wins():
+    png1, png3, svg = (
+        next(f for f, v in FIGURE_FORMATS.items() if v == value)
+        for value in ((".png", 1.0), (".png", 3.0), (".svg", 1.0))
+    )
+    assert figure_target(Path("a"), png3) == (Path("a.png"), 3.0)
+    assert figure_target(Path("a"), svg) == (Path("a.svg"), 1.0)
+    assert figure_target(Path("a.svg"), png1) == (Path("a.svg"), 1.0)
+    assert figure_target(Path("a.png"), svg) == (Path("a.png"), 2.0)
+    assert figure_target(Path("a.png"), "") == (Path("a.png"), 2.0)
+
+
+def test_copy_figure_puts_the_main_plot_on_the_clipboard_at_twice_its_size(window, qtbot):
+    choose_surface(window, qtbot, "parabola")
+    QtWidgets.QApplication.clipboard().clear()
+    window.findChild(QtGui.QAction, "copyFigureAction").trigger()
+    plot = window.surface_panel.export_plots()["surface"]
+    image = QtWidgets.QApplication.clipboard().image()
+    assert (image.width(), image.height()) == (2 * plot.width(), 2 * plot.height())
+    assert window.exports.copy_action.shortcut().toString() == "Ctrl+Shift+C"
+
+
+def test_a_plots_right_click_copy_copies_that_plot(window, qtbot):
+    window.tabs.setCurrentWidget(window.mlp_panel)
+    plot = window.mlp_panel.export_plots()["decision boundary"]
+    QtWidgets.QApplication.clipboard().clear()
+    copy = next(a for a in plot.scene().contextMenu if a.text() == "Copy")
+    copy.trigger()
+    image = QtWidgets.QApplication.clipboard().image()
+    assert (image.width(), image.height()) == (2 * plot.width(), 2 * plot.height())

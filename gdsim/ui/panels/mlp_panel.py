@@ -137,6 +137,7 @@ class MlpPanel(QtWidgets.QWidget):
         transport.stop_button.clicked.connect(self.stop)
         transport.reset_button.clicked.connect(self.reset)
         transport.code_button.clicked.connect(self.show_code)
+        transport.paceChanged.connect(self.presenter.set_pace)
         self.run_badges.runChosen.connect(self.show_run)
         self.decision_plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.presenter.frameReady.connect(self._draw)

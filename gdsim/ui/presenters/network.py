@@ -63,6 +63,8 @@ class NetworkPresenter(QtCore.QObject):
         self._pacer = RedrawPacer(fastest_ms=REDRAW_MS, slowest_ms=500, share=GUI_SHARE)
         self.job: TrainingJob | None = None
         self.frame: TrainingFrame | None = None
+        self.pace: float | None = None
+        """Optimizer steps per second per run while training (None: full speed)."""
         self.shown_run = 0
         """The compare run the decision map and the diagram show; kept across rebuilds."""
         self.compare_rates = list(DEFAULT_COMPARE_LRS)
@@ -133,6 +135,7 @@ class NetworkPresenter(QtCore.QObject):
         ys = np.linspace(*rest[0], GRID_POINTS) if rest else None
         self.shown_run = min(self.shown_run, len(sessions) - 1)
         self.job = TrainingJob(sessions, (xs, ys), shown=self.shown_run)
+        self.job.set_paced(self.pace is not None)
         return self.job
 
     def start(self, paused: bool = False) -> None:
@@ -152,6 +155,15 @@ class NetworkPresenter(QtCore.QObject):
         self.runner.call(self.job.step_once)
         self.runner.step()
         self.runningChanged.emit()
+
+    def set_pace(self, rate: float | None) -> None:
+        """Train at `rate` steps a second per run (None: full speed), so a teacher can narrate
+        it; a running job takes it before its next step. The worker waits between steps on
+        its wake event, so pause, Step and Stop stay immediate at every pace."""
+        self.pace = rate
+        self.runner.set_pace(rate)
+        if self.job is not None:
+            self._send(functools.partial(self.job.set_paced, rate is not None))
 
     def toggle_pause(self) -> None:
         if not self.runner.is_running():

@@ -1,4 +1,4 @@
-"""Train, Pause, Step, Stop, Reset and Show code: words beside the style's media icons.
+"""Train, Pause, Step, Stop, Reset, Show code and the pace: words beside the style's media icons.
 
 Icons come from the style, not from symbol characters: common fonts lack the media-control
 glyphs (⏸ draws as an empty box), a style always has its icons.
@@ -6,7 +6,7 @@ glyphs (⏸ draws as an empty box), a style always has its icons.
 
 from __future__ import annotations
 
-from PySide6 import QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 PLAY = QtWidgets.QStyle.StandardPixmap.SP_MediaPlay
 PAUSE = QtWidgets.QStyle.StandardPixmap.SP_MediaPause
@@ -14,9 +14,16 @@ STEP = QtWidgets.QStyle.StandardPixmap.SP_MediaSkipForward
 STOP = QtWidgets.QStyle.StandardPixmap.SP_MediaStop
 RESET = QtWidgets.QStyle.StandardPixmap.SP_BrowserReload
 
+PACES: tuple[float | None, ...] = (10.0, 30.0, 100.0, None)
+"""Steps per second offered by the pace box; None is full speed (the default): 1,000 steps
+take about 0.4 s, too fast to narrate, hence the slow paces."""
+
 
 class TransportBar(QtWidgets.QWidget):
-    """The six buttons in two rows; `show_state` enables what applies and names Pause/Resume."""
+    """The six buttons in two rows and the pace below; `show_state` enables what applies and
+    names Pause/Resume. Reports `paceChanged(rate)` (steps/s, None for full speed)."""
+
+    paceChanged = QtCore.Signal(object)
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -40,6 +47,17 @@ class TransportBar(QtWidgets.QWidget):
             )
         ):
             grid.addWidget(button, index // 3, index % 3)
+        self.pace_combo = QtWidgets.QComboBox(self)
+        self.pace_combo.setObjectName("paceCombo")
+        self.pace_combo.setToolTip("Training pace: slow it down to narrate the steps")
+        for rate in PACES:
+            self.pace_combo.addItem("full speed" if rate is None else f"{rate:g} steps/s", rate)
+        self.pace_combo.setCurrentIndex(PACES.index(None))
+        pace_label = QtWidgets.QLabel("pace", self)
+        pace_label.setBuddy(self.pace_combo)
+        grid.addWidget(pace_label, 2, 0, QtCore.Qt.AlignmentFlag.AlignRight)
+        grid.addWidget(self.pace_combo, 2, 1, 1, 2)
+        self.pace_combo.currentIndexChanged.connect(self._on_pace)
 
     def _button(
         self, text: str, name: str, icon: QtWidgets.QStyle.StandardPixmap | None = None
@@ -50,12 +68,20 @@ class TransportBar(QtWidgets.QWidget):
             button.setIcon(self.style().standardIcon(icon))
         return button
 
+    def pace(self) -> float | None:
+        """Steps per second per run; None for full speed."""
+        return self.pace_combo.currentData()
+
+    @QtCore.Slot(int)
+    def _on_pace(self, _index: int) -> None:
+        self.paceChanged.emit(self.pace())
+
     def show_state(self, running: bool, paused: bool, can_train: bool) -> None:
-        startable = can_train and (not running or paused)
-        self.train_button.setEnabled(startable)
-        self.train_button.setText("Resume" if paused else "Train")
+        """Train starts a run; once one is under way (running or paused), Pause / Resume is
+        the one button that continues it, so Train is disabled rather than a second Resume."""
+        self.train_button.setEnabled(can_train and not running)
         self.pause_button.setEnabled(running)
         self.pause_button.setText("Resume" if paused else "Pause")
         self.pause_button.setIcon(self.style().standardIcon(PLAY if paused else PAUSE))
-        self.step_button.setEnabled(startable)
+        self.step_button.setEnabled(can_train and (not running or paused))
         self.stop_button.setEnabled(running)
