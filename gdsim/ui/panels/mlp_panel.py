@@ -149,7 +149,13 @@ class MlpPanel(QtWidgets.QWidget):
         for intent in (self.picker.datasetChanged, self.network_box.changed, box.lrChanged,
                        box.settingsChanged, box.compareToggled, box.compareEdited,
                        self.run_badges.runChosen):  # fmt: skip
-            intent.connect(self.edited)
+            intent.connect(self._on_user_edit)
+
+    @QtCore.Slot()
+    def _on_user_edit(self) -> None:
+        """A slot, not a signal-to-signal connection: the intents carry arguments `edited`
+        does not take."""
+        self.edited.emit()
 
     # ------------------------------------------------------------------ state
 

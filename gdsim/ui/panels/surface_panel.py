@@ -192,7 +192,13 @@ class SurfacePanel(QtWidgets.QWidget):
                        runs_box.compareToggled, runs_box.rowSelected, runs_box.startTyped,
                        runs_box.add_run_button.clicked, runs_box.remove_run_button.clicked,
                        self.view.startPicked):  # fmt: skip
-            intent.connect(self.edited)
+            intent.connect(self._on_user_edit)
+
+    @QtCore.Slot()
+    def _on_user_edit(self) -> None:
+        """A slot, not a signal-to-signal connection: the intents carry arguments `edited`
+        does not take."""
+        self.edited.emit()
 
     # -- public API (the main window, tests, teachers' scripts) --------------------------------
 
