@@ -76,6 +76,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.addDockWidget(QtCore.Qt.DockWidgetArea.BottomDockWidgetArea, self.lesson_pane)
         self.lesson_pane.hide()
         self.lesson_pane.statusMessage.connect(self._show_status)
+        self.lesson_pane.stepShown.connect(lambda _index: self.sessions.history.record())
         self._build_menus()
         self.statusBar().showMessage("Pick a surface, drag the step size, watch the verdict.", 8000)
         self._remember = False

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtWidgets
 
+from gdsim.core.state import AppState
+from gdsim.core.state_change import same_setup
+from gdsim.resources import LESSONS
 from gdsim.ui import undo
 from gdsim.ui.main_window import MainWindow
 
@@ -140,3 +143,15 @@ def test_a_slider_dragged_back_where_it_began_leaves_nothing_to_undo(qtbot, wind
     _recorded(qtbot, window, 0)
     assert not window.sessions.history.undo_action.isEnabled()
     assert not window.isWindowModified()
+
+
+def test_undo_after_a_lesson_step_shows_the_step_before(window, qtbot):
+    pane = window.lesson_pane
+    assert pane.open_lesson(LESSONS / "02_learning_rate.json") is None
+    _recorded(qtbot, window, 1)
+    first_step = window.state()
+    assert pane.go_to(1) is None
+    _recorded(qtbot, window, 2)
+    window.sessions.history.undo()
+    assert same_setup(window.state(), first_step)
+    assert not same_setup(first_step, AppState())

@@ -94,6 +94,8 @@ class LessonPane(QtWidgets.QDockWidget):
     """The "Lessons" dock. ``statusMessage`` carries news for the window's status bar."""
 
     statusMessage = QtCore.Signal(str)
+    stepShown = QtCore.Signal(int)
+    """A step's picture is on screen (the window's undo history records it as one change)."""
 
     def __init__(self, host: LessonHost, window: QtWidgets.QMainWindow) -> None:
         super().__init__("Lesson", window)
@@ -297,6 +299,7 @@ class LessonPane(QtWidgets.QDockWidget):
         self._index = index
         self._hide_controls()
         self._show_step()
+        self.stepShown.emit(index)
         return None
 
     @QtCore.Slot()
