@@ -3,6 +3,7 @@ states; keys, hidden controls, refusals that change nothing, and the editor's ro
 
 from __future__ import annotations
 
+import gc
 import json
 
 import pytest
@@ -14,6 +15,23 @@ from gdsim.resources import LESSONS
 from gdsim.ui.widgets.lesson_pane import CONTROL_OBJECTS, TEXT_SCALE
 
 PATHS = sorted(LESSONS.glob("*.json"))
+
+
+@pytest.fixture
+def window(qtbot):
+    """The main window, deleted before the test ends. These windows run many surface and
+    network jobs; left to ``deleteLater``, they were destroyed during a later test's event
+    loop while its worker trained, and the suite crashed in torch there (twice in three runs)."""
+    from gdsim.ui import MainWindow
+
+    main = MainWindow()
+    main.show()
+    qtbot.waitExposed(main)
+    yield main
+    main.close()
+    main.deleteLater()
+    QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.Type.DeferredDelete)
+    gc.collect()
 
 
 def find(window, kind, name):
@@ -49,26 +67,27 @@ def wait_for_verdicts(qtbot, window, runs, expect) -> None:
     qtbot.waitUntil(lambda: expect[0] in badge.text())
 
 
-@pytest.mark.parametrize("path", PATHS, ids=[path.stem for path in PATHS])
-def test_every_shipped_lesson_steps_through_showing_its_verdicts(window, qtbot, path):
-    lesson = load_lesson(path)
-    base = window.state()
-    assert window.open_lesson(path) is None
-    assert window.lesson_pane.isVisible()
-    next_button = find(window, QtWidgets.QPushButton, "lessonNext")
-    for index, step in enumerate(lesson.steps):
-        if index:
-            next_button.click()
-        assert position(window) == f"Step {index + 1} of {len(lesson.steps)}"
-        assert step.title in pane_text(window)
-        expected = state_at(base, lesson, index)
-        assert window.state().surface == expected.surface
-        assert window.state().network == expected.network
-        assert window.tabs.currentIndex() == (0 if expected.active == "surface" else 1)
-        if step.expect:
-            wait_for_verdicts(qtbot, window, expected.surface.runs, step.expect)
-    assert not next_button.isEnabled()
-    assert not find(window, QtWidgets.QLabel, "lessonError").isVisible()
+def test_every_shipped_lesson_steps_through_showing_its_verdicts(window, qtbot):
+    """All lessons in one window, one after the other, as a teacher would go through them."""
+    for path in PATHS:
+        lesson = load_lesson(path)
+        base = window.state()
+        assert window.open_lesson(path) is None
+        assert window.lesson_pane.isVisible()
+        next_button = find(window, QtWidgets.QPushButton, "lessonNext")
+        for index, step in enumerate(lesson.steps):
+            if index:
+                next_button.click()
+            assert position(window) == f"Step {index + 1} of {len(lesson.steps)}"
+            assert step.title in pane_text(window)
+            expected = state_at(base, lesson, index)
+            assert window.state().surface == expected.surface, (path.name, index)
+            assert window.state().network == expected.network, (path.name, index)
+            assert window.tabs.currentIndex() == (0 if expected.active == "surface" else 1)
+            if step.expect:
+                wait_for_verdicts(qtbot, window, expected.surface.runs, step.expect)
+        assert not next_button.isEnabled()
+        assert not find(window, QtWidgets.QLabel, "lessonError").isVisible()
 
 
 def test_page_down_up_and_alt_arrows_walk_the_steps(window, qtbot):
