@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from gdsim.core.files import write_text_atomic
+from gdsim.core.json_document import DocumentError, read_document
 from gdsim.core.limits import MAX_RUNS
 from gdsim.core.state import AppState, Fields, StateError
 from gdsim.core.verdict import Regime
@@ -214,24 +215,23 @@ def load_lesson(path: Path | str) -> Lesson:
     """Read and check one lesson file; ``LessonError`` (one line) when it cannot be used."""
     path = Path(path)
     try:
-        with path.open("rb") as file:
-            data = file.read(MAX_FILE_BYTES + 1)
-    except OSError as error:
-        raise LessonError(f"{path.name}: cannot read the file ({error.strerror})") from None
-    if len(data) > MAX_FILE_BYTES:
-        raise LessonError(f"{path.name}: larger than {MAX_FILE_BYTES:,} bytes: not a lesson")
-    try:
-        document = json.loads(data.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise LessonError(f"{path.name}: not UTF-8 text") from None
-    except json.JSONDecodeError as error:
-        raise LessonError(
-            f"{path.name}: not valid JSON ({error.msg} at line {error.lineno})"
-        ) from None
+        document = read_document(path, MAX_FILE_BYTES)
+    except DocumentError as error:
+        raise LessonError(f"{path.name}: {error}") from None
     try:
         return lesson_from_dict(document)
     except StateError as error:
         raise LessonError(f"{path.name}: {error}") from None
+
+
+def is_lesson_file(path: Path | str) -> bool:
+    """Whether ``path`` says it is a lesson (``gdsim PATH.json`` opens either kind of file;
+    an unreadable one is left to the session reader, which says what is wrong with it)."""
+    try:
+        document = read_document(Path(path), MAX_FILE_BYTES)
+    except DocumentError:
+        return False
+    return isinstance(document, dict) and document.get("gdsim") == KIND
 
 
 def lesson_from_dict(data: object) -> Lesson:

@@ -14,13 +14,10 @@ so the caller can leave what is on screen exactly as it was.
 from __future__ import annotations
 
 import json
-import math
-import os
-import stat
 from pathlib import Path
-from typing import Any
 
 from gdsim.core.files import write_text_atomic
+from gdsim.core.json_document import DocumentError, kind_name, parse_json, read_text
 from gdsim.core.state import AppState, StateError
 from gdsim.core.state.fields import shown_value
 
@@ -32,8 +29,9 @@ MAX_BYTES = 5_000_000
 SUFFIX = ".json"
 
 
-class SessionError(ValueError):
-    """A session that cannot be opened; the message is the one line to show."""
+class SessionError(DocumentError):
+    """A session that cannot be opened; the message is the one line to show. Whatever makes
+    a file unreadable as JSON is a ``DocumentError`` (``gdsim.core.json_document``)."""
 
 
 def session_text(state: AppState) -> str:
@@ -49,70 +47,16 @@ def write_session(path: Path, state: AppState) -> None:
 
 
 def read_session(path: Path) -> AppState:
-    """The state saved in ``path``, or ``SessionError`` saying in one line why not."""
-    return parse_session(read_text(path))
-
-
-def read_text(path: Path) -> str:
-    """A small regular UTF-8 file's text. Special files (a FIFO would block, /dev/zero never
-    ends) and large files are refused before reading."""
-    try:
-        info = os.stat(path)
-        if stat.S_ISDIR(info.st_mode):
-            raise SessionError("it is a folder, not a file")
-        if not stat.S_ISREG(info.st_mode):
-            raise SessionError("it is not a regular file")
-        if info.st_size > MAX_BYTES:
-            raise SessionError(
-                f"{info.st_size / 1e6:.1f} MB is too large for a gdsim file "
-                f"(at most {MAX_BYTES / 1e6:g} MB)"
-            )
-        with open(path, "rb") as file:
-            data = file.read(MAX_BYTES + 1)
-    except OSError as error:
-        raise SessionError(f"cannot read it: {error.strerror or error}") from None
-    if len(data) > MAX_BYTES:  # it grew between stat and read
-        raise SessionError(f"too large for a gdsim file (at most {MAX_BYTES / 1e6:g} MB)")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise SessionError(f"not a text file (byte {error.start} is not UTF-8)") from None
-
-
-def parse_json(text: str) -> Any:
-    """Strict JSON: NaN and Infinity (which Python's reader accepts) and numbers too large for a
-    float are refused; a syntax error names its line and column, and says "cut short" when the
-    text ends where more was expected."""
-
-    def refuse_constant(token: str) -> None:
-        raise SessionError(f"{token} is not a number JSON allows (a hand edit?)")
-
-    def finite(token: str) -> float:
-        value = float(token)
-        if not math.isfinite(value):
-            raise SessionError(f"the number {token[:20]} is too large")
-        return value
-
-    try:
-        return json.loads(text, parse_constant=refuse_constant, parse_float=finite)
-    except json.JSONDecodeError as error:
-        where = f"line {error.lineno} column {error.colno}"
-        if not text[error.pos :].strip():
-            raise SessionError(f"the file is cut short (truncated at {where})") from None
-        raise SessionError(f"not valid JSON: {error.msg} at {where}") from None
-    except RecursionError:
-        raise SessionError("not valid JSON: nested too deeply") from None
-    except SessionError:
-        raise
-    except ValueError as error:  # e.g. an integer with more digits than Python converts
-        raise SessionError(f"not valid JSON: {error}") from None
+    """The state saved in ``path``, or ``DocumentError`` (a ``SessionError`` when the file
+    reads but is no session) saying in one line why not."""
+    return parse_session(read_text(path, MAX_BYTES))
 
 
 def parse_session(text: str) -> AppState:
     """The state in a session file's text, or ``SessionError`` (see the module docstring)."""
     document = parse_json(text)
     if not isinstance(document, dict):
-        raise SessionError(f"not a gdsim session (the file holds a JSON {_kind(document)})")
+        raise SessionError(f"not a gdsim session (the file holds a JSON {kind_name(document)})")
     kind = document.get("gdsim")
     if kind is None:
         raise SessionError('not a gdsim session (no "gdsim" field: another program\'s file?)')
@@ -138,11 +82,6 @@ def parse_session(text: str) -> AppState:
         raise SessionError(where if where.startswith("state") else f"state.{where}") from None
     except (TypeError, ValueError, OverflowError, RecursionError) as error:
         raise SessionError(f"state: {error}") from None
-
-
-def _kind(value: object) -> str:
-    names = {list: "list", str: "string", int: "number", float: "number", bool: "true/false"}
-    return names.get(type(value), "null" if value is None else type(value).__name__)
 
 
 MAX_RECENT = 8

@@ -18,7 +18,7 @@ import json
 import re
 import zlib
 
-from gdsim.core.session_file import SessionError, parse_json
+from gdsim.core.json_document import DocumentError, parse_json
 from gdsim.core.state import AppState, StateError
 
 SCHEME = "gdsim"
@@ -71,7 +71,7 @@ def decode_setup(text: str) -> AppState:
         return AppState.from_dict(document)
     except UnicodeDecodeError:
         raise SetupTextError("damaged: the unpacked data is not text") from None
-    except (SessionError, StateError) as error:
+    except (DocumentError, StateError) as error:
         raise SetupTextError(str(error)) from None
 
 

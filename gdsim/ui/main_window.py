@@ -12,6 +12,7 @@ from pathlib import Path
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdsim import __version__
+from gdsim.core.lessons import is_lesson_file
 from gdsim.core.state import PANELS, AppState
 from gdsim.ui import preferences, workers
 from gdsim.ui.exports import Exports
@@ -146,7 +147,10 @@ class MainWindow(QtWidgets.QMainWindow):
         return self.sessions.open_setup_text(text)
 
     def open_path(self, path: Path) -> str | None:
-        """Open a file named on the command line: None, or the one-line reason."""
+        """Open a file named on the command line, a lesson or a session: None, or the
+        one-line reason."""
+        if is_lesson_file(path):
+            return self.open_lesson(path)
         return self.open_session(path)
 
     def _build_menus(self) -> None:

@@ -20,7 +20,8 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from gdsim.core.session_file import SUFFIX, SessionError, read_session, write_session
+from gdsim.core.json_document import DocumentError
+from gdsim.core.session_file import SUFFIX, read_session, write_session
 from gdsim.core.setup_text import SetupTextError, decode_setup, encode_setup
 from gdsim.core.state import AppState
 from gdsim.core.state_change import same_setup
@@ -163,7 +164,7 @@ class SessionActions(QtCore.QObject):
         path = Path(path)
         try:
             state = read_session(path)
-        except SessionError as error:
+        except DocumentError as error:  # a SessionError too
             return self._refuse(f"{path.name} not opened: {error}")
         why = self.show_whole(state)
         if why:

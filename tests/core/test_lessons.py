@@ -187,7 +187,9 @@ def _edit(change):
 
 
 BAD = [
-    ("not json", "{", r"not valid JSON"),
+    ("not json", "{]", r"not valid JSON: .* at line 1 column 2"),
+    ("cut short", '{"gdsim": "lesson", ', r"cut short \(truncated at line 1"),
+    ("NaN", '{"gdsim": "lesson", "version": NaN}', r"NaN is not a number JSON allows"),
     ("not an object", [], r"state: must be an object"),
     ("not a lesson", _edit(lambda d: d.update(gdsim="session")), r"gdsim: must be \"lesson\""),
     ("newer", _edit(lambda d: d.update(version=2)), r"version: written by a newer gdsim"),
@@ -262,9 +264,9 @@ def test_a_bad_lesson_is_refused_with_one_line_naming_the_field(tmp_path, data, 
 def test_an_absurdly_large_or_missing_or_binary_file_is_refused(tmp_path):
     big = tmp_path / "big.json"
     big.write_bytes(b" " * (MAX_FILE_BYTES + 1))
-    with pytest.raises(LessonError, match="larger than"):
+    with pytest.raises(LessonError, match="too large for a gdsim file"):
         load_lesson(big)
-    with pytest.raises(LessonError, match="cannot read the file"):
+    with pytest.raises(LessonError, match="cannot read it"):
         load_lesson(tmp_path / "missing.json")
     binary = tmp_path / "binary.json"
     binary.write_bytes(b"\xff\xfe{")

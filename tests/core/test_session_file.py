@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from gdsim.core.json_document import DocumentError
 from gdsim.core.session_file import (
     MAX_BYTES,
-    SessionError,
     parse_session,
     read_session,
     session_text,
@@ -28,7 +28,7 @@ STATE = AppState(
 
 
 def _refusal(text: str) -> str:
-    with pytest.raises(SessionError) as caught:
+    with pytest.raises(DocumentError) as caught:
         parse_session(text)
     message = str(caught.value)
     assert "\n" not in message
@@ -108,7 +108,7 @@ def test_a_byte_order_mark_is_accepted(tmp_path: Path) -> None:
 
 
 def _read_refusal(path: Path) -> str:
-    with pytest.raises(SessionError) as caught:
+    with pytest.raises(DocumentError) as caught:
         read_session(path)
     return str(caught.value)
 

@@ -4,6 +4,8 @@ waiting to happen on a teacher's laptop)."""
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 from PySide6 import QtCore
 
@@ -32,11 +34,20 @@ def _no_leaked_threads(qapp):
 
 
 def _shown(qtbot, widget):
-    qtbot.addWidget(widget)
     widget.resize(1280, 800)
     widget.show()
     qtbot.waitExposed(widget)
     return widget
+
+
+def _deleted(widget) -> None:
+    """Close ``widget`` and delete it now, not at some later ``deleteLater`` pass: a window
+    destroyed during a later test's event loop, while that test's worker trained, crashed the
+    suite in torch (and shiboken) several times in long runs."""
+    widget.close()
+    widget.deleteLater()
+    QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.Type.DeferredDelete)
+    gc.collect()
 
 
 @pytest.fixture
@@ -44,7 +55,9 @@ def surface_panel(qtbot):
     """The surface explorer alone (a third of the cost of a whole main window)."""
     from gdsim.ui.panels.surface_panel import SurfacePanel
 
-    return _shown(qtbot, SurfacePanel())
+    panel = _shown(qtbot, SurfacePanel())
+    yield panel
+    _deleted(panel)
 
 
 @pytest.fixture
@@ -52,7 +65,9 @@ def mlp_panel(qtbot):
     """The network builder alone."""
     from gdsim.ui.panels.mlp_panel import MlpPanel
 
-    return _shown(qtbot, MlpPanel())
+    panel = _shown(qtbot, MlpPanel())
+    yield panel
+    _deleted(panel)
 
 
 @pytest.fixture
@@ -60,8 +75,6 @@ def window(qtbot):
     """The whole main window, for tests of what spans panels (menus, tabs, exports)."""
     from gdsim.ui import MainWindow
 
-    main = MainWindow()
-    qtbot.addWidget(main)
-    main.show()
-    qtbot.waitExposed(main)
-    return main
+    main = _shown(qtbot, MainWindow())
+    yield main
+    _deleted(main)

@@ -3,7 +3,6 @@ states; keys, hidden controls, refusals that change nothing, and the editor's ro
 
 from __future__ import annotations
 
-import gc
 import json
 
 import pytest
@@ -15,23 +14,6 @@ from gdsim.resources import LESSONS
 from gdsim.ui.widgets.lesson_pane import CONTROL_OBJECTS, TEXT_SCALE
 
 PATHS = sorted(LESSONS.glob("*.json"))
-
-
-@pytest.fixture
-def window(qtbot):
-    """The main window, deleted before the test ends. These windows run many surface and
-    network jobs; left to ``deleteLater``, they were destroyed during a later test's event
-    loop while its worker trained, and the suite crashed in torch there (twice in three runs)."""
-    from gdsim.ui import MainWindow
-
-    main = MainWindow()
-    main.show()
-    qtbot.waitExposed(main)
-    yield main
-    main.close()
-    main.deleteLater()
-    QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.Type.DeferredDelete)
-    gc.collect()
 
 
 def find(window, kind, name):
@@ -242,3 +224,12 @@ def test_a_step_one_panel_refuses_is_not_half_shown(window, tmp_path):
     why = window.open_lesson(path)
     assert why is not None and why.startswith("Step 1 not shown: network builder: ")
     assert window.state() == before
+
+
+def test_a_lesson_file_named_on_the_command_line_opens_in_the_pane(window, tmp_path):
+    assert window.open_path(LESSONS / "02_learning_rate.json") is None
+    assert window.lesson_pane.isVisible() and position(window) == "Step 1 of 6"
+    session = tmp_path / "lecture.json"
+    window.save_session(session)
+    assert window.open_path(session) is None
+    assert window.sessions.path == session.resolve()
