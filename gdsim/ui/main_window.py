@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
+from superqt.utils import signals_blocked
 
 from gdsim import __version__
 from gdsim.core.state import PANELS, AppState
@@ -19,6 +20,8 @@ from gdsim.ui.export import export_plot
 from gdsim.ui.panels.mlp_panel import MlpPanel
 from gdsim.ui.panels.surface_panel import SurfacePanel
 from gdsim.ui.widgets.panel_tabs import PanelTabs
+from gdsim.ui.widgets.presentation import Presentation
+from gdsim.ui.widgets.screen_fit import fit_to_screen
 
 ABOUT = f"""<h3>gdsim {__version__}</h3>
 <p>A gradient-descent simulator for the classroom: drag the step size and see why gradient
@@ -32,6 +35,7 @@ SHORTCUTS = [
     ("Ctrl+1 / Ctrl+2", "Surface explorer / Network builder"),
     ("Space", "Play / pause the animation (surface explorer)"),
     ("Ctrl+E", "Export the current figure (PNG or SVG)"),
+    ("F5", "Presentation mode: larger text, lines and markers"),
     ("F11", "Full screen"),
     ("Ctrl+Q", "Quit"),
     ("F1", "This list"),
@@ -58,6 +62,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.add_panel(self.surface_panel, "Surface explorer")
         self.add_panel(self.mlp_panel, "Network builder")
         self.tabs.currentChanged.connect(self._on_tab_changed)
+        self.presentation = Presentation(self)
         self._build_menus()
         self.statusBar().showMessage("Pick a surface, drag the step size, watch the verdict.", 8000)
         self._remember = False
@@ -105,6 +110,7 @@ class MainWindow(QtWidgets.QMainWindow):
             problem = preferences.partly(refused) if refused else ""
         if problem:
             self.statusBar().showMessage(problem, 10_000)
+        fit_to_screen(self)
         self._remember = True
 
     def _build_menus(self) -> None:
@@ -124,6 +130,11 @@ class MainWindow(QtWidgets.QMainWindow):
         view_menu.addSeparator()
         full = self._action(view_menu, "&Full screen", "F11", self._toggle_full_screen)
         full.setCheckable(True)
+        self.presentation_action = self._action(
+            view_menu, "&Presentation mode", "F5", self.set_presentation
+        )
+        self.presentation_action.setObjectName("presentationAction")
+        self.presentation_action.setCheckable(True)
         help_menu = menu_bar.addMenu("&Help")
         self._action(help_menu, "&Keyboard shortcuts", "F1", self.show_shortcuts)
         self._action(help_menu, "&About gdsim", None, self.show_about)
@@ -151,6 +162,14 @@ class MainWindow(QtWidgets.QMainWindow):
     @QtCore.Slot(str)
     def _show_status(self, message: str) -> None:
         self.statusBar().showMessage(message, 6000)
+
+    @QtCore.Slot(bool)
+    def set_presentation(self, on: bool) -> None:
+        """Presentation mode on or off (View > Presentation mode, F5): see
+        `gdsim.ui.widgets.presentation`. A view preference, not part of `state()`."""
+        self.presentation.set_on(on)
+        with signals_blocked(self.presentation_action):
+            self.presentation_action.setChecked(on)
 
     @QtCore.Slot()
     def _toggle_full_screen(self) -> None:
