@@ -10,8 +10,9 @@ Runs, verdicts and classes each get their own colours, so that "the green one" m
   `tests/ui/test_colours.py` holds every run colour at a CIE Lab distance (ΔE76) above 30 from
   every verdict colour and above 25 from every other run colour.
 - **Classes** of a dataset (points of the decision map and the dataset thumbnails) use dark
-  yellow and purple, the pair that stays apart under every colour-vision deficiency; they are
-  also run colours, but only from the fifth run on.
+  yellow and turquoise (apart under the common colour-vision deficiencies), then wine and
+  black: colours of the fifth run and later only, so compare mode's four default runs never
+  share a colour with a class.
 
 The presentation scale (View > Presentation mode) is read by every view when it builds a pen
 or a marker, so a redraw in presentation mode keeps the wide lines.
@@ -24,9 +25,9 @@ from gdsim.core.verdict import Regime
 RUN_COLORS = (
     "#0072B2",  # blue
     "#CC79A7",  # reddish purple
-    "#000000",  # black
-    "#56B4E9",  # sky blue
     "#6A3D9A",  # purple
+    "#56B4E9",  # sky blue
+    "#000000",  # black (not earlier: the 1D loss curve is grey)
     "#B8A000",  # dark yellow
     "#882255",  # wine
     "#00CED1",  # turquoise
@@ -39,8 +40,8 @@ VERDICT_STYLE: dict[Regime, tuple[str, str]] = {
     Regime.DIVERGED: ("\u2717", "#b2182b"),  # ballot x, red
 }
 
-CLASS_COLORS = ("#B8A000", "#6A3D9A", "#0072B2", "#CC79A7", "#000000", "#56B4E9", "#882255")
-"""Class k of a dataset: dark yellow, purple, then the run colours for more classes."""
+CLASS_COLORS = ("#B8A000", "#00CED1", "#882255", "#000000", "#6A3D9A", "#0072B2", "#CC79A7")
+"""Class k of a dataset: dark yellow, turquoise, wine, black, then the first runs' colours."""
 
 THRESHOLD_COLORS = {"monotone": "#1b7837", "stable": "#b2182b", "momentum": "#7b3294"}
 

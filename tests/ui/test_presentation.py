@@ -6,6 +6,8 @@ legends and numbered iterates exist only then).
 
 from __future__ import annotations
 
+import itertools
+
 import pyqtgraph as pg
 import pytest
 from PySide6 import QtGui, QtWidgets
@@ -53,7 +55,6 @@ def pens(window: MainWindow) -> dict[str, float]:
         "track": track.opts["pen"].widthF(),
         "track marker": float(track.opts["symbolSize"]),
         "surface curve": view.curve.opts["pen"].widthF(),
-        "minimum star": float(view.minima.opts["size"]),
         "tangent": view.tangent.opts["pen"].widthF(),
         "train points": float(window.mlp_panel.decision_plot.train_scatter.opts["size"]),
     }
@@ -134,3 +135,21 @@ def test_f5_is_listed_among_the_shortcuts():
     from gdsim.ui.main_window import SHORTCUTS
 
     assert any(keys == "F5" and "Presentation" in what for keys, what in SHORTCUTS)
+
+
+@pytest.mark.parametrize("presentation", [False, True])
+def test_the_diagrams_layer_labels_never_run_together(qtbot, window, presentation):
+    """Four hidden layers in the narrow diagram of a 1024-pixel window."""
+    panel = window.mlp_panel
+    window.tabs.setCurrentIndex(1)
+    window.resize(1024, 700)
+    window.set_presentation(presentation)
+    for _ in range(3):
+        panel.findChild(QtWidgets.QPushButton, "addLayerButton").click()
+    diagram = panel.findChild(QtWidgets.QWidget, "networkDiagram")
+    qtbot.waitUntil(lambda: len(diagram.label_layout()) == 6)
+    boxes = [box for box, _text in diagram.label_layout()]
+    for left, right in itertools.pairwise(boxes):
+        assert left.right() < right.left(), (left, right)
+    assert all(box.left() >= 0 and box.right() <= diagram.width() for box in boxes)
+    window.set_presentation(False)

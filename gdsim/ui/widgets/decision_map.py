@@ -34,7 +34,8 @@ class DecisionMap(pg.PlotWidget):
         self.setMenuEnabled(False)
         self.image = pg.ImageItem()
         self.curve = pg.PlotDataItem()
-        self.train_scatter = pg.ScatterPlotItem()
+        # Grey: the legend's sample of "train" must not look like one of the classes.
+        self.train_scatter = pg.ScatterPlotItem(brush=pg.mkBrush("#9a9a9a"))
         self.val_scatter = pg.ScatterPlotItem(symbol="t", brush=pg.mkBrush("w"))
         self._style_markers()
         for item in (self.image, self.train_scatter, self.val_scatter):

@@ -147,23 +147,41 @@ class NetworkDiagram(QtWidgets.QWidget):
                 painter.drawText(
                     QtCore.QPointF(last.x() + radius + 3, last.y() + metrics.ascent() / 2), note
                 )
+        for box, text in self.label_layout():
+            painter.drawText(box, _LABEL_FLAGS, text)
+
+    def label_layout(self) -> list[tuple[QtCore.QRectF, str]]:
+        """Each layer's label as drawn and the rectangle it fills, under its column: on one
+        line, or on two, each cut with '…', when the columns are closer than the label is wide
+        (at 3+ layers '16 ReLU' and '16 ReLU' ran together)."""
+        metrics = self.fontMetrics()
+        xs = [units[0].x() for units in self._unit_positions()]
+        room = (xs[1] - xs[0] if len(xs) > 1 else float(self.width())) - LABEL_GAP
+        height = 2.0 * metrics.height()
+        layout = []
+        for column, x in enumerate(xs):
             label = self._labels[column] if column < len(self._labels) else ""
-            painter.drawText(self._label_box(units[0].x(), len(positions)), _LABEL_FLAGS, label)
-
-    def _label_box(self, x: float, columns: int) -> QtCore.QRectF:
-        """Where a layer's label goes: under its column, as wide as the gap to the next one
-        (at 3+ layers, '16 ReLU' and '8 tanh' ran together), on up to two lines."""
-        lines = 2.0 * self.fontMetrics().height()
-        gap = (self.width() - 8.0) / max(columns, 1)
-        left = min(max(2.0, x - gap / 2), self.width() - gap - 2)
-        return QtCore.QRectF(left, self.height() - lines - 6, gap, lines)
+            text = _fitted_label(label, metrics, room)
+            width = max(metrics.horizontalAdvance(line) for line in text.split("\n"))
+            left = min(max(2.0, x - width / 2), self.width() - width - 2)
+            layout.append((QtCore.QRectF(left, self.height() - height - 6, width, height), text))
+        return layout
 
 
-_LABEL_FLAGS = int(
-    QtCore.Qt.AlignmentFlag.AlignHCenter
-    | QtCore.Qt.AlignmentFlag.AlignTop
-    | QtCore.Qt.TextFlag.TextWordWrap
-)
+LABEL_GAP = 8
+"""Pixels kept free between two columns' labels."""
+
+
+def _fitted_label(label: str, metrics: QtGui.QFontMetrics, width: float) -> str:
+    """The label on one line if it fits, else number and activation on two lines, each cut
+    with '…' rather than run into the next column's ("1 sigmoid" at 3+ narrow layers)."""
+    if metrics.horizontalAdvance(label) <= width:
+        return label
+    elide = QtCore.Qt.TextElideMode.ElideRight
+    return "\n".join(metrics.elidedText(line, elide, int(width)) for line in label.split(" ", 1))
+
+
+_LABEL_FLAGS = int(QtCore.Qt.AlignmentFlag.AlignHCenter | QtCore.Qt.AlignmentFlag.AlignTop)
 
 EDGE_LEVELS = 8
 _NO_WEIGHTS, _NON_FINITE = 0, 2

@@ -197,7 +197,10 @@ class SurfaceView(QtWidgets.QWidget):
             # them once into a cached pixmap (redrawn on resize/zoom) instead of every frame
             # (the contours alone cost ~2.7 ms a frame).
             static.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
-        self.minima = pg.ScatterPlotItem(symbol="star", brush=pg.mkBrush("#FFD700"))
+        # Not scaled in presentation mode: a larger star would hide where the runs end.
+        self.minima = pg.ScatterPlotItem(
+            symbol="star", size=22, brush=pg.mkBrush("#FFD700"), pen=pg.mkPen("k", width=1.5)
+        )
         self.minima.setZValue(5)
         self.plot.addItem(self.minima)
         self.legend = OutsideLegend(self.plot_item, "11pt")
@@ -219,10 +222,8 @@ class SurfaceView(QtWidgets.QWidget):
         self._style_markers()
 
     def _style_markers(self) -> None:
-        """The curve, minima, tangent and arrows at the presentation scale (`style.scaled`)."""
-        self.curve.setPen(pg.mkPen("#333333", width=scaled(3)))
-        self.minima.setSize(scaled(22))
-        self.minima.setPen(pg.mkPen("k", width=scaled(1.5)))
+        """The curve, tangent and arrows at the presentation scale (`style.scaled`)."""
+        self.curve.setPen(pg.mkPen("#9a9a9a", width=scaled(3)))  # lighter than any run
         self.tangent.setPen(pg.mkPen("#d62728", width=scaled(2.5)))
         self.gradient_line.setPen(pg.mkPen("#d62728", width=scaled(2.5)))
         self.step_line.setPen(pg.mkPen("#222222", width=scaled(2.5)))
