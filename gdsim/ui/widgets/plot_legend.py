@@ -45,7 +45,13 @@ class OutsideLegend(pg.LegendItem):
         # PlotItem fixes the title row at 0 px while there is no title: let it hold the legend.
         grid.setRowMinimumHeight(TITLE_ROW, 0)
         grid.setRowMaximumHeight(TITLE_ROW, 10_000)
-        plot_item.getViewBox().sigResized.connect(self.fit)
+        # Refit after a resize, not inside it: changing the legend's rows while the plot's
+        # layout is placing its items would re-enter that layout.
+        self._refit = QtCore.QTimer(self)
+        self._refit.setSingleShot(True)
+        self._refit.setInterval(0)
+        self._refit.timeout.connect(self.fit)
+        plot_item.getViewBox().sigResized.connect(self._refit.start)
 
     def updateSize(self) -> None:
         """pyqtgraph sizes a floating legend itself; this one asks the plot's layout."""
