@@ -79,15 +79,10 @@ class NetworkDiagram(QtWidgets.QWidget):
         return positions
 
     def rescale(self) -> None:
-        """Edges and units at the presentation scale (`gdsim.ui.widgets.presentation`)."""
+        """Edges, units and labels (their font too) at the presentation scale, redrawn
+        (`gdsim.ui.widgets.presentation`)."""
         self._rendered = None
         self.update()
-
-    def changeEvent(self, event: QtCore.QEvent) -> None:
-        """The labels follow the font (presentation mode changes it)."""
-        if event.type() == QtCore.QEvent.Type.FontChange:
-            self._rendered = None
-        super().changeEvent(event)
 
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
         self._rendered = None

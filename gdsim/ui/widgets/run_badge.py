@@ -33,11 +33,6 @@ class Swatch(QtWidgets.QWidget):
     def minimumSizeHint(self) -> QtCore.QSize:
         return self.sizeHint()
 
-    def changeEvent(self, event: QtCore.QEvent) -> None:
-        if event.type() == QtCore.QEvent.Type.FontChange:
-            self.updateGeometry()
-        super().changeEvent(event)
-
     def paintEvent(self, event: QtGui.QPaintEvent) -> None:
         painter = QtGui.QPainter(self)
         painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)

@@ -4,12 +4,18 @@ The surface explorer's header (the verdict badge, then the playback controls) is
 1280 pixels, but at 1024 pixels, or with presentation mode's larger text, the two together are
 wider than the plots under them, and a plain row would set the window's minimum width. A
 `WrapRow` asks only for its widest widget's width and goes from a row to a column below the
-width its widgets need side by side.
+width its widgets need side by side. The first widget's need is counted as ROOM_CHARACTERS
+characters, not its text of the moment: a verdict changes every frame, the arrangement should
+not (nor hook every layout request: Python event overrides that run while Qt tears a widget
+down are a crash risk).
 """
 
 from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
+
+ROOM_CHARACTERS = 30
+"""Room for the first widget: a verdict such as '✓ η = 0.01 Nesterov: converged in 100 steps'."""
 
 
 class WrapRow(QtWidgets.QWidget):
@@ -29,9 +35,12 @@ class WrapRow(QtWidgets.QWidget):
         return self._layout.direction() == QtWidgets.QBoxLayout.Direction.TopToBottom
 
     def _side_by_side_width(self) -> int:
-        """The width the widgets need in one row (their size hints: comfortable, not cramped)."""
-        spacing = self._layout.spacing() * (len(self._widgets) - 1)
-        return sum(widget.sizeHint().width() for widget in self._widgets) + spacing
+        """The width the widgets need in one row: room for the first one's words, the others'
+        size hints."""
+        first, *others = self._widgets
+        spacing = self._layout.spacing() * len(others)
+        room = first.fontMetrics().averageCharWidth() * ROOM_CHARACTERS
+        return room + sum(widget.sizeHint().width() for widget in others) + spacing
 
     def minimumSizeHint(self) -> QtCore.QSize:
         width = max(widget.minimumSizeHint().width() for widget in self._widgets)
@@ -41,12 +50,9 @@ class WrapRow(QtWidgets.QWidget):
         super().resizeEvent(event)
         self._arrange(event.size().width())
 
-    def event(self, event: QtCore.QEvent) -> bool:
-        """A widget's new text or font (presentation mode) may need the other arrangement."""
-        handled = super().event(event)
-        if event.type() in (QtCore.QEvent.Type.LayoutRequest, QtCore.QEvent.Type.FontChange):
-            self._arrange(self.width())
-        return handled
+    def rescale(self) -> None:
+        """Presentation mode changed the fonts: the row may need the other arrangement."""
+        self._arrange(self.width())
 
     def _arrange(self, width: int) -> None:
         direction = QtWidgets.QBoxLayout.Direction
