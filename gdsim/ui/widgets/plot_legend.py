@@ -40,7 +40,7 @@ class OutsideLegend(pg.LegendItem):
         self.layout.setContentsMargins(6, 1, 6, 1)
         grid = plot_item.layout
         grid.removeItem(plot_item.titleLabel)  # hidden and empty: gdsim's plots have no title
-        grid.addItem(self, TITLE_ROW, 1)
+        grid.addItem(self, TITLE_ROW, 0, 1, 2)  # over the left axis and the view box
         grid.setAlignment(self, QtCore.Qt.AlignmentFlag.AlignCenter)
         # PlotItem fixes the title row at 0 px while there is no title: let it hold the legend.
         grid.setRowMinimumHeight(TITLE_ROW, 0)
@@ -71,7 +71,7 @@ class OutsideLegend(pg.LegendItem):
         if not self.items or self._fitting:
             return
         self._fitting = True
-        room = self._plot_item.width() - 12
+        room = self._plot_item.getViewBox().width() + self._plot_item.getAxis("left").width()
         preferred = QtCore.Qt.SizeHint.PreferredSize
         columns = len(self.items)
         self.setColumnCount(columns)
