@@ -295,8 +295,9 @@ def replay_length(job: TrainingJob) -> int:
 
 
 def rate_name(lr: float) -> str:
-    """How a run is named on curves, badges and the header: 'η=0.1'."""
-    return f"η={lr:g}"
+    """How a run is named on curves, badges and the header: 'η = 0.1', spelt as the surface
+    explorer spells it (`gdsim.core.explain`)."""
+    return f"η = {lr:g}"
 
 
 def metrics_text(state: Snapshot) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
+from superqt.utils import signals_blocked
 
 from gdsim import __version__
 from gdsim.core.lessons import is_lesson_file
@@ -21,6 +22,8 @@ from gdsim.ui.panels.surface_panel import SurfacePanel
 from gdsim.ui.sessions import SessionActions
 from gdsim.ui.widgets.lesson_pane import LessonPane
 from gdsim.ui.widgets.panel_tabs import PanelTabs
+from gdsim.ui.widgets.presentation import Presentation
+from gdsim.ui.widgets.screen_fit import fit_to_screen
 
 ABOUT = f"""<h3>gdsim {__version__}</h3>
 <p>A gradient-descent simulator for the classroom: drag the step size and see why gradient
@@ -38,6 +41,7 @@ SHORTCUTS = [
     ("Ctrl+E", "Export a figure (PNG at 1x / 2x / 3x, or SVG)"),
     ("Ctrl+Shift+E", "Export the data (CSV)"),
     ("Ctrl+Shift+C", "Copy the figure under the mouse"),
+    ("F5", "Presentation mode: larger text, lines and markers"),
     ("F11", "Full screen"),
     ("Ctrl+L", "Lessons: show or hide the lesson pane"),
     ("Page Down / Page Up", "Next / previous lesson step (also Alt+Right / Alt+Left)"),
@@ -78,6 +82,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.lesson_pane.hide()
         self.lesson_pane.statusMessage.connect(self._show_status)
         self.lesson_pane.stepShown.connect(lambda _index: self.sessions.history.record())
+        self.presentation = Presentation(self)
         self._build_menus()
         self.statusBar().showMessage("Pick a surface, drag the step size, watch the verdict.", 8000)
         self._remember = False
@@ -131,6 +136,7 @@ class MainWindow(QtWidgets.QMainWindow):
             problem = preferences.partly(refused) if refused else ""
         if problem:
             self.statusBar().showMessage(problem, 10_000)
+        fit_to_screen(self)
         self._remember = True
         self.sessions.reset()
 
@@ -176,6 +182,11 @@ class MainWindow(QtWidgets.QMainWindow):
         full = self._action(view_menu, "&Full screen", "F11", self._toggle_full_screen)
         full.setCheckable(True)
         view_menu.addAction(self.lesson_pane.view_action)
+        self.presentation_action = self._action(
+            view_menu, "&Presentation mode", "F5", self.set_presentation
+        )
+        self.presentation_action.setObjectName("presentationAction")
+        self.presentation_action.setCheckable(True)
         help_menu = menu_bar.addMenu("&Help")
         self._action(help_menu, "&Keyboard shortcuts", "F1", self.show_shortcuts)
         self._action(help_menu, "&About gdsim", None, self.show_about)
@@ -203,6 +214,14 @@ class MainWindow(QtWidgets.QMainWindow):
     @QtCore.Slot(str)
     def _show_status(self, message: str) -> None:
         self.statusBar().showMessage(message, 6000)
+
+    @QtCore.Slot(bool)
+    def set_presentation(self, on: bool) -> None:
+        """Presentation mode on or off (View > Presentation mode, F5): see
+        `gdsim.ui.widgets.presentation`. A view preference, not part of `state()`."""
+        self.presentation.set_on(on)
+        with signals_blocked(self.presentation_action):
+            self.presentation_action.setChecked(on)
 
     @QtCore.Slot()
     def _toggle_full_screen(self) -> None:

@@ -1,7 +1,21 @@
-"""Colours and symbols shared by every view, chosen for projectors and colour-blind viewers.
+"""Colours, symbols and the presentation scale shared by every view, chosen for projectors and
+colour-blind viewers.
 
-Runs use the Okabe-Ito palette (distinguishable under the common colour-vision deficiencies);
-verdicts are never told by colour alone: each has a symbol and a word too.
+Runs, verdicts and classes each get their own colours, so that "the green one" means one thing:
+
+- **Verdicts** are green, grey, orange and red, and are never told by colour alone: each has a
+  symbol and a word too.
+- **Runs** use hues the verdicts do not (blues, purples, black, a dark yellow, turquoise), from
+  the Okabe-Ito and Tol palettes (distinguishable under the common colour-vision deficiencies).
+  `tests/ui/test_colours.py` holds every run colour at a CIE Lab distance (ΔE76) above 30 from
+  every verdict colour and above 25 from every other run colour.
+- **Classes** of a dataset (points of the decision map and the dataset thumbnails) use dark
+  yellow and turquoise (apart under the common colour-vision deficiencies), then wine and
+  black: colours of the fifth run and later only, so compare mode's four default runs never
+  share a colour with a class.
+
+The presentation scale (View > Presentation mode) is read by every view when it builds a pen
+or a marker, so a redraw in presentation mode keeps the wide lines.
 """
 
 from __future__ import annotations
@@ -10,13 +24,13 @@ from gdsim.core.verdict import Regime
 
 RUN_COLORS = (
     "#0072B2",  # blue
-    "#D55E00",  # vermillion
-    "#009E73",  # bluish green
     "#CC79A7",  # reddish purple
-    "#E69F00",  # orange
+    "#6A3D9A",  # purple
     "#56B4E9",  # sky blue
-    "#000000",  # black
-    "#F0E442",  # yellow (last: weak on white)
+    "#000000",  # black (not earlier: the 1D loss curve is grey)
+    "#B8A000",  # dark yellow
+    "#882255",  # wine
+    "#00CED1",  # turquoise
 )
 
 VERDICT_STYLE: dict[Regime, tuple[str, str]] = {
@@ -26,8 +40,40 @@ VERDICT_STYLE: dict[Regime, tuple[str, str]] = {
     Regime.DIVERGED: ("\u2717", "#b2182b"),  # ballot x, red
 }
 
+CLASS_COLORS = ("#B8A000", "#00CED1", "#882255", "#000000", "#6A3D9A", "#0072B2", "#CC79A7")
+"""Class k of a dataset: dark yellow, turquoise, wine, black, then the first runs' colours."""
+
 THRESHOLD_COLORS = {"monotone": "#1b7837", "stable": "#b2182b", "momentum": "#7b3294"}
+
+PRESENTATION_FONT = 1.5
+"""Presentation mode's factor on every font (the issue asks for at least 1.5x)."""
+
+PRESENTATION_PEN = 2.0
+"""Presentation mode's factor on the runs' pens and markers (at least 2x)."""
+
+_pen_scale = 1.0
 
 
 def run_color(index: int) -> str:
     return RUN_COLORS[index % len(RUN_COLORS)]
+
+
+def class_color(label: int) -> str:
+    return CLASS_COLORS[label % len(CLASS_COLORS)]
+
+
+def pen_scale() -> float:
+    """The factor on pen widths and marker sizes now: 1, or PRESENTATION_PEN in presentation
+    mode. Views read it whenever they build a pen, never once at start-up."""
+    return _pen_scale
+
+
+def set_pen_scale(scale: float) -> None:
+    """Set by `gdsim.ui.widgets.presentation` only; the views are then asked to restyle."""
+    global _pen_scale
+    _pen_scale = scale
+
+
+def scaled(width: float) -> float:
+    """A pen width or marker size at the current scale."""
+    return width * _pen_scale

@@ -123,7 +123,7 @@ def test_the_metrics_line_names_what_the_task_measures():
     assert text.startswith("step 0  ·  train loss ") and "accuracy " in text and "%" in text
     regression = replace(state, metric_name="r2", train_metric=0.5, val_loss=None, val_metric=None)
     assert metrics_text(regression).endswith("R² 0.500")
-    assert rate_name(1e-3) == "η=0.001"
+    assert rate_name(1e-3) == "η = 0.001"
 
 
 def test_a_replay_reproduces_the_run_with_a_frame_at_each_position():

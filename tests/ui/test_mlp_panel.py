@@ -18,10 +18,9 @@ from gdsim.core.training import TrainingConfig
 from gdsim.core.training_job import metrics_text
 from gdsim.core.verdict import Regime
 from gdsim.ui import workers
-from gdsim.ui.style import run_color
-from gdsim.ui.widgets.dataset_picker import class_color
+from gdsim.ui.style import class_color, run_color
 from gdsim.ui.widgets.message_area import MessageArea
-from gdsim.ui.widgets.run_badge import RunBadge
+from gdsim.ui.widgets.run_badge import RunBadge, Swatch
 from gdsim.ui.widgets.verdict_badge import verdict_text
 
 
@@ -179,7 +178,7 @@ def test_compare_mode_draws_the_lectures_learning_rate_figure(qtbot, panel):
     assert regimes == [Regime.SLOW, Regime.CONVERGED, Regime.OSCILLATING, Regime.DIVERGED]
     assert panel.loss_plot.curve_count() == 4
     badges = [find(panel, QtWidgets.QLabel, f"runBadge{i}").text() for i in range(4)]
-    assert "η=10" in badges[3] and "diverged" in badges[3]
+    assert "η = 10" in badges[3] and "diverged" in badges[3]
 
 
 def test_show_code_exports_a_script_that_can_be_saved(qtbot, panel, tmp_path):
@@ -218,8 +217,10 @@ def test_compare_badges_pick_the_run_shown_and_wear_its_curve_colour(qtbot, pane
     find(panel, QtWidgets.QCheckBox, "compareCheck").setChecked(True)
     set_value(panel, "stepsSpin", 100)
     train_to_end(qtbot, panel)
-    swatches = [find(panel, QtWidgets.QLabel, f"runSwatch{i}") for i in range(4)]
-    assert all(run_color(i) in swatch.styleSheet() for i, swatch in enumerate(swatches))
+    swatches = [find(panel, Swatch, f"runSwatch{i}") for i in range(4)]
+    assert [swatch.color.name() for swatch in swatches] == [
+        QtGui.QColor(run_color(i)).name() for i in range(4)
+    ]
     frames = [find(panel, RunBadge, f"runBadgeFrame{i}") for i in range(4)]
     assert [frame.is_shown() for frame in frames] == [True, False, False, False]
     qtbot.mouseClick(frames[2], QtCore.Qt.MouseButton.LeftButton)
@@ -227,7 +228,7 @@ def test_compare_badges_pick_the_run_shown_and_wear_its_curve_colour(qtbot, pane
     expected = panel.job.sessions[2].predict_grid(*panel.job._grid)
     np.testing.assert_allclose(panel._frame.prediction, expected, rtol=1e-5)
     assert [frame.is_shown() for frame in frames] == [False, False, True, False]
-    assert "η=6" in status(panel)
+    assert "η = 6" in status(panel)
     find(panel, QtWidgets.QPushButton, "resetButton").click()
     assert panel.job.snapshot().shown == 2, "the choice survives a reset"
 
@@ -368,7 +369,7 @@ def test_compare_rates_may_be_separated_by_spaces_commas_or_semicolons(panel, ty
     edit.setText(typed)
     edit.editingFinished.emit()
     assert [s.config.lr for s in panel.job.sessions] == [0.1, 2.0, 6.0, 10.0], status(panel)
-    assert badge_texts(panel)[1] == "η=2"
+    assert badge_texts(panel)[1] == "η = 2"
 
 
 def test_a_refused_compare_text_keeps_the_runs_on_screen_for_train_step_and_show_code(qtbot, panel):
@@ -516,7 +517,7 @@ def test_regression_targets_are_drawn_in_a_few_shades_not_one_brush_per_point(pa
 
 
 def test_five_run_badges_at_1112_px_show_each_verdict_whole(qtbot, window, window_panel):
-    """Two rows of three columns: 'η=1: converged in 632 steps' was cut to '… 632 ste'."""
+    """Two rows of three columns: 'η = 1: converged in 632 steps' was cut to '… 632 ste'."""
     panel = window_panel
     window.resize(1112, 800)
     find(panel, QtWidgets.QCheckBox, "compareCheck").setChecked(True)
@@ -527,7 +528,7 @@ def test_five_run_badges_at_1112_px_show_each_verdict_whole(qtbot, window, windo
     for index, verdict in enumerate(panel.run_verdicts()):
         label = find(panel, QtWidgets.QLabel, f"runBadge{index}")
         rate = f"{panel.job.sessions[index].config.lr:g}"
-        assert label.text().endswith(f"η={rate}: {verdict_text(verdict)}"), label.text()
+        assert label.text().endswith(f"η = {rate}: {verdict_text(verdict)}"), label.text()
         assert text_fits(label), f"{label.text()!r} is cut"
 
 

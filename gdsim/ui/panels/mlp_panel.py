@@ -44,6 +44,11 @@ MESSAGES = (
     MessageSpec("training"),  # the worker stopped on an error
 )
 
+CONTROL_WIDTH = 400
+"""The settings column's width at start; the splitter beside it narrows it, or hides it."""
+
+MIN_CONTROL_WIDTH = 200
+
 
 class MlpPanel(QtWidgets.QWidget):
     """The "Network builder" tab (see the module docstring for how the pieces talk)."""
@@ -104,21 +109,32 @@ class MlpPanel(QtWidgets.QWidget):
         scroll = QtWidgets.QScrollArea(self)
         scroll.setWidget(controls)
         scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(400)
+        # Narrower than its contents (a 1024-pixel projector, presentation mode's larger
+        # text), the column scrolls sideways rather than set the window's minimum width.
+        scroll.setMinimumWidth(MIN_CONTROL_WIDTH)
         scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
         # Train / Pause / Step / Stop under the scrolling settings, never scrolled away: a
         # long optimizer form pushed them below a 768-pixel projector's edge.
-        left = QtWidgets.QVBoxLayout()
+        left_column = QtWidgets.QWidget(self)
+        left = QtWidgets.QVBoxLayout(left_column)
+        left.setContentsMargins(0, 0, 0, 0)
         left.addWidget(scroll, 1)
         left.addWidget(self.transport)
 
-        views = QtWidgets.QVBoxLayout()
+        right_column = QtWidgets.QWidget(self)
+        views = QtWidgets.QVBoxLayout(right_column)
+        views.setContentsMargins(0, 0, 0, 0)
         views.addWidget(self.messages)
         views.addWidget(self.views, 1)
+        self.columns = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal, self)
+        self.columns.setObjectName("controlsSplitter")
+        self.columns.addWidget(left_column)
+        self.columns.addWidget(right_column)
+        self.columns.setCollapsible(1, False)
+        self.columns.setStretchFactor(1, 1)
+        self.columns.setSizes([CONTROL_WIDTH, 1000])
         layout = QtWidgets.QHBoxLayout(self)
-        layout.addLayout(left)
-        layout.addLayout(views, 1)
+        layout.addWidget(self.columns)
 
     def _connect(self) -> None:
         self.picker.datasetChanged.connect(self._on_dataset)

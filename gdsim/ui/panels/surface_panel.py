@@ -34,6 +34,7 @@ from gdsim.ui.widgets.surface_picker import SurfacePicker
 from gdsim.ui.widgets.surface_view import SurfaceView
 from gdsim.ui.widgets.trajectory_plots import TrajectoryPlots
 from gdsim.ui.widgets.verdict_badge import VerdictBadge, show_verdict
+from gdsim.ui.widgets.wrap_row import WrapRow
 
 MESSAGES = (
     MessageSpec("expression"),
@@ -50,6 +51,10 @@ MESSAGES = (
 """Every error and warning this panel can show, each on its own line of the message area."""
 
 CONTROL_WIDTH = 370
+"""The controls column's width at start; the splitter beside it narrows it, or hides it."""
+
+MIN_CONTROL_WIDTH = 200
+"""Narrower than its contents, the column scrolls sideways: a 1024-pixel projector fits."""
 
 
 def _read_presets() -> tuple[list[Preset], str]:
@@ -112,10 +117,8 @@ class SurfacePanel(QtWidgets.QWidget):
         font.setPointSizeF(font.pointSizeF() * 1.35)
         self.regime_label.setFont(font)
         self.playback = Playback()
-        top = QtWidgets.QHBoxLayout()
-        top.addWidget(self.regime_label)
-        top.addStretch(1)
-        top.addWidget(self.playback)
+        top = WrapRow([self.regime_label, self.playback])
+        top.setObjectName("headerRow")
 
         self.view = SurfaceView()
         self.trajectories = TrajectoryPlots()
@@ -126,16 +129,26 @@ class SurfacePanel(QtWidgets.QWidget):
         self.plots.addWidget(self.trajectories)
         self.plots.setSizes([600, 360])
 
-        right = QtWidgets.QVBoxLayout()
+        views = QtWidgets.QWidget()
+        right = QtWidgets.QVBoxLayout(views)
         right.setContentsMargins(0, 4, 0, 0)
         right.addWidget(self.step_box)
         right.addWidget(self.messages)
-        right.addLayout(top)
+        right.addWidget(top)
         right.addWidget(self.plots, 1)
+        self.columns = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
+        self.columns.setObjectName("controlsSplitter")
+        self.columns.addWidget(self.controls_scroll)
+        self.columns.addWidget(views)
+        self.columns.setCollapsible(1, False)
+        self.columns.setStretchFactor(1, 1)
+        # Room for the vertical scroll bar besides CONTROL_WIDTH: when a long optimizer form or
+        # runs table brings it up, it must not cover the right edge of combos and badges.
+        bar = self.style().pixelMetric(QtWidgets.QStyle.PixelMetric.PM_ScrollBarExtent)
+        self.columns.setSizes([CONTROL_WIDTH + bar, 1000])
         layout = QtWidgets.QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 4, 0)
-        layout.addWidget(self.controls_scroll)
-        layout.addLayout(right, 1)
+        layout.addWidget(self.columns)
         shortcut = QtGui.QShortcut(QtGui.QKeySequence(QtCore.Qt.Key.Key_Space), self)
         shortcut.setContext(QtCore.Qt.ShortcutContext.WidgetWithChildrenShortcut)
         shortcut.activated.connect(self.playback.toggle)
@@ -145,11 +158,7 @@ class SurfacePanel(QtWidgets.QWidget):
         scroll = QtWidgets.QScrollArea()
         scroll.setWidget(controls)
         scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        # Room for the vertical scroll bar besides CONTROL_WIDTH: when a long optimizer form or
-        # runs table brings it up, it must not cover the right edge of combos and badges.
-        bar = scroll.style().pixelMetric(QtWidgets.QStyle.PixelMetric.PM_ScrollBarExtent)
-        scroll.setFixedWidth(CONTROL_WIDTH + bar)
+        scroll.setMinimumWidth(MIN_CONTROL_WIDTH)
         scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
         return scroll
 

@@ -27,7 +27,7 @@ from gdsim.core.datasets import (
     DatasetParams,
     make_dataset,
 )
-from gdsim.ui.style import run_color
+from gdsim.ui.style import class_color
 from gdsim.ui.widgets.exact_value import ExactSpinBox
 from gdsim.ui.workers import JobRunner
 
@@ -36,11 +36,6 @@ CSV_ROLE = QtCore.Qt.ItemDataRole.UserRole + 1
 BACKGROUND_BYTES = 64 * 1024
 """CSV files larger than this (some 3,000 rows, under 0.1 s to parse) are read in the worker:
 a full 100,000-row file takes one to two seconds, too long to freeze the window for."""
-
-
-def class_color(label: int) -> str:
-    """Class k is drawn in the k-th run colour (blue, vermillion, green, ...)."""
-    return run_color(int(label))
 
 
 def thumbnail(kind: DatasetKind, size: int = THUMBNAIL_SIZE) -> QtGui.QPixmap:

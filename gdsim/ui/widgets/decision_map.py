@@ -7,17 +7,21 @@ class for multiclass ones, a colour-mapped value for regression, a curve for 1D 
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from gdsim.core.datasets import Dataset
-from gdsim.ui.widgets.dataset_picker import class_color
+from gdsim.ui.style import class_color, scaled
+from gdsim.ui.widgets.plot_legend import OutsideLegend
 
 VALUE_SHADES = 32
 """Regression targets are drawn in this many shades of the colour map, one scatter item each."""
 
-PROBABILITY_MAP = pg.ColorMap([0.0, 0.5, 1.0], ["#8cc4e6", "#ffffff", "#f2b38c"])
+LIGHTEN = 0.55
+"""Class colours are blended this far towards white under the points, so they stay visible."""
 VALUE_MAP = pg.colormap.get("viridis")
 
 
@@ -29,16 +33,34 @@ class DecisionMap(pg.PlotWidget):
         self.setObjectName("decisionPlot")
         self.setMenuEnabled(False)
         self.image = pg.ImageItem()
-        self.curve = pg.PlotDataItem(pen=pg.mkPen("#222222", width=2.5))
-        self.train_scatter = pg.ScatterPlotItem(size=7, pen=pg.mkPen("#333333", width=0.6))
-        self.val_scatter = pg.ScatterPlotItem(size=8, symbol="t", brush=pg.mkBrush("w"))
+        self.curve = pg.PlotDataItem()
+        # Grey: the legend's sample of "train" must not look like one of the classes.
+        self.train_scatter = pg.ScatterPlotItem(brush=pg.mkBrush("#9a9a9a"))
+        self.val_scatter = pg.ScatterPlotItem(symbol="t", brush=pg.mkBrush("w"))
+        self._style_markers()
         for item in (self.image, self.train_scatter, self.val_scatter):
             self.addItem(item)
         self.addItem(self.curve)
-        legend = self.addLegend(offset=(-8, 8))
-        legend.addItem(self.train_scatter, "train")
-        legend.addItem(self.val_scatter, "validation")
+        self.legend = OutsideLegend(self.getPlotItem())
+        self.legend.addItem(self.train_scatter, "train")
+        self.legend.addItem(self.val_scatter, "validation")
         self._data_shown: Dataset | None = None
+
+    def _style_markers(self) -> None:
+        """Points and the 1D prediction curve at the presentation scale (`style.scaled`)."""
+        self.curve.setPen(pg.mkPen("#222222", width=scaled(2.5)))
+        self.train_scatter.setSize(scaled(7))
+        self.train_scatter.setPen(pg.mkPen("#333333", width=scaled(0.6)))
+        self.val_scatter.setSize(scaled(8))
+        self.val_scatter.setPen(pg.mkPen("#111111", width=scaled(1.2)))
+        for scatter in (self.train_scatter, self.val_scatter):
+            for child in scatter.childItems():  # the per-class groups (see `_set_groups`)
+                child.setSize(scatter.opts["size"])
+                child.setPen(scatter.opts["pen"])
+
+    def rescale(self) -> None:
+        """Markers at the presentation scale now (`gdsim.ui.widgets.presentation`)."""
+        self._style_markers()
 
     def show_data(self, data: Dataset) -> None:
         """Scatter of the points, set once per dataset. Reset and a new network keep the
@@ -48,7 +70,6 @@ class DecisionMap(pg.PlotWidget):
         self._data_shown = data
         one_d = data.input_dim == 1
         self.setAspectLocked(not one_d)
-        self.val_scatter.setPen(pg.mkPen("#111111", width=1.2))
         for scatter, x, y in (
             (self.train_scatter, data.x_train.numpy(), data.y_train.numpy()),
             (self.val_scatter, data.x_val.numpy(), data.y_val.numpy()),
@@ -83,7 +104,7 @@ class DecisionMap(pg.PlotWidget):
             self.curve.setData(xs, prediction)
             return
         if data.task == "binary":
-            rgba = PROBABILITY_MAP.map(np.clip(prediction, 0.0, 1.0).ravel(), mode="byte")
+            rgba = _probability_map().map(np.clip(prediction, 0.0, 1.0).ravel(), mode="byte")
         elif data.task == "multiclass":
             palette = np.array(
                 [_lighten(class_color(k)) for k in range(data.n_classes)], dtype=np.ubyte
@@ -157,6 +178,13 @@ def _set_groups(scatter: pg.ScatterPlotItem, groups: list[tuple[np.ndarray, obje
             child.setParentItem(scatter)
 
 
+@functools.cache
+def _probability_map() -> pg.ColorMap:
+    """p(class 1) from class 0's colour through white to class 1's, both lightened."""
+    ends = [_lighten(class_color(k))[:3] for k in (0, 1)]
+    return pg.ColorMap([0.0, 0.5, 1.0], [ends[0], (255, 255, 255), ends[1]])
+
+
 def _unit(values: np.ndarray, data: Dataset) -> np.ndarray:
     """Regression values scaled to [0, 1] by the training targets' range (for a colour map)."""
     y = data.y_train.numpy().reshape(-1)
@@ -164,7 +192,7 @@ def _unit(values: np.ndarray, data: Dataset) -> np.ndarray:
     return np.clip((np.asarray(values, dtype=float) - low) / max(high - low, 1e-9), 0.0, 1.0)
 
 
-def _lighten(color: str, share: float = 0.55) -> list[int]:
+def _lighten(color: str, share: float = LIGHTEN) -> list[int]:
     """An RGBA row for a class colour blended towards white, so points stay visible on it."""
     rgb = np.array([int(color[i : i + 2], 16) for i in (1, 3, 5)], dtype=float)
     return [*(rgb + (255 - rgb) * share).astype(int).tolist(), 255]

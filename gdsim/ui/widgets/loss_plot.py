@@ -22,6 +22,8 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from gdsim.core.surfaces import DISPLAY_LIMIT, MIN_SPAN
+from gdsim.ui.style import scaled
+from gdsim.ui.widgets.plot_legend import OutsideLegend
 
 CEILING_FACTOR = 1e4
 """A curve may rise this many times above the largest starting value before it is clipped."""
@@ -177,7 +179,8 @@ class LossPlot(pg.PlotWidget):
         self.setLabel("left", y_label)
         self.setLabel("bottom", x_label)
         self.showGrid(x=False, y=False)
-        self.legend = self.addLegend(offset=(-10, 10))
+        self.legend = OutsideLegend(self.getPlotItem())
+        self._series: list[Series] = []
         self._curves: list[pg.PlotDataItem] = []
         self._styles: list[tuple[str, bool, bool]] = []
         """Colours and dashes shown now: pens and legend are rebuilt only when these change
@@ -222,6 +225,7 @@ class LossPlot(pg.PlotWidget):
 
     def set_series(self, series: Sequence[Series]) -> None:
         """Show exactly these curves (clipped for display, legend updated)."""
+        self._series = list(series)
         limits = display_limits(series, self._log)
         while len(self._curves) < len(series):
             curve = self.plot(pen=pg.mkPen("k"))
@@ -236,7 +240,7 @@ class LossPlot(pg.PlotWidget):
             if restyle:
                 dash = QtCore.Qt.PenStyle.DashLine if item.dashed else QtCore.Qt.PenStyle.SolidLine
                 width = 2 if len(item.x) <= thick else 1
-                curve.setPen(pg.mkPen(item.color, width=width, style=dash))
+                curve.setPen(pg.mkPen(item.color, width=scaled(width), style=dash))
             curve.setData(item.x, self._clip(item.y, limits), connect="finite")
             curve.setVisible(True)
         refresh_legend(self.legend, self._curves, [item.name for item in series], restyle)
@@ -262,6 +266,11 @@ class LossPlot(pg.PlotWidget):
         pad = 0.05 * span
         self._y_shown = (low - pad, high + pad)
         self.setYRange(*self._y_shown, padding=0)
+
+    def rescale(self) -> None:
+        """Pens at the presentation scale now (`gdsim.ui.widgets.presentation`)."""
+        self._styles = []
+        self.set_series(self._series)
 
     def curve_count(self) -> int:
         return sum(1 for c in self._curves if c.isVisible())

@@ -14,6 +14,8 @@ from collections.abc import Sequence
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from gdsim.ui.style import scaled
+
 MAX_SHOWN_UNITS = 10
 POSITIVE = QtGui.QColor("#0072B2")
 NEGATIVE = QtGui.QColor("#D55E00")
@@ -63,7 +65,8 @@ class NetworkDiagram(QtWidgets.QWidget):
         return sum(shown_units(a) * shown_units(b) for a, b in itertools.pairwise(self._widths))
 
     def _unit_positions(self) -> list[list[QtCore.QPointF]]:
-        margin_x, top, bottom = 36.0, 18.0, 40.0
+        margin_x, top = 36.0, 18.0
+        bottom = 2.0 * self.fontMetrics().height() + 14.0  # two lines of layer labels
         area_w = max(1.0, self.width() - 2 * margin_x)
         area_h = max(1.0, self.height() - top - bottom)
         columns = len(self._widths)
@@ -74,6 +77,12 @@ class NetworkDiagram(QtWidgets.QWidget):
             gap = area_h / max(count, 1)
             positions.append([QtCore.QPointF(x, top + gap * (row + 0.5)) for row in range(count)])
         return positions
+
+    def rescale(self) -> None:
+        """Edges, units and labels (their font too) at the presentation scale, redrawn
+        (`gdsim.ui.widgets.presentation`)."""
+        self._rendered = None
+        self.update()
 
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
         self._rendered = None
@@ -119,8 +128,8 @@ class NetworkDiagram(QtWidgets.QWidget):
             painter.drawLines(lines)
 
     def _paint_units(self, painter: QtGui.QPainter, positions: list[list[QtCore.QPointF]]) -> None:
-        radius = max(4.0, min(11.0, (self.height() - 60) / (2.6 * MAX_SHOWN_UNITS)))
-        painter.setPen(QtGui.QPen(QtGui.QColor("#333333"), 1.2))
+        radius = max(4.0, min(scaled(11.0), (self.height() - 60) / (2.6 * MAX_SHOWN_UNITS)))
+        painter.setPen(QtGui.QPen(QtGui.QColor("#333333"), scaled(1.2)))
         painter.setBrush(QtGui.QColor("#fafafa"))
         metrics = painter.fontMetrics()
         for column, units in enumerate(positions):
@@ -133,11 +142,41 @@ class NetworkDiagram(QtWidgets.QWidget):
                 painter.drawText(
                     QtCore.QPointF(last.x() + radius + 3, last.y() + metrics.ascent() / 2), note
                 )
-            label = self._labels[column] if column < len(self._labels) else ""
-            text_width = metrics.horizontalAdvance(label)
-            x = min(max(2.0, units[0].x() - text_width / 2), self.width() - text_width - 2)
-            painter.drawText(QtCore.QPointF(x, self.height() - 10), label)
+        for box, text in self.label_layout():
+            painter.drawText(box, _LABEL_FLAGS, text)
 
+    def label_layout(self) -> list[tuple[QtCore.QRectF, str]]:
+        """Each layer's label as drawn and the rectangle it fills, under its column: on one
+        line, or on two, each cut with '…', when the columns are closer than the label is wide
+        (at 3+ layers '16 ReLU' and '16 ReLU' ran together)."""
+        metrics = self.fontMetrics()
+        xs = [units[0].x() for units in self._unit_positions()]
+        room = (xs[1] - xs[0] if len(xs) > 1 else float(self.width())) - LABEL_GAP
+        height = 2.0 * metrics.height()
+        layout = []
+        for column, x in enumerate(xs):
+            label = self._labels[column] if column < len(self._labels) else ""
+            text = _fitted_label(label, metrics, room)
+            width = max(metrics.horizontalAdvance(line) for line in text.split("\n"))
+            left = min(max(2.0, x - width / 2), self.width() - width - 2)
+            layout.append((QtCore.QRectF(left, self.height() - height - 6, width, height), text))
+        return layout
+
+
+LABEL_GAP = 8
+"""Pixels kept free between two columns' labels."""
+
+
+def _fitted_label(label: str, metrics: QtGui.QFontMetrics, width: float) -> str:
+    """The label on one line if it fits, else number and activation on two lines, each cut
+    with '…' rather than run into the next column's ("1 sigmoid" at 3+ narrow layers)."""
+    if metrics.horizontalAdvance(label) <= width:
+        return label
+    elide = QtCore.Qt.TextElideMode.ElideRight
+    return "\n".join(metrics.elidedText(line, elide, int(width)) for line in label.split(" ", 1))
+
+
+_LABEL_FLAGS = int(QtCore.Qt.AlignmentFlag.AlignHCenter | QtCore.Qt.AlignmentFlag.AlignTop)
 
 EDGE_LEVELS = 8
 _NO_WEIGHTS, _NON_FINITE = 0, 2
@@ -157,10 +196,10 @@ def _edge_key(weights: np.ndarray | None, t: int, s: int, largest: float) -> tup
 
 def _edge_pen(kind: int, level: int) -> QtGui.QPen:
     if kind == _NO_WEIGHTS:
-        return QtGui.QPen(UNKNOWN, 0.6)
+        return QtGui.QPen(UNKNOWN, scaled(0.6))
     if kind == _NON_FINITE:
-        return QtGui.QPen(UNKNOWN, 1.0, QtCore.Qt.PenStyle.DotLine)
+        return QtGui.QPen(UNKNOWN, scaled(1.0), QtCore.Qt.PenStyle.DotLine)
     share = level / EDGE_LEVELS
     color = QtGui.QColor(POSITIVE if kind > 0 else NEGATIVE)
     color.setAlphaF(0.25 + 0.75 * share)
-    return QtGui.QPen(color, 0.4 + MAX_EDGE_WIDTH * share)
+    return QtGui.QPen(color, scaled(0.4 + MAX_EDGE_WIDTH * share))

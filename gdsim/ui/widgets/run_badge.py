@@ -16,6 +16,33 @@ from gdsim.ui.widgets.verdict_badge import VerdictBadge
 SHOWN_FRAME = "#222222"
 
 
+class Swatch(QtWidgets.QWidget):
+    """A disc in a run's colour, as tall as the text beside it: painted rather than a '●'
+    glyph, whose size is the font's choice and which a style-sheet size would fix in pixels
+    (presentation mode could not enlarge it)."""
+
+    def __init__(self, color: str, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.color = QtGui.QColor(color)
+        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Fixed, QtWidgets.QSizePolicy.Policy.Fixed)
+
+    def sizeHint(self) -> QtCore.QSize:
+        side = round(self.fontMetrics().height() * 1.3)
+        return QtCore.QSize(side, side)
+
+    def minimumSizeHint(self) -> QtCore.QSize:
+        return self.sizeHint()
+
+    def paintEvent(self, event: QtGui.QPaintEvent) -> None:
+        painter = QtGui.QPainter(self)
+        painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
+        painter.setPen(QtCore.Qt.PenStyle.NoPen)
+        painter.setBrush(self.color)
+        side = min(self.width(), self.height()) - 2
+        painter.drawEllipse(QtCore.QRectF(1, (self.height() - side) / 2, side, side))
+        painter.end()
+
+
 class RunBadge(QtWidgets.QFrame):
     """`● <verdict badge>` for run `index`; a click (or `click()`) emits `clicked(index)`."""
 
@@ -33,9 +60,8 @@ class RunBadge(QtWidgets.QFrame):
             QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred
         )
         self.setToolTip("Click to show this run's decision map and weights")
-        self.swatch = QtWidgets.QLabel("●", self)
+        self.swatch = Swatch(color, self)
         self.swatch.setObjectName(f"runSwatch{index}")
-        self.swatch.setStyleSheet(f"QLabel {{ color: {color}; font-size: 20px; }}")
         self.badge = VerdictBadge(self)
         self.badge.setObjectName(f"runBadge{index}")
         self.badge.setMinimumWidth(0)

@@ -24,7 +24,9 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from gdsim.core.surfaces import FLOAT32_DISPLAY_LIMIT, display_range, zoom_limits
+from gdsim.ui.style import scaled
 from gdsim.ui.widgets.loss_plot import LABEL_MARGIN, PlainAxis, refresh_legend
+from gdsim.ui.widgets.plot_legend import OutsideLegend
 
 CONTOUR_LEVELS = 14
 LABELLED_ITERATES = 16
@@ -187,7 +189,7 @@ class SurfaceView(QtWidgets.QWidget):
         )
         self.contours = self.plot.plot(pen=pg.mkPen((60, 70, 90, 150), width=1))
         self.contours.setZValue(-10)
-        self.curve = self.plot.plot(pen=pg.mkPen("#333333", width=3))
+        self.curve = self.plot.plot()
         self.curve.setZValue(-10)
         for static in (self.image, self.contours.curve, self.curve.curve):
             # Thousands of contour segments, the heat map and the 1D curve change only with the
@@ -195,19 +197,20 @@ class SurfaceView(QtWidgets.QWidget):
             # them once into a cached pixmap (redrawn on resize/zoom) instead of every frame
             # (the contours alone cost ~2.7 ms a frame).
             static.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        # Not scaled in presentation mode: a larger star would hide where the runs end.
         self.minima = pg.ScatterPlotItem(
             symbol="star", size=22, brush=pg.mkBrush("#FFD700"), pen=pg.mkPen("k", width=1.5)
         )
         self.minima.setZValue(5)
         self.plot.addItem(self.minima)
-        self.legend = self.plot.addLegend(offset=(-10, 10), labelTextSize="11pt")
+        self.legend = OutsideLegend(self.plot_item, "11pt")
         self._track_items: list[pg.PlotDataItem] = []
-        self.tangent = self.plot.plot(pen=pg.mkPen("#d62728", width=2.5))
+        self.tangent = self.plot.plot()
         self.tangent.setZValue(10)
-        self.gradient_line = self.plot.plot(pen=pg.mkPen("#d62728", width=2.5))
-        self.step_line = self.plot.plot(pen=pg.mkPen("#222222", width=2.5))
-        self.gradient_head = pg.ArrowItem(headLen=16, pen=None, brush="#d62728")
-        self.step_head = pg.ArrowItem(headLen=16, pen=None, brush="#222222")
+        self.gradient_line = self.plot.plot()
+        self.step_line = self.plot.plot()
+        self.gradient_head = pg.ArrowItem(pen=None, brush="#d62728")
+        self.step_head = pg.ArrowItem(pen=None, brush="#222222")
         for item in (self.gradient_line, self.step_line, self.gradient_head, self.step_head):
             item.setZValue(10)
         self.plot.addItem(self.gradient_head)
@@ -216,6 +219,22 @@ class SurfaceView(QtWidgets.QWidget):
         for text in self._number_items:
             text.setZValue(12)
             self.plot.addItem(text)
+        self._style_markers()
+
+    def _style_markers(self) -> None:
+        """The curve, tangent and arrows at the presentation scale (`style.scaled`)."""
+        self.curve.setPen(pg.mkPen("#9a9a9a", width=scaled(3)))  # lighter than any run
+        self.tangent.setPen(pg.mkPen("#d62728", width=scaled(2.5)))
+        self.gradient_line.setPen(pg.mkPen("#d62728", width=scaled(2.5)))
+        self.step_line.setPen(pg.mkPen("#222222", width=scaled(2.5)))
+        for head in (self.gradient_head, self.step_head):
+            head.setStyle(headLen=scaled(16))
+
+    def rescale(self) -> None:
+        """Pens and markers at the presentation scale now (`gdsim.ui.widgets.presentation`)."""
+        self._style_markers()
+        self._styles = []
+        self.set_tracks(self._tracks, self._upto)
 
     # -- content ---------------------------------------------------------------------------
 
@@ -288,7 +307,7 @@ class SurfaceView(QtWidgets.QWidget):
         self._tracks = list(tracks)
         self._upto = upto
         while len(self._track_items) < len(self._tracks):
-            item = self.plot.plot(symbol="o", symbolSize=9)
+            item = self.plot.plot(symbol="o")
             item.setZValue(100 - len(self._track_items))  # the first run (the badge's) on top
             self._track_items.append(item)
         styles = []
@@ -305,8 +324,9 @@ class SurfaceView(QtWidgets.QWidget):
             item.setVisible(False)
         restyled = styles != self._styles
         self._styles = styles
-        refresh_legend(self.legend, self._track_items, [t.name for t in self._tracks], restyled)
-        self.legend.setVisible(len(self._tracks) > 1)
+        # A lone run needs no legend: the header names it.
+        names = [t.name for t in self._tracks] if len(self._tracks) > 1 else []
+        refresh_legend(self.legend, self._track_items, names, restyled)
         self._number_first_track()
 
     def drawn_points(self, track: Track) -> np.ndarray:
@@ -392,7 +412,7 @@ class SurfaceView(QtWidgets.QWidget):
                 break
             if labelled:
                 dx, dy = (point - labelled[-1][1]) / (pixel_w, pixel_h)
-                if math.hypot(dx, dy) < 16:
+                if math.hypot(dx, dy) < scaled(16):  # numbers grow in presentation mode
                     continue
             labelled.append((index, point))
         for slot, text in enumerate(self._number_items):
@@ -461,10 +481,11 @@ def _apply_style(item: pg.PlotDataItem, color: str, thick: bool, marked: bool) -
     """Pens and markers of a track, set only when they change (each setter costs ~1 ms):
     short tracks get 2 px lines and a marker per iterate, long ones 1 px lines (2 px pens are
     ~5x slower on long lines) and no markers (a smear, and slow to place)."""
-    item.setPen(pg.mkPen(color, width=2 if thick else 1))
+    item.setPen(pg.mkPen(color, width=scaled(2 if thick else 1)))
     item.setSymbol("o" if marked else None)
+    item.setSymbolSize(scaled(9))
     item.setSymbolBrush(pg.mkBrush(color))
-    item.setSymbolPen(pg.mkPen("w", width=1))
+    item.setSymbolPen(pg.mkPen("w", width=scaled(1)))
 
 
 def _colour_values(values: np.ndarray, log_colors: bool) -> tuple[np.ndarray, str]:

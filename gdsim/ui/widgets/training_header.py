@@ -39,10 +39,9 @@ class TrainingHeader(QtWidgets.QWidget):
         self.status_label.setObjectName("trainingStatusLabel")
         self.metrics_label = QtWidgets.QLabel(self)
         self.metrics_label.setObjectName("metricsLabel")
-        # Always its whole text: the status badge beside it gives way (wraps) instead.
-        self.metrics_label.setSizePolicy(
-            QtWidgets.QSizePolicy.Policy.Minimum, QtWidgets.QSizePolicy.Policy.Preferred
-        )
+        # Wrapped at its ' · ' separators when the header is narrow (a 1024-pixel projector, or
+        # presentation mode's larger text): on one line it alone was wider than the plots.
+        self.metrics_label.setWordWrap(True)
         layout = QtWidgets.QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.status_label)

@@ -38,6 +38,11 @@ class VerdictBadge(QtWidgets.QLabel):
     def __init__(self, parent: QtWidgets.QWidget | None = None, elide_prefix: bool = False) -> None:
         super().__init__(parent)
         self.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
+        # Bold by a font that sets nothing else: its size still follows the window's (a
+        # style sheet's font-weight would freeze it, and presentation mode could not enlarge it).
+        bold = QtGui.QFont()
+        bold.setBold(True)
+        self.setFont(bold)
         self._elide = elide_prefix
         if not elide_prefix:  # an eliding badge's minimum follows its words (minimumSizeHint)
             self.setMinimumWidth(150)
@@ -60,7 +65,7 @@ class VerdictBadge(QtWidgets.QLabel):
         self.setToolTip(f"{whole if self._elide else ''}{verdict.reason}")
         self._restyle(
             f"QLabel {{ background: {color}; color: white; border-radius: 6px;"
-            f" padding: 3px {PADDING}px; font-weight: bold; }}"
+            f" padding: 3px {PADDING}px; }}"
         )
         self.setAccessibleDescription(verdict.reason)
 
@@ -120,10 +125,7 @@ class VerdictBadge(QtWidgets.QLabel):
         self.setText(f"{symbol} {shown or '…'}{separator}{words}")
 
     def _metrics(self) -> QtGui.QFontMetrics:
-        """The badge's font made bold, as the verdict style sheet draws it."""
-        font = QtGui.QFont(self.font())
-        font.setBold(True)
-        return QtGui.QFontMetrics(font)
+        return self.fontMetrics()
 
     def _width_of(self, text: str) -> int:
         return self._metrics().horizontalAdvance(text) + 2 * PADDING + 6
