@@ -36,3 +36,17 @@ def test_a_blown_up_run_does_not_blow_up_the_axis(qtbot):
     )
     high = plot.getViewBox().viewRange()[1][1]
     assert high < np.log10(9.0 * 1e4) + 1
+
+
+def test_a_curve_lying_under_a_later_one_is_drawn_wider_so_both_show(qtbot):
+    """w² from 3 at η = 0.2 and η = 0.8: |1 − 2η| = 0.6 for both, so the losses are equal at
+    every step and the later curve used to hide the earlier one entirely."""
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    steps = np.arange(101)
+    losses = [9.0 * (1 - 2 * lr) ** (2 * steps) for lr in (0.01, 0.2, 0.8, 1.1)]
+    colors = ["#0072B2", "#CC79A7", "#7B3294", "#56B4E9"]
+    plot.set_series([Series(c, steps, y, c) for y, c in zip(losses, colors, strict=True)])
+    widths = [curve.opts["pen"].widthF() for curve in plot._curves[:4]]
+    assert widths[1] >= 2.5 * widths[2], "η = 0.2 shows as a border around η = 0.8"
+    assert widths[0] == widths[2] == widths[3]

@@ -60,6 +60,25 @@ class Series:
     dashed: bool = False
 
 
+HALO = 3
+"""How much wider a curve is drawn when a later one lies exactly on it: it shows as a border
+around that one instead of vanishing (w² at η = 0.2 and η = 0.8 have the same loss at every
+step, since |1 − 2η| = 0.6 for both)."""
+
+
+def covered_series(series: Sequence[Series]) -> list[bool]:
+    """For each curve, whether a curve drawn after it has the same points (it would be hidden)."""
+    return [
+        any(
+            later.x.shape == item.x.shape
+            and np.array_equal(later.x, item.x)
+            and np.allclose(later.y, item.y, rtol=1e-9, atol=0.0, equal_nan=True)
+            for later in series[index + 1 :]
+        )
+        for index, item in enumerate(series)
+    ]
+
+
 def display_limits(series: Sequence[Series], log: bool) -> tuple[float, float] | None:
     """The y-range worth showing: from the smallest (positive, on log axes) value to the
     smaller of the largest value and CEILING_FACTOR x the largest starting value."""
@@ -182,7 +201,7 @@ class LossPlot(pg.PlotWidget):
         self.legend = OutsideLegend(self.getPlotItem())
         self._series: list[Series] = []
         self._curves: list[pg.PlotDataItem] = []
-        self._styles: list[tuple[str, bool, bool]] = []
+        self._styles: list[tuple[str, bool, bool, bool]] = []
         """Colours and dashes shown now: pens and legend are rebuilt only when these change
         (rebuilding them every frame cost ~8 ms while a slider was dragged)."""
         self._log = log
@@ -233,14 +252,20 @@ class LossPlot(pg.PlotWidget):
             curve.setClipToView(True)
             self._curves.append(curve)
         thick = self._thick_up_to
-        styles = [(item.color, item.dashed, len(item.x) <= thick) for item in series]
+        covered = covered_series(series)
+        styles = [
+            (item.color, item.dashed, len(item.x) <= thick, hidden)
+            for item, hidden in zip(series, covered, strict=True)
+        ]
         restyle = styles != self._styles
         self._styles = styles
-        for curve, item in zip(self._curves, series, strict=False):
+        for curve, item, (color, dashed, short, hidden) in zip(
+            self._curves, series, styles, strict=False
+        ):
             if restyle:
-                dash = QtCore.Qt.PenStyle.DashLine if item.dashed else QtCore.Qt.PenStyle.SolidLine
-                width = 2 if len(item.x) <= thick else 1
-                curve.setPen(pg.mkPen(item.color, width=scaled(width), style=dash))
+                dash = QtCore.Qt.PenStyle.DashLine if dashed else QtCore.Qt.PenStyle.SolidLine
+                width = (2 if short else 1) * (HALO if hidden else 1)
+                curve.setPen(pg.mkPen(color, width=scaled(width), style=dash))
             curve.setData(item.x, self._clip(item.y, limits), connect="finite")
             curve.setVisible(True)
         refresh_legend(self.legend, self._curves, [item.name for item in series], restyle)
