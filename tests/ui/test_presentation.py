@@ -153,3 +153,21 @@ def test_the_diagrams_layer_labels_never_run_together(qtbot, window, presentatio
         assert left.right() < right.left(), (left, right)
     assert all(box.left() >= 0 and box.right() <= diagram.width() for box in boxes)
     window.set_presentation(False)
+
+
+def test_the_runs_verdicts_are_read_whole_in_presentation_mode(qtbot, demo_window):
+    """The controls column widens with the text: at 1.5x the table's badges were cut to
+    "converged in 19 step" in a column sized for the normal font."""
+    window = demo_window
+    window.resize(1920, 1080)
+    qtbot.waitUntil(lambda: window.width() == 1920)
+    table = window.surface_panel.runs_table
+    badges = [table.cellWidget(row, table.columnCount() - 1) for row in range(4)]
+    window.set_presentation(True)
+    try:
+        for badge in badges:
+            qtbot.waitUntil(
+                lambda b=badge: b.width() >= b.fontMetrics().horizontalAdvance(b.text())
+            )
+    finally:
+        window.set_presentation(False)

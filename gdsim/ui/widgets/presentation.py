@@ -61,6 +61,7 @@ class _Saved:
     )
     legends: list[tuple[pg.LegendItem, str]] = field(default_factory=list)
     texts: list[tuple[pg.TextItem, QtGui.QFont]] = field(default_factory=list)
+    splitters: list[tuple[QtWidgets.QSplitter, list[int]]] = field(default_factory=list)
 
 
 class Presentation:
@@ -100,6 +101,9 @@ class Presentation:
         self._root.setFont(scaled_font(self._root.font(), factor))
         for widget, font in saved.own_fonts:
             widget.setFont(scaled_font(font, factor))
+        for splitter in self._root.findChildren(QtWidgets.QSplitter, "controlsSplitter"):
+            saved.splitters.append((splitter, splitter.sizes()))
+            _widen_controls(splitter, factor)
         return saved
 
     @staticmethod
@@ -132,6 +136,9 @@ class Presentation:
         for text, font in saved.texts:
             if shiboken6.isValid(text):
                 text.setFont(font)
+        for splitter, sizes in saved.splitters:
+            if shiboken6.isValid(splitter):
+                splitter.setSizes(sizes)
         # An empty font resolves nothing: the window inherits the application's font again.
         self._root.setFont(saved.root_font or QtGui.QFont())
         recorded = set()
@@ -144,6 +151,21 @@ class Presentation:
         for widget in self._root.findChildren(QtWidgets.QWidget):
             if widget not in recorded and _has_own_font(widget):
                 widget.setFont(scaled_font(widget.font(), 1 / style.PRESENTATION_FONT))
+
+
+MAX_CONTROLS_SHARE = 0.4
+"""The most of a panel's width the controls column takes when it widens for larger text."""
+
+
+def _widen_controls(splitter: QtWidgets.QSplitter, factor: float) -> None:
+    """Give the controls column room for text ``factor`` times larger (the runs table's
+    verdicts were cut to "converged in 19 step"), up to MAX_CONTROLS_SHARE of the panel; a
+    column the teacher collapsed stays collapsed."""
+    controls, rest = splitter.sizes()
+    total = controls + rest
+    wider = min(round(controls * factor), round(total * MAX_CONTROLS_SHARE))
+    if controls and wider > controls:
+        splitter.setSizes([wider, total - wider])
 
 
 def _has_own_font(widget: QtWidgets.QWidget) -> bool:
