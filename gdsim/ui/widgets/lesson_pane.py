@@ -75,9 +75,10 @@ class LessonText(QtWidgets.QTextBrowser):
     (presentation mode enlarges that), which a fixed point size would not."""
 
     def sizeHint(self) -> QtCore.QSize:
-        """A title and about five lines of words: below the plots, the dock leaves them room."""
+        """A title and about three lines of words (longer steps scroll): below the plots, the
+        dock leaves them room even on a 768-pixel projector in presentation mode."""
         lines = QtGui.QFontMetrics(self.document().defaultFont()).lineSpacing()
-        return QtCore.QSize(40 * lines, 7 * lines + 2 * self.frameWidth() + 8)
+        return QtCore.QSize(40 * lines, 5 * lines + 2 * self.frameWidth() + 8)
 
     def changeEvent(self, event: QtCore.QEvent) -> None:
         super().changeEvent(event)
