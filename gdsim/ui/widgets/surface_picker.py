@@ -5,25 +5,29 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtCore, QtWidgets
 from superqt.utils import signals_blocked
 
 from gdsim.core.surfaces import SURFACES, Surface, surface_names
 
+FLAGS_ROLE = QtCore.Qt.ItemDataRole.UserRole - 1
+"""Where the combo's own QStandardItemModel keeps an item's flags."""
 
-def _grouped_surface_model() -> QtGui.QStandardItemModel:
-    """Registry surfaces under two unselectable headers, '1D curves' and '2D surfaces'."""
-    model = QtGui.QStandardItemModel()
+
+def _fill_grouped(combo: QtWidgets.QComboBox) -> None:
+    """Registry surfaces under two unselectable headers, '1D curves' and '2D surfaces'.
+
+    Items go through the combo's own model, never as QStandardItems made in Python: those
+    Python-made items crashed the interpreter (a segfault in shiboken's releaseWrapper) when
+    a window was deleted late in a long test run."""
     for dim, header in ((1, "── 1D curves ──"), (2, "── 2D surfaces ──")):
-        title = QtGui.QStandardItem(header)
-        title.setFlags(QtCore.Qt.ItemFlag.NoItemFlags)
-        model.appendRow(title)
+        combo.addItem(header)
+        combo.setItemData(combo.count() - 1, QtCore.Qt.ItemFlag.NoItemFlags, FLAGS_ROLE)
         for name in surface_names(dim):
-            item = QtGui.QStandardItem(f"   {SURFACES[name].title}")
-            item.setData(name, QtCore.Qt.ItemDataRole.UserRole)
-            item.setToolTip(SURFACES[name].description)
-            model.appendRow(item)
-    return model
+            combo.addItem(f"   {SURFACES[name].title}", name)
+            combo.setItemData(
+                combo.count() - 1, SURFACES[name].description, QtCore.Qt.ItemDataRole.ToolTipRole
+            )
 
 
 class SurfacePicker(QtWidgets.QGroupBox):
@@ -40,7 +44,7 @@ class SurfacePicker(QtWidgets.QGroupBox):
         layout = QtWidgets.QVBoxLayout(self)
         self.surface_combo = QtWidgets.QComboBox()
         self.surface_combo.setObjectName("surfaceCombo")
-        self.surface_combo.setModel(_grouped_surface_model())
+        _fill_grouped(self.surface_combo)
         self.surface_combo.setMaxVisibleItems(25)
         self.expression_edit = QtWidgets.QLineEdit()
         self.expression_edit.setObjectName("expressionEdit")
