@@ -4,8 +4,6 @@ waiting to happen on a teacher's laptop)."""
 
 from __future__ import annotations
 
-import gc
-
 import pytest
 from PySide6 import QtCore
 
@@ -47,7 +45,6 @@ def _deleted(widget) -> None:
     widget.close()
     widget.deleteLater()
     QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.Type.DeferredDelete)
-    gc.collect()
 
 
 @pytest.fixture
