@@ -20,6 +20,8 @@ or a marker, so a redraw in presentation mode keeps the wide lines.
 
 from __future__ import annotations
 
+from PySide6 import QtGui
+
 from gdsim.core.verdict import Regime
 
 RUN_COLORS = (
@@ -52,6 +54,7 @@ PRESENTATION_PEN = 2.0
 """Presentation mode's factor on the runs' pens and markers (at least 2x)."""
 
 _pen_scale = 1.0
+_font_scale = 1.0
 
 
 def run_color(index: int) -> str:
@@ -72,6 +75,24 @@ def set_pen_scale(scale: float) -> None:
     """Set by `gdsim.ui.widgets.presentation` only; the views are then asked to restyle."""
     global _pen_scale
     _pen_scale = scale
+
+
+def set_font_scale(scale: float) -> None:
+    """Set by `gdsim.ui.widgets.presentation` only (1, or PRESENTATION_FONT)."""
+    global _font_scale
+    _font_scale = scale
+
+
+def badge_font(relative: float = 1.0) -> QtGui.QFont:
+    """A bold font ``relative`` times the application's, at the presentation scale in force.
+
+    For badges: a widget with a style sheet takes its font from the application when it is
+    polished, not from the window, so one made during presentation mode would come out at the
+    normal size (and presentation's end would shrink it below that)."""
+    font = QtGui.QFont(QtGui.QGuiApplication.font())
+    font.setBold(True)
+    font.setPointSizeF(font.pointSizeF() * relative * _font_scale)
+    return font
 
 
 def scaled(width: float) -> float:

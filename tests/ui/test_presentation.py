@@ -117,11 +117,20 @@ def test_badges_made_in_presentation_mode_are_large_and_shrink_after(qtbot, wind
     normal = size_of(window.font())
     window.set_presentation(True)
     panel.findChild(QtWidgets.QCheckBox, "compareCheck").setChecked(True)
+    surface = window.surface_panel
+    surface.load_preset(next(p for p in surface.presets() if "too small" in p.title))
+    table = surface.runs_table
+    qtbot.waitUntil(lambda: table.rowCount() == 4)
     badge = panel.findChild(QtWidgets.QLabel, "runBadge0")
+    row_badge = table.cellWidget(3, table.columnCount() - 1)
+    for made in (badge, row_badge):
+        made.ensurePolished()  # a styled widget takes its font when polished
     assert size_of(badge.font()) >= 1.5 * normal
+    assert size_of(row_badge.font()) >= 1.5 * 0.85 * normal - 1e-9
     assert badge.font().bold()
     window.set_presentation(False)
     assert size_of(badge.font()) == normal
+    assert size_of(row_badge.font()) == pytest.approx(0.85 * normal)
 
 
 def test_presentation_mode_is_not_part_of_the_saved_state(window):

@@ -84,6 +84,7 @@ class Presentation:
             self._restore(self._saved)
             self._saved = None
         style.set_pen_scale(style.PRESENTATION_PEN if on else 1.0)
+        style.set_font_scale(style.PRESENTATION_FONT if on else 1.0)
         for view in self._root.findChildren(QtWidgets.QWidget):
             if isinstance(view, Rescalable):
                 view.rescale()

@@ -11,7 +11,7 @@ from gdsim.core.explain import format_start
 from gdsim.core.limits import MAX_RUNS, MAX_SURFACE_STEPS
 from gdsim.core.state import SurfaceState
 from gdsim.core.verdict import Verdict
-from gdsim.ui.style import run_color
+from gdsim.ui.style import badge_font, run_color
 from gdsim.ui.widgets.verdict_badge import VerdictBadge, show_verdict
 
 START_COLUMN = 2
@@ -133,9 +133,7 @@ class RunsBox(QtWidgets.QGroupBox):
             if not isinstance(table.cellWidget(row, VERDICT_COLUMN), VerdictBadge):
                 badge = VerdictBadge()
                 badge.setMinimumWidth(60)
-                font = badge.font()
-                font.setPointSizeF(font.pointSizeF() * 0.85)
-                badge.setFont(font)
+                badge.setFont(badge_font(0.85))
                 table.setCellWidget(row, VERDICT_COLUMN, badge)
 
     def _new_item(self, row: int, column: int) -> QtWidgets.QTableWidgetItem:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdsim.core.verdict import Regime, Verdict
-from gdsim.ui.style import VERDICT_STYLE
+from gdsim.ui.style import VERDICT_STYLE, badge_font
 
 PADDING = 8
 """Pixels of the badge's colour left and right of its text (the style sheet's padding)."""
@@ -38,11 +38,8 @@ class VerdictBadge(QtWidgets.QLabel):
     def __init__(self, parent: QtWidgets.QWidget | None = None, elide_prefix: bool = False) -> None:
         super().__init__(parent)
         self.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
-        # Bold by a font that sets nothing else: its size still follows the window's (a
-        # style sheet's font-weight would freeze it, and presentation mode could not enlarge it).
-        bold = QtGui.QFont()
-        bold.setBold(True)
-        self.setFont(bold)
+        # Bold by a font, not a style sheet's font-weight (presentation mode scales fonts).
+        self.setFont(badge_font())
         self._elide = elide_prefix
         if not elide_prefix:  # an eliding badge's minimum follows its words (minimumSizeHint)
             self.setMinimumWidth(150)
