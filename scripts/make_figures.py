@@ -1,9 +1,10 @@
 """Regenerate the lecture figures from the lesson files, headlessly, as PNGs for slides.
 
 Every step of every shipped lesson (``resources/lessons/*.json``) is shown in an offscreen main
-window, the way a teacher stepping through the lesson sees it, and each plot of the panel it
-shows is written at ``--scale`` times its on-screen size (3x by default: a 1600x900 window gives
-plots 1,500 to 3,000 pixels wide). A surface step is exported once its verdicts are in; a
+window in presentation mode (text 1.5x, lines 2x: what a projector needs), the way a teacher
+stepping through the lesson sees it, and each plot of the panel it shows is written at
+``--scale`` times its on-screen size (3x by default: a 1600x900 window gives plots 1,500 to
+3,000 pixels wide). A surface step is exported once its verdicts are in; a
 network step is trained to its step budget first, as the lesson's text tells the teacher to.
 The lessons are the figures' one source: edit a lesson and rerun this script.
 
@@ -29,6 +30,9 @@ WINDOW_SIZE = (1600, 900)
 """A 16:9 window: the plots have a slide's proportions."""
 TIMEOUT_MS = 120_000
 """The longest a step may take to compute or train before it is reported as failed."""
+LAYOUT_MS = 300
+"""Event-loop time after a step's result, for what lays itself out on later passes (the
+legends refit on a zero-delay timer once their plot has its size)."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -54,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     window = MainWindow()
     window.resize(*WINDOW_SIZE)
     window.show()
+    window.set_presentation(True)
     failures = 0
     for path in paths:
         lesson = load_lesson(path)
@@ -78,27 +83,29 @@ def main(argv: list[str] | None = None) -> int:
 
 def _settle(app: object, window: object) -> str | None:
     """Wait until the step's picture is complete: a surface's verdicts in, or a network
-    trained to its step budget. The reason when it could not be (None when it is)."""
+    trained to its step budget, then laid out. The reason when it could not be (None when it
+    is)."""
     if window.tabs.currentWidget() is window.surface_panel:
         panel = window.surface_panel
         if not _wait(app, lambda: panel.result() is not None and panel.verdicts()):
             return "the surface explorer computed no verdict"
-        return None
-    panel = window.mlp_panel
-    panel.train()
-    if not _wait(app, lambda: not panel.runner.is_running()):
-        return "training did not finish"
+    else:
+        panel = window.mlp_panel
+        panel.train()
+        if not _wait(app, lambda: not panel.runner.is_running()):
+            return "training did not finish"
+    _wait(app, lambda: False, LAYOUT_MS)
     return None
 
 
-def _wait(app: object, done: Callable[[], object]) -> bool:
-    """Run the event loop until ``done()`` (True) or TIMEOUT_MS (False)."""
+def _wait(app: object, done: Callable[[], object], timeout_ms: int = TIMEOUT_MS) -> bool:
+    """Run the event loop until ``done()`` (True) or ``timeout_ms`` (False)."""
     from PySide6 import QtCore
 
     timer = QtCore.QElapsedTimer()
     timer.start()
     while not done():
-        if timer.elapsed() > TIMEOUT_MS:
+        if timer.elapsed() > timeout_ms:
             return False
         app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 50)
     return True

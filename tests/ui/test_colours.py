@@ -19,7 +19,7 @@ from gdsim.core.simulate import RunSpec
 from gdsim.core.training_job import rate_name
 from gdsim.core.verdict import Regime, Verdict
 from gdsim.ui.style import CLASS_COLORS, RUN_COLORS, VERDICT_STYLE
-from gdsim.ui.widgets.verdict_badge import VerdictBadge
+from gdsim.ui.widgets.verdict_badge import VerdictBadge, verdict_text
 
 RUN_TO_VERDICT = 30.0
 """Smallest ΔE76 allowed between a run colour and a verdict colour (about 2.3 is a 'just
@@ -120,3 +120,9 @@ def test_compare_legends_stay_off_the_curves(qtbot, mlp_panel):
         "η = 6",
         "η = 10",
     ]
+
+
+def test_one_step_is_said_in_the_singular():
+    """w² at η = 0.5 = 1/λ lands on the minimum in one step: '1 step', not '1 steps'."""
+    assert verdict_text(Verdict(Regime.CONVERGED, 1, "")) == "converged in 1 step"
+    assert verdict_text(Verdict(Regime.CONVERGED, 19, "")) == "converged in 19 steps"

@@ -178,7 +178,8 @@ class NetworkBox(QtWidgets.QGroupBox):
         self.param_label.setText(f"{parameter_count(spec):,} parameters")
         loss_name, loss_text = LOSSES[spec.task]
         self.output_label.setText(
-            f"output: {spec.output_dim} {OUTPUT_UNITS[spec.task]} unit(s) · loss: {loss_name}"
+            f"output: {spec.output_dim} {OUTPUT_UNITS[spec.task]} "
+            f"unit{'' if spec.output_dim == 1 else 's'} · loss: {loss_name}"
             f" ({loss_text})"
         )
         self.add_layer_button.setEnabled(self.layers.count() < MAX_HIDDEN_LAYERS)

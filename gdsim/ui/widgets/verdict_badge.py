@@ -19,7 +19,7 @@ def verdict_text(verdict: Verdict) -> str:
     if regime is Regime.DIVERGED:
         return f"diverged at step {step}"
     if regime is Regime.CONVERGED:
-        return f"converged in {step} steps"
+        return f"converged in {step} step{'' if step == 1 else 's'}"
     if regime is Regime.OSCILLATING:
         return f"oscillating from step {step}"
     return f"{regime.value} ({step} steps)"
