@@ -111,14 +111,25 @@ class Lesson:
         steps.insert(index, step)
         return replace(self, steps=tuple(steps))
 
-    def removed(self, index: int) -> Lesson:
-        return replace(self, steps=self.steps[:index] + self.steps[index + 1 :])
+    def removed(self, base: AppState, index: int) -> Lesson:
+        """Without step ``index``; the others keep the pictures they showed (from ``base``)."""
+        order = [k for k in range(len(self.steps)) if k != index]
+        return self._reordered(base, order)
 
-    def moved(self, index: int, offset: int) -> Lesson:
-        """Step ``index`` moved ``offset`` places (clamped to the ends)."""
-        steps = list(self.steps)
-        step = steps.pop(index)
-        steps.insert(max(0, min(len(steps), index + offset)), step)
+    def moved(self, base: AppState, index: int, offset: int) -> Lesson:
+        """Step ``index`` moved ``offset`` places (clamped to the ends), every step keeping
+        the picture it showed over ``base``: a step's state says only what changes from the
+        step before, so each is re-expressed against its new predecessor (the first whole)."""
+        order = list(range(len(self.steps)))
+        order.insert(max(0, min(len(order) - 1, index + offset)), order.pop(index))
+        return self._reordered(base, order)
+
+    def _reordered(self, base: AppState, order: Sequence[int]) -> Lesson:
+        pictures = [state_at(base, self, k) for k in range(len(self.steps))]
+        steps, previous = [], None
+        for k in order:
+            steps.append(replace(self.steps[k], state=partial_state(previous, pictures[k])))
+            previous = pictures[k]
         return replace(self, steps=tuple(steps))
 
 

@@ -136,15 +136,40 @@ def test_a_step_that_cannot_be_shown_names_its_path():
         state_at(AppState(), lesson, 1)
 
 
+def _titles(lesson: Lesson) -> list[str]:
+    return [step.title for step in lesson.steps]
+
+
 def test_editing_returns_new_lessons():
     a, b, c = (LessonStep(name) for name in "abc")
     lesson = Lesson("t", steps=(a, b))
     assert lesson.inserted(1, c).steps == (a, c, b)
-    assert lesson.removed(0).steps == (b,)
-    assert lesson.moved(0, 1).steps == (b, a)
-    assert lesson.moved(0, -1).steps == (a, b)
+    assert _titles(lesson.removed(AppState(), 0)) == ["b"]
+    assert _titles(lesson.moved(AppState(), 0, 1)) == ["b", "a"]
+    assert _titles(lesson.moved(AppState(), 0, -1)) == ["a", "b"]
     assert lesson.with_step(1, c).steps == (a, c)
     assert lesson.steps == (a, b)
+
+
+def test_moved_or_removed_steps_keep_their_pictures_over_any_screen():
+    """A teacher's lesson: w² at η = 0.3, then Rosenbrock (saved as 'only the surface
+    changes'). Moved first, the Rosenbrock step must not inherit the screen's κ."""
+    made_on = AppState()
+    parabola = SurfaceState(surface="parabola", runs=(RunSpec(lr=0.3, start=(3.0,)),))
+    first = AppState(surface=parabola)
+    second = AppState(surface=SurfaceState(surface="rosenbrock"))
+    lesson = Lesson(
+        "mine",
+        steps=(
+            LessonStep("w²", state=partial_state(None, first)),
+            LessonStep("banana", state=partial_state(first, second)),
+        ),
+    )
+    moved = lesson.moved(made_on, 1, -1)
+    screen = AppState(surface=SurfaceState(surface="ill_conditioned", params={"kappa": 25.0}))
+    assert state_at(screen, moved, 0) == second
+    assert state_at(screen, moved, 1) == first
+    assert state_at(screen, lesson.removed(made_on, 0), 0) == second
 
 
 # -- markup ------------------------------------------------------------------------------------

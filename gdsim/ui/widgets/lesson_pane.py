@@ -354,7 +354,7 @@ class LessonPane(QtWidgets.QDockWidget):
             return
         target = max(0, min(len(self._lesson.steps) - 1, self._index + offset))
         if target != self._index:
-            self._lesson = self._lesson.moved(self._index, offset)
+            self._lesson = self._lesson.moved(self._base, self._index, offset)
             self.go_to(target)
 
     @QtCore.Slot()
@@ -363,7 +363,7 @@ class LessonPane(QtWidgets.QDockWidget):
         if self._lesson is None or self._index < 0:
             return
         index = self._index
-        self._lesson = self._lesson.removed(index)
+        self._lesson = self._lesson.removed(self._base, index)
         self._restore_controls()
         self._index = -1
         last = len(self._lesson.steps) - 1
