@@ -127,3 +127,24 @@ def test_the_menu_asks_speed_and_frames_then_where(window, qtbot, tmp_path, monk
     gif = target.with_suffix(".gif")
     assert iio.imread(gif, index=None, extension=".gif").shape[0] == 5
     assert iio.immeta(gif, extension=".gif")["duration"] == 250
+
+
+def test_a_replayed_run_earns_its_verdict_only_as_it_goes(window, qtbot, tmp_path, monkeypatch):
+    """Frame 0 of a replay said 'converged in 632 steps' in the header and the badges."""
+    from gdsim.ui.exports import animation as rendering
+
+    window.tabs.setCurrentWidget(window.mlp_panel)
+    panel = window.mlp_panel
+    panel.findChild(QtWidgets.QSpinBox, "stepsSpin").setValue(60)
+    with qtbot.waitSignal(panel.runner.finished, timeout=20_000):
+        panel.findChild(QtWidgets.QPushButton, "trainButton").click()
+    header = panel.header.status_label
+    final = header.text()
+    assert final.startswith(("✓", "…", "∿", "✗"))
+    seen: list[str] = []
+    grab = rendering.grab_rgb
+    monkeypatch.setattr(rendering, "grab_rgb", lambda w: (seen.append(header.text()), grab(w))[1])
+    message, failed = run_to_end(qtbot, window, tmp_path / "run.gif", max_frames=4)
+    assert not failed, message
+    assert "step 0" in seen[0] and final not in seen[0]
+    assert header.text() == final, "the trained run's verdict is back after the export"

@@ -27,7 +27,7 @@ from gdsim.core.animation import (
     frame_positions,
     refusal,
 )
-from gdsim.core.training_job import ReplayJob, TrainingFrame, replay_length
+from gdsim.core.training_job import ReplayJob, TrainingFrame, rate_name, replay_length
 from gdsim.ui.panels.mlp_panel import MlpPanel
 from gdsim.ui.panels.surface_panel import SurfacePanel
 from gdsim.ui.workers import JobRunner, SteppableJob
@@ -106,13 +106,22 @@ class TrainingFrames:
     def render(self, index: int) -> np.ndarray:
         panel = self._panel
         frame: TrainingFrame = self._replay.frames[index]
-        panel.views.draw(frame, panel.dataset, panel.steps_spin.value(), True, False)
+        # As while training: no verdict before the run has earned it (the badges and the
+        # header held the final verdicts from the first frame on).
+        for badge, run in zip(panel.run_badges.badges, frame.runs, strict=False):
+            badge.clear_verdict(rate_name(run.lr))
+        panel.views.draw(frame, panel.dataset, panel.steps_spin.value(), True, True)
         return grab_rgb(panel.views)
 
     def restore(self) -> None:
-        frame = self._panel.presenter.frame
+        panel = self._panel
+        frame = panel.presenter.frame
         if frame is not None:
-            self._panel.presenter.show_now(frame)
+            panel.presenter.show_now(frame)
+            if frame.runs[frame.shown].verdict is None:
+                panel.header.show_paused(frame)
+            else:
+                panel.header.show_verdict(frame)
 
 
 class AnimationExport(QtCore.QObject):
