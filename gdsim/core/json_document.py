@@ -65,15 +65,16 @@ def parse_json(text: str) -> Any:
         return json.loads(text, parse_constant=refuse_constant, parse_float=finite)
     except json.JSONDecodeError as error:
         where = f"line {error.lineno} column {error.colno}"
-        if not text[error.pos :].strip():
+        if not text[error.pos :].strip() or error.msg.startswith("Unterminated string"):
             raise DocumentError(f"the file is cut short (truncated at {where})") from None
-        raise DocumentError(f"not valid JSON: {error.msg} at {where}") from None
+        message = error.msg.removesuffix(" at")  # "Unterminated string starting at"
+        raise DocumentError(f"not valid JSON: {message} at {where}") from None
     except RecursionError:
         raise DocumentError("not valid JSON: nested too deeply") from None
     except DocumentError:
         raise
-    except ValueError as error:  # e.g. an integer with more digits than Python converts
-        raise DocumentError(f"not valid JSON: {error}") from None
+    except ValueError:  # an integer with more digits than Python converts (thousands)
+        raise DocumentError("not valid JSON: a number with too many digits") from None
 
 
 def read_document(path: Path, max_bytes: int) -> Any:

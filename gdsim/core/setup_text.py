@@ -51,7 +51,7 @@ def decode_setup(text: str) -> AppState:
         raise SetupTextError("the text is empty")
     scheme, _, rest = compact.partition(":")
     version, _, payload = rest.partition(":")
-    if scheme != SCHEME or not version.isdigit():
+    if scheme != SCHEME or not re.fullmatch(r"[0-9]{1,6}", version):
         raise SetupTextError(f'not a gdsim set-up (it should start with "{PREFIX}")')
     if int(version) > VERSION:
         raise SetupTextError(
@@ -59,6 +59,8 @@ def decode_setup(text: str) -> AppState:
         )
     if int(version) < 1:
         raise SetupTextError(f"set-up version {version} does not exist")
+    if not payload:
+        raise SetupTextError("cut short: nothing follows the prefix (copy the whole line)")
     if not BASE64URL.fullmatch(payload):
         raise SetupTextError("damaged: it has characters a set-up never holds")
     try:

@@ -82,6 +82,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.lesson_pane.hide()
         self.lesson_pane.statusMessage.connect(self._show_status)
         self.lesson_pane.stepShown.connect(lambda _index: self.sessions.history.record())
+        self.sessions.history.applied.connect(self.lesson_pane.follow_screen)
         self.presentation = Presentation(self)
         self._build_menus()
         self.statusBar().showMessage("Pick a surface, drag the step size, watch the verdict.", 8000)

@@ -70,6 +70,8 @@ class UndoHistory(QtCore.QObject):
 
     changed = QtCore.Signal()
     """The state shown changed through a recorded edit, an undo or a redo."""
+    applied = QtCore.Signal()
+    """An undo or redo put a state on screen (the lesson pane finds the step it shows)."""
     statusMessage = QtCore.Signal(str)
 
     def __init__(
@@ -142,6 +144,7 @@ class UndoHistory(QtCore.QObject):
         if why:
             self.statusMessage.emit(f"Not all undone: {why}")
         self.changed.emit()
+        self.applied.emit()
 
     @QtCore.Slot()
     def _record_now(self) -> None:

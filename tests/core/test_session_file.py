@@ -149,3 +149,14 @@ def test_the_recent_list_is_newest_first_without_repeats_and_capped() -> None:
         recent = with_recent(recent, name)
     assert recent == ["j", "i", "h", "g", "f", "e", "d", "c"]
     assert with_recent(["x", "y"], "y") == ["y", "x"]
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ('{"gdsim": "session", "state": {"active": "surf', "cut short (truncated at line 1"),
+        ('{"gdsim": "session", "version": ' + "1" * 5001 + "}", "a number with too many digits"),
+    ],
+)
+def test_json_errors_are_said_in_a_users_words(text: str, words: str) -> None:
+    assert words in _refusal(text)

@@ -57,6 +57,9 @@ def test_it_is_compact_and_survives_line_breaks_a_mail_program_adds() -> None:
         ("gdsim:2:eJwrzs9NVcjMK0ktKlFIzs8rSc0rAQA", "made by a newer gdsim"),
         ("gdsim:1:@@@###", "characters a set-up never holds"),
         ("gdsim:1:aGVsbG8gd29ybGQ", "damaged: the text was changed"),
+        ("gdsim:²:aGVsbG8gd29ybGQ", "not a gdsim set-up"),  # a digit to isdigit(), not to int()
+        ("gdsim:" + "9" * 5000 + ":aGVsbG8", "not a gdsim set-up"),
+        ("gdsim:1:", "cut short: nothing follows the prefix"),
     ],
 )
 def test_garbage_and_other_prefixes_are_refused(text: str, words: str) -> None:

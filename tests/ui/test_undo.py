@@ -155,3 +155,7 @@ def test_undo_after_a_lesson_step_shows_the_step_before(window, qtbot):
     window.sessions.history.undo()
     assert same_setup(window.state(), first_step)
     assert not same_setup(first_step, AppState())
+    position = window.lesson_pane.findChild(QtWidgets.QLabel, "lessonPosition")
+    assert position.text() == "Step 1 of 6", "the words follow the picture back"
+    window.sessions.history.redo()
+    assert position.text() == "Step 2 of 6"

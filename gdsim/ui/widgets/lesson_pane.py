@@ -35,6 +35,7 @@ from gdsim.core.lessons import (
     state_at,
 )
 from gdsim.core.state import AppState, StateError
+from gdsim.core.state_change import same_setup
 from gdsim.ui.widgets.message_area import MessageArea, MessageSpec
 
 CONTROL_OBJECTS = {
@@ -302,6 +303,26 @@ class LessonPane(QtWidgets.QDockWidget):
         self._show_step()
         self.stepShown.emit(index)
         return None
+
+    @QtCore.Slot()
+    def follow_screen(self) -> None:
+        """After an undo or redo: the words of the step whose picture is now on screen (the
+        pane said "Step 2" over step 1's picture). A picture no step makes changes nothing."""
+        if self._lesson is None:
+            return
+        shown = self._host.state()
+        for index in range(len(self._lesson.steps)):
+            try:
+                picture = state_at(self._base, self._lesson, index)
+            except StateError:
+                return
+            if same_setup(picture, shown):
+                if index != self._index:
+                    self._restore_controls()
+                    self._index = index
+                    self._hide_controls()
+                    self._show_step()
+                return
 
     @QtCore.Slot()
     def next_step(self) -> None:
