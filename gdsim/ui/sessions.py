@@ -15,6 +15,7 @@ modal dialog.
 from __future__ import annotations
 
 import enum
+import html
 from collections.abc import Callable
 from pathlib import Path
 
@@ -152,7 +153,9 @@ class SessionActions(QtCore.QObject):
             self.save_session(path)
         except OSError as error:
             self.statusMessage.emit(f"Not saved: {error}")
-            QtWidgets.QMessageBox.warning(self._window, "Session not saved", str(error))
+            QtWidgets.QMessageBox.warning(
+                self._window, "Session not saved", f"<p>{html.escape(str(error))}</p>"
+            )
             return False
         return True
 
@@ -257,7 +260,10 @@ class SessionActions(QtCore.QObject):
     def _warn(self, refusal: str | None) -> None:
         """A refusal after a dialog also gets a message box: the teacher is waiting for it."""
         if refusal:
-            QtWidgets.QMessageBox.warning(self._window, "Not opened", refusal)
+            # Escaped in a paragraph: a file name like "<h1>x.json" is shown as typed.
+            QtWidgets.QMessageBox.warning(
+                self._window, "Not opened", f"<p>{html.escape(refusal)}</p>"
+            )
 
     # -- copying --------------------------------------------------------------------------
 

@@ -52,3 +52,12 @@ def test_undeclared_keys_and_duplicates_are_refused(qtbot, area):
         area.show_message("typo", "x")
     with pytest.raises(ValueError, match="declared twice"):
         MessageArea([MessageSpec("a"), MessageSpec("a")])
+
+
+def test_markup_in_a_message_is_shown_as_typed_not_rendered(area):
+    """A file named '<h1><font color=red>HUGE</font></h1>.json' became a huge red heading."""
+    label = area.findChild(QtWidgets.QLabel, "expressionError")
+    area.show_message("expression", "HUGE.json not opened")
+    one_line = label.heightForWidth(2000)
+    area.show_message("expression", "<h1><font color=red>HUGE</font></h1>.json not opened")
+    assert label.heightForWidth(2000) == one_line

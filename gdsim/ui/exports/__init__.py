@@ -10,6 +10,7 @@ any, is still there).
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 import pyqtgraph as pg
@@ -226,4 +227,5 @@ class Exports(QtCore.QObject):
 
     def _failed(self, title: str, message: str) -> None:
         self._say(f"{title}: {message}")
-        QtWidgets.QMessageBox.warning(self._window, title, message)
+        # Escaped in a paragraph: a file name like "<h1>x.png" is shown as typed, not rendered.
+        QtWidgets.QMessageBox.warning(self._window, title, f"<p>{html.escape(message)}</p>")

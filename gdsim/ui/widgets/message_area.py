@@ -64,6 +64,7 @@ class MessageArea(QtWidgets.QWidget):
             label = QtWidgets.QLabel()
             label.setObjectName(f"{spec.key}{suffix}")
             label.setWordWrap(True)
+            label.setTextFormat(QtCore.Qt.TextFormat.PlainText)  # file names may hold "<h1>"
             label.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
             label.setStyleSheet(f"color: {color}; font-weight: bold;")
             label.setVisible(False)
