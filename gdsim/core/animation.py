@@ -53,6 +53,11 @@ def refusal(path: Path) -> str | None:
         return f"unsupported animation type '{path.suffix}': use .gif or .mp4"
     if suffix == ".mp4" and not video_available():
         return f"MP4 needs the optional video support: {VIDEO_EXTRA} (GIF works without it)"
+    folder = path.resolve().parent
+    if not folder.is_dir():  # said before seconds of rendering, not after
+        return f"could not write {path}: the folder {folder} does not exist"
+    if path.is_dir():
+        return f"could not write {path}: it is a folder"
     return None
 
 

@@ -245,6 +245,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if not self.sessions.may_close():
             event.ignore()
             return
+        self.exports.cancel_animation()  # no file written after the window is gone
         workers.stop_all()
         if self._remember:
             preferences.save(self.saveGeometry(), self.state())

@@ -148,3 +148,16 @@ def test_a_replayed_run_earns_its_verdict_only_as_it_goes(window, qtbot, tmp_pat
     assert not failed, message
     assert "step 0" in seen[0] and final not in seen[0]
     assert header.text() == final, "the trained run's verdict is back after the export"
+
+
+def test_closing_the_window_mid_export_writes_nothing(window, qtbot, tmp_path):
+    panel = window.surface_panel
+    qtbot.waitUntil(lambda: panel.result() is not None)
+    target = tmp_path / "closed.gif"
+    export = window.exports.start_animation(target, max_frames=40)
+    assert export is not None
+    with qtbot.waitSignal(export.done, timeout=10_000) as ended:
+        window.close()
+    message, failed = ended.args
+    assert "cancelled" in message and not failed
+    assert not target.exists() and list(tmp_path.iterdir()) == []

@@ -212,6 +212,11 @@ class Exports(QtCore.QObject):
         export.start()
         return export
 
+    def cancel_animation(self) -> None:
+        """End an export under way, writing nothing (the window is closing)."""
+        if self.animation is not None:
+            self.animation.cancel()
+
     @QtCore.Slot(str, bool)
     def _animation_done(self, message: str, failed: bool) -> None:
         self.animation = None
