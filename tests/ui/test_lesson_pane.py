@@ -8,7 +8,7 @@ import json
 import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from gdsim.core.lessons import load_lesson, state_at
+from gdsim.core.lessons import MAX_STEPS, load_lesson, state_at
 from gdsim.core.state import AppState, SurfaceState
 from gdsim.resources import LESSONS
 from gdsim.ui.widgets.lesson_pane import CONTROL_OBJECTS, TEXT_SCALE
@@ -233,3 +233,21 @@ def test_a_lesson_file_named_on_the_command_line_opens_in_the_pane(window, tmp_p
     window.save_session(session)
     assert window.open_path(session) is None
     assert window.sessions.path == session.resolve()
+
+
+def test_the_editor_refuses_a_step_past_the_most_a_lesson_holds(window):
+    pane = window.lesson_pane
+    pane.show()
+    pane.new_lesson()
+    for _ in range(MAX_STEPS + 1):
+        pane.add_current_step()
+    assert len(pane.lesson().steps) == MAX_STEPS
+    assert f"at most {MAX_STEPS} steps" in find(window, QtWidgets.QLabel, "lessonError").text()
+
+
+def test_the_same_lesson_file_opened_twice_has_one_picker_entry(window):
+    picker = find(window, QtWidgets.QComboBox, "lessonPicker")
+    assert window.open_lesson(PATHS[0]) is None
+    count = picker.count()
+    assert window.open_lesson(PATHS[0]) is None
+    assert picker.count() == count

@@ -22,6 +22,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from superqt.utils import signals_blocked
 
 from gdsim.core.lessons import (
+    MAX_STEPS,
     Lesson,
     LessonError,
     LessonStep,
@@ -356,7 +357,11 @@ class LessonPane(QtWidgets.QDockWidget):
     def add_current_step(self) -> None:
         """What is on screen becomes a step after the current one, holding only what differs
         from the current step's state (a first step holds it all: it is shown over whatever
-        the audience had on screen)."""
+        the audience had on screen). A lesson holds at most MAX_STEPS: one more is refused
+        here, not at Save (which could not write the work)."""
+        if self._lesson is not None and len(self._lesson.steps) >= MAX_STEPS:
+            self._refuse(f"Step not added: a lesson holds at most {MAX_STEPS} steps")
+            return
         lesson = self._lesson or Lesson("Untitled lesson")
         if self._lesson is None:
             self._lesson, self._base = lesson, self._host.state()
@@ -474,11 +479,17 @@ class LessonPane(QtWidgets.QDockWidget):
         return why
 
     def _select_in_picker(self, lesson: Lesson, name: str) -> None:
-        """A lesson opened from a file joins the picker (above "Open lesson file…")."""
-        self._choices.append(lesson)
+        """A lesson opened from a file joins the picker (above "Open lesson file…"); the same
+        file opened again takes its entry's place instead of adding one."""
+        text = f"{lesson.title} ({name})"
         with signals_blocked(self.picker):
-            found = self.picker.count() - 1
-            self.picker.insertItem(found, f"{lesson.title} ({name})", len(self._choices) - 1)
+            found = self.picker.findText(text)
+            if found >= 0:
+                self._choices[self.picker.itemData(found)] = lesson
+            else:
+                self._choices.append(lesson)
+                found = self.picker.count() - 1
+                self.picker.insertItem(found, text, len(self._choices) - 1)
             self.picker.setCurrentIndex(found)
 
     @QtCore.Slot(int)
