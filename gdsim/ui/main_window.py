@@ -81,7 +81,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.addDockWidget(QtCore.Qt.DockWidgetArea.BottomDockWidgetArea, self.lesson_pane)
         self.lesson_pane.hide()
         self.lesson_pane.statusMessage.connect(self._show_status)
-        self.lesson_pane.stepShown.connect(lambda _index: self.sessions.history.record())
+        self.lesson_pane.stepShown.connect(
+            lambda index: self.sessions.history.record_step(f"Lesson step {index + 1}")
+        )
         self.sessions.history.applied.connect(self.lesson_pane.follow_screen)
         self.presentation = Presentation(self)
         self._build_menus()

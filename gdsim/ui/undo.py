@@ -86,6 +86,8 @@ class UndoHistory(QtCore.QObject):
         self.stack = QtGui.QUndoStack(self)
         self._known = state()
         self._applying = False
+        self._lesson_step: str | None = None
+        """The title of the lesson step waiting to be recorded, if that is the change."""
         self._timer = QtCore.QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(0)
@@ -107,6 +109,13 @@ class UndoHistory(QtCore.QObject):
     def record(self) -> None:
         """A panel took a user edit: record it once the panel has settled."""
         if not self._applying:
+            self._timer.start()
+
+    def record_step(self, title: str) -> None:
+        """A lesson step is on screen: one undo step of its own, named after it (never
+        merged with the next, however fast the teacher pages through)."""
+        if not self._applying:
+            self._lesson_step = title
             self._timer.start()
 
     def reset(self) -> None:
@@ -150,10 +159,12 @@ class UndoHistory(QtCore.QObject):
     def _record_now(self) -> None:
         now = self._state()
         before, self._known = self._known, now
+        step, self._lesson_step = self._lesson_step, None
         if same_setup(before, now):
             return
         before = replace(before, active=now.active)  # undo shows the panel the edit was in
-        self.stack.push(StateCommand(self, before, now, describe_change(before, now)))
+        change = describe_change(before, now) if step is None else Change(step, None)
+        self.stack.push(StateCommand(self, before, now, change))
         self.changed.emit()
 
     @QtCore.Slot()
