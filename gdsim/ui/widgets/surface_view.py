@@ -392,7 +392,10 @@ class SurfaceView(QtWidgets.QWidget):
         tip = origin + vector
         line.setData([origin[0], tip[0]], [origin[1], tip[1]])
         pixel_w, pixel_h = self.view_box.viewPixelSize()
-        screen_angle = math.degrees(math.atan2(vector[1] / pixel_h, vector[0] / pixel_w))
+        if pixel_w and pixel_h:  # a plot not laid out yet (a hidden tab) has no pixels
+            screen_angle = math.degrees(math.atan2(vector[1] / pixel_h, vector[0] / pixel_w))
+        else:
+            screen_angle = math.degrees(math.atan2(vector[1], vector[0]))
         head.setStyle(angle=180.0 - screen_angle)
         head.setPos(float(tip[0]), float(tip[1]))
         head.setVisible(True)
