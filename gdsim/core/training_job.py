@@ -212,8 +212,6 @@ class TrainingJob:
         histories = []
         for session, metrics in zip(self.sessions, self._metrics, strict=True):
             loss_steps, losses = session.history.arrays()
-            val_items = session.val_history.items()
-            metric_items = metrics.items()
             histories.append(
                 TrainingHistory(
                     lr=session.config.lr,
@@ -222,11 +220,7 @@ class TrainingJob:
                     has_validation=len(session.dataset.x_val) > 0,
                     loss_steps=loss_steps,
                     losses=losses,
-                    val_steps=np.array([s for s, _ in val_items], dtype=np.int64),
-                    val_losses=np.array([v for _, v in val_items], dtype=np.float64),
-                    metric_steps=np.array([s for s, _ in metric_items], dtype=np.int64),
-                    train_metric=np.array([m[0] for _, m in metric_items], dtype=np.float64),
-                    val_metric=np.array([m[1] for _, m in metric_items], dtype=np.float64),
+                    **_evaluations(session, metrics),
                 )
             )
         return histories
@@ -242,8 +236,6 @@ class TrainingJob:
 
     def _run_frame(self, index: int, session: TrainingSession) -> RunFrame:
         state = self._record(index, session)
-        metric_items = self._metrics[index].items()
-        val_items = session.val_history.items()
         steps, losses = session.history.arrays()
         steps, losses = thin_for_display(steps, losses)
         return RunFrame(
@@ -251,11 +243,7 @@ class TrainingJob:
             state=state,
             loss_steps=steps,
             losses=losses,
-            val_steps=np.array([s for s, _ in val_items], dtype=np.int64),
-            val_losses=np.array([v for _, v in val_items], dtype=np.float64),
-            metric_steps=np.array([s for s, _ in metric_items], dtype=np.int64),
-            train_metric=np.array([m[0] for _, m in metric_items], dtype=np.float64),
-            val_metric=np.array([m[1] for _, m in metric_items], dtype=np.float64),
+            **_evaluations(session, self._metrics[index]),
             verdict=session.verdict if len(session.history) else None,
         )
 
@@ -319,3 +307,19 @@ def _percent(value: float, metric_name: str) -> str:
 
 def _or_nan(value: float | None) -> float:
     return float("nan") if value is None else value
+
+
+def _evaluations(
+    session: TrainingSession, metrics: ThinnedRecord[tuple[float, float]]
+) -> dict[str, np.ndarray]:
+    """The validation losses and the metrics recorded so far, as arrays: what a frame draws
+    and what a history exports, read one way."""
+    val_items = session.val_history.items()
+    metric_items = metrics.items()
+    return {
+        "val_steps": np.array([s for s, _ in val_items], dtype=np.int64),
+        "val_losses": np.array([v for _, v in val_items], dtype=np.float64),
+        "metric_steps": np.array([s for s, _ in metric_items], dtype=np.int64),
+        "train_metric": np.array([m[0] for _, m in metric_items], dtype=np.float64),
+        "val_metric": np.array([m[1] for _, m in metric_items], dtype=np.float64),
+    }

@@ -11,6 +11,7 @@ any, is still there).
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from pathlib import Path
 
 import pyqtgraph as pg
@@ -108,13 +109,7 @@ class Exports(QtCore.QObject):
 
     def save_figure(self, plot: pg.PlotWidget, path: Path, scale: float = 2.0) -> bool:
         """Write `plot` to `path` (PNG at `scale` times its size on screen, or SVG)."""
-        try:
-            export_plot(plot, path, scale)
-        except (OSError, ValueError) as error:
-            self._failed("Export failed", str(error))
-            return False
-        self._say(f"Saved {path}")
-        return True
+        return self._written(path, lambda: export_plot(plot, path, scale))
 
     @QtCore.Slot()
     def copy_figure(self) -> None:
@@ -163,9 +158,12 @@ class Exports(QtCore.QObject):
 
     def save_data(self, path: Path) -> bool:
         """Write the current panel's trajectories or training histories to `path` as CSV."""
+        return self._written(path, lambda: write_text_atomic(path, self.data_text()[0]))
+
+    def _written(self, path: Path, write: Callable[[], None]) -> bool:
+        """Run `write`; say "Saved" or, on a one-line OSError/ValueError, why not."""
         try:
-            text, _ = self.data_text()
-            write_text_atomic(path, text)
+            write()
         except (OSError, ValueError) as error:
             self._failed("Export failed", str(error))
             return False
