@@ -50,3 +50,16 @@ def test_a_curve_lying_under_a_later_one_is_drawn_wider_so_both_show(qtbot):
     widths = [curve.opts["pen"].widthF() for curve in plot._curves[:4]]
     assert widths[1] >= 2.5 * widths[2], "η = 0.2 shows as a border around η = 0.8"
     assert widths[0] == widths[2] == widths[3]
+
+
+def test_curves_equal_but_for_rounding_at_the_minimum_still_count_as_one_under_another(qtbot):
+    """|w| of w² at η = 0.2 and 0.8: equal, except where one lands on 1e-16 and the other on 0."""
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    steps = np.arange(80)
+    under = 3.0 * 0.6**steps
+    over = under.copy()
+    under[-1], over[-1] = 1e-16, 0.0
+    plot.set_series([Series("0.2", steps, under, "#CC79A7"), Series("0.8", steps, over, "#7B3294")])
+    widths = [curve.opts["pen"].widthF() for curve in plot._curves[:2]]
+    assert widths[0] >= 2.5 * widths[1]

@@ -180,3 +180,22 @@ def test_the_runs_verdicts_are_read_whole_in_presentation_mode(qtbot, demo_windo
             )
     finally:
         window.set_presentation(False)
+
+
+def test_a_tab_first_shown_in_presentation_mode_keeps_its_normal_column_after(qtbot, window):
+    """The network tab's splitter had no sizes yet ([39, 39]) when the mode began; putting
+    those back left its controls column at 291 px instead of 400 for the rest of the session."""
+    window.resize(1600, 900)
+    splitter = window.mlp_panel.findChild(QtWidgets.QSplitter, "controlsSplitter")
+    window.set_presentation(True)
+    window.tabs.setCurrentIndex(1)
+    qtbot.waitUntil(splitter.isVisible)
+    window.set_presentation(False)
+    reference = MainWindow()
+    qtbot.addWidget(reference)
+    reference.resize(1600, 900)
+    reference.show()
+    reference.tabs.setCurrentIndex(1)
+    other = reference.mlp_panel.findChild(QtWidgets.QSplitter, "controlsSplitter")
+    qtbot.waitUntil(other.isVisible)
+    qtbot.waitUntil(lambda: splitter.sizes()[0] == other.sizes()[0])

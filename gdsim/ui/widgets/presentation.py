@@ -103,8 +103,9 @@ class Presentation:
         for widget, font in saved.own_fonts:
             widget.setFont(scaled_font(font, factor))
         for splitter in self._root.findChildren(QtWidgets.QSplitter, "controlsSplitter"):
-            saved.splitters.append((splitter, splitter.sizes()))
-            _widen_controls(splitter, factor)
+            if splitter.isVisible():  # a tab never shown has no sizes yet: nothing to put back
+                saved.splitters.append((splitter, splitter.sizes()))
+                _widen_controls(splitter, factor)
         return saved
 
     @staticmethod
