@@ -55,7 +55,8 @@ def refusal(path: Path) -> str | None:
         return f"MP4 needs the optional video support: {VIDEO_EXTRA} (GIF works without it)"
     folder = path.resolve().parent
     if not folder.is_dir():  # said before seconds of rendering, not after
-        return f"could not write {path}: the folder {folder} does not exist"
+        what = "is not a folder" if folder.exists() else "does not exist"
+        return f"could not write {path}: {folder} {what}"
     if path.is_dir():
         return f"could not write {path}: it is a folder"
     return None

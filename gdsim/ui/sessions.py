@@ -154,7 +154,7 @@ class SessionActions(QtCore.QObject):
         except OSError as error:
             self.statusMessage.emit(f"Not saved: {error}")
             QtWidgets.QMessageBox.warning(
-                self._window, "Session not saved", f"<p>{html.escape(str(error))}</p>"
+                self._window, "Session not saved", f"<p>{html.escape(str(error), quote=False)}</p>"
             )
             return False
         return True
@@ -262,7 +262,7 @@ class SessionActions(QtCore.QObject):
         if refusal:
             # Escaped in a paragraph: a file name like "<h1>x.json" is shown as typed.
             QtWidgets.QMessageBox.warning(
-                self._window, "Not opened", f"<p>{html.escape(refusal)}</p>"
+                self._window, "Not opened", f"<p>{html.escape(refusal, quote=False)}</p>"
             )
 
     # -- copying --------------------------------------------------------------------------

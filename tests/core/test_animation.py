@@ -82,5 +82,7 @@ def test_without_the_video_extra_mp4_is_refused_naming_it_and_gif_still_works(
 
 def test_a_folder_that_is_not_there_is_refused_before_any_frame_is_drawn(tmp_path):
     assert "does not exist" in (refusal(tmp_path / "gone" / "run.gif") or "")
+    (tmp_path / "mine.json").write_text("{}")
+    assert "mine.json is not a folder" in (refusal(tmp_path / "mine.json" / "run.gif") or "")
     (tmp_path / "taken.gif").mkdir()
     assert "it is a folder" in (refusal(tmp_path / "taken.gif") or "")

@@ -231,4 +231,6 @@ class Exports(QtCore.QObject):
     def _failed(self, title: str, message: str) -> None:
         self._say(f"{title}: {message}")
         # Escaped in a paragraph: a file name like "<h1>x.png" is shown as typed, not rendered.
-        QtWidgets.QMessageBox.warning(self._window, title, f"<p>{html.escape(message)}</p>")
+        QtWidgets.QMessageBox.warning(
+            self._window, title, f"<p>{html.escape(message, quote=False)}</p>"
+        )
