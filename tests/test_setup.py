@@ -85,3 +85,18 @@ def test_the_readme_names_exactly_the_packages_the_app_asks_for():
     line = re.search(r"sudo apt-get install (lib[^\n`]*)", text)
     assert line is not None, "the README gives no apt-get line for Qt's libraries"
     assert line.group(1).split() == list(XCB_LIBRARIES.values())
+
+
+def test_the_whole_suite_s_groups_in_scripts_test_run_every_test_file():
+    """scripts/test runs the suite in several processes: a test file no group names would
+    never run in CI."""
+    script = (ROOT / "scripts" / "test").read_text(encoding="utf-8")
+    loop = script[script.index("for group in") : script.index("; do")]
+    ran: set[Path] = set()
+    for group in re.findall(r'"([^"]+)"', loop):
+        for pattern in group.split():
+            matches = list(ROOT.glob(pattern))
+            assert matches, f"{pattern} names no file"
+            for match in matches:
+                ran |= set(match.rglob("test_*.py")) if match.is_dir() else {match}
+    assert ran == set((ROOT / "tests").rglob("test_*.py"))
