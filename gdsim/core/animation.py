@@ -81,8 +81,15 @@ class AnimationEncoder:
         self._fps = fps
         self._folder: Path | None = None
         """A private folder for ffmpeg's output (it writes to a file), made on first use."""
-        self._gif: Any = None
         self._buffer = io.BytesIO()
+        self._gif: Any = None
+        if path.suffix.lower() == ".gif":
+            # Opened here, on the thread that makes the encoder (the GUI's): opening imports
+            # Pillow's plugins, and an import in the worker thread while the GUI thread's
+            # garbage collector freed Qt objects deadlocked the two (seen in a test run).
+            self._gif = iio.imopen(self._buffer, "w", extension=".gif", plugin="pillow")
+        else:
+            import imageio_ffmpeg  # noqa: F401  (imported here too, for the same reason)
         self._video: Generator[None, np.ndarray, None] | None = None
         self.written = False
 
@@ -111,9 +118,7 @@ class AnimationEncoder:
         self._cleanup()
 
     def _encode(self, frame: np.ndarray) -> None:
-        if self.path.suffix.lower() == ".gif":
-            if self._gif is None:
-                self._gif = iio.imopen(self._buffer, "w", extension=".gif", plugin="pillow")
+        if self._gif is not None:
             # `bits` makes the plugin quantize this frame now (~0.1 s), not all of them
             # at close, so stopping waits for one frame at most.
             self._gif.write(frame, duration=round(1000 / self._fps), loop=0, bits=8)
