@@ -5,7 +5,7 @@ waiting to happen on a teacher's laptop)."""
 from __future__ import annotations
 
 import pytest
-from PySide6 import QtCore
+from PySide6 import QtCore, QtWidgets
 
 from gdsim.ui import workers
 from gdsim.ui.app import configure_pyqtgraph
@@ -45,6 +45,16 @@ def _deleted(widget) -> None:
     widget.close()
     widget.deleteLater()
     QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.Type.DeferredDelete)
+
+
+@pytest.fixture
+def warnings(monkeypatch) -> list[str]:
+    """The texts of the warning boxes the test caused (none opens: a modal box would hang)."""
+    shown: list[str] = []
+    monkeypatch.setattr(
+        QtWidgets.QMessageBox, "warning", lambda _parent, _title, text: shown.append(text)
+    )
+    return shown
 
 
 @pytest.fixture

@@ -6,20 +6,10 @@ from __future__ import annotations
 
 import imageio.v3 as iio
 import numpy as np
-import pytest
 from PySide6 import QtWidgets
 
 from gdsim.core import animation
 from gdsim.ui.widgets.animation_dialog import AnimationDialog
-
-
-@pytest.fixture
-def warnings(monkeypatch) -> list[str]:
-    shown: list[str] = []
-    monkeypatch.setattr(
-        QtWidgets.QMessageBox, "warning", lambda _parent, _title, text: shown.append(text)
-    )
-    return shown
 
 
 def run_to_end(qtbot, window, path, **options):

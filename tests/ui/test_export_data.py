@@ -4,19 +4,9 @@ from __future__ import annotations
 
 import csv
 
-import pytest
 from PySide6 import QtWidgets
 
 from gdsim.core.limits import MAX_TRAINING_STEPS
-
-
-@pytest.fixture
-def warnings(monkeypatch) -> list[str]:
-    shown: list[str] = []
-    monkeypatch.setattr(
-        QtWidgets.QMessageBox, "warning", lambda _parent, _title, text: shown.append(text)
-    )
-    return shown
 
 
 def read(path) -> list[dict[str, str]]:
