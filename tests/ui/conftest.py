@@ -5,6 +5,7 @@ waiting to happen on a teacher's laptop)."""
 from __future__ import annotations
 
 import pytest
+from pyqtgraph.parametertree import ParameterTree
 from PySide6 import QtCore, QtWidgets
 
 from gdsim.ui import workers
@@ -43,6 +44,12 @@ def _deleted(widget) -> None:
     destroyed during a later test's event loop, while that test's worker trained, crashed the
     suite in torch (and shiboken) several times in long runs."""
     widget.close()
+    # Parameter trees hold tree items made in Python; deleted by Qt with their tree, their
+    # wrappers outlived them, and a new object at the same address came back as one ("a
+    # QTreeWidgetItem has no attribute 'children'", then a segfault when collected). Taking
+    # the items out first hands them back to Python, which frees them itself.
+    for tree in widget.findChildren(ParameterTree):
+        tree.clear()
     widget.deleteLater()
     QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.Type.DeferredDelete)
 
