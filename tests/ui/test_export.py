@@ -178,9 +178,8 @@ def test_the_chosen_png_scale_gives_that_many_times_the_pixels_on_screen(
     window.exports.ask_figure("surface", plot)
     image = QtGui.QImage(str(target.with_suffix(".png")))
     assert (image.width(), image.height()) == (scale * plot.width(), scale * plot.height())
-    pixels = pg.functions.ndarray_from_qimage(
-        image.convertToFormat(QtGui.QImage.Format.Format_RGB32)
-    )
+    rgb = image.convertToFormat(QtGui.QImage.Format.Format_RGB32)
+    pixels = pg.functions.ndarray_from_qimage(rgb)  # a view of rgb's memory: rgb must outlive it
     assert len(np.unique(pixels.reshape(-1, pixels.shape[-1]), axis=0)) > 50, "blank image"
 
 
