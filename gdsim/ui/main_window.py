@@ -3,6 +3,13 @@
 Panels never reach into each other; they talk to the window through two signals every panel
 has, `statusMessage(str)` (transient news) and `cursorInfo(str)` (the point under the cursor,
 its loss and gradient norm), and expose `export_plots()` for File > Export figure.
+
+The exploration views (sweep, LR range test, grid search, autograd graph) are tabs too, added
+with `add_view`. A view works on what the surface explorer or the network builder holds: it
+is handed that panel's state when it is shown (`set_surface(SurfaceState)` /
+`set_network(NetworkState)`, whichever it has), and asks for a run to be opened there with
+`openSurface(SurfaceState)` / `openNetwork(NetworkState)`, which the window shows in that
+panel as an undoable change.
 """
 
 from __future__ import annotations
@@ -14,7 +21,7 @@ from superqt.utils import signals_blocked
 
 from gdsim import __version__
 from gdsim.core.lessons import is_lesson_file
-from gdsim.core.state import PANELS, AppState
+from gdsim.core.state import AppState, NetworkState, SurfaceState
 from gdsim.ui import preferences, workers
 from gdsim.ui.exports import Exports
 from gdsim.ui.panels.mlp_panel import MlpPanel
@@ -66,10 +73,11 @@ class MainWindow(QtWidgets.QMainWindow):
         self.cursor_label.setObjectName("cursorLabel")
         self.statusBar().addPermanentWidget(self.cursor_label)
         self.exports = Exports(self)
+        self._tab_names: list[str] = []
         self.surface_panel = SurfacePanel(self)
         self.mlp_panel = MlpPanel(self)
-        self.add_panel(self.surface_panel, "Surface explorer")
-        self.add_panel(self.mlp_panel, "Network builder")
+        self.add_panel(self.surface_panel, "Surface explorer", "surface")
+        self.add_panel(self.mlp_panel, "Network builder", "network")
         self.tabs.currentChanged.connect(self._on_tab_changed)
         self.sessions = SessionActions(
             self, self.state, self.set_state, self.mlp_panel.runner.is_running
@@ -91,17 +99,52 @@ class MainWindow(QtWidgets.QMainWindow):
         self._remember = False
         """Save preferences on close: only a window that restored them (the app's, not a test's)."""
 
-    def add_panel(self, panel: QtWidgets.QWidget, title: str) -> None:
-        """Add a tab; later features (landscape, lessons) join the window the same way."""
+    def add_panel(self, panel: QtWidgets.QWidget, title: str, name: str) -> None:
+        """Add a tab; ``name`` is its entry in `TABS`, what a session saves of the tab shown."""
         self.tabs.addTab(panel, title)
+        self._tab_names.append(name)
         panel.statusMessage.connect(self._show_status)  # type: ignore[attr-defined]
         panel.cursorInfo.connect(self.cursor_label.setText)  # type: ignore[attr-defined]
         self.exports.add_panel(panel)
 
+    def add_view(self, view: QtWidgets.QWidget, title: str, name: str) -> None:
+        """Add an exploration view's tab and wire it to the panel it explores (see the
+        module's docstring for what a view may have)."""
+        self.add_panel(view, title, name)
+        if hasattr(view, "openSurface"):
+            view.openSurface.connect(self._open_surface)
+        if hasattr(view, "openNetwork"):
+            view.openNetwork.connect(self._open_network)
+
+    def _hand_over(self, view: QtWidgets.QWidget) -> None:
+        """Give a view that is being shown the current state of the panel it explores."""
+        if hasattr(view, "set_surface"):
+            view.set_surface(self.surface_panel.state())
+        if hasattr(view, "set_network"):
+            view.set_network(self.mlp_panel.state())
+
+    @QtCore.Slot(SurfaceState)
+    def _open_surface(self, state: SurfaceState) -> None:
+        self._open_in(self.surface_panel, state)
+
+    @QtCore.Slot(NetworkState)
+    def _open_network(self, state: NetworkState) -> None:
+        self._open_in(self.mlp_panel, state)
+
+    def _open_in(self, panel: SurfacePanel | MlpPanel, state: SurfaceState | NetworkState) -> None:
+        """Show a view's pick in its panel, recorded for Edit > Undo; a state the panel
+        refuses leaves it as it was and says why."""
+        why = panel.set_state(state)  # type: ignore[arg-type]
+        if why:
+            self._show_status(why)
+            return
+        self.sessions.history.record()
+        self.tabs.setCurrentWidget(panel)
+
     def state(self) -> AppState:
         """The panel shown and every panel's state: what settings and sessions save."""
         return AppState(
-            active=PANELS[self.tabs.currentIndex()],
+            active=self._tab_names[self.tabs.currentIndex()],
             surface=self.surface_panel.state(),
             network=self.mlp_panel.state(),
         )
@@ -117,7 +160,8 @@ class MainWindow(QtWidgets.QMainWindow):
             )
             if why
         ]
-        self.tabs.setCurrentIndex(PANELS.index(state.active))
+        if state.active in self._tab_names:  # every name in TABS once all views are built
+            self.tabs.setCurrentIndex(self._tab_names.index(state.active))
         return "; ".join(refused) or None
 
     def open_lesson(self, path: Path | str) -> str | None:
@@ -213,6 +257,7 @@ class MainWindow(QtWidgets.QMainWindow):
         """A message or cursor readout from the other panel would be stale here."""
         self.statusBar().clearMessage()
         self.cursor_label.clear()
+        self._hand_over(self.tabs.currentWidget())
 
     @QtCore.Slot(str)
     def _show_status(self, message: str) -> None:

@@ -5,7 +5,7 @@ built, validated, compared and round-tripped (``from_dict(to_dict(s)) == s``) in
 script without a window.
 """
 
-from gdsim.core.state.app import PANELS, AppState
+from gdsim.core.state.app import PANELS, TABS, AppState
 from gdsim.core.state.fields import STATE_VERSION, Fields, StateError
 from gdsim.core.state.network import NetworkState
 from gdsim.core.state.surface import SurfaceState
@@ -13,6 +13,7 @@ from gdsim.core.state.surface import SurfaceState
 __all__ = [
     "PANELS",
     "STATE_VERSION",
+    "TABS",
     "AppState",
     "Fields",
     "NetworkState",

@@ -15,7 +15,11 @@ from gdsim.core.state.network import NetworkState
 from gdsim.core.state.surface import SurfaceState
 
 PANELS = ("surface", "network")
-"""The panels' names, in tab order."""
+"""The panels that have a state of their own, in tab order."""
+
+TABS = (*PANELS, "sweep", "lrfind", "grid", "graph")
+"""Every tab's name, in tab order: the exploration views after the panels. A view works on
+the surface or network of a panel, so only which one is shown is saved of it."""
 
 
 @dataclass(frozen=True)
@@ -25,8 +29,8 @@ class AppState:
     network: NetworkState = field(default_factory=NetworkState)
 
     def __post_init__(self) -> None:
-        if self.active not in PANELS:
-            raise StateError(f"active: must be one of {', '.join(PANELS)}, got {self.active!r}")
+        if self.active not in TABS:
+            raise StateError(f"active: must be one of {', '.join(TABS)}, got {self.active!r}")
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -43,7 +47,7 @@ class AppState:
         fields = Fields(data)
         fields.only(("version", "active", *PANELS))
         fields.version()
-        active = fields.string("active", "surface", choices=PANELS)
+        active = fields.string("active", "surface", choices=TABS)
         surface = _nested("surface", SurfaceState, fields)
         network = _nested("network", NetworkState, fields)
         return cls(active=active, surface=surface, network=network)
@@ -61,7 +65,7 @@ class AppState:
         parts: dict[str, Any] = {}
         refused = []
         for name, read in (
-            ("active", lambda: fields.string("active", "surface", choices=PANELS)),
+            ("active", lambda: fields.string("active", "surface", choices=TABS)),
             ("surface", lambda: _nested("surface", SurfaceState, fields)),
             ("network", lambda: _nested("network", NetworkState, fields)),
         ):

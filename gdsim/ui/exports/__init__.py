@@ -141,6 +141,8 @@ class Exports(QtCore.QObject):
             if panel.presenter.live:
                 raise ValueError("pause or stop training first: its history is still growing")
             return training_csv(job.histories()), "training.csv"
+        if hasattr(panel, "data_csv"):  # an exploration view: its table and a file name
+            return panel.data_csv()  # type: ignore[no-any-return]
         raise ValueError("this tab has no data to export")
 
     @QtCore.Slot()
