@@ -18,8 +18,8 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from gdsim.commands import common
+from gdsim.commands.network_options import add_network_options, network_setup
 from gdsim.core.limits import MAX_TRAINING_STEPS
-from gdsim.core.optimizers import OPTIMIZERS
 
 if TYPE_CHECKING:
     from gdsim.core.network import NetworkSpec
@@ -35,26 +35,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="train a small neural network on a generated dataset",
         description="Train an MLP on a generated dataset; one run per learning rate.",
     )
-    common.registry_option(
-        parser,
-        "--dataset",
-        registry="gdsim.core.datasets:DATASETS",
-        help="generated dataset: {names}",
-        required=True,
-    )
-    parser.add_argument(
-        "--layers",
-        default="16",
-        help="hidden widths, e.g. 8,8 or 8:tanh,4:relu; empty for none (default 16)",
-    )
-    common.registry_option(
-        parser,
-        "--activation",
-        registry="gdsim.core.network:ACTIVATIONS",
-        help="hidden activation: {names} (default relu)",
-        default="relu",
-    )
-    parser.add_argument("--optimizer", default="gd", help=f"{', '.join(OPTIMIZERS)} (default gd)")
+    add_network_options(parser)
     parser.add_argument(
         "--lr",
         action="extend",
@@ -63,13 +44,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="ETA",
         help=f"learning rate(s); one run each, same initial weights (default {DEFAULT_LR})",
     )
-    parser.add_argument(
-        "--batch-size", default="0", help="minibatch size; 0 = full batch (default 0)"
-    )
-    parser.add_argument("--steps", default="200", help="number of updates (default 200)")
-    parser.add_argument("--seed", default="0", help="seed for data, weights and shuffling")
-    parser.add_argument("--n", default="200", help="number of points (default 200)")
-    parser.add_argument("--noise", default=None, help="noise level (default: the dataset's)")
     parser.add_argument(
         "--eval-every",
         default=None,
@@ -80,34 +54,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def execute(args: argparse.Namespace) -> int:
-    from gdsim.core.datasets import DatasetParams, make_dataset
-    from gdsim.core.network import NetworkSpec, parameter_count, parse_layers
-    from gdsim.core.training import TrainingConfig, TrainingSession
+    from gdsim.core.network import parameter_count
+    from gdsim.core.training import TrainingSession
 
-    steps = common.int_in_range(args.steps, 1, MAX_TRAINING_STEPS, "--steps")
-    seed = common.int_in_range(args.seed, 0, 2**31 - 1, "--seed")
+    setup = network_setup(args)
+    params, dataset, spec, config = setup.params, setup.dataset, setup.spec, setup.config
     lrs = [common.positive_finite_float(text) for text in (args.lr or [str(DEFAULT_LR)])]
     eval_every = (
         common.int_in_range(args.eval_every, 1, MAX_TRAINING_STEPS, "--eval-every")
         if args.eval_every is not None
-        else max(1, steps // 50)
+        else max(1, config.steps // 50)
     )
     try:
-        params = DatasetParams(
-            name=args.dataset,
-            n=common.int_in_range(args.n, 10, 100_000, "--n"),
-            noise=None if args.noise is None else _noise(args.noise),
-            seed=seed,
-        )
-        dataset = make_dataset(params)
-        hidden = parse_layers(args.layers, args.activation)
-        spec = NetworkSpec.for_task(
-            dataset.task, dataset.input_dim, dataset.n_classes, hidden=hidden, seed=seed
-        )
-        batch_size = common.int_in_range(args.batch_size, 0, 100_000, "--batch-size")
-        config = TrainingConfig(
-            optimizer=args.optimizer, batch_size=batch_size, steps=steps, seed=seed
-        )
         sessions = [TrainingSession(spec, dataset, replace(config, lr=lr)) for lr in lrs]
     except ValueError as error:
         raise common.UsageError(str(error)) from None
@@ -123,7 +81,7 @@ def execute(args: argparse.Namespace) -> int:
                     "n_train": len(dataset.x_train),
                     "n_val": len(dataset.x_val),
                     "noise": params.effective_noise,
-                    "seed": seed,
+                    "seed": config.seed,
                 },
                 "network": {**spec.to_dict(), "parameters": parameter_count(spec)},
                 "runs": runs,
@@ -132,13 +90,6 @@ def execute(args: argparse.Namespace) -> int:
     else:
         _print_table(params.name, spec, runs)
     return 0
-
-
-def _noise(text: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        raise common.UsageError(f"--noise '{text}' is not a number") from None
 
 
 def _train_all(sessions: list[TrainingSession], eval_every: int) -> list[dict[str, Any]]:

@@ -1,0 +1,105 @@
+"""The options that say which network to train on which data: shared by `gdsim train` and
+every sub-command that trains networks (so `--layers 8,8 --activation tanh` means the same
+everywhere, and is checked the same way).
+
+`add_network_options(parser)` adds them; `network_setup(args, steps)` reads them into the
+core's objects, or raises `common.UsageError` with one line. Learning rates are each
+command's own business (one, several, a range), so they are not here.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from gdsim.commands import common
+from gdsim.core.optimizers import OPTIMIZERS
+
+if TYPE_CHECKING:
+    from gdsim.core.datasets import Dataset, DatasetParams
+    from gdsim.core.network import NetworkSpec
+    from gdsim.core.training import TrainingConfig
+
+
+@dataclass(frozen=True)
+class NetworkSetup:
+    """What the network options name: the data, the network, how to train it (lr left at
+    the config's default for the command to set)."""
+
+    params: DatasetParams
+    dataset: Dataset
+    spec: NetworkSpec
+    config: TrainingConfig
+
+
+def add_network_options(parser: argparse.ArgumentParser, default_steps: int = 200) -> None:
+    """--dataset (required), --layers, --activation, --optimizer, --batch-size, --steps,
+    --seed, --n, --noise."""
+    common.registry_option(
+        parser,
+        "--dataset",
+        registry="gdsim.core.datasets:DATASETS",
+        help="generated dataset: {names}",
+        required=True,
+    )
+    parser.add_argument(
+        "--layers",
+        default="16",
+        help="hidden widths, e.g. 8,8 or 8:tanh,4:relu; empty for none (default 16)",
+    )
+    common.registry_option(
+        parser,
+        "--activation",
+        registry="gdsim.core.network:ACTIVATIONS",
+        help="hidden activation: {names} (default relu)",
+        default="relu",
+    )
+    parser.add_argument("--optimizer", default="gd", help=f"{', '.join(OPTIMIZERS)} (default gd)")
+    parser.add_argument(
+        "--batch-size", default="0", help="minibatch size; 0 = full batch (default 0)"
+    )
+    parser.add_argument(
+        "--steps", default=str(default_steps), help=f"number of updates (default {default_steps})"
+    )
+    parser.add_argument("--seed", default="0", help="seed for data, weights and shuffling")
+    parser.add_argument("--n", default="200", help="number of points (default 200)")
+    parser.add_argument("--noise", default=None, help="noise level (default: the dataset's)")
+
+
+def network_setup(args: argparse.Namespace) -> NetworkSetup:
+    """The dataset, network and training config the options name; UsageError says what is
+    wrong in one line."""
+    from gdsim.core.datasets import DatasetParams, make_dataset
+    from gdsim.core.limits import MAX_TRAINING_STEPS
+    from gdsim.core.network import NetworkSpec, parse_layers
+    from gdsim.core.training import TrainingConfig
+
+    steps = common.int_in_range(args.steps, 1, MAX_TRAINING_STEPS, "--steps")
+    seed = common.int_in_range(args.seed, 0, 2**31 - 1, "--seed")
+    try:
+        params = DatasetParams(
+            name=args.dataset,
+            n=common.int_in_range(args.n, 10, 100_000, "--n"),
+            noise=None if args.noise is None else _noise(args.noise),
+            seed=seed,
+        )
+        dataset = make_dataset(params)
+        hidden = parse_layers(args.layers, args.activation)
+        spec = NetworkSpec.for_task(
+            dataset.task, dataset.input_dim, dataset.n_classes, hidden=hidden, seed=seed
+        )
+        batch_size = common.int_in_range(args.batch_size, 0, 100_000, "--batch-size")
+        config = TrainingConfig(
+            optimizer=args.optimizer, batch_size=batch_size, steps=steps, seed=seed
+        )
+    except ValueError as error:
+        raise common.UsageError(str(error)) from None
+    return NetworkSetup(params, dataset, spec, config)
+
+
+def _noise(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise common.UsageError(f"--noise '{text}' is not a number") from None
