@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from gdsim.commands import common
-from gdsim.core.limits import MAX_SURFACE_STEPS
+from gdsim.commands.surface_options import add_surface_options, surface_setup
 
 DEFAULT_LR = 0.1
 
@@ -24,13 +24,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="simulate gradient descent on a surface",
         description="Simulate optimizer runs on a named surface or a typed expression.",
     )
-    common.registry_option(
-        parser,
-        "--surface",
-        registry="gdsim.core.surfaces:SURFACES",
-        help="a registry name ({names}) or a formula in w, or in x and y",
-        required=True,
-    )
+    add_surface_options(parser)
     parser.add_argument(
         "--lr",
         action="extend",
@@ -39,47 +33,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="ETA",
         help=f"learning rate(s); one run each (default {DEFAULT_LR})",
     )
-    common.registry_option(
-        parser,
-        "--optimizer",
-        registry="gdsim.core.optimizers:SURFACE_OPTIMIZERS",
-        help="{names} (default gd; momentum when --momentum is given)",
-        default=None,
-    )
-    parser.add_argument("--momentum", default=None, help="momentum coefficient beta (0 = none)")
-    parser.add_argument("--start", default=None, help="start point: X for 1D, X,Y for 2D")
-    parser.add_argument("--steps", default="100", help="number of steps (default 100)")
-    parser.add_argument(
-        "--param",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="surface parameter, e.g. kappa=50 for ill_conditioned",
-    )
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     parser.set_defaults(func=execute)
 
 
 def execute(args: argparse.Namespace) -> int:
-    from gdsim.core.expr import ExpressionError
     from gdsim.core.simulate import RunSpec, simulate
-    from gdsim.core.surfaces import get_surface
     from gdsim.core.verdict import classify_view, critical_rates, lambda_max
 
-    try:
-        surface = get_surface(args.surface, **_surface_params(args.param))
-    except ExpressionError as error:
-        raise common.UsageError(f"bad --surface expression: {error}") from None
-    except ValueError as error:
-        raise common.UsageError(str(error)) from None
-    lrs = [common.positive_finite_float(text) for text in (args.lr or [str(DEFAULT_LR)])]
-    optimizer, hyper = _optimizer_and_hyper(args.optimizer, args.momentum)
-    start = (
-        common.float_tuple(args.start, surface.dim, "--start")
-        if args.start is not None
-        else tuple(surface.start)
+    setup = surface_setup(args)
+    surface, start, optimizer, hyper, steps = (
+        setup.surface,
+        setup.start,
+        setup.optimizer,
+        setup.hyper,
+        setup.steps,
     )
-    steps = common.int_in_range(args.steps, 1, MAX_SURFACE_STEPS, "--steps")
+    lrs = [common.positive_finite_float(text) for text in (args.lr or [str(DEFAULT_LR)])]
 
     runs = [RunSpec(lr=lr, optimizer=optimizer, start=start, hyper=hyper) for lr in lrs]
     # Overflow on the way to divergence is expected and reported as such (null, "diverged"):
@@ -121,39 +91,6 @@ def execute(args: argparse.Namespace) -> int:
     else:
         _print_human(surface.title, lam, lr_critical, run_documents)
     return 0
-
-
-def _surface_params(pairs: list[str]) -> dict[str, float]:
-    params = {}
-    for pair in pairs:
-        name, sep, value = pair.partition("=")
-        if not sep or not name.strip():
-            raise common.UsageError(f"--param '{pair}' must look like NAME=VALUE")
-        params[name.strip()] = common.float_tuple(value, 1, f"--param {name.strip()}")[0]
-    return params
-
-
-def _optimizer_and_hyper(name: str | None, momentum: str | None) -> tuple[str, dict[str, float]]:
-    """Resolve the optimizer; `--momentum` alone means heavy-ball momentum. Its range is the
-    optimizer's own (the one the simulation checks), so the two can never disagree."""
-    from gdsim.core.optimizers import get_surface_optimizer
-
-    if name is None:
-        name = "gd" if momentum is None else "momentum"
-    try:
-        spec = get_surface_optimizer(name)
-    except ValueError as error:
-        raise common.UsageError(str(error)) from None
-    if momentum is None:
-        return name, {}
-    beta = common.float_tuple(momentum, 1, "--momentum")[0]
-    if "momentum" not in {h.name for h in spec.hyper}:
-        raise common.UsageError(f"optimizer '{name}' has no momentum; try --optimizer momentum")
-    try:
-        spec.resolve({"momentum": beta})
-    except ValueError as error:
-        raise common.UsageError(f"--momentum: {error}") from None
-    return name, {"momentum": beta}
 
 
 def _print_human(
