@@ -101,6 +101,8 @@ def execute(args: argparse.Namespace) -> int:
         frame = job.run()
     except ValueError as error:  # GridError, ConfigError, DatasetError: one line each
         raise common.UsageError(str(error)) from None
+    if frame.error:
+        raise common.UsageError(frame.error)
     cells = sorted(frame.cells, key=lambda c: (c.row, c.col))
     best = best_cell(cells)
     rows = [_cell(c) for c in cells]

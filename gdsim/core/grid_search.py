@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import contextlib
 import math
+import re
 import threading
 import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from gdsim.core.datasets import Dataset, load_csv, make_dataset
+from gdsim.core.datasets import Dataset, DatasetError, load_csv, make_dataset
 from gdsim.core.network import MAX_HIDDEN_LAYERS, MAX_WIDTH, NetworkSpec
 from gdsim.core.state.network import NetworkState
 from gdsim.core.training import (
@@ -126,7 +127,7 @@ class GridSpec:
         hidden = ((width, self.activation),) * depth
         return (
             replace(spec, hidden=hidden),
-            replace(config, lr=lr, batch_size=batch, steps=self.steps, schedule="none"),
+            replace(config, lr=lr, batch_size=batch, steps=self.steps),
         )
 
 
@@ -193,16 +194,69 @@ def dataset_for(state: NetworkState) -> Dataset:
     return make_dataset(state.dataset)
 
 
+def cell_state(state: NetworkState, grid: GridSpec, lr: float, value: int) -> NetworkState:
+    """The builder's state showing one cell: its rate, layers / width / batch size and the
+    grid's step budget (so that pressing Train there reproduces the cell), one run."""
+    spec, config = grid.cell(state.network, state.training, lr, value)
+    return replace(state, network=spec, training=config, compare=False, selected=0)
+
+
+def log_grid(low: float, high: float, count: int) -> tuple[float, ...]:
+    """`count` rates evenly spaced in log scale from `low` to `high`, each rounded to three
+    significant digits (a teacher reads 0.0316, not 0.031622776601683794)."""
+    if not (math.isfinite(low) and math.isfinite(high) and 0 < low < high):
+        raise GridError("the log grid needs 0 < from < to")
+    if not 2 <= count <= MAX_RATES:
+        raise GridError(f"the log grid needs 2 to {MAX_RATES} rates")
+    ratio = (high / low) ** (1 / (count - 1))
+    rates = tuple(float(f"{low * ratio**i:.3g}") for i in range(count))
+    for rate in rates:
+        try:
+            check_learning_rate(rate)
+        except ConfigError as error:
+            raise GridError(str(error)) from None
+    return rates
+
+
+def parse_values(text: str, axis: str) -> tuple[int, ...]:
+    """'1, 2, 4' or '1 2 4' -> (1, 2, 4): the axis values a user typed (GridSpec checks their
+    range)."""
+    parts = [part for part in re.split(r"[\s,;]+", text) if part]
+    try:
+        values = tuple(int(part) for part in parts)
+    except ValueError:
+        raise GridError(
+            f"{AXES[axis]}: whole numbers separated by commas or spaces, e.g. 1, 2, 4"
+        ) from None
+    if not values:
+        raise GridError(f"give at least one value of {AXES[axis]}")
+    return values
+
+
+def grid_csv(frame: GridFrame) -> str:
+    """The cells as CSV, row by row: lr, the axis value, val_loss (empty when diverged),
+    regime. ValueError when no cell has finished yet."""
+    if not frame.cells:
+        raise ValueError("no grid cell has finished yet: press Run first")
+    lines = [f"lr,{frame.grid.axis},val_loss,regime"]
+    for cell in sorted(frame.cells, key=lambda c: (c.row, c.col)):
+        loss = repr(cell.val_loss) if math.isfinite(cell.val_loss) else ""
+        lines.append(f"{cell.lr!r},{cell.value},{loss},{cell.regime}")
+    return "\n".join(lines) + "\n"
+
+
 @dataclass(frozen=True)
 class GridFrame:
     """What the view draws: the cells done so far (in finishing order), how many there are
-    in all, and whether the job ended (`cancelled` when it was stopped early)."""
+    in all, and whether the job ended (`cancelled` when it was stopped early, `error` the
+    one-line reason when it could not run: no cluster, an unreadable CSV file)."""
 
     grid: GridSpec
     cells: tuple[CellResult, ...]
     total: int
     finished: bool
     cancelled: bool
+    error: str | None = None
 
 
 class GridJob:
@@ -243,6 +297,7 @@ class GridJob:
         self._resources = contextlib.ExitStack()
         self._cancel = threading.Event()
         self._closed = False
+        self._error: str | None = None
         self.started = 0
         """Cells handed to joblib so far: fewer than all after an early cancel."""
 
@@ -260,9 +315,14 @@ class GridJob:
         if self._cancel.is_set():
             self.close()
             return False
-        if self._results is None:
-            self._results = self._start()
-        cell = next(self._results, None)
+        try:
+            if self._results is None:
+                self._results = self._start()
+            cell = next(self._results, None)
+        except (GridError, DatasetError, OSError) as error:
+            self._error = str(error)
+            self.close()
+            return False
         if cell is None:
             self.close()
             return False
@@ -276,7 +336,8 @@ class GridJob:
             cells,
             self.total,
             self._closed,
-            self._closed and len(cells) < self.total,
+            self._closed and len(cells) < self.total and self._error is None,
+            self._error,
         )
 
     def run(self) -> GridFrame:

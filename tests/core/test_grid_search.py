@@ -16,10 +16,15 @@ from gdsim.core.grid_search import (
     DASK_MISSING,
     CellResult,
     GridError,
+    GridFrame,
     GridJob,
     GridSpec,
     best_cell,
+    cell_state,
+    grid_csv,
     grid_for_network,
+    log_grid,
+    parse_values,
     train_cell,
 )
 from gdsim.core.network import NetworkSpec
@@ -120,10 +125,8 @@ def test_dask_backend_equals_loky_bit_for_bit(loky_cells):
 
 def test_without_dask_the_error_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "dask.distributed", None)
-    job = GridJob(TINY, SPEC, CONFIG, DATASET, backend="dask")
-    with pytest.raises(GridError) as error:
-        job.advance()
-    assert str(error.value) == DASK_MISSING
+    frame = GridJob(TINY, SPEC, CONFIG, DATASET, backend="dask").run()
+    assert frame.error == DASK_MISSING and not frame.cancelled
     assert "pip install gdsim[cluster]" in DASK_MISSING
 
 
@@ -137,3 +140,31 @@ def test_cancel_leaves_the_cells_not_started_unstarted(loky_cells):
     assert frame.finished and frame.cancelled
     assert len(frame.cells) == 1
     assert job.started < job.total
+
+
+def test_log_grid_rounds_to_what_a_teacher_reads():
+    assert log_grid(0.001, 10, 5) == (0.001, 0.01, 0.1, 1.0, 10.0)
+    assert log_grid(0.01, 1, 3) == (0.01, 0.1, 1.0)
+    with pytest.raises(GridError, match="0 < from < to"):
+        log_grid(1, 0.1, 3)
+
+
+def test_axis_values_are_read_from_text_in_one_line_errors():
+    assert parse_values("1, 2 4", "layers") == (1, 2, 4)
+    with pytest.raises(GridError, match="width: whole numbers"):
+        parse_values("8, wide", "width")
+
+
+def test_csv_and_the_opened_cell_state():
+    cells = (
+        CellResult(1, 0, 0.5, 2, 0.25, "converged"),
+        CellResult(0, 0, 0.5, 1, math.nan, "diverged"),
+    )
+    frame = GridFrame(TINY, cells, 4, True, True)
+    assert grid_csv(frame) == "lr,layers,val_loss,regime\n0.5,1,,diverged\n0.5,2,0.25,converged\n"
+    with pytest.raises(ValueError, match="press Run"):
+        grid_csv(replace(frame, cells=()))
+    state = NetworkState(compare=True)
+    opened = cell_state(state, TINY, 0.5, 2)
+    assert opened.network.hidden == ((4, "relu"), (4, "relu"))
+    assert (opened.training.lr, opened.training.steps, opened.compare) == (0.5, 30, False)
