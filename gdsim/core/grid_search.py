@@ -13,13 +13,14 @@ ran it and in whatever order the cells finished.
 
 `GridJob` is the steppable job the UI's worker drives: each `advance()` takes the next cell to
 finish (joblib's `return_as="generator_unordered"`), so the view fills in live, and closing the
-generator (on `cancel()`, or when the job is closed) cancels the cells not yet started.
+generator on `cancel()` cancels the cells not yet started.
 """
 
 from __future__ import annotations
 
 import contextlib
 import math
+import queue
 import re
 import threading
 import warnings
@@ -259,12 +260,33 @@ class GridFrame:
     error: str | None = None
 
 
+POLL_S = 0.05
+"""The longest one `advance()` waits for a cell: stop, cancel and a closing window are heard
+within it, however long a cell trains."""
+
+_POOL = threading.Lock()
+"""One grid at a time: the loky pool is shared by the process, and a cancelled grid's abort
+stops its workers, which would kill a newer grid's cells. A new grid waits (in its own
+thread) until the cancelled one has let go."""
+
+
+@dataclass(frozen=True)
+class _End:
+    """The consumer's last word: None, or why the grid could not run."""
+
+    error: str | None = None
+
+
 class GridJob:
-    """The whole grid as a steppable job: `advance()` waits for the next cell to finish
-    (at most one cell's training) and returns False once all are in or the job was
-    cancelled. `cancel()` may be called from any thread: the next `advance()` closes the
-    joblib generator in the thread that started it, which cancels the cells not yet
-    started (and, on loky, stops the running ones)."""
+    """The whole grid as a steppable job: `advance()` takes the next finished cell (waiting
+    at most POLL_S) and returns False once all are in, or at once after `cancel()`.
+
+    joblib's generator, the Dask client and the pool belong to one thread of the job's own
+    (the *consumer*): a joblib generator must be closed by the thread that started it, its
+    backend setting is per thread, and its `next()` cannot be interrupted. The consumer
+    hands cells over through a queue; on cancel it closes the generator after the cell it
+    is waiting for, which cancels the cells not yet started (and stops the pool's running
+    ones). `wait()` joins it."""
 
     def __init__(
         self,
@@ -293,8 +315,8 @@ class GridJob:
         self._scheduler = scheduler
         self._n_jobs = n_jobs
         self._cells: list[CellResult] = []
-        self._results: Iterator[CellResult] | None = None
-        self._resources = contextlib.ExitStack()
+        self._queue: queue.SimpleQueue[CellResult | _End] = queue.SimpleQueue()
+        self._consumer: threading.Thread | None = None
         self._cancel = threading.Event()
         self._closed = False
         self._error: str | None = None
@@ -306,27 +328,30 @@ class GridJob:
         return len(self._tasks)
 
     def cancel(self) -> None:
-        """Ask the job to stop before its next cell (thread-safe, returns at once)."""
+        """Stop: thread-safe and immediate (the consumer lets go after its current cell)."""
         self._cancel.set()
+
+    close = cancel
 
     def advance(self) -> bool:
         if self._closed:
             return False
         if self._cancel.is_set():
-            self.close()
+            self._closed = True
             return False
+        if self._consumer is None:
+            self._consumer = threading.Thread(
+                target=self._consume, name="gdsim-grid-consumer", daemon=True
+            )
+            self._consumer.start()
         try:
-            if self._results is None:
-                self._results = self._start()
-            cell = next(self._results, None)
-        except (GridError, DatasetError, OSError) as error:
-            self._error = str(error)
-            self.close()
+            item = self._queue.get(timeout=POLL_S)
+        except queue.Empty:
+            return True
+        if isinstance(item, _End):
+            self._error, self._closed = item.error, True
             return False
-        if cell is None:
-            self.close()
-            return False
-        self._cells.append(cell)
+        self._cells.append(item)
         return True
 
     def snapshot(self) -> GridFrame:
@@ -341,46 +366,68 @@ class GridJob:
         )
 
     def run(self) -> GridFrame:
-        """Every cell, here and now (the command line and the bench); the pool or cluster
-        is released whatever happens."""
+        """Every cell, here and now (the command line and the bench), the pool or cluster
+        released before it returns."""
         try:
             while self.advance():
                 pass
         finally:
-            self.close()
+            self.cancel()
+            self.wait()
         return self.snapshot()
 
-    def close(self) -> None:
-        """Cancel what has not run and release the pool's or the cluster's resources.
-        Closing early makes joblib warn that tasks were cancelled: that is what was asked."""
-        if self._closed:
-            return
-        self._closed = True
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            if self._results is not None:
-                self._results.close()  # type: ignore[attr-defined]
-            self._resources.close()
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for the consumer to let go of the pool; True once it has."""
+        if self._consumer is not None:
+            self._consumer.join(timeout)
+            return not self._consumer.is_alive()
+        return True
 
-    def _start(self) -> Iterator[CellResult]:
+    def _consume(self) -> None:
+        """The consumer thread: run the grid, hand each cell over, stop when cancelled."""
+        error = None
+        with _POOL, contextlib.ExitStack() as resources:
+            try:
+                results = self._start(resources)
+                try:
+                    for cell in results:
+                        self._queue.put(cell)
+                        if self._cancel.is_set():
+                            break
+                finally:
+                    # Closing early makes joblib warn that tasks were cancelled: as asked.
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")
+                        results.close()  # type: ignore[attr-defined]
+            except (GridError, DatasetError, OSError) as failure:
+                error = str(failure)
+            except Exception as failure:  # a worker that died, a task that raised
+                error = f"{type(failure).__name__}: {failure}".splitlines()[0]
+        self._queue.put(_End(error))
+
+    def _start(self, resources: contextlib.ExitStack) -> Iterator[CellResult]:
         from joblib import Parallel, delayed, parallel_config
 
         dataset = self._dataset
         if isinstance(dataset, NetworkState):
             dataset = dataset_for(dataset)
-        n_jobs = self._n_jobs
         backend: dict[str, Any] = {}
         if self._backend == "dask":
-            self._resources.enter_context(dask_client(self._scheduler))
+            resources.enter_context(dask_client(self._scheduler))
             backend = {"backend": "dask"}
         # batch_size=1: a cell is its own task, so progress is per cell and a cancel leaves
         # the rest unstarted (auto-batching would bundle fast cells together).
         with parallel_config(**backend):
-            parallel = Parallel(n_jobs=n_jobs, return_as="generator_unordered", batch_size=1)
+            parallel = Parallel(n_jobs=self._n_jobs, return_as="generator_unordered", batch_size=1)
             return parallel(delayed(train_cell)(*task) for task in self._counted(dataset))
 
     def _counted(self, dataset: Dataset) -> Iterator[tuple[Any, ...]]:
+        """The tasks, handed to joblib one by one as workers free up; none after a cancel
+        (joblib's callback thread asks for the next task when a cell ends, and at exit that
+        would be after the pool's shutdown)."""
         for cell_spec, cell_config, row, col, value in self._tasks:
+            if self._cancel.is_set():
+                return
             self.started += 1
             yield cell_spec, dataset, cell_config, row, col, value
 

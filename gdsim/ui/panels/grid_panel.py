@@ -55,6 +55,8 @@ BACKEND_CHOICES = (
 
 CONTROL_WIDTH = 330
 
+CLOSE_WAIT_S = 10.0
+
 
 class GridPanel(QtWidgets.QWidget):
     """The "Grid search" tab (see the module docstring)."""
@@ -253,8 +255,8 @@ class GridPanel(QtWidgets.QWidget):
 
     @QtCore.Slot()
     def cancel(self) -> None:
-        """Stop before the next cell; returns at once (the running cell is waited for in the
-        worker thread, never here)."""
+        """Stop now: the cells not started are cancelled; returns at once (the job lets
+        go of the pool in its own thread)."""
         if self.job is not None and self.runner.is_running():
             self.job.cancel()
             self.cancel_button.setEnabled(False)
@@ -273,6 +275,15 @@ class GridPanel(QtWidgets.QWidget):
 
     @QtCore.Slot(object)
     def _on_frame(self, frame: GridFrame) -> None:
+        """Draw the cells in; the worker also sends frames while it waits for a cell, which
+        change nothing and are not redrawn."""
+        old = self.frame
+        if old is not None and (old.grid, old.cells, old.finished) == (
+            frame.grid,
+            frame.cells,
+            frame.finished,
+        ):
+            return
         self.frame = frame
         self.progress.setValue(len(frame.cells))
         self.heatmap.draw(frame)
@@ -298,9 +309,13 @@ class GridPanel(QtWidgets.QWidget):
     def _update_buttons(self, running: bool) -> None:
         self.run_button.setEnabled(not running)
         self.cancel_button.setEnabled(running)
-        if not running and self.job is not None:
-            # Stopped from outside (the window closing): the worker left the pool to us.
-            self.job.close()
+        job = self.job
+        if not running and job is not None and not job.snapshot().finished:
+            # Stopped from outside: the window is closing. Let the pool go before the
+            # process ends (loky's exit otherwise races the job's last cell), waiting at
+            # most CLOSE_WAIT_S for the cell being trained.
+            job.cancel()
+            job.wait(CLOSE_WAIT_S)
 
     @QtCore.Slot()
     def _on_axis(self) -> None:
@@ -337,4 +352,3 @@ def _line(parent: QtWidgets.QWidget, name: str, text: str) -> QtWidgets.QLineEdi
     edit = QtWidgets.QLineEdit(text, parent)
     edit.setObjectName(name)
     return edit
-
