@@ -31,7 +31,7 @@ from gdsim.core.grid_search import (
     parse_values,
 )
 from gdsim.core.state import NetworkState
-from gdsim.core.training import ConfigError, parse_learning_rates, rates_text
+from gdsim.core.training import parse_learning_rates, rates_text
 from gdsim.ui.widgets.grid_heatmap import GridHeatmap
 from gdsim.ui.widgets.message_area import MessageArea, MessageSpec, Severity
 from gdsim.ui.workers import JobRunner
@@ -242,7 +242,7 @@ class GridPanel(QtWidgets.QWidget):
                 scheduler=self.scheduler_edit.text().strip() or None,
                 n_jobs=n_jobs,
             )
-        except (GridError, ConfigError, ValueError) as error:
+        except ValueError as error:  # GridError, ConfigError, DatasetError: one line each
             self.messages.show_message("grid", str(error))
             return
         self.messages.clear("grid", "run", "cancelled")
@@ -268,7 +268,11 @@ class GridPanel(QtWidgets.QWidget):
         if self.frame is None:
             return
         grid = self.frame.grid
-        state = cell_state(self._run_network, grid, grid.lrs[col], grid.values[row])
+        try:
+            state = cell_state(self._run_network, grid, grid.lrs[col], grid.values[row])
+        except ValueError as error:  # a state the builder cannot hold: say why, open nothing
+            self.statusMessage.emit(f"cannot open this cell: {error}")
+            return
         self.openNetwork.emit(state)
 
     # ------------------------------------------------------------------ worker results
