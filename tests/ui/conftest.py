@@ -92,3 +92,13 @@ def window(qtbot):
     main = _shown(qtbot, MainWindow())
     yield main
     _deleted(main)
+
+
+@pytest.fixture
+def grid_panel(qtbot):
+    """The grid search view alone."""
+    from gdsim.ui.panels.grid_panel import GridPanel
+
+    panel = _shown(qtbot, GridPanel())
+    yield panel
+    _deleted(panel)
