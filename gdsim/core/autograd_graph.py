@@ -612,3 +612,25 @@ def _sentence(
     if node.op == "input":
         return f"{sentence}: the {node.id} component of the gradient."
     return sentence + "."
+
+
+def caption(graph: Graph, shown: int) -> str:
+    """What the view says under the graph when ``shown`` stages are on it: -1 the graph
+    alone, 0 the forward values, k >= 1 the first k visits of the backward pass."""
+    output = graph.output
+    if shown < 0:
+        return (
+            "Each box is a value of the computation, each edge a local partial derivative. "
+            "Press Forward to compute the values from the inputs."
+        )
+    if shown == 0:
+        return (
+            f"Forward pass: {output.id} = {number(output.value)}. Press Backward step to go "
+            f"back from the output, one node at a time."
+        )
+    sentence = graph.steps[shown - 1].sentence
+    if shown == len(graph.steps):
+        gradient = ", ".join(number(value) for value in graph.gradient.values())
+        names = ", ".join(graph.variables)
+        return f"{sentence} Done: ∇{output.id}({names}) = ({gradient})."
+    return sentence
