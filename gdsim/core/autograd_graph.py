@@ -15,6 +15,8 @@ Numbers are float64; `tests/core/test_autograd_graph.py` holds every node's grad
 from __future__ import annotations
 
 import ast
+import csv
+import io
 import keyword
 import math
 import re
@@ -69,15 +71,16 @@ def _unary(
     name: str,
     value: Callable[[Any], Any],
     partial: Callable[[Any, Any], Any],
-    symbolic: Callable[[str, str], str],
+    symbolic: Callable[[str], str],
 ) -> _Op:
-    """A function of one input: ``partial(a, out)``, ``symbolic(a, out)``."""
+    """A function of one input: ``partial(a, out)`` from the input's and the output's value,
+    ``symbolic(a)`` written with the input's name."""
     return _Op(
         name=name,
         value=value,
         partials=lambda a, out: (partial(a, out),),
         formula=lambda a: f"{name}({a})",
-        symbolic=lambda a: (symbolic(a, name),),
+        symbolic=lambda a: (symbolic(a),),
     )
 
 
@@ -100,28 +103,28 @@ def _extreme(name: str, pick: Callable[..., Any], word: str) -> _Op:
 
 
 FUNCTION_OPS: dict[str, _Op] = {
-    "sin": _unary("sin", np.sin, lambda a, _o: np.cos(a), lambda a, _n: f"cos({a})"),
-    "cos": _unary("cos", np.cos, lambda a, _o: -np.sin(a), lambda a, _n: f"-sin({a})"),
-    "tan": _unary("tan", np.tan, lambda _a, o: 1 + o * o, lambda a, _n: f"1 + tan²({a})"),
-    "exp": _unary("exp", np.exp, lambda _a, o: o, lambda a, _n: f"exp({a})"),
-    "log": _unary("log", np.log, lambda a, _o: 1 / a, lambda a, _n: f"1/{a}"),
-    "sqrt": _unary("sqrt", np.sqrt, lambda _a, o: 0.5 / o, lambda a, _n: f"1/(2·sqrt({a}))"),
-    "abs": _unary("abs", np.abs, lambda a, _o: np.sign(a), lambda a, _n: f"sign({a})"),
-    "tanh": _unary("tanh", np.tanh, lambda _a, o: 1 - o * o, lambda a, _n: f"1 - tanh²({a})"),
+    "sin": _unary("sin", np.sin, lambda a, _o: np.cos(a), lambda a: f"cos({a})"),
+    "cos": _unary("cos", np.cos, lambda a, _o: -np.sin(a), lambda a: f"-sin({a})"),
+    "tan": _unary("tan", np.tan, lambda _a, o: 1 + o * o, lambda a: f"1 + tan²({a})"),
+    "exp": _unary("exp", np.exp, lambda _a, o: o, lambda a: f"exp({a})"),
+    "log": _unary("log", np.log, lambda a, _o: 1 / a, lambda a: f"1/{a}"),
+    "sqrt": _unary("sqrt", np.sqrt, lambda _a, o: 0.5 / o, lambda a: f"1/(2·sqrt({a}))"),
+    "abs": _unary("abs", np.abs, lambda a, _o: np.sign(a), lambda a: f"sign({a})"),
+    "tanh": _unary("tanh", np.tanh, lambda _a, o: 1 - o * o, lambda a: f"1 - tanh²({a})"),
     "sigmoid": _unary(
-        "sigmoid", expit, lambda _a, o: o * (1 - o), lambda a, n: f"{n}({a})·(1 - {n}({a}))"
+        "sigmoid", expit, lambda _a, o: o * (1 - o), lambda a: f"σ({a})·(1 - σ({a}))"
     ),
     "relu": _unary(
         "relu",
         lambda a: np.maximum(0.0, a),
         lambda a, _o: np.float64(a > 0),
-        lambda a, _n: f"1 if {a} > 0, else 0",
+        lambda a: f"1 if {a} > 0, else 0",
     ),
     "softplus": _unary(
         "softplus",
         lambda a: np.logaddexp(0.0, a),
         lambda a, _o: expit(a),
-        lambda a, _n: f"sigmoid({a})",
+        lambda a: f"σ({a})",
     ),
     "min": _extreme("min", np.min, "smallest"),
     "max": _extreme("max", np.max, "largest"),
@@ -311,6 +314,20 @@ class Graph:
         for ids in layers:
             place(ids, lambda n: by_id[n].inputs)
         return layers
+
+    def csv(self) -> str:
+        """The nodes as CSV (File > Export data), in forward order: `id,op,formula,inputs,value,
+        grad`, inputs separated by spaces, numbers at full precision, a constant's grad empty."""
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["id", "op", "formula", "inputs", "value", "grad"])
+        grads = self.grads
+        for node in self.nodes:
+            row = [node.id, node.op, node.formula, " ".join(node.inputs)]
+            writer.writerow(
+                [*row, repr(node.value), repr(grads[node.id]) if node.id in grads else ""]
+            )
+        return out.getvalue()
 
     def document(self) -> dict[str, Any]:
         """The graph as `gdsim graph --json` prints it."""

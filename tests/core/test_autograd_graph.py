@@ -161,3 +161,14 @@ def test_point_values_may_be_constant_formulas():
     assert parse_point(" x = pi/2 ; y=-1e-3,") == pytest.approx(
         {"x": 1.5707963267948966, "y": -1e-3}
     )
+
+
+def test_csv_lists_the_nodes_at_full_precision():
+    lines = build_graph("J = 3*x^2", {"x": 0.1}).csv().splitlines()
+    assert lines == [
+        "id,op,formula,inputs,value,grad",
+        "3,const,3,,3.0,",
+        "x,input,x,,0.1,0.6000000000000001",
+        "a,^2,x²,x,0.010000000000000002,3.0",
+        "J,*,3·a,3 a,0.030000000000000006,1.0",
+    ]

@@ -113,6 +113,13 @@ def test_the_graph_exports_as_a_figure(panel, suffix):
         assert "cos(d)" in data.decode()
 
 
+def test_export_data_is_the_nodes_table(panel):
+    text, name = panel.data_csv()
+    assert name == "autograd_graph.csv"
+    assert text.splitlines()[0] == "id,op,formula,inputs,value,grad"
+    assert text.splitlines()[-1].startswith("J,cos,cos(d),d,-0.7649")
+
+
 def test_presentation_mode_enlarges_the_graph_text(panel):
     canvas = find(panel, QtWidgets.QWidget, "graphPlot")
     before = canvas.node_font().pixelSize()

@@ -106,6 +106,12 @@ class GraphPanel(QtWidgets.QWidget):
     def export_plots(self) -> dict[str, pg.PlotWidget]:
         return {"graph": self.canvas}
 
+    def data_csv(self) -> tuple[str, str]:
+        """File > Export data: the nodes with their values and gradients."""
+        if self.graph is None:
+            raise ValueError("there is no graph: type a formula and a point")
+        return self.graph.csv(), "autograd_graph.csv"
+
     # -- actions --------------------------------------------------------------------------
 
     @QtCore.Slot(str)
