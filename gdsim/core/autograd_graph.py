@@ -36,6 +36,11 @@ PRESETS: dict[str, tuple[str, str]] = {
 }
 """The lectures' worked examples (title: formula, point): the first is the view's default."""
 
+MAX_PARTS = 60
+"""The most operations, variables and numbers a formula may have, as typed (the lectures'
+examples have 11 and 12): the graph, zoomed to fit, is still readable and drawn in a few
+tenths of a second at worst."""
+
 _NAME = re.compile(r"[^\W\d]\w*")
 _OUTPUT_NAME = re.compile(r"\s*([^\W\d]\w*)\s*=(?!=)")
 _SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -271,9 +276,6 @@ class Graph:
         """∂output/∂variable for each variable, by name."""
         return {name: self.grads[name] for name in self.variables}
 
-    def node(self, node_id: str) -> Node:
-        return next(node for node in self.nodes if node.id == node_id)
-
     def layers(self) -> list[list[str]]:
         """Node ids by column for drawing left (inputs) to right (output): a node one column
         right of its furthest input, a constant just left of its first user; in a column, nodes
@@ -384,7 +386,20 @@ def parse_point(text: str) -> dict[str, float]:
     return point
 
 
-def split_output_name(text: str) -> tuple[str | None, str]:
+def _part_count(formula: str) -> int:
+    """Operations, variables and numbers as typed (at least the graph's boxes, fewer when a
+    part repeats), counted before the parser (whose sympy work grows with the formula) is
+    asked; 0 for text that is not even Python syntax (the parser then says what is wrong)."""
+    try:
+        tree = syntax_tree(formula)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return 0
+    called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    parts = (ast.BinOp, ast.UnaryOp, ast.Call, ast.Name, ast.Constant)
+    return sum(isinstance(n, parts) and id(n) not in called for n in ast.walk(tree))
+
+
+def _split_output_name(text: str) -> tuple[str | None, str]:
     """``"J = cos(x)"`` -> ("J", "cos(x)"); a formula without a name -> (None, formula)."""
     match = _OUTPUT_NAME.match(text)
     if match is None:
@@ -496,7 +511,13 @@ def build_graph(text: str, point: Mapping[str, float]) -> Graph:
     Raises a `ValueError` (`ExpressionError` or `GraphError`) with a one-line message for a
     formula the parser refuses, a variable without a value, or a value or local derivative
     that is not finite at the point (log(0))."""
-    output_name, formula = split_output_name(text)
+    output_name, formula = _split_output_name(text)
+    parts = _part_count(formula)
+    if parts > MAX_PARTS:
+        raise GraphError(
+            f"the formula has {parts} parts (operations, variables, numbers), too many to "
+            f"draw readably (at most {MAX_PARTS}): shorten it"
+        )
     candidates = _candidate_variables(formula)
     parse_expression(formula, candidates)  # the whitelist and its messages
     tree = syntax_tree(formula)

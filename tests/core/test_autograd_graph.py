@@ -57,9 +57,9 @@ CASES = [
     (PRESETS["J = cos(sin(x²) + 3x²)"][0], "x=2.5"),
     (PRESETS["f = tanh(ln(1 + z·2x/sin(y)))"][0], "x=1, y=2, z=3"),
     (PRESETS["f = tanh(ln(1 + z·2x/sin(y)))"][0], "x=0.3; y=1.2; z=-0.5"),
+    ("L = -w + 2*pi*w - w/b + w^b + 2^w + max(w, b, 1) + min(w, b) + relu(w)", "w=1.3, b=0.4"),
     (
-        "L = -w + 2*pi*w - w/b + w^b + 2^w + max(w, b, 1) + min(w, b) + relu(w) + abs(b - w)"
-        " + sigmoid(w) + softplus(b) + exp(w) + tan(b) + sqrt(w) + w^0.5 - b^-2",
+        "L = abs(b - w) + sigmoid(w) + softplus(b) + exp(w) + tan(b) + sqrt(w) + w^0.5 - b^-2",
         "w=1.3, b=0.4",
     ),
 ]
@@ -114,6 +114,17 @@ def test_the_lecture_graph_of_f_names_its_edges_as_the_slide():
     assert [len(layer) for layer in graph.layers()] == [4, 2, 1, 2, 1, 1, 1]
 
 
+def test_the_largest_formula_drawn_has_sixty_parts():
+    def dot(n: int) -> str:
+        return " + ".join(f"x{i}*y{i}" for i in range(n))
+
+    point = {f"{name}{i}": 1.0 for name in "xy" for i in range(16)}
+    assert len(build_graph(dot(15), point).nodes) == 59
+    with pytest.raises(ValueError, match="63 parts"):
+        build_graph(dot(16), point)
+    assert len(build_graph("x" + "+x" * 29, {"x": 1.0}).nodes) == 30  # 59 parts, x shared
+
+
 def test_document_is_what_the_command_prints():
     document = build_graph("J = x*y", {"x": 2.0, "y": 3.0, "unused": 1.0}).document()
     assert document["output"] == 6.0
@@ -139,6 +150,7 @@ def test_document_is_what_the_command_prints():
         ("sqrt(x)", "x=0", "∂f/∂x = 1/(2·sqrt(x)) is inf at this point"),
         ("2*pi", "", "no variable"),
         ("x = x + 1", "x=1", "the output's name x is also a variable"),
+        ("x" + "+x" * 30, "x=1", "the formula has 61 parts (operations, variables, numbers)"),
     ],
 )
 def test_bad_input_is_one_line(expression, point, message):
