@@ -11,7 +11,6 @@ passes are stepped through; a step only changes the texts and pens that differ.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -60,9 +59,8 @@ class GraphCanvas(pg.PlotWidget):
         self._lines: list[
             tuple[tuple[str, str], QtWidgets.QGraphicsLineItem, QtWidgets.QGraphicsPolygonItem]
         ] = []
-        self._labels: list[tuple[Edge, QtWidgets.QGraphicsTextItem]] = []
-        self._boxes: dict[str, tuple[QtWidgets.QGraphicsRectItem, QtWidgets.QGraphicsTextItem]] = {}
-        self._html: dict[int, str] = {}
+        self._labels: list[tuple[Edge, _TextBlock]] = []
+        self._boxes: dict[str, tuple[QtWidgets.QGraphicsRectItem, _TextBlock]] = {}
 
     # -- public ---------------------------------------------------------------------------
 
@@ -103,7 +101,7 @@ class GraphCanvas(pg.PlotWidget):
 
     def node_text(self, node_id: str) -> str:
         """The plain text of a node's box as drawn (for tests)."""
-        return self._boxes[node_id][1].toPlainText()
+        return self._boxes[node_id][1].text()
 
     # -- drawing --------------------------------------------------------------------------
 
@@ -142,20 +140,13 @@ class GraphCanvas(pg.PlotWidget):
             ground = QtWidgets.QGraphicsRectItem(rect, root)
             ground.setPen(QtGui.QPen(QtCore.Qt.PenStyle.NoPen))
             ground.setBrush(pg.mkBrush(255, 255, 255, 230))
-            label = _text_item(font, root)
-            label.setTextWidth(rect.width())
-            label.setPos(rect.topLeft())
-            self._labels.append((edge, label))
+            self._labels.append((edge, _TextBlock(rect, 0.0, LINE_COLOR, metrics, root)))
         self._boxes = {}
         for node in graph.nodes:
             rect = boxes[node.id].rect
             box = QtWidgets.QGraphicsRectItem(rect, root)
             box.setBrush(pg.mkBrush("#ffffff"))
-            text = _text_item(font, root)
-            text.setTextWidth(rect.width() - 2 * BOX_PADDING)
-            text.setPos(rect.left() + BOX_PADDING, rect.top() + BOX_PADDING)
-            self._boxes[node.id] = (box, text)
-        self._html = {}
+            self._boxes[node.id] = (box, _TextBlock(rect, BOX_PADDING, TEXT_COLOR, metrics, root))
 
     def _update(self) -> None:
         """Texts and pens for the stage shown: values after the forward pass, gradients as
@@ -172,19 +163,12 @@ class GraphCanvas(pg.PlotWidget):
             line.setPen(_pen(style.GRADIENT_COLOR if lit else LINE_COLOR, 3.0 if lit else 1.3))
             head.setBrush(pg.mkBrush(style.GRADIENT_COLOR if lit else LINE_COLOR))
         for edge, label in self._labels:
-            self._set_html(label, _html(_edge_lines(edge, shown >= 0), LINE_COLOR))
+            label.show(_edge_lines(edge, shown >= 0))
         for node in graph.nodes:
             box, text = self._boxes[node.id]
             lit = current is not None and current.node == node.id
             box.setPen(_pen(style.GRADIENT_COLOR if lit else LINE_COLOR, 3.0 if lit else 1.3))
-            lines = _node_lines(node, graph.output.id, shown, grads, visited)
-            self._set_html(text, _html(lines, TEXT_COLOR))
-
-    def _set_html(self, item: QtWidgets.QGraphicsTextItem, text: str) -> None:
-        """setHtml only when the text changes: laying rich text out is most of a redraw."""
-        if self._html.get(id(item)) != text:
-            item.setHtml(text)
-            self._html[id(item)] = text
+            text.show(_node_lines(node, graph.output.id, shown, grads, visited))
 
     def _layout(self, graph: Graph, metrics: _Metrics) -> dict[str, _Box]:
         """Box rectangles: columns from `Graph.layers`, each as wide as its widest box, with
@@ -230,19 +214,59 @@ class _Metrics:
         bold, italic = QtGui.QFont(font), QtGui.QFont(font)
         bold.setBold(True)
         italic.setItalic(True)
-        plain = QtGui.QFontMetricsF(font)
-        self.by_kind = {
-            "title": QtGui.QFontMetricsF(bold),
-            "grad": QtGui.QFontMetricsF(bold),
-            "partial": QtGui.QFontMetricsF(italic),
-            "plain": plain,
-        }
-        self.line = plain.lineSpacing()
+        self.fonts = {"title": bold, "grad": bold, "partial": italic, "plain": font}
+        self.by_kind = {kind: QtGui.QFontMetricsF(f) for kind, f in self.fonts.items()}
+        self.line = self.by_kind["plain"].lineSpacing()
+        self._brushes: dict[str, QtGui.QBrush] = {}
+
+    def brush(self, color: str) -> QtGui.QBrush:
+        """One brush per colour for all the lines (pyqtgraph's mkBrush parses each time)."""
+        if color not in self._brushes:
+            self._brushes[color] = pg.mkBrush(color)
+        return self._brushes[color]
 
     def size(self, lines: Sequence[Line]) -> QtCore.QSizeF:
         width = max(self.by_kind[kind].horizontalAdvance(text) for text, kind in lines)
-        # +4: the text item's document margin (1 each side) and a pixel of rounding each side.
-        return QtCore.QSizeF(width + 4, len(lines) * self.line + 2)
+        return QtCore.QSizeF(width + 2, len(lines) * self.line + 2)  # +2: a pixel each side
+
+
+class _TextBlock:
+    """Lines of plain text centred in a rectangle, one simple text item each (rich text cost
+    a millisecond a box to lay out), remade only when the lines change; gradients in their
+    colour."""
+
+    def __init__(
+        self,
+        rect: QtCore.QRectF,
+        padding: float,
+        color: str,
+        metrics: _Metrics,
+        parent: QtWidgets.QGraphicsItem,
+    ) -> None:
+        self._rect, self._padding, self._color = rect, padding, color
+        self._metrics, self._parent = metrics, parent
+        self._lines: tuple[Line, ...] = ()
+        self._group: QtWidgets.QGraphicsRectItem | None = None
+
+    def show(self, lines: Sequence[Line]) -> None:
+        if tuple(lines) == self._lines and self._group is not None:
+            return
+        if self._group is not None and self._group.scene() is not None:
+            self._group.scene().removeItem(self._group)
+        group = QtWidgets.QGraphicsRectItem(self._parent)
+        group.setPen(QtGui.QPen(QtCore.Qt.PenStyle.NoPen))
+        for row, (text, kind) in enumerate(lines):
+            item = QtWidgets.QGraphicsSimpleTextItem(text, group)
+            item.setFont(self._metrics.fonts[kind])
+            gradient = kind in ("grad", "partial")
+            item.setBrush(self._metrics.brush(style.GRADIENT_COLOR if gradient else self._color))
+            width = self._metrics.by_kind[kind].horizontalAdvance(text)
+            top = self._rect.top() + self._padding + row * self._metrics.line
+            item.setPos(self._rect.center().x() - width / 2, top)
+        self._group, self._lines = group, tuple(lines)
+
+    def text(self) -> str:
+        return "\n".join(text for text, _kind in self._lines)
 
 
 def _node_lines(
@@ -283,19 +307,6 @@ def _edge_lines(edge: Edge, with_value: bool) -> list[Line]:
     return lines
 
 
-def _html(lines: Sequence[Line], color: str) -> str:
-    """The lines as centred rich text: gradients in their colour, complete ones bold."""
-    opening = {
-        "title": "<b>",
-        "plain": "",
-        "grad": f'<span style="color:{style.GRADIENT_COLOR}"><b>',
-        "partial": f'<span style="color:{style.GRADIENT_COLOR}"><i>',
-    }
-    closing = {"title": "</b>", "plain": "", "grad": "</b></span>", "partial": "</i></span>"}
-    body = "<br>".join(f"{opening[k]}{html.escape(text)}{closing[k]}" for text, k in lines)
-    return f'<div style="color:{color}" align="center">{body}</div>'
-
-
 def _arrow_head(start: QtCore.QPointF, end: QtCore.QPointF, size: float) -> QtGui.QPolygonF:
     """A filled triangle with its tip at ``end``, pointing along start -> end."""
     line = QtCore.QLineF(end, start)
@@ -312,15 +323,6 @@ def _pen(color: str, width: float) -> QtGui.QPen:
     pen = pg.mkPen(color, width=style.scaled(width))
     pen.setCosmetic(True)
     return pen
-
-
-def _text_item(font: QtGui.QFont, parent: QtWidgets.QGraphicsItem) -> QtWidgets.QGraphicsTextItem:
-    """An empty rich-text item in ``font`` with a one-unit margin (Qt's default 4 widened
-    every column)."""
-    item = QtWidgets.QGraphicsTextItem(parent)
-    item.setFont(font)
-    item.document().setDocumentMargin(1)
-    return item
 
 
 def _label_places(
