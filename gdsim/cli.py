@@ -46,11 +46,11 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> _Parser:
-    from gdsim.commands import grid, run, train
+    from gdsim.commands import graph, grid, run, train
 
     parser = _Parser(
         prog="gdsim",
-        usage="%(prog)s [-h] [--version] [PATH.json | {run,train,grid} ...]",
+        usage="%(prog)s [-h] [--version] [PATH.json | {run,train,grid,graph} ...]",
         description=__doc__.splitlines()[0],
         epilog="gdsim PATH.json opens the window with the session saved in PATH.json.",
     )
@@ -59,6 +59,7 @@ def build_parser() -> _Parser:
     run.register(subparsers)
     train.register(subparsers)
     grid.register(subparsers)
+    graph.register(subparsers)
     parser.commands = tuple(subparsers.choices)
     return parser
 

@@ -418,12 +418,18 @@ def parse_expression(text: str, variables: Sequence[str]) -> sympy.Expr:
     return expr
 
 
+def syntax_tree(text: str) -> ast.expr:
+    """The Python syntax tree of a formula that ``parse_expression`` accepted, as typed (``^``
+    read as ``**``): sympy reorders and flattens, so a view that shows the formula's own
+    structure (the autograd graph) walks this tree instead."""
+    source, _columns = _replace_carets(text.strip())
+    return ast.parse(source, mode="eval").body
+
+
 def names_in(text: str) -> set[str]:
     """The names a formula that ``parse_expression`` accepted writes, as typed: sympy folds
     ``0*x`` to 0, so the expression's free symbols can miss a variable the student used."""
-    source, _columns = _replace_carets(text.strip())
-    tree = ast.parse(source, mode="eval")
-    return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+    return {node.id for node in ast.walk(syntax_tree(text)) if isinstance(node, ast.Name)}
 
 
 def _depth(expr: sympy.Basic) -> int:

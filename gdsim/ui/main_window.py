@@ -24,6 +24,7 @@ from gdsim.core.lessons import is_lesson_file
 from gdsim.core.state import AppState, NetworkState, SurfaceState
 from gdsim.ui import preferences, workers
 from gdsim.ui.exports import Exports
+from gdsim.ui.panels.graph_panel import GraphPanel
 from gdsim.ui.panels.grid_panel import GridPanel
 from gdsim.ui.panels.mlp_panel import MlpPanel
 from gdsim.ui.panels.surface_panel import SurfacePanel
@@ -80,6 +81,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.add_panel(self.surface_panel, "Surface explorer", "surface")
         self.add_panel(self.mlp_panel, "Network builder", "network")
         self.add_view(GridPanel(self), "Grid search", "grid")
+        self.add_view(GraphPanel(self), "Autograd graph", "graph")
         self.tabs.currentChanged.connect(self._on_tab_changed)
         self.sessions = SessionActions(
             self, self.state, self.set_state, self.mlp_panel.runner.is_running

@@ -47,6 +47,10 @@ CLASS_COLORS = ("#B8A000", "#00CED1", "#882255", "#000000", "#6A3D9A", "#0072B2"
 
 THRESHOLD_COLORS = {"monotone": "#1b7837", "stable": "#b2182b", "momentum": "#7b3294"}
 
+GRADIENT_COLOR = "#DD0077"
+"""Backpropagated gradients in the autograd graph (magenta: far from every run, verdict and
+threshold colour, and dark enough for text on white)."""
+
 PRESENTATION_FONT = 1.5
 """Presentation mode's factor on every font (the issue asks for at least 1.5x)."""
 
