@@ -95,6 +95,24 @@ def window(qtbot):
 
 
 @pytest.fixture
+def new_window():
+    """Build main windows on demand, for tests that need a second one or one not yet shown
+    (restoring preferences first); each is deleted as `window`'s is, not left to the
+    garbage collector."""
+    from gdsim.ui import MainWindow
+
+    made: list[MainWindow] = []
+
+    def make() -> MainWindow:
+        made.append(MainWindow())
+        return made[-1]
+
+    yield make
+    for main in made:
+        _deleted(main)
+
+
+@pytest.fixture
 def grid_panel(qtbot):
     """The grid search view alone."""
     from gdsim.ui.panels.grid_panel import GridPanel

@@ -182,7 +182,9 @@ def test_the_runs_verdicts_are_read_whole_in_presentation_mode(qtbot, demo_windo
         window.set_presentation(False)
 
 
-def test_a_tab_first_shown_in_presentation_mode_keeps_its_normal_column_after(qtbot, window):
+def test_a_tab_first_shown_in_presentation_mode_keeps_its_normal_column_after(
+    qtbot, window, new_window
+):
     """The network tab's splitter had no sizes yet ([39, 39]) when the mode began; putting
     those back left its controls column at 291 px instead of 400 for the rest of the session."""
     window.resize(1600, 900)
@@ -191,8 +193,7 @@ def test_a_tab_first_shown_in_presentation_mode_keeps_its_normal_column_after(qt
     window.tabs.setCurrentIndex(1)
     qtbot.waitUntil(splitter.isVisible)
     window.set_presentation(False)
-    reference = MainWindow()
-    qtbot.addWidget(reference)
+    reference = new_window()
     reference.resize(1600, 900)
     reference.show()
     reference.tabs.setCurrentIndex(1)
