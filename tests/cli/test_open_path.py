@@ -39,9 +39,8 @@ def test_no_argument_opens_the_window_without_a_file(opened) -> None:
 def test_a_missing_file_exits_2_with_one_line_and_no_window(opened, capsys, tmp_path) -> None:
     assert main([str(tmp_path / "gone.json")]) == 2
     err = capsys.readouterr().err
-    assert (
-        err == f"gdsim: error: {tmp_path / 'gone.json'}: no such file (nor a command: run, train)\n"
-    )
+    missing = tmp_path / "gone.json"
+    assert err == f"gdsim: error: {missing}: no such file (nor a command: run, train, basins)\n"
     assert opened == []
 
 
