@@ -7,7 +7,7 @@ path of ``simulate`` (40,000 runs x 200 steps would hold ~0.5 GB of history). Ea
 label: the index of the known minimum its run ends within ``BASIN_TOLERANCE`` of, ``DIVERGED``
 (the run left the simulation's bounds or became non-finite) or ``OTHER`` (it ended anywhere
 else: still on its way, oscillating, or in a minimum the surface does not list), and the steps
-it needed: the first step from which it stayed that close to its minimum.
+it needed: the step since which it has stayed that close to where it ends.
 
 ``BasinsJob`` is the same computation as a steppable job for the worker: a coarse grid first
 (drawn while the fine one computes), then the chosen grid, a chunk of starts per unit of work
@@ -185,11 +185,12 @@ class BasinsJob:
             settings.steps,
             settings.optimizer,
             settings.hyper,
-            targets=self._minima,
             tolerance=self._tolerance,
         )
-        self._labels[chunk] = np.where(ends.stopped_at >= 0, DIVERGED, ends.target)
-        self._steps[chunk] = ends.arrived_at
+        labels = nearest_minimum(ends.points, self._minima, self._tolerance)
+        labels[ends.stopped_at >= 0] = DIVERGED
+        self._labels[chunk] = labels
+        self._steps[chunk] = np.where(labels >= 0, ends.settled_at, -1)
         done = len(starts[chunk])
         self._offset += done
         self._done += done
@@ -210,6 +211,19 @@ class BasinsJob:
 
     def snapshot(self) -> BasinsSnapshot:
         return BasinsSnapshot(self._settings, self._map, self._done / self._total)
+
+
+def nearest_minimum(points: np.ndarray, minima: np.ndarray, tolerance: float) -> np.ndarray:
+    """Per point (K, 2), the index of the minimum (M, 2) within ``tolerance`` of it, or
+    ``OTHER`` (NaN points, those of stopped runs, are near nothing)."""
+    labels = np.full(len(points), OTHER)
+    if len(minima):
+        with np.errstate(invalid="ignore"):
+            distances = np.linalg.norm(points[:, None, :] - minima[None, :, :], axis=2)
+            nearest = np.argmin(np.nan_to_num(distances, nan=np.inf), axis=1)
+            close = distances[np.arange(len(points)), nearest] <= tolerance
+        labels[close] = nearest[close]
+    return labels
 
 
 def _index(value: float, span: tuple[float, float], count: int) -> int | None:

@@ -1,0 +1,76 @@
+"""Basins of attraction's benchmark: 200 x 200 starts x 200 steps on himmelblau (target under
+1 s), against the baseline of ``simulate()`` keeping the whole history, timed in the same run
+on a slice of the same grid and scaled to the whole (the whole would hold ~0.5 GB).
+
+Run: `.venv/bin/python scripts/bench_basins.py [--json]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from collections.abc import Callable
+
+GRID = 200
+STEPS = 200
+LR = 0.01
+BASELINE_SLICE = 10
+"""The baseline runs one tenth of the grid's starts, and its time is multiplied by ten."""
+
+
+def median_seconds(work: Callable[[], object], repeats: int) -> float:
+    """Median wall time of `repeats` calls, after one warm-up call."""
+    work()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true", help="print one JSON document")
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+
+    import numpy as np
+
+    from gdsim.core.basins import BasinSettings, compute_basins, grid_starts
+    from gdsim.core.simulate import RunSpec, simulate
+    from gdsim.core.surfaces import get_surface
+
+    surface = get_surface("himmelblau")
+    settings = BasinSettings(lr=LR, steps=STEPS, grid=GRID)
+    starts = grid_starts(surface, GRID)[:: BASELINE_SLICE]
+    runs = [RunSpec(lr=LR, start=tuple(point)) for point in starts]
+
+    def baseline() -> None:
+        result = simulate(surface, runs, STEPS)
+        with np.errstate(invalid="ignore"):
+            np.linalg.norm(result.points[:, -1, None, :] - np.array(surface.minima), axis=2)
+
+    with np.errstate(all="ignore"):
+        basins_s = median_seconds(lambda: compute_basins(surface, settings), args.repeats)
+        baseline_s = median_seconds(baseline, args.repeats) * BASELINE_SLICE
+    figures = {
+        "basins_s": basins_s,
+        "simulate_full_trace_s": baseline_s,
+        "speedup": baseline_s / basins_s,
+        "target_s": 1.0,
+    }
+    if args.json:
+        print(json.dumps(figures))
+        return
+    print(f"basins {GRID}x{GRID} starts x {STEPS} steps on himmelblau (target < 1 s)")
+    print(f"  gdsim basins (final_states, chunked): {basins_s * 1e3:8.1f} ms")
+    scaled = f"1/{BASELINE_SLICE} x {BASELINE_SLICE}"
+    print(f"  simulate() full trace ({scaled}):   {baseline_s * 1e3:8.1f} ms")
+    print(f"  ratio: {baseline_s / basins_s:.1f}x faster than the full trace")
+
+
+if __name__ == "__main__":
+    main()
