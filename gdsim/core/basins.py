@@ -103,6 +103,25 @@ class BasinMap:
         return f"basin: minimum {point_name(self.minima[label])}, {steps} {unit}"
 
 
+def legend_entries(basins: BasinMap) -> list[tuple[int, str]]:
+    """(label, words) for a legend: every known minimum's basin with its share of the starts,
+    then diverged and "no minimum" when some starts are."""
+    entries = [
+        (m, f"basin of {point_name(point)}: {_percent(fraction)}")
+        for m, (point, fraction) in enumerate(zip(basins.minima, basins.fractions(), strict=True))
+    ]
+    if basins.diverged_fraction > 0:
+        entries.append((DIVERGED, f"diverged: {_percent(basins.diverged_fraction)}"))
+    if basins.other_fraction > 0:
+        steps = basins.settings.steps
+        entries.append((OTHER, f"no minimum in {steps} steps: {_percent(basins.other_fraction)}"))
+    return entries
+
+
+def _percent(fraction: float) -> str:
+    return f"{100 * fraction:.0f} %" if fraction == 0 or fraction >= 0.01 else "< 1 %"
+
+
 def point_name(point: tuple[float, ...]) -> str:
     """A minimum as people say it: (3, 2), (-2.81, 3.13)."""
     return "(" + ", ".join(f"{round(c, 2):g}" for c in point) + ")"

@@ -15,6 +15,7 @@ from gdsim.core.basins import (
     BasinsJob,
     compute_basins,
     grid_starts,
+    legend_entries,
 )
 from gdsim.core.simulate import RunSpec, final_states, simulate
 from gdsim.core.surfaces import get_surface
@@ -52,6 +53,14 @@ def test_a_far_too_large_step_diverges_almost_everywhere():
 def test_the_hover_text_names_the_minimum_and_the_steps(himmelblau_map):
     assert re.fullmatch(r"basin: minimum \(3, 2\), \d+ steps?", himmelblau_map.describe(3.0, 2.0))
     assert himmelblau_map.describe(50.0, 0.0) == ""
+
+
+def test_the_legend_names_each_basin_with_its_share(himmelblau_map):
+    entries = legend_entries(himmelblau_map)
+    assert [label for label, _ in entries[:4]] == [0, 1, 2, 3]
+    assert re.fullmatch(r"basin of \(3, 2\): \d+ %", entries[0][1])
+    diverged = legend_entries(compute_basins(HIMMELBLAU, BasinSettings(lr=0.5, steps=5, grid=4)))
+    assert diverged[-1] == (DIVERGED, "diverged: 100 %")
 
 
 @pytest.mark.parametrize(
