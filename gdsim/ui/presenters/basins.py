@@ -1,10 +1,11 @@
 """The basins of attraction under the surface explorer's contours: when to compute, in the worker.
 
 The panel asks for a map whenever a result is shown (a new η, optimizer, step budget or
-surface); requests are coalesced once per event-loop pass and an unchanged request computes
-nothing. A changed one stops the stale job (``JobRunner.start`` waits at most one chunk of
-starts) and starts a ``BasinsJob``: its coarse map is drawn while the chosen grid computes, so
-a dragged η slider keeps moving and the picture follows as fast as the worker can.
+surface); an unchanged request computes nothing. A changed one stops the stale job at once
+(stopping waits for the worker's current unit, a chunk of starts: once, not on every move of a
+drag, since nothing runs afterwards) and starts a ``BasinsJob`` once the requests pause for
+``SETTLE_MS``: during a drag a job started on every move would be stopped before its coarse
+map was done. The coarse map is drawn while the chosen grid computes.
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ from PySide6 import QtCore
 from gdsim.core.basins import BasinMap, BasinSettings, BasinsJob, BasinsSnapshot
 from gdsim.core.surfaces import Surface
 from gdsim.ui.workers import JobRunner
+
+SETTLE_MS = 40
+"""A new map is started once the requests (a dragged slider) pause this long."""
 
 
 class BasinsPresenter(QtCore.QObject):
@@ -39,7 +43,7 @@ class BasinsPresenter(QtCore.QObject):
         self._runner.runningChanged.connect(self.runningChanged)
         self._timer = QtCore.QTimer(self)
         self._timer.setSingleShot(True)
-        self._timer.setInterval(0)
+        self._timer.setInterval(SETTLE_MS)
         self._timer.timeout.connect(self._start)
 
     def shown_map(self) -> BasinMap | None:
@@ -58,8 +62,12 @@ class BasinsPresenter(QtCore.QObject):
         self._timer.start()
 
     def request(self, surface: Surface, settings: BasinSettings) -> None:
-        """The map wanted now (coalesced; computed only when on and changed)."""
+        """The map wanted now: a stale job stops at once, the new one starts when the
+        requests pause (computed only when on and changed)."""
         self._wanted = (surface, settings)
+        if self._runner.is_running() and not _same(self._wanted, self._started):
+            self._runner.stop()
+            self._started = None
         self._timer.start()
 
     def cancel(self) -> None:
