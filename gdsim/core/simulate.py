@@ -1,7 +1,8 @@
 """K optimizer runs of N steps on one surface at once, as numpy arrays.
 
-The step-size slider redraws while it is dragged and later views run 1,000 learning rates or a
-200 x 200 grid of starts through this same function, so the loop is vectorised over runs: the
+The step-size slider redraws while it is dragged and later views run 1,000 learning rates
+through this same function (and a 200 x 200 grid of starts through ``final_states``, the same
+loop keeping only the current state), so the loop is vectorised over runs: the
 state is a ``(D, K)`` array, the surface's exact gradient is called once per step on coordinate
 views, and the outputs are preallocated. Runs that share an optimizer and its hyper-parameters
 form one batch; each run keeps its own learning rate, start, gradient noise and seed.
@@ -267,7 +268,7 @@ def final_states(
     rule = get_surface_optimizer(optimizer).make_rule(hyper or {})
     bounds = np.array(default_bounds(surface))
     lows, highs = bounds[:, :1], bounds[:, 1:]
-    params = np.ascontiguousarray(starts.T)
+    params = np.array(starts.T, order="C")  # a copy: the loop updates it in place
     count = params.shape[1]
     stopped_at = np.full(count, -1)
     settled_at = np.zeros(count, dtype=int)

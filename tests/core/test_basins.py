@@ -71,9 +71,11 @@ def test_the_light_path_ends_exactly_where_simulate_does(optimizer, lr, hyper):
     starts = grid_starts(HIMMELBLAU, 12)
     runs = [RunSpec(lr=lr, optimizer=optimizer, start=tuple(p), hyper=hyper) for p in starts]
     full = simulate(HIMMELBLAU, runs, 150)
-    light = final_states(HIMMELBLAU, starts, lr, 150, optimizer, hyper)
+    given = np.asfortranarray(starts)  # its transpose is contiguous: must still be copied
+    light = final_states(HIMMELBLAU, given, lr, 150, optimizer, hyper)
     assert np.array_equal(light.points, full.points[:, -1], equal_nan=True)
     assert np.array_equal(light.stopped_at, full.stopped_at)
+    assert np.array_equal(given, starts)
 
 
 def test_the_light_path_says_since_when_a_run_stayed_put():
