@@ -148,8 +148,9 @@ def grid_starts(surface: Surface, grid: int) -> np.ndarray:
 
 
 def compute_basins(surface: Surface, settings: BasinSettings) -> BasinMap:
-    """The whole map at once (the command line); the view uses ``BasinsJob``."""
-    job = BasinsJob(surface, settings, coarse=False)
+    """The whole map at once, in one unit of work (the command line: nothing to cancel, and
+    fewer, larger units spend less time in Python per start); the view uses ``BasinsJob``."""
+    job = BasinsJob(surface, settings, coarse=False, chunk=settings.grid**2)
     while job.advance():
         pass
     done = job.snapshot().map
@@ -169,10 +170,13 @@ class BasinsSnapshot:
 
 class BasinsJob:
     """The map as a steppable job (``gdsim.ui.workers.JobRunner``'s protocol): with
-    ``coarse``, a ``COARSE_GRID`` map first, then the chosen grid, ``CHUNK`` starts a unit."""
+    ``coarse``, a ``COARSE_GRID`` map first, then the chosen grid, ``chunk`` starts a unit."""
 
-    def __init__(self, surface: Surface, settings: BasinSettings, coarse: bool = True) -> None:
+    def __init__(
+        self, surface: Surface, settings: BasinSettings, coarse: bool = True, chunk: int = CHUNK
+    ) -> None:
         check_settings(surface, settings)
+        self._chunk = chunk
         self._surface = surface
         self._settings = settings
         grids = [settings.grid]
@@ -196,7 +200,7 @@ class BasinsJob:
         if self._offset == 0:
             self._labels = np.empty(len(starts), dtype=int)
             self._steps = np.empty(len(starts), dtype=int)
-        chunk = slice(self._offset, self._offset + CHUNK)
+        chunk = slice(self._offset, self._offset + self._chunk)
         settings = self._settings
         ends = final_states(
             self._surface,
