@@ -105,17 +105,17 @@ class BasinMap:
 
 
 def legend_entries(basins: BasinMap) -> list[tuple[int, str]]:
-    """(label, words) for a legend: every known minimum's basin with its share of the starts,
-    then diverged and "no minimum" when some starts are."""
+    """(label, words) for a legend short enough for a projector ("basin of" is its title's):
+    every known minimum with its share of the starts ("(3, 2) 26 %"), then "diverged" and
+    "no minimum" when some starts are."""
     entries = [
-        (m, f"basin of {point_name(point)}: {_percent(fraction)}")
+        (m, f"{point_name(point)} {_percent(fraction)}")
         for m, (point, fraction) in enumerate(zip(basins.minima, basins.fractions(), strict=True))
     ]
     if basins.diverged_fraction > 0:
-        entries.append((DIVERGED, f"diverged: {_percent(basins.diverged_fraction)}"))
+        entries.append((DIVERGED, f"diverged {_percent(basins.diverged_fraction)}"))
     if basins.other_fraction > 0:
-        steps = basins.settings.steps
-        entries.append((OTHER, f"no minimum in {steps} steps: {_percent(basins.other_fraction)}"))
+        entries.append((OTHER, f"no minimum {_percent(basins.other_fraction)}"))
     return entries
 
 

@@ -58,9 +58,9 @@ def test_the_hover_text_names_the_minimum_and_the_steps(himmelblau_map):
 def test_the_legend_names_each_basin_with_its_share(himmelblau_map):
     entries = legend_entries(himmelblau_map)
     assert [label for label, _ in entries[:4]] == [0, 1, 2, 3]
-    assert re.fullmatch(r"basin of \(3, 2\): \d+ %", entries[0][1])
+    assert re.fullmatch(r"\(3, 2\) \d+ %", entries[0][1])
     diverged = legend_entries(compute_basins(HIMMELBLAU, BasinSettings(lr=0.5, steps=5, grid=4)))
-    assert diverged[-1] == (DIVERGED, "diverged: 100 %")
+    assert diverged[-1] == (DIVERGED, "diverged 100 %")
 
 
 @pytest.mark.parametrize(

@@ -55,13 +55,14 @@ def test_tints_legend_hover_and_colour_by_steps(himmelblau, qtbot):
     for index, (x, y) in enumerate(himmelblau.surface().minima):
         assert _pixel(himmelblau, x, y) == BASIN_COLORS[index]
     legend = himmelblau.view.findChild(QtWidgets.QLabel, "basinsLegend")
-    assert legend.isVisible() and "basin of (3, 2)" in legend.text()
+    assert legend.isVisible() and "Basin of each start" in legend.text()
+    assert "(3, 2) 2" in legend.text()  # its share: about a quarter
     with qtbot.waitSignal(himmelblau.cursorInfo) as signal:
         himmelblau.view.hovered.emit(3.0, 2.0)
     assert "basin: minimum (3, 2), " in signal.args[0]
     combo = himmelblau.findChild(QtWidgets.QComboBox, "basinsColourCombo")
     combo.setCurrentIndex(combo.findData("steps"))
-    assert "steps to reach a minimum" in legend.text()
+    assert "Steps to reach a minimum" in legend.text()
     at_minimum, far = _pixel(himmelblau, 3.0, 2.0), _pixel(himmelblau, 4.9, 4.9)
     assert at_minimum != far and at_minimum not in BASIN_COLORS
 

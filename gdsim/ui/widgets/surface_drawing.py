@@ -113,21 +113,16 @@ def draw_basins(view: SurfaceView, basins: BasinMap | None, mode: str = "minimum
         share = np.log1p(basins.steps[reached]) / np.log1p(max(slowest, 1))
         low, high = _rgb(BASIN_STEPS[0]), _rgb(BASIN_STEPS[1])
         rgba[reached, :3] = np.round(low + share[:, None] * (high - low))
-        swatches = [
-            (BASIN_STEPS[0], "0 steps"),
-            (BASIN_STEPS[1], f"{slowest} steps to reach a minimum (log scale)"),
-        ]
+        title = f"Steps to reach a minimum, η = {settings.lr:g} (log scale):"
+        swatches = [(BASIN_STEPS[0], "0"), (BASIN_STEPS[1], str(slowest))]
         for label, text in legend_entries(basins):
             if label < 0:
                 swatches.append((_label_color(label), text))
     else:
         for m in range(len(basins.minima)):
             rgba[labels == m, :3] = _rgb(_label_color(m))
+        title = f"Basin of each start, η = {settings.lr:g}:"
         swatches = [(_label_color(label), text) for label, text in legend_entries(basins)]
-    title = (
-        f"Basins at η = {settings.lr:g}, {basins.grid} × {basins.grid} starts, "
-        f"{settings.steps} steps:"
-    )
     legend = f"<b>{title}</b> " + " ".join(
         f'<span style="white-space:nowrap"><span style="background-color:{color}; '
         f'color:{color}">&#9608;&#9608;</span>&nbsp;{text}</span>&nbsp;&nbsp;'
