@@ -74,6 +74,10 @@ def test_the_step_size_redraws_them_and_a_large_one_diverges(himmelblau, qtbot):
     qtbot.waitUntil(lambda: not himmelblau.basins.is_running())
     assert _pixel(himmelblau, 3.0, 2.0) == BASIN_DIVERGED
     assert "diverged" in himmelblau.view.basins_legend.text()
+    himmelblau.lr_slider.setValue(0.025)  # most oscillate; under 1 % reach (-2.81, 3.13)
+    qtbot.waitUntil(lambda: himmelblau.basins.shown_map().settings.lr == 0.025)
+    qtbot.waitUntil(lambda: not himmelblau.basins.is_running())
+    assert "(-2.81, 3.13) &lt; 1 %" in himmelblau.view.basins_legend.text()
 
 
 def test_a_fine_grid_shows_a_coarse_map_first_and_cancel_stops_it(himmelblau, qtbot):

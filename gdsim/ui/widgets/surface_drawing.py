@@ -3,6 +3,8 @@ the tangent or arrows at the selected run's current iterate."""
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 
 from gdsim.core.basins import DIVERGED, OTHER, BasinMap, legend_entries
@@ -125,7 +127,7 @@ def draw_basins(view: SurfaceView, basins: BasinMap | None, mode: str = "minimum
         swatches = [(_label_color(label), text) for label, text in legend_entries(basins)]
     legend = f"<b>{title}</b> " + " ".join(
         f'<span style="white-space:nowrap"><span style="background-color:{color}; '
-        f'color:{color}">&#9608;&#9608;</span>&nbsp;{text}</span>&nbsp;&nbsp;'
+        f'color:{color}">&#9608;&#9608;</span>&nbsp;{html.escape(text)}</span>&nbsp;&nbsp;'
         for color, text in swatches
     )
     view.set_basins(rgba, basins.x_range, basins.y_range, legend)
