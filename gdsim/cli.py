@@ -46,21 +46,19 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> _Parser:
-    from gdsim.commands import graph, grid, run, train
+    from gdsim.commands import basins, graph, grid, run, train
 
     parser = _Parser(
         prog="gdsim",
-        usage="%(prog)s [-h] [--version] [PATH.json | {run,train,grid,graph} ...]",
         description=__doc__.splitlines()[0],
         epilog="gdsim PATH.json opens the window with the session saved in PATH.json.",
     )
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     subparsers = parser.add_subparsers(dest="command", parser_class=_Parser)
-    run.register(subparsers)
-    train.register(subparsers)
-    grid.register(subparsers)
-    graph.register(subparsers)
+    for command in (run, train, basins, grid, graph):
+        command.register(subparsers)
     parser.commands = tuple(subparsers.choices)
+    parser.usage = f"%(prog)s [-h] [--version] [PATH.json | {{{','.join(parser.commands)}}} ...]"
     return parser
 
 

@@ -45,6 +45,15 @@ VERDICT_STYLE: dict[Regime, tuple[str, str]] = {
 CLASS_COLORS = ("#B8A000", "#00CED1", "#882255", "#000000", "#6A3D9A", "#0072B2", "#CC79A7")
 """Class k of a dataset: dark yellow, turquoise, wine, black, then the first runs' colours."""
 
+BASIN_COLORS = ("#F7CDB4", "#C8E9C0", "#D6DCF8", "#F0E0A0", "#F5CFE0", "#C4E8E4")
+"""Basin of the k-th known minimum (cycling): pale peach, mint, periwinkle, sand, rose, aqua,
+areas under the contours, each far (CIE ΔE76 > 30) from every run and verdict colour."""
+
+BASIN_DIVERGED = "#BDBDBD"
+BASIN_NO_MINIMUM = "#FFFFFF"
+BASIN_STEPS = ("#FBF4E6", "#A88A62")
+"""Colour by steps needed: from pale cream (at once) to a tan (the slowest start shown)."""
+
 THRESHOLD_COLORS = {"monotone": "#1b7837", "stable": "#b2182b", "momentum": "#7b3294"}
 
 GRADIENT_COLOR = "#DD0077"

@@ -18,7 +18,15 @@ from gdsim.core.explain import lr_name
 from gdsim.core.simulate import RunSpec
 from gdsim.core.training_job import rate_name
 from gdsim.core.verdict import Regime, Verdict
-from gdsim.ui.style import CLASS_COLORS, RUN_COLORS, VERDICT_STYLE
+from gdsim.ui.style import (
+    BASIN_COLORS,
+    BASIN_DIVERGED,
+    BASIN_NO_MINIMUM,
+    BASIN_STEPS,
+    CLASS_COLORS,
+    RUN_COLORS,
+    VERDICT_STYLE,
+)
 from gdsim.ui.widgets.verdict_badge import VerdictBadge, verdict_text
 
 RUN_TO_VERDICT = 30.0
@@ -59,6 +67,20 @@ def test_no_run_colour_is_near_a_verdict_colour(run):
 def test_run_colours_are_far_from_each_other():
     for a, b in itertools.combinations(RUN_COLORS, 2):
         assert delta_e(a, b) > RUN_TO_RUN, (a, b)
+
+
+BASIN_TINTS = (*BASIN_COLORS, BASIN_DIVERGED, BASIN_NO_MINIMUM, *BASIN_STEPS)
+
+
+@pytest.mark.parametrize("tint", BASIN_TINTS)
+def test_basin_tints_read_as_neither_a_run_nor_a_verdict(tint):
+    for color in (*RUN_COLORS, *(verdict for _, verdict in VERDICT_STYLE.values())):
+        assert delta_e(tint, color) > RUN_TO_VERDICT, (tint, color)
+
+
+def test_basin_tints_are_apart_from_each_other():
+    for a, b in itertools.combinations((*BASIN_COLORS, BASIN_DIVERGED, BASIN_NO_MINIMUM), 2):
+        assert delta_e(a, b) > 15.0, (a, b)
 
 
 def test_classes_are_not_drawn_in_the_first_runs_colours():

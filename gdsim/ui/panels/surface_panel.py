@@ -14,6 +14,7 @@ import functools
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from gdsim.core.basins import BasinMap, BasinSettings
 from gdsim.core.explain import SurfaceFrame
 from gdsim.core.optimizers import SURFACE_OPTIMIZERS, get_optimizer
 from gdsim.core.presets import Preset, PresetError, load_presets
@@ -22,14 +23,16 @@ from gdsim.core.state import SurfaceState
 from gdsim.core.state.surface import MAX_LR, MIN_LR
 from gdsim.core.surfaces import Surface
 from gdsim.core.verdict import Verdict
+from gdsim.ui.presenters.basins import BasinsPresenter
 from gdsim.ui.presenters.surface import SurfacePresenter
+from gdsim.ui.widgets.basins_box import BasinsBox
 from gdsim.ui.widgets.demo_box import DemoBox
 from gdsim.ui.widgets.message_area import MessageArea, MessageSpec, Severity
 from gdsim.ui.widgets.optimizer_form import OptimizerForm
 from gdsim.ui.widgets.playback import Playback
 from gdsim.ui.widgets.runs_box import RunsBox
 from gdsim.ui.widgets.step_size_box import StepSizeBox
-from gdsim.ui.widgets.surface_drawing import draw_runs, draw_surface, draw_zoomed
+from gdsim.ui.widgets.surface_drawing import draw_basins, draw_runs, draw_surface, draw_zoomed
 from gdsim.ui.widgets.surface_picker import SurfacePicker
 from gdsim.ui.widgets.surface_view import SurfaceView
 from gdsim.ui.widgets.trajectory_plots import TrajectoryPlots
@@ -47,6 +50,7 @@ MESSAGES = (
     MessageSpec("outside", Severity.WARNING),
     MessageSpec("runs", Severity.WARNING),
     MessageSpec("view", Severity.WARNING),
+    MessageSpec("basins"),
 )
 """Every error and warning this panel can show, each on its own line of the message area."""
 
@@ -78,6 +82,8 @@ class SurfacePanel(QtWidgets.QWidget):
         super().__init__(parent)
         self.setObjectName("surfacePanel")
         self.presenter = SurfacePresenter(self)
+        self.basins = BasinsPresenter(self)
+        self._hover = (0.0, 0.0)
         self._frame: SurfaceFrame | None = None
         self.messages = MessageArea(MESSAGES)
         self._build()
@@ -103,7 +109,9 @@ class SurfacePanel(QtWidgets.QWidget):
         controls = QtWidgets.QWidget()
         column = QtWidgets.QVBoxLayout(controls)
         column.setContentsMargins(6, 6, 6, 6)
-        for box in (self.demo_box, self.surface_picker, optimizer_box, self.runs_box):
+        self.basins_box = BasinsBox()
+        boxes = (self.demo_box, self.surface_picker, optimizer_box, self.runs_box, self.basins_box)
+        for box in boxes:
             column.addWidget(box)
         column.addStretch(1)
         self.controls_scroll = self._scroll(controls)
@@ -180,6 +188,7 @@ class SurfacePanel(QtWidgets.QWidget):
         runs_box.remove_run_button.clicked.connect(presenter.remove_run)
         self.playback.positionChanged.connect(self._on_position_changed)
         self.view.startPicked.connect(presenter.pick_start)
+        self.view.hovered.connect(self._remember_hover)  # before the presenter says its text
         self.view.hovered.connect(presenter.hover)
         self.view.viewZoomed.connect(self._on_view_zoomed)
         presenter.surfaceChanged.connect(self._show_surface)
@@ -192,7 +201,14 @@ class SurfacePanel(QtWidgets.QWidget):
         presenter.frameReady.connect(self._show_frame)
         presenter.message.connect(self.messages.show_message)
         presenter.statusMessage.connect(self.statusMessage)
-        presenter.cursorInfo.connect(self.cursorInfo)
+        presenter.cursorInfo.connect(self._on_cursor_info)
+        presenter.frameReady.connect(self._request_basins)
+        self.basins_box.changed.connect(self._on_basins_changed)
+        self.basins_box.cancelClicked.connect(self.basins.cancel)
+        self.basins.mapReady.connect(self._draw_basins)
+        self.basins.progress.connect(self.basins_box.show_progress)
+        self.basins.runningChanged.connect(self._on_basins_running)
+        self.basins.failed.connect(self._on_basins_failed)
         presenter.positionShown.connect(self.playback.show_step)
         # After the presenter's slots above, so that the state they made is there to read.
         for intent in (self.demo_box.demoChosen, picker.surfaceChosen, picker.paramsChanged,
@@ -262,6 +278,8 @@ class SurfacePanel(QtWidgets.QWidget):
         state = self.presenter.state()
         self.surface_picker.show_surface(surface, state.params)
         draw_surface(self.view, surface, self.presenter.start_of(state.selected))
+        self.basins_box.setVisible(surface.dim == 2)
+        self.basins.clear()
 
     @QtCore.Slot(object)
     def _show_state(self, state: SurfaceState) -> None:
@@ -323,3 +341,50 @@ class SurfacePanel(QtWidgets.QWidget):
             draw_surface(self.view, self.surface(), self.presenter.start_of(state.selected))
             if self._frame is not None:
                 draw_runs(self.view, self._frame, self.playback.position())
+
+    # -- basins of attraction ----------------------------------------------------------------
+
+    @QtCore.Slot()
+    def _on_basins_changed(self) -> None:
+        """On/off, colours or grid: computed again only when what it depends on changed."""
+        self.messages.clear("basins")
+        self.basins.set_enabled(self.basins_box.enabled())
+        self._request_basins()
+        self._draw_basins(self.basins.shown_map())
+
+    @QtCore.Slot()
+    def _request_basins(self) -> None:
+        """The selected run's η, optimizer and steps, from every start of the grid."""
+        state = self.presenter.state()
+        run = state.selected_run()
+        settings = BasinSettings(
+            lr=run.lr,
+            steps=state.steps,
+            grid=self.basins_box.grid(),
+            optimizer=run.optimizer,
+            hyper=dict(run.hyper),
+        )
+        self.basins.request(self.presenter.surface(), settings)
+
+    @QtCore.Slot(object)
+    def _draw_basins(self, basins: BasinMap | None) -> None:
+        draw_basins(self.view, basins, self.basins_box.mode())
+
+    @QtCore.Slot(bool)
+    def _on_basins_running(self, running: bool) -> None:
+        if not running:
+            self.basins_box.show_progress(None)
+
+    @QtCore.Slot(str)
+    def _on_basins_failed(self, message: str) -> None:
+        self.messages.show_message("basins", f"Basins not computed: {message}")
+
+    @QtCore.Slot(float, float)
+    def _remember_hover(self, x: float, y: float) -> None:
+        self._hover = (x, y)
+
+    @QtCore.Slot(str)
+    def _on_cursor_info(self, text: str) -> None:
+        """The presenter's loss and gradient under the mouse, and the basin of that start."""
+        basin = self.basins.describe(*self._hover)
+        self.cursorInfo.emit(f"{text}   {basin}" if basin and text else text)

@@ -3,11 +3,20 @@ the tangent or arrows at the selected run's current iterate."""
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 
+from gdsim.core.basins import DIVERGED, OTHER, BasinMap, legend_entries
 from gdsim.core.explain import SurfaceFrame
 from gdsim.core.surfaces import Surface, with_domain
-from gdsim.ui.style import run_color
+from gdsim.ui.style import (
+    BASIN_COLORS,
+    BASIN_DIVERGED,
+    BASIN_NO_MINIMUM,
+    BASIN_STEPS,
+    run_color,
+)
 from gdsim.ui.widgets.surface_view import SurfaceView, Track
 
 GRID_2D = 200
@@ -83,3 +92,54 @@ def _draw_current(view: SurfaceView, frame: SurfaceFrame, position: int | None) 
         return
     step = run.points[index + 1] - point if index + 1 < len(run.points) else None
     view.set_arrows(point, gradient, step)
+
+
+def draw_basins(view: SurfaceView, basins: BasinMap | None, mode: str = "minimum") -> None:
+    """The basin map under the contours (None removes it), coloured by the minimum reached or
+    (``mode`` "steps") by the steps needed, with its legend under the plot."""
+    if basins is None:
+        view.set_basins(None, (0.0, 1.0), (0.0, 1.0))
+        return
+    labels = basins.labels
+    rgba = np.empty((*labels.shape, 4), dtype=np.uint8)
+    rgba[..., 3] = 255
+    rgba[labels == DIVERGED, :3] = _rgb(BASIN_DIVERGED)
+    rgba[labels == OTHER, :3] = _rgb(BASIN_NO_MINIMUM)
+    reached = labels >= 0
+    settings = basins.settings
+    if mode == "steps":
+        # Up to the slowest start shown, not the budget, on a log scale: at a good η most
+        # starts arrive in a tenth of the budget and a few on the ridges take ten times longer;
+        # a linear ramp to either would leave the map one pale colour.
+        slowest = int(basins.steps[reached].max()) if reached.any() else 0
+        share = np.log1p(basins.steps[reached]) / np.log1p(max(slowest, 1))
+        low, high = _rgb(BASIN_STEPS[0]), _rgb(BASIN_STEPS[1])
+        rgba[reached, :3] = np.round(low + share[:, None] * (high - low))
+        title = f"Steps to reach a minimum, η = {settings.lr:g} (log scale):"
+        swatches = [(BASIN_STEPS[0], "0"), (BASIN_STEPS[1], str(slowest))]
+        for label, text in legend_entries(basins):
+            if label < 0:
+                swatches.append((_label_color(label), text))
+    else:
+        for m in range(len(basins.minima)):
+            rgba[labels == m, :3] = _rgb(_label_color(m))
+        title = f"Basin of each start, η = {settings.lr:g}:"
+        swatches = [(_label_color(label), text) for label, text in legend_entries(basins)]
+    legend = f"<b>{title}</b> " + " ".join(
+        f'<span style="white-space:nowrap"><span style="background-color:{color}; '
+        f'color:{color}">&#9608;&#9608;</span>&nbsp;{html.escape(text)}</span>&nbsp;&nbsp;'
+        for color, text in swatches
+    )
+    view.set_basins(rgba, basins.x_range, basins.y_range, legend)
+
+
+def _label_color(label: int) -> str:
+    if label == DIVERGED:
+        return BASIN_DIVERGED
+    if label == OTHER:
+        return BASIN_NO_MINIMUM
+    return BASIN_COLORS[label % len(BASIN_COLORS)]
+
+
+def _rgb(color: str) -> np.ndarray:
+    return np.array([int(color[i : i + 2], 16) for i in (1, 3, 5)], dtype=float)

@@ -166,9 +166,15 @@ class SurfaceView(QtWidgets.QWidget):
         # axis (by up to 15 px, pyqtgraph's allowance) into a margin instead of being clipped.
         self.plot_item.getAxis("left").setStyle(hideOverlappingLabels=False)
         self.plot_item.setContentsMargins(0, LABEL_MARGIN, 0, 0)
+        self.basins_legend = QtWidgets.QLabel()
+        self.basins_legend.setObjectName("basinsLegend")
+        self.basins_legend.setWordWrap(True)
+        self.basins_legend.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        self.basins_legend.setVisible(False)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.plot)
+        layout.addWidget(self.plot, 1)
+        layout.addWidget(self.basins_legend)
         self._x_range: Range = (0.0, 1.0)
         self._y_range: Range = (0.0, 1.0)
         self._tracks: list[Track] = []
@@ -187,6 +193,11 @@ class SurfaceView(QtWidgets.QWidget):
         self.color_bar = self.plot_item.addColorBar(
             self.image, colorMap=colormap, values=(0.0, 1.0), interactive=False, width=16
         )
+        # Basins of attraction: an opaque RGBA image over the heat map, under the contours.
+        self.basins = pg.ImageItem()
+        self.basins.setZValue(-15)
+        self.basins.setVisible(False)
+        self.plot.addItem(self.basins)
         self.contours = self.plot.plot(pen=pg.mkPen((60, 70, 90, 150), width=1))
         self.contours.setZValue(-10)
         self.curve = self.plot.plot()
@@ -293,6 +304,23 @@ class SurfaceView(QtWidgets.QWidget):
             self._set_ranges(x_range, y_range, values=False)
         self.plot_item.setLabel("bottom", labels[0])
         self.plot_item.setLabel("left", labels[1])
+
+    def set_basins(
+        self, rgba: np.ndarray | None, x_range: Range, y_range: Range, legend: str = ""
+    ) -> None:
+        """Show an RGBA image (rows = y, columns = x, uint8) over the box under the contours,
+        and ``legend`` (rich text) under the plot; None removes both."""
+        if rgba is None:
+            self.basins.setVisible(False)
+            self.basins.clear()
+            self.basins_legend.setVisible(False)
+            return
+        self.basins.setImage(np.ascontiguousarray(rgba, dtype=np.uint8), autoLevels=False)
+        width, height = x_range[1] - x_range[0], y_range[1] - y_range[0]
+        self.basins.setRect(QtCore.QRectF(x_range[0], y_range[0], width, height))
+        self.basins.setVisible(True)
+        self.basins_legend.setText(legend)
+        self.basins_legend.setVisible(bool(legend))
 
     def set_minima(self, xy: np.ndarray) -> None:
         """Mark known minima with stars (an empty array removes them)."""
