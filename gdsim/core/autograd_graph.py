@@ -32,7 +32,7 @@ from gdsim.core.expr import CONSTANTS, FUNCTIONS, ExpressionError, parse_express
 
 PRESETS: dict[str, tuple[str, str]] = {
     "J = cos(sin(x²) + 3x²)": ("J = cos(sin(x^2) + 3*x^2)", "x=1"),
-    "f = tanh(ln(1 + z·2x/sin(y)))": ("f = tanh(log(1 + z*(2*x/sin(y))))", "x=1, y=2, z=3"),
+    "f = tanh(ln(1 + z·2x/sin(y)))": ("f = tanh(ln(1 + z*(2*x/sin(y))))", "x=1, y=2, z=3"),
 }
 """The lectures' worked examples (title: formula, point): the first is the view's default."""
 
@@ -113,6 +113,7 @@ FUNCTION_OPS: dict[str, _Op] = {
     "tan": _unary("tan", np.tan, lambda _a, o: 1 + o * o, lambda a: f"1 + tan²({a})"),
     "exp": _unary("exp", np.exp, lambda _a, o: o, lambda a: f"exp({a})"),
     "log": _unary("log", np.log, lambda a, _o: 1 / a, lambda a: f"1/{a}"),
+    "ln": _unary("ln", np.log, lambda a, _o: 1 / a, lambda a: f"1/{a}"),
     "sqrt": _unary("sqrt", np.sqrt, lambda _a, o: 0.5 / o, lambda a: f"1/(2·sqrt({a}))"),
     "abs": _unary("abs", np.abs, lambda a, _o: np.sign(a), lambda a: f"sign({a})"),
     "tanh": _unary("tanh", np.tanh, lambda _a, o: 1 - o * o, lambda a: f"1 - tanh²({a})"),

@@ -136,6 +136,7 @@ FUNCTIONS: dict[str, _FunctionRule] = {
     "tan": _FunctionRule(symbolic=sympy.tan, numeric=np.tan),
     "exp": _FunctionRule(symbolic=sympy.exp, numeric=np.exp),
     "log": _FunctionRule(symbolic=sympy.log, numeric=np.log),
+    "ln": _FunctionRule(symbolic=sympy.log, numeric=np.log),  # the lectures' spelling of log
     "sqrt": _FunctionRule(symbolic=sympy.sqrt, numeric=np.sqrt),
     "abs": _FunctionRule(symbolic=sympy.Abs, numeric=np.abs),
     "tanh": _FunctionRule(symbolic=sympy.tanh, numeric=np.tanh),

@@ -16,6 +16,7 @@ UNARY = {
     "tan": torch.tan,
     "exp": torch.exp,
     "log": torch.log,
+    "ln": torch.log,
     "sqrt": torch.sqrt,
     "abs": torch.abs,
     "tanh": torch.tanh,
