@@ -24,19 +24,25 @@ network and its training are never touched, so nothing needs restoring afterward
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from gdsim.core.csv_export import number
 from gdsim.core.datasets import Dataset, load_csv, make_dataset
 from gdsim.core.network import NetworkSpec
 from gdsim.core.state import NetworkState
 from gdsim.core.training import ConfigError, TrainingConfig, TrainingSession, check_learning_rate
 from gdsim.core.training_job import TARGET_ADVANCE_S
+
+if TYPE_CHECKING:
+    from gdsim.core.network_sweep import SweepResult
 
 SMOOTHING = 0.98
 """The moving average's beta (fastai's): about the last 50 losses weigh in."""
@@ -95,12 +101,29 @@ def suggestion_index(lrs: np.ndarray, smoothed: np.ndarray, burn_in: int) -> int
 
 def check_range(lr_min: float, lr_max: float, steps: int) -> None:
     """Refuse a ramp that cannot run, in one line."""
+    check_bounds(lr_min, lr_max)
+    if not isinstance(steps, int) or steps < MIN_STEPS:
+        raise ConfigError(f"the range test needs at least {MIN_STEPS} steps, got {steps!r}")
+
+
+def check_bounds(lr_min: float, lr_max: float) -> None:
+    """Both rates usable by training, the lowest below the highest (ConfigError, one line)."""
     for rate in (lr_min, lr_max):
         check_learning_rate(rate)
     if not lr_min < lr_max:
         raise ConfigError(f"the lowest rate {lr_min:g} must be below the highest {lr_max:g}")
-    if not isinstance(steps, int) or steps < MIN_STEPS:
-        raise ConfigError(f"the range test needs at least {MIN_STEPS} steps, got {steps!r}")
+
+
+def parse_bounds(low: str, high: str) -> tuple[float, float]:
+    """The two rates a user typed ('1e-4', '100'), checked by `check_bounds`."""
+    rates = []
+    for text, name in ((low, "lowest"), (high, "highest")):
+        try:
+            rates.append(float(text))
+        except ValueError:
+            raise ConfigError(f"the {name} rate '{text.strip()}' is not a number") from None
+    check_bounds(*rates)
+    return rates[0], rates[1]
 
 
 @dataclass(frozen=True)
@@ -253,3 +276,25 @@ class StateJob:
 
     def snapshot(self) -> Any:
         return None if self._job is None else self._job.snapshot()
+
+
+def results_csv(test: RangeTestResult | None, sweep: SweepResult | None) -> str:
+    """Both tables in one CSV text, columns `table,lr,loss,smoothed_loss,regime`: the range
+    test's rows (`range`: the raw loss after the update at `lr`, the smoothed loss, empty
+    during the burn-in), then the sweep's (`sweep`: the final training loss and the verdict).
+    Numbers as `gdsim.core.csv_export.number` writes them. ValueError when there is neither."""
+    if test is None and sweep is None:
+        raise ValueError("nothing to export yet: run the range test or the sweep first")
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["table", "lr", "loss", "smoothed_loss", "regime"])
+    if test is not None:
+        for lr, loss, smoothed in zip(test.lrs, test.losses, test.smoothed, strict=True):
+            shown = number(smoothed) if math.isfinite(smoothed) else ""
+            writer.writerow(["range", number(lr), number(loss), shown, ""])
+    if sweep is not None:
+        for run in sweep.runs:
+            writer.writerow(
+                ["sweep", number(run.lr), number(run.final_loss), "", run.verdict.regime]
+            )
+    return out.getvalue()

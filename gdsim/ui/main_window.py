@@ -24,6 +24,7 @@ from gdsim.core.lessons import is_lesson_file
 from gdsim.core.state import AppState, NetworkState, SurfaceState
 from gdsim.ui import preferences, workers
 from gdsim.ui.exports import Exports
+from gdsim.ui.panels.lr_finder_panel import LrFinderPanel
 from gdsim.ui.panels.mlp_panel import MlpPanel
 from gdsim.ui.panels.surface_panel import SurfacePanel
 from gdsim.ui.sessions import SessionActions
@@ -78,6 +79,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.mlp_panel = MlpPanel(self)
         self.add_panel(self.surface_panel, "Surface explorer", "surface")
         self.add_panel(self.mlp_panel, "Network builder", "network")
+        self.add_view(LrFinderPanel(self), "LR range test", "lrfind")
         self.tabs.currentChanged.connect(self._on_tab_changed)
         self.sessions = SessionActions(
             self, self.state, self.set_state, self.mlp_panel.runner.is_running
