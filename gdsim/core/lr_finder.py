@@ -132,7 +132,7 @@ class RangeTestResult:
     `smoothed` is NaN during the burn-in; `stopped_at` is the entry where the smoothed loss
     passed DIVERGENCE_FACTOR times its best or a loss became non-finite (None: the ramp
     reached lr_max); `suggestion` the suggested rate (None: no descent found, `reason` says
-    why). `steps` is the ramp's whole length, `lrs` the part run so far."""
+    why). `steps` is the ramp's whole length up to `lr_max`, `lrs` the part run so far."""
 
     lrs: np.ndarray
     losses: np.ndarray
@@ -140,6 +140,7 @@ class RangeTestResult:
     suggestion: float | None
     stopped_at: int | None
     steps: int
+    lr_max: float
     finished: bool
     reason: str
 
@@ -227,6 +228,7 @@ class LRRangeTest:
             suggestion=None if index is None else float(lrs[index]),
             stopped_at=self._stopped_at,
             steps=len(self.lrs),
+            lr_max=float(self.lrs[-1]),
             finished=self.finished,
             reason=self._reason(index),
         )

@@ -27,6 +27,7 @@ from gdsim.core.lr_finder import (
     DEFAULT_LR_MAX,
     DEFAULT_LR_MIN,
     DEFAULT_STEPS,
+    DIVERGENCE_FACTOR,
     MIN_STEPS,
     LRRangeTest,
     RangeTestResult,
@@ -66,6 +67,9 @@ SYMBOLS = {Regime.CONVERGED: "o", Regime.SLOW: "s", Regime.OSCILLATING: "d", Reg
 BOUNDARY_COLOR = "#9a9a9a"
 """Regime boundaries: a light dotted grey, lighter than the "slow" verdict's dark grey and
 neither a run's nor a verdict's colour."""
+
+TOP_OVER_BEST = 1.1 * DIVERGENCE_FACTOR
+"""The range test's y axis ends a little above the stopping line (4x the best smoothed loss)."""
 
 NON_FINITE_FACTOR = 10.0
 """Runs whose final loss is not a number are drawn this factor above the highest finite one."""
@@ -193,6 +197,7 @@ class LrFinderPanel(QtWidgets.QWidget):
             plot.setLabel("bottom", "learning rate η")
             plot.showGrid(x=True, y=True, alpha=0.2)
             plot.setMouseEnabled(x=True, y=False)
+            plot.getAxis("left").enableAutoSIPrefix(False)  # "loss (x0.001)" misleads
         self.sweep_plot.setXLink(self.range_plot)
         self.range_legend = OutsideLegend(self.range_plot.getPlotItem())
         self.sweep_legend = OutsideLegend(self.sweep_plot.getPlotItem())
@@ -384,11 +389,23 @@ class LrFinderPanel(QtWidgets.QWidget):
         for plot, item in self._marks:
             plot.removeItem(item)
         self._marks = []
+        self._fit_x()
         self._draw_range()
         self._draw_sweep()
         self._draw_boundaries()
         self._describe_results()
         self._update_buttons()
+
+    def _fit_x(self) -> None:
+        """Both plots (x-linked) span every rate either computation covers, the range test's
+        whole ramp included: a test that stopped early still shows where the sweep went."""
+        ends = []
+        if self.range_result is not None and len(self.range_result.lrs):
+            ends += [float(self.range_result.lrs[0]), self.range_result.lr_max]
+        if self.sweep_result is not None:
+            ends += [float(self.sweep_result.lrs[0]), float(self.sweep_result.lrs[-1])]
+        if ends:
+            self.range_plot.setXRange(math.log10(min(ends)), math.log10(max(ends)), padding=0.03)
 
     def _draw_range(self) -> None:
         color = style.run_color(0)
@@ -406,9 +423,13 @@ class LrFinderPanel(QtWidgets.QWidget):
         smoothed = result.smoothed[np.isfinite(result.smoothed)]
         raw = result.losses[np.isfinite(result.losses)]
         if raw.size:
-            top = float(smoothed.max()) if smoothed.size else float(raw.max())
+            # Up to a little above the stop (DIVERGENCE_FACTOR x the best): a last jump to 40x
+            # would flatten the descent that matters into the bottom of the plot.
             low = float(min(raw.min(), smoothed.min() if smoothed.size else raw.min()))
-            self.range_plot.setYRange(low, max(top, low * 1.01 + 1e-12) * 1.05, padding=0.02)
+            top = float(smoothed.max()) if smoothed.size else float(raw.max())
+            if smoothed.size:
+                top = min(top, TOP_OVER_BEST * float(smoothed.min()))
+            self.range_plot.setYRange(low, max(top, low * 1.01 + 1e-12), padding=0.03)
         if result.suggestion is not None:
             self._mark(
                 self.range_plot,
@@ -450,7 +471,7 @@ class LrFinderPanel(QtWidgets.QWidget):
                 angle=0,
                 pen=pg.mkPen(BOUNDARY_COLOR, width=1, style=QtCore.Qt.PenStyle.DashLine),
                 label="loss not a number (blew up)",
-                labelOpts={"position": 0.02, "anchors": [(0, 1), (0, 1)], "color": "#333333"},
+                labelOpts={"position": 0.98, "anchors": [(1, 0), (1, 0)], "color": "#333333"},
             )
             line.label.setFont(style.badge_font(0.8))
             self.sweep_plot.addItem(line)
@@ -461,7 +482,9 @@ class LrFinderPanel(QtWidgets.QWidget):
             return
         pen = pg.mkPen(BOUNDARY_COLOR, width=style.scaled(1.5), style=QtCore.Qt.PenStyle.DotLine)
         for index, boundary in enumerate(self.sweep_result.boundaries):
-            text = f"{boundary.below} | {boundary.above}"
+            # Symbols, not words: neighbouring boundaries' labels fit (the legend and the
+            # text beside the plots give the words).
+            text = f"{_symbol(boundary.below)} | {_symbol(boundary.above)}"
             # Neighbouring boundaries' labels take turns in height rather than overlap.
             self._mark(self.sweep_plot, boundary.lr, pen, text, "#333333", 0.95 - 0.1 * (index % 3))
             self._mark(self.range_plot, boundary.lr, pen, None, None, 0.0)
@@ -557,3 +580,7 @@ def _shown_loss(loss: float, ceiling: float, finite: list[float]) -> float:
     if loss <= 0:
         return min(finite) if finite else 1.0
     return loss
+
+
+def _symbol(regime: Regime) -> str:
+    return style.VERDICT_STYLE[regime][0]
