@@ -49,6 +49,9 @@ DEFAULT_STEPS = 200
 MAX_STEPS = 20_000
 """A sweep keeps every run's loss per step (60 x 20,000 floats at most: 10 MB)."""
 
+MAX_STACK_BYTES = 256 * 1024 * 1024
+"""The most the stacked runs' activations may take; a larger sweep trains one rate at a time."""
+
 
 def sweep_rates(lr_min: float, lr_max: float, count: int) -> np.ndarray:
     """`count` rates evenly spaced in log η from lr_min to lr_max."""
@@ -237,9 +240,20 @@ def _verdict(history: np.ndarray, diverged_at: int | None) -> Verdict:
     return verdict
 
 
+def stack_bytes(spec: NetworkSpec, dataset: Dataset, config: TrainingConfig, rates: int) -> int:
+    """About what the stacked runs' activations take per step: each rate's copy of every
+    layer's output for a whole batch, kept for the backward pass with its gradient."""
+    batch = config.batch_size or len(dataset.x_train)
+    batch = min(batch, len(dataset.x_train))
+    return 2 * 4 * rates * batch * sum(spec.widths)
+
+
 class NetworkSweep:
     """The sweep as a steppable job: `advance()` trains for ~TARGET_ADVANCE_S, `snapshot()`
-    gives a `SweepResult`; `run()` does it all at once (CLI, tests, bench)."""
+    gives a `SweepResult`; `run()` does it all at once (CLI, tests, bench).
+
+    A stack larger than MAX_STACK_BYTES (60 rates x 100,000 points x 8 layers of 256 would
+    take gigabytes at once) trains one rate at a time instead (`batched` says which)."""
 
     def __init__(
         self,
@@ -255,6 +269,8 @@ class NetworkSweep:
         configs = configs_for_rates(replace(config, steps=steps), [float(lr) for lr in lrs])
         self.lrs = np.array([c.lr for c in configs])
         self.steps = steps
+        batched = batched and stack_bytes(spec, dataset, config, len(configs)) <= MAX_STACK_BYTES
+        self.batched = batched
         self._sessions = [
             TrainingSession(spec, dataset, c) for c in (configs if not batched else configs[:1])
         ]

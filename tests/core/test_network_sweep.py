@@ -92,3 +92,15 @@ def test_bad_sweeps_are_refused():
         sweep_rates(1e-3, 1.0, 61)
     with pytest.raises(ConfigError, match="lowest"):
         sweep_rates(1.0, 1e-3, 20)
+
+
+def test_a_stack_too_large_for_memory_trains_one_rate_at_a_time(monkeypatch):
+    from gdsim.core import network_sweep
+
+    data = make_dataset(DatasetParams(name="sine", n=40))
+    spec = NetworkSpec.for_task("regression", 1, hidden=())
+    lrs = sweep_rates(0.01, 0.1, 3)
+    assert NetworkSweep(spec, data, TrainingConfig(), lrs, 5).batched
+    monkeypatch.setattr(network_sweep, "MAX_STACK_BYTES", 100)
+    sweep = NetworkSweep(spec, data, TrainingConfig(), lrs, 5)
+    assert not sweep.batched and len(sweep.run().runs) == 3

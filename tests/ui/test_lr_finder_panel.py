@@ -14,8 +14,8 @@ from gdsim.core.network import NetworkSpec
 from gdsim.core.state import NetworkState
 from gdsim.core.training import TrainingConfig
 from gdsim.core.verdict import Regime
+from gdsim.ui import style
 from gdsim.ui.panels.lr_finder_panel import LrFinderPanel
-from gdsim.ui.style import VERDICT_STYLE
 
 WAIT_MS = 20_000
 
@@ -79,7 +79,7 @@ def test_sweep_colours_every_rate_by_verdict_and_a_dot_opens_its_rate(qtbot, pan
     assert sum(len(points) for points in dots.values()) == 6  # non-finite ones kept, at the top
     for regime, points in dots.items():
         for point in points:
-            assert point.brush().color().name() == VERDICT_STYLE[regime][1]
+            assert point.brush().color().name() == style.VERDICT_STYLE[regime][1]
     assert panel.findChild(object, "boundariesLabel").text().startswith("Regimes: ")
     assert len(panel._marks) >= 2 * len(panel.sweep_result.boundaries)
     first = dots[runs[0].verdict.regime][0]
@@ -105,13 +105,27 @@ def test_bad_rates_are_refused_in_one_line_and_nothing_starts(qtbot, panel):
     finish(qtbot, panel)
 
 
-def test_cancel_stops_the_job(qtbot, panel):
-    panel.set_network(sine_state())
+def test_a_new_job_cancels_the_running_one_and_cancel_stops_it(qtbot, panel):
+    panel.set_network(sine_state())  # starts the range test
     panel.sweep_steps_spin.setValue(20_000)
     panel.run_sweep()
     assert panel.runner.is_running()
     panel.findChild(object, "cancelButton").click()
     assert not panel.runner.is_running() and panel.sweep_result is None
+    assert panel.range_result is None or not panel.range_result.finished
+    assert not panel.findChild(object, "cancelButton").isEnabled()
+
+
+def test_a_dataset_file_gone_is_said_in_one_line(qtbot, panel, tmp_path):
+    path = tmp_path / "points.csv"
+    path.write_text("x1,x2,label\n" + "".join(f"{i},{i % 3},{i % 2}\n" for i in range(30)))
+    state = NetworkState(csv_path=str(path), network=NetworkSpec.for_task("binary", 2))
+    path.unlink()
+    panel.set_network(state)
+    error = panel.findChild(object, "jobError")
+    qtbot.waitUntil(error.isVisible, timeout=WAIT_MS)
+    assert "points.csv" in error.text() and "\n" not in error.text()
+    assert panel.range_result is None
 
 
 def test_the_window_hands_over_the_builder_and_opens_the_pick_there(qtbot, window):
@@ -119,6 +133,10 @@ def test_the_window_hands_over_the_builder_and_opens_the_pick_there(qtbot, windo
     window.tabs.setCurrentWidget(view)
     assert view.network_state == window.mlp_panel.state()
     finish(qtbot, view)
+    window.set_presentation(True)
+    assert view.smooth_curve.opts["pen"].widthF() == 3 * style.PRESENTATION_PEN
+    window.set_presentation(False)
     view.open_rate(0.25)
     assert window.tabs.currentWidget() is window.mlp_panel
     assert window.mlp_panel.state().training.lr == 0.25
+    view.run_sweep()  # closing the window mid-job stops it (the fixture checks no thread is left)

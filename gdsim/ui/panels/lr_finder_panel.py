@@ -237,7 +237,8 @@ class LrFinderPanel(QtWidgets.QWidget):
         self.run_sweep_button.clicked.connect(self.run_sweep)
         self.cancel_button.clicked.connect(self.cancel)
         self.use_button.clicked.connect(self.use_suggestion)
-        self.range_plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.range_plot.scene().sigMouseMoved.connect(self._on_range_mouse)
+        self.sweep_plot.scene().sigMouseMoved.connect(self._on_sweep_mouse)
         self._redraw()
 
     # ------------------------------------------------------------------ the window's view API
@@ -535,13 +536,23 @@ class LrFinderPanel(QtWidgets.QWidget):
             self.open_rate(float(points[0].data()))
 
     @QtCore.Slot(object)
-    def _on_mouse_moved(self, scene_pos: QtCore.QPointF) -> None:
-        box = self.range_plot.getPlotItem().vb
+    def _on_range_mouse(self, scene_pos: QtCore.QPointF) -> None:
+        self._say_point(self.range_plot, scene_pos, "loss", lambda y: y)
+
+    @QtCore.Slot(object)
+    def _on_sweep_mouse(self, scene_pos: QtCore.QPointF) -> None:
+        self._say_point(self.sweep_plot, scene_pos, "final loss", lambda y: 10**y)
+
+    def _say_point(
+        self, plot: pg.PlotWidget, scene_pos: QtCore.QPointF, what: str, y_value: Any
+    ) -> None:
+        """The status bar's readout: η and the loss under the mouse (axes are log η)."""
+        box = plot.getPlotItem().vb
         if not box.sceneBoundingRect().contains(scene_pos):
             self.cursorInfo.emit("")
             return
         point = box.mapSceneToView(scene_pos)
-        self.cursorInfo.emit(f"η = {10 ** point.x():.3g}   loss = {point.y():.4g}")
+        self.cursorInfo.emit(f"η = {10 ** point.x():.3g}   {what} = {y_value(point.y()):.4g}")
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
         self.runner.stop()
