@@ -103,6 +103,11 @@ def test_bad_rates_are_refused_in_one_line_and_nothing_starts(qtbot, panel):
     panel.findChild(object, "runRangeTestButton").click()
     assert not error.isVisible()
     finish(qtbot, panel)
+    adam = sine_state()
+    panel.lr_max_edit.setText("1e38")
+    panel.set_network(replace(adam, training=replace(adam.training, optimizer="adam")))
+    assert error.isVisible() and "too large for Adam" in error.text()
+    assert not panel.runner.is_running() and panel.range_result is None
 
 
 def test_a_new_job_cancels_the_running_one_and_cancel_stops_it(qtbot, panel):
@@ -139,4 +144,8 @@ def test_the_window_hands_over_the_builder_and_opens_the_pick_there(qtbot, windo
     view.open_rate(0.25)
     assert window.tabs.currentWidget() is window.mlp_panel
     assert window.mlp_panel.state().training.lr == 0.25
+    result = view.range_result
+    window.tabs.setCurrentWidget(view)  # only the rate changed: the results stay, nothing reruns
+    assert view.range_result is result and not view.runner.is_running()
+    assert view.network_state.training.lr == 0.25
     view.run_sweep()  # closing the window mid-job stops it (the fixture checks no thread is left)

@@ -91,8 +91,8 @@ class LrFinderPanel(QtWidgets.QWidget):
         self.network_state: NetworkState | None = None
         self.range_result: RangeTestResult | None = None
         self.sweep_result: SweepResult | None = None
-        self._running: str | None = None
-        """Which job the worker runs: "range", "sweep" or None."""
+        self._computed_for: tuple[object, ...] | None = None
+        """What of the builder's state the results depend on (`_what_counts`)."""
         self._build()
         self.runner.progress.connect(self._on_progress)
         self.runner.finished.connect(self._on_finished)
@@ -244,11 +244,14 @@ class LrFinderPanel(QtWidgets.QWidget):
     # ------------------------------------------------------------------ the window's view API
 
     def set_network(self, state: NetworkState) -> None:
-        """The builder's network, handed over when the tab is shown. A new one makes the
-        results stale: they are cleared and the range test (a second or so) starts."""
-        if state == self.network_state:
-            return
+        """The builder's network, handed over when the tab is shown. A new network, data or
+        optimizer makes the results stale: they are cleared and the range test (a second or
+        so) starts. A new learning rate or step budget does not (neither is used here: after
+        "Use this η" the results are still there to compare)."""
         self.network_state = state
+        if _what_counts(state) == self._computed_for:
+            return
+        self._computed_for = _what_counts(state)
         self.network_label.setText(_describe(state))
         self.runner.stop()
         self.range_result = self.sweep_result = None
@@ -271,7 +274,6 @@ class LrFinderPanel(QtWidgets.QWidget):
             return
         state, steps = self.network_state, self.range_steps_spin.value()
         self._start(
-            "range",
             StateJob(
                 state, lambda data: LRRangeTest(state.network, data, state.training, *bounds, steps)
             ),
@@ -287,7 +289,6 @@ class LrFinderPanel(QtWidgets.QWidget):
         lrs = sweep_rates(*bounds, self.sweep_count_spin.value())
         steps = self.sweep_steps_spin.value()
         self._start(
-            "sweep",
             StateJob(
                 state, lambda data: NetworkSweep(state.network, data, state.training, lrs, steps)
             ),
@@ -296,7 +297,6 @@ class LrFinderPanel(QtWidgets.QWidget):
     @QtCore.Slot()
     def cancel(self) -> None:
         self.runner.stop()
-        self._running = None
         self.progress.setValue(0)
         self._update_buttons()
 
@@ -322,17 +322,20 @@ class LrFinderPanel(QtWidgets.QWidget):
     # ------------------------------------------------------------------ worker
 
     def _bounds(self) -> tuple[float, float] | None:
+        """The typed rates, if training can use both with the builder's optimizer (Adam's
+        first step is lr / (1 - beta1): said here, before a job starts, not by the worker)."""
         try:
             bounds = parse_bounds(self.lr_min_edit.text(), self.lr_max_edit.text())
+            if self.network_state is not None:
+                replace(self.network_state.training, lr=bounds[1])
         except ConfigError as error:
             self.messages.show_message("input", str(error))
             return None
         self.messages.clear("input")
         return bounds
 
-    def _start(self, kind: str, job: StateJob) -> None:
+    def _start(self, job: StateJob) -> None:
         self.messages.clear("job")
-        self._running = kind
         self.progress.setValue(0)
         self.runner.start(job)
         self._update_buttons()
@@ -344,14 +347,12 @@ class LrFinderPanel(QtWidgets.QWidget):
     @QtCore.Slot(object)
     def _on_finished(self, snapshot: Any) -> None:
         self._take(snapshot)
-        self._running = None
         self._update_buttons()
         if isinstance(snapshot, RangeTestResult):
             self.statusMessage.emit(snapshot.reason)
 
     @QtCore.Slot(str)
     def _on_failed(self, message: str) -> None:
-        self._running = None
         self.messages.show_message("job", f"Stopped: {message}")
         self._update_buttons()
 
@@ -568,6 +569,12 @@ def _spin(
     spin.setGroupSeparatorShown(True)
     spin.setObjectName(name)
     return spin
+
+
+def _what_counts(state: NetworkState) -> tuple[object, ...]:
+    """The parts of the builder's state both computations use: not its learning rate, step
+    budget or compare runs (they ramp or sweep their own rates, over their own budgets)."""
+    return (state.dataset, state.csv_path, state.network, replace(state.training, lr=1.0, steps=1))
 
 
 def _describe(state: NetworkState) -> str:
