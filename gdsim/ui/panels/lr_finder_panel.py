@@ -273,6 +273,8 @@ class LrFinderPanel(QtWidgets.QWidget):
         if bounds is None or self.network_state is None:
             return
         state, steps = self.network_state, self.range_steps_spin.value()
+        self.range_result = None
+        self._redraw()
         self._start(
             StateJob(
                 state, lambda data: LRRangeTest(state.network, data, state.training, *bounds, steps)
@@ -360,6 +362,9 @@ class LrFinderPanel(QtWidgets.QWidget):
         if isinstance(snapshot, RangeTestResult):
             self.range_result = snapshot
             self.progress.setValue(round(1000 * len(snapshot.lrs) / snapshot.steps))
+            if not snapshot.finished:
+                self._draw_range()  # the curves only: labelled lines cost ~10 ms each
+                return
         elif isinstance(snapshot, SweepResult):
             self.progress.setValue(round(1000 * snapshot.steps_done / snapshot.steps))
             if not snapshot.finished:
@@ -394,6 +399,7 @@ class LrFinderPanel(QtWidgets.QWidget):
         self._fit_x()
         self._draw_range()
         self._draw_sweep()
+        self._draw_suggestion()
         self._draw_boundaries()
         self._describe_results()
         self._update_buttons()
@@ -432,15 +438,6 @@ class LrFinderPanel(QtWidgets.QWidget):
             if smoothed.size:
                 top = min(top, TOP_OVER_BEST * float(smoothed.min()))
             self.range_plot.setYRange(low, max(top, low * 1.01 + 1e-12), padding=0.03)
-        if result.suggestion is not None:
-            self._mark(
-                self.range_plot,
-                result.suggestion,
-                pg.mkPen(color, width=style.scaled(2), style=QtCore.Qt.PenStyle.DashLine),
-                f"suggested η = {result.suggestion:.3g}",
-                color,
-                0.9,
-            )
 
     def _draw_sweep(self) -> None:
         result = self.sweep_result
@@ -478,6 +475,19 @@ class LrFinderPanel(QtWidgets.QWidget):
             line.label.setFont(style.badge_font(0.8))
             self.sweep_plot.addItem(line)
             self._marks.append((self.sweep_plot, line))
+
+    def _draw_suggestion(self) -> None:
+        result = self.range_result
+        if result is not None and result.suggestion is not None:
+            color = style.run_color(0)
+            self._mark(
+                self.range_plot,
+                result.suggestion,
+                pg.mkPen(color, width=style.scaled(2), style=QtCore.Qt.PenStyle.DashLine),
+                f"suggested η = {result.suggestion:.3g}",
+                color,
+                0.9,
+            )
 
     def _draw_boundaries(self) -> None:
         if self.sweep_result is None:
