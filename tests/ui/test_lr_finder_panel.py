@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
+import pyqtgraph as pg
 import pytest
 from PySide6 import QtCore
 
@@ -81,7 +82,11 @@ def test_sweep_colours_every_rate_by_verdict_and_a_dot_opens_its_rate(qtbot, pan
         for point in points:
             assert point.brush().color().name() == style.VERDICT_STYLE[regime][1]
     assert panel.findChild(object, "boundariesLabel").text().startswith("Regimes: ")
-    assert len(panel._marks) >= 2 * len(panel.sweep_result.boundaries)
+    for plot in (panel.sweep_plot, panel.range_plot):  # the boundaries, drawn on both plots
+        items = plot.getPlotItem().items
+        lines = [i for i in items if isinstance(i, pg.InfiniteLine) and i.angle == 90]
+        assert sum(line.isVisible() for line in lines) >= len(panel.sweep_result.boundaries) > 0
+    assert panel.non_finite_line.isVisible()  # the line the blown-up runs' dots sit on
     first = dots[runs[0].verdict.regime][0]
     scatter = panel.sweep_scatters[runs[0].verdict.regime]
     with qtbot.waitSignal(panel.openNetwork) as opened:

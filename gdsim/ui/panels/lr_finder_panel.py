@@ -213,8 +213,21 @@ class LrFinderPanel(QtWidgets.QWidget):
             scatter.setObjectName("sweepDots")
             scatter.sigClicked.connect(self._on_dot_clicked)
             self.sweep_plot.addItem(scatter)
-        self._marks: list[tuple[pg.PlotWidget, pg.InfiniteLine]] = []
-        """Suggestion, boundaries and the non-finite line: rebuilt at every redraw."""
+        self._lines: dict[pg.PlotWidget, list[pg.InfiniteLine]] = {
+            self.range_plot: [],
+            self.sweep_plot: [],
+        }
+        """Each plot's vertical lines (suggestion, boundaries), made once and reused: a new
+        labelled line costs ~10 ms, too much for a redraw."""
+        self._lines_used = dict.fromkeys(self._lines, 0)
+        self._legend_regimes: list[Regime] = []
+        self.non_finite_line = pg.InfiniteLine(
+            angle=0,
+            pen=pg.mkPen(BOUNDARY_COLOR, width=1, style=QtCore.Qt.PenStyle.DashLine),
+            label="loss not a number (blew up)",
+            labelOpts={"position": 0.98, "anchors": [(1, 0), (1, 0)], "color": "#333333"},
+        )
+        self.sweep_plot.addItem(self.non_finite_line)
 
         right = QtWidgets.QWidget(self)
         views = QtWidgets.QVBoxLayout(right)
@@ -393,14 +406,15 @@ class LrFinderPanel(QtWidgets.QWidget):
         self._redraw()
 
     def _redraw(self) -> None:
-        for plot, item in self._marks:
-            plot.removeItem(item)
-        self._marks = []
+        self._lines_used = dict.fromkeys(self._lines, 0)
         self._fit_x()
         self._draw_range()
         self._draw_sweep()
         self._draw_suggestion()
         self._draw_boundaries()
+        for plot, lines in self._lines.items():
+            for line in lines[self._lines_used[plot] :]:
+                line.setVisible(False)
         self._describe_results()
         self._update_buttons()
 
@@ -457,24 +471,21 @@ class LrFinderPanel(QtWidgets.QWidget):
                 brush=pg.mkBrush(color),
                 symbol=SYMBOLS[regime],
             )
-        self.sweep_legend.clear()
-        for regime, scatter in self.sweep_scatters.items():
-            if any(r.verdict.regime == regime for r in runs):
-                self.sweep_legend.addItem(scatter, f"{style.VERDICT_STYLE[regime][0]} {regime}")
+        shown = [regime for regime in SYMBOLS if any(r.verdict.regime == regime for r in runs)]
+        if shown != self._legend_regimes:  # a legend's re-layout is the costliest part here
+            self._legend_regimes = shown
+            self.sweep_legend.clear()
+            for regime in shown:
+                name = f"{style.VERDICT_STYLE[regime][0]} {regime}"
+                self.sweep_legend.addItem(self.sweep_scatters[regime], name)
         if finite:
             low = math.log10(min(finite))
             self.sweep_plot.setYRange(low - 0.2, math.log10(ceiling) + 0.6, padding=0)
-        if any(not math.isfinite(r.final_loss) for r in runs):
-            line = pg.InfiniteLine(
-                pos=math.log10(ceiling),
-                angle=0,
-                pen=pg.mkPen(BOUNDARY_COLOR, width=1, style=QtCore.Qt.PenStyle.DashLine),
-                label="loss not a number (blew up)",
-                labelOpts={"position": 0.98, "anchors": [(1, 0), (1, 0)], "color": "#333333"},
-            )
-            line.label.setFont(style.badge_font(0.8))
-            self.sweep_plot.addItem(line)
-            self._marks.append((self.sweep_plot, line))
+        blown = any(not math.isfinite(r.final_loss) for r in runs)
+        self.non_finite_line.setVisible(blown)
+        if blown:
+            self.non_finite_line.setValue(math.log10(ceiling))
+            self.non_finite_line.label.setFont(style.badge_font(0.8))
 
     def _draw_suggestion(self) -> None:
         result = self.range_result
@@ -510,18 +521,24 @@ class LrFinderPanel(QtWidgets.QWidget):
         color: str | None,
         position: float,
     ) -> None:
-        """A vertical line at `lr` (log axis), labelled near the top."""
-        line = pg.InfiniteLine(
-            pos=math.log10(lr),
-            angle=90,
-            pen=pen,
-            label=text,
-            labelOpts={"position": position, "color": color, "fill": (255, 255, 255, 200)},
-        )
+        """A vertical line at `lr` (log axis), labelled at `position` of the height: the
+        plot's next line from its pool."""
+        lines, used = self._lines[plot], self._lines_used[plot]
+        if used == len(lines):
+            line = pg.InfiniteLine(angle=90, label="", labelOpts={"fill": (255, 255, 255, 200)})
+            plot.addItem(line)
+            lines.append(line)
+        line = lines[used]
+        self._lines_used[plot] = used + 1
+        line.setPen(pen)
+        line.setValue(math.log10(lr))
+        line.setVisible(True)
+        line.label.setVisible(text is not None)
         if text is not None:
             line.label.setFont(style.badge_font(0.8))
-        plot.addItem(line)
-        self._marks.append((plot, line))
+            line.label.setColor(color)
+            line.label.setFormat(text)
+            line.label.setPosition(position)
 
     def _describe_results(self) -> None:
         test, sweep = self.range_result, self.sweep_result
