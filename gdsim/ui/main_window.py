@@ -26,6 +26,7 @@ from gdsim.ui import preferences, workers
 from gdsim.ui.exports import Exports
 from gdsim.ui.panels.graph_panel import GraphPanel
 from gdsim.ui.panels.grid_panel import GridPanel
+from gdsim.ui.panels.lr_finder_panel import LrFinderPanel
 from gdsim.ui.panels.mlp_panel import MlpPanel
 from gdsim.ui.panels.surface_panel import SurfacePanel
 from gdsim.ui.sessions import SessionActions
@@ -80,6 +81,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.mlp_panel = MlpPanel(self)
         self.add_panel(self.surface_panel, "Surface explorer", "surface")
         self.add_panel(self.mlp_panel, "Network builder", "network")
+        self.add_view(LrFinderPanel(self), "LR range test", "lrfind")
         self.add_view(GridPanel(self), "Grid search", "grid")
         self.add_view(GraphPanel(self), "Autograd graph", "graph")
         self.tabs.currentChanged.connect(self._on_tab_changed)
