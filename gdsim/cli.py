@@ -46,11 +46,11 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> _Parser:
-    from gdsim.commands import run, train
+    from gdsim.commands import run, sweep, train
 
     parser = _Parser(
         prog="gdsim",
-        usage="%(prog)s [-h] [--version] [PATH.json | {run,train} ...]",
+        usage="%(prog)s [-h] [--version] [PATH.json | {run,train,sweep} ...]",
         description=__doc__.splitlines()[0],
         epilog="gdsim PATH.json opens the window with the session saved in PATH.json.",
     )
@@ -58,6 +58,7 @@ def build_parser() -> _Parser:
     subparsers = parser.add_subparsers(dest="command", parser_class=_Parser)
     run.register(subparsers)
     train.register(subparsers)
+    sweep.register(subparsers)
     parser.commands = tuple(subparsers.choices)
     return parser
 
