@@ -394,8 +394,9 @@ def _loss_floor(surface: Surface, minima: np.ndarray | None) -> float | None:
 @dataclass(frozen=True)
 class SweepPoints:
     """What a plot draws for one measure: η, a positive finite y for every run, where each
-    run sits (``EDGE_TOP``: diverged or non-finite, drawn at the top edge; ``EDGE_BOTTOM``: an
-    exact hit, 0 on a log axis, drawn at the bottom edge; else ``INSIDE``), and the y-range."""
+    run sits (``EDGE_TOP``: diverged or non-finite, drawn at the top edge; ``EDGE_BOTTOM``: 0 or
+    below DEPTH times the highest value, drawn at the bottom edge; else ``INSIDE``), and the
+    y-range."""
 
     lrs: np.ndarray
     values: np.ndarray
@@ -406,6 +407,11 @@ class SweepPoints:
 
 
 INSIDE, EDGE_TOP, EDGE_BOTTOM = 0, 1, -1
+DEPTH = 1e-30
+"""The lowest value a plot shows, relative to its highest: w² at η = 0.45 ends at 1e-280 after
+100 steps, which would leave the rest of the runs in a sliver at the top; anything below is a
+▼ at the bottom edge, as an exact 0 is."""
+
 EDGE_ROOM = 10**0.25
 """How far (a factor, a quarter decade) beyond the data the edge rows sit."""
 
@@ -428,10 +434,12 @@ def plotted(result: SweepResult, measure: Measure) -> SweepPoints | None:
         label = "final loss" if floor == 0 else f"final loss − ({floor:.4g}), the lowest minimum"
     diverged = np.array([r is Regime.DIVERGED for r in result.regimes], dtype=bool)
     top = diverged | ~np.isfinite(raw)
-    bottom = ~top & (raw <= 0)
+    positive = raw[~top & (raw > 0)]
+    high = float(positive.max()) if positive.size else 1.0
+    floor = high * DEPTH
+    bottom = ~top & (raw < floor)
     shown = raw[~top & ~bottom]
-    low, high = (float(shown.min()), float(shown.max())) if shown.size else (1e-3, 1.0)
-    low = max(low, high * 1e-300)
+    low = float(shown.min()) if shown.size else floor
     top_row, bottom_row = high * EDGE_ROOM, low / EDGE_ROOM
     values = np.where(top, top_row, np.where(bottom, bottom_row, raw))
     edge = np.where(top, EDGE_TOP, np.where(bottom, EDGE_BOTTOM, INSIDE))

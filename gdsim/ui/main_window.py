@@ -26,6 +26,7 @@ from gdsim.ui import preferences, workers
 from gdsim.ui.exports import Exports
 from gdsim.ui.panels.mlp_panel import MlpPanel
 from gdsim.ui.panels.surface_panel import SurfacePanel
+from gdsim.ui.panels.sweep_panel import SweepPanel
 from gdsim.ui.sessions import SessionActions
 from gdsim.ui.widgets.lesson_pane import LessonPane
 from gdsim.ui.widgets.panel_tabs import PanelTabs
@@ -78,6 +79,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.mlp_panel = MlpPanel(self)
         self.add_panel(self.surface_panel, "Surface explorer", "surface")
         self.add_panel(self.mlp_panel, "Network builder", "network")
+        self.add_view(SweepPanel(self), "Learning-rate sweep", "sweep")
         self.tabs.currentChanged.connect(self._on_tab_changed)
         self.sessions = SessionActions(
             self, self.state, self.set_state, self.mlp_panel.runner.is_running

@@ -92,3 +92,13 @@ def window(qtbot):
     main = _shown(qtbot, MainWindow())
     yield main
     _deleted(main)
+
+
+@pytest.fixture
+def sweep_panel(qtbot):
+    """The learning-rate sweep tab alone."""
+    from gdsim.ui.panels.sweep_panel import SweepPanel
+
+    panel = _shown(qtbot, SweepPanel())
+    yield panel
+    _deleted(panel)

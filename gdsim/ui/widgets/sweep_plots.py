@@ -1,0 +1,232 @@
+"""The learning-rate sweep's plots: a measure against η (log-log) and, for a 1D surface, the
+bifurcation diagram (the last iterates against η) below it, on the same η axis.
+
+Every dot is one run, coloured by its verdict (the explorer's colours), over pale bands of the
+same colours, with dashed lines at 1/λ and 2/λ (and 2(1+β)/λ) in the step-size slider's
+colours for them. A log axis cannot show 0, NaN or infinity, so no run is dropped: a diverged
+or non-finite run is a ▲ at the top edge, an exact 0 a ▼ at the bottom (``core.sweep.plotted``).
+
+pyqtgraph's log mode transforms only the items that implement ``setLogMode`` (curves), not
+scatter items, images or lines: so every item here is given log10 coordinates, and the axes'
+log mode only labels the ticks as powers of ten.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from gdsim.core.sweep import EDGE_BOTTOM, EDGE_TOP, Measure, SweepResult, plotted
+from gdsim.core.verdict import Regime
+from gdsim.ui.style import THRESHOLD_COLORS, VERDICT_STYLE, scaled
+from gdsim.ui.widgets.loss_plot import SparseLogAxis
+from gdsim.ui.widgets.plot_legend import OutsideLegend
+
+DOT = 7.0
+"""Marker size of a run on the main plot (pixels, before the presentation scale)."""
+
+TAIL_DOT = 2.0
+"""Marker size of one late iterate on the bifurcation diagram."""
+
+BAND_ALPHA = 45
+"""Opacity (of 255) of the verdict bands behind the dots: pale enough to read the dots on."""
+
+LINE_KINDS = {"1/λ": "monotone", "2/λ": "stable", "2(1+β)/λ": "momentum"}
+"""Which threshold colour (``style.THRESHOLD_COLORS``, the step-size slider's) marks which rate."""
+
+LABEL_HEIGHTS = (0.95, 0.83, 0.71)
+"""Where along its line each rate's label sits, so that neighbouring labels do not overlap."""
+
+AXIS_WIDTH = 72
+"""The left axes' width in pixels, the same on both plots so that their η axes line up."""
+
+SYMBOLS = {0: "o", EDGE_TOP: "t1", EDGE_BOTTOM: "t"}
+"""A run inside the plot, above its top edge (▲), below its bottom edge (▼)."""
+
+
+def verdict_label(regime: Regime) -> str:
+    symbol, _ = VERDICT_STYLE[regime]
+    return f"{symbol} {regime.value}"
+
+
+class SweepPlots(QtWidgets.QWidget):
+    """Draws a ``SweepResult``; reports the η under the mouse and the run clicked."""
+
+    runClicked = QtCore.Signal(int)
+    """The index of the run whose dot was clicked."""
+    hovered = QtCore.Signal(float)
+    """The η under the mouse (on either plot)."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.plot = pg.PlotWidget(
+            self, axisItems={"left": SparseLogAxis("left"), "bottom": SparseLogAxis("bottom")}
+        )
+        self.plot.setObjectName("sweepPlot")
+        self.bifurcation = pg.PlotWidget(self, axisItems={"bottom": SparseLogAxis("bottom")})
+        self.bifurcation.setObjectName("bifurcationPlot")
+        splitter = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical, self)
+        splitter.setObjectName("sweepPlotsSplitter")
+        splitter.addWidget(self.plot)
+        splitter.addWidget(self.bifurcation)
+        splitter.setSizes([600, 400])
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(splitter)
+
+        main = self.plot.getPlotItem()
+        main.setLogMode(x=True, y=True)
+        main.setLabel("bottom", "learning rate η")
+        main.showGrid(x=True, y=True, alpha=0.15)
+        main.setMenuEnabled(False)
+        self.bands = pg.ImageItem()
+        self.bands.setZValue(-10)
+        main.addItem(self.bands, ignoreBounds=True)
+        self.dots = {regime: self._scatter(main, regime, DOT) for regime in Regime}
+        self.lines: list[pg.InfiniteLine] = []
+        for label in LINE_KINDS:
+            line = pg.InfiniteLine(angle=90, movable=False, label=label)
+            line.setZValue(5)
+            line.hide()
+            main.addItem(line, ignoreBounds=True)
+            self.lines.append(line)
+        self.legend = OutsideLegend(main)
+        for regime, item in self.dots.items():
+            self.legend.addItem(item, verdict_label(regime))
+
+        tails = self.bifurcation.getPlotItem()
+        tails.setLogMode(x=True, y=False)
+        tails.setLabel("bottom", "learning rate η")
+        tails.setLabel("left", "last 50 iterates w")
+        tails.showGrid(x=True, y=True, alpha=0.15)
+        tails.setMenuEnabled(False)
+        tails.setXLink(main)
+        self.tail_dots = {regime: self._scatter(tails, regime, TAIL_DOT) for regime in Regime}
+        self.tail_lines: list[pg.InfiniteLine] = []
+        for _label in LINE_KINDS:
+            line = pg.InfiniteLine(angle=90, movable=False)
+            line.hide()
+            tails.addItem(line, ignoreBounds=True)
+            self.tail_lines.append(line)
+
+        for view in (self.plot, self.bifurcation):  # the two η axes line up
+            view.getAxis("left").setWidth(AXIS_WIDTH)
+        self._result: SweepResult | None = None
+        self._measure = Measure.LOSS
+        self._marks: list[tuple[str, float]] = []
+        for view in (self.plot, self.bifurcation):
+            view.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.rescale()
+
+    def _scatter(self, plot: pg.PlotItem, regime: Regime, size: float) -> pg.ScatterPlotItem:
+        _, color = VERDICT_STYLE[regime]
+        item = pg.ScatterPlotItem(size=size, pen=None, brush=pg.mkBrush(color))
+        item.base_size = size  # type: ignore[attr-defined]
+        item.sigClicked.connect(self._on_clicked)
+        plot.addItem(item)
+        return item
+
+    def draw(self, result: SweepResult, measure: Measure) -> None:
+        """Show the runs done so far for ``measure`` (the caller offers only measures that
+        apply: ``plotted`` is None for a distance without a known minimum)."""
+        self._result, self._measure = result, measure
+        points = plotted(result, measure)
+        regimes = np.array([r.value for r in result.regimes])
+        x = np.log10(result.lrs[: result.done]) if result.done else np.zeros(0)
+        main = self.plot.getPlotItem()
+        if points is not None:
+            y = np.log10(points.values)
+            for regime, item in self.dots.items():
+                members = np.flatnonzero(regimes == regime.value)
+                symbols = [SYMBOLS[int(e)] for e in points.edge[members]]
+                item.setData(x=x[members], y=y[members], data=members, symbol=symbols)
+            main.setLabel("left", points.label)
+            main.setYRange(math.log10(points.low), math.log10(points.high), padding=0)
+            self._draw_bands(result, regimes, math.log10(points.low), math.log10(points.high))
+        low, high = np.log10(result.lrs[[0, -1]])
+        main.setXRange(low, high, padding=0.02)
+        self._marks = result.critical_marks()
+        self._draw_lines()
+        self._draw_tails(result, regimes, x)
+
+    def _draw_bands(
+        self, result: SweepResult, regimes: np.ndarray, low: float, high: float
+    ) -> None:
+        """One pale column per run (the grid is even in log η, so the columns are equal)."""
+        if result.done == 0:
+            self.bands.hide()
+            return
+        colours = np.zeros((1, result.done, 4), dtype=np.uint8)
+        for regime in Regime:
+            rgb = QtGui.QColor(VERDICT_STYLE[regime][1]).getRgb()[:3]
+            colours[0, regimes == regime.value] = (*rgb, BAND_ALPHA)
+        logs = np.log10(result.lrs)
+        half = (logs[-1] - logs[0]) / max(len(logs) - 1, 1) / 2
+        self.bands.setImage(colours, autoLevels=False)
+        left = logs[0] - half
+        self.bands.setRect(
+            QtCore.QRectF(left, low, logs[result.done - 1] + half - left, high - low)
+        )
+        self.bands.show()
+
+    def _draw_lines(self) -> None:
+        for index, (line, twin) in enumerate(zip(self.lines, self.tail_lines, strict=True)):
+            if index >= len(self._marks):
+                line.hide()
+                twin.hide()
+                continue
+            name, value = self._marks[index]
+            color = THRESHOLD_COLORS[LINE_KINDS[name]]
+            pen = pg.mkPen(color, width=scaled(1.5), style=QtCore.Qt.PenStyle.DashLine)
+            for item in (line, twin):
+                item.setPos(math.log10(value))
+                item.setPen(pen)
+                item.show()
+            line.label.setFormat(f"{name} = {value:.3g}")
+            line.label.setColor(color)
+            line.label.setPosition(LABEL_HEIGHTS[index])
+            line.label.fill = pg.mkBrush(255, 255, 255, 220)
+
+    def _draw_tails(self, result: SweepResult, regimes: np.ndarray, x: np.ndarray) -> None:
+        """The late iterates of each run against its η; hidden for a 2D surface."""
+        tails = result.tails
+        self.bifurcation.setVisible(tails is not None)
+        if tails is None:
+            return
+        width = tails.shape[1]
+        for regime, item in self.tail_dots.items():
+            members = np.flatnonzero(regimes == regime.value)
+            ys = tails[members].ravel()
+            xs = np.repeat(x[members], width)
+            kept = np.isfinite(ys)
+            item.setData(x=xs[kept], y=ys[kept], data=np.repeat(members, width)[kept])
+        # The range follows the runs that stay: a diverging run's growing swings would flatten
+        # the orbits into a line (they are drawn, beyond the edges).
+        kept = tails[regimes != Regime.DIVERGED.value]
+        finite = kept[np.isfinite(kept)]
+        if finite.size:
+            low, high = float(finite.min()), float(finite.max())
+            span = max(high - low, 1e-9)
+            self.bifurcation.getPlotItem().setYRange(low - 0.05 * span, high + 0.05 * span)
+
+    def rescale(self) -> None:
+        """Markers and lines at the presentation scale (see `gdsim.ui.widgets.presentation`)."""
+        for item in (*self.dots.values(), *self.tail_dots.values()):
+            item.setSize(scaled(item.base_size))  # type: ignore[attr-defined]
+        self._draw_lines()
+
+    @QtCore.Slot(object, object, object)
+    def _on_clicked(self, _item: pg.ScatterPlotItem, points: list, _event: object) -> None:
+        if len(points):
+            self.runClicked.emit(int(points[0].data()))
+
+    @QtCore.Slot(object)
+    def _on_mouse_moved(self, position: QtCore.QPointF) -> None:
+        scene = self.sender()
+        for view in (self.plot, self.bifurcation):
+            box = view.getPlotItem().getViewBox()
+            if view.scene() is scene and box.sceneBoundingRect().contains(position):
+                self.hovered.emit(10 ** box.mapSceneToView(position).x())
