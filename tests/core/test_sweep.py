@@ -14,6 +14,7 @@ from gdsim.core.simulate import RunSpec
 from gdsim.core.state import SurfaceState
 from gdsim.core.surfaces import get_surface
 from gdsim.core.sweep import (
+    DEPTH,
     EDGE_BOTTOM,
     EDGE_TOP,
     Measure,
@@ -150,6 +151,10 @@ def test_plotted_values_keep_diverged_runs_at_the_top_and_exact_hits_at_the_bott
     assert np.all(points.edge[diverged] == EDGE_TOP)
     assert np.all(points.values[diverged] == points.values.max())
     assert points.low < points.values.min() and points.values.max() < points.high
+    # w² near η = 1/λ ends below 1e-100: at the bottom edge, not 100 decades down.
+    deep = ~diverged & (result.final_loss < DEPTH * result.final_loss[~diverged].max())
+    assert deep.any() and np.all(points.edge[deep] == EDGE_BOTTOM)
+    assert points.low > DEPTH * points.values[~diverged].max() / 100
     assert result.lrs[nearest_run(result, 0.52)] == pytest.approx(0.52, rel=0.04)
     assert plotted(result, Measure.DISTANCE).label.startswith("distance")
     exact = _sweep(steps=20, lr_min=0.5, lr_max=5.0)  # η = 1/λ jumps to w = 0: loss 0
