@@ -424,14 +424,14 @@ def plotted(result: SweepResult, measure: Measure) -> SweepPoints | None:
         if result.distance is None:
             return None
         raw = result.distance
-        label = "distance of the last iterate to the nearest minimum"
+        label = "distance to the nearest minimum"
     elif result.loss_floor is None:
         raw = result.final_loss
         label = "final loss"
     else:
         raw = result.final_loss - result.loss_floor
         floor = result.loss_floor
-        label = "final loss" if floor == 0 else f"final loss − ({floor:.4g}), the lowest minimum"
+        label = "final loss" if floor == 0 else f"final loss − ({floor:.3g})"
     diverged = np.array([r is Regime.DIVERGED for r in result.regimes], dtype=bool)
     top = diverged | ~np.isfinite(raw)
     positive = raw[~top & (raw > 0)]

@@ -44,6 +44,9 @@ MESSAGES = (MessageSpec("surface"), MessageSpec("sweep"))
 DEBOUNCE_MS = 300
 """A pause in editing the settings this long starts the sweep (typing "1000" is one sweep)."""
 
+REDRAWS_PER_SECOND = 10.0
+"""Partial results drawn a second at most: a 2,000-run redraw takes ~40 ms of the GUI thread."""
+
 DEFAULT_COUNT = 200
 CONTROL_WIDTH = 260
 
@@ -73,7 +76,7 @@ class SweepPanel(QtWidgets.QWidget):
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("sweepPanel")
-        self.runner = JobRunner(self)
+        self.runner = JobRunner(self, max_rate=REDRAWS_PER_SECOND)
         self._state: SurfaceState | None = None
         self._key: tuple | None = None
         self._config: SweepConfig | None = None
