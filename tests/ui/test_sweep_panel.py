@@ -100,6 +100,10 @@ def test_cancel_stops_the_sweep_and_keeps_what_was_done(qtbot, sweep_panel, monk
     cancel.click()
     assert not sweep_panel.runner.is_running() and not cancel.isEnabled()
     assert not sweep_panel.result.complete
+    sweep_panel.findChild(QtWidgets.QPushButton, "sweepRun").click()
+    assert sweep_panel.runner.is_running()
+    sweep_panel.close()  # closing mid-sweep ends the worker
+    assert not sweep_panel.runner.is_running()
 
 
 def test_csv_export_has_a_row_per_rate(qtbot, sweep_panel):
