@@ -13,6 +13,7 @@ from PySide6 import QtWidgets
 from gdsim.core.simulate import RunSpec
 from gdsim.core.state import SurfaceState
 from gdsim.core.verdict import Regime
+from gdsim.ui.panels.sweep_panel import DEBOUNCE_MS
 from gdsim.ui.widgets.sweep_plots import DOT
 
 PARABOLA = SurfaceState(surface="parabola", runs=(RunSpec(lr=0.2, start=(3.0,)),), steps=100)
@@ -128,3 +129,12 @@ def test_the_window_tab_sweeps_the_explorer_and_opens_a_pick_there(qtbot, window
     sweep.open_run(10)
     assert window.tabs.currentWidget() is window.surface_panel
     assert window.surface_panel.state().selected_run().lr == pytest.approx(sweep.result.lrs[10])
+
+
+def test_an_edited_count_sweeps_again_after_a_short_pause(qtbot, sweep_panel):
+    _swept(qtbot, sweep_panel)
+    sweep_panel.findChild(QtWidgets.QSpinBox, "sweepCount").setValue(1000)
+    assert sweep_panel.debounce.isActive() and sweep_panel.debounce.interval() == DEBOUNCE_MS
+    with qtbot.waitSignal(sweep_panel.runner.finished, timeout=20_000):
+        pass
+    assert len(sweep_panel.result.lrs) == 1000 and sweep_panel.result.complete

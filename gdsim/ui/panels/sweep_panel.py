@@ -177,8 +177,8 @@ class SweepPanel(QtWidgets.QWidget):
         for spin in (self.lr_min, self.lr_max):
             spin.valueChanged.connect(self._on_range_edited)
         for spin in (self.count, self.steps):
-            spin.valueChanged.connect(self.debounce.start)
-        self.fit_range.toggled.connect(self.debounce.start)
+            spin.valueChanged.connect(self._schedule)
+        self.fit_range.toggled.connect(self._schedule)
         self.debounce.timeout.connect(self.run_sweep)
         self.measure.currentIndexChanged.connect(self._redraw)
         self.run_button.clicked.connect(self.run_sweep)
@@ -303,11 +303,17 @@ class SweepPanel(QtWidgets.QWidget):
             self.plots.draw(self.result, self.measure.currentData())
 
     @QtCore.Slot()
+    def _schedule(self) -> None:
+        """Sweep once the editing pauses (a direct connection of ``valueChanged(int)`` to
+        ``QTimer.start`` would pick its ``start(msec)`` overload: 1000 rates, a 1 s wait)."""
+        self.debounce.start()
+
+    @QtCore.Slot()
     def _on_range_edited(self) -> None:
         """An η typed by hand is the range to use: fitting is switched off."""
         with signals_blocked(self.fit_range):
             self.fit_range.setChecked(False)
-        self.debounce.start()
+        self._schedule()
 
     # ------------------------------------------------------------------ the user's picks
 
