@@ -105,7 +105,6 @@ class SweepPlots(QtWidgets.QWidget):
         tails.setLabel("bottom", "learning rate η")
         tails.setLabel("left", "last 50 iterates w")
         tails.setMenuEnabled(False)
-        tails.setXLink(main)
         self.tail_image = pg.ImageItem()
         tails.addItem(self.tail_image)
         self.tail_lines: list[pg.InfiniteLine] = []
@@ -117,6 +116,9 @@ class SweepPlots(QtWidgets.QWidget):
 
         for view in (self.plot, self.bifurcation):  # the two η axes line up
             view.getAxis("left").setWidth(AXIS_WIDTH)
+            # Fixed views: a zoom on one would leave the other's η axis behind (a link
+            # between two views outliving one another is a crash risk on deletion).
+            view.getPlotItem().setMouseEnabled(x=False, y=False)
         self._result: SweepResult | None = None
         self._measure = Measure.LOSS
         self._marks: list[tuple[str, float]] = []
@@ -150,7 +152,8 @@ class SweepPlots(QtWidgets.QWidget):
             main.setYRange(math.log10(points.low), math.log10(points.high), padding=0)
             self._draw_bands(result, regimes, math.log10(points.low), math.log10(points.high))
         low, high = np.log10(result.lrs[[0, -1]])
-        main.setXRange(low, high, padding=0.02)
+        for view in (self.plot, self.bifurcation):  # the same η axis, set rather than linked
+            view.getPlotItem().setXRange(low, high, padding=0.02)
         self._marks = result.critical_marks()
         self._draw_lines()
         self._draw_tails(result, regimes)
