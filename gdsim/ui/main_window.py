@@ -29,6 +29,7 @@ from gdsim.ui.panels.grid_panel import GridPanel
 from gdsim.ui.panels.lr_finder_panel import LrFinderPanel
 from gdsim.ui.panels.mlp_panel import MlpPanel
 from gdsim.ui.panels.surface_panel import SurfacePanel
+from gdsim.ui.panels.sweep_panel import SweepPanel
 from gdsim.ui.sessions import SessionActions
 from gdsim.ui.widgets.lesson_pane import LessonPane
 from gdsim.ui.widgets.panel_tabs import PanelTabs
@@ -45,6 +46,7 @@ plain gradient descent converges monotonically for &eta; &lt; 1/&lambda;, oscill
 
 SHORTCUTS = [
     ("Ctrl+1 / Ctrl+2", "Surface explorer / Network builder"),
+    ("Ctrl+3 … Ctrl+6", "Learning-rate sweep, LR range test, Grid search, Autograd graph"),
     ("Space", "Play / pause the animation (surface explorer)"),
     ("Ctrl+S / Ctrl+Shift+S / Ctrl+O", "Save / Save as / Open a session"),
     ("Ctrl+Z / Ctrl+Shift+Z", "Undo / Redo a change"),
@@ -81,6 +83,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.mlp_panel = MlpPanel(self)
         self.add_panel(self.surface_panel, "Surface explorer", "surface")
         self.add_panel(self.mlp_panel, "Network builder", "network")
+        self.add_view(SweepPanel(self), "Learning-rate sweep", "sweep")
         self.add_view(LrFinderPanel(self), "LR range test", "lrfind")
         self.add_view(GridPanel(self), "Grid search", "grid")
         self.add_view(GraphPanel(self), "Autograd graph", "graph")
@@ -166,8 +169,7 @@ class MainWindow(QtWidgets.QMainWindow):
             )
             if why
         ]
-        if state.active in self._tab_names:  # every name in TABS once all views are built
-            self.tabs.setCurrentIndex(self._tab_names.index(state.active))
+        self.tabs.setCurrentIndex(self._tab_names.index(state.active))
         return "; ".join(refused) or None
 
     def open_lesson(self, path: Path | str) -> str | None:

@@ -120,3 +120,13 @@ def grid_panel(qtbot):
     panel = _shown(qtbot, GridPanel())
     yield panel
     _deleted(panel)
+
+
+@pytest.fixture
+def sweep_panel(qtbot):
+    """The learning-rate sweep tab alone."""
+    from gdsim.ui.panels.sweep_panel import SweepPanel
+
+    panel = _shown(qtbot, SweepPanel())
+    yield panel
+    _deleted(panel)
