@@ -32,3 +32,19 @@ def test_the_readme_example_reads_a_verdict(qtbot):
     window.surface_panel.findChild(QtWidgets.QDoubleSpinBox, "lrSpin").setValue(1.1)
     label = window.surface_panel.findChild(QtWidgets.QLabel, "regimeLabel")
     qtbot.waitUntil(lambda: "diverged" in label.text())
+
+
+def test_every_tab_is_saved_by_its_name_and_shown_again(window):
+    """A session saved on an exploration view reopens on it: the window's tabs are the
+    state's TABS, in order."""
+    from dataclasses import replace
+
+    from gdsim.core.state import TABS
+
+    assert window.tabs.count() == len(TABS)
+    for index, name in enumerate(TABS):
+        window.tabs.setCurrentIndex(index)
+        assert window.state().active == name
+    window.tabs.setCurrentIndex(0)
+    assert window.set_state(replace(window.state(), active="grid")) is None
+    assert window.tabs.tabText(window.tabs.currentIndex()) == "Grid search"
