@@ -72,12 +72,16 @@ class OutsideLegend(pg.LegendItem):
             return
         self._fitting = True
         room = self._plot_item.getViewBox().width() + self._plot_item.getAxis("left").width()
+        views = self._plot_item.scene().views() if self._plot_item.scene() else []
+        if views:  # a legend wider than its widget had stretched the plot past the widget
+            room = min(room, views[0].viewport().width() - 2 * SPACING)
         preferred = QtCore.Qt.SizeHint.PreferredSize
         columns = len(self.items)
         self.setColumnCount(columns)
         while columns > 1 and self._width(preferred) > room:
             columns -= 1
             self.setColumnCount(columns)
+        self.setMaximumWidth(room)  # never wider than the room: the plot would stretch instead
         height = self.layout.effectiveSizeHint(preferred).height()
         fits = height <= MAX_HEIGHT_SHARE * self._plot_item.height()
         self.setVisible(fits)

@@ -194,7 +194,7 @@ class SurfaceView(QtWidgets.QWidget):
             self.image, colorMap=colormap, values=(0.0, 1.0), interactive=False, width=16
         )
         # Basins of attraction: an opaque RGBA image over the heat map, under the contours.
-        self.basins = pg.ImageItem()
+        self.basins = pg.ImageItem(axisOrder="row-major")
         self.basins.setZValue(-15)
         self.basins.setVisible(False)
         self.plot.addItem(self.basins)

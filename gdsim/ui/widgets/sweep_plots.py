@@ -85,7 +85,7 @@ class SweepPlots(QtWidgets.QWidget):
         main.setLogMode(x=True, y=True)
         main.setLabel("bottom", "learning rate η")
         main.setMenuEnabled(False)
-        self.bands = pg.ImageItem()
+        self.bands = pg.ImageItem(axisOrder="row-major")
         self.bands.setZValue(-10)
         main.addItem(self.bands, ignoreBounds=True)
         self.dots = {regime: self._scatter(main, regime, DOT) for regime in Regime}
@@ -105,7 +105,7 @@ class SweepPlots(QtWidgets.QWidget):
         tails.setLabel("bottom", "learning rate η")
         tails.setLabel("left", "last 50 iterates w")
         tails.setMenuEnabled(False)
-        self.tail_image = pg.ImageItem()
+        self.tail_image = pg.ImageItem(axisOrder="row-major")
         tails.addItem(self.tail_image)
         self.tail_lines: list[pg.InfiniteLine] = []
         for _label in LINE_KINDS:
