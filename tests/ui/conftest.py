@@ -4,6 +4,7 @@ waiting to happen on a teacher's laptop)."""
 
 from __future__ import annotations
 
+import pyqtgraph as pg
 import pytest
 from pyqtgraph.parametertree import ParameterTree
 from PySide6 import QtCore, QtWidgets
@@ -50,6 +51,11 @@ def _deleted(widget) -> None:
     # the items out first hands them back to Python, which frees them itself.
     for tree in widget.findChildren(ParameterTree):
         tree.clear()
+    # Plain graphics items (the autograd graph's boxes, the grid's cells) are no QObjects:
+    # Qt deletes them with their scene behind their Python wrappers' backs. Taken out of the
+    # plots first, they are freed by Python while their scene still exists.
+    for plot in widget.findChildren(pg.PlotWidget):
+        plot.getPlotItem().clear()
     widget.deleteLater()
     QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.Type.DeferredDelete)
 

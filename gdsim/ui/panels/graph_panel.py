@@ -9,7 +9,7 @@ good graph stays on screen.
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 from superqt.utils import signals_blocked
 
 from gdsim.core.autograd_graph import PRESETS, Graph, build_graph, caption, parse_point
@@ -34,6 +34,8 @@ class GraphPanel(QtWidgets.QWidget):
         """Stages on screen: -1 the graph alone, 0 the forward values, k the first k visits
         of the backward pass."""
         self.messages = MessageArea(MESSAGES)
+        self._undrawn = False
+        """A graph built while the tab was hidden, to be drawn when it is shown."""
         self._build()
         title = next(iter(PRESETS))
         self.show_preset(title)
@@ -100,6 +102,12 @@ class GraphPanel(QtWidgets.QWidget):
         self.step_button.clicked.connect(self.backward_step)
         self.all_button.clicked.connect(self.backward_all)
         self.reset_button.clicked.connect(self.reset)
+
+    def showEvent(self, event: QtGui.QShowEvent) -> None:
+        super().showEvent(event)
+        if self._undrawn and self.graph is not None:
+            self._undrawn = False
+            self.canvas.draw(self.graph, self.shown)
 
     # -- what the window asks of a view ---------------------------------------------------
 
@@ -168,7 +176,12 @@ class GraphPanel(QtWidgets.QWidget):
     def _show(self) -> None:
         graph = self.graph
         assert graph is not None
-        self.canvas.draw(graph, self.shown)
+        if self.isVisible():
+            self.canvas.draw(graph, self.shown)
+        else:
+            # Drawn when first shown: a window most sessions never show this tab in need not
+            # hold the example's hundred graphics items (nor pay 30-60 ms to lay them out).
+            self._undrawn = True
         self.step_label.setText(caption(graph, self.shown))
         done = self.shown == len(graph.steps)
         self.forward_button.setEnabled(self.shown < 0)
