@@ -53,6 +53,10 @@ DIVERGENCE_FACTOR = 4.0
 BURN_IN = 0.1
 """Share of the step budget skipped before a slope may be the suggestion."""
 
+MIN_FALL = 0.01
+"""How much (a share of its value after the burn-in) the smoothed loss must fall for any
+rate to be suggested."""
+
 DEFAULT_LR_MIN = 1e-4
 DEFAULT_LR_MAX = 100.0
 """The network builder's learning-rate range: every suggestion can be shown there."""
@@ -94,6 +98,8 @@ def suggestion_index(lrs: np.ndarray, smoothed: np.ndarray, burn_in: int) -> int
     if end < 2:
         return None
     lowest = int(np.argmin(judged[:end]))
+    if judged[0] - judged[lowest] <= MIN_FALL * abs(judged[0]):
+        return None  # flat (a dead network, rates too small): rounding is no descent
     slopes = np.gradient(judged[:end], np.log(lrs[burn_in : burn_in + end]))
     index = int(np.argmin(slopes[: lowest + 1]))
     return burn_in + index if slopes[index] < 0 else None
@@ -245,7 +251,7 @@ class LRRangeTest:
             return "no suggestion: the loss was non-finite from the first step"
         return (
             "no suggestion: the smoothed loss never fell after the burn-in; "
-            "try a lower lowest rate or more steps"
+            "try another range of rates or more steps"
         )
 
 

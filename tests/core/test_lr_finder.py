@@ -117,3 +117,13 @@ def test_bad_ramps_are_refused_in_one_line(linear, lr_min, lr_max, steps, words)
     with pytest.raises(ConfigError, match=words) as error:
         LRRangeTest(spec, data, TrainingConfig(), lr_min, lr_max, steps)
     assert "\n" not in str(error.value)
+
+
+def test_a_flat_loss_gets_no_suggestion_whatever_its_rounding():
+    """A dead network (rates far past divergence) or rates too small to move the loss: no
+    rate is better than another, so none is suggested (rounding once made one)."""
+    lrs = np.geomspace(1e3, 1e30, 100)
+    flat = np.full(100, 49.375) * (1 + 1e-12 * np.sin(np.arange(100)))
+    assert suggestion_index(lrs, flat, burn_in=10) is None
+    falling = np.linspace(1.0, 0.5, 100)
+    assert suggestion_index(lrs, falling, burn_in=10) is not None
