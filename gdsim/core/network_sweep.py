@@ -100,6 +100,14 @@ class SweepResult:
     def boundaries(self) -> list[Boundary]:
         return regime_boundaries(self.runs)
 
+    def verdict_near(self, lr: float) -> Regime | None:
+        """The verdict of the swept rate nearest to `lr` on the log axis (None before the
+        sweep has finished, or when `lr` lies outside the swept range)."""
+        if not self.finished or not self.runs or not (self.lrs[0] <= lr <= self.lrs[-1]):
+            return None
+        nearest = int(np.argmin(np.abs(np.log(self.lrs) - math.log(lr))))
+        return self.runs[nearest].verdict.regime
+
 
 def regime_boundaries(runs: tuple[SweepRun, ...] | list[SweepRun]) -> list[Boundary]:
     """A boundary between each two neighbouring runs (in rate order) whose verdicts differ."""

@@ -9,7 +9,13 @@ import pytest
 
 from gdsim.core.datasets import DatasetParams, make_dataset
 from gdsim.core.network import NetworkSpec
-from gdsim.core.network_sweep import NetworkSweep, SweepRun, regime_boundaries, sweep_rates
+from gdsim.core.network_sweep import (
+    NetworkSweep,
+    SweepResult,
+    SweepRun,
+    regime_boundaries,
+    sweep_rates,
+)
 from gdsim.core.training import ConfigError, TrainingConfig
 from gdsim.core.verdict import Regime, Verdict
 
@@ -85,6 +91,11 @@ def test_boundaries_are_where_the_verdict_changes():
     assert boundaries[0].lr == pytest.approx(np.sqrt(0.1)) and boundaries[1].lr == pytest.approx(
         2.0
     )
+    result = SweepResult(np.array([r.lr for r in runs]), 10, 10, tuple(runs))
+    # The range test's suggestion is checked against the sweep: 3.0 lies nearest 4.0.
+    assert result.verdict_near(3.0) == Regime.DIVERGED
+    assert result.verdict_near(0.9) == Regime.CONVERGED
+    assert result.verdict_near(40.0) is None  # outside the swept rates
 
 
 def test_bad_sweeps_are_refused():

@@ -545,7 +545,18 @@ class LrFinderPanel(QtWidgets.QWidget):
         if test is None:
             self.suggestion_label.setText("Range test: not run yet.")
         else:
-            self.suggestion_label.setText(test.reason)
+            near = (
+                None
+                if sweep is None or test.suggestion is None
+                else (sweep.verdict_near(test.suggestion))
+            )
+            warning = (
+                f" The sweep calls rates near it {near}: a rate below the first boundary "
+                "trains more safely."
+                if near in (Regime.OSCILLATING, Regime.DIVERGED)
+                else ""
+            )
+            self.suggestion_label.setText(test.reason + warning)
         if sweep is None:
             self.boundaries_label.setText("Sweep: press Run sweep to see the regimes.")
             return
