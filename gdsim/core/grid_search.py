@@ -455,6 +455,9 @@ def dask_client(scheduler: str | None) -> Iterator[Any]:
             except OSError as error:
                 why = f"cannot reach the Dask scheduler at {scheduler}: {error}"
                 raise GridError(why) from None
+            except (ValueError, TypeError) as error:  # dask's parse of the address
+                why = f"'{scheduler}' is not a Dask scheduler's address ({error}): write it as tcp://host:8786"
+                raise GridError(why) from None
         else:
             cluster = stack.enter_context(
                 LocalCluster(threads_per_worker=1, processes=True, dashboard_address=None)

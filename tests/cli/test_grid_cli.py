@@ -38,6 +38,10 @@ def test_cells_row_by_row_with_the_best_and_diverged_as_null(cli_json):
         (["--lr", "0.1", "--layers", "1", "--scheduler", "tcp://x:1"], "needs --backend dask"),
         (["--lr", "0.1", "--layers", "1", "--activation", "nope"], "unknown activation"),
         (["--lr", "0.1"], "--layers"),
+        (
+            ["--lr", "0.1", "--layers", "1", "--backend", "dask", "--scheduler", "garbage"],
+            "'garbage' is not a Dask scheduler's address",
+        ),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(capsys, extra, message):
