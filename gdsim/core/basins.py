@@ -24,6 +24,7 @@ import numpy as np
 from gdsim.core.limits import MAX_SURFACE_STEPS
 from gdsim.core.simulate import final_states
 from gdsim.core.surfaces import Surface
+from gdsim.core.verdict import reference_minimum
 
 OTHER = -1
 """Label of a start whose run ended near no known minimum (and did not diverge)."""
@@ -39,6 +40,9 @@ MIN_GRID, MAX_GRID = 2, 400
 DEFAULT_GRID = 200
 COARSE_GRID = 50
 """The grid drawn first, while the chosen one computes (a few tens of milliseconds)."""
+
+SEARCH_GRID = 5
+"""A typed formula lists no minima: they are looked for from this many starts a side."""
 
 CHUNK = 2048
 """Starts per unit of work in ``BasinsJob`` (~10-25 ms x 200 steps here): a cancelled or
@@ -147,6 +151,22 @@ def grid_starts(surface: Surface, grid: int) -> np.ndarray:
     return np.column_stack([x.ravel(), y.ravel()])
 
 
+def surface_minima(surface: Surface, tolerance: float) -> np.ndarray:
+    """The minima the starts are labelled by (M, 2): a named surface's known ones; for a
+    typed formula, which lists none, each distinct local minimum the minimiser the critical
+    rates use reaches from a ``SEARCH_GRID`` grid of starts over the plot."""
+    if surface.minima:
+        return np.asarray(surface.minima, dtype=float).reshape(-1, 2)
+    found: list[tuple[float, ...]] = []
+    for start in grid_starts(surface, SEARCH_GRID):
+        point = reference_minimum(surface, start)
+        if point is not None and all(
+            np.linalg.norm(np.subtract(point, seen)) > tolerance for seen in found
+        ):
+            found.append(point)
+    return np.asarray(found, dtype=float).reshape(-1, 2)
+
+
 def compute_basins(surface: Surface, settings: BasinSettings) -> BasinMap:
     """The whole map at once, in one unit of work (the command line: nothing to cancel, and
     fewer, larger units spend less time in Python per start); the view uses ``BasinsJob``."""
@@ -191,11 +211,14 @@ class BasinsJob:
         self._labels = np.empty(0, dtype=int)
         self._steps = np.empty(0, dtype=int)
         self._map: BasinMap | None = None
-        self._minima = np.asarray(surface.minima, dtype=float).reshape(-1, 2)
         width = min(high - low for low, high in surface.domain)
         self._tolerance = BASIN_TOLERANCE * width
+        self._minima: np.ndarray | None = None
+        """Found in the first unit of work (a typed formula's take a minimiser: the worker's)."""
 
     def advance(self) -> bool:
+        if self._minima is None:
+            self._minima = surface_minima(self._surface, self._tolerance)
         starts = self._stages[self._stage]
         if self._offset == 0:
             self._labels = np.empty(len(starts), dtype=int)

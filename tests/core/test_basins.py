@@ -36,6 +36,17 @@ def test_each_of_himmelblaus_minima_gets_a_basin(himmelblau_map):
     assert total == pytest.approx(1.0)
 
 
+def test_a_typed_formula_finds_its_own_minima_and_maps_the_same_basins(himmelblau_map):
+    """A typed formula lists no minima; Himmelblau typed out finds the named one's four and
+    maps a basin for each."""
+    typed = get_surface("(x^2+y-11)^2+(x+y^2-7)^2")
+    found = compute_basins(typed, BasinSettings(lr=0.01, steps=200, grid=40))
+    assert len(found.minima) == 4
+    for known in HIMMELBLAU.minima:
+        assert min(np.linalg.norm(np.subtract(m, known)) for m in found.minima) < 1e-4
+    assert found.other_fraction == 0.0 and np.all(found.fractions() > 0.1)
+
+
 def test_starts_near_a_minimum_are_labelled_with_it(himmelblau_map):
     for index, (x, y) in enumerate(HIMMELBLAU.minima):
         row, column = himmelblau_map.cell(x, y)
