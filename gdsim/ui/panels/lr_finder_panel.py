@@ -203,7 +203,7 @@ class LrFinderPanel(QtWidgets.QWidget):
         self.sweep_legend = OutsideLegend(self.sweep_plot.getPlotItem())
         self.raw_curve = self.range_plot.plot(name="raw loss")
         self.smooth_curve = self.range_plot.plot(name="smoothed loss")
-        self.range_legend.addItem(self.raw_curve, "raw loss (one minibatch per step)")
+        self.range_legend.addItem(self.raw_curve, "loss at each step")
         self.range_legend.addItem(self.smooth_curve, "smoothed loss")
         self.sweep_scatters = {
             regime: pg.ScatterPlotItem(name=str(regime), symbol=symbol, hoverable=True)
