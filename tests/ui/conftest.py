@@ -101,21 +101,28 @@ def window(qtbot):
 
 
 @pytest.fixture
-def new_window():
+def new_window(owned):
     """Build main windows on demand, for tests that need a second one or one not yet shown
-    (restoring preferences first); each is deleted as `window`'s is, not left to the
-    garbage collector."""
+    (restoring preferences first); each is deleted as `window`'s is."""
     from gdsim.ui import MainWindow
 
-    made: list[MainWindow] = []
-
     def make() -> MainWindow:
-        made.append(MainWindow())
-        return made[-1]
+        main = MainWindow()
+        owned(main)
+        return main
 
-    yield make
-    for main in made:
-        _deleted(main)
+    return make
+
+
+@pytest.fixture
+def owned():
+    """Call it with each widget a test builds itself: deleted at the end as the fixtures'
+    are. qtbot.addWidget leaves a panel's tree items to Qt, whose stale wrappers came back
+    later as other objects ("'QTreeWidgetItem' object has no attribute 'children'")."""
+    made: list[QtWidgets.QWidget] = []
+    yield made.append
+    for widget in made:
+        _deleted(widget)
 
 
 @pytest.fixture

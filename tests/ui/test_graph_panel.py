@@ -5,7 +5,7 @@ export, presentation mode, and a gradient colour that means nothing else."""
 from __future__ import annotations
 
 import pytest
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtWidgets
 from test_colours import delta_e
 
 from gdsim.core.autograd_graph import PRESETS
@@ -15,18 +15,16 @@ from gdsim.ui.widgets.presentation import Presentation
 
 
 @pytest.fixture
-def panel(qtbot):
-    """The view alone, deleted now at the end (as tests/ui/conftest.py's fixtures do)."""
+def panel(qtbot, owned):
+    """The view alone, deleted at the end as tests/ui/conftest.py's fixtures are."""
     from gdsim.ui.panels.graph_panel import GraphPanel
 
     view = GraphPanel()
+    owned(view)
     view.resize(1024, 700)
     view.show()
     qtbot.waitExposed(view)
-    yield view
-    view.close()
-    view.deleteLater()
-    QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.Type.DeferredDelete)
+    return view
 
 
 def find(panel, kind, name):

@@ -8,7 +8,6 @@ from dataclasses import replace
 
 import pyqtgraph as pg
 import pytest
-from PySide6 import QtCore
 
 from gdsim.core.datasets import DatasetParams
 from gdsim.core.network import NetworkSpec
@@ -22,16 +21,14 @@ WAIT_MS = 20_000
 
 
 @pytest.fixture
-def panel(qtbot):
-    """The tab alone, deleted at once afterwards (as tests/ui/conftest.py's `_deleted` does)."""
+def panel(qtbot, owned):
+    """The view alone, deleted at the end as tests/ui/conftest.py's fixtures are."""
     view = LrFinderPanel()
+    owned(view)
     view.resize(1280, 800)
     view.show()
     qtbot.waitExposed(view)
-    yield view
-    view.close()
-    view.deleteLater()
-    QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.Type.DeferredDelete)
+    return view
 
 
 def sine_state() -> NetworkState:

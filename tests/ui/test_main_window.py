@@ -23,12 +23,13 @@ def test_view_shortcuts_switch_panels(window, qtbot):
     assert window.tabs.currentIndex() == 1
 
 
-def test_the_readme_example_reads_a_verdict(qtbot):
-    """The snippet the README gives teachers for their own tests."""
+def test_the_readme_example_reads_a_verdict(qtbot, owned):
+    """The snippet the README gives teachers for their own tests (deleted as the suite's
+    windows are)."""
     from gdsim.ui import MainWindow
 
     window = MainWindow()
-    qtbot.addWidget(window)
+    owned(window)
     window.surface_panel.findChild(QtWidgets.QDoubleSpinBox, "lrSpin").setValue(1.1)
     label = window.surface_panel.findChild(QtWidgets.QLabel, "regimeLabel")
     qtbot.waitUntil(lambda: "diverged" in label.text())

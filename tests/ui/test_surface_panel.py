@@ -867,13 +867,15 @@ def test_a_demo_that_cannot_be_shown_says_why_in_the_message_area(panel, qtbot):
     assert panel.state() == before
 
 
-def test_demos_that_cannot_be_read_are_said_once_and_the_explorer_still_works(qtbot, monkeypatch):
+def test_demos_that_cannot_be_read_are_said_once_and_the_explorer_still_works(
+    qtbot, monkeypatch, owned
+):
     def unreadable():
         raise PresetError("demo.json: not JSON")
 
     monkeypatch.setattr(surface_panel_module, "load_presets", unreadable)
     panel = surface_panel_module.SurfacePanel()
-    qtbot.addWidget(panel)
+    owned(panel)
     panel.show()
     message = find(panel, QtWidgets.QLabel, "demosWarning")
     assert message.isVisible() and "Lecture demos not loaded: demo.json" in message.text()
