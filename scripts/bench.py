@@ -18,29 +18,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import sys
-import time
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
+
+from _timing import median_seconds
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 TYPED_EXPRESSION = "0.5*x**2 + 2*y**2 + 0.3*sin(3*x)*cos(2*y)"
 STEPS = 500
-
-
-def median_seconds(work: Callable[[], object], repeats: int) -> float:
-    """Median wall time of `repeats` calls, after one warm-up call."""
-    work()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def bench_simulate(repeats: int = 7) -> dict[str, dict[str, float]]:

@@ -11,26 +11,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
-import time
-from collections.abc import Callable
+
+from _timing import median_seconds
 
 GRID = 200
 STEPS = 200
 LR = 0.01
 BASELINE_SLICE = 10
 """The baseline runs one tenth of the grid's starts, and its time is multiplied by ten."""
-
-
-def median_seconds(work: Callable[[], object], repeats: int) -> float:
-    """Median wall time of `repeats` calls, after one warm-up call."""
-    work()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:

@@ -16,20 +16,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
-import time
-from collections.abc import Callable
 
-
-def median_seconds(work: Callable[[], object], repeats: int) -> float:
-    """Median wall time of `repeats` calls, after one warm-up call."""
-    work()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+from _timing import median_seconds
 
 
 def bench_range_test(steps: int, repeats: int) -> dict[str, float]:
