@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 
 from gdsim.commands import common
-from gdsim.commands.surface_options import add_surface_options, surface_setup
+from gdsim.commands.surface_options import add_surface_options, surface_document, surface_setup
 
 DEFAULT_GRID = 100
 DEFAULT_STEPS = 200
@@ -65,7 +65,7 @@ def execute(args: argparse.Namespace) -> int:
         surface = setup.surface
         common.print_json(
             {
-                "surface": {"name": surface.name, "expression": surface.expression, "dim": 2},
+                "surface": surface_document(surface),
                 "lr": settings.lr,
                 "optimizer": settings.optimizer,
                 "steps": settings.steps,

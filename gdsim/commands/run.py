@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from gdsim.commands import common
-from gdsim.commands.surface_options import add_surface_options, surface_setup
+from gdsim.commands.surface_options import add_surface_options, surface_document, surface_setup
 
 DEFAULT_LR = 0.1
 
@@ -78,11 +78,7 @@ def execute(args: argparse.Namespace) -> int:
     if args.json:
         common.print_json(
             {
-                "surface": {
-                    "name": surface.name,
-                    "expression": surface.expression,
-                    "dim": surface.dim,
-                },
+                "surface": surface_document(surface),
                 "lambda_max": lam,
                 "lr_critical": lr_critical,
                 "runs": run_documents,

@@ -84,6 +84,11 @@ def surface_setup(args: argparse.Namespace) -> SurfaceSetup:
     return SurfaceSetup(surface, start, optimizer, hyper, steps)
 
 
+def surface_document(surface: Surface) -> dict[str, object]:
+    """How every command's JSON names the surface it ran on."""
+    return {"name": surface.name, "expression": surface.expression, "dim": surface.dim}
+
+
 def _surface_params(pairs: list[str]) -> dict[str, float]:
     params = {}
     for pair in pairs:

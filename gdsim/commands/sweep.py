@@ -14,7 +14,7 @@ import argparse
 import numpy as np
 
 from gdsim.commands import common
-from gdsim.commands.surface_options import add_surface_options, surface_setup
+from gdsim.commands.surface_options import add_surface_options, surface_document, surface_setup
 
 HUMAN_ROWS = 20
 """Rows of the human-readable table: a thousand would scroll the critical rates away."""
@@ -72,11 +72,7 @@ def execute(args: argparse.Namespace) -> int:
     if args.json:
         common.print_json(
             {
-                "surface": {
-                    "name": surface.name,
-                    "expression": surface.expression,
-                    "dim": surface.dim,
-                },
+                "surface": surface_document(surface),
                 "lambda_max": result.lambda_max,
                 "lr_critical": result.lr_critical,
                 "runs": runs,
