@@ -45,9 +45,11 @@ VERDICT_STYLE: dict[Regime, tuple[str, str]] = {
 CLASS_COLORS = ("#B8A000", "#00CED1", "#882255", "#000000", "#6A3D9A", "#0072B2", "#CC79A7")
 """Class k of a dataset: dark yellow, turquoise, wine, black, then the first runs' colours."""
 
-BASIN_COLORS = ("#F7CDB4", "#C8E9C0", "#D6DCF8", "#F0E0A0", "#F5CFE0", "#C4E8E4")
-"""Basin of the k-th known minimum (cycling): pale peach, mint, periwinkle, sand, rose, aqua,
-areas under the contours, each far (CIE ΔE76 > 30) from every run and verdict colour."""
+BASIN_COLORS = ("#FAFAC8", "#8C8CFA", "#FAD2FA", "#C8AAFA", "#F0FA8C", "#FA8CFA")
+"""Basin of the k-th known minimum (cycling): pale yellow, periwinkle, pale pink, lavender,
+lime, orchid: areas under the contours, each far (CIE ΔE76 > 30) from every run and verdict
+colour, and, being no green, orange, red or grey, never read as the sweep's pale verdict bands
+on the next tab (a teacher read mint as "converged" there)."""
 
 BASIN_DIVERGED = "#BDBDBD"
 BASIN_NO_MINIMUM = "#FFFFFF"

@@ -78,6 +78,17 @@ def test_basin_tints_read_as_neither_a_run_nor_a_verdict(tint):
         assert delta_e(tint, color) > RUN_TO_VERDICT, (tint, color)
 
 
+@pytest.mark.parametrize("tint", BASIN_COLORS)
+def test_basin_tints_are_not_the_sweeps_pale_verdict_bands(tint):
+    """The explorer's basins and the sweep tab's verdict bands are both pale areas."""
+    from gdsim.ui.widgets.sweep_plots import BAND_SHARE
+
+    for _, verdict in VERDICT_STYLE.values():
+        rgb = (int(verdict[i : i + 2], 16) for i in (1, 3, 5))
+        band = "#" + "".join(f"{round(255 + BAND_SHARE * (v - 255)):02x}" for v in rgb)
+        assert delta_e(tint, band) > 18.0, (tint, verdict)
+
+
 def test_basin_tints_are_apart_from_each_other():
     for a, b in itertools.combinations((*BASIN_COLORS, BASIN_DIVERGED, BASIN_NO_MINIMUM), 2):
         assert delta_e(a, b) > 15.0, (a, b)

@@ -104,6 +104,10 @@ def draw_basins(view: SurfaceView, basins: BasinMap | None, mode: str = "minimum
     rgba = np.empty((*labels.shape, 4), dtype=np.uint8)
     rgba[..., 3] = 255
     rgba[labels == DIVERGED, :3] = _rgb(BASIN_DIVERGED)
+    # Diverged starts hatched (a grey diagonal every fourth cell, white between): a flat grey
+    # would read as the "slow" verdict's grey.
+    rows, columns = np.indices(labels.shape)
+    rgba[(labels == DIVERGED) & ((rows + columns) % 4 != 0), :3] = 255
     rgba[labels == OTHER, :3] = _rgb(BASIN_NO_MINIMUM)
     reached = labels >= 0
     settings = basins.settings
