@@ -433,7 +433,10 @@ def plotted(result: SweepResult, measure: Measure) -> SweepPoints | None:
     else:
         raw = result.final_loss - result.loss_floor
         floor = result.loss_floor
-        label = "final loss" if floor == 0 else f"final loss − ({floor:.3g})"
+        if floor == 0:
+            label = "final loss"
+        else:  # "final loss + 1.51" above the lowest minimum, never "− (-1.51)"
+            label = f"final loss {'+' if floor < 0 else '−'} {abs(floor):.3g}"
     diverged = np.array([r is Regime.DIVERGED for r in result.regimes], dtype=bool)
     top = diverged | ~np.isfinite(raw)
     positive = raw[~top & (raw > 0)]

@@ -94,6 +94,7 @@ def test_the_largest_converged_step_picks_the_minimum_that_sets_lambda():
     converged = [k for k, r in enumerate(result.regimes) if r is Regime.CONVERGED]
     assert np.all(result.distance[converged] < 1e-3)
     assert result.loss_floor == pytest.approx(-1.5147536, abs=1e-6)
+    assert plotted(result, Measure.LOSS).label == "final loss + 1.51"  # not "− (-1.51)"
 
 
 def test_a_fitted_range_brackets_the_stability_limit():
