@@ -399,6 +399,18 @@ def run_path(session: TrainingSession) -> tuple[np.ndarray, np.ndarray]:
     return steps[keep], weights[keep].astype(float)
 
 
+def finite_prefix(
+    steps: np.ndarray, weights: np.ndarray, loss: BatchedLoss
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(steps, weights, losses) up to the last iterate before the first non-finite loss: a
+    diverging run's last finite weights may already overflow the loss, and a plane through
+    them would show nothing."""
+    losses = loss(weights)
+    finite = np.isfinite(losses)
+    end = len(finite) if finite.all() else max(1, int(np.argmin(finite)))
+    return steps[:end], weights[:end], losses[:end]
+
+
 class LandscapeJob:
     """Train the builder's network(s), then compute the landscape: a steppable job for
     `JobRunner` (see the module docstring), or `run()` in one go (the CLI)."""
@@ -469,10 +481,13 @@ class LandscapeJob:
         x, y = (
             (data.x_train, data.y_train) if settings.loss == "train" else (data.x_val, data.y_val)
         )
-        paths = [run_path(session) for session in self._sessions]
+        model = build_model(state.network)
+        full = BatchedLoss(model, state.network.task, x, y)
+        stride = max(1, math.ceil(len(x) / PREVIEW_POINTS))
+        coarse = BatchedLoss(model, state.network.task, x[::stride], y[::stride])
+        paths = [finite_prefix(*run_path(session), full) for session in self._sessions]
         order = [state.selected, *(i for i in range(len(paths)) if i != state.selected)]
-        reference = self._sessions[state.selected]
-        shapes = [tuple(p.shape) for p in reference.model.parameters()]
+        shapes = [tuple(p.shape) for p in model.parameters()]
         selected_weights = paths[state.selected][1]
         plane = make_plane(
             settings,
@@ -482,21 +497,12 @@ class LandscapeJob:
             [paths[i][1] for i in order],
             state.training.seed,
         )
-        model = build_model(state.network)
-        full = BatchedLoss(model, state.network.task, x, y)
-        stride = max(1, math.ceil(len(x) / PREVIEW_POINTS))
-        coarse = BatchedLoss(model, state.network.task, x[::stride], y[::stride])
-        runs = []
-        for session, (steps, weights) in zip(self._sessions, paths, strict=True):
-            runs.append(
-                RunTrace(
-                    session.config.lr,
-                    steps,
-                    plane.coordinates(weights),
-                    full(weights),
-                    session.diverged_at,
-                )
+        runs = [
+            RunTrace(
+                session.config.lr, steps, plane.coordinates(weights), losses, session.diverged_at
             )
+            for session, (steps, weights, losses) in zip(self._sessions, paths, strict=True)
+        ]
         center = plane.origin if plane.kind != "line" else plane.points(np.ones((1, 1)))[0]
         center_loss = float(full(center[None, :])[0])
         preview_coords = plane.grid_coordinates(PREVIEW_GRID)
