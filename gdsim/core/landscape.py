@@ -33,6 +33,8 @@ the builder's network(s), computes a coarse preview (`PREVIEW_GRID` a side on at
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -42,6 +44,7 @@ import torch
 from torch import nn
 from torch.nn import functional
 
+from gdsim.core.csv_export import number
 from gdsim.core.datasets import Dataset
 from gdsim.core.lr_finder import network_dataset
 from gdsim.core.network import build_model
@@ -63,8 +66,8 @@ IN_PLACE = {nn.ReLU: torch.relu_, nn.Tanh: torch.tanh_, nn.Sigmoid: torch.sigmoi
 """Element-wise modules applied in place on the batched activations (half the memory traffic
 of a new tensor); any other parameter-free module is called as it is."""
 
-TRAIN_CHUNK = 100
-"""Training updates per `advance()` (a few ms on the builder's networks)."""
+TRAIN_CHUNK = 20
+"""Training updates per `advance()`: 10-30 ms on the builder's networks, so Cancel is prompt."""
 
 LOW_VARIANCE = 0.9
 """Below this explained share, the PCA plane misses much of the path: say so."""
@@ -569,3 +572,28 @@ def notes(plane: Plane, runs: Sequence[RunTrace], selected: int) -> tuple[str, .
                 f"non-finite): {where} its last finite iterate, step {int(run.steps[-1])}."
             )
     return tuple(out)
+
+
+def landscape_csv(frame: LandscapeFrame) -> str:
+    """The grid and the iterates as CSV, columns `kind,run,lr,step,alpha,beta,loss`: `grid`
+    rows (run, lr and step empty), then each run's `iterate` rows (its projected coordinates
+    and its own loss); `beta` is empty in 1D."""
+    if frame.losses is None or frame.alphas is None:
+        raise ValueError("no landscape yet: press Compute first")
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["kind", "run", "lr", "step", "alpha", "beta", "loss"])
+    if frame.betas is None:
+        for alpha, loss in zip(frame.alphas, frame.losses, strict=True):
+            writer.writerow(["grid", "", "", "", number(alpha), "", number(loss)])
+    else:
+        for j, beta in enumerate(frame.betas):
+            for i, alpha in enumerate(frame.alphas):
+                row = ["grid", "", "", "", number(alpha), number(beta)]
+                writer.writerow([*row, number(frame.losses[j, i])])
+    for index, run in enumerate(frame.runs):
+        for step, coords, loss in zip(run.steps, run.coords, run.losses, strict=True):
+            beta = number(coords[1]) if len(coords) > 1 else ""
+            row = ["iterate", index, number(run.lr), int(step), number(coords[0]), beta]
+            writer.writerow([*row, number(loss)])
+    return out.getvalue()
