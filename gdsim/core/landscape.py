@@ -55,8 +55,9 @@ MIN_GRID, MAX_GRID = 21, 101
 DEFAULT_GRID = 51
 PREVIEW_GRID = 26
 PREVIEW_POINTS = 256
-MAX_ITERATES = 300
-"""Recorded iterates kept per run (thinned evenly, the first and the last always kept)."""
+MAX_ITERATES = 200
+"""Recorded iterates kept per run (thinned evenly, the first and the last always kept): few
+enough for the surface view to mark each one."""
 
 CHUNK_BYTES = 1024 * 1024
 """Activations per chunk of grid points: a chunk that stays in the CPU's cache was fastest;

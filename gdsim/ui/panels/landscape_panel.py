@@ -40,6 +40,13 @@ MESSAGES = (
 
 CONTROL_WIDTH = 300
 
+PLANE_CHOICES = (
+    ("random (filter-normalised)", "random"),
+    ("PCA of the trajectory", "pca"),
+    ("initial → final (1D)", "line"),
+)
+"""The directions menu: short words (the full ones, `PLANES`, head the results)."""
+
 AXIS_LABELS = {
     "random": ("α (random direction 1)", "β (random direction 2)"),
     "pca": ("α (1st PCA direction)", "β (2nd PCA direction)"),
@@ -77,9 +84,7 @@ class LandscapePanel(QtWidgets.QWidget):
         box = QtWidgets.QGroupBox("Slice", self)
         form = QtWidgets.QFormLayout(box)
         self.dims_combo = _combo(self, "landscapeDims", [("2D plane", 2), ("1D line", 1)])
-        self.plane_combo = _combo(
-            self, "landscapePlane", [(words, key) for key, words in PLANES.items()]
-        )
+        self.plane_combo = _combo(self, "landscapePlane", list(PLANE_CHOICES))
         self.plane_combo.setToolTip(
             "random: Gaussian directions, each unit's weights scaled to the trained ones "
             "(Li et al. 2018); pca: the directions the trajectory moved most in; line: from "
@@ -126,6 +131,7 @@ class LandscapePanel(QtWidgets.QWidget):
         scroll.setWidget(controls)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setMinimumWidth(200)
 
         self.view = SurfaceView(self)
@@ -295,9 +301,15 @@ class LandscapePanel(QtWidgets.QWidget):
         size = f"{settings.grid}×{settings.grid}" if settings.dims == 2 else str(settings.grid)
         stage = f"{size} grid" if frame.refined else "preview (26 a side, a subset of the points)"
         lines = [
-            f"<b>{PLANES[settings.plane].capitalize()}</b>, {settings.loss} loss: {stage}.",
+            f"<b>{_sentence(PLANES[settings.plane])}</b>, {settings.loss} loss: {stage}.",
             f"Loss at the final weights: <b>{frame.center_loss:.4g}</b>.",
         ]
+        run = frame.runs[frame.selected]
+        if len(run.steps) > 1:
+            lines.append(
+                f"Trajectory: {len(run.steps)} iterates, every {int(run.steps[1])} steps "
+                "(the playback walks through them)."
+            )
         if frame.explained is not None:
             shares = " + ".join(f"{share:.1%}" for share in frame.explained)
             lines.append(f"Explained variance: <b>{shares}</b> of the trajectory's.")
@@ -340,11 +352,20 @@ class LandscapePanel(QtWidgets.QWidget):
         )
 
 
+def _sentence(words: str) -> str:
+    return words[:1].upper() + words[1:]
+
+
 def _combo(
     parent: QtWidgets.QWidget, name: str, items: list[tuple[str, object]]
 ) -> QtWidgets.QComboBox:
     combo = QtWidgets.QComboBox(parent)
     combo.setObjectName(name)
+    # Narrow enough for the controls' column; the open list shows the whole words.
+    combo.setSizeAdjustPolicy(
+        QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+    )
+    combo.setMinimumContentsLength(12)
     for text, data in items:
         combo.addItem(text, data)
     return combo
