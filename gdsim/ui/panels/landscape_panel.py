@@ -268,8 +268,13 @@ class LandscapePanel(QtWidgets.QWidget):
                 labels=(x_label, y_label),
             )
         else:
-            finite = [frame.center_loss] if np.isfinite(frame.center_loss) else []
-            self.view.set_curve(alphas, frame.losses, x_label=x_label, include=finite)
+            # The iterates' own losses may lie above the curve (off the line): frame them too,
+            # or their tracks would stop where they leave the view; a diverged run does leave
+            # it, as in the explorer (its huge losses would flatten the curve).
+            kept = [run.losses for run in frame.runs if run.diverged_at is None]
+            shown = np.concatenate([[frame.center_loss], *kept])
+            include = shown[np.isfinite(shown)].tolist()
+            self.view.set_curve(alphas, frame.losses, x_label=x_label, include=include)
             self.view.plot_item.setLabel("left", loss_words)
         self.playback.set_length(max(len(run.steps) for run in frame.runs))
         self._draw_tracks()
@@ -313,8 +318,7 @@ class LandscapePanel(QtWidgets.QWidget):
         if frame.explained is not None:
             shares = " + ".join(f"{share:.1%}" for share in frame.explained)
             lines.append(f"Explained variance: <b>{shares}</b> of the trajectory's.")
-        if settings.dims == 2:
-            lines.append("The iterates are projected onto the plane; their losses are their own.")
+        lines.append("The iterates are projected onto the slice; their losses are their own.")
         self.info_label.setText("<br>".join(lines))
 
     def _show_progress(self, frame: LandscapeFrame) -> None:
