@@ -4,6 +4,7 @@ refuses what it cannot draw in one line, and cancels or closes cleanly mid-compu
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from PySide6 import QtWidgets
 
 from gdsim.core.datasets import DatasetParams
@@ -44,19 +45,23 @@ def test_compare_mode_on_one_plane_with_a_diverged_regression_run(qtbot, landsca
     assert name == "landscape.csv" and csv_text.count("\ngrid,") == 21 * 21
 
 
-def test_line_on_a_classification_set_draws_a_curve_and_plays_back(qtbot, landscape_panel):
+@pytest.mark.parametrize("directions", ["line", "random"])
+def test_1d_on_a_classification_set_draws_a_curve_and_plays_back(
+    qtbot, landscape_panel, directions
+):
+    """Every iterate is drawn at (α, its own loss), also where that lies off the curve."""
     panel = landscape_panel
     panel.set_network(NetworkState(dataset=DatasetParams(n=80), training=TrainingConfig(steps=30)))
     panel.findChild(QtWidgets.QComboBox, "landscapeDims").setCurrentIndex(1)
     plane = panel.findChild(QtWidgets.QComboBox, "landscapePlane")
-    plane.setCurrentIndex(plane.findData("line"))
+    plane.setCurrentIndex(plane.findData(directions))
     panel.findChild(QtWidgets.QSpinBox, "landscapeGrid").setValue(21)
     _compute(qtbot, panel)
     view = panel.findChild(QtWidgets.QWidget, "landscapeView")
     assert not view.image.isVisible()
     x, y = view.curve.getData()
     assert len(x) == 21 and np.isfinite(y).all()
-    assert view.drawn_count(0) == 31  # every iterate at (α, its own loss)
+    assert view.drawn_count(0) == 31
     panel.findChild(QtWidgets.QPushButton, "stepButton").click()
     assert view.drawn_count(0) == 2
 
