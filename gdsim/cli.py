@@ -46,7 +46,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> _Parser:
-    from gdsim.commands import basins, graph, grid, lrfind, run, sweep, train
+    from gdsim.commands import basins, graph, grid, landscape, lrfind, run, sweep, train
 
     parser = _Parser(
         prog="gdsim",
@@ -55,7 +55,7 @@ def build_parser() -> _Parser:
     )
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     subparsers = parser.add_subparsers(dest="command", parser_class=_Parser)
-    for command in (run, train, sweep, basins, lrfind, grid, graph):
+    for command in (run, train, sweep, basins, lrfind, grid, graph, landscape):
         command.register(subparsers)
     parser.commands = tuple(subparsers.choices)
     parser.usage = f"%(prog)s [-h] [--version] [PATH.json | {{{','.join(parser.commands)}}} ...]"

@@ -26,6 +26,7 @@ from gdsim.ui import preferences, workers
 from gdsim.ui.exports import Exports
 from gdsim.ui.panels.graph_panel import GraphPanel
 from gdsim.ui.panels.grid_panel import GridPanel
+from gdsim.ui.panels.landscape_panel import LandscapePanel
 from gdsim.ui.panels.lr_finder_panel import LrFinderPanel
 from gdsim.ui.panels.mlp_panel import MlpPanel
 from gdsim.ui.panels.surface_panel import SurfacePanel
@@ -46,7 +47,10 @@ plain gradient descent converges monotonically for &eta; &lt; 1/&lambda;, oscill
 
 SHORTCUTS = [
     ("Ctrl+1 / Ctrl+2", "Surface explorer / Network builder"),
-    ("Ctrl+3 … Ctrl+6", "Learning-rate sweep, LR range test, Grid search, Autograd graph"),
+    (
+        "Ctrl+3 … Ctrl+7",
+        "Learning-rate sweep, LR range test, Grid search, Autograd graph, Landscape",
+    ),
     ("Space", "Play / pause the animation (surface explorer)"),
     ("Ctrl+S / Ctrl+Shift+S / Ctrl+O", "Save / Save as / Open a session"),
     ("Ctrl+Z / Ctrl+Shift+Z", "Undo / Redo a change"),
@@ -87,6 +91,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.add_view(LrFinderPanel(self), "LR range test", "lrfind")
         self.add_view(GridPanel(self), "Grid search", "grid")
         self.add_view(GraphPanel(self), "Autograd graph", "graph")
+        self.add_view(LandscapePanel(self), "Landscape", "landscape")
         self.tabs.currentChanged.connect(self._on_tab_changed)
         self.sessions = SessionActions(
             self, self.state, self.set_state, self.mlp_panel.runner.is_running

@@ -33,7 +33,7 @@ def _surface_with_lr(lr: float) -> dict:
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"active": "landscape"}, r"^active: must be one of surface, network"),
+        ({"active": "weather"}, r"^active: must be one of surface, network"),
         ({"surface": [1]}, r"^surface: must be an object"),
         ({"surface": _surface_with_lr(50.0)}, r"^surface\.runs\[0\]\.lr: must lie between"),
         ({"network": {"compare_lrs": "fast"}}, r"^network\.compare_lrs: "),

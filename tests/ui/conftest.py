@@ -143,3 +143,13 @@ def sweep_panel(qtbot):
     panel = _shown(qtbot, SweepPanel())
     yield panel
     _deleted(panel)
+
+
+@pytest.fixture
+def landscape_panel(qtbot):
+    """The loss landscape tab alone."""
+    from gdsim.ui.panels.landscape_panel import LandscapePanel
+
+    panel = _shown(qtbot, LandscapePanel())
+    yield panel
+    _deleted(panel)

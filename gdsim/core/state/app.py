@@ -17,7 +17,7 @@ from gdsim.core.state.surface import SurfaceState
 PANELS = ("surface", "network")
 """The panels that have a state of their own, in tab order."""
 
-TABS = (*PANELS, "sweep", "lrfind", "grid", "graph")
+TABS = (*PANELS, "sweep", "lrfind", "grid", "graph", "landscape")
 """Every tab's name, in tab order: the exploration views after the panels. A view works on
 the surface or network of a panel, so only which one is shown is saved of it."""
 
