@@ -391,13 +391,20 @@ def _gradient_kernel(function: CompiledFunction) -> Callable[..., tuple]:
 
 
 def _batches(runs: tuple[RunSpec, ...]) -> list[tuple[np.ndarray, OptimizerSpec, dict]]:
-    """Runs sharing an optimizer and hyper-parameters: their indices, optimizer and settings."""
+    """Runs sharing an optimizer and hyper-parameters: their indices, optimizer and settings.
+
+    Each distinct setting is resolved once: with the compiled kernel, resolving it for each of
+    1,000 runs cost as much as simulating them."""
     groups: dict[tuple, tuple[list[int], OptimizerSpec, dict[str, float]]] = {}
+    keys: dict[tuple, tuple] = {}
     for k, spec in enumerate(runs):
-        optimizer = get_surface_optimizer(spec.optimizer)
-        resolved = optimizer.resolve(spec.hyper)
-        key = (spec.optimizer, tuple(sorted(resolved.items())))
-        groups.setdefault(key, ([], optimizer, resolved))[0].append(k)
+        given = (spec.optimizer, tuple(sorted(spec.hyper.items())))
+        if given not in keys:
+            optimizer = get_surface_optimizer(spec.optimizer)
+            resolved = optimizer.resolve(spec.hyper)
+            keys[given] = key = (spec.optimizer, tuple(sorted(resolved.items())))
+            groups.setdefault(key, ([], optimizer, resolved))
+        groups[keys[given]][0].append(k)
     return [(np.array(members), optimizer, hyper) for members, optimizer, hyper in groups.values()]
 
 
