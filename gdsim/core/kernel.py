@@ -94,8 +94,9 @@ def forced_numpy() -> bool:
 class Program:
     """A gradient as straight-line code: registers 0..D-1 hold the coordinates, then the
     constants (``constants[j]`` in register D + j), then one register per instruction.
-    ``code`` rows are (instruction, destination, operand a, operand b); ``outputs[d]`` is the
-    register holding the d-th gradient component."""
+    ``code`` rows are (instruction, destination, operand a, operand b); ``outputs`` are the
+    registers holding the results: the gradient's components, after the value itself in a
+    program built ``with_value``."""
 
     code: np.ndarray
     constants: np.ndarray

@@ -173,3 +173,13 @@ def test_the_cache_lives_in_the_users_cache_directory(monkeypatch, tmp_path):
     monkeypatch.setenv(kernel.CACHE_DIR_ENV, str(tmp_path / "elsewhere"))
     assert kernel.cache_dir() == tmp_path / "elsewhere"
     assert not list(Path(gdsim.__file__).parent.rglob("*.nbi"))  # nothing cached in the package
+
+
+def test_calls_never_compile_beyond_the_warm_up():
+    """A new signature would compile on the calling thread: seconds in the GUI thread."""
+    module = kernel.loaded()
+    surface = get_surface(TYPED)
+    simulate(surface, [RunSpec(lr=0.1, noise=0.1), RunSpec(lr=0.2, optimizer="adam")], 20)
+    final_states(surface, np.zeros((3, 2)), 0.1, 20, "rmsprop")
+    assert len(module.history.signatures) == 1
+    assert len(module.final.signatures) == 1
