@@ -2,9 +2,18 @@
 asserted in tests.
 
 Sections (all by default; `--only` picks some; `--json` prints one JSON document):
-- simulate: K runs x 500 steps on rosenbrock and on a typed expression, gdsim's vectorised
-  numpy simulator against a bare per-step torch.optim.SGD loop doing the same work (the same K
-  iterates in one tensor, autograd each step). Targets: 4 x 500 < 5 ms, 1,000 x 500 < 200 ms.
+- simulate: K runs x 500 steps on rosenbrock and on a typed expression, gdsim's simulate
+  (compiled kernel, numpy where it is unavailable) against a bare per-step torch.optim.SGD
+  loop doing the same work (the same K iterates in one tensor, autograd each step).
+  Targets: 4 x 500 < 5 ms, 1,000 x 500 < 200 ms.
+- kernel: the compiled simulation kernel against simulate's numpy path (GDSIM_KERNEL=numpy) on
+  rosenbrock, in ns per step and run: 4 x 500 (the slider), 4 x 20,000 (a long run), 1,000 x
+  500 (a sweep), 40,000 x 100 (a basins map, also through final_states), and at 1,000 runs
+  and more a hand-written vectorised numpy Rosenbrock loop keeping the same history. Targets
+  (issue 16): <= 25 ns per step and run everywhere; no slower than the hand-written loop.
+  Also a typed formula's first frame (parse + simulate 4 x 500) in a fresh process whose
+  kernel cache is empty (the kernel compiles in the background meanwhile) and warm. Target:
+  < 50 ms.
 - slider: slider-change-to-redrawn-frame time in the surface explorer, offscreen
   (scripts/bench_ui.py). Targets: median < 16 ms, worst < 50 ms.
 - training: the app's training worker against a bare PyTorch loop on the same model and data
@@ -37,9 +46,11 @@ def bench_simulate(repeats: int = 7) -> dict[str, dict[str, float]]:
     import sympy
     import torch
 
+    from gdsim.core import kernel
     from gdsim.core.simulate import RunSpec, simulate
     from gdsim.core.surfaces import get_surface
 
+    kernel.wait_until_loaded()  # simulate as the app runs it once started: compiled
     torch.set_num_threads(1)
     results: dict[str, dict[str, float]] = {}
     for name in ("rosenbrock", TYPED_EXPRESSION):
@@ -69,6 +80,150 @@ def bench_simulate(repeats: int = 7) -> dict[str, dict[str, float]]:
     return results
 
 
+KERNEL_CASES = ((4, 500), (4, 20_000), (1_000, 500), (40_000, 100))
+
+
+def bench_kernel(repeats: int = 5) -> dict[str, dict[str, float]]:
+    """ns per step and run, compiled kernel against the numpy path, in this process."""
+    import numpy as np
+
+    from gdsim.core import kernel
+    from gdsim.core.simulate import RunSpec, final_states, simulate
+    from gdsim.core.surfaces import get_surface
+
+    if not kernel.wait_until_loaded():
+        raise SystemExit("bench: the compiled kernel is unavailable (numba missing?)")
+    surface = get_surface("rosenbrock")
+    lr = 1e-4
+    results: dict[str, dict[str, float]] = {}
+    for count, steps in KERNEL_CASES:
+        starts = np.random.default_rng(0).uniform((-1.5, -0.5), (1.5, 2.5), (count, 2))
+        runs = [RunSpec(lr=lr, start=tuple(p)) for p in starts]
+        per = 1e9 / (count * steps)
+        few = max(1, repeats if count * steps < 1e6 else 2)
+        row = {"kernel_ns": median_seconds(partial(simulate, surface, runs, steps), repeats) * per}
+        with _numpy_path():
+            row["numpy_ns"] = median_seconds(partial(simulate, surface, runs, steps), few) * per
+        row["speedup"] = row["numpy_ns"] / row["kernel_ns"]
+        if count >= 1000:
+            hand = partial(_hand_written_rosenbrock, starts.T.copy(), lr, steps)
+            row["hand_numpy_ns"] = median_seconds(hand, few) * per
+            row["vs_hand"] = row["hand_numpy_ns"] / row["kernel_ns"]
+        results[f"simulate {count}x{steps}"] = row
+    count, steps = KERNEL_CASES[-1]
+    starts = np.random.default_rng(0).uniform((-1.5, -0.5), (1.5, 2.5), (count, 2))
+    basins = partial(final_states, surface, starts, lr, steps, tolerance=1e-3)
+    row = {"kernel_ns": median_seconds(basins, repeats) * 1e9 / (count * steps)}
+    with _numpy_path():
+        row["numpy_ns"] = median_seconds(basins, 2) * 1e9 / (count * steps)
+    row["speedup"] = row["numpy_ns"] / row["kernel_ns"]
+    results[f"final_states {count}x{steps}"] = row
+    return results
+
+
+class _numpy_path:
+    """GDSIM_KERNEL=numpy inside the block: simulate's reference path."""
+
+    def __enter__(self) -> None:
+        from gdsim.core import kernel
+
+        self._before = os.environ.get(kernel.FORCE_NUMPY_ENV)
+        os.environ[kernel.FORCE_NUMPY_ENV] = "numpy"
+
+    def __exit__(self, *exc: object) -> None:
+        from gdsim.core import kernel
+
+        os.environ.pop(kernel.FORCE_NUMPY_ENV)
+        if self._before is not None:
+            os.environ[kernel.FORCE_NUMPY_ENV] = self._before
+
+
+def _hand_written_rosenbrock(start: object, lr: float, steps: int) -> object:
+    """The issue's baseline: plain gradient descent on Rosenbrock with the gradient written out,
+    vectorised over runs, keeping every iterate as simulate does."""
+    import numpy as np
+
+    x, y = np.array(start[0]), np.array(start[1])
+    history = np.empty((steps + 1, 2, len(x)))
+    history[0] = x, y
+    for t in range(1, steps + 1):
+        inner = y - x * x
+        gx = -2.0 * (1.0 - x) - 400.0 * x * inner
+        x -= lr * gx
+        y -= lr * (200.0 * inner)
+        history[t, 0], history[t, 1] = x, y
+    return history
+
+
+FIRST_FRAME = """
+import json, sys, time
+from gdsim.core import kernel
+from gdsim.core.simulate import RunSpec, simulate
+from gdsim.core.surfaces import get_surface
+started = time.perf_counter()
+kernel.loaded()  # the app's first frame starts loading the kernel
+simulate(get_surface("parabola"), [RunSpec(lr=0.1)], 10)
+if sys.argv[1] == "warm":
+    kernel.wait_until_loaded()
+loading = time.perf_counter() - started
+began = time.perf_counter()
+surface = get_surface("0.5*x^2 + 2*y^2 + 0.3*sin(3*x)*cos(2*y) + 0.01*x*y")
+parsed = time.perf_counter()
+compiled = kernel.usable(surface.function, ["gd"])
+simulate(surface, [RunSpec(lr=0.01 * (k + 1)) for k in range(4)], 500)
+done = time.perf_counter()
+kernel.wait_until_loaded()
+print(json.dumps({"parse_ms": (parsed - began) * 1e3, "simulate_ms": (done - parsed) * 1e3,
+                  "first_frame_ms": (done - began) * 1e3, "compiled": compiled,
+                  "kernel_ready_s": time.perf_counter() - started if sys.argv[1] == "fresh"
+                  else loading}))
+"""
+
+
+def bench_first_frame() -> dict[str, dict[str, float]]:
+    """A typed formula's first frame in a new process, kernel cache empty, then warm."""
+    import subprocess
+    import tempfile
+
+    results = {}
+    with tempfile.TemporaryDirectory() as cache:
+        env = {**os.environ, "GDSIM_CACHE_DIR": cache}
+        env.pop("GDSIM_KERNEL", None)
+        for case in ("fresh", "warm"):
+            output = subprocess.run(
+                [sys.executable, "-c", FIRST_FRAME, case],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+            results[f"{case} cache"] = json.loads(output)
+    return results
+
+
+def print_kernel(results: dict[str, dict[str, float]]) -> None:
+    print("kernel (rosenbrock, ns per step and run; target <= 25, >= 1x the hand-written loop)")
+    print(
+        f"  {'case':<26}{'kernel':>9}{'numpy':>9}{'speed-up':>10}{'hand numpy':>12}{'vs hand':>9}"
+    )
+    for case, row in results.items():
+        if "kernel_ns" not in row:
+            continue
+        hand = f"{row['hand_numpy_ns']:>12.1f}{row['vs_hand']:>8.2f}x" if "vs_hand" in row else ""
+        print(
+            f"  {case:<26}{row['kernel_ns']:>9.1f}{row['numpy_ns']:>9.1f}"
+            f"{row['speedup']:>9.1f}x{hand}"
+        )
+    for case, row in results.items():
+        if "first_frame_ms" in row:
+            print(
+                f"  typed formula's first frame, {case}: {row['first_frame_ms']:.1f} ms "
+                f"(parse {row['parse_ms']:.1f} + simulate 4x500 {row['simulate_ms']:.1f}, "
+                f"{'compiled' if row['compiled'] else 'numpy path'}); kernel ready after "
+                f"{row['kernel_ready_s']:.2f} s"
+            )
+
+
 def _torch_sgd_loop(function: Callable, starts: object, lr: float) -> object:
     """The baseline: the same K iterates as one tensor, autograd + torch.optim.SGD per step."""
     import torch
@@ -96,15 +251,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true")
     parser.add_argument(
-        "--only", nargs="+", choices=["simulate", "slider", "training"], default=None
+        "--only", nargs="+", choices=["simulate", "kernel", "slider", "training"], default=None
     )
     args = parser.parse_args(argv)
-    sections = args.only or ["simulate", "slider", "training"]
+    sections = args.only or ["simulate", "kernel", "slider", "training"]
     report: dict[str, object] = {}
     if "simulate" in sections:
         report["simulate"] = bench_simulate()
         if not args.json:
             print_simulate(report["simulate"])
+    if "kernel" in sections:
+        report["kernel"] = {**bench_kernel(), **bench_first_frame()}
+        if not args.json:
+            print_kernel(report["kernel"])
     if "slider" in sections:
         import bench_ui
 

@@ -1,5 +1,10 @@
 """K optimizer runs of N steps on one surface at once, as numpy arrays.
 
+Two paths give the same result: a compiled kernel (``gdsim.core.kernel``: ~20-100x faster,
+used once it has loaded in the background) and the numpy path described here, which is the
+reference and the fallback (numba missing, a formula the kernel does not cover,
+``GDSIM_KERNEL=numpy``). They agree to a few units in the last place, not bit for bit.
+
 The step-size slider redraws while it is dragged and later views run 1,000 learning rates
 through this same function (and a 200 x 200 grid of starts through ``final_states``, the same
 loop keeping only the current state), so the loop is vectorised over runs: the
@@ -36,6 +41,7 @@ from enum import StrEnum
 import numpy as np
 import sympy
 
+from gdsim.core import kernel
 from gdsim.core.expr import NUMPY_NAMESPACE, CompiledFunction
 from gdsim.core.optimizers import OptimizerSpec, UpdateRule, get_surface_optimizer
 from gdsim.core.surfaces import Surface
@@ -142,9 +148,12 @@ def simulate(
     lrs = np.array([_lr_of(spec) for spec in runs])
     noise = np.array([_noise_of(spec) for spec in runs])
 
+    batches = _batches(runs)
+    if kernel.usable(surface.function, (optimizer.name for _, optimizer, _ in batches)):
+        return _simulate_compiled(surface, runs, batches, starts, lrs, noise, steps, bounds)
     trace = np.empty((steps + 1, dim, len(runs)))
     grad_trace = np.empty_like(trace)
-    for members, optimizer, hyper in _batches(runs):
+    for members, optimizer, hyper in batches:
         points, grads = _integrate(
             surface,
             optimizer.make_rule(hyper),
@@ -179,6 +188,51 @@ def simulate(
     )
 
 
+def _simulate_compiled(
+    surface: Surface,
+    runs: tuple[RunSpec, ...],
+    batches: list[tuple[np.ndarray, OptimizerSpec, dict]],
+    starts: np.ndarray,
+    lrs: np.ndarray,
+    noise: np.ndarray,
+    steps: int,
+    bounds: Bounds,
+) -> SimulationResult:
+    """``simulate`` on the compiled path (``gdsim.core.kernel``), which writes the result's
+    arrays directly, losses, stops and NaN tails included: at many runs the numpy path's
+    passes over the whole history after the loop cost as much as the loop itself."""
+    count, dim = len(runs), surface.dim
+    points = np.empty((count, steps + 1, dim))
+    grads = np.empty_like(points)
+    losses = np.empty((count, steps + 1))
+    stopped_at = np.full(count, -1, dtype=np.int64)
+    codes = np.zeros(count, dtype=np.int8)
+    for members, optimizer, hyper in batches:
+        kernel.history(
+            surface.function,
+            optimizer.name,
+            hyper,
+            starts[:, members],
+            lrs[members],
+            _noise_draws(runs, members, noise, steps, dim),
+            np.array(bounds),
+            members,
+            (points, grads, losses, stopped_at, codes),
+        )
+    causes = (None, StopCause.NON_FINITE, StopCause.OUT_OF_BOUNDS)
+    return SimulationResult(
+        runs=runs,
+        points=points,
+        losses=losses,
+        grads=grads,
+        stopped_at=stopped_at,
+        stop_causes=tuple(causes[code] for code in codes),
+        lengths=np.where(stopped_at >= 0, stopped_at, steps + 1),
+        n_steps=steps,
+        bounds=bounds,
+    )
+
+
 def _integrate(
     surface: Surface,
     rule: UpdateRule,
@@ -187,7 +241,8 @@ def _integrate(
     noise: np.ndarray | None,
     steps: int,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The whole history: every iterate and the gradient there, (N+1, D, K) each."""
+    """The whole history on the numpy path (the reference, and the fallback where
+    ``kernel.history`` is unavailable): every iterate and the gradient there, (N+1, D, K)."""
     points = np.empty((steps + 1, *start.shape))
     grads = np.empty_like(points)
     points[0] = start
@@ -250,7 +305,8 @@ def final_states(
     """``simulate`` for K runs from ``starts`` (K, D) that share everything but the start,
     keeping only the current state: 40,000 runs x 200 steps would hold ~0.5 GB of history.
 
-    The iterates are ``simulate``'s to the last bit (the same loop, ``_iterate``). A run stops
+    The iterates are ``simulate``'s to the last bit (the same loop: ``_iterate`` on the numpy
+    path, ``gdsim.core.numba_kernel``'s on the compiled one, see ``gdsim.core.kernel``). A run stops
     at its first iterate outside the default bounds or non-finite, as there; unlike there, a
     non-finite *loss* at a finite point inside the bounds is not looked for (that would cost a
     surface evaluation per step), so on a surface with singularities such a run stops one step
@@ -265,8 +321,23 @@ def final_states(
     if isinstance(steps, bool) or not isinstance(steps, int | np.integer) or steps < 0:
         raise ValueError(f"the number of steps must be a whole number >= 0, got {steps!r}")
     rate = _lr_of(RunSpec(lr=lr))
-    rule = get_surface_optimizer(optimizer).make_rule(hyper or {})
+    spec = get_surface_optimizer(optimizer)
+    resolved = spec.resolve(hyper)
     bounds = np.array(default_bounds(surface))
+    compiled = kernel.final(
+        surface.function,
+        optimizer,
+        resolved,
+        starts.T,
+        np.full(len(starts), rate),
+        steps,
+        bounds,
+        tolerance,
+    )
+    if compiled is not None:
+        ends, stopped_at, settled_at = compiled
+        return _final_states(ends, stopped_at, settled_at)
+    rule = spec.make_rule(resolved)
     lows, highs = bounds[:, :1], bounds[:, 1:]
     params = np.array(starts.T, order="C")  # a copy: the loop updates it in place
     count = params.shape[1]
@@ -291,9 +362,15 @@ def final_states(
         check(0)
         for t in _iterate(gradient, rule, params, np.full(count, rate), None, steps, scratch):
             check(t)
+    return _final_states(params, stopped_at, settled_at)
+
+
+def _final_states(ends: np.ndarray, stopped_at: np.ndarray, settled_at: np.ndarray) -> FinalStates:
+    """``FinalStates`` from the loop's last iterates (D, K): a stopped run ends at NaN and
+    settled nowhere."""
     stopped = stopped_at >= 0
     settled_at[stopped] = -1
-    points = params.T.copy()
+    points = ends.T.copy()
     points[stopped] = np.nan
     return FinalStates(points, stopped_at, settled_at)
 
@@ -314,13 +391,20 @@ def _gradient_kernel(function: CompiledFunction) -> Callable[..., tuple]:
 
 
 def _batches(runs: tuple[RunSpec, ...]) -> list[tuple[np.ndarray, OptimizerSpec, dict]]:
-    """Runs sharing an optimizer and hyper-parameters: their indices, optimizer and settings."""
+    """Runs sharing an optimizer and hyper-parameters: their indices, optimizer and settings.
+
+    Each distinct setting is resolved once: with the compiled kernel, resolving it for each of
+    1,000 runs cost as much as simulating them."""
     groups: dict[tuple, tuple[list[int], OptimizerSpec, dict[str, float]]] = {}
+    keys: dict[tuple, tuple] = {}
     for k, spec in enumerate(runs):
-        optimizer = get_surface_optimizer(spec.optimizer)
-        resolved = optimizer.resolve(spec.hyper)
-        key = (spec.optimizer, tuple(sorted(resolved.items())))
-        groups.setdefault(key, ([], optimizer, resolved))[0].append(k)
+        given = (spec.optimizer, tuple(sorted(spec.hyper.items())))
+        if given not in keys:
+            optimizer = get_surface_optimizer(spec.optimizer)
+            resolved = optimizer.resolve(spec.hyper)
+            keys[given] = key = (spec.optimizer, tuple(sorted(resolved.items())))
+            groups.setdefault(key, ([], optimizer, resolved))
+        groups[keys[given]][0].append(k)
     return [(np.array(members), optimizer, hyper) for members, optimizer, hyper in groups.values()]
 
 
