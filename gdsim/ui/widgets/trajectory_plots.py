@@ -1,4 +1,10 @@
-"""Loss and distance to the minimum, step by step, one line per run, with playback's cursor."""
+"""Loss and distance to the minimum, step by step, one line per run, with playback's cursor.
+
+Redrawn every frame of a dragged slider: a long run (up to 20,000 steps) is handed to the plots
+thinned to about two points per pixel of their width (``gdsim/core/thinning.py``), and the
+minimum a converged run settled in (a BFGS search) is looked up again only when the run ends
+somewhere new.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +13,22 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from gdsim.core.explain import SurfaceFrame
-from gdsim.core.verdict import distance_target, distances_to_nearest
+from gdsim.core.simulate import RunView
+from gdsim.core.surfaces import Surface
+from gdsim.core.thinning import display_indices
+from gdsim.core.verdict import Verdict, distance_target, distances_to_nearest
 from gdsim.ui.style import run_color
 from gdsim.ui.widgets.loss_plot import LossPlot, Series
+
+POINTS_PER_PIXEL = 2
+"""A thinned curve keeps the lowest and the highest value of each pixel column."""
+
+MIN_DISPLAY_WIDTH = 400
+"""Pixels assumed for a plot not laid out yet (a hidden tab reports a width of 0 or so)."""
+
+
+REMEMBERED_TARGETS = 64
+"""Distance targets kept at most (a long drag ends runs in many places)."""
 
 
 class TrajectoryPlots(QtWidgets.QSplitter):
@@ -22,6 +41,9 @@ class TrajectoryPlots(QtWidgets.QSplitter):
         self.distance_plot = LossPlot(y_label="distance to the minimum")
         self.distance_plot.setObjectName("distancePlot")
         self._cursor_lines = []
+        self._targets: dict[tuple[str, bytes], np.ndarray] = {}
+        """Distance targets by (verdict, where the run ended), for ``_targets_of``."""
+        self._targets_for: tuple[Surface, np.ndarray] | None = None
         for plot in (self.loss_plot, self.distance_plot):
             line = pg.InfiniteLine(
                 angle=90, pen=pg.mkPen("#888888", width=1, style=QtCore.Qt.PenStyle.DashLine)
@@ -47,11 +69,13 @@ class TrajectoryPlots(QtWidgets.QSplitter):
         label = "f − f_min" if floor is not None else "loss f"
         if self.loss_plot.getAxis("left").labelText != label:  # a new label re-lays the axis out
             self.loss_plot.setLabel("left", label)
-        steps = np.arange(result.n_steps + 1)
         for plot in (self.loss_plot, self.distance_plot):
             plot.set_x_range(0, result.n_steps)
         self.loss_plot.set_series(
-            [Series(names[k], steps, losses[k], run_color(k)) for k in range(len(result))]
+            [
+                self._thinned(self.loss_plot, names[k], losses[k], run_color(k))
+                for k in range(len(result))
+            ]
         )
         self.distance_plot.setVisible(frame.minima is not None)
         if frame.minima is None:
@@ -59,7 +83,33 @@ class TrajectoryPlots(QtWidgets.QSplitter):
         series = []
         for k in range(len(result)):
             run = result.run(k)
-            target = distance_target(frame.surface, run, frame.verdicts[k], frame.minima)
+            target = self._target_of(frame.surface, run, frame.verdicts[k], frame.minima)
             distances = distances_to_nearest(result.points[k], target)
-            series.append(Series(names[k], steps, distances, run_color(k)))
+            series.append(self._thinned(self.distance_plot, names[k], distances, run_color(k)))
         self.distance_plot.set_series(series)
+
+    @staticmethod
+    def _thinned(plot: LossPlot, name: str, values: np.ndarray, color: str) -> Series:
+        """The curve of ``values`` (one per step) with at most ~2 points per pixel column."""
+        width = max(plot.width(), MIN_DISPLAY_WIDTH)
+        steps = display_indices(values, POINTS_PER_PIXEL * width)
+        return Series(name, steps, values[steps], color)
+
+    def _target_of(
+        self, surface: Surface, run: RunView, verdict: Verdict, minima: np.ndarray
+    ) -> np.ndarray:
+        """``distance_target``, remembered while the surface and its minima stay: a dragged
+        slider changes one run, and the others end where they ended."""
+        if (
+            self._targets_for is None
+            or self._targets_for[0] is not surface
+            or not np.array_equal(self._targets_for[1], minima)
+            or len(self._targets) >= REMEMBERED_TARGETS
+        ):
+            self._targets_for = (surface, minima)
+            self._targets.clear()
+        end = run.points[-1].tobytes() if len(run.points) else b""
+        key = (verdict.regime.name, end)
+        if key not in self._targets:
+            self._targets[key] = distance_target(surface, run, verdict, minima)
+        return self._targets[key]
