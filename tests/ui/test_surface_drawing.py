@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from gdsim.core.presets import parse_preset
+from gdsim.ui.presenters import surface as surface_presenter
 from gdsim.ui.widgets.trajectory_plots import MIN_DISPLAY_WIDTH, POINTS_PER_PIXEL
 
 STEPS = 20_000
@@ -45,13 +46,22 @@ def test_a_long_run_is_drawn_thinned_keeping_its_ends_extremes_and_divergence(
                 assert y[list(x).index(lowest)] == values[k][lowest]
 
 
-def test_a_dragged_slider_sets_only_the_changed_run_again(surface_panel, qtbot):
+def test_a_dragged_slider_redoes_only_the_changed_runs_verdict_curves_and_track(
+    surface_panel, qtbot, monkeypatch
+):
     panel = surface_panel
     _show_long_runs(panel, qtbot)
     panel.runs_box.runs_table.selectRow(1)
     qtbot.waitUntil(lambda: panel.state().selected == 1)
-    unchanged = panel.loss_plot.listDataItems()[0]
-    before = unchanged.yData
+    curve, track = panel.loss_plot.listDataItems()[0], panel.view._track_items[0]
+    before = (curve.yData, track.xData)
+    classified = []
+    classify = surface_presenter.classify_view
+    monkeypatch.setattr(
+        surface_presenter, "classify_view", lambda run: classified.append(run) or classify(run)
+    )
     panel.lr_slider.setValue(2e-3)
     qtbot.waitUntil(lambda: panel.result().runs[1].lr == 2e-3, timeout=20_000)
-    assert unchanged.yData is before  # the same array: not handed to pyqtgraph again
+    assert curve.yData is before[0]  # the same arrays: not handed to pyqtgraph again
+    assert track.xData is before[1]
+    assert [run.spec.lr for run in classified] == [2e-3]

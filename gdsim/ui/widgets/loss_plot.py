@@ -184,10 +184,10 @@ class SparseLogAxis(PlainAxis):
         return [text if m in (1, 2, 5) else "" for text, m in zip(strings, mantissas, strict=True)]
 
 
-def _holds(curve: pg.PlotDataItem, x: np.ndarray, y: np.ndarray) -> bool:
+def shows_points(curve: pg.PlotDataItem, x: np.ndarray, y: np.ndarray) -> bool:
     """Whether ``curve`` holds exactly these points already (as given: pyqtgraph keeps them
-    apart from their log mapping). Setting them again costs ~0.5 ms a curve, and only one run
-    of four changes while a slider is dragged."""
+    apart from their log mapping). Setting them again costs ~0.5 ms a curve or track, and only
+    one run of four changes while a slider is dragged."""
     x_shown, y_shown = curve.xData, curve.yData
     if x_shown is None or y_shown is None or x_shown.shape != x.shape:
         return False
@@ -284,7 +284,7 @@ class LossPlot(pg.PlotWidget):
                 width = (2 if short else 1) * (HALO if hidden else 1)
                 curve.setPen(pg.mkPen(color, width=scaled(width), style=dash))
             y = self._clip(item.y, limits)
-            if restyle or not _holds(curve, item.x, y):  # a dragged slider changes one run
+            if restyle or not shows_points(curve, item.x, y):  # a dragged slider changes one run
                 curve.setData(item.x, y, connect="finite")
             curve.setVisible(True)
         refresh_legend(self.legend, self._curves, [item.name for item in series], restyle)
