@@ -1,12 +1,15 @@
 """Loss and distance to the minimum, step by step, one line per run, with playback's cursor.
 
 Redrawn every frame of a dragged slider: a long run (up to 20,000 steps) is handed to the plots
-thinned to about two points per pixel of their width (``gdsim/core/thinning.py``), and the
+thinned to about two points per pixel of their width (``gdsim/core/thinning.py``); a run
+whose history did not change keeps the curves it has (only the dragged run changes), and the
 minimum a converged run settled in (a BFGS search) is looked up again only when the run ends
 somewhere new.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 import pyqtgraph as pg
@@ -44,6 +47,8 @@ class TrajectoryPlots(QtWidgets.QSplitter):
         self._targets: dict[tuple[str, bytes], np.ndarray] = {}
         """Distance targets by (verdict, where the run ended), for ``_targets_of``."""
         self._targets_for: tuple[Surface, np.ndarray] | None = None
+        self._held: dict[tuple[str, int], tuple[tuple[np.ndarray, ...], tuple, Series]] = {}
+        """Each plot's curve of run k, with what it was made from, for ``_thinned``."""
         for plot in (self.loss_plot, self.distance_plot):
             line = pg.InfiniteLine(
                 angle=90, pen=pg.mkPen("#888888", width=1, style=QtCore.Qt.PenStyle.DashLine)
@@ -73,7 +78,7 @@ class TrajectoryPlots(QtWidgets.QSplitter):
             plot.set_x_range(0, result.n_steps)
         self.loss_plot.set_series(
             [
-                self._thinned(self.loss_plot, names[k], losses[k], run_color(k))
+                self._thinned(self.loss_plot, k, names[k], (losses[k],), lambda k=k: losses[k])
                 for k in range(len(result))
             ]
         )
@@ -82,18 +87,47 @@ class TrajectoryPlots(QtWidgets.QSplitter):
             return
         series = []
         for k in range(len(result)):
-            run = result.run(k)
+            run, points = result.run(k), result.points[k]
             target = self._target_of(frame.surface, run, frame.verdicts[k], frame.minima)
-            distances = distances_to_nearest(result.points[k], target)
-            series.append(self._thinned(self.distance_plot, names[k], distances, run_color(k)))
+            series.append(
+                self._thinned(
+                    self.distance_plot,
+                    k,
+                    names[k],
+                    (points, target),
+                    lambda points=points, target=target: distances_to_nearest(points, target),
+                )
+            )
         self.distance_plot.set_series(series)
 
-    @staticmethod
-    def _thinned(plot: LossPlot, name: str, values: np.ndarray, color: str) -> Series:
-        """The curve of ``values`` (one per step) with at most ~2 points per pixel column."""
+    def _thinned(
+        self,
+        plot: LossPlot,
+        k: int,
+        name: str,
+        sources: tuple[np.ndarray, ...],
+        values_of: Callable[[], np.ndarray],
+    ) -> Series:
+        """Run ``k``'s curve of ``values_of()`` (one value per step, computed from
+        ``sources``) with at most ~2 points per pixel column; the one shown already when its
+        sources, name and width are unchanged (while a slider is dragged, all runs but one)."""
         width = max(plot.width(), MIN_DISPLAY_WIDTH)
+        slot, shape = (plot.objectName(), k), (name, run_color(k), width)
+        held = self._held.get(slot)
+        if (
+            held is not None
+            and held[1] == shape
+            and all(
+                np.array_equal(before, now, equal_nan=True)
+                for before, now in zip(held[0], sources, strict=True)
+            )
+        ):
+            return held[2]
+        values = values_of()
         steps = display_indices(values, POINTS_PER_PIXEL * width)
-        return Series(name, steps, values[steps], color)
+        series = Series(name, steps, values[steps], run_color(k))
+        self._held[slot] = (sources, shape, series)
+        return series
 
     def _target_of(
         self, surface: Surface, run: RunView, verdict: Verdict, minima: np.ndarray
