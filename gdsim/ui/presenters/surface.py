@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
+import numpy as np
 from PySide6 import QtCore
 
 from gdsim.core.explain import (
@@ -427,6 +428,21 @@ class SurfacePresenter(QtCore.QObject):
                 self.thresholdsChanged.emit(self._thresholds.with_note(note))
         return self._surface, list(self._state.runs), self._state.steps
 
+    def _classify(self, result: SimulationResult, k: int) -> Verdict:
+        """Run ``k``'s verdict; the one shown already when the run is unchanged (while a
+        slider is dragged only the selected run changes, and classifying a 20,000-step run
+        costs a few milliseconds)."""
+        run, shown = result.run(k), self._result
+        if shown is not None and k < len(shown) and k < len(self._verdicts):
+            before = shown.run(k)
+            if (
+                before.spec == run.spec
+                and np.array_equal(before.losses, run.losses, equal_nan=True)
+                and np.array_equal(before.points, run.points, equal_nan=True)
+            ):
+                return self._verdicts[k]
+        return classify_view(run)
+
     @QtCore.Slot(str)
     def _fail(self, message: str) -> None:
         self._result = None
@@ -436,8 +452,8 @@ class SurfacePresenter(QtCore.QObject):
 
     @QtCore.Slot(object)
     def _show_result(self, result: SimulationResult) -> None:
+        self._verdicts = [self._classify(result, k) for k in range(len(result))]
         self._result = result
-        self._verdicts = [classify_view(result.run(k)) for k in range(len(result))]
         self.message.emit("simulation", "")
         settled = self._thresholds.after_result(self._surface, self._state, result, self._verdicts)
         if settled is not None:

@@ -25,7 +25,7 @@ from PySide6 import QtCore, QtWidgets
 
 from gdsim.core.surfaces import FLOAT32_DISPLAY_LIMIT, display_range, zoom_limits
 from gdsim.ui.style import scaled
-from gdsim.ui.widgets.loss_plot import LABEL_MARGIN, PlainAxis, refresh_legend
+from gdsim.ui.widgets.loss_plot import LABEL_MARGIN, PlainAxis, refresh_legend, shows_points
 from gdsim.ui.widgets.plot_legend import OutsideLegend
 
 CONTOUR_LEVELS = 14
@@ -178,6 +178,8 @@ class SurfaceView(QtWidgets.QWidget):
         self._x_range: Range = (0.0, 1.0)
         self._y_range: Range = (0.0, 1.0)
         self._tracks: list[Track] = []
+        self._drawn: list[np.ndarray] = []
+        """What ``drawn_points`` gave for each track when it was last drawn."""
         self._styles: list[tuple[str, bool, bool]] = []
         self._upto: int | None = None
         self._create_items()
@@ -339,13 +341,16 @@ class SurfaceView(QtWidgets.QWidget):
             item.setZValue(100 - len(self._track_items))  # the first run (the badge's) on top
             self._track_items.append(item)
         styles = []
-        for index, (item, track) in enumerate(zip(self._track_items, self._tracks, strict=False)):
-            xy = self.drawn_points(track)
-            style = (track.color, len(xy) <= THICK_LINE_LIMIT, len(xy) <= MARKED_ITERATES)
-            if index >= len(self._styles) or self._styles[index] != style:
+        self._drawn = [self.drawn_points(track) for track in self._tracks]
+        for index, (item, xy) in enumerate(zip(self._track_items, self._drawn, strict=False)):
+            color = self._tracks[index].color
+            style = (color, len(xy) <= THICK_LINE_LIMIT, len(xy) <= MARKED_ITERATES)
+            restyle = index >= len(self._styles) or self._styles[index] != style
+            if restyle:
                 _apply_style(item, *style)
             styles.append(style)
-            item.setData(xy[:, 0], xy[:, 1])
+            if restyle or not shows_points(item, xy[:, 0], xy[:, 1]):  # the unchanged runs
+                item.setData(xy[:, 0], xy[:, 1])
             item.setVisible(True)
         for item in self._track_items[len(self._tracks) :]:
             item.setData([], [])
@@ -369,7 +374,7 @@ class SurfaceView(QtWidgets.QWidget):
 
     def drawn_count(self, index: int) -> int:
         """How many points of track ``index`` are on screen (tests and teachers' checks)."""
-        return len(self.drawn_points(self._tracks[index]))
+        return len(self._drawn[index])
 
     def set_tangent(self, x: float, y: float, slope: float) -> None:
         """1D: the tangent line at the current iterate, a fifth of the domain wide."""
@@ -432,7 +437,7 @@ class SurfaceView(QtWidgets.QWidget):
         """Number the first track's iterates (1D only: the lectures' numbered pictures),
         skipping iterates that would print on top of the previous number."""
         points = (
-            self.drawn_points(self._tracks[0])
+            self._drawn[0]
             if self._tracks and not self.image.isVisible()
             else np.empty((0, 2))
         )

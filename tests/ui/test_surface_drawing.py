@@ -1,0 +1,67 @@
+"""The surface explorer's long runs drawn lean: thinned to the plots' width, nothing lost that a
+reader looks for (first and last step, extremes, where a run diverged)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gdsim.core.presets import parse_preset
+from gdsim.ui.presenters import surface as surface_presenter
+from gdsim.ui.widgets.trajectory_plots import MIN_DISPLAY_WIDTH, POINTS_PER_PIXEL
+
+STEPS = 20_000
+
+
+def _show_long_runs(panel, qtbot) -> None:
+    preset = parse_preset(
+        {"title": "long", "surface": "rosenbrock", "steps": STEPS,
+         "runs": [{"lr": 1e-3}, {"lr": 0.01}]},
+        "long",
+    )  # fmt: skip
+    panel.load_preset(preset)
+    qtbot.waitUntil(lambda: panel.result() is not None, timeout=20_000)
+
+
+def test_a_long_run_is_drawn_thinned_keeping_its_ends_extremes_and_divergence(
+    surface_panel, qtbot
+):
+    panel = surface_panel
+    _show_long_runs(panel, qtbot)
+    result = panel.result()
+    assert panel.verdicts()[1].regime == "diverged"
+    for plot, values in (
+        (panel.loss_plot, result.losses - panel.surface().min_value),
+        (panel.distance_plot, None),
+    ):
+        for k, curve in enumerate(plot.listDataItems()[:2]):
+            x, y = curve.xData, curve.yData
+            columns = max(plot.width(), MIN_DISPLAY_WIDTH)
+            assert len(x) <= POINTS_PER_PIXEL * columns + 3 < STEPS / 10
+            assert x[0] == 0 and x[-1] == STEPS
+            last_finite = int(np.flatnonzero(np.isfinite(result.losses[k]))[-1])
+            assert last_finite in x  # where the diverged run's curve ends
+            if values is not None:
+                lowest = int(np.nanargmin(values[k]))
+                assert lowest in x
+                assert y[list(x).index(lowest)] == values[k][lowest]
+
+
+def test_a_dragged_slider_redoes_only_the_changed_runs_verdict_curves_and_track(
+    surface_panel, qtbot, monkeypatch
+):
+    panel = surface_panel
+    _show_long_runs(panel, qtbot)
+    panel.runs_box.runs_table.selectRow(1)
+    qtbot.waitUntil(lambda: panel.state().selected == 1)
+    curve, track = panel.loss_plot.listDataItems()[0], panel.view._track_items[0]
+    before = (curve.yData, track.xData)
+    classified = []
+    classify = surface_presenter.classify_view
+    monkeypatch.setattr(
+        surface_presenter, "classify_view", lambda run: classified.append(run) or classify(run)
+    )
+    panel.lr_slider.setValue(2e-3)
+    qtbot.waitUntil(lambda: panel.result().runs[1].lr == 2e-3, timeout=20_000)
+    assert curve.yData is before[0]  # the same arrays: not handed to pyqtgraph again
+    assert track.xData is before[1]
+    assert [run.spec.lr for run in classified] == [2e-3]
