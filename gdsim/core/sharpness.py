@@ -23,11 +23,13 @@ training set, as the stability threshold 2/η concerns full-batch gradient desce
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import torch
 from torch import nn
 
+from gdsim.core.optimizers import OPTIMIZERS
 from gdsim.core.verdict import critical_rates
 
 ITERATIONS = 20
@@ -117,3 +119,31 @@ def stability_threshold(optimizer: str, lr: float, momentum: float = 0.0) -> flo
     sizes of a surface with the roles of η and λ swapped: ηλ < 2 reads both ways."""
     rates = critical_rates(lr, momentum)
     return None if rates is None else rates.limit_for(optimizer)
+
+
+MEASUREMENT_COST_STEPS = 5
+"""A tracked measurement (warm-started: the gradient graph and 2-3 Hessian-vector products)
+costs about this many training steps of the same network (scripts/bench_sharpness.py); a cold
+one with all 20 products about 25."""
+
+
+def tracking_cost_text(every: int) -> str:
+    """What tracking every `every` steps adds to training time, in words for the control."""
+    if every <= 0:
+        return "off"
+    return f"≈ +{100 * MEASUREMENT_COST_STEPS / every:.0f}% time"
+
+
+def stability_line(
+    optimizer: str, lr: float, hyper: Mapping[str, float]
+) -> tuple[float | None, str]:
+    """The stability line a sharpness plot draws for a run: (value, legend), e.g. (20.0,
+    '2/η = 20') or (38.0, '2(1+β)/η = 38'); for an optimizer with no such line (None, why
+    none is drawn)."""
+    momentum = hyper.get("momentum", 0.0) if optimizer == "momentum" else 0.0
+    value = stability_threshold(optimizer, lr, momentum)
+    if value is None:
+        title = OPTIMIZERS[optimizer].title
+        return None, f"no line: 2/η is plain GD's stability limit, not {title}'s"
+    name = "2(1+β)/η" if optimizer == "momentum" else "2/η"
+    return value, f"{name} = {value:.3g}"

@@ -13,7 +13,12 @@ from torch import nn
 
 from gdsim.core.datasets import make_dataset
 from gdsim.core.lessons import load_lesson, state_at
-from gdsim.core.sharpness import stability_threshold, top_hessian_eigenvalue
+from gdsim.core.sharpness import (
+    stability_line,
+    stability_threshold,
+    top_hessian_eigenvalue,
+    tracking_cost_text,
+)
 from gdsim.core.state import AppState, NetworkState, StateError
 from gdsim.core.training import ConfigError, TrainingConfig, TrainingSession
 from gdsim.resources import LESSONS
@@ -153,3 +158,12 @@ def test_the_setting_survives_a_state_round_trip_and_old_sessions_load_with_it_o
     old["training"]["sharpness_every"] = -3
     with pytest.raises(StateError, match=r"training\.sharpness_every: must be a whole number"):
         NetworkState.from_dict(old)
+
+
+def test_the_line_s_legend_names_the_threshold_or_says_why_there_is_none() -> None:
+    assert stability_line("gd", 0.1, {}) == (pytest.approx(20.0), "2/η = 20")
+    assert stability_line("momentum", 0.1, {"momentum": 0.9})[1] == "2(1+β)/η = 38"
+    value, why = stability_line("adam", 0.1, {"beta1": 0.9})
+    assert value is None and "not Adam's" in why
+    assert tracking_cost_text(0) == "off"
+    assert tracking_cost_text(50) == "≈ +10% time"
