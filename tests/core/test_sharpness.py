@@ -4,6 +4,7 @@ the edge of stability on the lesson's network (the sharpness settles at 2/η).""
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -11,6 +12,7 @@ import scipy.sparse.linalg
 import torch
 from torch import nn
 
+from gdsim.core.codegen import export_script
 from gdsim.core.datasets import make_dataset
 from gdsim.core.lessons import load_lesson, state_at
 from gdsim.core.sharpness import (
@@ -167,3 +169,12 @@ def test_the_line_s_legend_names_the_threshold_or_says_why_there_is_none() -> No
     assert value is None and "not Adam's" in why
     assert tracking_cost_text(0) == "off"
     assert tracking_cost_text(50) == "≈ +10% time"
+
+
+def test_show_code_exports_the_same_training_loop_with_or_without_tracking() -> None:
+    """Sharpness is the app's measurement, not part of the lecture's loop: the exported script
+    leaves it out and stays the script that runs."""
+    state = _eos_state(steps=100, every=10)
+    tracked = export_script(state.network, state.dataset, state.training)
+    plain = export_script(state.network, state.dataset, replace(state.training, sharpness_every=0))
+    assert tracked == plain
