@@ -6,7 +6,8 @@ training points of the noisy sine, full-batch GD at η = 0.1):
   and warm (started from the previous eigenvector, stopping at the tolerance, as tracking
   does), each as a multiple of one training step (`TrainingSession.step`).
 - tracking: `TrainingSession.run` for 1,000 steps with `sharpness_every` K = 10 and 50,
-  against the same run with tracking off. Ratio = tracked time / plain time.
+  against the same run with tracking off, in interleaved rounds. Ratio = tracked time / plain
+  time (the median of the rounds' ratios).
 
 Run: `.venv/bin/python scripts/bench_sharpness.py [--json]`. One torch thread, as the app's
 worker uses.
@@ -16,11 +17,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 from dataclasses import replace
 
 from _timing import median_seconds
 
 STEPS = 1000
+EVERY = (10, 50)
 
 
 def bench(repeats: int) -> dict[str, float]:
@@ -58,10 +61,13 @@ def bench(repeats: int) -> dict[str, float]:
     def run(every: int) -> None:
         TrainingSession(spec, data, replace(config, steps=STEPS, sharpness_every=every)).run()
 
-    plain = median_seconds(lambda: run(0), repeats)
-    document["plain_run_s"] = plain
-    for every in (10, 50):
-        document[f"every_{every}_ratio"] = median_seconds(lambda e=every: run(e), repeats) / plain
+    # Interleaved rounds, a ratio per round: on a shared machine the load drifts between
+    # two blocks of repeats more than tracking costs.
+    rounds = [[median_seconds(lambda e=e: run(e), 1) for e in (0, *EVERY)] for _ in range(repeats)]
+    document["plain_run_s"] = statistics.median(row[0] for row in rounds)
+    for column, every in enumerate(EVERY, 1):
+        ratio = statistics.median(row[column] / row[0] for row in rounds)
+        document[f"every_{every}_ratio"] = ratio
     return document
 
 

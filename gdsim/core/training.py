@@ -393,7 +393,6 @@ class TrainingSession:
             self._trajectory.append(0, self.parameters_numpy())
         self._sharpness: ThinnedRecord[float] = ThinnedRecord(SHARPNESS_CAPACITY, stretch=True)
         self._sharpness_vector: torch.Tensor | None = None
-        self._track_sharpness()
 
     # -- state ---------------------------------------------------------------------------
 
@@ -429,6 +428,7 @@ class TrainingSession:
         model, loss_fn, optimizer, history = self.model, self.loss_fn, self.optimizer, self.history
         losses = np.empty(n)
         done = 0
+        self._track_sharpness()  # step 0, in the worker's first call rather than in __init__
         while done < n:
             index = next(self._batches)
             xb, yb = (x, y) if index is None else (x[index], y[index])
@@ -468,7 +468,7 @@ class TrainingSession:
         `config.sharpness_every` updates (step 0 included), times the record's stretch, which
         doubles each time the record thins itself. Warm-started from the last eigenvector."""
         every = self.config.sharpness_every * self._sharpness.every
-        if every == 0 or self._step % every:
+        if every == 0 or self._step % every or self._sharpness.last_step == self._step:
             return
         measured = top_hessian_eigenvalue(
             self.model,
