@@ -85,3 +85,10 @@ def test_the_setting_comes_back_from_the_panel_s_state(mlp_panel):
     assert mlp_panel.set_state(state) is None
     assert mlp_panel.state() == state
     assert find(mlp_panel, QtWidgets.QSpinBox, "sharpnessEverySpin").value() == 25
+
+
+def test_moving_the_learning_rate_moves_the_line_at_once(mlp_panel):
+    assert mlp_panel.set_state(small_state(every=10)) is None
+    find(mlp_panel, QtWidgets.QDoubleSpinBox, "mlpLrSpin").setValue(0.05)
+    lines = [y for _, y, dashed in curves(sharpness_plot(mlp_panel)) if dashed]
+    assert [line.tolist() for line in lines] == [[pytest.approx(40.0)] * 2]

@@ -35,13 +35,17 @@ class SharpnessPlot(LossPlot):
         self.setObjectName("sharpnessPlot")
         self.getAxis("left").enableAutoSIPrefix(False)
         self._lines: list[tuple[float | None, str]] = []
+        self._drawn: tuple[TrainingFrame, int] | None = None
 
     def set_lines(self, lines: Sequence[tuple[float | None, str]]) -> None:
         """Each run's stability line as (value, legend); a None value draws no line, and its
-        legend (why there is none) goes on the step axis."""
+        legend (why there is none) goes on the step axis. Drawn at once over the last frame:
+        a learning rate moved while nothing trains sends no new frame."""
         self._lines = list(lines)
         missing = [label for value, label in self._lines if value is None]
         self.setLabel("bottom", f"{STEP_LABEL}  ({missing[0]})" if missing else STEP_LABEL)
+        if self._drawn is not None:
+            self.draw(*self._drawn)
 
     def lines(self) -> list[tuple[float | None, str]]:
         return list(self._lines)
@@ -49,6 +53,7 @@ class SharpnessPlot(LossPlot):
     def draw(self, frame: TrainingFrame, steps: int) -> None:
         """Each run's line across the step budget, then its measurements over it (a curve
         hovering at the line stays visible)."""
+        self._drawn = (frame, steps)
         compare = len(frame.runs) > 1
         end = max(steps, *(run.state.step for run in frame.runs))
         series: list[Series] = []

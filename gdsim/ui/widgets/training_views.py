@@ -84,8 +84,7 @@ class TrainingViews(QtWidgets.QWidget):
     ) -> None:
         """One frame; the slow views (decision map, diagram) only when `detail`."""
         self.curves.draw(frame, steps)
-        if self.sharpness_plot.isVisibleTo(self):
-            self.sharpness_plot.draw(frame, steps)
+        self.sharpness_plot.draw(frame, steps)
         if detail:
             self.decision_plot.draw_prediction(data, frame.prediction)
             self.diagram.set_weights(frame.weights)
