@@ -2,11 +2,12 @@
 
 Cohen et al. 2021's figure: the top Hessian eigenvalue of the loss (measured every K steps by
 the core, `gdsim.core.sharpness`) climbs until it reaches 2/η and hovers there. Each run is
-drawn in its run colour and its line dashed in the same colour, so compare mode shows each
-rate meeting its own line. The lines are plain series of the plot, so they share its legend
-strip, its presentation-mode pens and its y-range (a line above the data stays in view). An
-optimizer with no such line (Nesterov, the adaptive ones) gets none, and the step axis's label
-says why.
+drawn in its run colour. One run's line is dashed in the threshold colour the step-size slider
+and the sweep give 2/λ (in the run's own colour it vanished under the curve that hovers on it);
+in compare mode each line takes its run's colour, so each rate is seen meeting its own line.
+The lines are plain series of the plot, so they share its legend strip, its presentation-mode
+pens and its y-range (a line above the data stays in view). An optimizer with no such line
+(Nesterov, the adaptive ones) gets none, and the step axis's label says why.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from PySide6 import QtWidgets
 
 from gdsim.core.training import SHARPNESS_CAPACITY
 from gdsim.core.training_job import TrainingFrame, rate_name
-from gdsim.ui.style import run_color
+from gdsim.ui.style import THRESHOLD_COLORS, run_color
 from gdsim.ui.widgets.loss_plot import LossPlot, Series
 
 STEP_LABEL = "step"
@@ -59,8 +60,9 @@ class SharpnessPlot(LossPlot):
         series: list[Series] = []
         for index, (value, label) in enumerate(self._lines[: len(frame.runs)]):
             if value is not None:
+                color = run_color(index) if compare else THRESHOLD_COLORS["stable"]
                 line = np.array([value, value])
-                series.append(Series(label, np.array([0, end]), line, run_color(index), True))
+                series.append(Series(label, np.array([0, end]), line, color, True))
         for index, run in enumerate(frame.runs):
             color = run_color(index)
             name = rate_name(run.lr) if compare else "sharpness"
