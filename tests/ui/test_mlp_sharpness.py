@@ -69,7 +69,7 @@ def test_a_trained_run_draws_its_sharpness_under_the_dashed_2_over_eta_line(qtbo
     assert runs[0][0].tolist() == [0, 10, 20, 30, 40]
     assert np.all(runs[0][1] > 0)
     legend = [label.text for _, label in plot.legend.items]
-    assert legend == ["2/η = 20", "sharpness"]
+    assert legend == ["sharpness", "2/η = 20"]
 
 
 def test_an_optimizer_without_a_stability_line_gets_none_and_the_plot_says_why(mlp_panel):

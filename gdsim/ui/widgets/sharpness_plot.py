@@ -3,7 +3,7 @@
 Cohen et al. 2021's figure: the top Hessian eigenvalue of the loss (measured every K steps by
 the core, `gdsim.core.sharpness`) climbs until it reaches 2/η and hovers there. Each run is
 drawn in its run colour. One run's line is dashed in the threshold colour the step-size slider
-and the sweep give 2/λ (in the run's own colour it vanished under the curve that hovers on it);
+and the sweep give 2/λ, over the curve (in the run's own colour it vanished where it hovers);
 in compare mode each line takes its run's colour, so each rate is seen meeting its own line.
 The lines are plain series of the plot, so they share its legend strip, its presentation-mode
 pens and its y-range (a line above the data stays in view). An optimizer with no such line
@@ -48,24 +48,20 @@ class SharpnessPlot(LossPlot):
         if self._drawn is not None:
             self.draw(*self._drawn)
 
-    def lines(self) -> list[tuple[float | None, str]]:
-        return list(self._lines)
-
     def draw(self, frame: TrainingFrame, steps: int) -> None:
-        """Each run's line across the step budget, then its measurements over it (a curve
-        hovering at the line stays visible)."""
+        """Each run's measurements, then its line across the step budget over them: dashes
+        over a curve that hovers on the line keep both in sight."""
         self._drawn = (frame, steps)
         compare = len(frame.runs) > 1
         end = max(steps, *(run.state.step for run in frame.runs))
         series: list[Series] = []
+        for index, run in enumerate(frame.runs):
+            name = rate_name(run.lr) if compare else "sharpness"
+            series.append(Series(name, run.sharpness_steps, run.sharpness, run_color(index)))
         for index, (value, label) in enumerate(self._lines[: len(frame.runs)]):
             if value is not None:
                 color = run_color(index) if compare else THRESHOLD_COLORS["stable"]
                 line = np.array([value, value])
                 series.append(Series(label, np.array([0, end]), line, color, True))
-        for index, run in enumerate(frame.runs):
-            color = run_color(index)
-            name = rate_name(run.lr) if compare else "sharpness"
-            series.append(Series(name, run.sharpness_steps, run.sharpness, color))
         self.set_x_range(0, end)
         self.set_series(series)
