@@ -2,13 +2,16 @@
 
 A stable contract that scripts and tests depend on:
 `gdsim train --dataset D [--layers 8,8] [--activation tanh] [--optimizer gd] [--lr ETA ...]
-[--batch-size N] [--steps N] [--seed S] [--json]`. Several learning rates give one run each,
-all from the same initial weights (the lecture's "too small / right / too big" comparison).
+[--batch-size N] [--steps N] [--seed S] [--sharpness-every K] [--json]`. Several learning
+rates give one run each, all from the same initial weights (the lecture's "too small / right /
+too big" comparison).
 
 In the JSON document `losses` holds the training loss of every step (entry i is measured on
 step i's minibatch before its update); `val_losses` and the metric (`accuracy` for
 classification, `r2` for regression, on the validation set) are taken every `eval_every` steps,
-at the steps listed in `eval_steps`.
+at the steps listed in `eval_steps`. With `--sharpness-every K` each run also has `sharpness`:
+[step, value] pairs, the top Hessian eigenvalue of the training loss every K steps from step 0
+(`gdsim.core.sharpness`; null where the weights were not finite).
 """
 
 from __future__ import annotations
@@ -49,6 +52,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=None,
         help="steps between validation evaluations (default: about 50 per run)",
     )
+    parser.add_argument(
+        "--sharpness-every",
+        default="0",
+        metavar="K",
+        help="measure the sharpness (top Hessian eigenvalue) every K steps; 0 = off (default)",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     parser.set_defaults(func=execute)
 
@@ -65,6 +74,8 @@ def execute(args: argparse.Namespace) -> int:
         if args.eval_every is not None
         else max(1, config.steps // 50)
     )
+    every = common.int_in_range(args.sharpness_every, 0, MAX_TRAINING_STEPS, "--sharpness-every")
+    config = replace(config, sharpness_every=every)
     try:
         sessions = [TrainingSession(spec, dataset, replace(config, lr=lr)) for lr in lrs]
     except ValueError as error:
@@ -114,6 +125,10 @@ def _train(session: TrainingSession, eval_every: int) -> dict[str, Any]:
     final = evaluations[-1]
     verdict = session.verdict
     metric = final.metric_name
+    sharpness = {}
+    if session.config.sharpness_every:
+        steps, values = session.sharpness()
+        sharpness["sharpness"] = [[int(s), float(v)] for s, v in zip(steps, values, strict=True)]
     return {
         "lr": session.config.lr,
         "optimizer": session.config.optimizer,
@@ -131,6 +146,7 @@ def _train(session: TrainingSession, eval_every: int) -> dict[str, Any]:
         "final_val_loss": final.val_loss,
         f"final_train_{metric}": final.train_metric,
         f"final_val_{metric}": final.val_metric,
+        **sharpness,
     }
 
 

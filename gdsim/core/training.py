@@ -29,6 +29,7 @@ from gdsim.core.datasets import FLOAT32_MAX, Dataset
 from gdsim.core.names import suggestion
 from gdsim.core.network import NetworkSpec, build_model, loss_function
 from gdsim.core.optimizers import OPTIMIZERS, OptimizerSpec
+from gdsim.core.sharpness import top_hessian_eigenvalue
 from gdsim.core.verdict import Regime, Verdict, classify_loss_history
 
 
@@ -78,7 +79,8 @@ class TrainingConfig:
     stochastic gradient descent. `hyper` holds the optimizer's hyper-parameters by the names
     of its `OptimizerSpec` (e.g. {"beta1": 0.5} for Adam); after construction it holds all of
     them, the defaults filled in, so two configs that train alike compare equal. Weight decay
-    is a field of its own: it regularises whatever the optimizer."""
+    is a field of its own: it regularises whatever the optimizer. `sharpness_every=k` measures
+    the loss's sharpness (`gdsim.core.sharpness`) every k updates; 0 (the default) never."""
 
     optimizer: str = "gd"
     lr: float = 1.0
@@ -91,6 +93,7 @@ class TrainingConfig:
     warmup_steps: int = 100
     steps: int = 1000
     seed: int = 0
+    sharpness_every: int = 0
 
     def __post_init__(self) -> None:
         if self.optimizer not in OPTIMIZERS:
@@ -121,6 +124,12 @@ class TrainingConfig:
                 raise ConfigError(f"{name.replace('_', ' ')} must be a whole number >= 1")
         if not isinstance(self.seed, int) or self.seed < 0:
             raise ConfigError(f"seed must be a whole number >= 0, got {self.seed!r}")
+        every = self.sharpness_every
+        if isinstance(every, bool) or not isinstance(every, int) or every < 0:
+            raise ConfigError(
+                f"sharpness every must be a whole number of steps >= 0 (0 = off), "
+                f"got {self.sharpness_every!r}"
+            )
         step = self.optimizer_spec.largest_step(self.lr, hyper, self.weight_decay)
         if step > MAX_LEARNING_RATE:
             raise ConfigError(
@@ -342,6 +351,9 @@ class Snapshot:
 # ---------------------------------------------------------------- the session
 
 PARAM_RECORD_BYTES = 64 * 1024 * 1024
+SHARPNESS_CAPACITY = 2048
+"""Sharpness measurements kept per run; past it every other one is dropped and the interval
+doubles, like the other bounded records."""
 
 
 class TrainingSession:
@@ -379,6 +391,8 @@ class TrainingSession:
         if record_params_every > 0:
             self._trajectory = ThinnedRecord(capacity, record_params_every, stretch=True)
             self._trajectory.append(0, self.parameters_numpy())
+        self._sharpness: ThinnedRecord[float] = ThinnedRecord(SHARPNESS_CAPACITY, stretch=True)
+        self._sharpness_vector: torch.Tensor | None = None
 
     # -- state ---------------------------------------------------------------------------
 
@@ -414,6 +428,7 @@ class TrainingSession:
         model, loss_fn, optimizer, history = self.model, self.loss_fn, self.optimizer, self.history
         losses = np.empty(n)
         done = 0
+        self._track_sharpness()  # step 0, in the worker's first call rather than in __init__
         while done < n:
             index = next(self._batches)
             xb, yb = (x, y) if index is None else (x[index], y[index])
@@ -438,6 +453,7 @@ class TrainingSession:
             self._step += 1
             if self._trajectory is not None and self._trajectory.wants(self._step):
                 self._trajectory.append(self._step, self.parameters_numpy())
+            self._track_sharpness()
         if self._diverged_at is None and self.finished and not self._parameters_finite():
             self._diverged_at = self._step
         return losses[:done]
@@ -446,6 +462,23 @@ class TrainingSession:
         """Step until finished or `should_stop()` says so (checked every `chunk` steps)."""
         while not self.finished and not should_stop():
             self.step(chunk)
+
+    def _track_sharpness(self) -> None:
+        """Measure the sharpness on the full training set if it is due at this step: every
+        `config.sharpness_every` updates (step 0 included), times the record's stretch, which
+        doubles each time the record thins itself. Warm-started from the last eigenvector."""
+        every = self.config.sharpness_every * self._sharpness.every
+        if every == 0 or self._step % every or self._sharpness.last_step == self._step:
+            return
+        measured = top_hessian_eigenvalue(
+            self.model,
+            self.loss_fn,
+            self.dataset.x_train,
+            self.dataset.y_train,
+            start=self._sharpness_vector,
+        )
+        self._sharpness_vector = measured.vector
+        self._sharpness.append(self._step, measured.value)
 
     # -- live changes --------------------------------------------------------------------
 
@@ -551,6 +584,15 @@ class TrainingSession:
             return np.empty(0, dtype=np.int64), np.empty((0, 0), dtype=np.float32)
         items = self._trajectory.items()
         return np.array([s for s, _ in items]), np.stack([w for _, w in items])
+
+    def sharpness(self) -> tuple[np.ndarray, np.ndarray]:
+        """(steps, values) of the sharpness measured so far (`sharpness_every`); NaN where
+        the weights were not finite."""
+        items = self._sharpness.items()
+        return (
+            np.array([s for s, _ in items], dtype=np.int64),
+            np.array([v for _, v in items], dtype=np.float64),
+        )
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         """Model outputs for inputs (n, input_dim): P(class 1) (n,) for binary, class

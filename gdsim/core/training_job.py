@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -43,7 +43,8 @@ costs about one forward pass over the data (~2-3% of a run in all)."""
 @dataclass(frozen=True)
 class RunFrame:
     """One run as the GUI draws it. `verdict` is None before the first step; while training
-    it is the verdict of the history so far."""
+    it is the verdict of the history so far. `sharpness` is measured at `sharpness_steps`
+    (empty unless the run's config asks for it: `TrainingConfig.sharpness_every`)."""
 
     lr: float
     state: Snapshot
@@ -55,6 +56,8 @@ class RunFrame:
     train_metric: np.ndarray
     val_metric: np.ndarray
     verdict: Verdict | None
+    sharpness_steps: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    sharpness: np.ndarray = field(default_factory=lambda: np.empty(0))
 
 
 @dataclass(frozen=True)
@@ -238,6 +241,7 @@ class TrainingJob:
         state = self._record(index, session)
         steps, losses = session.history.arrays()
         steps, losses = thin_for_display(steps, losses)
+        sharpness_steps, sharpness = session.sharpness()
         return RunFrame(
             lr=session.config.lr,
             state=state,
@@ -245,6 +249,8 @@ class TrainingJob:
             losses=losses,
             **_evaluations(session, self._metrics[index]),
             verdict=session.verdict if len(session.history) else None,
+            sharpness_steps=sharpness_steps,
+            sharpness=sharpness,
         )
 
 

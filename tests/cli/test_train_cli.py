@@ -98,12 +98,27 @@ def test_absurd_learning_rates_are_reported_as_diverged_in_strict_json(cli_json,
         (["--dataset", "xor", "--noise", "-1"], "noise must be between"),
         (["--dataset", "xor", "--noise", "lots"], "--noise 'lots' is not a number"),
         (["--layers", "8"], "required: --dataset"),
+        (["--dataset", "sine", "--sharpness-every", "-5"], "--sharpness-every must be between"),
+        (["--dataset", "sine", "--sharpness-every", "often"], "'often' is not a whole number"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(capsys, argv, message):
     assert main(["train", *argv]) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_sharpness_every_k_steps_adds_step_value_pairs_to_each_run(cli_json):
+    doc = cli_json(
+        "train",
+        "--dataset", "sine", "--layers", "8:tanh", "--steps", "30", "--lr", "0.1", "0.2",
+        "--sharpness-every", "10",
+    )  # fmt: skip
+    for run in doc["runs"]:
+        assert [step for step, _ in run["sharpness"]] == [0, 10, 20, 30]
+        assert all(value > 0 for _, value in run["sharpness"])
+    plain = cli_json("train", "--dataset", "sine", "--steps", "5")
+    assert "sharpness" not in plain["runs"][0]
 
 
 def test_real_entry_point_in_a_subprocess(strict_json):

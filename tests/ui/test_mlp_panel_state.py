@@ -83,6 +83,7 @@ def panel_states(draw: st.DrawFn) -> NetworkState:
                 warmup_steps=draw(st.integers(1, 500)),
                 steps=draw(st.integers(1, MAX_TRAINING_STEPS)),
                 seed=seed,
+                sharpness_every=draw(st.integers(0, MAX_TRAINING_STEPS)),
             ),
             compare=compare,
             compare_lrs=compare_lrs,

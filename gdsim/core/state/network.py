@@ -36,6 +36,7 @@ _TRAINING_FIELDS = (
     "warmup_steps",
     "steps",
     "seed",
+    "sharpness_every",
 )
 _TOP_FIELDS = ("version", "dataset", "network", "training", "compare", "compare_lrs", "selected")
 
@@ -127,6 +128,7 @@ class NetworkState:
                 "warmup_steps": training.warmup_steps,
                 "steps": training.steps,
                 "seed": training.seed,
+                "sharpness_every": training.sharpness_every,
             },
             "compare": self.compare,
             "compare_lrs": list(self.compare_lrs),
@@ -235,6 +237,7 @@ def _read_training(fields: Fields) -> TrainingConfig:
         "warmup_steps": fields.integer("warmup_steps", 100, low=1),
         "steps": fields.integer("steps", 1000, low=1, high=MAX_TRAINING_STEPS),
         "seed": fields.integer("seed", 0),
+        "sharpness_every": fields.integer("sharpness_every", 0, low=0, high=MAX_TRAINING_STEPS),
     }
     # What the optimizer refuses at any rate (Nesterov without momentum) is the hyper-parameters'
     # fault; what remains (a step too large for float32) is the learning rate's.

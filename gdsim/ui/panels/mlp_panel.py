@@ -20,6 +20,7 @@ from gdsim.core.codegen import export_script
 from gdsim.core.datasets import Dataset, DatasetError, make_dataset
 from gdsim.core.limits import MAX_TRAINING_STEPS
 from gdsim.core.network import NetworkSpec, SpecError
+from gdsim.core.sharpness import stability_line
 from gdsim.core.state import NetworkState
 from gdsim.core.state.network import DEFAULT_COMPARE_LRS
 from gdsim.core.training import ConfigError, TrainingConfig, configs_for_rates, rates_text
@@ -95,6 +96,7 @@ class MlpPanel(QtWidgets.QWidget):
         self.val_scatter = self.decision_plot.val_scatter
         self.loss_plot = self.views.curves.loss_plot
         self.metric_plot = self.views.curves.metric_plot
+        self.sharpness_plot = self.views.sharpness_plot
 
         controls = QtWidgets.QWidget(self)
         column = QtWidgets.QVBoxLayout(controls)
@@ -399,6 +401,7 @@ class MlpPanel(QtWidgets.QWidget):
         rates = [session.config.lr for session in job.sessions]
         self.views.show_job(spec, self.dataset, rates, frame, self.steps_spin.value())
         self.cursorInfo.emit("")
+        self._show_sharpness()
         self.presenter.show_now(frame)
         self._update_buttons()
 
@@ -407,6 +410,15 @@ class MlpPanel(QtWidgets.QWidget):
         """A new learning rate acts at the next step, without resetting the weights."""
         if not self.training_box.compare_on():
             self.presenter.set_lr(lr)
+            self._show_sharpness()
+
+    def _show_sharpness(self) -> None:
+        """The sharpness plot while the settings in use track it, with each run's line."""
+        config = self._in_use
+        lines = [
+            stability_line(config.optimizer, lr, config.hyper) for lr in self.learning_rates()
+        ]
+        self.views.show_sharpness(config.sharpness_every > 0, lines)
 
     @QtCore.Slot()
     def _on_settings(self) -> None:
@@ -429,7 +441,9 @@ class MlpPanel(QtWidgets.QWidget):
             weight_decay=config.weight_decay,
             schedule=config.schedule,
             steps=config.steps,
+            sharpness_every=config.sharpness_every,
         )
+        self._show_sharpness()
         self._update_buttons()
 
     # ------------------------------------------------------------------ presenter -> views
@@ -470,11 +484,14 @@ class MlpPanel(QtWidgets.QWidget):
     # ------------------------------------------------------------------ window protocol
 
     def export_plots(self) -> dict[str, pg.PlotWidget]:
-        return {
+        plots = {
             "loss": self.loss_plot,
             "decision boundary": self.decision_plot,
             "accuracy": self.metric_plot,
         }
+        if self.sharpness_plot.isVisibleTo(self):
+            plots["sharpness"] = self.sharpness_plot
+        return plots
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
         """Closing the panel on its own (not only the window) also ends its workers."""

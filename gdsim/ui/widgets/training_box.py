@@ -1,11 +1,13 @@
 """The "Training" box: optimizer and its hyper-parameters (the shared `OptimizerForm`), learning
-rate, batch size, weight decay, steps, schedule, and compare mode's learning rates."""
+rate, batch size, weight decay, steps, schedule, sharpness tracking, and compare mode's
+learning rates."""
 
 from __future__ import annotations
 
 from PySide6 import QtCore, QtWidgets
 from superqt.utils import signals_blocked
 
+from gdsim.core.sharpness import MEASUREMENT_COST_STEPS, tracking_cost_text
 from gdsim.core.training import SCHEDULES, TrainingConfig
 from gdsim.ui.widgets.exact_value import ExactLogSlider, ExactSpinBox
 from gdsim.ui.widgets.optimizer_form import OptimizerForm
@@ -43,6 +45,21 @@ class TrainingBox(QtWidgets.QGroupBox):
         self.schedule_combo.setObjectName("scheduleCombo")
         for key in SCHEDULES:
             self.schedule_combo.addItem(key, key)
+        self.sharpness_spin = self._spin("sharpnessEverySpin", 0, max_steps, 0)
+        self.sharpness_spin.setSingleStep(10)
+        self.sharpness_spin.setSpecialValueText("off")
+        self.sharpness_spin.setPrefix("every ")
+        self.sharpness_spin.setSuffix(" steps")
+        self.sharpness_spin.setToolTip(
+            "Measure the loss's sharpness (the top eigenvalue of its Hessian) on the whole "
+            "training set every K steps and plot it against 2/η. Each measurement costs about "
+            f"{MEASUREMENT_COST_STEPS} training steps."
+        )
+        self.sharpness_cost = QtWidgets.QLabel(tracking_cost_text(0), self)
+        self.sharpness_cost.setObjectName("sharpnessCostLabel")
+        sharpness_row = QtWidgets.QHBoxLayout()
+        sharpness_row.addWidget(self.sharpness_spin)
+        sharpness_row.addWidget(self.sharpness_cost, 1)
         self.compare_check = QtWidgets.QCheckBox("compare learning rates", self)
         self.compare_check.setObjectName("compareCheck")
         self.compare_edit = QtWidgets.QLineEdit(self)
@@ -58,11 +75,13 @@ class TrainingBox(QtWidgets.QGroupBox):
         form.addRow("weight decay", self.decay_spin)
         form.addRow("steps", self.steps_spin)
         form.addRow("schedule", self.schedule_combo)
+        form.addRow("sharpness", sharpness_row)
         form.addRow(self.compare_check, self.compare_edit)
         self.lr_slider.valueChanged.connect(self.lrChanged)
         self.optimizer_form.changed.connect(self.settingsChanged)
-        for spin in (self.batch_spin, self.decay_spin, self.steps_spin):
+        for spin in (self.batch_spin, self.decay_spin, self.steps_spin, self.sharpness_spin):
             spin.valueChanged.connect(self.settingsChanged)
+        self.sharpness_spin.valueChanged.connect(self._show_cost)
         self.schedule_combo.currentIndexChanged.connect(self.settingsChanged)
         self.compare_check.toggled.connect(self._on_compare_toggled)
         self.compare_edit.editingFinished.connect(self.compareEdited)
@@ -86,6 +105,7 @@ class TrainingBox(QtWidgets.QGroupBox):
             schedule=self.schedule_combo.currentData(),
             steps=self.steps_spin.value(),
             seed=seed,
+            sharpness_every=self.sharpness_spin.value(),
             **self._schedule_shape,
         )
 
@@ -101,9 +121,15 @@ class TrainingBox(QtWidgets.QGroupBox):
             (self.batch_spin, config.batch_size or 0),
             (self.decay_spin, config.weight_decay),
             (self.steps_spin, config.steps),
+            (self.sharpness_spin, config.sharpness_every),
         ):
             with signals_blocked(spin):
                 spin.setValue(value)
+        self._show_cost(config.sharpness_every)
+
+    @QtCore.Slot(int)
+    def _show_cost(self, every: int) -> None:
+        self.sharpness_cost.setText(tracking_cost_text(every))
 
     def compare_on(self) -> bool:
         return self.compare_check.isChecked()

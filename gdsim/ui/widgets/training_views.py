@@ -1,4 +1,5 @@
-"""The network panel's right-hand side: header, decision map, diagram, run badges, curves.
+"""The network panel's right-hand side: header, decision map, diagram, run badges, curves, and
+the sharpness plot while sharpness is tracked.
 
 Everything here is drawn from the presenter's data: `show_job` once per new job (architecture,
 points, badges, axes), `draw` once per paced frame. Nothing is computed here that a frame does
@@ -18,12 +19,14 @@ from gdsim.ui.widgets.decision_map import DecisionMap
 from gdsim.ui.widgets.network_box import layer_labels
 from gdsim.ui.widgets.network_diagram import NetworkDiagram
 from gdsim.ui.widgets.run_badges import RunBadges
+from gdsim.ui.widgets.sharpness_plot import SharpnessPlot
 from gdsim.ui.widgets.training_curves import TrainingCurves
 from gdsim.ui.widgets.training_header import TrainingHeader
 
 
 class TrainingViews(QtWidgets.QWidget):
-    """The header above a grid: decision map and diagram, the run badges, the two curves."""
+    """The header above a grid: decision map and diagram, the run badges, the two curves,
+    the sharpness plot under them (hidden unless tracked)."""
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -33,6 +36,8 @@ class TrainingViews(QtWidgets.QWidget):
         self.decision_plot = DecisionMap(self)
         self.curves = TrainingCurves(self)
         self.run_badges = RunBadges(self)
+        self.sharpness_plot = SharpnessPlot(self)
+        self.sharpness_plot.hide()
         column = QtWidgets.QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 0)
         # The header changes text many times a second: outside the grid, its size hints cannot
@@ -45,8 +50,10 @@ class TrainingViews(QtWidgets.QWidget):
         grid.addWidget(self.run_badges, 1, 0, 1, 2)
         grid.addWidget(self.curves.loss_plot, 2, 0)
         grid.addWidget(self.curves.metric_plot, 2, 1)
+        grid.addWidget(self.sharpness_plot, 3, 0, 1, 2)
         grid.setRowStretch(0, 3)
         grid.setRowStretch(2, 2)
+        grid.setRowStretch(3, 2)
         grid.setColumnStretch(0, 3)
         grid.setColumnStretch(1, 2)
 
@@ -67,11 +74,17 @@ class TrainingViews(QtWidgets.QWidget):
         self.header.show_state("ready: press Train")
         self.curves.frame_axes(spec.task, frame.runs[0].state.train_loss, steps)
 
+    def show_sharpness(self, on: bool, lines: Sequence[tuple[float | None, str]]) -> None:
+        """Show the sharpness plot while tracking is `on`, with each run's stability line."""
+        self.sharpness_plot.setVisible(on)
+        self.sharpness_plot.set_lines(lines)
+
     def draw(
         self, frame: TrainingFrame, data: Dataset, steps: int, detail: bool, live: bool
     ) -> None:
         """One frame; the slow views (decision map, diagram) only when `detail`."""
         self.curves.draw(frame, steps)
+        self.sharpness_plot.draw(frame, steps)
         if detail:
             self.decision_plot.draw_prediction(data, frame.prediction)
             self.diagram.set_weights(frame.weights)

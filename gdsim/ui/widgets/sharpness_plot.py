@@ -1,0 +1,67 @@
+"""The sharpness of every run against the step, with each run's stability line 2/η.
+
+Cohen et al. 2021's figure: the top Hessian eigenvalue of the loss (measured every K steps by
+the core, `gdsim.core.sharpness`) climbs until it reaches 2/η and hovers there. Each run is
+drawn in its run colour. One run's line is dashed in the threshold colour the step-size slider
+and the sweep give 2/λ, over the curve (in the run's own colour it vanished where it hovers);
+in compare mode each line takes its run's colour, so each rate is seen meeting its own line.
+The lines are plain series of the plot, so they share its legend strip, its presentation-mode
+pens and its y-range (a line above the data stays in view). An optimizer with no such line
+(Nesterov, the adaptive ones) gets none, and the step axis's label says why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from PySide6 import QtWidgets
+
+from gdsim.core.training import SHARPNESS_CAPACITY
+from gdsim.core.training_job import TrainingFrame, rate_name
+from gdsim.ui.style import THRESHOLD_COLORS, run_color
+from gdsim.ui.widgets.loss_plot import LossPlot, Series
+
+STEP_LABEL = "step"
+
+
+class SharpnessPlot(LossPlot):
+    """``sharpnessPlot``: `set_lines` when the settings change, `draw` per frame."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        # At most SHARPNESS_CAPACITY points a run, redrawn a few times a second: 2 px pens.
+        thick = 2 * SHARPNESS_CAPACITY + 1
+        super().__init__(parent, y_label="sharpness", x_label=STEP_LABEL, log=False,
+                         thick_up_to=thick)  # fmt: skip
+        self.setObjectName("sharpnessPlot")
+        self.getAxis("left").enableAutoSIPrefix(False)
+        self._lines: list[tuple[float | None, str]] = []
+        self._drawn: tuple[TrainingFrame, int] | None = None
+
+    def set_lines(self, lines: Sequence[tuple[float | None, str]]) -> None:
+        """Each run's stability line as (value, legend); a None value draws no line, and its
+        legend (why there is none) goes on the step axis. Drawn at once over the last frame:
+        a learning rate moved while nothing trains sends no new frame."""
+        self._lines = list(lines)
+        missing = [label for value, label in self._lines if value is None]
+        self.setLabel("bottom", f"{STEP_LABEL}  ({missing[0]})" if missing else STEP_LABEL)
+        if self._drawn is not None:
+            self.draw(*self._drawn)
+
+    def draw(self, frame: TrainingFrame, steps: int) -> None:
+        """Each run's measurements, then its line across the step budget over them: dashes
+        over a curve that hovers on the line keep both in sight."""
+        self._drawn = (frame, steps)
+        compare = len(frame.runs) > 1
+        end = max(steps, *(run.state.step for run in frame.runs))
+        series: list[Series] = []
+        for index, run in enumerate(frame.runs):
+            name = rate_name(run.lr) if compare else "sharpness"
+            series.append(Series(name, run.sharpness_steps, run.sharpness, run_color(index)))
+        for index, (value, label) in enumerate(self._lines[: len(frame.runs)]):
+            if value is not None:
+                color = run_color(index) if compare else THRESHOLD_COLORS["stable"]
+                line = np.array([value, value])
+                series.append(Series(label, np.array([0, end]), line, color, True))
+        self.set_x_range(0, end)
+        self.set_series(series)
