@@ -7,8 +7,8 @@ worker's per-call overhead is lost in the noise), and the GUI wants one self-con
 (`TrainingFrame`) it can redraw from without touching the sessions, which live in the worker
 thread while training runs. Compare mode is the same job over several sessions (one per
 learning rate, same spec, hence the same initial weights) advanced together: as one batch
-(`SessionBatch`, gdsim/core/batched_training.py: one forward and backward for every run) when
-`batch_refusal` allows, else one session after another.
+(`SessionBatch`, gdsim/core/batched_training.py: one backward pass and one optimizer step for
+every run) when `batch_refusal` allows, else one session after another.
 
 Everything costly (full-set losses, weights, the decision map) is computed in `snapshot()`,
 which the runner calls at most ~30 times a second, never per step.
