@@ -9,11 +9,16 @@ points, one run measures:
 - `app`: the network panel itself training the same configuration (JobRunner worker thread,
   TrainingJob chunks, frames redrawn by the panel's timer), from its first frame to finished;
   the click-to-first-frame start-up is reported apart;
-- `stall`: the longest gap between ticks of a 5 ms GUI timer while the app trains, minus 5 ms.
-Targets (issue 4): app/bare >= 0.9, stall < 50 ms. Both sides run with one torch thread (the
-worker's setting), so the ratio measures our overhead, not thread counts. This machine's speed
-drifts by up to 2x over seconds (shared cores), so bare, worker and app runs alternate `repeats`
-times and each ratio is the median of the back-to-back pairs.
+- `stall`: the longest gap between ticks of a 5 ms GUI timer while the app trains, minus 5 ms,
+  and the 99th percentile of those gaps (`p99`: what a hand dragging a slider feels);
+- `compare`: `gdsim train --dataset circle --layers 16 --steps 3000` at 1 rate and at 4 rates,
+  the 4 rates as one batch (`SessionBatch`) and as separate sessions, each against the 1 rate.
+Targets (issue 4): app/bare >= 0.9, stall < 50 ms; (issue 16) app/bare >= 0.95, p99 < 20 ms,
+4 rates batched <= 1.5x one.
+Both sides run with one torch thread (the worker's setting), so the ratio measures our
+overhead, not thread counts. This machine's speed drifts by up to 2x over seconds (shared
+cores), so bare, worker and app runs alternate `repeats` times and each ratio is the median of
+the back-to-back pairs.
 
 Run: QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/bench_training.py
 """
@@ -28,8 +33,12 @@ from dataclasses import replace
 
 import numpy as np
 import torch
+from _timing import median_seconds
 from PySide6 import QtCore, QtWidgets
 
+from gdsim.cli import build_parser
+from gdsim.commands.network_options import network_setup
+from gdsim.core.batched_training import SessionBatch
 from gdsim.core.datasets import DatasetParams, make_dataset
 from gdsim.core.network import NetworkSpec, build_model, loss_function
 from gdsim.core.training import TrainingConfig, TrainingSession, batch_indices, build_optimizer
@@ -75,11 +84,11 @@ def configure_panel(panel: object, hidden: tuple[int, ...], batch: int | None, s
     panel.steps_spin.setValue(steps)
 
 
-def app_run(panel: object, app: QtWidgets.QApplication) -> tuple[float, float, float]:
+def app_run(panel: object, app: QtWidgets.QApplication) -> tuple[float, float, float, float]:
     """One press of Train on the panel: (steps per second from the first frame to the end,
-    longest GUI stall in ms, ms from the click to the first frame). The start-up (building
-    the session, starting the thread) is reported apart: it is paid once per click, not per
-    step."""
+    longest GUI stall in ms, its 99th percentile, ms from the click to the first frame). The
+    start-up (building the session, starting the thread) is reported apart: it is paid once
+    per click, not per step."""
     ticks: list[float] = []
     first: list[tuple[float, int]] = []
     timer = QtCore.QTimer()
@@ -104,9 +113,10 @@ def app_run(panel: object, app: QtWidgets.QApplication) -> tuple[float, float, f
     steps = panel.job.sessions[0].step_count
     gaps = [b - a for a, b in itertools.pairwise(ticks)]
     stall = max(0.0, max(gaps, default=0.0) * 1000 - TIMER_MS)
+    p99 = max(0.0, float(np.percentile(gaps, 99)) * 1000 - TIMER_MS) if gaps else 0.0
     app.processEvents()
     first_time, first_step = first[0] if first else (start, 0)
-    return (steps - first_step) / (end - first_time), stall, (first_time - start) * 1000
+    return (steps - first_step) / (end - first_time), stall, p99, (first_time - start) * 1000
 
 
 def worker_steps_per_second(spec: NetworkSpec, config: TrainingConfig, steps: int) -> float:
@@ -134,7 +144,8 @@ def _paired_ratio(measured: list[float], bares: list[float]) -> float:
 
 def bench_training(repeats: int = 7) -> dict[str, dict[str, float]]:
     """Per case: steps/s of the bare loop, of the worker alone and of the app drawing live plots,
-    the ratios to the bare loop, and the longest GUI stall in ms."""
+    the ratios to the bare loop, and the longest GUI stall and its 99th percentile in ms (the
+    worst run's)."""
     from gdsim.ui.app import create_application
     from gdsim.ui.main_window import MainWindow
 
@@ -153,13 +164,14 @@ def bench_training(repeats: int = 7) -> dict[str, dict[str, float]]:
         probe = bare_steps_per_second(spec, config, 200)
         steps = max(500, int(probe * TARGET_SECONDS))
         configure_panel(panel, hidden, batch, steps)
-        bares, workers, apps, stalls, starts = [], [], [], [], []
+        bares, workers, apps, stalls, p99s, starts = [], [], [], [], [], []
         for _ in range(repeats):
             bares.append(bare_steps_per_second(spec, config, steps))
             workers.append(worker_steps_per_second(spec, config, steps))
-            rate, gap, first_frame = app_run(panel, app)
+            rate, gap, p99, first_frame = app_run(panel, app)
             apps.append(rate)
             stalls.append(gap)
+            p99s.append(p99)
             starts.append(first_frame)
         bare, worker, shown = (statistics.median(v) for v in (bares, workers, apps))
         stall = max(stalls)
@@ -170,11 +182,55 @@ def bench_training(repeats: int = 7) -> dict[str, dict[str, float]]:
             "app_steps_per_s": round(shown),
             "app_ratio": _paired_ratio(apps, bares),
             "max_gui_stall_ms": round(stall, 1),
+            "p99_gui_stall_ms": round(max(p99s), 1),
             "click_to_first_frame_ms": round(statistics.median(starts), 1),
         }
     window.close()
     return results
 
 
+COMPARE_COMMAND = "train --dataset circle --layers 16 --steps 3000"
+COMPARE_RATES = (0.1, 1.0, 6.0, 10.0)
+
+
+def bench_compare(repeats: int = 3) -> dict[str, float]:
+    """Compare mode's cost: `gdsim train` (COMPARE_COMMAND) at one rate, and at four rates as
+    one batch and as separate sessions, in seconds beyond start-up (median of `repeats`
+    alternating runs) and as ratios to the one rate."""
+    torch.set_num_threads(1)
+    setup = network_setup(build_parser().parse_args(COMPARE_COMMAND.split()))
+
+    def sessions(rates: tuple[float, ...]) -> list[TrainingSession]:
+        return [
+            TrainingSession(setup.spec, setup.dataset, replace(setup.config, lr=lr))
+            for lr in rates
+        ]
+
+    def batched() -> None:
+        batch = SessionBatch(sessions(COMPARE_RATES))
+        while not batch.finished:
+            batch.step(setup.config.steps)
+
+    def separate() -> None:
+        for session in sessions(COMPARE_RATES):
+            session.run()
+
+    def one() -> None:
+        sessions(COMPARE_RATES[:1])[0].run()
+
+    times: dict[str, list[float]] = {"one": [], "batched": [], "separate": []}
+    for _ in range(repeats):
+        for name, work in (("one", one), ("batched", batched), ("separate", separate)):
+            times[name].append(median_seconds(work, 1))
+    one_s, batched_s, separate_s = (statistics.median(times[k]) for k in times)
+    return {
+        "one_rate_s": round(one_s, 3),
+        "four_rates_batched_s": round(batched_s, 3),
+        "four_rates_separate_s": round(separate_s, 3),
+        "batched_ratio": _paired_ratio(times["batched"], times["one"]),
+        "separate_ratio": _paired_ratio(times["separate"], times["one"]),
+    }
+
+
 if __name__ == "__main__":
-    print(json.dumps(bench_training(), indent=2))
+    print(json.dumps({"compare": bench_compare(), **bench_training()}, indent=2))

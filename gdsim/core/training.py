@@ -424,14 +424,12 @@ class TrainingSession:
             return np.empty(0)
         n = max(0, min(n, self.config.steps - self._step))
         scheduled = self.config.schedule != "none"
-        x, y = self.dataset.x_train, self.dataset.y_train
-        model, loss_fn, optimizer, history = self.model, self.loss_fn, self.optimizer, self.history
+        model, loss_fn, optimizer = self.model, self.loss_fn, self.optimizer
         losses = np.empty(n)
         done = 0
         self._track_sharpness()  # step 0, in the worker's first call rather than in __init__
         while done < n:
-            index = next(self._batches)
-            xb, yb = (x, y) if index is None else (x[index], y[index])
+            xb, yb = self.next_batch()
             if scheduled:
                 lr = self.config.lr_at(self._step)
                 for group in optimizer.param_groups:
@@ -444,19 +442,35 @@ class TrainingSession:
                 loss.backward()
                 optimizer.step()
                 value = loss.item()
-            history.append(value)
             losses[done] = value
             done += 1
-            if not math.isfinite(value):
-                self._diverged_at = self._step
+            if not self.record_update(value):
                 break
-            self._step += 1
-            if self._trajectory is not None and self._trajectory.wants(self._step):
-                self._trajectory.append(self._step, self.parameters_numpy())
             self._track_sharpness()
-        if self._diverged_at is None and self.finished and not self._parameters_finite():
-            self._diverged_at = self._step
         return losses[:done]
+
+    def next_batch(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """The (inputs, targets) of the next update, in this session's data order."""
+        index = next(self._batches)
+        x, y = self.dataset.x_train, self.dataset.y_train
+        return (x, y) if index is None else (x[index], y[index])
+
+    def record_update(self, value: float) -> bool:
+        """Book one update of this session's weights whose minibatch loss was `value`: the
+        history, the step count, the weight trajectory and divergence. `step()` books its own
+        updates here; a batch of compare runs (gdsim/core/batched_training.py), which updates
+        several sessions' weights in one forward and backward, books each run's here too, so
+        the two keep identical records. False when the run has diverged (and stops)."""
+        self.history.append(value)
+        if not math.isfinite(value):
+            self._diverged_at = self._step
+            return False
+        self._step += 1
+        if self._trajectory is not None and self._trajectory.wants(self._step):
+            self._trajectory.append(self._step, self.parameters_numpy())
+        if self.finished and not self._parameters_finite():
+            self._diverged_at = self._step
+        return True
 
     def run(self, should_stop: Callable[[], bool] = lambda: False, chunk: int = 50) -> None:
         """Step until finished or `should_stop()` says so (checked every `chunk` steps)."""

@@ -6,7 +6,9 @@ Why a job and not the session itself: the worker wants `advance()` to take a few
 worker's per-call overhead is lost in the noise), and the GUI wants one self-contained frame
 (`TrainingFrame`) it can redraw from without touching the sessions, which live in the worker
 thread while training runs. Compare mode is the same job over several sessions (one per
-learning rate, same spec, hence the same initial weights) advanced together.
+learning rate, same spec, hence the same initial weights) advanced together: as one batch
+(`SessionBatch`, gdsim/core/batched_training.py: one backward pass and one optimizer step for
+every run) when `batch_refusal` allows, else one session after another.
 
 Everything costly (full-set losses, weights, the decision map) is computed in `snapshot()`,
 which the runner calls at most ~30 times a second, never per step.
@@ -17,11 +19,13 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 
+from gdsim.core.batched_training import SessionBatch
 from gdsim.core.csv_export import TrainingHistory
-from gdsim.core.training import Snapshot, ThinnedRecord, TrainingSession
+from gdsim.core.training import Snapshot, ThinnedRecord, TrainingConfig, TrainingSession
 from gdsim.core.verdict import Verdict
 
 TARGET_ADVANCE_S = 0.008
@@ -38,6 +42,21 @@ EVALUATIONS = 60
 top of those each frame makes: frames are a few a second while training runs at full speed, so
 without these a short run's validation curve would be a handful of straight segments. Each
 costs about one forward pass over the data (~2-3% of a run in all)."""
+
+
+class Stepper(Protocol):
+    """What `TrainingJob` steps: a `TrainingSession` or a `SessionBatch` of them."""
+
+    @property
+    def config(self) -> TrainingConfig: ...
+
+    @property
+    def step_count(self) -> int: ...
+
+    @property
+    def finished(self) -> bool: ...
+
+    def step(self, n: int = 1) -> object: ...
 
 
 @dataclass(frozen=True)
@@ -113,6 +132,23 @@ class TrainingJob:
         self._single_step = False
         self._paced = False
         self._metrics = [ThinnedRecord[tuple[float, float]](METRIC_CAPACITY) for _ in sessions]
+        self._batch = SessionBatch.of(self.sessions)
+
+    @property
+    def batched(self) -> bool:
+        """Whether the runs still training train as one batch."""
+        return self._batch is not None and not self._batch.finished
+
+    def _units(self) -> list[tuple[list[int], Stepper]]:
+        """What `advance` steps: the batch (with its runs' indices) and each run outside it."""
+        batch = self._batch
+        inside = {id(s) for s in batch.sessions} if batch is not None else set()
+        units: list[tuple[list[int], Stepper]] = [
+            ([i], s) for i, s in enumerate(self.sessions) if id(s) not in inside
+        ]
+        if inside:
+            units.insert(0, ([i for i, s in enumerate(self.sessions) if id(s) in inside], batch))
+        return units
 
     @property
     def finished(self) -> bool:
@@ -127,16 +163,16 @@ class TrainingJob:
         """Run one chunk of steps on every unfinished session; False once all are finished."""
         if self._single_step:
             self._single_step = False
-            for session in self.sessions:
-                session.step(1)
+            for _, unit in self._units():
+                unit.step(1)
             return not self.finished
         if self._paced:
-            for index, session in enumerate(self.sessions):
-                self._step_and_evaluate(index, session, 1)
+            for indices, unit in self._units():
+                self._step_and_evaluate(indices, unit, 1)
             return not self.finished
         start = time.perf_counter()
-        for index, session in enumerate(self.sessions):
-            self._step_and_evaluate(index, session, self._chunk)
+        for indices, unit in self._units():
+            self._step_and_evaluate(indices, unit, self._chunk)
         self._adapt_chunk(time.perf_counter() - start)
         return not self.finished
 
@@ -148,10 +184,10 @@ class TrainingJob:
     def advance_to(self, step: int, max_steps: int = 256) -> bool:
         """Step every run towards `step` (at most `max_steps` updates each, evaluations
         included); True once every run is there or finished."""
-        for index, session in enumerate(self.sessions):
-            missing = step - session.step_count
-            if missing > 0 and not session.finished:
-                self._step_and_evaluate(index, session, min(missing, max_steps))
+        for indices, unit in self._units():
+            missing = step - unit.step_count
+            if missing > 0 and not unit.finished:
+                self._step_and_evaluate(indices, unit, min(missing, max_steps))
         return all(s.finished or s.step_count >= step for s in self.sessions)
 
     def set_paced(self, paced: bool) -> None:
@@ -160,19 +196,21 @@ class TrainingJob:
         sized to TARGET_ADVANCE_S, as fast as the machine goes."""
         self._paced = paced
 
-    def _step_and_evaluate(self, index: int, session: TrainingSession, steps: int) -> None:
-        """`steps` updates, cut where an evaluation falls due (every 1/EVALUATIONS of the
-        budget, step 0 included)."""
-        every = max(1, session.config.steps // EVALUATIONS)
+    def _step_and_evaluate(self, indices: list[int], unit: Stepper, steps: int) -> None:
+        """`steps` updates of a session or a batch (runs `indices`, all at the same step),
+        cut where an evaluation falls due (every 1/EVALUATIONS of the budget, step 0
+        included)."""
+        every = max(1, unit.config.steps // EVALUATIONS)
         while True:
-            last = self._metrics[index].last_step
-            if last is None or session.step_count - last >= every:
-                self._record(index, session)
-                last = session.step_count
-            if steps <= 0 or session.finished:
+            last = self._metrics[indices[0]].last_step
+            if last is None or unit.step_count - last >= every:
+                for index in indices:
+                    self._record(index, self.sessions[index])
+                last = unit.step_count
+            if steps <= 0 or unit.finished:
                 return
-            n = min(steps, every - (session.step_count - last))
-            session.step(n)
+            n = min(steps, every - (unit.step_count - last))
+            unit.step(n)
             steps -= n
 
     def _adapt_chunk(self, elapsed: float) -> None:
@@ -192,10 +230,17 @@ class TrainingJob:
         """New base learning rate for the (single) run; weights and optimizer state stay."""
         for session in self.sessions:
             session.set_lr(lr)
+        self._rebatch()
 
     def set_hyper(self, **changes: object) -> None:
         for session in self.sessions:
             session.set_hyper(**changes)
+        self._rebatch()
+
+    def _rebatch(self) -> None:
+        """Bind the runs still training again after a change of settings (a new optimizer
+        lives in the sessions; a setting may now forbid or allow a batch)."""
+        self._batch = SessionBatch.of([s for s in self.sessions if not s.finished])
 
     def show_run(self, index: int) -> None:
         """Which run's weights and prediction the frames carry (compare mode's choice)."""

@@ -1,0 +1,186 @@
+"""Compare mode's runs trained as one batch: one backward pass and one optimizer step for every
+learning rate.
+
+Compare mode trains the same network from the same initial weights at a few learning rates.
+Trained one session after another, R rates cost R times one, and for the lecture's networks
+(a 2-16-1 network on a few hundred points) most of a step is torch's fixed cost per call:
+the autograd engine's start, the optimizer's step, zero_grad, reading the loss. A batch pays
+those once per step for all its runs: every run's forward pass on the shared minibatch, the
+sum of the runs' losses backward once (each run's gradient is its own: the runs share no
+tensor), and one torch optimizer whose param groups *are* the sessions' own param-group dicts
+and whose state is theirs (shared), so every run gets torch.optim's own update at its own
+learning rate, for every optimizer the builder offers, with no hand-written rule.
+
+Why not stacked weights and batched matrix products (`torch.baddbmm`): measured on
+`gdsim train --dataset circle --layers 16` (scripts/bench_training.py), stacking is faster (4
+runs at about 1.3x one run's time, this batch at about 2.5x, separate sessions at 3.9x), but
+its products round differently from `nn.Linear`'s: losses drift from the separate runs' by
+1e-7 at once and by 1e-5 to 1e-1 (relative) within 200 steps wherever training is sensitive
+(momentum near its edge, minibatches), so a rate's curve and verdict in compare mode would not
+be the ones it gets alone. Here each run computes exactly the kernels its session would: the
+losses equal the separate runs' bit for bit (tests/core/test_batched_training.py).
+
+Each session keeps its model, its optimizer and its records, and books every update through
+`TrainingSession.record_update`, so its history, divergence, verdict, snapshot, weights and
+decision map are the ones it would have alone, and the rest of the app reads it as before. A
+run whose loss becomes non-finite stops there and leaves the batch, neither poisoning nor
+stopping the others. `batch_refusal` is the one predicate that says whether runs can be
+batched; what it refuses trains as separate sessions, as before.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+import torch
+
+from gdsim.core.training import TrainingConfig, TrainingSession, _loss_or_none, build_optimizer
+
+MAX_BATCH_BYTES = 256 * 1024 * 1024
+"""The most the runs' activations, all alive until the one backward pass, may take per step;
+a larger compare trains its runs one after another."""
+
+
+def batch_refusal(sessions: Sequence[TrainingSession]) -> str | None:
+    """Why `sessions` cannot train as one batch, or None when they can: the one predicate.
+
+    A batch needs at least two unfinished runs at the same step, of the same network spec
+    (architecture; the weights may differ), on the same dataset, whose settings differ only in
+    the learning rate (so optimizer, hyper-parameters, schedule, batch size and seed, hence the
+    data order, are the same: a schedule scales every run's rate by the same factor), and that
+    fit in MAX_BATCH_BYTES. A run that measures sharpness (`sharpness_every` > 0) needs its
+    own Hessian products and trains alone."""
+    if len(sessions) < 2:
+        return "a batch needs two runs or more"
+    first = sessions[0]
+    for session in sessions:
+        if session.finished:
+            return "a run has finished"
+        if session.step_count != first.step_count:
+            return "the runs are at different steps"
+        if session.spec != first.spec:
+            return "the runs have different networks"
+        if session.dataset is not first.dataset:
+            return "the runs train on different data"
+        if replace(session.config, lr=first.config.lr) != first.config:
+            return "the runs differ in more than the learning rate"
+        if session.config.sharpness_every > 0:
+            return "a run measures sharpness"
+    if batch_bytes(first, len(sessions)) > MAX_BATCH_BYTES:
+        return "the runs' activations would not fit in memory at once"
+    return None
+
+
+def batch_bytes(session: TrainingSession, runs: int) -> int:
+    """About what `runs` copies of the session's activations take per step: every layer's
+    output for a whole batch, kept for the backward pass, with its gradient."""
+    n = len(session.dataset.x_train)
+    batch = min(session.config.batch_size or n, n)
+    return 2 * 4 * runs * batch * sum(session.spec.widths)
+
+
+class SessionBatch:
+    """`TrainingSession`s trained together (see the module docstring); build one with
+    `SessionBatch.of(sessions)`, which returns None when `batch_refusal` refuses them.
+
+    `sessions` are the runs still training: a run that diverges leaves the batch. Like a
+    session, a batch has `step(n)`, `step_count`, `finished` and `config` (the first run's),
+    so a job steps it where it would step a session. Bind it again (`of`) after changing any
+    run's settings: a new optimizer or batch size lives in the sessions, not here.
+    """
+
+    def __init__(self, sessions: Sequence[TrainingSession]) -> None:
+        refusal = batch_refusal(sessions)
+        if refusal is not None:
+            raise ValueError(f"these runs cannot train as one batch: {refusal}")
+        self.sessions = list(sessions)
+        self._members = list(sessions)
+        self._bind()
+
+    @classmethod
+    def of(cls, sessions: Sequence[TrainingSession]) -> SessionBatch | None:
+        """The batch of `sessions`, or None when they must train separately."""
+        return cls(sessions) if batch_refusal(sessions) is None else None
+
+    @property
+    def config(self) -> TrainingConfig:
+        return self._members[0].config
+
+    @property
+    def step_count(self) -> int:
+        """The runs' common step (the last one reached once every run has finished)."""
+        return max(s.step_count for s in self.sessions or self._members)
+
+    @property
+    def finished(self) -> bool:
+        return all(session.finished for session in self.sessions)
+
+    def _bind(self) -> None:
+        """Build the optimizer that updates every run: its param groups are the sessions' own
+        param-group dicts and its state is theirs (shared), so a session's live change of
+        rate or hyper-parameters reaches the batch, and the batch's updates are the
+        session's."""
+        optimizers = [s.optimizer for s in self.sessions]
+        self._optimizer = build_optimizer(
+            [{"params": o.param_groups[0]["params"]} for o in optimizers], self.config
+        )
+        state: defaultdict[torch.Tensor, Any] = defaultdict(dict)
+        for optimizer in optimizers:
+            state.update(optimizer.state)
+            optimizer.state = state
+        self._optimizer.state = state
+        self._optimizer.param_groups = [o.param_groups[0] for o in optimizers]
+        self._scheduled = self.config.schedule != "none"
+
+    def step(self, n: int = 1) -> list[tuple[TrainingSession, np.ndarray]]:
+        """Up to `n` updates of every run (fewer when the budget runs out): each run stepped,
+        with its losses measured before each update on its minibatch, as
+        `TrainingSession.step` returns them. A run that diverges stops there and leaves the
+        batch; the others go on."""
+        stepped = list(self.sessions)
+        n = max(0, min(n, self.config.steps - self.step_count))
+        losses = np.full((len(stepped), n), np.nan)
+        counts = [0] * len(stepped)
+        rows = {id(s): row for row, s in enumerate(stepped)}
+        for _ in range(n):
+            if not self.sessions:
+                break
+            values = self._update()
+            left = False
+            for session, value in zip(self.sessions, values, strict=True):
+                row = rows[id(session)]
+                losses[row, counts[row]] = value
+                counts[row] += 1
+                left |= not session.record_update(value) or session.finished
+            if left:
+                self._rebind_unfinished()
+        return [(s, losses[row, : counts[row]]) for row, s in enumerate(stepped)]
+
+    def _update(self) -> list[float]:
+        """One forward, one backward and one optimizer step for every run; each run's loss."""
+        xb, yb = self.sessions[0].next_batch()
+        for session in self.sessions[1:]:
+            session.next_batch()  # each session's data order stays its own, as if alone
+        if self._scheduled:
+            for session in self.sessions:
+                session.optimizer.param_groups[0]["lr"] = session.lr
+        self._optimizer.zero_grad()
+        losses = [_loss_or_none(s.loss_fn, s.model(xb), yb) for s in self.sessions]
+        finite = [loss for loss in losses if loss is not None]
+        values: list[float] = []
+        if finite:
+            stacked = torch.stack(finite)
+            stacked.sum().backward()
+            values = stacked.tolist()
+        self._optimizer.step()
+        return [math.nan if loss is None else values.pop(0) for loss in losses]
+
+    def _rebind_unfinished(self) -> None:
+        self.sessions = [s for s in self.sessions if not s.finished]
+        if self.sessions:
+            self._bind()

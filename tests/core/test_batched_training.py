@@ -1,0 +1,141 @@
+"""Compare runs trained as one batch (gdsim/core/batched_training.py) against the same runs
+trained as separate sessions: the same losses, verdicts and divergence for every optimizer, a
+diverging run that stops alone, the predicate's fallbacks, and a TrainingJob that batches."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from gdsim.core import batched_training
+from gdsim.core.batched_training import SessionBatch, batch_refusal
+from gdsim.core.datasets import DatasetParams, make_dataset
+from gdsim.core.network import NetworkSpec
+from gdsim.core.optimizers import OPTIMIZERS
+from gdsim.core.training import TrainingConfig, TrainingSession
+from gdsim.core.training_job import TrainingJob
+
+CIRCLE = make_dataset(DatasetParams("circle", n=100))
+SINE = make_dataset(DatasetParams("sine", n=100))
+BINARY = NetworkSpec.for_task("binary", 2, hidden=((8, "relu"),))
+REGRESSION = NetworkSpec.for_task("regression", 1, hidden=((8, "tanh"),))
+RTOL = 1e-6
+STEPS = 200
+
+
+def sessions(spec, data, config, rates) -> list[TrainingSession]:
+    return [TrainingSession(spec, data, replace(config, lr=lr)) for lr in rates]
+
+
+def train_batched(runs: list[TrainingSession], chunk: int = 64) -> None:
+    batch = SessionBatch(runs)
+    while not batch.finished:
+        batch.step(chunk)
+
+
+def assert_same_runs(alone: list[TrainingSession], batched: list[TrainingSession]) -> None:
+    """Every loss equal to RTOL, the same divergence step and the same verdict."""
+    for a, b in zip(alone, batched, strict=True):
+        (steps_a, losses_a), (steps_b, losses_b) = a.history.arrays(), b.history.arrays()
+        assert np.array_equal(steps_a, steps_b)
+        assert b.diverged_at == a.diverged_at
+        np.testing.assert_allclose(losses_b, losses_a, rtol=RTOL, equal_nan=True)
+        assert b.verdict.regime == a.verdict.regime
+
+
+@pytest.mark.parametrize("optimizer", list(OPTIMIZERS))
+def test_a_batch_trains_as_separate_runs_would_with_every_optimizer(optimizer):
+    """Minibatches too (each run's data order is its own), with a rate that blows up."""
+    small = 0.1 if optimizer in ("gd", "momentum", "nesterov") else 0.001
+    config = TrainingConfig(optimizer=optimizer, steps=STEPS, batch_size=40, weight_decay=1e-3)
+    rates = (small, 10 * small, 1e4)
+    alone = sessions(BINARY, CIRCLE, config, rates)
+    for session in alone:
+        session.run()
+    batched = sessions(BINARY, CIRCLE, config, rates)
+    train_batched(batched)
+    assert_same_runs(alone, batched)
+    assert [s.step_count for s in batched[:2]] == [STEPS] * 2
+    assert batched[-1].verdict.regime == "diverged"
+    assert not np.allclose(batched[0].parameters_numpy(), batched[1].parameters_numpy())
+
+
+def test_a_run_whose_loss_blows_up_stops_alone_and_the_others_finish():
+    config = TrainingConfig(steps=100, schedule="step", step_size=30, gamma=0.5)
+    rates = (0.01, 0.1, 1e3)
+    alone = sessions(REGRESSION, SINE, config, rates)
+    for session in alone:
+        session.run()
+    batched = sessions(REGRESSION, SINE, config, rates)
+    batch = SessionBatch(batched)
+    stepped = batch.step(100)
+    assert alone[2].diverged_at is not None and alone[2].diverged_at < 10
+    assert_same_runs(alone, batched)
+    assert [len(losses) for _, losses in stepped] == [100, 100, alone[2].diverged_at + 1]
+    assert batch.finished and batch.step_count == 100
+    assert [s.verdict.regime for s in batched][2] == "diverged"
+
+
+def test_what_cannot_be_batched_is_refused_with_a_reason(monkeypatch):
+    config = TrainingConfig(steps=20)
+    assert batch_refusal(sessions(BINARY, CIRCLE, config, (0.1, 1.0))) is None
+    assert "two runs" in batch_refusal(sessions(BINARY, CIRCLE, config, (0.1,)))
+    wider = NetworkSpec.for_task("binary", 2, hidden=((12, "relu"),))
+    mixed = [TrainingSession(BINARY, CIRCLE, config), TrainingSession(wider, CIRCLE, config)]
+    assert "different networks" in batch_refusal(mixed)
+    other_data = make_dataset(DatasetParams("circle", seed=1))
+    mixed = [TrainingSession(BINARY, CIRCLE, config), TrainingSession(BINARY, other_data, config)]
+    assert "different data" in batch_refusal(mixed)
+    for change in ({"batch_size": 16}, {"seed": 3}, {"optimizer": "adam"}, {"schedule": "cosine"}):
+        changed = replace(config, **change, lr=2.0)
+        mixed = [TrainingSession(BINARY, CIRCLE, config), TrainingSession(BINARY, CIRCLE, changed)]
+        assert "more than the learning rate" in batch_refusal(mixed)
+    ahead = sessions(BINARY, CIRCLE, config, (0.1, 1.0))
+    ahead[0].step(3)
+    assert "different steps" in batch_refusal(ahead)
+    measuring = sessions(BINARY, CIRCLE, config, (0.1, 1.0))
+    for session in measuring:  # TrainingConfig.sharpness_every, which issue 16's sharpness adds
+        object.__setattr__(session.config, "sharpness_every", 5)
+    assert "sharpness" in batch_refusal(measuring)
+    monkeypatch.setattr(batched_training, "MAX_BATCH_BYTES", 1000)
+    assert "memory" in batch_refusal(sessions(BINARY, CIRCLE, config, (0.1, 1.0)))
+    with pytest.raises(ValueError, match="cannot train as one batch"):
+        SessionBatch(sessions(BINARY, CIRCLE, config, (0.1,)))
+
+
+def test_a_training_job_batches_compare_runs_and_its_runs_are_those_of_separate_sessions():
+    config = TrainingConfig(steps=100)
+    rates = (0.1, 1.0, 1e4)
+    grid = (np.linspace(-1, 1, 5), np.linspace(-1, 1, 4))
+    job = TrainingJob(sessions(BINARY, CIRCLE, config, rates), grid)
+    assert job.batched
+    job.advance()
+    changed_at = job.sessions[0].step_count
+    job.set_hyper(optimizer="adam", hyper={"beta1": 0.8})  # a new optimizer: bound again
+    assert job.batched
+    while job.advance():
+        pass
+    alone = sessions(BINARY, CIRCLE, config, rates)
+    for session in alone:
+        session.step(changed_at)
+        session.set_hyper(optimizer="adam", hyper={"beta1": 0.8})
+        session.run()
+    assert_same_runs(alone, job.sessions)
+    frame = job.snapshot()
+    assert [run.verdict.regime for run in frame.runs] == [s.verdict.regime for s in alone]
+    assert job.fresh_copy().batched
+
+
+def test_runs_that_differ_in_more_than_the_rate_train_separately_in_a_job():
+    grid = (np.linspace(-1, 1, 5), np.linspace(-1, 1, 4))
+    runs = [
+        TrainingSession(BINARY, CIRCLE, TrainingConfig(steps=50)),
+        TrainingSession(BINARY, CIRCLE, TrainingConfig(steps=50, batch_size=50)),
+    ]
+    job = TrainingJob(runs, grid)
+    assert not job.batched
+    while job.advance():
+        pass
+    assert [s.step_count for s in runs] == [50, 50]
