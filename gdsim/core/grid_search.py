@@ -173,7 +173,7 @@ def train_cell(
     import torch
 
     torch.set_num_threads(1)
-    session = TrainingSession(spec, dataset, config)
+    session = TrainingSession(spec, dataset, replace(config, sharpness_every=0))
     session.run(chunk=config.steps)
     val_loss = session.snapshot().val_loss
     regime = session.verdict.regime

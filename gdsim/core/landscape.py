@@ -462,7 +462,8 @@ class LandscapeJob:
         if self.settings.loss == "validation" and len(data.x_val) == 0:
             raise LandscapeError("no validation points: use the train loss")
         every = max(1, self.state.training.steps // MAX_ITERATES)
-        configs = configs_for_rates(self.state.training, self.state.learning_rates)
+        training = replace(self.state.training, sharpness_every=0)  # the builder's own measurement
+        configs = configs_for_rates(training, self.state.learning_rates)
         self._sessions = [
             TrainingSession(self.state.network, data, config, every) for config in configs
         ]

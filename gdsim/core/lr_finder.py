@@ -167,7 +167,9 @@ class LRRangeTest:
         check_range(lr_min, lr_max, steps)
         # The highest rate is checked against the optimizer (Adam's first step is lr/(1-b1)).
         # One more session step than entries: entry i's loss is measured by step i + 1.
-        run_config = replace(config, lr=lr_max, schedule="none", steps=steps + 1)
+        run_config = replace(
+            config, lr=lr_max, schedule="none", steps=steps + 1, sharpness_every=0
+        )
         self._session = TrainingSession(spec, dataset, replace(run_config, lr=lr_min))
         self.lrs = exponential_ramp(lr_min, lr_max, steps)
         self._losses: list[float] = []

@@ -274,7 +274,9 @@ class NetworkSweep:
     ) -> None:
         if not isinstance(steps, int) or not 1 <= steps <= MAX_STEPS:
             raise ConfigError(f"a sweep trains 1 to {MAX_STEPS} steps per rate, got {steps!r}")
-        configs = configs_for_rates(replace(config, steps=steps), [float(lr) for lr in lrs])
+        configs = configs_for_rates(
+            replace(config, steps=steps, sharpness_every=0), [float(lr) for lr in lrs]
+        )
         self.lrs = np.array([c.lr for c in configs])
         self.steps = steps
         batched = batched and stack_bytes(spec, dataset, config, len(configs)) <= MAX_STACK_BYTES

@@ -13,8 +13,9 @@ import torch
 from torch import nn
 
 from gdsim.core.codegen import export_script
-from gdsim.core.datasets import make_dataset
+from gdsim.core.datasets import DatasetParams, make_dataset
 from gdsim.core.lessons import load_lesson, state_at
+from gdsim.core.network import NetworkSpec
 from gdsim.core.sharpness import (
     stability_line,
     stability_threshold,
@@ -178,3 +179,28 @@ def test_show_code_exports_the_same_training_loop_with_or_without_tracking() -> 
     tracked = export_script(state.network, state.dataset, state.training)
     plain = export_script(state.network, state.dataset, replace(state.training, sharpness_every=0))
     assert tracked == plain
+
+
+def test_the_exploration_views_never_measure_the_builders_sharpness(monkeypatch):
+    """The builder's "sharpness every K steps" travels in its TrainingConfig; the LR range test,
+    the network sweep, the grid's cells and the landscape train from that config and would pay
+    for Hessian products nobody sees."""
+    from gdsim.core import training
+    from gdsim.core.grid_search import train_cell
+    from gdsim.core.landscape import LandscapeJob, LandscapeSettings
+    from gdsim.core.lr_finder import LRRangeTest
+    from gdsim.core.network_sweep import NetworkSweep
+    from gdsim.core.state import NetworkState
+
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("a view measured the sharpness")
+
+    monkeypatch.setattr(training, "top_hessian_eigenvalue", refuse)
+    data = make_dataset(DatasetParams(name="circle", n=60))
+    spec = NetworkSpec(hidden=((4, "tanh"),))
+    tracked = TrainingConfig(steps=6, sharpness_every=1)
+    LRRangeTest(spec, data, tracked, 1e-3, 1.0, 10).run()
+    NetworkSweep(spec, data, tracked, [0.01, 0.1], 5).run()
+    train_cell(spec, data, tracked, 0, 0, 4)
+    state = NetworkState(dataset=DatasetParams(name="circle", n=60), training=tracked)
+    LandscapeJob(state, LandscapeSettings(dims=1, plane="line", grid=21)).run()
