@@ -137,6 +137,7 @@ class SessionBatch:
         self._optimizer.param_groups = [o.param_groups[0] for o in optimizers]
         self._scheduled = self.config.schedule != "none"
         self._forwards = [_forward_calls(s) for s in self.sessions]
+        self._parameters = [p for group in self._optimizer.param_groups for p in group["params"]]
 
     def step(self, n: int = 1) -> list[tuple[TrainingSession, np.ndarray]]:
         """Up to `n` updates of every run (fewer when the budget runs out): each run stepped,
@@ -170,7 +171,8 @@ class SessionBatch:
         if self._scheduled:
             for session in self.sessions:
                 session.optimizer.param_groups[0]["lr"] = session.lr
-        self._optimizer.zero_grad()
+        for parameter in self._parameters:  # zero_grad(set_to_none=True) without its profiler hook
+            parameter.grad = None
         losses = [_loss_or_none(loss, _output(layers, xb), yb) for layers, loss in self._forwards]
         finite = [loss for loss in losses if loss is not None]
         values: list[float] = []
