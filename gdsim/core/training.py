@@ -657,7 +657,9 @@ class TrainingSession:
 
 
 def _loss_or_none(
-    loss_fn: nn.Module, output: torch.Tensor, target: torch.Tensor
+    loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    output: torch.Tensor,
+    target: torch.Tensor,
 ) -> torch.Tensor | None:
     """The loss, or None when the outputs are non-finite. MSE and cross-entropy turn NaN
     outputs into a NaN loss, but BCELoss raises on them instead ("all elements of input should

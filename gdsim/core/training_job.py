@@ -11,11 +11,17 @@ learning rate, same spec, hence the same initial weights) advanced together: as 
 every run) when `batch_refusal` allows, else one session after another.
 
 Everything costly (full-set losses, weights, the decision map) is computed in `snapshot()`,
-which the runner calls at most ~30 times a second, never per step.
+which the runner calls at most ~30 times a second, never per step. While the job runs at full
+speed the runner asks for `live_snapshot()` instead: the loss curves are new in every frame, but
+the full-set numbers and verdicts are refreshed at most every LIVE_STATE_S and the decision map
+and weights every LIVE_DETAIL_S (as often as the panel redraws them), since each costs a forward
+pass over thousands of points that the worker would otherwise take from training; a frame sent
+when the job stops, pauses or single-steps is computed whole.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -42,6 +48,13 @@ EVALUATIONS = 60
 top of those each frame makes: frames are a few a second while training runs at full speed, so
 without these a short run's validation curve would be a handful of straight segments. Each
 costs about one forward pass over the data (~2-3% of a run in all)."""
+
+LIVE_STATE_S = 0.1
+"""While training runs, a run's full-set losses, metrics and verdict are refreshed at most this
+often (the header's numbers change ten times a second, faster than anyone reads them)."""
+LIVE_DETAIL_S = 0.25
+"""While training runs, the decision map and the diagram's weights are computed at most this
+often: the panel redraws them no more often than that (gdsim/ui/presenters/network.py)."""
 
 
 class Stepper(Protocol):
@@ -133,6 +146,8 @@ class TrainingJob:
         self._paced = False
         self._metrics = [ThinnedRecord[tuple[float, float]](METRIC_CAPACITY) for _ in sessions]
         self._batch = SessionBatch.of(self.sessions)
+        self._last: TrainingFrame | None = None
+        self._state_time = self._detail_time = -math.inf
 
     @property
     def batched(self) -> bool:
@@ -247,12 +262,40 @@ class TrainingJob:
         self._shown = min(max(0, index), len(self.sessions) - 1)
 
     def snapshot(self) -> TrainingFrame:
-        """Copy what the panel draws; called by the runner at a bounded rate."""
-        runs = tuple(self._run_frame(i, s) for i, s in enumerate(self.sessions))
-        session = self.sessions[self._shown]
-        xs, ys = self._grid
-        prediction = np.asarray(session.predict_grid(xs, ys), dtype=np.float32)
-        return TrainingFrame(runs, self._shown, session.layer_weights(), prediction)
+        """Copy what the panel draws, all of it computed now."""
+        return self._frame(live=False)
+
+    def live_snapshot(self) -> TrainingFrame:
+        """A frame while training runs at full speed (see the module docstring): the curves
+        are current; the full-set numbers, verdicts, weights and decision map may be those
+        of the last frame, computed less than LIVE_STATE_S / LIVE_DETAIL_S ago."""
+        return self._frame(live=True)
+
+    def _frame(self, live: bool) -> TrainingFrame:
+        now = time.monotonic()
+        last = self._last
+        reuse_state = live and last is not None and now - self._state_time < LIVE_STATE_S
+        reuse_detail = (
+            live
+            and last is not None
+            and last.shown == self._shown
+            and now - self._detail_time < LIVE_DETAIL_S
+        )
+        if last is not None and reuse_state:
+            runs = tuple(self._run_frame(i, s, last.runs[i]) for i, s in enumerate(self.sessions))
+        else:
+            runs = tuple(self._run_frame(i, s) for i, s in enumerate(self.sessions))
+            self._state_time = now
+        if last is not None and reuse_detail:
+            weights, prediction = last.weights, last.prediction
+        else:
+            session = self.sessions[self._shown]
+            xs, ys = self._grid
+            prediction = np.asarray(session.predict_grid(xs, ys), dtype=np.float32)
+            weights = session.layer_weights()
+            self._detail_time = now
+        self._last = TrainingFrame(runs, self._shown, weights, prediction)
+        return self._last
 
     def histories(self) -> list[TrainingHistory]:
         """Every run's whole record, unthinned for display (File > Export data). Call it
@@ -282,8 +325,15 @@ class TrainingJob:
             metrics.append(state.step, (state.train_metric, _or_nan(state.val_metric)))
         return state
 
-    def _run_frame(self, index: int, session: TrainingSession) -> RunFrame:
-        state = self._record(index, session)
+    def _run_frame(
+        self, index: int, session: TrainingSession, last: RunFrame | None = None
+    ) -> RunFrame:
+        """Run `index` as drawn now; with `last`, its full-set state and verdict are kept."""
+        if last is None:
+            state = self._record(index, session)
+            verdict = session.verdict if len(session.history) else None
+        else:
+            state, verdict = last.state, last.verdict
         steps, losses = session.history.arrays()
         steps, losses = thin_for_display(steps, losses)
         sharpness_steps, sharpness = session.sharpness()
@@ -293,7 +343,7 @@ class TrainingJob:
             loss_steps=steps,
             losses=losses,
             **_evaluations(session, self._metrics[index]),
-            verdict=session.verdict if len(session.history) else None,
+            verdict=verdict,
             sharpness_steps=sharpness_steps,
             sharpness=sharpness,
         )

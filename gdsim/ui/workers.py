@@ -54,6 +54,14 @@ class SteppableJob(Protocol):
         ...
 
 
+def live_snapshot(job: SteppableJob) -> Callable[[], Any]:
+    """What the worker calls for the frames it streams while the job runs: the job's
+    `live_snapshot()` if it has one (a cheaper frame that may reuse costly parts of the last
+    one, e.g. `TrainingJob`'s), else `snapshot()`. Frames sent when the job pauses, stops,
+    finishes or single-steps always come from `snapshot()`."""
+    return getattr(job, "live_snapshot", job.snapshot)
+
+
 class _Worker(QtCore.QObject):
     """Runs a job's loop inside the worker thread."""
 
@@ -65,6 +73,7 @@ class _Worker(QtCore.QObject):
     def __init__(self, job: SteppableJob, max_rate: float, pace: float | None = None) -> None:
         super().__init__()
         self._job = job
+        self._live_snapshot = live_snapshot(job)
         self._interval = 1.0 / max_rate
         self._pacer = StepPacer(pace)
         """Touched only in the worker thread: a new pace arrives as a queued command."""
@@ -154,7 +163,7 @@ class _Worker(QtCore.QObject):
                 continue
             now = time.monotonic()
             if now - last_emit >= self._interval:
-                self.progress.emit(self._job.snapshot())
+                self.progress.emit(self._live_snapshot())
                 last_emit = now
         self._apply_commands()
         self.finished.emit(self._job.snapshot())

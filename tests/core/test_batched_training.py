@@ -139,3 +139,20 @@ def test_runs_that_differ_in_more_than_the_rate_train_separately_in_a_job():
     while job.advance():
         pass
     assert [s.step_count for s in runs] == [50, 50]
+
+
+@pytest.mark.parametrize(
+    ("spec", "data", "optimizer"), [(BINARY, CIRCLE, "momentum"), (REGRESSION, SINE, "adam")]
+)
+def test_a_batch_gives_the_separate_runs_losses_and_weights_bit_for_bit(spec, data, optimizer):
+    """The batch calls the layers' `forward` directly (no `nn.Module.__call__`): the same
+    kernels, so not one bit differs from the runs trained alone."""
+    config = TrainingConfig(optimizer=optimizer, steps=100, batch_size=30)
+    alone = sessions(spec, data, config, (0.01, 0.1))
+    for session in alone:
+        session.run()
+    batched = sessions(spec, data, config, (0.01, 0.1))
+    train_batched(batched, chunk=37)
+    for a, b in zip(alone, batched, strict=True):
+        assert np.array_equal(a.history.arrays()[1], b.history.arrays()[1])
+        assert np.array_equal(a.parameters_numpy(), b.parameters_numpy())

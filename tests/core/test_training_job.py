@@ -139,3 +139,29 @@ def test_a_replay_reproduces_the_run_with_a_frame_at_each_position():
         assert run.state.train_loss == session.snapshot().train_loss, "the same steps"
     assert replay_length(job) == 90
     assert replay_length(make_job(steps=70)) == 70, "a run not begun replays its budget"
+
+
+def test_live_frames_reuse_the_costly_parts_and_a_snapshot_computes_them_anew(monkeypatch):
+    """While training runs the worker sends `live_snapshot()` frames: curves current, the
+    full-set state and the decision map those of the last frame (within the intervals,
+    here made endless); `snapshot()` (pause, stop, finish) computes everything now."""
+    from gdsim.core import training_job
+
+    monkeypatch.setattr(training_job, "LIVE_STATE_S", 1e9)
+    monkeypatch.setattr(training_job, "LIVE_DETAIL_S", 1e9)
+    job = make_job(steps=300)
+    session = job.sessions[0]
+    first = job.live_snapshot()
+    job.advance()
+    live = job.live_snapshot()
+    assert live.runs[0].loss_steps[-1] == session.step_count - 1
+    assert live.runs[0].state is first.runs[0].state
+    assert live.prediction is first.prediction
+    whole = job.snapshot()
+    assert whole.runs[0].state.step == session.step_count
+    np.testing.assert_array_equal(whole.prediction, session.predict_grid(*GRID))
+    assert not np.array_equal(whole.prediction, first.prediction)
+    monkeypatch.setattr(training_job, "LIVE_STATE_S", 0.0)
+    monkeypatch.setattr(training_job, "LIVE_DETAIL_S", 0.0)
+    job.advance()
+    assert job.live_snapshot().runs[0].state.step == session.step_count

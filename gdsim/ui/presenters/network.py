@@ -32,7 +32,7 @@ from gdsim.core.training import (
     parse_learning_rates,
     rates_text,
 )
-from gdsim.core.training_job import TrainingFrame, TrainingJob
+from gdsim.core.training_job import LIVE_DETAIL_S, TrainingFrame, TrainingJob
 from gdsim.ui.workers import JobRunner
 
 GRID_POINTS = 80
@@ -42,9 +42,10 @@ REDRAW_MS = 33
 GUI_SHARE = 0.08
 """While training runs, drawing may take this share of the time (it holds the GIL the worker
 needs); redraws, and the worker's frames with them, are spaced to keep it so."""
-DETAIL_MS = 250
+DETAIL_MS = round(1000 * LIVE_DETAIL_S)
 """The decision map and the network diagram change slowly and cost most to paint: they are
-refreshed at most this often while training runs (every frame when paused or done)."""
+refreshed at most this often while training runs (every frame when paused or done), as often
+as the job computes them."""
 
 
 class NetworkPresenter(QtCore.QObject):
