@@ -268,9 +268,7 @@ class _Loader:
 
     def _load(self) -> None:
         try:
-            module = _import_kernel()
-            _warm_up(module)
-            self.module = module
+            self.module = _ready_kernel()
         except Exception as error:  # numba missing, or any compiler failure: numpy path
             LOG.warning("gdsim: simulations use numpy (no compiled kernel: %s)", error)
         finally:
@@ -280,15 +278,58 @@ class _Loader:
 _LOADER = _Loader()
 
 
+KERNEL_MODULE = "gdsim.core.numba_kernel"
+
+
+def _ready_kernel() -> ModuleType:
+    """The kernel imported and warmed up. A cache numba cannot read (a write cut short, files
+    of another numba) would otherwise switch the kernel off at every start: it is cleared and
+    the kernel compiled again, once."""
+    try:
+        module = _import_kernel()
+        _warm_up(module)
+        return module
+    except (ImportError, OSError):
+        raise  # numba missing, or the cache directory unusable: nothing to clear
+    except Exception as error:
+        if not _clear_cache():
+            raise
+        LOG.warning("gdsim: the kernel's cache was unreadable (%s); compiling it again", error)
+        sys.modules.pop(KERNEL_MODULE, None)
+        module = _import_kernel()
+        _warm_up(module)
+        return module
+
+
+def _clear_cache() -> bool:
+    """Remove the kernel's cache files under ``cache_dir()``; True if there were any."""
+    files = list(cache_dir().glob("*/numba_kernel.*"))
+    for file in files:
+        file.unlink(missing_ok=True)
+    return bool(files)
+
+
+def _writable_cache_dir() -> Path:
+    """``cache_dir()``, created if needed; an OSError if files cannot be written there, since
+    numba would then quietly put its cache beside the package's sources."""
+    directory = cache_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    probe = directory / f".gdsim-write-test-{os.getpid()}"
+    probe.write_bytes(b"")
+    probe.unlink()
+    return directory
+
+
 def _import_kernel() -> ModuleType:
     """Import ``numba_kernel`` with numba's cache pointed at ``cache_dir()``: numba reads the
     setting when each cached function is defined, so it is restored right after."""
+    directory = _writable_cache_dir()
     from numba.core import config
 
     previous = config.CACHE_DIR
-    config.CACHE_DIR = str(cache_dir())
+    config.CACHE_DIR = str(directory)
     try:
-        return importlib.import_module("gdsim.core.numba_kernel")
+        return importlib.import_module(KERNEL_MODULE)
     finally:
         config.CACHE_DIR = previous
 

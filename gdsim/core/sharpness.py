@@ -23,7 +23,7 @@ training set, as the stability threshold 2/η concerns full-batch gradient desce
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import torch
@@ -82,21 +82,49 @@ def top_hessian_eigenvalue(
             return NOT_MEASURED
         grads = torch.autograd.grad(loss, params, create_graph=True)
         flat_grad = torch.cat([g.reshape(-1) for g in grads])
-        vector = _start_vector(flat_grad, start)
-        value = math.nan
-        for done in range(1, iterations + 1):
-            # ∇(g · v) = H v; the graph of g is kept for the next iteration.
+
+        def hessian_times(vector: torch.Tensor) -> torch.Tensor:
+            # ∇(g · v) = H v; the graph of g is kept for the next product.
             products = torch.autograd.grad(
-                flat_grad, params, grad_outputs=vector, retain_graph=done < iterations
+                flat_grad, params, grad_outputs=vector, retain_graph=True
             )
-            hv = torch.cat([p.reshape(-1) for p in products]).detach()
-            previous, value = value, float(vector @ hv)
-            norm = float(torch.linalg.vector_norm(hv))
-            if not (math.isfinite(value) and norm > 0):
-                return Sharpness(value if math.isfinite(value) else math.nan, None, done)
-            vector = hv / norm
-            if abs(value - previous) <= tol * abs(value):
-                return Sharpness(value, vector, done)
+            return torch.cat([p.reshape(-1) for p in products]).detach()
+
+        found = _power_iteration(hessian_times, _start_vector(flat_grad, start), iterations, tol)
+        if not found.value < 0:
+            return found
+        # Power iteration finds the eigenvalue largest in size; a negative one (a network past
+        # a saddle, or blowing up) is the bottom of the spectrum. H - λI has its top where H
+        # has, shifted by -λ, and no eigenvalue larger in size: a second run finds the top.
+        bottom = found.value
+        shifted = _power_iteration(
+            lambda v: hessian_times(v) - bottom * v,
+            _start_vector(flat_grad, None),
+            iterations,
+            tol,
+        )
+        done = found.iterations + shifted.iterations
+        return Sharpness(shifted.value + bottom, shifted.vector, done)
+
+
+def _power_iteration(
+    product: Callable[[torch.Tensor], torch.Tensor],
+    vector: torch.Tensor,
+    iterations: int,
+    tol: float,
+) -> Sharpness:
+    """The eigenvalue of largest size of the symmetric operator `product`, from unit `vector`:
+    stops when the Rayleigh quotient changes by at most `tol` (relative)."""
+    value = math.nan
+    for done in range(1, iterations + 1):
+        hv = product(vector)
+        previous, value = value, float(vector @ hv)
+        norm = float(torch.linalg.vector_norm(hv))
+        if not (math.isfinite(value) and norm > 0):
+            return Sharpness(value if math.isfinite(value) else math.nan, None, done)
+        vector = hv / norm
+        if abs(value - previous) <= tol * abs(value):
+            return Sharpness(value, vector, done)
     return Sharpness(value, vector, iterations)
 
 

@@ -183,3 +183,42 @@ def test_calls_never_compile_beyond_the_warm_up():
     final_states(surface, np.zeros((3, 2)), 0.1, 20, "rmsprop")
     assert len(module.history.signatures) == 1
     assert len(module.final.signatures) == 1
+
+
+def _fresh_loader(monkeypatch) -> None:
+    monkeypatch.delitem(sys.modules, "gdsim.core.numba_kernel")
+    monkeypatch.setattr(kernel, "_LOADER", kernel._Loader())
+
+
+def test_an_unwritable_cache_directory_leaves_the_numpy_path_and_the_package_clean(
+    monkeypatch, tmp_path, caplog
+):
+    """numba, refused its cache directory, would write its cache beside the package's sources."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    monkeypatch.setenv(kernel.CACHE_DIR_ENV, str(blocker / "gdsim"))
+    _fresh_loader(monkeypatch)
+    with caplog.at_level(logging.WARNING, logger=kernel.__name__):
+        assert not kernel.wait_until_loaded(timeout=30)
+    assert len(caplog.records) == 1 and "no compiled kernel" in caplog.records[0].message
+    assert not list(Path(gdsim.__file__).parent.rglob("*.nbi"))
+
+
+def test_an_unreadable_cache_is_cleared_and_compiled_again(monkeypatch, tmp_path):
+    """Garbage cache files must not switch the kernel off at every start."""
+    monkeypatch.setenv(kernel.CACHE_DIR_ENV, str(tmp_path))
+    garbage = tmp_path / "core_0" / "numba_kernel.history-1.py311.nbi"
+    garbage.parent.mkdir()
+    garbage.write_bytes(b"not a pickle")
+    loaded = kernel.loaded()
+    calls = []
+
+    def import_kernel():
+        calls.append(garbage.exists())
+        if len(calls) == 1:
+            raise ValueError("invalid load key, 'n'")
+        return loaded
+
+    monkeypatch.setattr(kernel, "_import_kernel", import_kernel)
+    assert kernel._ready_kernel() is loaded
+    assert calls == [True, False]  # the second import found the garbage gone

@@ -204,3 +204,20 @@ def test_the_exploration_views_never_measure_the_builders_sharpness(monkeypatch)
     train_cell(spec, data, tracked, 0, 0, 4)
     state = NetworkState(dataset=DatasetParams(name="circle", n=60), training=tracked)
     LandscapeJob(state, LandscapeSettings(dims=1, plane="line", grid=21)).run()
+
+
+def test_the_top_eigenvalue_is_found_when_a_negative_one_is_larger_in_size() -> None:
+    """Power iteration alone finds -10 here (largest in size); the sharpness is the top, 3."""
+
+    class Saddle(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.w = nn.Parameter(torch.tensor([0.3, -0.2]))
+
+        def forward(self, _x: torch.Tensor) -> torch.Tensor:
+            return 0.5 * (3.0 * self.w[0] ** 2 - 10.0 * self.w[1] ** 2)
+
+    measured = top_hessian_eigenvalue(
+        Saddle(), lambda out, _y: out, torch.zeros(1), torch.zeros(1), iterations=60, tol=1e-8
+    )
+    assert measured.value == pytest.approx(3.0, rel=1e-4)
