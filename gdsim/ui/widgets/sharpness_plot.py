@@ -6,8 +6,10 @@ drawn in its run colour. One run's line is dashed in the threshold colour the st
 and the sweep give 2/λ, over the curve (in the run's own colour it vanished where it hovers);
 in compare mode each line takes its run's colour, so each rate is seen meeting its own line.
 The lines are plain series of the plot, so they share its legend strip, its presentation-mode
-pens and its y-range (a line above the data stays in view). An optimizer with no such line
-(Nesterov, the adaptive ones) gets none, and the step axis's label says why.
+pens and its y-range (a line above the data stays in view); each also carries its label ("2/η =
+20") at its right end, in its colour, since a small plot (1024x768, compare mode) drops the
+legend. An optimizer with no such line (Nesterov, the adaptive ones) gets none, and the step
+axis's label says why.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+import pyqtgraph as pg
 from PySide6 import QtWidgets
 
 from gdsim.core.training import SHARPNESS_CAPACITY
@@ -37,6 +40,11 @@ class SharpnessPlot(LossPlot):
         self.getAxis("left").enableAutoSIPrefix(False)
         self._lines: list[tuple[float | None, str]] = []
         self._drawn: tuple[TrainingFrame, int] | None = None
+        self._labels: list[pg.TextItem] = []
+
+    def line_labels(self) -> list[str]:
+        """The labels written at the lines' ends (for tests)."""
+        return [label.toPlainText() for label in self._labels if label.isVisible()]
 
     def set_lines(self, lines: Sequence[tuple[float | None, str]]) -> None:
         """Each run's stability line as (value, legend); a None value draws no line, and its
@@ -58,10 +66,27 @@ class SharpnessPlot(LossPlot):
         for index, run in enumerate(frame.runs):
             name = rate_name(run.lr) if compare else "sharpness"
             series.append(Series(name, run.sharpness_steps, run.sharpness, run_color(index)))
+        ends: list[tuple[str, float, str]] = []
         for index, (value, label) in enumerate(self._lines[: len(frame.runs)]):
             if value is not None:
                 color = run_color(index) if compare else THRESHOLD_COLORS["stable"]
                 line = np.array([value, value])
                 series.append(Series(label, np.array([0, end]), line, color, True))
+                ends.append((label, value, color))
         self.set_x_range(0, end)
         self.set_series(series)
+        self._label_lines(ends, end)
+
+    def _label_lines(self, ends: Sequence[tuple[str, float, str]], end: float) -> None:
+        """Each line's label just above its right end (created once, then moved)."""
+        while len(self._labels) < len(ends):
+            text = pg.TextItem(anchor=(1, 1))
+            self.addItem(text, ignoreBounds=True)
+            self._labels.append(text)
+        for text, (label, value, color) in zip(self._labels, ends, strict=False):
+            text.setText(label, color=color)
+            text.setFont(self.font())
+            text.setPos(end, value)
+            text.setVisible(True)
+        for text in self._labels[len(ends) :]:
+            text.setVisible(False)
