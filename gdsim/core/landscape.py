@@ -50,6 +50,7 @@ from gdsim.core.lr_finder import network_dataset
 from gdsim.core.network import build_model
 from gdsim.core.state.network import NetworkState
 from gdsim.core.training import TrainingSession, configs_for_rates
+from gdsim.core.verdict import Regime
 
 MIN_GRID, MAX_GRID = 21, 101
 DEFAULT_GRID = 51
@@ -461,7 +462,9 @@ class LandscapeJob:
         data = self._dataset
         if self.settings.loss == "validation" and len(data.x_val) == 0:
             raise LandscapeError("no validation points: use the train loss")
-        every = max(1, self.state.training.steps // MAX_ITERATES)
+        # Room for every recorded step and the final one, appended when off the stride:
+        # evenly spaced iterates, none thinned away (a 1000-step run: every 6, then 1000).
+        every = max(1, math.ceil(self.state.training.steps / (MAX_ITERATES - 2)))
         training = replace(self.state.training, sharpness_every=0)  # the builder's own measurement
         configs = configs_for_rates(training, self.state.learning_rates)
         self._sessions = [
@@ -494,19 +497,28 @@ class LandscapeJob:
         order = [state.selected, *(i for i in range(len(paths)) if i != state.selected)]
         shapes = [tuple(p.shape) for p in model.parameters()]
         selected_weights = paths[state.selected][1]
-        plane = make_plane(
-            settings,
-            shapes,
-            selected_weights[0],
-            selected_weights[-1],
-            [paths[i][1] for i in order],
-            state.training.seed,
-        )
-        runs = [
-            RunTrace(
-                session.config.lr, steps, plane.coordinates(weights), losses, session.diverged_at
+        diverged = [diverged_step(session) for session in self._sessions]
+        try:
+            plane = make_plane(
+                settings,
+                shapes,
+                selected_weights[0],
+                selected_weights[-1],
+                [paths[i][1] for i in order],
+                state.training.seed,
             )
-            for session, (steps, weights, losses) in zip(self._sessions, paths, strict=True)
+        except LandscapeError:
+            if settings.plane != "pca" or diverged[state.selected] is None:
+                raise
+            raise LandscapeError(
+                f"the run diverged at step {diverged[state.selected]}: too few distinct "
+                "iterates for a PCA plane (use random directions)"
+            ) from None
+        runs = [
+            RunTrace(session.config.lr, steps, plane.coordinates(weights), losses, at)
+            for session, (steps, weights, losses), at in zip(
+                self._sessions, paths, diverged, strict=True
+            )
         ]
         center = plane.origin if plane.kind != "line" else plane.points(np.ones((1, 1)))[0]
         center_loss = float(full(center[None, :])[0])
@@ -527,7 +539,7 @@ class LandscapeJob:
             selected=state.selected,
             center_loss=center_loss,
             explained=plane.explained,
-            notes=notes(plane, runs, state.selected),
+            notes=notes(plane, runs, state.selected, state.training.steps),
         )
 
     def _refine(self) -> None:
@@ -555,9 +567,19 @@ class LandscapeJob:
         return values.reshape(n, n) if self.settings.dims == 2 else values
 
 
-def notes(plane: Plane, runs: Sequence[RunTrace], selected: int) -> tuple[str, ...]:
+def diverged_step(session: TrainingSession) -> int | None:
+    """Where a trained run diverged by training's own verdict (`TrainingSession.verdict`), so
+    the landscape and `gdsim train` agree: non-finite weights, or a loss that blew up while
+    the weights stayed finite (dead units after a huge step)."""
+    verdict = session.verdict
+    return verdict.step if verdict.regime == Regime.DIVERGED else None
+
+
+def notes(
+    plane: Plane, runs: Sequence[RunTrace], selected: int, final_step: int
+) -> tuple[str, ...]:
     """The words the view shows under the plot and the CLI prints: a low explained variance,
-    and runs that diverged."""
+    and runs that diverged (a path that reaches ``final_step`` kept finite weights)."""
     out = []
     if plane.explained is not None:
         share = sum(plane.explained)
@@ -568,6 +590,9 @@ def notes(plane: Plane, runs: Sequence[RunTrace], selected: int) -> tuple[str, .
             )
     for index, run in enumerate(runs):
         if run.diverged_at is not None:
+            if run.steps[-1] == final_step:
+                out.append(f"η = {run.lr:g} diverged at step {run.diverged_at}: its loss blew up.")
+                continue
             where = "the plane goes through" if index == selected else "drawn up to"
             out.append(
                 f"η = {run.lr:g} diverged at step {run.diverged_at} (its weights became "

@@ -176,3 +176,21 @@ def test_validation_loss_needs_validation_points():
 def test_bad_settings_are_one_line(kwargs, message):
     with pytest.raises(LandscapeError, match=message):
         LandscapeSettings(**kwargs)
+
+
+def test_a_run_whose_loss_blew_up_is_diverged_as_training_says():
+    """η = 100 kills the ReLUs at once: the weights stay finite, the loss jumps 0.7 → 50."""
+    state = _state(lr=100.0, steps=200)
+    frame = LandscapeJob(state, LandscapeSettings(grid=21)).run()
+    assert frame.runs[0].diverged_at == 1
+    assert frame.notes == ("η = 100 diverged at step 1: its loss blew up.",)
+    with pytest.raises(LandscapeError) as error:
+        LandscapeJob(state, LandscapeSettings(plane="pca", grid=21)).run()
+    assert str(error.value).startswith("the run diverged at step 1: too few distinct iterates")
+
+
+def test_iterates_are_evenly_spaced_up_to_the_final_step():
+    frame = LandscapeJob(_state(steps=250), LandscapeSettings(dims=1, grid=21)).run()
+    steps = frame.runs[0].steps
+    assert steps[-1] == 250 and len(steps) <= 200
+    assert set(np.diff(steps)) == {2}

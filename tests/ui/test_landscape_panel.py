@@ -39,6 +39,7 @@ def test_compare_mode_on_one_plane_with_a_diverged_regression_run(qtbot, landsca
     assert view.image.isVisible() and view.image.image.shape == (21, 21)
     assert view.drawn_count(0) > 1 and view.drawn_count(1) >= 1
     assert "Loss at the final weights" in _label(panel, "landscapeInfo").text()
+    assert "Centred on <b>η = 0.1</b>'s final weights" in _label(panel, "landscapeInfo").text()
     assert "diverged at step" in _label(panel, "landscapeNotesWarning").text()
     assert panel.findChild(QtWidgets.QProgressBar, "landscapeProgress").format().startswith("done")
     csv_text, name = panel.data_csv()
@@ -62,8 +63,22 @@ def test_1d_on_a_classification_set_draws_a_curve_and_plays_back(
     x, y = view.curve.getData()
     assert len(x) == 21 and np.isfinite(y).all()
     assert view.drawn_count(0) == 31
+    playback = panel.findChild(QtWidgets.QWidget, "landscapePlayback")
+    assert playback.position_label.text() == "all 31 iterates, steps 0–30"
     panel.findChild(QtWidgets.QPushButton, "stepButton").click()
     assert view.drawn_count(0) == 2
+    assert playback.position_label.text() == "iterate 1 / 30: step 1"
+    readouts = []
+    panel.cursorInfo.connect(readouts.append)
+    panel._on_hover(0.5, 0.0)
+    # A new Compute with the builder changed mid-way: the whole new path, no stale readout,
+    # and the label names the network the slice was computed for.
+    with qtbot.waitSignal(panel.runner.finished, timeout=30_000):
+        panel.findChild(QtWidgets.QPushButton, "landscapeCompute").click()
+        panel.set_network(NetworkState(training=TrainingConfig(steps=5)))
+    assert view.drawn_count(0) == 31 and readouts[-1] == ""
+    network = _label(panel, "landscapeNetwork").text()
+    assert "30 steps" in network and "has changed since" in network
 
 
 def test_pca_in_compare_mode_is_refused_in_one_line(landscape_panel):
@@ -85,5 +100,18 @@ def test_cancel_and_close_mid_compute(qtbot, landscape_panel):
     panel.findChild(QtWidgets.QPushButton, "landscapeCancel").click()
     assert not panel.runner.is_running() and compute.isEnabled()
     assert "cancelled" in _label(panel, "landscapeCancelledNote").text()
+    assert _label(panel, "landscapeInfo").text() == "Cancelled."
     compute.click()  # and left running: the fixture closes the panel mid-compute
     assert panel.runner.is_running()
+
+
+def test_a_failed_compute_says_why_in_one_line(qtbot, landscape_panel):
+    panel = landscape_panel
+    panel.set_network(NetworkState(dataset=DatasetParams(n=80), training=TrainingConfig(steps=1)))
+    plane = panel.findChild(QtWidgets.QComboBox, "landscapePlane")
+    plane.setCurrentIndex(plane.findData("pca"))
+    with qtbot.waitSignal(panel.runner.failed, timeout=30_000):
+        panel.findChild(QtWidgets.QPushButton, "landscapeCompute").click()
+    reason = "PCA needs more than 2 recorded iterates: train longer"
+    assert _label(panel, "landscapeError").text() == f"✗ {reason}"
+    assert _label(panel, "landscapeInfo").text() == f"Failed: {reason}"

@@ -65,6 +65,16 @@ class LandscapePanel(QtWidgets.QWidget):
         self.setObjectName("landscapePanel")
         self._network = NetworkState()
         self.frame: LandscapeFrame | None = None
+        """The running (or last) job's latest frame: its progress."""
+        self._shown: LandscapeFrame | None = None
+        """The frame on screen: kept after a failure or Cancel, so the info, the hover
+        readout and Export data all describe what is drawn."""
+        self._shown_network: NetworkState | None = None
+        self._job_network = self._network
+        """The network the running job trains: a builder change mid-compute must not
+        relabel the slice it draws."""
+        self._fresh = False
+        """The next frame drawn is a new job's first: playback and hover text start over."""
         self._drawn: np.ndarray | None = None
         """The loss grid on screen (the preview's, then the full one's): redrawn only when
         the job sends a new one."""
@@ -169,7 +179,8 @@ class LandscapePanel(QtWidgets.QWidget):
     # ------------------------------------------------------------------ the window's calls
 
     def set_network(self, state: NetworkState) -> None:
-        """The builder's state, handed over when the tab is shown: the next Compute uses it."""
+        """The builder's state, handed over when the tab is shown: the next Compute uses it
+        (the slice on screen keeps its own network's label)."""
         if state != self._network:
             self._network = state
             self._show_network()
@@ -179,9 +190,9 @@ class LandscapePanel(QtWidgets.QWidget):
 
     def data_csv(self) -> tuple[str, str]:
         """The grid and the iterates as CSV; ValueError with one line before any result."""
-        if self.frame is None or self.frame.losses is None:
+        if self._shown is None:
             raise ValueError("no landscape yet: press Compute first")
-        return landscape_csv(self.frame), "landscape.csv"
+        return landscape_csv(self._shown), "landscape.csv"
 
     # ------------------------------------------------------------------ user intents
 
@@ -205,7 +216,9 @@ class LandscapePanel(QtWidgets.QWidget):
             return
         self.messages.clear("landscape", "landscapeNotes", "landscapeCancelled")
         self.frame, self._drawn = None, None
-        self.info_label.setText("Training the network…")
+        self._job_network, self._fresh = self._network, True
+        previous = " The slice shown is the previous one until the new one is drawn."
+        self.info_label.setText("Training the network…" + (previous if self._shown else ""))
         self._show_progress(job.snapshot())
         self.runner.start(job)
 
@@ -218,6 +231,7 @@ class LandscapePanel(QtWidgets.QWidget):
                 "landscapeCancelled", "cancelled: press Compute to start again"
             )
             self.progress.setFormat("cancelled")
+            self._show_stopped("Cancelled.")
 
     # ------------------------------------------------------------------ worker results
 
@@ -235,8 +249,18 @@ class LandscapePanel(QtWidgets.QWidget):
 
     @QtCore.Slot(str)
     def _on_failed(self, message: str) -> None:
-        self.messages.show_message("landscape", message)
+        # The worker prefixes the exception's class; an expected refusal reads as one line.
+        reason = message.removeprefix(f"{LandscapeError.__name__}: ")
+        self.messages.show_message("landscape", reason)
         self.progress.setFormat("failed")
+        self._show_stopped(f"Failed: {reason}")
+
+    def _show_stopped(self, headline: str) -> None:
+        """The info after a failure or Cancel: why, and what the slice on screen is."""
+        if self._shown is None:
+            self.info_label.setText(headline)
+        else:
+            self._show_info(self._shown, f"{headline} Shown: the last slice drawn.")
 
     @QtCore.Slot(bool)
     def _update_buttons(self, running: bool) -> None:
@@ -253,7 +277,12 @@ class LandscapePanel(QtWidgets.QWidget):
 
     def _draw(self, frame: LandscapeFrame) -> None:
         assert frame.losses is not None and frame.alphas is not None
-        self._drawn = frame.losses
+        self._drawn, self._shown = frame.losses, frame
+        fresh, self._fresh = self._fresh, False
+        if fresh:
+            self._shown_network = self._job_network
+            self.cursorInfo.emit("")  # the old slice's readout
+            self._show_network()
         settings = frame.settings
         x_label, y_label = AXIS_LABELS[settings.plane]
         loss_words = f"{settings.loss} loss"
@@ -277,6 +306,9 @@ class LandscapePanel(QtWidgets.QWidget):
             self.view.set_curve(alphas, frame.losses, x_label=x_label, include=include)
             self.view.plot_item.setLabel("left", loss_words)
         self.playback.set_length(max(len(run.steps) for run in frame.runs))
+        if fresh:
+            self.playback.show_all()  # a new result: the whole path, not the old position
+        self._label_playback()
         self._draw_tracks()
         self._show_info(frame)
         notes = " ".join(frame.notes)
@@ -284,7 +316,7 @@ class LandscapePanel(QtWidgets.QWidget):
             self.messages.show_message("landscapeNotes", notes)
 
     def _draw_tracks(self) -> None:
-        frame = self.frame
+        frame = self._shown
         if frame is None or not frame.runs:
             return
         tracks = []
@@ -299,21 +331,42 @@ class LandscapePanel(QtWidgets.QWidget):
 
     @QtCore.Slot(object)
     def _on_position(self, _position: int | None) -> None:
+        self._label_playback()
         self._draw_tracks()
 
-    def _show_info(self, frame: LandscapeFrame) -> None:
+    def _label_playback(self) -> None:
+        """The playback walks through recorded iterates: name each one's training step."""
+        frame = self._shown
+        if frame is None or not frame.runs:
+            return
+        steps = max((run.steps for run in frame.runs), key=len)
+        position, last = self.playback.position(), len(steps) - 1
+        self.playback.position_label.setText(
+            f"all {last + 1} iterates, steps 0–{int(steps[-1])}"
+            if position is None
+            else f"iterate {position} / {last}: step {int(steps[position])}"
+        )
+
+    def _show_info(self, frame: LandscapeFrame, headline: str = "") -> None:
         settings = frame.settings
         size = f"{settings.grid}×{settings.grid}" if settings.dims == 2 else str(settings.grid)
         stage = f"{size} grid" if frame.refined else "preview (26 a side, a subset of the points)"
-        lines = [
+        run = frame.runs[frame.selected]
+        lines = [headline] if headline else []
+        lines += [
             f"<b>{_sentence(PLANES[settings.plane])}</b>, {settings.loss} loss: {stage}.",
             f"Loss at the final weights: <b>{frame.center_loss:.4g}</b>.",
         ]
-        run = frame.runs[frame.selected]
+        if len(frame.runs) > 1:
+            lines.append(
+                f"Centred on <b>η = {run.lr:g}</b>'s final weights (the run selected in the "
+                "builder: select another there to centre on it)."
+            )
         if len(run.steps) > 1:
             lines.append(
-                f"Trajectory: {len(run.steps)} iterates, every {int(run.steps[1])} steps "
-                "(the playback walks through them)."
+                f"Trajectory: {len(run.steps)} iterates, every {int(run.steps[1])} training "
+                f"steps to step {int(run.steps[-1])} (the playback and the path's numbers "
+                "count iterates)."
             )
         if frame.explained is not None:
             shares = " + ".join(f"{share:.1%}" for share in frame.explained)
@@ -333,7 +386,7 @@ class LandscapePanel(QtWidgets.QWidget):
 
     @QtCore.Slot(float, float)
     def _on_hover(self, x: float, y: float) -> None:
-        frame = self.frame
+        frame = self._shown
         if frame is None or frame.losses is None or frame.alphas is None:
             return
         i = int(np.abs(frame.alphas - x).argmin())
@@ -346,13 +399,19 @@ class LandscapePanel(QtWidgets.QWidget):
         )
 
     def _show_network(self) -> None:
-        state = self._network
+        """The network of the slice on screen (before any: the one Compute will train)."""
+        state = self._shown_network or self._network
         widths = [w for w, _ in state.network.hidden] or ["none"]
         source = state.csv_path or state.dataset.name
         rates = ", ".join(f"{lr:g}" for lr in state.learning_rates)
         self.network_label.setText(
             f"On {source} with the builder's network (hidden {', '.join(map(str, widths))}), "
             f"{state.training.optimizer}, η = {rates}, {state.training.steps} steps."
+            + (
+                " The builder's network has changed since: Compute trains the new one."
+                if state != self._network
+                else ""
+            )
         )
 
 
