@@ -32,6 +32,7 @@ from gdsim.core.grid_search import (
 )
 from gdsim.core.state import NetworkState
 from gdsim.core.training import parse_learning_rates, rates_text
+from gdsim.ui.widgets.columns import controls_beside
 from gdsim.ui.widgets.grid_heatmap import GridHeatmap
 from gdsim.ui.widgets.message_area import MessageArea, MessageSpec, Severity
 from gdsim.ui.workers import JobRunner
@@ -167,14 +168,7 @@ class GridPanel(QtWidgets.QWidget):
         views.setContentsMargins(0, 0, 0, 0)
         views.addWidget(self.messages)
         views.addWidget(self.heatmap, 1)
-        self.columns = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal, self)
-        self.columns.setObjectName("controlsSplitter")
-        self.columns.addWidget(scroll)
-        self.columns.addWidget(right)
-        self.columns.setCollapsible(1, False)
-        self.columns.setStretchFactor(1, 1)
-        self.columns.setSizes([CONTROL_WIDTH, 1000])
-        QtWidgets.QHBoxLayout(self).addWidget(self.columns)
+        self.columns = controls_beside(self, scroll, right, CONTROL_WIDTH)
         self._show_network()
 
     def _connect(self) -> None:

@@ -27,6 +27,7 @@ from gdsim.core.landscape import (
 )
 from gdsim.core.state import NetworkState
 from gdsim.ui.style import run_color
+from gdsim.ui.widgets.columns import controls_beside
 from gdsim.ui.widgets.message_area import MessageArea, MessageSpec, Severity
 from gdsim.ui.widgets.playback import Playback
 from gdsim.ui.widgets.surface_view import SurfaceView, Track
@@ -154,14 +155,7 @@ class LandscapePanel(QtWidgets.QWidget):
         views.addWidget(self.messages)
         views.addWidget(self.playback)
         views.addWidget(self.view, 1)
-        self.columns = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal, self)
-        self.columns.setObjectName("controlsSplitter")
-        self.columns.addWidget(scroll)
-        self.columns.addWidget(right)
-        self.columns.setCollapsible(1, False)
-        self.columns.setStretchFactor(1, 1)
-        self.columns.setSizes([CONTROL_WIDTH, 1000])
-        QtWidgets.QHBoxLayout(self).addWidget(self.columns)
+        self.columns = controls_beside(self, scroll, right, CONTROL_WIDTH)
         self._show_network()
         self.info_label.setText("Press Compute to train the builder's network and draw its loss.")
 

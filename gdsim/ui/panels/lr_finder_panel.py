@@ -49,6 +49,7 @@ from gdsim.core.state import NetworkState
 from gdsim.core.training import ConfigError
 from gdsim.core.verdict import Regime
 from gdsim.ui import style
+from gdsim.ui.widgets.columns import controls_beside
 from gdsim.ui.widgets.message_area import MessageArea, MessageSpec
 from gdsim.ui.widgets.plot_legend import OutsideLegend
 from gdsim.ui.workers import JobRunner
@@ -237,14 +238,7 @@ class LrFinderPanel(QtWidgets.QWidget):
         plots.addWidget(self.range_plot)
         plots.addWidget(self.sweep_plot)
         views.addWidget(plots, 1)
-        self.columns = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal, self)
-        self.columns.setObjectName("controlsSplitter")
-        self.columns.addWidget(scroll)
-        self.columns.addWidget(right)
-        self.columns.setCollapsible(1, False)
-        self.columns.setStretchFactor(1, 1)
-        self.columns.setSizes([CONTROL_WIDTH, 1000])
-        QtWidgets.QHBoxLayout(self).addWidget(self.columns)
+        self.columns = controls_beside(self, scroll, right, CONTROL_WIDTH)
 
         self.run_range_button.clicked.connect(self.run_range_test)
         self.run_sweep_button.clicked.connect(self.run_sweep)

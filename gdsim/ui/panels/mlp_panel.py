@@ -28,6 +28,7 @@ from gdsim.core.training_job import TrainingFrame, TrainingJob
 from gdsim.core.verdict import Verdict
 from gdsim.ui.presenters.network import NetworkPresenter
 from gdsim.ui.widgets.code_dialog import CodeDialog
+from gdsim.ui.widgets.columns import controls_beside
 from gdsim.ui.widgets.dataset_picker import DatasetPicker
 from gdsim.ui.widgets.decision_map import cursor_text
 from gdsim.ui.widgets.message_area import MessageArea, MessageSpec
@@ -128,15 +129,7 @@ class MlpPanel(QtWidgets.QWidget):
         views.setContentsMargins(0, 0, 0, 0)
         views.addWidget(self.messages)
         views.addWidget(self.views, 1)
-        self.columns = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal, self)
-        self.columns.setObjectName("controlsSplitter")
-        self.columns.addWidget(left_column)
-        self.columns.addWidget(right_column)
-        self.columns.setCollapsible(1, False)
-        self.columns.setStretchFactor(1, 1)
-        self.columns.setSizes([CONTROL_WIDTH, 1000])
-        layout = QtWidgets.QHBoxLayout(self)
-        layout.addWidget(self.columns)
+        self.columns = controls_beside(self, left_column, right_column, CONTROL_WIDTH)
 
     def _connect(self) -> None:
         self.picker.datasetChanged.connect(self._on_dataset)

@@ -26,6 +26,7 @@ from gdsim.core.verdict import Verdict
 from gdsim.ui.presenters.basins import BasinsPresenter
 from gdsim.ui.presenters.surface import SurfacePresenter
 from gdsim.ui.widgets.basins_box import BasinsBox
+from gdsim.ui.widgets.columns import controls_beside
 from gdsim.ui.widgets.demo_box import DemoBox
 from gdsim.ui.widgets.message_area import MessageArea, MessageSpec, Severity
 from gdsim.ui.widgets.optimizer_form import OptimizerForm
@@ -144,19 +145,11 @@ class SurfacePanel(QtWidgets.QWidget):
         right.addWidget(self.messages)
         right.addWidget(top)
         right.addWidget(self.plots, 1)
-        self.columns = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
-        self.columns.setObjectName("controlsSplitter")
-        self.columns.addWidget(self.controls_scroll)
-        self.columns.addWidget(views)
-        self.columns.setCollapsible(1, False)
-        self.columns.setStretchFactor(1, 1)
         # Room for the vertical scroll bar besides CONTROL_WIDTH: when a long optimizer form or
         # runs table brings it up, it must not cover the right edge of combos and badges.
         bar = self.style().pixelMetric(QtWidgets.QStyle.PixelMetric.PM_ScrollBarExtent)
-        self.columns.setSizes([CONTROL_WIDTH + bar, 1000])
-        layout = QtWidgets.QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 4, 0)
-        layout.addWidget(self.columns)
+        self.columns = controls_beside(self, self.controls_scroll, views, CONTROL_WIDTH + bar)
+        self.layout().setContentsMargins(0, 0, 4, 0)
         shortcut = QtGui.QShortcut(QtGui.QKeySequence(QtCore.Qt.Key.Key_Space), self)
         shortcut.setContext(QtCore.Qt.ShortcutContext.WidgetWithChildrenShortcut)
         shortcut.activated.connect(self.playback.toggle)

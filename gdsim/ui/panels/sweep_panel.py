@@ -34,6 +34,7 @@ from gdsim.core.sweep import (
     nearest_run,
     sweep_csv,
 )
+from gdsim.ui.widgets.columns import controls_beside
 from gdsim.ui.widgets.message_area import MessageArea, MessageSpec
 from gdsim.ui.widgets.sweep_plots import SweepPlots
 from gdsim.ui.workers import JobRunner
@@ -151,14 +152,7 @@ class SweepPanel(QtWidgets.QWidget):
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.messages)
         column.addWidget(self.plots, 1)
-        self.columns = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal, self)
-        self.columns.setObjectName("controlsSplitter")
-        self.columns.addWidget(controls)
-        self.columns.addWidget(right)
-        self.columns.setCollapsible(1, False)
-        self.columns.setStretchFactor(1, 1)
-        self.columns.setSizes([CONTROL_WIDTH, 1000])
-        QtWidgets.QHBoxLayout(self).addWidget(self.columns)
+        self.columns = controls_beside(self, controls, right, CONTROL_WIDTH)
 
         self.debounce = QtCore.QTimer(self)
         self.debounce.setSingleShot(True)
