@@ -91,7 +91,8 @@ def test_the_whole_suite_s_groups_in_scripts_test_run_every_test_file():
     """scripts/test runs the suite in several processes: a test file no group names would
     never run in CI."""
     script = (ROOT / "scripts" / "test").read_text(encoding="utf-8")
-    loop = script[script.index("for group in") : script.index("; do")]
+    start = script.index("for group in")
+    loop = script[start : script.index("; do", start)]
     ran: set[Path] = set()
     for group in re.findall(r'"([^"]+)"', loop):
         for pattern in group.split():

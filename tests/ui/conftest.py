@@ -4,6 +4,8 @@ waiting to happen on a teacher's laptop)."""
 
 from __future__ import annotations
 
+import gc
+
 import pyqtgraph as pg
 import pytest
 from pyqtgraph.parametertree import ParameterTree
@@ -58,6 +60,10 @@ def _deleted(widget) -> None:
         plot.getPlotItem().clear()
     widget.deleteLater()
     QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.Type.DeferredDelete)
+    # Wrappers whose C++ objects just went, held only by reference cycles, are freed now,
+    # before a new object can take one's address and be handed its stale wrapper ("a
+    # QTreeWidgetItem has no attribute 'children'" while a later test built a plot).
+    gc.collect()
 
 
 @pytest.fixture
