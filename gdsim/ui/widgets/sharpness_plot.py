@@ -2,9 +2,10 @@
 
 Cohen et al. 2021's figure: the top Hessian eigenvalue of the loss (measured every K steps by
 the core, `gdsim.core.sharpness`) climbs until it reaches 2/η and hovers there. Each run is
-drawn in its run colour. One run's line is dashed in the threshold colour the step-size slider
-and the sweep give 2/λ, over the curve (in the run's own colour it vanished where it hovers);
-in compare mode each line takes its run's colour, so each rate is seen meeting its own line.
+drawn in its run colour. One run's line is dashed in a neutral dark reference colour over the
+curve (in the run's own colour it vanished where it hovers; in the slider's 2/λ red it read as
+"diverged" beside a run that converges); in compare mode each line takes its run's colour, so
+each rate is seen meeting its own line.
 The lines are plain series of the plot, so they share its legend strip, its presentation-mode
 pens and its y-range (a line above the data stays in view); each also carries its label ("2/η =
 20") at its right end, in its colour, since a small plot (1024x768, compare mode) drops the
@@ -22,7 +23,7 @@ from PySide6 import QtWidgets
 
 from gdsim.core.training import SHARPNESS_CAPACITY
 from gdsim.core.training_job import TrainingFrame, rate_name
-from gdsim.ui.style import THRESHOLD_COLORS, run_color
+from gdsim.ui.style import REFERENCE_COLOR, run_color
 from gdsim.ui.widgets.loss_plot import LossPlot, Series
 
 STEP_LABEL = "step"
@@ -69,7 +70,7 @@ class SharpnessPlot(LossPlot):
         ends: list[tuple[str, float, str]] = []
         for index, (value, label) in enumerate(self._lines[: len(frame.runs)]):
             if value is not None:
-                color = run_color(index) if compare else THRESHOLD_COLORS["stable"]
+                color = run_color(index) if compare else REFERENCE_COLOR
                 line = np.array([value, value])
                 series.append(Series(label, np.array([0, end]), line, color, True))
                 ends.append((label, value, color))
