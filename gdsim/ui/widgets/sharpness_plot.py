@@ -35,8 +35,10 @@ class SharpnessPlot(LossPlot):
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         # At most SHARPNESS_CAPACITY points a run, redrawn a few times a second: 2 px pens.
         thick = 2 * SHARPNESS_CAPACITY + 1
+        # From zero: the eigenvalue climbing towards its line is the picture (and the line
+        # alone, before the first measurement, framed a 1e-12 span labelled 19.9999999999995).
         super().__init__(parent, y_label="sharpness", x_label=STEP_LABEL, log=False,
-                         thick_up_to=thick)  # fmt: skip
+                         thick_up_to=thick, from_zero=True)  # fmt: skip
         self.setObjectName("sharpnessPlot")
         self.getAxis("left").enableAutoSIPrefix(False)
         self._lines: list[tuple[float | None, str]] = []
@@ -79,12 +81,15 @@ class SharpnessPlot(LossPlot):
         self._label_lines(ends, end)
 
     def _label_lines(self, ends: Sequence[tuple[str, float, str]], end: float) -> None:
-        """Each line's label just above its right end (created once, then moved)."""
+        """Each line's label just above its right end, the highest line's just below it: the
+        y-range ends at that line, where a label above was cut off (created once, then moved)."""
         while len(self._labels) < len(ends):
-            text = pg.TextItem(anchor=(1, 1))
+            text = pg.TextItem()
             self.addItem(text, ignoreBounds=True)
             self._labels.append(text)
+        top = max((value for _, value, _ in ends), default=None)
         for text, (label, value, color) in zip(self._labels, ends, strict=False):
+            text.setAnchor((1, 0) if value == top else (1, 1))
             text.setText(label, color=color)
             text.setFont(self.font())
             text.setPos(end, value)
