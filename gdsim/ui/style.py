@@ -58,6 +58,11 @@ BASIN_STEPS = ("#FBF4E6", "#A88A62")
 
 THRESHOLD_COLORS = {"monotone": "#1b7837", "stable": "#b2182b", "momentum": "#7b3294"}
 
+REFERENCE_COLOR = "#333333"
+"""A dashed reference line that is no run, no verdict and no rate the slider marks: one run's
+2/η on the sharpness plot, which the curve is *meant* to reach and hover on (the slider's 2/λ
+red beside a run that has not diverged read as "diverged")."""
+
 GRADIENT_COLOR = "#DD0077"
 """Backpropagated gradients in the autograd graph (magenta: far from every run, verdict and
 threshold colour, and dark enough for text on white)."""

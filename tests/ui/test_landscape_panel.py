@@ -68,6 +68,9 @@ def test_1d_on_a_classification_set_draws_a_curve_and_plays_back(
     panel.findChild(QtWidgets.QPushButton, "stepButton").click()
     assert view.drawn_count(0) == 2
     assert playback.position_label.text() == "iterate 1 / 30: step 1"
+    for _twice in range(2):  # the second Reset changes no position: the label stays worded
+        panel.findChild(QtWidgets.QPushButton, "resetButton").click()
+        assert playback.position_label.text() == "iterate 0 / 30: step 0"
     readouts = []
     panel.cursorInfo.connect(readouts.append)
     panel._on_hover(0.5, 0.0)

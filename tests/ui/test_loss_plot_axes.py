@@ -1,10 +1,12 @@
-"""The loss plot keeps stable axes, so live plots do not re-lay themselves out every frame."""
+"""The loss plot keeps stable axes, so live plots do not re-lay themselves out every frame,
+and keeps its labels apart on a narrow plot."""
 
 from __future__ import annotations
 
 import numpy as np
+from PySide6 import QtGui
 
-from gdsim.ui.widgets.loss_plot import LossPlot, Series
+from gdsim.ui.widgets.loss_plot import LossPlot, Series, wider_spacing
 
 
 def test_loss_plot_keeps_its_axes_while_the_data_fits(qtbot):
@@ -63,3 +65,30 @@ def test_curves_equal_but_for_rounding_at_the_minimum_still_count_as_one_under_a
     plot.set_series([Series("0.2", steps, under, "#CC79A7"), Series("0.8", steps, over, "#7B3294")])
     widths = [curve.opts["pen"].widthF() for curve in plot._curves[:2]]
     assert widths[0] >= 2.5 * widths[1]
+
+
+def test_a_narrow_step_axis_never_prints_labels_on_top_of_each_other(qtbot):
+    """Three plots side by side at 1024x768 in presentation mode printed "5001000 1500"."""
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    axis = plot.getAxis("bottom")
+    metrics = QtGui.QFontMetricsF(axis.style["tickFont"] or axis.font())
+    label = metrics.horizontalAdvance("2000")
+    for width in (90, 150, 300, 1200):
+        spacing = axis.tickSpacing(0.0, 2000.0, width)[0][0]
+        assert spacing * width / 2000.0 >= label, (width, spacing)
+    assert axis.tickSpacing(0.0, 2000.0, 1200)[0][0] <= 500, "a wide axis keeps its ticks"
+
+
+def test_tick_spacings_widen_along_one_two_five():
+    widened = [wider_spacing(s) for s in (0.1, 0.2, 0.5, 500.0, 1000.0)]
+    assert widened == [0.2, 0.5, 1.0, 1000.0, 2000.0]
+
+
+def test_a_from_zero_plot_frames_a_lone_constant_line_from_zero(qtbot):
+    """The sharpness plot before its first measurement: only the 2/η line, at 20."""
+    plot = LossPlot(log=False, from_zero=True)
+    qtbot.addWidget(plot)
+    plot.set_series([Series("2/η = 20", np.array([0, 100]), np.array([20.0, 20.0]), "#333333")])
+    low, high = plot.getViewBox().viewRange()[1]
+    assert low <= 0.0 and 20.0 < high < 25.0

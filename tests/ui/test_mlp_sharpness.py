@@ -13,6 +13,9 @@ from gdsim.core.datasets import DatasetParams
 from gdsim.core.network import NetworkSpec
 from gdsim.core.state import NetworkState
 from gdsim.core.training import TrainingConfig
+from gdsim.ui.style import VERDICT_STYLE
+
+DASH = QtCore.Qt.PenStyle.DashLine
 
 
 def find(panel, cls, name):
@@ -70,6 +73,11 @@ def test_a_trained_run_draws_its_sharpness_under_the_dashed_2_over_eta_line(qtbo
     assert np.all(runs[0][1] > 0)
     legend = [label.text for _, label in plot.legend.items]
     assert legend == ["sharpness", "2/η = 20"]
+    # The line the curve is meant to reach is drawn in no verdict's colour ("diverged" red
+    # beside a converging run read as one colour meaning two things).
+    dashed = [item for item in plot.listDataItems() if item.opts["pen"].style() == DASH]
+    verdicts = {color.lower() for _, color in VERDICT_STYLE.values()}
+    assert dashed[0].opts["pen"].color().name() not in verdicts
 
 
 def test_an_optimizer_without_a_stability_line_gets_none_and_the_plot_says_why(mlp_panel):

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdsim.ui.widgets.screen_fit import FRAME, fit_to_screen, fitted
+
+LESSONS = Path(__file__).resolve().parents[2] / "resources" / "lessons"
 
 
 @pytest.mark.parametrize("presentation", [False, True])
@@ -44,3 +48,23 @@ def test_a_window_on_screen_stays_where_it_is(window):
     window.setGeometry(20, 60, 700, 500)
     fit_to_screen(window)
     assert window.geometry() == QtCore.QRect(20, 60, 700, 500)
+
+
+def test_the_builder_s_plots_stay_readable_at_1024x768_with_a_lesson_in_presentation(
+    qtbot, window
+):
+    """Lesson 9's last step (three rates, sharpness tracked) squeezed the loss, R² and sharpness
+    plots to a few pixels each: they keep six lines of text, the sharpness plot beside them."""
+    assert window.open_lesson(LESSONS / "09_edge_of_stability.json") is None
+    window.lesson_pane.go_to(2)
+    window.set_presentation(True)
+    window.resize(1024, 768)
+    views = window.mlp_panel.views
+    plots = (views.curves.loss_plot, views.curves.metric_plot, views.sharpness_plot)
+    qtbot.waitUntil(lambda: all(plot.isVisible() for plot in plots))
+    QtWidgets.QApplication.processEvents()
+    line = QtGui.QFontMetrics(views.font()).height()
+    assert all(plot.height() >= 6 * line for plot in plots), [p.height() for p in plots]
+    assert len({plot.y() for plot in plots}) == 1
+    assert window.height() == 768
+    window.set_presentation(False)

@@ -149,6 +149,7 @@ class LandscapePanel(QtWidgets.QWidget):
         self.view.setObjectName("landscapeView")
         self.playback = Playback(self)
         self.playback.setObjectName("landscapePlayback")
+        self.playback.set_describer(self._describe_position)
         right = QtWidgets.QWidget(self)
         views = QtWidgets.QVBoxLayout(right)
         views.setContentsMargins(0, 0, 0, 0)
@@ -302,7 +303,6 @@ class LandscapePanel(QtWidgets.QWidget):
         self.playback.set_length(max(len(run.steps) for run in frame.runs))
         if fresh:
             self.playback.show_all()  # a new result: the whole path, not the old position
-        self._label_playback()
         self._draw_tracks()
         self._show_info(frame)
         notes = " ".join(frame.notes)
@@ -325,17 +325,17 @@ class LandscapePanel(QtWidgets.QWidget):
 
     @QtCore.Slot(object)
     def _on_position(self, _position: int | None) -> None:
-        self._label_playback()
         self._draw_tracks()
 
-    def _label_playback(self) -> None:
+    def _describe_position(self, position: int | None) -> str:
         """The playback walks through recorded iterates: name each one's training step."""
         frame = self._shown
         if frame is None or not frame.runs:
-            return
+            return ""
         steps = max((run.steps for run in frame.runs), key=len)
-        position, last = self.playback.position(), len(steps) - 1
-        self.playback.position_label.setText(
+        last = len(steps) - 1
+        position = None if position is None else min(position, last)
+        return (
             f"all {last + 1} iterates, steps 0–{int(steps[-1])}"
             if position is None
             else f"iterate {position} / {last}: step {int(steps[position])}"

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdsim.core.surfaces import DISPLAY_LIMIT, MIN_SPAN
 from gdsim.ui.style import scaled
@@ -144,13 +144,46 @@ def plain_ticks(low: float, high: float, count: int = LABELLED_TICKS) -> np.ndar
     return np.array([low, high])
 
 
+def wider_spacing(spacing: float) -> float:
+    """The next tick spacing of the 1-2-5 series after ``spacing`` (500 -> 1000 -> 2000)."""
+    power = 10.0 ** math.floor(math.log10(spacing))
+    for multiple in (2, 5, 10):
+        if multiple * power > spacing * (1 + 1e-9):
+            return multiple * power
+    return 10 * power
+
+
 class PlainAxis(pg.AxisItem):
     """An axis that labels values as they are: no SI prefix scaling (a loss axis read
-    "(x0.001)", a huge curve "(x1e+27)") and never two ticks with the same label."""
+    "(x0.001)", a huge curve "(x1e+27)"), never two ticks with the same label, and on a
+    horizontal axis never more labels than fit side by side."""
 
     def __init__(self, orientation: str, **kwargs: object) -> None:
         super().__init__(orientation, **kwargs)
         self.enableAutoSIPrefix(False)
+
+    def tickSpacing(
+        self, minVal: float, maxVal: float, size: float
+    ) -> list[tuple[float, float]]:
+        """pyqtgraph keeps at least two intervals whatever the width, so a narrow step axis
+        (three plots side by side at 1024x768 in presentation mode) printed "5001000 1500":
+        widen the spacing until the widest label, plus a gap, fits between ticks."""
+        levels = super().tickSpacing(minVal, maxVal, size)
+        if self.orientation not in ("bottom", "top") or not levels or size <= 0:
+            return levels
+        metrics = QtGui.QFontMetricsF(self.style["tickFont"] or self.font())
+        gap = metrics.horizontalAdvance("0") / 2
+        largest = max(abs(minVal), abs(maxVal))
+
+        def crowded(spacing: float) -> bool:
+            value = math.floor(largest / spacing) * spacing
+            widest = f"{-value if min(minVal, maxVal) < 0 else value:g}"
+            return spacing * size / span < metrics.horizontalAdvance(widest) + gap
+
+        spacing, span = levels[0][0], abs(maxVal - minVal)
+        while crowded(spacing) and span / spacing > 1:
+            spacing = wider_spacing(spacing)
+        return levels if spacing == levels[0][0] else [(spacing, 0.0)]
 
     def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
         strings = super().tickStrings(values, scale, spacing)
@@ -195,7 +228,10 @@ def shows_points(curve: pg.PlotDataItem, x: np.ndarray, y: np.ndarray) -> bool:
 
 
 class LossPlot(pg.PlotWidget):
-    """A multi-run loss plot; `set_series` replaces what is shown, reusing curve items."""
+    """A multi-run loss plot; `set_series` replaces what is shown, reusing curve items.
+
+    ``from_zero`` keeps 0 in the y-range of a linear plot whose values' size is the point (the
+    sharpness climbing to its line), not only their changes."""
 
     def __init__(
         self,
@@ -205,6 +241,7 @@ class LossPlot(pg.PlotWidget):
         x_label: str = "iteration",
         log: bool = True,
         thick_up_to: int = THICK_LINE_POINTS,
+        from_zero: bool = False,
     ) -> None:
         axes = {"left": SparseLogAxis("left"), "bottom": PlainAxis("bottom")}
         super().__init__(parent, axisItems=axes)
@@ -223,6 +260,7 @@ class LossPlot(pg.PlotWidget):
         (rebuilding them every frame cost ~8 ms while a slider was dragged)."""
         self._log = log
         self._thick_up_to = thick_up_to
+        self._from_zero = from_zero and not log
         self._y_shown: tuple[float, float] | None = None
         self._x_fixed: tuple[float, float] | None = None
         self.setLogMode(y=log)
@@ -263,6 +301,8 @@ class LossPlot(pg.PlotWidget):
         """Show exactly these curves (clipped for display, legend updated)."""
         self._series = list(series)
         limits = display_limits(series, self._log)
+        if limits is not None and self._from_zero:
+            limits = (min(limits[0], 0.0), max(limits[1], 0.0))
         while len(self._curves) < len(series):
             curve = self.plot(pen=pg.mkPen("k"))
             curve.setDownsampling(auto=True, method="peak")

@@ -8,6 +8,8 @@ position: ``None`` means "not animating, show everything"; an integer ``t`` mean
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6 import QtCore, QtGui, QtWidgets
 
 SPEEDS = (1, 2, 4, 8, 16, 32, 64)
@@ -23,6 +25,7 @@ class Playback(QtWidgets.QWidget):
         super().__init__(parent)
         self._position: int | None = None
         self._length = 0
+        self._describe: Callable[[int | None], str] | None = None
         self._timer = QtCore.QTimer(self)
         self._timer.timeout.connect(self._advance)
         self.play_button = self._button("Play", "playButton", "Animate the iterates (Space)")
@@ -71,6 +74,14 @@ class Playback(QtWidgets.QWidget):
 
     def is_playing(self) -> bool:
         return self._timer.isActive()
+
+    def set_describer(self, describe: Callable[[int | None], str] | None) -> None:
+        """Who words the position label: a view whose iterates are not one per step (the
+        landscape records every k-th step) names each iterate's step; None restores "step t / N".
+        The label is written here on every change, a Reset to where it already was included,
+        so an owner never overwrites it after the fact."""
+        self._describe = describe
+        self._show_position()
 
     def set_length(self, length: int) -> None:
         """The number of iterates now available; an animation keeps its place (clamped)."""
@@ -141,7 +152,9 @@ class Playback(QtWidgets.QWidget):
             self.positionChanged.emit(position)
 
     def _show_position(self) -> None:
-        if self._position is None:
+        if self._describe is not None:
+            self.position_label.setText(self._describe(self._position))
+        elif self._position is None:
             last = self._last()
             self.position_label.setText(f"all {last} step{'' if last == 1 else 's'}")
         else:

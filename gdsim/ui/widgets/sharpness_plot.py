@@ -2,9 +2,10 @@
 
 Cohen et al. 2021's figure: the top Hessian eigenvalue of the loss (measured every K steps by
 the core, `gdsim.core.sharpness`) climbs until it reaches 2/η and hovers there. Each run is
-drawn in its run colour. One run's line is dashed in the threshold colour the step-size slider
-and the sweep give 2/λ, over the curve (in the run's own colour it vanished where it hovers);
-in compare mode each line takes its run's colour, so each rate is seen meeting its own line.
+drawn in its run colour. One run's line is dashed in a neutral dark reference colour over the
+curve (in the run's own colour it vanished where it hovers; in the slider's 2/λ red it read as
+"diverged" beside a run that converges); in compare mode each line takes its run's colour, so
+each rate is seen meeting its own line.
 The lines are plain series of the plot, so they share its legend strip, its presentation-mode
 pens and its y-range (a line above the data stays in view); each also carries its label ("2/η =
 20") at its right end, in its colour, since a small plot (1024x768, compare mode) drops the
@@ -22,7 +23,7 @@ from PySide6 import QtWidgets
 
 from gdsim.core.training import SHARPNESS_CAPACITY
 from gdsim.core.training_job import TrainingFrame, rate_name
-from gdsim.ui.style import THRESHOLD_COLORS, run_color
+from gdsim.ui.style import REFERENCE_COLOR, run_color
 from gdsim.ui.widgets.loss_plot import LossPlot, Series
 
 STEP_LABEL = "step"
@@ -34,8 +35,10 @@ class SharpnessPlot(LossPlot):
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         # At most SHARPNESS_CAPACITY points a run, redrawn a few times a second: 2 px pens.
         thick = 2 * SHARPNESS_CAPACITY + 1
+        # From zero: the eigenvalue climbing towards its line is the picture (and the line
+        # alone, before the first measurement, framed a 1e-12 span labelled 19.9999999999995).
         super().__init__(parent, y_label="sharpness", x_label=STEP_LABEL, log=False,
-                         thick_up_to=thick)  # fmt: skip
+                         thick_up_to=thick, from_zero=True)  # fmt: skip
         self.setObjectName("sharpnessPlot")
         self.getAxis("left").enableAutoSIPrefix(False)
         self._lines: list[tuple[float | None, str]] = []
@@ -69,7 +72,7 @@ class SharpnessPlot(LossPlot):
         ends: list[tuple[str, float, str]] = []
         for index, (value, label) in enumerate(self._lines[: len(frame.runs)]):
             if value is not None:
-                color = run_color(index) if compare else THRESHOLD_COLORS["stable"]
+                color = run_color(index) if compare else REFERENCE_COLOR
                 line = np.array([value, value])
                 series.append(Series(label, np.array([0, end]), line, color, True))
                 ends.append((label, value, color))
@@ -78,12 +81,15 @@ class SharpnessPlot(LossPlot):
         self._label_lines(ends, end)
 
     def _label_lines(self, ends: Sequence[tuple[str, float, str]], end: float) -> None:
-        """Each line's label just above its right end (created once, then moved)."""
+        """Each line's label just above its right end, the highest line's just below it: the
+        y-range ends at that line, where a label above was cut off (created once, then moved)."""
         while len(self._labels) < len(ends):
-            text = pg.TextItem(anchor=(1, 1))
+            text = pg.TextItem()
             self.addItem(text, ignoreBounds=True)
             self._labels.append(text)
+        top = max((value for _, value, _ in ends), default=None)
         for text, (label, value, color) in zip(self._labels, ends, strict=False):
+            text.setAnchor((1, 0) if value == top else (1, 1))
             text.setText(label, color=color)
             text.setFont(self.font())
             text.setPos(end, value)

@@ -1,5 +1,5 @@
 """The network panel's right-hand side: header, decision map, diagram, run badges, curves, and
-the sharpness plot while sharpness is tracked.
+beside them the sharpness plot while sharpness is tracked.
 
 Everything here is drawn from the presenter's data: `show_job` once per new job (architecture,
 points, badges, axes), `draw` once per paced frame. Nothing is computed here that a frame does
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6 import QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdsim.core.datasets import Dataset
 from gdsim.core.network import NetworkSpec
@@ -23,10 +23,16 @@ from gdsim.ui.widgets.sharpness_plot import SharpnessPlot
 from gdsim.ui.widgets.training_curves import TrainingCurves
 from gdsim.ui.widgets.training_header import TrainingHeader
 
+PLOT_LINES = 6
+"""The fewest text lines' height a plot keeps (its axis label and three tick labels in the
+font it is drawn with), so that a small window (1024x768 in presentation mode with the lesson
+pane open) takes the room from the lesson pane instead of squeezing the plots into slivers with
+overlapping ticks."""
+
 
 class TrainingViews(QtWidgets.QWidget):
-    """The header above a grid: decision map and diagram, the run badges, the two curves,
-    the sharpness plot under them (hidden unless tracked)."""
+    """The header above a grid: decision map and diagram, the run badges, the two curves and
+    beside them the sharpness plot (hidden unless tracked)."""
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -48,14 +54,29 @@ class TrainingViews(QtWidgets.QWidget):
         grid.addWidget(self.decision_plot, 0, 0)
         grid.addWidget(self.diagram, 0, 1)
         grid.addWidget(self.run_badges, 1, 0, 1, 2)
-        grid.addWidget(self.curves.loss_plot, 2, 0)
-        grid.addWidget(self.curves.metric_plot, 2, 1)
-        grid.addWidget(self.sharpness_plot, 3, 0, 1, 2)
+        # The sharpness plot joins the curves' row, not a row of its own: a third row of plots
+        # left each a sliver at 1024x768 (presentation mode, lesson pane open).
+        curves = QtWidgets.QHBoxLayout()
+        for plot in (self.curves.loss_plot, self.curves.metric_plot, self.sharpness_plot):
+            curves.addWidget(plot, 1)
+        grid.addLayout(curves, 2, 0, 1, 2)
         grid.setRowStretch(0, 3)
         grid.setRowStretch(2, 2)
-        grid.setRowStretch(3, 2)
         grid.setColumnStretch(0, 3)
         grid.setColumnStretch(1, 2)
+        self._keep_plots_readable()
+
+    def changeEvent(self, event: QtCore.QEvent) -> None:
+        """Presentation mode's larger font needs taller plots: their minimum follows it."""
+        super().changeEvent(event)
+        if event.type() == QtCore.QEvent.Type.FontChange:
+            self._keep_plots_readable()
+
+    def _keep_plots_readable(self) -> None:
+        height = PLOT_LINES * QtGui.QFontMetrics(self.font()).height()
+        for plot in (self.decision_plot, self.diagram, self.curves.loss_plot,
+                     self.curves.metric_plot, self.sharpness_plot):  # fmt: skip
+            plot.setMinimumHeight(height)
 
     def show_job(
         self,
