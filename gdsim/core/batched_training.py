@@ -30,6 +30,7 @@ batched; what it refuses trains as separate sessions, as before.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -38,6 +39,8 @@ from typing import Any
 
 import numpy as np
 import torch
+import torch.nn.functional as F
+from torch import nn
 
 from gdsim.core.training import TrainingConfig, TrainingSession, _loss_or_none, build_optimizer
 
@@ -177,9 +180,12 @@ class SessionBatch:
         finite = [loss for loss in losses if loss is not None]
         values: list[float] = []
         if finite:
-            stacked = torch.stack(finite)
-            stacked.sum().backward()
-            values = stacked.tolist()
+            # every run's loss is a root of the one backward pass: no stack or sum node in the
+            # graph (a node costs as much as a small kernel here); the values are read in one
+            # call, outside the graph
+            torch.autograd.backward(finite)
+            with torch.no_grad():
+                values = torch.stack(finite).tolist()
         self._optimizer.step()
         return [math.nan if loss is None else values.pop(0) for loss in losses]
 
@@ -193,12 +199,32 @@ Forward = Callable[[torch.Tensor], torch.Tensor]
 
 
 def _forward_calls(session: TrainingSession) -> tuple[list[Forward], Callable[..., torch.Tensor]]:
-    """The session's layers' and loss's `forward` methods, called directly: `model(x)` goes
-    through `nn.Module.__call__` for the Sequential and for each layer (hook checks, a few
-    microseconds each, a sizeable part of a small network's step, paid once per run here).
-    The models have no hooks, and `forward` runs the same kernels on the same tensors, so
-    the numbers are the ones `model(x)` gives, bit for bit."""
-    return [layer.forward for layer in session.model], session.loss_fn.forward
+    """The session's forward pass as plain calls on its modules' own tensors, and its loss's
+    `forward`. `model(x)` goes through `nn.Module.__call__` for the Sequential and for each
+    layer (hook checks, a few microseconds each), and a layer's `forward` adds a Python frame
+    or two and a module attribute lookup per tensor: together they were a third of a small
+    network's forward pass, paid once per run here. A `Linear` becomes `F.linear` bound to its
+    weight and bias (the parameter objects themselves, which the optimizer updates in place),
+    an activation whose `forward` is one torch function becomes that function (`_DIRECT`),
+    any other layer keeps its `forward`. The models have no hooks and these are the kernels
+    `model(x)` runs on the same tensors, so the numbers are the ones it gives, bit for bit."""
+    return [_direct(layer) for layer in session.model], session.loss_fn.forward
+
+
+_DIRECT: dict[type[nn.Module], Forward] = {
+    nn.ReLU: torch.relu,
+    nn.Sigmoid: torch.sigmoid,
+    nn.Tanh: torch.tanh,
+}
+"""Activation modules whose `forward` is exactly `torch.<function>(input)`."""
+
+
+def _direct(layer: nn.Module) -> Forward:
+    if type(layer) is nn.Linear:
+        return functools.partial(F.linear, weight=layer.weight, bias=layer.bias)
+    if getattr(layer, "inplace", False):  # `forward` would call torch.relu_, not torch.relu
+        return layer.forward
+    return _DIRECT.get(type(layer), layer.forward)
 
 
 def _output(layers: list[Forward], x: torch.Tensor) -> torch.Tensor:
