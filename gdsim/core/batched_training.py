@@ -138,8 +138,12 @@ class SessionBatch:
             optimizer.state = state
         self._optimizer.state = state
         self._optimizer.param_groups = [o.param_groups[0] for o in optimizers]
+        for group in self._optimizer.param_groups:
+            _settle_foreach(group)
         self._scheduled = self.config.schedule != "none"
         self._forwards = [_forward_calls(s) for s in self.sessions]
+        self._loss = self.sessions[0].loss_fn.forward
+        self._stacked_bce = _plain_bce(self.sessions[0].loss_fn)
         self._parameters = [p for group in self._optimizer.param_groups for p in group["params"]]
 
     def step(self, n: int = 1) -> list[tuple[TrainingSession, np.ndarray]]:
@@ -176,17 +180,24 @@ class SessionBatch:
                 session.optimizer.param_groups[0]["lr"] = session.lr
         for parameter in self._parameters:  # zero_grad(set_to_none=True) without its profiler hook
             parameter.grad = None
-        losses = [_loss_or_none(loss, _output(layers, xb), yb) for layers, loss in self._forwards]
+        outputs = [_output(layers, xb) for layers in self._forwards]
+        values = _stacked_bce_backward(outputs, yb) if self._stacked_bce else None
+        if values is None:
+            values = self._per_run_backward(outputs, yb)
+        self._optimizer.step()
+        return values
+
+    def _per_run_backward(self, outputs: list[torch.Tensor], yb: torch.Tensor) -> list[float]:
+        """Each run's loss computed as its session computes it, all of them roots of the one
+        backward pass (no stack or sum node in the graph), their values read in one call;
+        NaN for a run whose outputs the loss refuses (`_loss_or_none`)."""
+        losses = [_loss_or_none(self._loss, output, yb) for output in outputs]
         finite = [loss for loss in losses if loss is not None]
         values: list[float] = []
         if finite:
-            # every run's loss is a root of the one backward pass: no stack or sum node in the
-            # graph (a node costs as much as a small kernel here); the values are read in one
-            # call, outside the graph
             torch.autograd.backward(finite)
             with torch.no_grad():
                 values = torch.stack(finite).tolist()
-        self._optimizer.step()
         return [math.nan if loss is None else values.pop(0) for loss in losses]
 
     def _rebind_unfinished(self) -> None:
@@ -195,20 +206,65 @@ class SessionBatch:
             self._bind()
 
 
+def _settle_foreach(group: dict[str, Any]) -> None:
+    """Write into a param group the implementation torch would pick for it anyway: with
+    `foreach` None, every torch optimizer asks at every step, for every group, whether all its
+    tensors are on a device with foreach kernels (`_default_to_fused_or_foreach`), and on the
+    CPU they never are, so it takes the single-tensor loop. Asked once here instead of R times
+    a step (a tenth of the optimizer's time for 4 small runs); the same loop runs, so the
+    numbers do not change."""
+    if group.get("foreach") is None and all(p.device.type == "cpu" for p in group["params"]):
+        group["foreach"] = False
+
+
 Forward = Callable[[torch.Tensor], torch.Tensor]
 
 
-def _forward_calls(session: TrainingSession) -> tuple[list[Forward], Callable[..., torch.Tensor]]:
-    """The session's forward pass as plain calls on its modules' own tensors, and its loss's
-    `forward`. `model(x)` goes through `nn.Module.__call__` for the Sequential and for each
-    layer (hook checks, a few microseconds each), and a layer's `forward` adds a Python frame
-    or two and a module attribute lookup per tensor: together they were a third of a small
-    network's forward pass, paid once per run here. A `Linear` becomes `F.linear` bound to its
-    weight and bias (the parameter objects themselves, which the optimizer updates in place),
-    an activation whose `forward` is one torch function becomes that function (`_DIRECT`),
-    any other layer keeps its `forward`. The models have no hooks and these are the kernels
-    `model(x)` runs on the same tensors, so the numbers are the ones it gives, bit for bit."""
-    return [_direct(layer) for layer in session.model], session.loss_fn.forward
+def _forward_calls(session: TrainingSession) -> list[Forward]:
+    """The session's forward pass as plain calls on its modules' own tensors. `model(x)` goes
+    through `nn.Module.__call__` for the Sequential and for each layer (hook checks, a few
+    microseconds each), and a layer's `forward` adds a Python frame or two and a module
+    attribute lookup per tensor: together they were a third of a small network's forward
+    pass, paid once per run here. A `Linear` becomes `F.linear` bound to its weight and bias
+    (the parameter objects themselves, which the optimizer updates in place), an activation
+    whose `forward` is one torch function becomes that function (`_DIRECT`), any other layer
+    keeps its `forward`. The models have no hooks and these are the kernels `model(x)` runs on
+    the same tensors, so the numbers are the ones it gives, bit for bit."""
+    return [_direct(layer) for layer in session.model]
+
+
+def _plain_bce(loss_fn: nn.Module) -> bool:
+    """Whether the runs' loss is `nn.BCELoss()` as the builder makes it (mean, no weights),
+    which `_stacked_bce_backward` reproduces bit for bit."""
+    return type(loss_fn) is nn.BCELoss and loss_fn.weight is None and loss_fn.reduction == "mean"
+
+
+def _stacked_bce_backward(outputs: list[torch.Tensor], target: torch.Tensor) -> list[float] | None:
+    """The runs' binary cross-entropies as one stacked kernel and one backward node instead of
+    one per run (the loss was the largest cost that grew with the runs), bit for bit what each
+    run's `BCELoss()` gives; None, with nothing done, when a run's outputs are not
+    probabilities (not finite: BCELoss refuses them), for the per-run path to say which.
+
+    Why each piece is exact (tests/core/test_batched_training.py holds the batch to the
+    separate runs; measured op by op at batch sizes 1 to 800): the loss kernel is element-wise
+    and scalar, so a run's elements do not change with their neighbours; a row's mean of a
+    contiguous (R, n) tensor is the mean of that run's n elements; BCELoss's own backward
+    (mean) computes `grad * (x - y) / max((1 - x) x, eps)` with grad 1, then divides by n,
+    which is the element-wise backward of a sum (grad 1) followed by the hook's `/ n`. A
+    stacked `torch.sigmoid` by contrast is *not* exact (its vectorised and scalar paths differ
+    in the last bit where a run's elements straddle a vector), so only the loss is stacked."""
+    probabilities = torch.stack(outputs)
+    try:
+        elements = F.binary_cross_entropy(
+            probabilities, target.expand_as(probabilities), reduction="none"
+        )
+    except RuntimeError:
+        return None
+    n = outputs[0].numel()
+    probabilities.register_hook(lambda grad: grad / n)
+    elements.sum().backward()
+    with torch.no_grad():
+        return elements.view(len(outputs), -1).mean(1).tolist()
 
 
 _DIRECT: dict[type[nn.Module], Forward] = {
