@@ -5,20 +5,33 @@ Compare mode trains the same network from the same initial weights at a few lear
 Trained one session after another, R rates cost R times one, and for the lecture's networks
 (a 2-16-1 network on a few hundred points) most of a step is torch's fixed cost per call:
 the autograd engine's start, the optimizer's step, zero_grad, reading the loss. A batch pays
-those once per step for all its runs: every run's forward pass on the shared minibatch, the
-sum of the runs' losses backward once (each run's gradient is its own: the runs share no
+those once per step for all its runs: every run's forward pass on the shared minibatch, all
+the runs' losses backward in one pass (each run's gradient is its own: the runs share no
 tensor), and one torch optimizer whose param groups *are* the sessions' own param-group dicts
 and whose state is theirs (shared), so every run gets torch.optim's own update at its own
 learning rate, for every optimizer the builder offers, with no hand-written rule.
 
-Why not stacked weights and batched matrix products (`torch.baddbmm`): measured on
-`gdsim train --dataset circle --layers 16` (scripts/bench_training.py), stacking is faster (4
-runs at about 1.3x one run's time, this batch at about 2.5x, separate sessions at 3.9x), but
-its products round differently from `nn.Linear`'s: losses drift from the separate runs' by
-1e-7 at once and by 1e-5 to 1e-1 (relative) within 200 steps wherever training is sensitive
-(momentum near its edge, minibatches), so a rate's curve and verdict in compare mode would not
-be the ones it gets alone. Here each run computes exactly the kernels its session would: the
-losses equal the separate runs' bit for bit (tests/core/test_batched_training.py).
+What is stacked and what is not. Stacked weights with batched matrix products
+(`torch.baddbmm`) would be cheaper still (4 runs at about 1.3x one run's time), but their losses
+drift from the separate runs' by 1e-7 at once and by 1e-5 to 1e-1 (relative) within 200 steps
+wherever training is sensitive (momentum near its edge, minibatches), so a rate's curve and
+verdict in compare mode would not be the ones it gets alone. Measured op by op against each
+run's own kernels (2-16-1, 2-8-1, 2-50-1 and 16-16-1 networks, batches of 40 to 1,000 points;
+torch 2.13, one thread): the first layer as `baddbmm` over stacked weights is bit for bit
+`F.linear`, but as one wide `addmm` over concatenated weights it is not (1e-6 at 40 points);
+the output layer (one unit, K = width) as `bmm` or as a product and sum is not (2e-6 to 1e-5;
+presumably a single-column `addmm` takes another BLAS path); `torch.sigmoid` on the stacked
+outputs is not where a run's elements straddle a vector (the vectorised and scalar paths differ
+in the last bit; batches of 13, 40, 101); bias gradients summed over a concatenation are not
+(3e-8 to 6e-8); the first layer's weight gradient as one `mm` over the concatenation is, the output
+layer's as `bmm` is at 160 points and not at 1,000. Binary cross-entropy on the stacked
+outputs, its row means and its backward are exact at every size (1 to 800). So the batch
+stacks the loss of binary runs (`_stacked_bce_backward`) and keeps every other op per run, on
+the modules' own tensors: the losses and weights equal the separate runs' bit for bit
+(tests/core/test_batched_training.py). Measured (scripts/bench_training.py `bench_compare`,
+`gdsim train --dataset circle --layers 16`, 4 rates): this batch at about 1.8-1.9x one run,
+separate sessions at 3-4x; what is left grows with the runs: each run's forward kernels and
+their backward nodes, and torch.optim's per-param-group step (its own rule, not rewritten).
 
 Each session keeps its model, its optimizer and its records, and books every update through
 `TrainingSession.record_update`, so its history, divergence, verdict, snapshot, weights and
@@ -211,8 +224,8 @@ def _settle_foreach(group: dict[str, Any]) -> None:
     `foreach` None, every torch optimizer asks at every step, for every group, whether all its
     tensors are on a device with foreach kernels (`_default_to_fused_or_foreach`), and on the
     CPU they never are, so it takes the single-tensor loop. Asked once here instead of R times
-    a step (a tenth of the optimizer's time for 4 small runs); the same loop runs, so the
-    numbers do not change."""
+    a step (a sixth of the optimizer's time in a profile of 4 small runs); the same loop runs,
+    so the numbers do not change."""
     if group.get("foreach") is None and all(p.device.type == "cpu" for p in group["params"]):
         group["foreach"] = False
 
