@@ -5,20 +5,33 @@ Compare mode trains the same network from the same initial weights at a few lear
 Trained one session after another, R rates cost R times one, and for the lecture's networks
 (a 2-16-1 network on a few hundred points) most of a step is torch's fixed cost per call:
 the autograd engine's start, the optimizer's step, zero_grad, reading the loss. A batch pays
-those once per step for all its runs: every run's forward pass on the shared minibatch, the
-sum of the runs' losses backward once (each run's gradient is its own: the runs share no
+those once per step for all its runs: every run's forward pass on the shared minibatch, all
+the runs' losses backward in one pass (each run's gradient is its own: the runs share no
 tensor), and one torch optimizer whose param groups *are* the sessions' own param-group dicts
 and whose state is theirs (shared), so every run gets torch.optim's own update at its own
 learning rate, for every optimizer the builder offers, with no hand-written rule.
 
-Why not stacked weights and batched matrix products (`torch.baddbmm`): measured on
-`gdsim train --dataset circle --layers 16` (scripts/bench_training.py), stacking is faster (4
-runs at about 1.3x one run's time, this batch at about 2.5x, separate sessions at 3.9x), but
-its products round differently from `nn.Linear`'s: losses drift from the separate runs' by
-1e-7 at once and by 1e-5 to 1e-1 (relative) within 200 steps wherever training is sensitive
-(momentum near its edge, minibatches), so a rate's curve and verdict in compare mode would not
-be the ones it gets alone. Here each run computes exactly the kernels its session would: the
-losses equal the separate runs' bit for bit (tests/core/test_batched_training.py).
+What is stacked and what is not. Stacked weights with batched matrix products
+(`torch.baddbmm`) would be cheaper still (4 runs at about 1.3x one run's time), but their losses
+drift from the separate runs' by 1e-7 at once and by 1e-5 to 1e-1 (relative) within 200 steps
+wherever training is sensitive (momentum near its edge, minibatches), so a rate's curve and
+verdict in compare mode would not be the ones it gets alone. Measured op by op against each
+run's own kernels (2-16-1, 2-8-1, 2-50-1 and 16-16-1 networks, batches of 40 to 1,000 points;
+torch 2.13, one thread): the first layer as `baddbmm` over stacked weights is bit for bit
+`F.linear`, but as one wide `addmm` over concatenated weights it is not (1e-6 at 40 points);
+the output layer (one unit, K = width) as `bmm` or as a product and sum is not (2e-6 to 1e-5;
+presumably a single-column `addmm` takes another BLAS path); `torch.sigmoid` on the stacked
+outputs is not where a run's elements straddle a vector (the vectorised and scalar paths differ
+in the last bit; batches of 13, 40, 101); bias gradients summed over a concatenation are not
+(3e-8 to 6e-8); the first layer's weight gradient as one `mm` over the concatenation is, the output
+layer's as `bmm` is at 160 points and not at 1,000. Binary cross-entropy on the stacked
+outputs, its row means and its backward are exact at every size (1 to 800). So the batch
+stacks the loss of binary runs (`_stacked_bce_backward`) and keeps every other op per run, on
+the modules' own tensors: the losses and weights equal the separate runs' bit for bit
+(tests/core/test_batched_training.py). Measured (scripts/bench_training.py `bench_compare`,
+`gdsim train --dataset circle --layers 16`, 4 rates): this batch at about 1.8-1.9x one run,
+separate sessions at 3-4x; what is left grows with the runs: each run's forward kernels and
+their backward nodes, and torch.optim's per-param-group step (its own rule, not rewritten).
 
 Each session keeps its model, its optimizer and its records, and books every update through
 `TrainingSession.record_update`, so its history, divergence, verdict, snapshot, weights and
@@ -30,6 +43,7 @@ batched; what it refuses trains as separate sessions, as before.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -38,6 +52,8 @@ from typing import Any
 
 import numpy as np
 import torch
+import torch.nn.functional as F
+from torch import nn
 
 from gdsim.core.training import TrainingConfig, TrainingSession, _loss_or_none, build_optimizer
 
@@ -135,8 +151,12 @@ class SessionBatch:
             optimizer.state = state
         self._optimizer.state = state
         self._optimizer.param_groups = [o.param_groups[0] for o in optimizers]
+        for group in self._optimizer.param_groups:
+            _settle_foreach(group)
         self._scheduled = self.config.schedule != "none"
         self._forwards = [_forward_calls(s) for s in self.sessions]
+        self._loss = self.sessions[0].loss_fn.forward
+        self._stacked_bce = _plain_bce(self.sessions[0].loss_fn)
         self._parameters = [p for group in self._optimizer.param_groups for p in group["params"]]
 
     def step(self, n: int = 1) -> list[tuple[TrainingSession, np.ndarray]]:
@@ -173,14 +193,24 @@ class SessionBatch:
                 session.optimizer.param_groups[0]["lr"] = session.lr
         for parameter in self._parameters:  # zero_grad(set_to_none=True) without its profiler hook
             parameter.grad = None
-        losses = [_loss_or_none(loss, _output(layers, xb), yb) for layers, loss in self._forwards]
+        outputs = [_output(layers, xb) for layers in self._forwards]
+        values = _stacked_bce_backward(outputs, yb) if self._stacked_bce else None
+        if values is None:
+            values = self._per_run_backward(outputs, yb)
+        self._optimizer.step()
+        return values
+
+    def _per_run_backward(self, outputs: list[torch.Tensor], yb: torch.Tensor) -> list[float]:
+        """Each run's loss computed as its session computes it, all of them roots of the one
+        backward pass (no stack or sum node in the graph), their values read in one call;
+        NaN for a run whose outputs the loss refuses (`_loss_or_none`)."""
+        losses = [_loss_or_none(self._loss, output, yb) for output in outputs]
         finite = [loss for loss in losses if loss is not None]
         values: list[float] = []
         if finite:
-            stacked = torch.stack(finite)
-            stacked.sum().backward()
-            values = stacked.tolist()
-        self._optimizer.step()
+            torch.autograd.backward(finite)
+            with torch.no_grad():
+                values = torch.stack(finite).tolist()
         return [math.nan if loss is None else values.pop(0) for loss in losses]
 
     def _rebind_unfinished(self) -> None:
@@ -189,16 +219,81 @@ class SessionBatch:
             self._bind()
 
 
+def _settle_foreach(group: dict[str, Any]) -> None:
+    """Write into a param group the implementation torch would pick for it anyway: with
+    `foreach` None, every torch optimizer asks at every step, for every group, whether all its
+    tensors are on a device with foreach kernels (`_default_to_fused_or_foreach`), and on the
+    CPU they never are, so it takes the single-tensor loop. Asked once here instead of R times
+    a step (a sixth of the optimizer's time in a profile of 4 small runs); the same loop runs,
+    so the numbers do not change."""
+    if group.get("foreach") is None and all(p.device.type == "cpu" for p in group["params"]):
+        group["foreach"] = False
+
+
 Forward = Callable[[torch.Tensor], torch.Tensor]
 
 
-def _forward_calls(session: TrainingSession) -> tuple[list[Forward], Callable[..., torch.Tensor]]:
-    """The session's layers' and loss's `forward` methods, called directly: `model(x)` goes
+def _forward_calls(session: TrainingSession) -> list[Forward]:
+    """The session's forward pass as plain calls on its modules' own tensors. `model(x)` goes
     through `nn.Module.__call__` for the Sequential and for each layer (hook checks, a few
-    microseconds each, a sizeable part of a small network's step, paid once per run here).
-    The models have no hooks, and `forward` runs the same kernels on the same tensors, so
-    the numbers are the ones `model(x)` gives, bit for bit."""
-    return [layer.forward for layer in session.model], session.loss_fn.forward
+    microseconds each), and a layer's `forward` adds a Python frame or two and a module
+    attribute lookup per tensor: together they were a third of a small network's forward
+    pass, paid once per run here. A `Linear` becomes `F.linear` bound to its weight and bias
+    (the parameter objects themselves, which the optimizer updates in place), an activation
+    whose `forward` is one torch function becomes that function (`_DIRECT`), any other layer
+    keeps its `forward`. The models have no hooks and these are the kernels `model(x)` runs on
+    the same tensors, so the numbers are the ones it gives, bit for bit."""
+    return [_direct(layer) for layer in session.model]
+
+
+def _plain_bce(loss_fn: nn.Module) -> bool:
+    """Whether the runs' loss is `nn.BCELoss()` as the builder makes it (mean, no weights),
+    which `_stacked_bce_backward` reproduces bit for bit."""
+    return type(loss_fn) is nn.BCELoss and loss_fn.weight is None and loss_fn.reduction == "mean"
+
+
+def _stacked_bce_backward(outputs: list[torch.Tensor], target: torch.Tensor) -> list[float] | None:
+    """The runs' binary cross-entropies as one stacked kernel and one backward node instead of
+    one per run (the loss was the largest cost that grew with the runs), bit for bit what each
+    run's `BCELoss()` gives; None, with nothing done, when a run's outputs are not
+    probabilities (not finite: BCELoss refuses them), for the per-run path to say which.
+
+    Why each piece is exact (tests/core/test_batched_training.py holds the batch to the
+    separate runs; measured op by op at batch sizes 1 to 800): the loss kernel is element-wise
+    and scalar, so a run's elements do not change with their neighbours; a row's mean of a
+    contiguous (R, n) tensor is the mean of that run's n elements; BCELoss's own backward
+    (mean) computes `grad * (x - y) / max((1 - x) x, eps)` with grad 1, then divides by n,
+    which is the element-wise backward of a sum (grad 1) followed by the hook's `/ n`. A
+    stacked `torch.sigmoid` by contrast is *not* exact (its vectorised and scalar paths differ
+    in the last bit where a run's elements straddle a vector), so only the loss is stacked."""
+    probabilities = torch.stack(outputs)
+    try:
+        elements = F.binary_cross_entropy(
+            probabilities, target.expand_as(probabilities), reduction="none"
+        )
+    except RuntimeError:
+        return None
+    n = outputs[0].numel()
+    probabilities.register_hook(lambda grad: grad / n)
+    elements.sum().backward()
+    with torch.no_grad():
+        return elements.view(len(outputs), -1).mean(1).tolist()
+
+
+_DIRECT: dict[type[nn.Module], Forward] = {
+    nn.ReLU: torch.relu,
+    nn.Sigmoid: torch.sigmoid,
+    nn.Tanh: torch.tanh,
+}
+"""Activation modules whose `forward` is exactly `torch.<function>(input)`."""
+
+
+def _direct(layer: nn.Module) -> Forward:
+    if type(layer) is nn.Linear:
+        return functools.partial(F.linear, weight=layer.weight, bias=layer.bias)
+    if getattr(layer, "inplace", False):  # `forward` would call torch.relu_, not torch.relu
+        return layer.forward
+    return _DIRECT.get(type(layer), layer.forward)
 
 
 def _output(layers: list[Forward], x: torch.Tensor) -> torch.Tensor:
