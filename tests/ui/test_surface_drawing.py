@@ -65,3 +65,42 @@ def test_a_dragged_slider_redoes_only_the_changed_runs_verdict_curves_and_track(
     assert curve.yData is before[0]  # the same arrays: not handed to pyqtgraph again
     assert track.xData is before[1]
     assert [run.spec.lr for run in classified] == [2e-3]
+
+
+def test_a_long_track_is_drawn_through_the_pixels_it_enters_from_its_start_to_its_end(
+    surface_panel, qtbot
+):
+    panel = surface_panel
+    _show_long_runs(panel, qtbot)
+    view, points = panel.view, panel.result().points[0]
+    drawn = view.drawn_count(0)
+    assert drawn == STEPS + 1  # the arrows stand at the last iterate, not the last drawn
+    track = view._track_items[0]
+    assert len(track.xData) < drawn / 10
+    assert (track.xData[0], track.yData[0]) == tuple(points[0])
+    assert (track.xData[-1], track.yData[-1]) == tuple(points[drawn - 1])
+
+
+def test_a_dragged_slider_shows_its_last_value_once_and_keeps_the_legends_still(
+    surface_panel, qtbot
+):
+    panel = surface_panel
+    qtbot.waitUntil(lambda: panel.result() is not None)
+    panel.add_run()
+    qtbot.waitUntil(lambda: len(panel.result()) == 2)
+    frames = []
+    panel.presenter.frameReady.connect(frames.append)
+    values = (1e-3, 1.15e-3, 2e-3, 1.25e-3)  # labels narrower and wider
+    for lr in values:  # in one event-loop pass: one frame, of the last value
+        panel.lr_slider.setValue(lr)
+    qtbot.waitUntil(lambda: len(frames) == 1)
+    assert frames[0].result.runs[1].lr == panel.state().runs[1].lr
+
+    def settle(lr: float) -> list:
+        panel.lr_slider.setValue(lr)
+        qtbot.waitUntil(lambda: panel.result().runs[1].lr == panel.state().runs[1].lr)
+        qtbot.wait(1)  # the layout pass
+        return [legend.geometry() for legend in (panel.view.legend, panel.loss_plot.legend)]
+
+    shown = [settle(lr) for lr in values][-1]  # each label shown once
+    assert all(settle(lr) == shown for lr in values)

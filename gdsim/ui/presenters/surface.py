@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-import numpy as np
 from PySide6 import QtCore
 
 from gdsim.core.explain import (
@@ -29,6 +28,7 @@ from gdsim.core.simulate import RunSpec, SimulationJob, SimulationResult, simula
 from gdsim.core.state import StateError, SurfaceState
 from gdsim.core.state.surface import DEFAULT_STEPS, MAX_LR, MIN_LR
 from gdsim.core.surfaces import Surface, parse_point
+from gdsim.core.thinning import unchanged
 from gdsim.core.verdict import Verdict, classify_view
 from gdsim.ui.workers import JobRunner
 
@@ -437,8 +437,8 @@ class SurfacePresenter(QtCore.QObject):
             before = shown.run(k)
             if (
                 before.spec == run.spec
-                and np.array_equal(before.losses, run.losses, equal_nan=True)
-                and np.array_equal(before.points, run.points, equal_nan=True)
+                and unchanged(before.losses, run.losses)
+                and unchanged(before.points, run.points)
             ):
                 return self._verdicts[k]
         return classify_view(run)

@@ -22,6 +22,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdsim.core.surfaces import DISPLAY_LIMIT, MIN_SPAN
+from gdsim.core.thinning import unchanged
 from gdsim.ui.style import scaled
 from gdsim.ui.widgets.plot_legend import OutsideLegend
 
@@ -71,14 +72,24 @@ def covered_series(series: Sequence[Series]) -> list[bool]:
     equal to a millionth, and to 1e-12 of the curve's largest value near zero (two runs that
     reach the minimum stop at different rounding errors, 1e-16 against 0)."""
     return [
-        any(
-            later.x.shape == item.x.shape
-            and np.array_equal(later.x, item.x)
-            and np.allclose(later.y, item.y, rtol=1e-6, atol=1e-12 * _scale(item.y), equal_nan=True)
-            for later in series[index + 1 :]
-        )
+        any(_same_curve(item, later) for later in series[index + 1 :])
         for index, item in enumerate(series)
     ]
+
+
+def _same_curve(item: Series, later: Series) -> bool:
+    """Whether ``later`` hides ``item`` (see ``covered_series``). The last points are compared
+    first, as plain numbers: different runs almost always end apart, and comparing every
+    pair of curves whole cost ~1 ms a frame of a dragged slider."""
+    if later.x.shape != item.x.shape or not np.array_equal(later.x, item.x):
+        return False
+    atol = 1e-12 * _scale(item.y)
+    if item.y.size:
+        end, later_end = float(item.y[-1]), float(later.y[-1])
+        both_nan = math.isnan(end) and math.isnan(later_end)
+        if not (both_nan or end == later_end or abs(later_end - end) <= atol + 1e-6 * abs(end)):
+            return False
+    return np.allclose(later.y, item.y, rtol=1e-6, atol=atol, equal_nan=True)
 
 
 def _scale(values: np.ndarray) -> float:
@@ -109,8 +120,8 @@ def refresh_legend(
     legend: pg.LegendItem, items: Sequence[pg.GraphicsObject], names: Sequence[str], rebuild: bool
 ) -> None:
     """Show ``names`` for the first ``len(names)`` items: a full rebuild only when asked or when
-    the count changed, otherwise relabel just the entries whose text changed (cheap enough to
-    run every frame of a dragged slider)."""
+    the count changed, otherwise relabel just the entries whose text changed, in entries that
+    only grow (cheap enough to run every frame of a dragged slider)."""
     if rebuild or len(legend.items) != len(names):
         legend.clear()
         for item, name in zip(items, names, strict=False):
@@ -118,7 +129,12 @@ def refresh_legend(
         return
     for (_sample, label), name in zip(legend.items, names, strict=True):
         if label.text != name:
+            # Never narrower until the next rebuild: the dragged run's label changes width
+            # every few frames ("η = 0.0012" against "η = 0.00115"), and each change
+            # re-laid the plot out (axes, cached heat map and contours) and shook it.
+            width = label.minimumWidth()
             label.setText(name)
+            label.setMinimumWidth(max(width, label.minimumWidth()))
 
 
 def distinct_labels(values: Sequence[float]) -> list[str]:
@@ -222,9 +238,9 @@ def shows_points(curve: pg.PlotDataItem, x: np.ndarray, y: np.ndarray) -> bool:
     apart from their log mapping). Setting them again costs ~0.5 ms a curve or track, and only
     one run of four changes while a slider is dragged."""
     x_shown, y_shown = curve.xData, curve.yData
-    if x_shown is None or y_shown is None or x_shown.shape != x.shape:
+    if x_shown is None or y_shown is None:
         return False
-    return np.array_equal(x_shown, x) and np.array_equal(y_shown, y, equal_nan=True)
+    return unchanged(x_shown, x) and unchanged(y_shown, y)
 
 
 class LossPlot(pg.PlotWidget):

@@ -18,7 +18,7 @@ from PySide6 import QtCore, QtWidgets
 from gdsim.core.explain import SurfaceFrame
 from gdsim.core.simulate import RunView
 from gdsim.core.surfaces import Surface
-from gdsim.core.thinning import display_indices
+from gdsim.core.thinning import display_indices, unchanged
 from gdsim.core.verdict import Verdict, distance_target, distances_to_nearest
 from gdsim.ui.style import run_color
 from gdsim.ui.widgets.loss_plot import LossPlot, Series
@@ -117,10 +117,7 @@ class TrajectoryPlots(QtWidgets.QSplitter):
         if (
             held is not None
             and held[1] == shape
-            and all(
-                np.array_equal(before, now, equal_nan=True)
-                for before, now in zip(held[0], sources, strict=True)
-            )
+            and all(unchanged(before, now) for before, now in zip(held[0], sources, strict=True))
         ):
             return held[2]
         values = values_of()
