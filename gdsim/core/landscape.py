@@ -22,13 +22,17 @@ Iterates are projected by least squares in the plane's coordinates (random direc
 orthogonal). In compare mode every run is drawn on ONE plane: random directions (or the line)
 through the selected run's final weights; PCA is refused, as each run would have its own plane.
 
-Many grid points are evaluated per call: for an MLP of Linear layers and element-wise
-activations the forward pass is hand-batched with `torch.baddbmm` over stacked parameters
-(measured fastest, see `scripts/bench_landscape.py`); any other layer goes through
-`torch.func.functional_call` + `vmap`, so a future layer keeps working. Grid points are
-evaluated in chunks that bound the activations' memory (`CHUNK_BYTES`). `LandscapeJob` trains
-the builder's network(s), computes a coarse preview (`PREVIEW_GRID` a side on at most
-`PREVIEW_POINTS` points) and then the full grid a chunk per `advance()`.
+Many grid points are evaluated per call. The grid's points lie on the plane, so for an MLP
+of Linear layers and element-wise activations `PlaneLoss` uses that every layer's weights are
+linear in the plane's coordinates (one wide GEMM per layer for a chunk of points, the first
+layer's computed once; measured fastest, see `scripts/bench_landscape.py`). Arbitrary
+parameter vectors (the iterates) go through `BatchedLoss`: hand-batched with `torch.baddbmm`
+over stacked parameters for such an MLP, and `torch.func.functional_call` + `vmap` for any
+other layer, so a future layer keeps working (`PlaneLoss` falls back to it too). Grid points
+are evaluated in chunks that bound the activations' memory (`CHUNK_BYTES`,
+`PLANE_CHUNK_BYTES`). `LandscapeJob` trains the builder's network(s), computes a coarse
+preview (`PREVIEW_GRID` a side on at most `PREVIEW_POINTS` points) and then the full grid a
+chunk per `advance()`.
 """
 
 from __future__ import annotations
@@ -67,6 +71,23 @@ CHUNK_BYTES = 1024 * 1024
 IN_PLACE = {nn.ReLU: torch.relu_, nn.Tanh: torch.tanh_, nn.Sigmoid: torch.sigmoid_}
 """Element-wise modules applied in place on the batched activations (half the memory traffic
 of a new tensor); any other parameter-free module is called as it is."""
+
+ELEMENTWISE = (
+    nn.ReLU,
+    nn.LeakyReLU,
+    nn.ELU,
+    nn.Tanh,
+    nn.Sigmoid,
+    nn.Softplus,
+    nn.SiLU,
+    nn.GELU,
+    nn.Identity,
+)
+"""Activations that act on each number alone, whatever the tensor's layout: `PlaneLoss` may
+lay its activations out as it likes."""
+
+PLANE_CHUNK_BYTES = 2 * 1024 * 1024
+"""`PlaneLoss`'s widest activations per chunk of grid points (see `scripts/bench_landscape.py`)."""
 
 TRAIN_CHUNK = 20
 """Training updates per `advance()`: 10-30 ms on the builder's networks, so Cancel is prompt."""
@@ -333,6 +354,89 @@ class BatchedLoss:
         return torch.func.vmap(forward)(thetas)
 
 
+class PlaneLoss:
+    """The loss at plane (or line) coordinates: what the job's grid evaluates.
+
+    Every grid point lies on θ(c) = origin + Σ c_i d_i, so each Linear layer's weights and
+    biases are linear in the coordinates, and so is its output for a given input:
+    ``W(c) h + b(c) = Σ_j c_j (W_j h + b_j)`` with c_0 = 1. One wide GEMM of the stacked
+    ``[W_0; W_1; ...]`` by the activations of a whole chunk of grid points, then one fused
+    multiply-add per direction, replaces a small per-point GEMM (the first layer's has K = 2
+    inputs and the last layer's a single output: both overhead-bound); the first layer's
+    products do not depend on the coordinates at all and are computed once. Activations are
+    laid out (features, points, data) so that every GEMM is wide. Networks of Linear layers
+    and the element-wise activations in ``ELEMENTWISE`` take this path; any other goes
+    through `BatchedLoss` on the plane's points.
+    """
+
+    def __init__(self, loss: BatchedLoss, plane: Plane) -> None:
+        self.loss, self.plane = loss, plane
+        self.fast = loss.hand and all(
+            isinstance(module, (nn.Linear, *ELEMENTWISE))
+            for module in loss.model  # type: ignore[attr-defined]
+        )
+        self.chunk = loss.chunk
+        if not self.fast:
+            return
+        k = len(plane.directions)
+        basis = torch.as_tensor(np.vstack([plane.origin, plane.directions]), dtype=torch.float32)
+        x = loss.x.T.contiguous()
+        self._layers: list[tuple[torch.Tensor, torch.Tensor] | nn.Module] = []
+        self._first: torch.Tensor | None = None
+        offset, widest = 0, 1
+        for module in loss.model:  # type: ignore[attr-defined]
+            if not isinstance(module, nn.Linear):
+                self._layers.append(module)
+                continue
+            n_out, n_in = module.out_features, module.in_features
+            weights = basis[:, offset : offset + n_out * n_in].reshape((k + 1) * n_out, n_in)
+            offset += n_out * n_in
+            biases = basis[:, offset : offset + n_out].reshape(-1, 1)
+            offset += n_out
+            if self._first is None:
+                self._first = torch.addmm(biases, weights, x).view(k + 1, n_out, 1, len(loss.x))
+                widest = max(widest, n_out)
+            else:
+                widest = max(widest, (k + 1) * n_out)
+            self._layers.append((weights.contiguous(), biases.contiguous()))
+        self.chunk = max(1, PLANE_CHUNK_BYTES // (4 * max(1, len(loss.x)) * widest))
+
+    def __call__(self, coords: np.ndarray) -> np.ndarray:
+        """Losses (m,) at plane coordinates ``coords`` (m, k), a chunk at a time."""
+        out = np.empty(len(coords))
+        for start in range(0, len(coords), self.chunk):
+            out[start : start + self.chunk] = self.chunk_losses(coords[start : start + self.chunk])
+        return out
+
+    def chunk_losses(self, coords: np.ndarray) -> np.ndarray:
+        """One call's worth: every row of ``coords`` in one batched forward pass."""
+        if not self.fast:
+            points = torch.as_tensor(self.plane.points(coords), dtype=torch.float32)
+            return self.loss.chunk_losses(points)
+        c = torch.as_tensor(np.asarray(coords, dtype=np.float32))
+        m, n = len(c), len(self.loss.x)
+        with torch.no_grad():
+            h: torch.Tensor | None = None
+            for layer in self._layers:
+                if isinstance(layer, nn.Module):
+                    assert h is not None
+                    h = IN_PLACE[type(layer)](h) if type(layer) in IN_PLACE else layer(h)
+                    continue
+                if h is None:
+                    products = self._first
+                else:
+                    weights, biases = layer
+                    flat = torch.addmm(biases, weights, h.view(h.shape[0], m * n))
+                    products = flat.view(c.shape[1] + 1, -1, m, n)
+                assert products is not None
+                h = torch.addcmul(products[0], c[:, 0].view(1, m, 1), products[1])
+                for j in range(1, c.shape[1]):
+                    h.addcmul_(c[:, j].view(1, m, 1), products[j + 1])
+            assert h is not None
+            output = h.permute(1, 2, 0)
+            return batched_losses(output, self.loss.y, self.loss.task).double().numpy()
+
+
 def _hand_batchable(model: nn.Module) -> bool:
     if not isinstance(model, nn.Sequential):
         return False
@@ -429,7 +533,7 @@ class LandscapeJob:
         self._sessions: list[TrainingSession] = []
         self._frame = LandscapeFrame(settings, "training", 0, self._total_steps())
         self._plane: Plane | None = None
-        self._full: BatchedLoss | None = None
+        self._grid: PlaneLoss | None = None
         self._coords: np.ndarray = np.empty((0, settings.dims))
         self._values: np.ndarray = np.empty(0)
         self._next = 0
@@ -524,7 +628,7 @@ class LandscapeJob:
         center_loss = float(full(center[None, :])[0])
         preview_coords = plane.grid_coordinates(PREVIEW_GRID)
         axes = plane.axes(PREVIEW_GRID)
-        self._plane, self._full = plane, full
+        self._plane, self._grid = plane, PlaneLoss(full, plane)
         self._coords = plane.grid_coordinates(settings.grid)
         self._values = np.empty(len(self._coords))
         self._frame = LandscapeFrame(
@@ -534,7 +638,7 @@ class LandscapeJob:
             len(self._coords),
             alphas=axes[0],
             betas=axes[1] if settings.dims == 2 else None,
-            losses=self._shaped(coarse(plane.points(preview_coords)), PREVIEW_GRID),
+            losses=self._shaped(PlaneLoss(coarse, plane)(preview_coords), PREVIEW_GRID),
             runs=tuple(runs),
             selected=state.selected,
             center_loss=center_loss,
@@ -544,10 +648,9 @@ class LandscapeJob:
 
     def _refine(self) -> None:
         """One chunk of the full grid; the frame switches to it when complete."""
-        assert self._plane is not None and self._full is not None
-        start, stop = self._next, min(self._next + self._full.chunk, len(self._coords))
-        points = torch.as_tensor(self._plane.points(self._coords[start:stop]), dtype=torch.float32)
-        self._values[start:stop] = self._full.chunk_losses(points)
+        assert self._plane is not None and self._grid is not None
+        start, stop = self._next, min(self._next + self._grid.chunk, len(self._coords))
+        self._values[start:stop] = self._grid.chunk_losses(self._coords[start:stop])
         self._next = stop
         if stop < len(self._coords):
             self._frame = replace(self._frame, done=stop)
