@@ -357,48 +357,51 @@ class BatchedLoss:
 class PlaneLoss:
     """The loss at plane (or line) coordinates: what the job's grid evaluates.
 
-    Every grid point lies on θ(c) = origin + Σ c_i d_i, so each Linear layer's weights and
-    biases are linear in the coordinates, and so is its output for a given input:
-    ``W(c) h + b(c) = Σ_j c_j (W_j h + b_j)`` with c_0 = 1. One wide GEMM of the stacked
-    ``[W_0; W_1; ...]`` by the activations of a whole chunk of grid points, then one fused
-    multiply-add per direction, replaces a small per-point GEMM (the first layer's has K = 2
-    inputs and the last layer's a single output: both overhead-bound); the first layer's
-    products do not depend on the coordinates at all and are computed once. Activations are
-    laid out (features, points, data) so that every GEMM is wide. Networks of Linear layers
-    and the element-wise activations in ``ELEMENTWISE`` take this path; any other goes
-    through `BatchedLoss` on the plane's points.
+    Every grid point lies on θ(c) = origin + Σ c_i d_i, so the first layer's pre-activations
+    are linear in the coordinates, ``W(c) x + b(c) = Σ_j c_j (W_j x + b_j)`` with c_0 = 1, and
+    the products ``W_j x + b_j`` do not depend on them: computed once, each grid point's first
+    layer is k fused multiply-adds per number instead of a GEMM with K = 2 inputs (overhead
+    bound). Activations are laid out (points, features, data), so the later layers'
+    per-point GEMMs are wide (a single output unit is a row times a matrix, not a matrix
+    times a column). Networks of Linear layers and the element-wise activations in
+    ``ELEMENTWISE`` take this path; any other goes through `BatchedLoss` on the plane's
+    points.
     """
 
     def __init__(self, loss: BatchedLoss, plane: Plane) -> None:
         self.loss, self.plane = loss, plane
-        self.fast = loss.hand and all(
-            isinstance(module, (nn.Linear, *ELEMENTWISE))
-            for module in loss.model  # type: ignore[attr-defined]
+        modules = list(loss.model.children())
+        self.fast = (
+            loss.hand
+            and isinstance(modules[0], nn.Linear)
+            and all(isinstance(module, (nn.Linear, *ELEMENTWISE)) for module in modules)
         )
         self.chunk = loss.chunk
         if not self.fast:
             return
         k = len(plane.directions)
         basis = torch.as_tensor(np.vstack([plane.origin, plane.directions]), dtype=torch.float32)
-        x = loss.x.T.contiguous()
         self._layers: list[tuple[torch.Tensor, torch.Tensor] | nn.Module] = []
-        self._first: torch.Tensor | None = None
+        self._first = torch.empty(0)
         offset, widest = 0, 1
-        for module in loss.model:  # type: ignore[attr-defined]
+        for module in modules:
             if not isinstance(module, nn.Linear):
                 self._layers.append(module)
                 continue
             n_out, n_in = module.out_features, module.in_features
-            weights = basis[:, offset : offset + n_out * n_in].reshape((k + 1) * n_out, n_in)
+            weights = basis[:, offset : offset + n_out * n_in]
             offset += n_out * n_in
-            biases = basis[:, offset : offset + n_out].reshape(-1, 1)
+            biases = basis[:, offset : offset + n_out]
             offset += n_out
-            if self._first is None:
-                self._first = torch.addmm(biases, weights, x).view(k + 1, n_out, 1, len(loss.x))
-                widest = max(widest, n_out)
-            else:
-                widest = max(widest, (k + 1) * n_out)
+            if not self._first.numel():
+                products = torch.baddbmm(
+                    biases.unsqueeze(2),
+                    weights.reshape(k + 1, n_out, n_in),
+                    loss.x.T.expand(k + 1, -1, -1),
+                )
+                self._first = products.unsqueeze(1)  # (k + 1, 1, features, data)
             self._layers.append((weights.contiguous(), biases.contiguous()))
+            widest = max(widest, n_out)
         self.chunk = max(1, PLANE_CHUNK_BYTES // (4 * max(1, len(loss.x)) * widest))
 
     def __call__(self, coords: np.ndarray) -> np.ndarray:
@@ -413,27 +416,22 @@ class PlaneLoss:
         if not self.fast:
             points = torch.as_tensor(self.plane.points(coords), dtype=torch.float32)
             return self.loss.chunk_losses(points)
-        c = torch.as_tensor(np.asarray(coords, dtype=np.float32))
-        m, n = len(c), len(self.loss.x)
+        coords = np.asarray(coords, dtype=np.float32)
+        m, k = coords.shape
+        c = torch.cat([torch.ones(m, 1), torch.as_tensor(coords)], dim=1)
         with torch.no_grad():
-            h: torch.Tensor | None = None
-            for layer in self._layers:
+            h = torch.addcmul(self._first[0], c[:, 1].view(m, 1, 1), self._first[1])
+            for j in range(2, k + 1):
+                h.addcmul_(c[:, j].view(m, 1, 1), self._first[j])
+            for layer in self._layers[1:]:
                 if isinstance(layer, nn.Module):
-                    assert h is not None
                     h = IN_PLACE[type(layer)](h) if type(layer) in IN_PLACE else layer(h)
                     continue
-                if h is None:
-                    products = self._first
-                else:
-                    weights, biases = layer
-                    flat = torch.addmm(biases, weights, h.view(h.shape[0], m * n))
-                    products = flat.view(c.shape[1] + 1, -1, m, n)
-                assert products is not None
-                h = torch.addcmul(products[0], c[:, 0].view(1, m, 1), products[1])
-                for j in range(1, c.shape[1]):
-                    h.addcmul_(c[:, j].view(1, m, 1), products[j + 1])
-            assert h is not None
-            output = h.permute(1, 2, 0)
+                weights, biases = layer
+                n_out = biases.shape[1]
+                w = (c @ weights).view(m, n_out, h.shape[1])
+                h = torch.baddbmm((c @ biases).unsqueeze(2), w, h)
+            output = h.transpose(1, 2)
             return batched_losses(output, self.loss.y, self.loss.task).double().numpy()
 
 
