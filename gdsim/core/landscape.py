@@ -278,6 +278,9 @@ def batched_losses(output: torch.Tensor, y: torch.Tensor, task: str) -> torch.Te
     if task == "regression":
         return ((output - y) ** 2).mean(dim=(1, 2))
     if task == "binary":
+        if bool(((y == 0) | (y == 1)).all()):  # hard labels: one log per number, not two
+            picked = torch.where(y == 1, output, 1.0 - output)
+            return -torch.log(picked).clamp(min=-100.0).mean(dim=(1, 2))
         log_p = torch.log(output).clamp(min=-100.0)
         log_q = torch.log(1.0 - output).clamp(min=-100.0)
         return -(y * log_p + (1.0 - y) * log_q).mean(dim=(1, 2))

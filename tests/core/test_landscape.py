@@ -17,6 +17,7 @@ from gdsim.core.landscape import (
     LandscapeSettings,
     Plane,
     PlaneLoss,
+    batched_losses,
     filter_normalized,
     make_plane,
     pca_directions,
@@ -113,6 +114,15 @@ def test_plane_losses_of_a_layer_the_plane_path_does_not_know_go_through_vmap():
     assert not grid.fast
     expected = _direct(model, "regression", plane.points(coords), data.x_train, data.y_train)
     np.testing.assert_allclose(grid(coords), expected, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("labels", [[0.0, 1.0, 1.0, 0.0], [0.2, 1.0, 0.7, 0.0]])
+def test_binary_losses_equal_bce_for_hard_and_soft_labels(labels):
+    """Hard labels take a shorter formula; both equal BCELoss, saturated outputs included."""
+    output = torch.tensor([[0.3, 1.0, 0.0, 0.0], [0.9, 0.5, 1e-30, 1.0]]).unsqueeze(2)
+    y = torch.tensor(labels).unsqueeze(1)
+    expected = [float(nn.BCELoss()(row, y)) for row in output]
+    np.testing.assert_allclose(batched_losses(output, y, "binary"), expected, rtol=1e-6)
 
 
 def test_filter_normalisation_scales_each_row_and_zeroes_biases():
