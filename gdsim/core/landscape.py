@@ -384,10 +384,10 @@ class PlaneLoss:
             return
         k = len(plane.directions)
         basis = torch.as_tensor(np.vstack([plane.origin, plane.directions]), dtype=torch.float32)
+        # What follows the first layer: each Linear's stacked (k + 1) weights and biases.
         self._layers: list[tuple[torch.Tensor, torch.Tensor] | nn.Module] = []
-        self._first = torch.empty(0)
         offset, widest = 0, 1
-        for module in modules:
+        for index, module in enumerate(modules):
             if not isinstance(module, nn.Linear):
                 self._layers.append(module)
                 continue
@@ -396,15 +396,16 @@ class PlaneLoss:
             offset += n_out * n_in
             biases = basis[:, offset : offset + n_out]
             offset += n_out
-            if not self._first.numel():
+            widest = max(widest, n_out)
+            if index == 0:
                 products = torch.baddbmm(
                     biases.unsqueeze(2),
                     weights.reshape(k + 1, n_out, n_in),
                     loss.x.T.expand(k + 1, -1, -1),
                 )
                 self._first = products.unsqueeze(1)  # (k + 1, 1, features, data)
-            self._layers.append((weights.contiguous(), biases.contiguous()))
-            widest = max(widest, n_out)
+            else:
+                self._layers.append((weights.contiguous(), biases.contiguous()))
         self.chunk = max(1, PLANE_CHUNK_BYTES // (4 * max(1, len(loss.x)) * widest))
 
     def __call__(self, coords: np.ndarray) -> np.ndarray:
@@ -426,7 +427,7 @@ class PlaneLoss:
             h = torch.addcmul(self._first[0], c[:, 1].view(m, 1, 1), self._first[1])
             for j in range(2, k + 1):
                 h.addcmul_(c[:, j].view(m, 1, 1), self._first[j])
-            for layer in self._layers[1:]:
+            for layer in self._layers:
                 if isinstance(layer, nn.Module):
                     h = IN_PLACE[type(layer)](h) if type(layer) in IN_PLACE else layer(h)
                     continue
