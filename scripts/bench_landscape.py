@@ -1,10 +1,11 @@
 """Time a 51x51 loss landscape of a 2-50-1 network on 1,000 points (issue 15's figure).
 
-Three ways in one run, on one thread (as the worker runs): the sequential loop that writes
+Four ways in one run, on one thread (as the worker runs): the sequential loop that writes
 each grid point's parameters into the model (`vector_to_parameters`) and evaluates it, the
 hand-batched `baddbmm` path and the `functional_call` + `vmap` path of
-`gdsim.core.landscape.BatchedLoss`; then the coarse preview (26x26 on at most 256 points).
-Prints each median, the ratios against the loop, and the batched path at a few chunk sizes.
+`gdsim.core.landscape.BatchedLoss`, and `PlaneLoss` (what the job's grid uses: weights linear
+in the plane's coordinates); then the coarse preview (26x26 on at most 256 points). Prints
+each median, the ratios against the loop, and the batched paths at a few chunk sizes.
 
     .venv/bin/python scripts/bench_landscape.py
 """
@@ -17,7 +18,7 @@ from _timing import median_seconds
 
 from gdsim.core import landscape
 from gdsim.core.datasets import DatasetParams, make_dataset
-from gdsim.core.landscape import BatchedLoss, Plane
+from gdsim.core.landscape import BatchedLoss, Plane, PlaneLoss
 from gdsim.core.network import NetworkSpec, build_model, loss_function
 
 GRID = 51
@@ -34,7 +35,8 @@ def main() -> None:
     rng = np.random.default_rng(0)
     directions = np.stack([landscape.filter_normalized(theta, shapes, rng) for _ in range(2)])
     plane = Plane("random", theta.astype(float), directions, ((-1.0, 1.0), (-1.0, 1.0)))
-    points = plane.points(plane.grid_coordinates(GRID)).astype(np.float32)
+    coords = plane.grid_coordinates(GRID)
+    points = plane.points(coords).astype(np.float32)
     print(f"{len(x)} points, a 2-50-1 network ({theta.size} parameters), {GRID}x{GRID} grid")
 
     loss_fn = loss_function(spec.task)
@@ -50,22 +52,34 @@ def main() -> None:
     batched = BatchedLoss(model, spec.task, x, y)
     vmapped = BatchedLoss(model, spec.task, x, y, force_vmap=True)
     np.testing.assert_allclose(batched(points), loop(), rtol=1e-5, atol=1e-6)
+    on_plane = PlaneLoss(batched, plane)
     np.testing.assert_allclose(vmapped(points), loop(), rtol=1e-5, atol=1e-6)
-    t_loop = median_seconds(loop, 3)
-    t_batched = median_seconds(lambda: batched(points), 5)
-    t_vmap = median_seconds(lambda: vmapped(points), 5)
+    np.testing.assert_allclose(on_plane(coords), loop(), rtol=1e-5, atol=1e-6)
+    ways = {
+        "sequential loop": loop,
+        "batched (baddbmm)": lambda: batched(points),
+        "batched (vmap)": lambda: vmapped(points),
+        "on the plane": lambda: on_plane(coords),
+    }
+    times: dict[str, list[float]] = {name: [] for name in ways}
+    for _ in range(3):  # alternating rounds: each way sees the same machine load
+        for name, work in ways.items():
+            times[name].append(median_seconds(work, 1))
+    t_loop = float(np.median(times["sequential loop"]))
+    for name, measured in times.items():
+        t = float(np.median(measured))
+        print(f"{name:20s}{t * 1e3:8.1f} ms   {t_loop / t:5.1f}x the loop")
     stride = max(1, -(-len(x) // landscape.PREVIEW_POINTS))
-    coarse = BatchedLoss(model, spec.task, x[::stride], y[::stride])
-    preview = plane.points(plane.grid_coordinates(landscape.PREVIEW_GRID)).astype(np.float32)
+    coarse = PlaneLoss(BatchedLoss(model, spec.task, x[::stride], y[::stride]), plane)
+    preview = plane.grid_coordinates(landscape.PREVIEW_GRID)
     t_preview = median_seconds(lambda: coarse(preview), 5)
-    print(f"sequential loop     {t_loop * 1e3:8.1f} ms")
-    print(f"batched (baddbmm)   {t_batched * 1e3:8.1f} ms   {t_loop / t_batched:5.1f}x the loop")
-    print(f"batched (vmap)      {t_vmap * 1e3:8.1f} ms   {t_loop / t_vmap:5.1f}x the loop")
-    print(f"preview 26x26       {t_preview * 1e3:8.1f} ms   on {len(coarse.x)} points")
-    print(f"chunk: {batched.chunk} grid points ({landscape.CHUNK_BYTES >> 20} MiB of activations)")
-    for chunk in (1, 5, 20, 100, 500):
-        batched.chunk = chunk
-        print(f"  chunk {chunk:5d}: {median_seconds(lambda: batched(points), 3) * 1e3:8.1f} ms")
+    print(f"preview 26x26       {t_preview * 1e3:8.1f} ms   on {len(coarse.loss.x)} points")
+    print(f"chunks: baddbmm {batched.chunk}, on the plane {on_plane.chunk} grid points")
+    for chunk in (1, 5, 10, 20, 40, 100):
+        batched.chunk = on_plane.chunk = chunk
+        t_b = median_seconds(lambda: batched(points), 3)
+        t_p = median_seconds(lambda: on_plane(coords), 3)
+        print(f"  chunk {chunk:4d}: baddbmm {t_b * 1e3:7.1f} ms, on the plane {t_p * 1e3:7.1f} ms")
 
 
 if __name__ == "__main__":

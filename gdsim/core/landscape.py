@@ -22,13 +22,17 @@ Iterates are projected by least squares in the plane's coordinates (random direc
 orthogonal). In compare mode every run is drawn on ONE plane: random directions (or the line)
 through the selected run's final weights; PCA is refused, as each run would have its own plane.
 
-Many grid points are evaluated per call: for an MLP of Linear layers and element-wise
-activations the forward pass is hand-batched with `torch.baddbmm` over stacked parameters
-(measured fastest, see `scripts/bench_landscape.py`); any other layer goes through
-`torch.func.functional_call` + `vmap`, so a future layer keeps working. Grid points are
-evaluated in chunks that bound the activations' memory (`CHUNK_BYTES`). `LandscapeJob` trains
-the builder's network(s), computes a coarse preview (`PREVIEW_GRID` a side on at most
-`PREVIEW_POINTS` points) and then the full grid a chunk per `advance()`.
+Many grid points are evaluated per call. The grid's points lie on the plane, so for an MLP
+of Linear layers and element-wise activations `PlaneLoss` uses that every layer's weights are
+linear in the plane's coordinates (one wide GEMM per layer for a chunk of points, the first
+layer's computed once; measured fastest, see `scripts/bench_landscape.py`). Arbitrary
+parameter vectors (the iterates) go through `BatchedLoss`: hand-batched with `torch.baddbmm`
+over stacked parameters for such an MLP, and `torch.func.functional_call` + `vmap` for any
+other layer, so a future layer keeps working (`PlaneLoss` falls back to it too). Grid points
+are evaluated in chunks that bound the activations' memory (`CHUNK_BYTES`,
+`PLANE_CHUNK_BYTES`). `LandscapeJob` trains the builder's network(s), computes a coarse
+preview (`PREVIEW_GRID` a side on at most `PREVIEW_POINTS` points) and then the full grid a
+chunk per `advance()`.
 """
 
 from __future__ import annotations
@@ -67,6 +71,23 @@ CHUNK_BYTES = 1024 * 1024
 IN_PLACE = {nn.ReLU: torch.relu_, nn.Tanh: torch.tanh_, nn.Sigmoid: torch.sigmoid_}
 """Element-wise modules applied in place on the batched activations (half the memory traffic
 of a new tensor); any other parameter-free module is called as it is."""
+
+ELEMENTWISE = (
+    nn.ReLU,
+    nn.LeakyReLU,
+    nn.ELU,
+    nn.Tanh,
+    nn.Sigmoid,
+    nn.Softplus,
+    nn.SiLU,
+    nn.GELU,
+    nn.Identity,
+)
+"""Activations that act on each number alone, whatever the tensor's layout: `PlaneLoss` may
+lay its activations out as it likes."""
+
+PLANE_CHUNK_BYTES = 2 * 1024 * 1024
+"""`PlaneLoss`'s widest activations per chunk of grid points (see `scripts/bench_landscape.py`)."""
 
 TRAIN_CHUNK = 20
 """Training updates per `advance()`: 10-30 ms on the builder's networks, so Cancel is prompt."""
@@ -257,6 +278,9 @@ def batched_losses(output: torch.Tensor, y: torch.Tensor, task: str) -> torch.Te
     if task == "regression":
         return ((output - y) ** 2).mean(dim=(1, 2))
     if task == "binary":
+        if bool(((y == 0) | (y == 1)).all()):  # hard labels: one log per number, not two
+            picked = torch.where(y == 1, output, 1.0 - output)
+            return -torch.log(picked).clamp(min=-100.0).mean(dim=(1, 2))
         log_p = torch.log(output).clamp(min=-100.0)
         log_q = torch.log(1.0 - output).clamp(min=-100.0)
         return -(y * log_p + (1.0 - y) * log_q).mean(dim=(1, 2))
@@ -331,6 +355,88 @@ class BatchedLoss:
             return torch.func.functional_call(self.model, params, (self.x,))
 
         return torch.func.vmap(forward)(thetas)
+
+
+class PlaneLoss:
+    """The loss at plane (or line) coordinates: what the job's grid evaluates.
+
+    Every grid point lies on θ(c) = origin + Σ c_i d_i, so the first layer's pre-activations
+    are linear in the coordinates, ``W(c) x + b(c) = Σ_j c_j (W_j x + b_j)`` with c_0 = 1, and
+    the products ``W_j x + b_j`` do not depend on them: computed once, each grid point's first
+    layer is k fused multiply-adds per number instead of a GEMM with K = 2 inputs (overhead
+    bound). Activations are laid out (points, features, data), so the later layers'
+    per-point GEMMs are wide (a single output unit is a row times a matrix, not a matrix
+    times a column). Networks of Linear layers and the element-wise activations in
+    ``ELEMENTWISE`` take this path; any other goes through `BatchedLoss` on the plane's
+    points.
+    """
+
+    def __init__(self, loss: BatchedLoss, plane: Plane) -> None:
+        self.loss, self.plane = loss, plane
+        modules = list(loss.model.children())
+        self.fast = (
+            loss.hand
+            and isinstance(modules[0], nn.Linear)
+            and all(isinstance(module, (nn.Linear, *ELEMENTWISE)) for module in modules)
+        )
+        self.chunk = loss.chunk
+        if not self.fast:
+            return
+        k = len(plane.directions)
+        basis = torch.as_tensor(np.vstack([plane.origin, plane.directions]), dtype=torch.float32)
+        # What follows the first layer: each Linear's stacked (k + 1) weights and biases.
+        self._layers: list[tuple[torch.Tensor, torch.Tensor] | nn.Module] = []
+        offset, widest = 0, 1
+        for index, module in enumerate(modules):
+            if not isinstance(module, nn.Linear):
+                self._layers.append(module)
+                continue
+            n_out, n_in = module.out_features, module.in_features
+            weights = basis[:, offset : offset + n_out * n_in]
+            offset += n_out * n_in
+            biases = basis[:, offset : offset + n_out]
+            offset += n_out
+            widest = max(widest, n_out)
+            if index == 0:
+                products = torch.baddbmm(
+                    biases.unsqueeze(2),
+                    weights.reshape(k + 1, n_out, n_in),
+                    loss.x.T.expand(k + 1, -1, -1),
+                )
+                self._first = products.unsqueeze(1)  # (k + 1, 1, features, data)
+            else:
+                self._layers.append((weights.contiguous(), biases.contiguous()))
+        self.chunk = max(1, PLANE_CHUNK_BYTES // (4 * max(1, len(loss.x)) * widest))
+
+    def __call__(self, coords: np.ndarray) -> np.ndarray:
+        """Losses (m,) at plane coordinates ``coords`` (m, k), a chunk at a time."""
+        out = np.empty(len(coords))
+        for start in range(0, len(coords), self.chunk):
+            out[start : start + self.chunk] = self.chunk_losses(coords[start : start + self.chunk])
+        return out
+
+    def chunk_losses(self, coords: np.ndarray) -> np.ndarray:
+        """One call's worth: every row of ``coords`` in one batched forward pass."""
+        if not self.fast:
+            points = torch.as_tensor(self.plane.points(coords), dtype=torch.float32)
+            return self.loss.chunk_losses(points)
+        coords = np.asarray(coords, dtype=np.float32)
+        m, k = coords.shape
+        c = torch.cat([torch.ones(m, 1), torch.as_tensor(coords)], dim=1)
+        with torch.no_grad():
+            h = torch.addcmul(self._first[0], c[:, 1].view(m, 1, 1), self._first[1])
+            for j in range(2, k + 1):
+                h.addcmul_(c[:, j].view(m, 1, 1), self._first[j])
+            for layer in self._layers:
+                if isinstance(layer, nn.Module):
+                    h = IN_PLACE[type(layer)](h) if type(layer) in IN_PLACE else layer(h)
+                    continue
+                weights, biases = layer
+                n_out = biases.shape[1]
+                w = (c @ weights).view(m, n_out, h.shape[1])
+                h = torch.baddbmm((c @ biases).unsqueeze(2), w, h)
+            output = h.transpose(1, 2)
+            return batched_losses(output, self.loss.y, self.loss.task).double().numpy()
 
 
 def _hand_batchable(model: nn.Module) -> bool:
@@ -429,7 +535,7 @@ class LandscapeJob:
         self._sessions: list[TrainingSession] = []
         self._frame = LandscapeFrame(settings, "training", 0, self._total_steps())
         self._plane: Plane | None = None
-        self._full: BatchedLoss | None = None
+        self._grid: PlaneLoss | None = None
         self._coords: np.ndarray = np.empty((0, settings.dims))
         self._values: np.ndarray = np.empty(0)
         self._next = 0
@@ -524,7 +630,7 @@ class LandscapeJob:
         center_loss = float(full(center[None, :])[0])
         preview_coords = plane.grid_coordinates(PREVIEW_GRID)
         axes = plane.axes(PREVIEW_GRID)
-        self._plane, self._full = plane, full
+        self._plane, self._grid = plane, PlaneLoss(full, plane)
         self._coords = plane.grid_coordinates(settings.grid)
         self._values = np.empty(len(self._coords))
         self._frame = LandscapeFrame(
@@ -534,7 +640,7 @@ class LandscapeJob:
             len(self._coords),
             alphas=axes[0],
             betas=axes[1] if settings.dims == 2 else None,
-            losses=self._shaped(coarse(plane.points(preview_coords)), PREVIEW_GRID),
+            losses=self._shaped(PlaneLoss(coarse, plane)(preview_coords), PREVIEW_GRID),
             runs=tuple(runs),
             selected=state.selected,
             center_loss=center_loss,
@@ -544,10 +650,9 @@ class LandscapeJob:
 
     def _refine(self) -> None:
         """One chunk of the full grid; the frame switches to it when complete."""
-        assert self._plane is not None and self._full is not None
-        start, stop = self._next, min(self._next + self._full.chunk, len(self._coords))
-        points = torch.as_tensor(self._plane.points(self._coords[start:stop]), dtype=torch.float32)
-        self._values[start:stop] = self._full.chunk_losses(points)
+        assert self._plane is not None and self._grid is not None
+        start, stop = self._next, min(self._next + self._grid.chunk, len(self._coords))
+        self._values[start:stop] = self._grid.chunk_losses(self._coords[start:stop])
         self._next = stop
         if stop < len(self._coords):
             self._frame = replace(self._frame, done=stop)

@@ -16,6 +16,8 @@ from gdsim.core.landscape import (
     LandscapeJob,
     LandscapeSettings,
     Plane,
+    PlaneLoss,
+    batched_losses,
     filter_normalized,
     make_plane,
     pca_directions,
@@ -73,6 +75,54 @@ def test_a_layer_the_hand_path_does_not_know_goes_through_vmap():
     assert not batched.hand
     expected = _direct(model, "regression", points, data.x_train, data.y_train)
     np.testing.assert_allclose(batched(points), expected, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("dataset", "hidden", "dims"),
+    [
+        ("circle", ((8, "tanh"), (6, "relu")), 2),
+        ("blobs", ((8, "gelu"),), 2),
+        ("sine", ((8, "sigmoid"), (5, "leaky_relu")), 1),
+    ],
+)
+def test_plane_losses_equal_direct_evaluation(dataset, hidden, dims):
+    """The grid's path (weights linear in the plane's coordinates) on every task, with bias
+    directions (PCA and line planes have them) and on a line."""
+    data = make_dataset(DatasetParams(name=dataset, n=120))
+    spec = NetworkSpec.for_task(data.task, data.input_dim, data.n_classes, hidden=hidden)
+    model = build_model(spec)
+    theta = nn.utils.parameters_to_vector(model.parameters()).detach().numpy().astype(float)
+    directions = np.random.default_rng(2).normal(0, 0.5, (dims, theta.size))
+    plane = Plane("pca", theta, directions, ((-1.0, 1.0),) * dims)
+    coords = plane.grid_coordinates(21)[[0, 7, 13, 20]]
+    grid = PlaneLoss(BatchedLoss(model, spec.task, data.x_train, data.y_train), plane)
+    grid.chunk = 3  # chunks of unequal length
+    assert grid.fast
+    points = plane.points(coords)
+    expected = _direct(build_model(spec), spec.task, points, data.x_train, data.y_train)
+    np.testing.assert_allclose(grid(coords), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_plane_losses_of_a_layer_the_plane_path_does_not_know_go_through_vmap():
+    data = make_dataset(DatasetParams(name="sine", n=60))
+    model = nn.Sequential(nn.Linear(1, 6), nn.LayerNorm(6), nn.Tanh(), nn.Linear(6, 1))
+    theta = nn.utils.parameters_to_vector(model.parameters()).detach().numpy().astype(float)
+    directions = np.random.default_rng(0).normal(0, 0.3, (2, theta.size))
+    plane = Plane("pca", theta, directions, ((-1.0, 1.0), (-1.0, 1.0)))
+    coords = plane.grid_coordinates(21)[[0, 100, 440]]
+    grid = PlaneLoss(BatchedLoss(model, "regression", data.x_train, data.y_train), plane)
+    assert not grid.fast
+    expected = _direct(model, "regression", plane.points(coords), data.x_train, data.y_train)
+    np.testing.assert_allclose(grid(coords), expected, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("labels", [[0.0, 1.0, 1.0, 0.0], [0.2, 1.0, 0.7, 0.0]])
+def test_binary_losses_equal_bce_for_hard_and_soft_labels(labels):
+    """Hard labels take a shorter formula; both equal BCELoss, saturated outputs included."""
+    output = torch.tensor([[0.3, 1.0, 0.0, 0.0], [0.9, 0.5, 1e-30, 1.0]]).unsqueeze(2)
+    y = torch.tensor(labels).unsqueeze(1)
+    expected = [float(nn.BCELoss()(row, y)) for row in output]
+    np.testing.assert_allclose(batched_losses(output, y, "binary"), expected, rtol=1e-6)
 
 
 def test_filter_normalisation_scales_each_row_and_zeroes_biases():
