@@ -40,7 +40,9 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections.abc import Sequence
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -86,8 +88,15 @@ ELEMENTWISE = (
 """Activations that act on each number alone, whatever the tensor's layout: `PlaneLoss` may
 lay its activations out as it likes."""
 
-PLANE_CHUNK_BYTES = 2 * 1024 * 1024
-"""`PlaneLoss`'s widest activations per chunk of grid points (see `scripts/bench_landscape.py`)."""
+PLANE_CHUNK_BYTES = 4 * 1024 * 1024
+"""`PlaneLoss`'s widest activations per chunk of grid points and per thread (see
+`scripts/bench_landscape.py`)."""
+
+GRID_THREADS = os.cpu_count() or 1
+"""Torch threads while the grid is evaluated: every core, for the fraction of a second a plane
+takes. The worker otherwise trains on one thread to leave a core to the GUI
+(`gdsim.ui.workers`), but on one thread a 51x51 plane of a 2-50-1 network took 175 ms against
+68 ms on two here; the GUI thread still gets its share between torch's short kernels."""
 
 TRAIN_CHUNK = 20
 """Training updates per `advance()`: 10-30 ms on the builder's networks, so Cancel is prompt."""
@@ -406,7 +415,8 @@ class PlaneLoss:
                 self._first = products.unsqueeze(1)  # (k + 1, 1, features, data)
             else:
                 self._layers.append((weights.contiguous(), biases.contiguous()))
-        self.chunk = max(1, PLANE_CHUNK_BYTES // (4 * max(1, len(loss.x)) * widest))
+        budget = PLANE_CHUNK_BYTES * GRID_THREADS
+        self.chunk = max(1, budget // (4 * max(1, len(loss.x)) * widest))
 
     def __call__(self, coords: np.ndarray) -> np.ndarray:
         """Losses (m,) at plane coordinates ``coords`` (m, k), a chunk at a time."""
@@ -437,6 +447,17 @@ class PlaneLoss:
                 h = torch.baddbmm((c @ biases).unsqueeze(2), w, h)
             output = h.transpose(1, 2)
             return batched_losses(output, self.loss.y, self.loss.task).double().numpy()
+
+
+@contextmanager
+def grid_threads() -> Iterator[None]:
+    """Evaluate on `GRID_THREADS` torch threads, then give the caller its own count back."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(GRID_THREADS)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def _hand_batchable(model: nn.Module) -> bool:
@@ -652,7 +673,8 @@ class LandscapeJob:
         """One chunk of the full grid; the frame switches to it when complete."""
         assert self._plane is not None and self._grid is not None
         start, stop = self._next, min(self._next + self._grid.chunk, len(self._coords))
-        self._values[start:stop] = self._grid.chunk_losses(self._coords[start:stop])
+        with grid_threads():
+            self._values[start:stop] = self._grid.chunk_losses(self._coords[start:stop])
         self._next = stop
         if stop < len(self._coords):
             self._frame = replace(self._frame, done=stop)
