@@ -9,7 +9,7 @@ import importlib
 import json
 import math
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -57,6 +57,15 @@ def positive_finite_float(text: str) -> float:
     if not math.isfinite(value) or value <= 0:
         raise UsageError(f"'{text}' must be a finite number greater than 0")
     return value
+
+
+def learning_rates(texts: Sequence[str]) -> list[float]:
+    """``--lr 0.1 1 6`` and ``--lr 0.1,1,6`` alike (the builder's compare field takes commas,
+    so a teacher copies them): each rate a finite number greater than zero."""
+    pieces = [piece.strip() for text in texts for piece in text.split(",")]
+    if "" in pieces:
+        raise UsageError("--lr: an empty rate between commas")
+    return [positive_finite_float(piece) for piece in pieces]
 
 
 def float_tuple(text: str, length: int | None = None, what: str = "value") -> tuple[float, ...]:

@@ -72,7 +72,7 @@ def execute(args: argparse.Namespace) -> int:
 
     width = common.int_in_range(args.width, 1, MAX_WIDTH, "--width")
     setup = network_setup(argparse.Namespace(**{**vars(args), "layers": str(width)}))
-    lrs = tuple(common.positive_finite_float(text) for text in args.lr)
+    lrs = tuple(common.learning_rates(args.lr))
     layers = tuple(common.int_in_range(t, 0, MAX_HIDDEN_LAYERS, "--layers") for t in args.layers)
     jobs = common.int_in_range(args.jobs, -1, 1024, "--jobs")
     if jobs == 0:

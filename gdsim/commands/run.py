@@ -49,7 +49,7 @@ def execute(args: argparse.Namespace) -> int:
         setup.hyper,
         setup.steps,
     )
-    lrs = [common.positive_finite_float(text) for text in (args.lr or [str(DEFAULT_LR)])]
+    lrs = common.learning_rates(args.lr or [str(DEFAULT_LR)])
 
     runs = [RunSpec(lr=lr, optimizer=optimizer, start=start, hyper=hyper) for lr in lrs]
     # Overflow on the way to divergence is expected and reported as such (null, "diverged"):

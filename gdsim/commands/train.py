@@ -68,7 +68,7 @@ def execute(args: argparse.Namespace) -> int:
 
     setup = network_setup(args)
     params, dataset, spec, config = setup.params, setup.dataset, setup.spec, setup.config
-    lrs = [common.positive_finite_float(text) for text in (args.lr or [str(DEFAULT_LR)])]
+    lrs = common.learning_rates(args.lr or [str(DEFAULT_LR)])
     eval_every = (
         common.int_in_range(args.eval_every, 1, MAX_TRAINING_STEPS, "--eval-every")
         if args.eval_every is not None

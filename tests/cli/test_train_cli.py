@@ -31,7 +31,7 @@ def test_several_learning_rates_share_one_initialisation(cli_json):
     doc = cli_json(
         "train",
         "--dataset", "sine", "--layers", "16:tanh", "--steps", "100",
-        "--lr", "0.001", "0.1", "--lr", "1000",
+        "--lr", "0.001,0.1", "--lr", "1000",
     )  # fmt: skip
     runs = doc["runs"]
     assert [r["lr"] for r in runs] == [0.001, 0.1, 1000.0]
@@ -91,6 +91,7 @@ def test_absurd_learning_rates_are_reported_as_diverged_in_strict_json(cli_json,
         (["--dataset", "xor", "--optimizer", "lbfgs"], "unknown optimizer"),
         (["--dataset", "xor", "--lr", "-1"], "greater than 0"),
         (["--dataset", "xor", "--lr", "fast"], "not a number"),
+        (["--dataset", "xor", "--lr", "0.1,,1"], "an empty rate between commas"),
         (["--dataset", "circle", "--lr", "1e300"], "float32, which stops at 3.4e38"),
         (["--dataset", "circle", "--optimizer", "adam", "--lr", "3e38"], "too large for Adam"),
         (["--dataset", "xor", "--steps", "0"], "--steps must be between"),

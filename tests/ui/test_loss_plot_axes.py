@@ -92,3 +92,31 @@ def test_a_from_zero_plot_frames_a_lone_constant_line_from_zero(qtbot):
     plot.set_series([Series("2/η = 20", np.array([0, 100]), np.array([20.0, 20.0]), "#333333")])
     low, high = plot.getViewBox().viewRange()[1]
     assert low <= 0.0 and 20.0 < high < 25.0
+
+
+def test_a_short_upright_axis_keeps_its_labels_a_line_apart(qtbot):
+    """Lesson 9 at 1024x768 in presentation mode: six R² labels in 70 px printed as one."""
+    plot = LossPlot(log=False)
+    qtbot.addWidget(plot)
+    axis = plot.getAxis("left")
+    line = QtGui.QFontMetricsF(axis.style["tickFont"] or axis.font()).height()
+    for height in (60, 120, 600):
+        spacing = axis.tickSpacing(0.0, 1.0, height)[0][0]
+        assert spacing * height >= line, (height, spacing)
+    assert axis.tickSpacing(0.0, 1.0, 600)[0][0] <= 0.2, "a tall axis keeps its ticks"
+
+
+def test_a_short_log_axis_labels_only_powers_of_ten(qtbot):
+    """0.01 to 1 in 80 px printed 1, 0.5, 0.2, 0.1, 0.05, 0.02, 0.01 over each other."""
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    axis = plot.getAxis("left")
+    values = list(np.log10([0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0]))
+
+    def labels(height: float) -> list[str]:
+        axis.logTickValues(-2.0, 0.0, height, [])
+        return [text for text in axis.logTickStrings(values, 1.0, 1.0) if text]
+
+    assert len(labels(80)) == 3 and labels(80)[0] == "0.01"
+    assert len(labels(800)) == 7
+    assert len(labels(25)) < 3

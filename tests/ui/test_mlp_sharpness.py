@@ -4,6 +4,8 @@ height, an optimizer without such a line gets none and says why, and the setting
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pyqtgraph as pg
 import pytest
@@ -100,3 +102,20 @@ def test_moving_the_learning_rate_moves_the_line_at_once(mlp_panel):
     find(mlp_panel, QtWidgets.QDoubleSpinBox, "mlpLrSpin").setValue(0.05)
     lines = [y for _, y, dashed in curves(sharpness_plot(mlp_panel)) if dashed]
     assert [line.tolist() for line in lines] == [[pytest.approx(40.0)] * 2]
+
+
+def test_on_a_small_plot_the_line_labels_never_overlap_nor_sit_by_another_line(qtbot, mlp_panel):
+    """Lesson 9's three rates at 1024x768 in presentation mode: "2/η = 40" and "2/η = 20"
+    printed over each other, and "2/η = 10" sat beside the line at 20."""
+    state = replace(small_state(every=10), compare=True, compare_lrs=(0.05, 0.1, 0.2))
+    assert mlp_panel.set_state(state) is None
+    plot = sharpness_plot(mlp_panel)
+    for height in (130, 400):
+        plot.setFixedSize(220, height)
+        QtWidgets.QApplication.processEvents()
+        boxes = [label.sceneBoundingRect() for label in plot._labels if label.isVisible()]
+        assert all(not a.intersects(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
+        lines = [plot.getViewBox().mapViewToScene(QtCore.QPointF(0, y)).y() for y in (40, 20, 10)]
+        for box in boxes:
+            assert sum(box.top() + 1 < y < box.bottom() - 1 for y in lines) == 0, (height, box)
+    assert plot.line_labels() == ["2/η = 40", "2/η = 20", "2/η = 10"], "a tall plot names all"

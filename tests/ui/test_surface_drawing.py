@@ -4,6 +4,7 @@ reader looks for (first and last step, extremes, where a run diverged)."""
 from __future__ import annotations
 
 import numpy as np
+from PySide6 import QtWidgets
 
 from gdsim.core.presets import parse_preset
 from gdsim.ui.presenters import surface as surface_presenter
@@ -79,6 +80,11 @@ def test_a_long_track_is_drawn_through_the_pixels_it_enters_from_its_start_to_it
     assert len(track.xData) < drawn / 10
     assert (track.xData[0], track.yData[0]) == tuple(points[0])
     assert (track.xData[-1], track.yData[-1]) == tuple(points[drawn - 1])
+    # A window grown (or presentation mode) has smaller pixels: the track gets its points again.
+    small = len(track.xData)
+    view.resize(view.width() * 3, view.height() * 3)
+    QtWidgets.QApplication.processEvents()
+    assert len(track.xData) > small
 
 
 def test_a_dragged_slider_shows_its_last_value_once_and_keeps_the_legends_still(

@@ -45,6 +45,9 @@ MAX_X_SPAN = 1e7
 pyqtgraph's down-sampling asks numpy for an array larger than memory and raises on every
 repaint."""
 
+LABEL_ROOM = 1.2
+"""Lines of text between two labels of an upright axis: a label and a fifth of a gap."""
+
 LABELLED_TICKS = 3
 """A log axis spanning too little to reach a labelled power or multiple gets this many plain
 ticks (2.6, 2.7, 2.8) instead of none."""
@@ -171,8 +174,8 @@ def wider_spacing(spacing: float) -> float:
 
 class PlainAxis(pg.AxisItem):
     """An axis that labels values as they are: no SI prefix scaling (a loss axis read
-    "(x0.001)", a huge curve "(x1e+27)"), never two ticks with the same label, and on a
-    horizontal axis never more labels than fit side by side."""
+    "(x0.001)", a huge curve "(x1e+27)"), never two ticks with the same label, and never more
+    labels than fit side by side (or one above another)."""
 
     def __init__(self, orientation: str, **kwargs: object) -> None:
         super().__init__(orientation, **kwargs)
@@ -181,25 +184,31 @@ class PlainAxis(pg.AxisItem):
     def tickSpacing(
         self, minVal: float, maxVal: float, size: float
     ) -> list[tuple[float, float]]:
-        """pyqtgraph keeps at least two intervals whatever the width, so a narrow step axis
-        (three plots side by side at 1024x768 in presentation mode) printed "5001000 1500":
-        widen the spacing until the widest label, plus a gap, fits between ticks."""
+        """pyqtgraph keeps at least two intervals whatever the length, so a narrow step axis
+        (three plots side by side at 1024x768 in presentation mode) printed "5001000 1500" and
+        a short R² axis six labels in 70 px: widen the spacing until the widest label (or a
+        line of text, upright), plus a gap, fits between ticks."""
         levels = super().tickSpacing(minVal, maxVal, size)
-        if self.orientation not in ("bottom", "top") or not levels or size <= 0:
+        if self.logMode or not levels or size <= 0:
             return levels
-        metrics = QtGui.QFontMetricsF(self.style["tickFont"] or self.font())
-        gap = metrics.horizontalAdvance("0") / 2
+        metrics = self._tick_metrics()
         largest = max(abs(minVal), abs(maxVal))
 
         def crowded(spacing: float) -> bool:
+            if self.orientation in ("left", "right"):
+                return spacing * size / span < metrics.height() * LABEL_ROOM
             value = math.floor(largest / spacing) * spacing
             widest = f"{-value if min(minVal, maxVal) < 0 else value:g}"
+            gap = metrics.horizontalAdvance("0") / 2
             return spacing * size / span < metrics.horizontalAdvance(widest) + gap
 
         spacing, span = levels[0][0], abs(maxVal - minVal)
         while crowded(spacing) and span / spacing > 1:
             spacing = wider_spacing(spacing)
         return levels if spacing == levels[0][0] else [(spacing, 0.0)]
+
+    def _tick_metrics(self) -> QtGui.QFontMetricsF:
+        return QtGui.QFontMetricsF(self.style["tickFont"] or self.font())
 
     def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
         strings = super().tickStrings(values, scale, spacing)
@@ -212,11 +221,23 @@ class SparseLogAxis(PlainAxis):
     """A log axis that labels only 1, 2 and 5 times a power of ten once ticks are many:
     pyqtgraph judges crowding by total text length, so across two decades it printed all of
     0.02 ... 0.09 on top of each other. Across less than a decade, where pyqtgraph finds at
-    most one tick (2.55 to 2.85 has none), it gets plain ones."""
+    most one tick (2.55 to 2.85 has none), it gets plain ones. An upright axis too short for
+    its 1-2-5 labels keeps the powers of ten, and if even those crowd, every k-th."""
+
+    _decade_step = 1
+    """Label every k-th power of ten; 0: label 1, 2 and 5 times them (set per layout)."""
 
     def logTickValues(
         self, minVal: float, maxVal: float, size: float, stdTicks: list
     ) -> list[tuple[float | None, list[float]]]:
+        self._decade_step = 0
+        if self.orientation in ("left", "right") and maxVal > minVal and size > 0:
+            fits = max(1, int(size / (self._tick_metrics().height() * LABEL_ROOM)))
+            values = np.log10([m * 10.0**e for e in range(math.floor(minVal), math.ceil(maxVal) + 1)
+                               for m in (1, 2, 5)])  # fmt: skip
+            decades = math.floor(maxVal) - math.ceil(minVal) + 1
+            if np.count_nonzero((values >= minVal) & (values <= maxVal)) > fits:
+                self._decade_step = max(1, math.ceil(decades / fits))
         levels = super().logTickValues(minVal, maxVal, size, stdTicks)
         inside = [v for _spacing, values in levels for v in values if minVal <= v <= maxVal]
         if len(inside) >= 2 or not maxVal > minVal:
@@ -228,6 +249,12 @@ class SparseLogAxis(PlainAxis):
         if not np.all(mantissas == np.round(mantissas)):  # plain ticks: 2.6, 2.7, 2.8
             return distinct_labels(list(10.0 ** np.asarray(values) * scale))
         strings = super().logTickStrings(values, scale, spacing)
+        if self._decade_step:
+            step = self._decade_step
+            return [
+                text if m == 1 and round(v) % step == 0 else ""
+                for text, m, v in zip(strings, mantissas, values, strict=True)
+            ]
         if len(values) <= 6:
             return strings
         return [text if m in (1, 2, 5) else "" for text, m in zip(strings, mantissas, strict=True)]

@@ -44,6 +44,9 @@ class SharpnessPlot(LossPlot):
         self._lines: list[tuple[float | None, str]] = []
         self._drawn: tuple[TrainingFrame, int] | None = None
         self._labels: list[pg.TextItem] = []
+        self._ends: list[float] = []
+        # The labels' room is measured in pixels: a new size or range may fit more, or fewer.
+        self.getViewBox().sigTransformChanged.connect(self._place_labels)
 
     def line_labels(self) -> list[str]:
         """The labels written at the lines' ends (for tests)."""
@@ -81,18 +84,43 @@ class SharpnessPlot(LossPlot):
         self._label_lines(ends, end)
 
     def _label_lines(self, ends: Sequence[tuple[str, float, str]], end: float) -> None:
-        """Each line's label just above its right end, the highest line's just below it: the
-        y-range ends at that line, where a label above was cut off (created once, then moved)."""
+        """Each line's label at its right end (created once, then moved), placed by
+        `_place_labels`."""
+        self._ends = [value for _, value, _ in ends]
         while len(self._labels) < len(ends):
             text = pg.TextItem()
             self.addItem(text, ignoreBounds=True)
             self._labels.append(text)
-        top = max((value for _, value, _ in ends), default=None)
         for text, (label, value, color) in zip(self._labels, ends, strict=False):
-            text.setAnchor((1, 0) if value == top else (1, 1))
             text.setText(label, color=color)
             text.setFont(self.font())
             text.setPos(end, value)
-            text.setVisible(True)
         for text in self._labels[len(ends) :]:
             text.setVisible(False)
+        self._place_labels()
+
+    def _place_labels(self, *_changed: object) -> None:
+        """From the highest line down, each label just above its line, or just below it where
+        the plot's top, another line or a placed label leaves no room above, or hidden where
+        neither side has room (the legend still names it): at 1024x768 in presentation mode
+        three labels printed over each other, and one sat beside the wrong line."""
+        view = self.getViewBox()
+        bottom, top = view.viewRange()[1]
+        unit = (top - bottom) / view.height() if view.height() > 0 else 0.0
+        values, taken = self._ends, []
+        for index in sorted(range(len(values)), key=lambda i: -values[i]):
+            value, text = values[index], self._labels[index]
+            height = text.boundingRect().height() * unit
+            others = [other for j, other in enumerate(values) if j != index]
+            placed = None
+            for low, high, anchor in ((value, value + height, (1, 1)),
+                                      (value - height, value, (1, 0))):  # fmt: skip
+                clear = bottom <= low and high <= top
+                clear = clear and not any(low < other < high for other in others)
+                if clear and not any(low < b and a < high for a, b in taken):
+                    placed = (low, high, anchor)
+                    break
+            text.setVisible(placed is not None)
+            if placed is not None:
+                text.setAnchor(placed[2])
+                taken.append(placed[:2])

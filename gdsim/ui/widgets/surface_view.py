@@ -193,6 +193,7 @@ class SurfaceView(QtWidgets.QWidget):
         compared again (~1 ms a 20,000-step track)."""
         self._styles: list[tuple[str, bool, bool]] = []
         self._upto: int | None = None
+        self.view_box.sigResized.connect(self._on_resized)
         self._create_items()
         scene = self.plot.scene()
         scene.sigMouseClicked.connect(self._on_click)
@@ -505,6 +506,12 @@ class SurfaceView(QtWidgets.QWidget):
         return (float(x_low), float(x_high)), (float(y_low), float(y_high))
 
     @QtCore.Slot()
+    def _on_resized(self, _view_box: object) -> None:
+        """A new size is a new pixel size: tracks thinned for the old one get their points
+        again (`set_tracks` redraws only those whose cells changed)."""
+        if self._tracks:
+            self.set_tracks(self._tracks, self._upto)
+
     def _emit_zoom(self) -> None:
         """Tracks again at the new pixel size (thinned for the old one, a zoom in on a
         converged run would show its last pixel's worth of steps as one), then the news."""

@@ -16,6 +16,10 @@ DEFAULT_LR = 1.0
 MAX_BATCH = 100_000
 
 
+
+LR_SLIDER_WIDTH = 120
+"""The learning-rate slider's fewest pixels: narrower, the row wraps under its label instead."""
+
 class TrainingBox(QtWidgets.QGroupBox):
     """Reports intent: `lrChanged(lr)` (acts at the next step), `settingsChanged()` (optimizer,
     hyper-parameters, batch, decay, steps, schedule), `compareToggled(on)`, `compareEdited()`."""
@@ -69,6 +73,10 @@ class TrainingBox(QtWidgets.QGroupBox):
         self._schedule_shape = _schedule_shape(TrainingConfig())
         """Step size, gamma and warm-up: no control shows them, so a given config keeps its."""
         form = QtWidgets.QFormLayout(self)
+        # A field that does not fit beside its label goes under it: at 1024x768 in presentation
+        # mode the column scrolled sideways and hid the learning rate's value.
+        form.setRowWrapPolicy(QtWidgets.QFormLayout.RowWrapPolicy.WrapLongRows)
+        self.lr_slider.slider.setMinimumWidth(LR_SLIDER_WIDTH)  # else it shrank to nothing
         form.addRow(self.optimizer_form)  # the whole width: the hyper-parameters need it
         form.addRow("learning rate η", self.lr_slider)
         form.addRow("batch size", self.batch_spin)
