@@ -23,9 +23,10 @@ orthogonal). In compare mode every run is drawn on ONE plane: random directions 
 through the selected run's final weights; PCA is refused, as each run would have its own plane.
 
 Many grid points are evaluated per call. The grid's points lie on the plane, so for an MLP
-of Linear layers and element-wise activations `PlaneLoss` uses that every layer's weights are
-linear in the plane's coordinates (one wide GEMM per layer for a chunk of points, the first
-layer's computed once; measured fastest, see `scripts/bench_landscape.py`). Arbitrary
+of Linear layers and element-wise activations `PlaneLoss` uses that the weights are linear in
+the plane's coordinates: the first layer's products are computed once per plane, and each
+point's first layer is a few multiply-adds; the grid runs on every core (`grid_threads`;
+measured fastest, see `scripts/bench_landscape.py`). Arbitrary
 parameter vectors (the iterates) go through `BatchedLoss`: hand-batched with `torch.baddbmm`
 over stacked parameters for such an MLP, and `torch.func.functional_call` + `vmap` for any
 other layer, so a future layer keeps working (`PlaneLoss` falls back to it too). Grid points
@@ -41,9 +42,10 @@ import csv
 import io
 import math
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import torch
@@ -298,6 +300,16 @@ def batched_losses(output: torch.Tensor, y: torch.Tensor, task: str) -> torch.Te
     return each.view(b, n).mean(dim=1)
 
 
+def in_chunks(
+    losses: Callable[[Any], np.ndarray], rows: np.ndarray | torch.Tensor, chunk: int
+) -> np.ndarray:
+    """``losses`` of ``rows``, ``chunk`` rows per call (the memory bound), as one array."""
+    out = np.empty(len(rows))
+    for start in range(0, len(rows), chunk):
+        out[start : start + chunk] = losses(rows[start : start + chunk])
+    return out
+
+
 class BatchedLoss:
     """The loss of ``model``'s architecture at many parameter vectors on one data set.
 
@@ -323,10 +335,7 @@ class BatchedLoss:
     def __call__(self, thetas: np.ndarray | torch.Tensor) -> np.ndarray:
         """Losses (m,) at parameter vectors ``thetas`` (m, P), a chunk at a time."""
         thetas = torch.as_tensor(np.asarray(thetas, dtype=np.float32))
-        out = np.empty(len(thetas))
-        for start in range(0, len(thetas), self.chunk):
-            out[start : start + self.chunk] = self.chunk_losses(thetas[start : start + self.chunk])
-        return out
+        return in_chunks(self.chunk_losses, thetas, self.chunk)
 
     def chunk_losses(self, thetas: torch.Tensor) -> np.ndarray:
         """One call's worth: every row of ``thetas`` in one batched forward pass."""
@@ -420,10 +429,7 @@ class PlaneLoss:
 
     def __call__(self, coords: np.ndarray) -> np.ndarray:
         """Losses (m,) at plane coordinates ``coords`` (m, k), a chunk at a time."""
-        out = np.empty(len(coords))
-        for start in range(0, len(coords), self.chunk):
-            out[start : start + self.chunk] = self.chunk_losses(coords[start : start + self.chunk])
-        return out
+        return in_chunks(self.chunk_losses, coords, self.chunk)
 
     def chunk_losses(self, coords: np.ndarray) -> np.ndarray:
         """One call's worth: every row of ``coords`` in one batched forward pass."""

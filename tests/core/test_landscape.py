@@ -67,12 +67,18 @@ def test_batched_losses_equal_direct_evaluation(dataset, hidden, force_vmap):
     np.testing.assert_allclose(batched(points), expected, rtol=1e-5, atol=1e-6)
 
 
-def test_a_layer_the_hand_path_does_not_know_goes_through_vmap():
+def _layer_norm_network():
+    """A network with a layer neither batched path knows (LayerNorm): data, model, weights, and
+    its batched loss."""
     data = make_dataset(DatasetParams(name="sine", n=60))
     model = nn.Sequential(nn.Linear(1, 6), nn.LayerNorm(6), nn.Tanh(), nn.Linear(6, 1))
     theta = nn.utils.parameters_to_vector(model.parameters()).detach().numpy().astype(float)
+    return data, model, theta, BatchedLoss(model, "regression", data.x_train, data.y_train)
+
+
+def test_a_layer_the_hand_path_does_not_know_goes_through_vmap():
+    data, model, theta, batched = _layer_norm_network()
     points = theta + np.random.default_rng(0).normal(0, 0.3, (5, theta.size))
-    batched = BatchedLoss(model, "regression", data.x_train, data.y_train)
     assert not batched.hand
     expected = _direct(model, "regression", points, data.x_train, data.y_train)
     np.testing.assert_allclose(batched(points), expected, rtol=1e-5, atol=1e-6)
@@ -105,13 +111,11 @@ def test_plane_losses_equal_direct_evaluation(dataset, hidden, dims):
 
 
 def test_plane_losses_of_a_layer_the_plane_path_does_not_know_go_through_vmap():
-    data = make_dataset(DatasetParams(name="sine", n=60))
-    model = nn.Sequential(nn.Linear(1, 6), nn.LayerNorm(6), nn.Tanh(), nn.Linear(6, 1))
-    theta = nn.utils.parameters_to_vector(model.parameters()).detach().numpy().astype(float)
+    data, model, theta, batched = _layer_norm_network()
     directions = np.random.default_rng(0).normal(0, 0.3, (2, theta.size))
     plane = Plane("pca", theta, directions, ((-1.0, 1.0), (-1.0, 1.0)))
     coords = plane.grid_coordinates(21)[[0, 100, 440]]
-    grid = PlaneLoss(BatchedLoss(model, "regression", data.x_train, data.y_train), plane)
+    grid = PlaneLoss(batched, plane)
     assert not grid.fast
     expected = _direct(model, "regression", plane.points(coords), data.x_train, data.y_train)
     np.testing.assert_allclose(grid(coords), expected, rtol=1e-5, atol=1e-6)

@@ -505,13 +505,14 @@ class SurfaceView(QtWidgets.QWidget):
         (x_low, x_high), (y_low, y_high) = self.view_box.viewRange()
         return (float(x_low), float(x_high)), (float(y_low), float(y_high))
 
-    @QtCore.Slot()
+    @QtCore.Slot(object)
     def _on_resized(self, _view_box: object) -> None:
         """A new size is a new pixel size: tracks thinned for the old one get their points
         again (`set_tracks` redraws only those whose cells changed)."""
         if self._tracks:
             self.set_tracks(self._tracks, self._upto)
 
+    @QtCore.Slot()
     def _emit_zoom(self) -> None:
         """Tracks again at the new pixel size (thinned for the old one, a zoom in on a
         converged run would show its last pixel's worth of steps as one), then the news."""
