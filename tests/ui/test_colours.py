@@ -27,7 +27,7 @@ from gdsim.ui.style import (
     RUN_COLORS,
     VERDICT_STYLE,
 )
-from gdsim.ui.widgets.verdict_badge import VerdictBadge, verdict_text
+from gdsim.ui.widgets.verdict_badge import VerdictBadge, show_verdict, verdict_text
 
 RUN_TO_VERDICT = 30.0
 """Smallest ΔE76 allowed between a run colour and a verdict colour (about 2.3 is a 'just
@@ -107,6 +107,23 @@ def test_a_verdict_says_a_symbol_and_a_word_besides_its_colour(qtbot, regime):
     symbol = VERDICT_STYLE[regime][0]
     assert badge.text().startswith(f"{symbol} η = 0.2: ")
     assert regime.value in badge.text()
+
+
+def test_a_narrow_table_badge_keeps_its_verdict_word_and_the_step_in_its_tooltip(qtbot):
+    """At 1280x800 the explorer's runs table cut "converged in 8518 steps" at both ends."""
+    badge = VerdictBadge(short_words=True)
+    qtbot.addWidget(badge)
+    badge.setMinimumWidth(60)
+    verdict = Verdict(Regime.CONVERGED, 8518, "reason")
+    show_verdict(badge, verdict)
+    badge.show()
+    badge.resize(400, 30)
+    assert badge.text() == "✓ converged in 8518 steps"
+    badge.resize(110, 30)
+    assert badge.text() == "✓ converged"
+    assert "converged in 8518 steps" in badge.toolTip()
+    badge.resize(400, 30)
+    assert badge.text() == "✓ converged in 8518 steps"
 
 
 def test_eta_is_spelt_one_way_on_both_panels():

@@ -131,7 +131,7 @@ class RunsBox(QtWidgets.QGroupBox):
         table.setRowCount(count)
         for row in range(count):
             if not isinstance(table.cellWidget(row, VERDICT_COLUMN), VerdictBadge):
-                badge = VerdictBadge()
+                badge = VerdictBadge(short_words=True)
                 badge.setMinimumWidth(60)
                 badge.setFont(badge_font(0.85))
                 table.setCellWidget(row, VERDICT_COLUMN, badge)

@@ -33,14 +33,26 @@ class VerdictBadge(QtWidgets.QLabel):
     clipped in the middle instead once read "diverged at step 1" for step 15. The name gives
     way to its ``shorter`` form first (the step size without the optimizer's title: the key
     fact), and only that is cut with '…' ("η = 0…: slow" told nothing).
+
+    With ``short_words`` a badge too narrow for its verdict's words shows the regime's word
+    alone ("✓ converged"), the step in its tooltip: a runs table's verdict column at 1280x800
+    used to cut "converged in 8518 steps" at both ends.
     """
 
-    def __init__(self, parent: QtWidgets.QWidget | None = None, elide_prefix: bool = False) -> None:
+    def __init__(
+        self,
+        parent: QtWidgets.QWidget | None = None,
+        elide_prefix: bool = False,
+        short_words: bool = False,
+    ) -> None:
         super().__init__(parent)
         self.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
         # Bold by a font, not a style sheet's font-weight (presentation mode scales fonts).
         self.setFont(badge_font())
         self._elide = elide_prefix
+        self._short_words = short_words
+        self._word = ""
+        """The regime's word: what a ``short_words`` badge shows when its words do not fit."""
         if not elide_prefix:  # an eliding badge's minimum follows its words (minimumSizeHint)
             self.setMinimumWidth(150)
         self._parts = ("", "", "")
@@ -57,6 +69,7 @@ class VerdictBadge(QtWidgets.QLabel):
     def set_verdict(self, verdict: Verdict, prefix: str = "", shorter: str = "") -> None:
         symbol, color = VERDICT_STYLE[verdict.regime]
         self._shorter = shorter
+        self._word = verdict.regime.value
         self._show((symbol, prefix, verdict_text(verdict)))
         whole = f"{prefix}{verdict_text(verdict)}\n"
         self.setToolTip(f"{whole if self._elide else ''}{verdict.reason}")
@@ -68,6 +81,7 @@ class VerdictBadge(QtWidgets.QLabel):
 
     def clear_verdict(self, text: str = "no run yet") -> None:
         self._shorter = ""
+        self._word = ""
         self._show(("", "", text))
         self.setToolTip("")
         self._restyle(
@@ -94,7 +108,7 @@ class VerdictBadge(QtWidgets.QLabel):
 
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
         super().resizeEvent(event)
-        if self._elide:  # a plain badge keeps any text set on it directly (an error message)
+        if self._elide or self._short_words:  # a plain badge keeps text set on it directly
             self._fit()
 
     def _show(self, parts: tuple[str, str, str]) -> None:
@@ -107,6 +121,9 @@ class VerdictBadge(QtWidgets.QLabel):
         """Show the full text, or with ``elide_prefix`` the prefix shortened to fit: its name,
         else its shorter form, else that cut with '…'."""
         symbol, prefix, words = self._parts
+        if self._short_words and self._word and self._width_of(self.full_text()) > self.width():
+            self.setText(f"{symbol} {self._word}")
+            return
         if not (self._elide and prefix):
             self.setText(self.full_text())
             return
