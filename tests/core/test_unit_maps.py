@@ -52,7 +52,7 @@ def test_maps_are_computed_in_eval_mode_and_the_training_flag_comes_back():
     )
     model.train()
     inputs = torch.ones(5, 2)
-    hidden, out = layer_outputs(model, inputs)
+    hidden, _ = layer_outputs(model, inputs)
     assert torch.equal(hidden, model[0](inputs).detach())  # dropout off: nothing zeroed
     assert model.training
 
@@ -76,7 +76,12 @@ def test_the_diagram_texts():
 
 @pytest.mark.parametrize(
     ("text", "why"),
-    [("", "type a number"), ("abc", "'abc' is not a number"), ("nan", "finite"), ("1e9", "between")],
+    [
+        ("", "type a number"),
+        ("abc", "'abc' is not a number"),
+        ("nan", "finite"),
+        ("1e9", "between"),
+    ],
 )
 def test_bad_weights_are_refused_with_one_line(text, why):
     with pytest.raises(ValueError, match=why) as error:
