@@ -17,6 +17,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from gdsim.core.network import NetworkSpec
+
 MAP_POINTS = 24
 """Unit-map resolution per axis: a 24x24 grid is one forward pass over 576 points (well under a
 millisecond for the lecture's networks) and more than a node of ~50 pixels can show."""
@@ -140,9 +142,11 @@ def input_names(layer: int, count: int) -> list[str]:
     return [f"{prefix}{i + 1}" for i in range(count)]
 
 
-def output_function(task: str) -> str:
-    """The output unit's function as the formula writes it."""
-    return {"binary": "σ", "multiclass": "softmax"}.get(task, "")
+def unit_functions(spec: NetworkSpec) -> list[str]:
+    """Each layer's function as the formulas write it, per Linear layer: the hidden layers'
+    activations ('' for a linear one), then the output unit's ('σ', 'softmax' or '')."""
+    hidden = ["" if name == "linear" else name for _, name in spec.hidden]
+    return [*hidden, {"binary": "σ", "multiclass": "softmax"}.get(spec.task, "")]
 
 
 def unit_formula(

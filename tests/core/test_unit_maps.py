@@ -20,6 +20,7 @@ from gdsim.core.unit_maps import (
     parse_weight,
     set_weight,
     unit_formula,
+    unit_functions,
     unit_maps,
     unit_title,
     weight_label,
@@ -72,6 +73,8 @@ def test_the_diagram_texts():
     long = unit_formula(np.ones(16), 0.0, "relu", [f"h{i + 1}" for i in range(16)])
     assert long.endswith("+ 1·h4 … (12 more) + 0)")
     assert unit_title(0, 2, "tanh", output=False) == "Layer 1, unit 3: tanh(w·x + b)"
+    spec = NetworkSpec(hidden=((4, "tanh"), (3, "linear")))
+    assert unit_functions(spec) == ["tanh", "", "σ"]
 
 
 @pytest.mark.parametrize(
