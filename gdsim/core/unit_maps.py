@@ -102,17 +102,23 @@ def linear_layers(model: nn.Sequential) -> list[nn.Linear]:
     return [module for module in model if isinstance(module, nn.Linear)]
 
 
-def set_weight(model: nn.Sequential, layer: int, row: int, column: int, value: float) -> None:
-    """Set one weight in place (the optimizer's state for it is kept). An index the model does
-    not have raises IndexError."""
+def check_weight_index(model: nn.Sequential, layer: int, row: int, column: int) -> None:
+    """IndexError (one line) for a weight the model does not have: an editor opened on a
+    network since rebuilt with fewer units."""
     layers = linear_layers(model)
     if not 0 <= layer < len(layers):
         raise IndexError(f"the network has no layer {layer + 1} of weights")
-    weight = layers[layer].weight
-    if not (0 <= row < weight.shape[0] and 0 <= column < weight.shape[1]):
+    rows, columns = layers[layer].weight.shape
+    if not (0 <= row < rows and 0 <= column < columns):
         raise IndexError(f"layer {layer + 1} has no weight ({row + 1}←{column + 1})")
+
+
+def set_weight(model: nn.Sequential, layer: int, row: int, column: int, value: float) -> None:
+    """Set one weight in place (the optimizer's state for it is kept); an index the model
+    does not have raises IndexError."""
+    check_weight_index(model, layer, row, column)
     with torch.no_grad():
-        weight[row, column] = value
+        linear_layers(model)[layer].weight[row, column] = value
 
 
 def parse_weight(text: str) -> float:

@@ -118,6 +118,7 @@ def test_bad_text_is_refused_with_one_line_and_changes_nothing(qtbot, panel):
     assert "'abc' is not a number" in message(panel)
     assert float(panel.job.sessions[0].model[0].weight.detach()[2, 1]) == before
     assert panel.job.sessions[0].edits == []
+    assert "no weight (9←2)" in panel.edit_weight(0, 8, 1, "1")  # a network since rebuilt
 
 
 def test_an_edge_clicked_while_training_runs_is_refused(qtbot, panel):

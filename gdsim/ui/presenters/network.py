@@ -33,7 +33,7 @@ from gdsim.core.training import (
     rates_text,
 )
 from gdsim.core.training_job import LIVE_DETAIL_S, TrainingFrame, TrainingJob
-from gdsim.core.unit_maps import parse_weight
+from gdsim.core.unit_maps import check_weight_index, parse_weight
 from gdsim.ui.workers import JobRunner
 
 GRID_POINTS = 80
@@ -213,7 +213,8 @@ class NetworkPresenter(QtCore.QObject):
             return "no network to edit: see the message above"
         try:
             value = parse_weight(text)
-        except ValueError as error:
+            check_weight_index(job.sessions[self.shown_run].model, layer, row, column)
+        except (ValueError, IndexError) as error:
             return f"weight not changed: {error}"
         self._send(functools.partial(job.set_weight, layer, row, column, value))
         if not self.runner.is_running():
