@@ -26,7 +26,7 @@ from gdsim.core.state.network import DEFAULT_COMPARE_LRS
 from gdsim.core.training import ConfigError, TrainingConfig, configs_for_rates, rates_text
 from gdsim.core.training_job import TrainingFrame, TrainingJob
 from gdsim.core.verdict import Verdict
-from gdsim.ui.presenters.network import NetworkPresenter
+from gdsim.ui.presenters.network import PAUSE_TO_EDIT, NetworkPresenter
 from gdsim.ui.widgets.code_dialog import CodeDialog
 from gdsim.ui.widgets.columns import controls_beside
 from gdsim.ui.widgets.dataset_picker import DatasetPicker
@@ -336,8 +336,10 @@ class MlpPanel(QtWidgets.QWidget):
     def _on_weight_clicked(self, layer: int, row: int, column: int) -> None:
         """An edge clicked: its weight in the inline editor, unless training runs."""
         value = self.diagram.weight(layer, row, column)
-        if self.presenter.live or value is None:
-            self.messages.show_message("weight", "pause training to edit a weight")
+        if self.presenter.live:
+            self.messages.show_message("weight", PAUSE_TO_EDIT)
+            return
+        if value is None:  # no frame drawn yet: nothing to show in the editor
             return
         self.messages.clear("weight")
         where = self.diagram.edge_midpoint(layer, row, column)

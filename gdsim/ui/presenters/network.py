@@ -47,6 +47,8 @@ DETAIL_MS = round(1000 * LIVE_DETAIL_S)
 """The decision map and the network diagram change slowly and cost most to paint: they are
 refreshed at most this often while training runs (every frame when paused or done), as often
 as the job computes them."""
+PAUSE_TO_EDIT = "pause training to edit a weight (it changes at every step)"
+"""Why a weight is not edited while training runs (`edit_weight`)."""
 
 
 class NetworkPresenter(QtCore.QObject):
@@ -208,7 +210,7 @@ class NetworkPresenter(QtCore.QObject):
         Never while training runs: then, or for bad text, the reason, and nothing changes."""
         job = self.job
         if self.live:
-            return "pause training to edit a weight (it changes at every step)"
+            return PAUSE_TO_EDIT
         if job is None:
             return "no network to edit: see the message above"
         try:

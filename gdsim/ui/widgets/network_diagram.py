@@ -439,9 +439,11 @@ class NetworkDiagram(QtWidgets.QWidget):
         if hover is not None and hover[0] == "unit" and hover[1] > 0:
             _, column, unit, _ = hover
             single_output = column == len(self._widths) - 1 and self._widths[-1] == 1
-            # A single output unit's map is the decision plot itself: only its title changes.
+            # A single output unit's map is the decision plot itself: only its title changes;
+            # a 1D hidden unit has no picture there (its curve is in its box here).
             image = None if single_output else self.unit_image(column, unit)
-            self.unitHovered.emit(image, self._unit_title(column, unit))
+            shown = single_output or image is not None
+            self.unitHovered.emit(image, self._unit_title(column, unit) if shown else "")
         elif was_unit:
             self.unitHovered.emit(None, "")
 
