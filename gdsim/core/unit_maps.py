@@ -150,9 +150,10 @@ def input_names(layer: int, count: int) -> list[str]:
 
 def unit_functions(spec: NetworkSpec) -> list[str]:
     """Each layer's function as the formulas write it, per Linear layer: the hidden layers'
-    activations ('' for a linear one), then the output unit's ('σ', 'softmax' or '')."""
+    activations ('' for a linear one), then the output unit's: 'σ' for a binary task, else ''
+    (a multiclass unit's map is its logit: softmax acts across the units, not on one)."""
     hidden = ["" if name == "linear" else name for _, name in spec.hidden]
-    return [*hidden, {"binary": "σ", "multiclass": "softmax"}.get(spec.task, "")]
+    return [*hidden, "σ" if spec.task == "binary" else ""]
 
 
 def unit_formula(

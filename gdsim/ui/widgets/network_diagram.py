@@ -406,7 +406,8 @@ class NetworkDiagram(QtWidgets.QWidget):
         if layer >= len(self._layers):
             return title
         weights, bias = self._layers[layer]
-        symbol = "ŷ" if a == len(self._widths) - 1 else "h"
+        output = a == len(self._widths) - 1
+        symbol = ("ŷ" if self._widths[-1] == 1 else "z") if output else "h"  # z: a logit
         names = input_names(layer, weights.shape[1])
         formula = unit_formula(weights[b], float(bias[b]), self._function(layer), names, symbol)
         return f"{title.split(':')[0]}: {formula}"
