@@ -7,11 +7,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6 import QtCore, QtWidgets
+from test_colours import RUN_TO_VERDICT, delta_e
 
 from gdsim.core.unit_maps import map_grid, unit_formula, unit_maps
 from gdsim.ui.presenters.network import GRID_POINTS
+from gdsim.ui.style import RUN_COLORS, VERDICT_STYLE
 from gdsim.ui.widgets.message_area import MessageArea
-from gdsim.ui.widgets.network_diagram import map_rgba
+from gdsim.ui.widgets.network_diagram import MAP_NEGATIVE, MAP_POSITIVE, map_rgba
 
 
 def find(panel, cls, name):
@@ -133,3 +135,9 @@ def test_an_edge_clicked_while_training_runs_is_refused(qtbot, panel):
     assert panel.edit_weight(0, 2, 1, "1.0") is not None
     assert panel.job.sessions[0].edits == []
     find(panel, QtWidgets.QPushButton, "stopButton").click()
+
+
+@pytest.mark.parametrize("end", [MAP_NEGATIVE, MAP_POSITIVE])
+def test_unit_map_colours_read_as_neither_a_run_nor_a_verdict(end):
+    for color in (*RUN_COLORS, *(verdict for _, verdict in VERDICT_STYLE.values())):
+        assert delta_e(end, color) > RUN_TO_VERDICT, (end, color)

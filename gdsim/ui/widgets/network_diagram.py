@@ -30,11 +30,13 @@ NEGATIVE = QtGui.QColor("#D55E00")
 UNKNOWN = QtGui.QColor("#9e9e9e")
 MAX_EDGE_WIDTH = 5.0
 
-MAP_NEGATIVE = (140, 81, 10)
-MAP_POSITIVE = (197, 27, 125)
-"""Unit maps: brown below 0, white at 0, pink above, scaled per layer to its largest |output|
-(so a unit that is off everywhere is white and units of a layer compare). Neither a run's nor
-a verdict's colour, and not the edges' blue and orange: a map is an output, an edge a weight."""
+MAP_NEGATIVE = "#A88A62"
+MAP_POSITIVE = "#8C8CFA"
+"""Unit maps: tan below 0, white at 0, periwinkle above, scaled per layer to its largest
+|output| (so a unit that is off everywhere is white and units of a layer compare). The basins'
+tints (`gdsim.ui.style`), held far from every run and verdict colour (CIE ΔE76 > 30), apart
+under the common colour-vision deficiencies (yellow-blue), and not the edges' blue and orange:
+a map is an output, an edge a weight."""
 MIN_MAP_SIDE = 14.0
 """Below this many pixels a map is a smudge: the units stay plain circles."""
 MAX_MAP_SIDE = 64.0
@@ -42,7 +44,7 @@ HIT_PIXELS = 5.0
 """An edge is hovered or clicked when the mouse is within this many pixels of it."""
 LEGEND = (
     "Edges: blue = positive weight, orange = negative; thicker = larger |weight|. "
-    "Units: each unit's output over the input plane, brown < 0 < pink (white = 0), "
+    "Units: each unit's output over the input plane, tan < 0 < periwinkle (white = 0), "
     "scaled per layer. Hover a unit or an edge for its numbers; click an edge to edit "
     "its weight (paused training only)."
 )
@@ -299,7 +301,7 @@ class NetworkDiagram(QtWidgets.QWidget):
         ys = box.center().y() - np.clip(values / scale, -1, 1) * box.height() * 0.45
         painter.setPen(QtGui.QPen(QtGui.QColor("#bdbdbd"), scaled(0.6)))
         painter.drawLine(QtCore.QLineF(box.left(), box.center().y(), box.right(), box.center().y()))
-        painter.setPen(QtGui.QPen(QtGui.QColor(*MAP_POSITIVE), scaled(1.2)))
+        painter.setPen(QtGui.QPen(QtGui.QColor("#333333"), scaled(1.2)))
         finite = np.isfinite(ys)
         points = [QtCore.QPointF(x, y) for x, y in zip(xs[finite], ys[finite], strict=True)]
         painter.drawPolyline(QtGui.QPolygonF(points))
@@ -505,16 +507,22 @@ def _layer_scale(maps: np.ndarray) -> float:
 
 
 def map_rgba(values: np.ndarray, scale: float) -> np.ndarray:
-    """A unit's map (ny, nx) as RGBA bytes (ny, nx, 4): brown (-scale) through white (0) to
-    pink (+scale); non-finite values grey."""
+    """A unit's map (ny, nx) as RGBA bytes (ny, nx, 4): MAP_NEGATIVE (-scale) through white
+    (0) to MAP_POSITIVE (+scale); non-finite values grey."""
     share = np.clip(np.nan_to_num(values / scale, nan=0.0), -1.0, 1.0)[..., None]
     white = np.array([255.0, 255.0, 255.0])
-    negative, positive = np.array(MAP_NEGATIVE, float), np.array(MAP_POSITIVE, float)
-    towards = np.where(share < 0, negative, positive)
+    ends = [np.array(_rgb(color), dtype=float) for color in (MAP_NEGATIVE, MAP_POSITIVE)]
+    towards = np.where(share < 0, *ends)
     rgb = white + (towards - white) * np.abs(share)
     rgb = np.where(np.isfinite(values)[..., None], rgb, 158.0)
     alpha = np.full((*values.shape, 1), 255.0)
     return np.ascontiguousarray(np.concatenate([rgb, alpha], axis=-1).astype(np.uint8))
+
+
+def _rgb(color: str) -> tuple[int, int, int]:
+    """(r, g, b) of a '#rrggbb' colour."""
+    value = QtGui.QColor(color)
+    return value.red(), value.green(), value.blue()
 
 
 def _edge_pen(kind: int, level: int) -> QtGui.QPen:
