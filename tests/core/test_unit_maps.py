@@ -75,6 +75,8 @@ def test_the_diagram_texts():
     assert unit_title(0, 2, "tanh", output=False) == "Layer 1, unit 3: tanh(w·x + b)"
     spec = NetworkSpec(hidden=((4, "tanh"), (3, "linear")))
     assert unit_functions(spec) == ["tanh", "", "σ"]
+    logits = NetworkSpec(hidden=((4, "relu"),), task="multiclass", output_dim=3)
+    assert unit_functions(logits) == ["relu", ""]  # a logit's map: no softmax of one unit
 
 
 @pytest.mark.parametrize(
