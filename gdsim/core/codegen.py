@@ -15,7 +15,7 @@ script must stay exactly the program we mean.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import torch
 
@@ -23,19 +23,24 @@ from gdsim.core import datasets
 from gdsim.core.datasets import Dataset, DatasetParams
 from gdsim.core.network import ACTIVATIONS, LOSSES, NetworkSpec, init_linear
 from gdsim.core.training import SCHEDULES, TrainingConfig, batch_indices
+from gdsim.core.unit_maps import WeightEdit
 
 
 def export_script(
-    spec: NetworkSpec, dataset_params: DatasetParams | Dataset, config: TrainingConfig
+    spec: NetworkSpec,
+    dataset_params: DatasetParams | Dataset,
+    config: TrainingConfig,
+    edits: Sequence[WeightEdit] = (),
 ) -> str:
     """The complete script as text. Pass `DatasetParams` to regenerate a generated dataset,
-    or a `Dataset` (e.g. from a CSV file) to embed its points."""
+    or a `Dataset` (e.g. from a CSV file) to embed its points. `edits` (weights set by hand in
+    the diagram) are replayed at the steps they were made, so the losses stay the session's."""
     sections = [
         _header(spec, dataset_params, config),
         _data_section(spec, dataset_params),
         _network_section(spec),
         _optimizer_section(spec, config),
-        _loop_section(spec, config),
+        _loop_section(spec, config, edits),
     ]
     return "\n\n".join(sections) + "\n"
 
@@ -147,8 +152,33 @@ def _optimizer_section(spec: NetworkSpec, config: TrainingConfig) -> str:
     )
 
 
-def _loop_section(spec: NetworkSpec, config: TrainingConfig) -> str:
+def _edits_section(edits: Sequence[WeightEdit]) -> str:
+    """The hand-set weights as data and the function that applies those due at a step."""
+    rows = "".join(f"    {(e.step, e.layer, e.row, e.column, e.value)!r},\n" for e in edits)
+    return (
+        "# weights set by hand in gdsim's diagram: (step, Linear layer, row, column, value)\n"
+        f"WEIGHT_EDITS = [\n{rows}]\n"
+        "linear_layers = [layer for layer in net if isinstance(layer, nn.Linear)]\n"
+        "\n"
+        "\n"
+        "def apply_weight_edits(step):\n"
+        "    for edit_step, layer, row, column, value in WEIGHT_EDITS:\n"
+        "        if edit_step == step:\n"
+        "            with torch.no_grad():\n"
+        "                linear_layers[layer].weight[row, column] = value"
+    )
+
+
+def _loop_section(
+    spec: NetworkSpec, config: TrainingConfig, edits: Sequence[WeightEdit] = ()
+) -> str:
     parts = ["# ---- the canonical training loop", _source(batch_indices)]
+    apply_edits = after_edits = ""
+    if edits:
+        parts.append(_edits_section(edits))
+        apply_edits = "    apply_weight_edits(step)  # a weight set by hand at this step\n"
+        after_edits = "else:\n    apply_weight_edits(STEPS)  # set by hand after the last step\n"
+
     # BCELoss raises on NaN outputs where the other losses turn them into a NaN loss: the
     # script must stop there and say the run diverged, at the step gdsim says, not crash.
     nan_outputs = ""
@@ -176,6 +206,7 @@ def _loop_section(spec: NetworkSpec, config: TrainingConfig) -> str:
         "    index = next(batches)\n"
         "    inputs, targets = (x_train, y_train) if index is None "
         "else (x_train[index], y_train[index])\n"
+        f"{apply_edits}"
         f"{set_lr}"
         "    optimizer.zero_grad()  # reset all gradients to zero\n"
         "    prediction = net(inputs)  # forward pass\n"
@@ -189,6 +220,7 @@ def _loop_section(spec: NetworkSpec, config: TrainingConfig) -> str:
         "        break\n"
         "    if step % PRINT_EVERY == 0:\n"
         '        print(f"step {step:6d}  loss {losses[-1]:.6g}")\n'
+        f"{after_edits}"
         "\n"
         "if len(x_val):\n"
         "    with torch.no_grad():\n"

@@ -30,6 +30,7 @@ from gdsim.core.names import suggestion
 from gdsim.core.network import NetworkSpec, build_model, loss_function
 from gdsim.core.optimizers import OPTIMIZERS, OptimizerSpec
 from gdsim.core.sharpness import top_hessian_eigenvalue
+from gdsim.core.unit_maps import WeightEdit, set_weight
 from gdsim.core.verdict import Regime, Verdict, classify_loss_history
 
 
@@ -393,6 +394,8 @@ class TrainingSession:
             self._trajectory.append(0, self.parameters_numpy())
         self._sharpness: ThinnedRecord[float] = ThinnedRecord(SHARPNESS_CAPACITY, stretch=True)
         self._sharpness_vector: torch.Tensor | None = None
+        self.edits: list[WeightEdit] = []
+        """Weights set by hand (`set_weight`), in order: the exported script replays them."""
 
     # -- state ---------------------------------------------------------------------------
 
@@ -495,6 +498,14 @@ class TrainingSession:
         self._sharpness.append(self._step, measured.value)
 
     # -- live changes --------------------------------------------------------------------
+
+    def set_weight(self, layer: int, row: int, column: int, value: float) -> None:
+        """Set one weight by hand (the diagram's editor) before the next update; the
+        optimizer's state stays, the full-set losses are evaluated again, and the edit is
+        recorded for the exported script."""
+        set_weight(self.model, layer, row, column, value)
+        self.edits.append(WeightEdit(self._step, layer, row, column, value))
+        self._snapshot = None
 
     def set_lr(self, lr: float) -> None:
         """Change the base learning rate; the next update uses it, the weights stay."""

@@ -32,6 +32,7 @@ import numpy as np
 from gdsim.core.batched_training import SessionBatch
 from gdsim.core.csv_export import TrainingHistory
 from gdsim.core.training import Snapshot, ThinnedRecord, TrainingConfig, TrainingSession
+from gdsim.core.unit_maps import map_grid, unit_maps
 from gdsim.core.verdict import Verdict
 
 TARGET_ADVANCE_S = 0.008
@@ -96,12 +97,14 @@ class RunFrame:
 class TrainingFrame:
     """Everything the panel redraws, copied in the worker. `weights` and `prediction` belong
     to run `shown`: prediction is the model over the job's grid ((ny, nx) for 2D inputs, the
-    fitted curve (nx,) for 1D inputs)."""
+    fitted curve (nx,) for 1D inputs). `unit_maps` (run `shown` too, at the same rate) holds
+    every layer's unit outputs over a coarse grid of the same extent (`gdsim.core.unit_maps`)."""
 
     runs: tuple[RunFrame, ...]
     shown: int
     weights: list[tuple[np.ndarray, np.ndarray]]
     prediction: np.ndarray
+    unit_maps: list[np.ndarray] = field(default_factory=list)
 
 
 def thin_for_display(
@@ -140,6 +143,7 @@ class TrainingJob:
             raise ValueError("a training job needs at least one session")
         self.sessions = list(sessions)
         self._grid = grid
+        self._map_grid = map_grid(*grid)
         self._shown = shown
         self._chunk = 4
         self._single_step = False
@@ -257,6 +261,12 @@ class TrainingJob:
         lives in the sessions; a setting may now forbid or allow a batch)."""
         self._batch = SessionBatch.of([s for s in self.sessions if not s.finished])
 
+    def set_weight(self, layer: int, row: int, column: int, value: float) -> None:
+        """Set one weight of the shown run by hand (the diagram's editor); the next frame is
+        computed at the edited weights."""
+        self.sessions[self._shown].set_weight(layer, row, column, value)
+        self._rebatch()
+
     def show_run(self, index: int) -> None:
         """Which run's weights and prediction the frames carry (compare mode's choice)."""
         self._shown = min(max(0, index), len(self.sessions) - 1)
@@ -287,14 +297,15 @@ class TrainingJob:
             runs = tuple(self._run_frame(i, s) for i, s in enumerate(self.sessions))
             self._state_time = now
         if last is not None and reuse_detail:
-            weights, prediction = last.weights, last.prediction
+            weights, prediction, maps = last.weights, last.prediction, last.unit_maps
         else:
             session = self.sessions[self._shown]
             xs, ys = self._grid
             prediction = np.asarray(session.predict_grid(xs, ys), dtype=np.float32)
             weights = session.layer_weights()
+            maps = unit_maps(session.model, *self._map_grid)
             self._detail_time = now
-        self._last = TrainingFrame(runs, self._shown, weights, prediction)
+        self._last = TrainingFrame(runs, self._shown, weights, prediction, maps)
         return self._last
 
     def histories(self) -> list[TrainingHistory]:

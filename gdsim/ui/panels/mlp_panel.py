@@ -26,7 +26,7 @@ from gdsim.core.state.network import DEFAULT_COMPARE_LRS
 from gdsim.core.training import ConfigError, TrainingConfig, configs_for_rates, rates_text
 from gdsim.core.training_job import TrainingFrame, TrainingJob
 from gdsim.core.verdict import Verdict
-from gdsim.ui.presenters.network import NetworkPresenter
+from gdsim.ui.presenters.network import PAUSE_TO_EDIT, NetworkPresenter
 from gdsim.ui.widgets.code_dialog import CodeDialog
 from gdsim.ui.widgets.columns import controls_beside
 from gdsim.ui.widgets.dataset_picker import DatasetPicker
@@ -36,6 +36,7 @@ from gdsim.ui.widgets.network_box import NetworkBox
 from gdsim.ui.widgets.training_box import TrainingBox
 from gdsim.ui.widgets.training_views import TrainingViews
 from gdsim.ui.widgets.transport_bar import TransportBar
+from gdsim.ui.widgets.weight_editor import WeightEditor
 
 MESSAGES = (
     MessageSpec("dataset"),  # a refused file or dataset setting; the previous data stays
@@ -44,6 +45,7 @@ MESSAGES = (
     MessageSpec("rates"),  # refused compare rates (the text stays to be corrected)
     MessageSpec("state"),  # a saved state that cannot be shown: nothing of it was applied
     MessageSpec("training"),  # the worker stopped on an error
+    MessageSpec("weight"),  # a weight edit refused (training runs, bad text): nothing changed
 )
 
 CONTROL_WIDTH = 400
@@ -87,6 +89,7 @@ class MlpPanel(QtWidgets.QWidget):
         self.decision_plot = self.views.decision_plot
         self.diagram = self.views.diagram
         self.run_badges = self.views.run_badges
+        self.weight_editor = WeightEditor(self.diagram)
         # What scripts and tests reach for by name.
         self.layers = self.network_box.layers
         self.lr_slider = self.training_box.lr_slider
@@ -151,6 +154,10 @@ class MlpPanel(QtWidgets.QWidget):
         transport.paceChanged.connect(self.presenter.set_pace)
         self.run_badges.runChosen.connect(self.show_run)
         self.decision_plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.diagram.hoverText.connect(self.cursorInfo)
+        self.diagram.unitHovered.connect(self.decision_plot.show_unit_map)
+        self.diagram.weightClicked.connect(self._on_weight_clicked)
+        self.weight_editor.submitted.connect(self.edit_weight)
         self.presenter.frameReady.connect(self._draw)
         self.presenter.paused.connect(self.header.show_paused)
         self.presenter.finished.connect(self.header.show_verdict)
@@ -315,7 +322,8 @@ class MlpPanel(QtWidgets.QWidget):
         try:
             lr = self.presenter.shown_lr(self.training_box.compare_on(), self.lr_slider.value())
             config = replace(self.config(), lr=lr)
-            code = export_script(self.spec(), self.picker.source(), config)
+            edits = [] if self.job is None else self.job.sessions[self.presenter.shown_run].edits
+            code = export_script(self.spec(), self.picker.source(), config, edits)
         except (SpecError, ConfigError, DatasetError) as error:
             self.messages.show_message("settings", str(error))
             return
@@ -323,6 +331,30 @@ class MlpPanel(QtWidgets.QWidget):
             self.code_dialog.close()
         self.code_dialog = CodeDialog(code, f"train_{self.dataset.name}.py", self)
         self.code_dialog.show()
+
+    @QtCore.Slot(int, int, int)
+    def _on_weight_clicked(self, layer: int, row: int, column: int) -> None:
+        """An edge clicked: its weight in the inline editor, unless training runs."""
+        value = self.diagram.weight(layer, row, column)
+        if self.presenter.live:
+            self.messages.show_message("weight", PAUSE_TO_EDIT)
+            return
+        if value is None:  # no frame drawn yet: nothing to show in the editor
+            return
+        self.messages.clear("weight")
+        where = self.diagram.edge_midpoint(layer, row, column)
+        self.weight_editor.open_at(layer, row, column, value, where)
+
+    @QtCore.Slot(int, int, int, str)
+    def edit_weight(self, layer: int, row: int, column: int, text: str) -> str | None:
+        """Set weight [row, column] of Linear layer `layer` of the shown run to `text` (the
+        editor's Enter); None once done, else the one-line reason (also in the message area)."""
+        why = self.presenter.edit_weight(layer, row, column, text)
+        if why is None:
+            self.messages.clear("weight")
+        else:
+            self.messages.show_message("weight", why)
+        return why
 
     # ------------------------------------------------------------------ reacting to edits
 

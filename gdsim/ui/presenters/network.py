@@ -33,6 +33,7 @@ from gdsim.core.training import (
     rates_text,
 )
 from gdsim.core.training_job import LIVE_DETAIL_S, TrainingFrame, TrainingJob
+from gdsim.core.unit_maps import check_weight_index, parse_weight
 from gdsim.ui.workers import JobRunner
 
 GRID_POINTS = 80
@@ -46,6 +47,8 @@ DETAIL_MS = round(1000 * LIVE_DETAIL_S)
 """The decision map and the network diagram change slowly and cost most to paint: they are
 refreshed at most this often while training runs (every frame when paused or done), as often
 as the job computes them."""
+PAUSE_TO_EDIT = "pause training to edit a weight (it changes at every step)"
+"""Why a weight is not edited while training runs (`edit_weight`)."""
 
 
 class NetworkPresenter(QtCore.QObject):
@@ -200,6 +203,25 @@ class NetworkPresenter(QtCore.QObject):
     def set_hyper(self, **changes: object) -> None:
         if self.job is not None:
             self._send(functools.partial(self.job.set_hyper, **changes))
+
+    def edit_weight(self, layer: int, row: int, column: int, text: str) -> str | None:
+        """Set a weight of the shown run to the typed `text` between two steps (through the
+        worker while it is paused, at once while nothing runs); the next frame shows it.
+        Never while training runs: then, or for bad text, the reason, and nothing changes."""
+        job = self.job
+        if self.live:
+            return PAUSE_TO_EDIT
+        if job is None:
+            return "no network to edit: see the message above"
+        try:
+            value = parse_weight(text)
+            check_weight_index(job.sessions[self.shown_run].model, layer, row, column)
+        except (ValueError, IndexError) as error:
+            return f"weight not changed: {error}"
+        self._send(functools.partial(job.set_weight, layer, row, column, value))
+        if not self.runner.is_running():
+            self.show_now(job.snapshot())
+        return None
 
     def show_run(self, index: int) -> bool:
         """Show run `index`: while the worker runs its next frame carries it; a stopped or

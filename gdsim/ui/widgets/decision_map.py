@@ -45,6 +45,13 @@ class DecisionMap(pg.PlotWidget):
         self.legend.addItem(self.train_scatter, "train")
         self.legend.addItem(self.val_scatter, "validation")
         self._data_shown: Dataset | None = None
+        self.unit_map = pg.ImageItem()  # a hovered unit's map, under the points: show_unit_map
+        self.unit_map.setZValue(-1)
+        self.unit_map.hide()
+        self.addItem(self.unit_map)
+        self.unit_title = pg.TextItem(color="#111111", fill=pg.mkBrush(255, 255, 255, 220))
+        self.unit_title.setParentItem(self.getViewBox())  # fixed in the corner, not panned
+        self.unit_title.hide()
 
     def _style_markers(self) -> None:
         """Points and the 1D prediction curve at the presentation scale (`style.scaled`)."""
@@ -116,6 +123,22 @@ class DecisionMap(pg.PlotWidget):
         self.image.setImage(image, autoLevels=False)
         (x0, x1), (y0, y1) = data.input_range
         self.image.setRect(QtCore.QRectF(x0, y0, x1 - x0, y1 - y0))
+
+    def show_unit_map(self, image: np.ndarray | None, title: str) -> None:
+        """A unit of the network diagram, hovered: its map (RGBA rows from the bottom, over
+        the data's extent) in place of the prediction, the data still on top, and `title` in
+        the corner; (None, title) titles the prediction itself (the output unit's map);
+        (None, '') puts the plot back (gdsim/ui/widgets/network_diagram.py)."""
+        data = self._data_shown
+        shown = image is not None and data is not None and data.input_dim == 2
+        if shown and data is not None:
+            (x0, x1), (y0, y1) = data.input_range
+            self.unit_map.setImage(np.ascontiguousarray(image), autoLevels=False)
+            self.unit_map.setRect(QtCore.QRectF(x0, y0, x1 - x0, y1 - y0))
+        self.unit_map.setVisible(shown)
+        self.image.setVisible(not shown and data is not None and data.input_dim == 2)
+        self.unit_title.setText(title)
+        self.unit_title.setVisible(bool(title))
 
     def point_at(self, scene_pos: QtCore.QPointF) -> QtCore.QPointF | None:
         """The data coordinates under a scene position, or None outside the plot."""

@@ -1,9 +1,16 @@
-"""A drawing of an MLP whose edges show each weight's sign (colour) and size (thickness).
+"""A drawing of an MLP whose edges show each weight's sign (colour) and size (thickness), and
+whose units show what each computes over the input plane (a small heat map, TensorFlow
+Playground's per-neuron maps).
 
 Why painted by hand rather than with QGraphicsItems: the whole picture changes 30 times a second
 while training, and one `paintEvent` over at most a few thousand lines is cheaper than keeping
 thousands of scene items in sync. Wide layers show their first units and a "+N more" note, so a
-256-unit layer stays legible on a projector.
+256-unit layer stays legible on a projector; the maps are drawn on the units shown.
+
+The mouse: hovering a unit says its formula ('h = tanh(0.52·x1 − 1.3·x2 + 0.1)') and emits its
+map for the decision plot to show large; hovering an edge says its weight ('w[1](3←2) = 0.734');
+clicking an edge asks to edit that weight (`weightClicked`). Edges are hit-tested in one numpy
+pass over every drawn segment (at most 8 x 10 x 10), never a Python loop per mouse move.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ from collections.abc import Sequence
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from gdsim.core.unit_maps import input_names, unit_formula, unit_title, weight_label
 from gdsim.ui.style import scaled
 
 MAX_SHOWN_UNITS = 10
@@ -22,6 +30,25 @@ NEGATIVE = QtGui.QColor("#D55E00")
 UNKNOWN = QtGui.QColor("#9e9e9e")
 MAX_EDGE_WIDTH = 5.0
 
+MAP_NEGATIVE = "#A88A62"
+MAP_POSITIVE = "#8C8CFA"
+"""Unit maps: tan below 0, white at 0, periwinkle above, scaled per layer to its largest
+|output| (so a unit that is off everywhere is white and units of a layer compare). The basins'
+tints (`gdsim.ui.style`), held far from every run and verdict colour (CIE ΔE76 > 30), apart
+under the common colour-vision deficiencies (yellow-blue), and not the edges' blue and orange:
+a map is an output, an edge a weight."""
+MIN_MAP_SIDE = 14.0
+"""Below this many pixels a map is a smudge: the units stay plain circles."""
+MAX_MAP_SIDE = 64.0
+HIT_PIXELS = 5.0
+"""An edge is hovered or clicked when the mouse is within this many pixels of it."""
+LEGEND = (
+    "Edges: blue = positive weight, orange = negative; thicker = larger |weight|. "
+    "Units: each unit's output over the input plane, tan < 0 < periwinkle (white = 0), "
+    "scaled per layer. Hover a unit or an edge for its numbers; click an edge to edit "
+    "its weight (paused training only)."
+)
+
 
 def shown_units(width: int) -> int:
     """How many units of a layer are drawn (the rest are summarised as '+N')."""
@@ -29,46 +56,120 @@ def shown_units(width: int) -> int:
 
 
 class NetworkDiagram(QtWidgets.QWidget):
-    """`set_architecture(widths, labels)` draws the layers; `set_weights(per-layer (W, b))`
-    then styles the edges. Without weights the edges are thin and grey."""
+    """`set_architecture(widths, labels, functions)` draws the layers; `set_weights(per-layer
+    (W, b))` then styles the edges and `set_maps` fills the units. Without weights the edges
+    are thin and grey; without maps the units are circles.
+
+    Signals: `unitHovered(image, title)` (the unit's map as RGBA rows from the bottom, or None
+    for the output unit, whose map is the decision plot itself; (None, '') when the mouse
+    leaves the unit), `hoverText(str)` (the numbers under the mouse, '' over nothing) and
+    `weightClicked(layer, row, column)`."""
+
+    unitHovered = QtCore.Signal(object, str)
+    hoverText = QtCore.Signal(str)
+    weightClicked = QtCore.Signal(int, int, int)
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.setMinimumSize(240, 180)
+        self.setMouseTracking(True)
         self._widths: tuple[int, ...] = ()
         self._labels: tuple[str, ...] = ()
+        self._functions: tuple[str, ...] = ()
         self._weights: list[np.ndarray] = []
+        self._layers: list[tuple[np.ndarray, np.ndarray]] = []
+        """Every weight and bias (the formulas name all of a unit's inputs, drawn or not)."""
+        self._maps: list[np.ndarray] = []
+        self._output_image: np.ndarray | None = None
+        self._images: dict[tuple[int, int], QtGui.QImage] = {}
+        self._hover: tuple[str, int, int, int] | None = None
+        """('unit', column, unit, 0) or ('edge', layer, row, column) under the mouse."""
         self._rendered: QtGui.QPixmap | None = None
         """The last picture, reused until the weights, layers or size change: other widgets'
         updates repaint this one too, and antialiased wide edges are slow to draw."""
-        self.setToolTip(
-            "Edges: blue = positive weight, orange = negative; thicker = larger |weight|"
-        )
+        self.setToolTip(LEGEND)
 
-    def set_architecture(self, widths: Sequence[int], labels: Sequence[str]) -> None:
+    def set_architecture(
+        self, widths: Sequence[int], labels: Sequence[str], functions: Sequence[str] = ()
+    ) -> None:
+        """The layers' widths and captions, and each Linear layer's function as the formulas
+        write it (`gdsim.core.unit_maps.unit_functions`)."""
         self._widths = tuple(widths)
         self._labels = tuple(labels)
+        self._functions = tuple(functions)
         self._weights = []
+        self._layers = []
+        self._maps = []
+        self._output_image = None
+        self._images = {}
+        self._set_hover(None)
         self._rendered = None
         self.update()
 
     def set_weights(self, layers: Sequence[tuple[np.ndarray, np.ndarray]]) -> None:
-        """Per Linear layer (weight (out, in), bias); only the drawn units' weights are kept."""
+        """Per Linear layer (weight (out, in), bias): the edges show the drawn units' weights."""
+        self._layers = [(np.asarray(w), np.asarray(b)) for w, b in layers]
         self._weights = [
-            np.asarray(w)[: shown_units(w.shape[0]), : shown_units(w.shape[1])] for w, _ in layers
+            w[: shown_units(w.shape[0]), : shown_units(w.shape[1])] for w, _ in self._layers
         ]
         self._rendered = None
+        self._refresh_hover()
         self.update()
+
+    def set_maps(self, maps: Sequence[np.ndarray], output_image: np.ndarray | None) -> None:
+        """Each layer's unit outputs over the input plane (`TrainingFrame.unit_maps`:
+        (units, ny, nx) for 2D inputs, (units, nx) curves for 1D), and the decision plot's
+        picture (RGBA rows from the bottom) for a single output unit, whose map it is."""
+        self._maps = list(maps)
+        self._output_image = output_image
+        self._images = {}
+        self._rendered = None
+        self._refresh_hover()
+        self.update()
+
+    def unit_image(self, column: int, unit: int) -> np.ndarray | None:
+        """Unit `unit` of layer column `column` (1 = the first hidden layer) as RGBA rows
+        from the bottom, the colours of its thumbnail; None without a 2D map."""
+        layer = column - 1
+        if not 0 <= layer < len(self._maps) or self._maps[layer].ndim != 3:
+            return None
+        maps = self._maps[layer]
+        if unit >= len(maps):
+            return None
+        return map_rgba(maps[unit], _layer_scale(maps))
+
+    def _map_image(self, column: int, unit: int) -> QtGui.QImage | None:
+        """The thumbnail drawn on a unit (cached until the next maps)."""
+        key = (column, unit)
+        if key not in self._images:
+            output = column == len(self._widths) - 1
+            rgba = self._output_image if output and self._widths[-1] == 1 else None
+            if rgba is None:
+                rgba = self.unit_image(column, unit)
+            if rgba is None:
+                return None
+            rows = np.ascontiguousarray(rgba[::-1])  # QImage's first row is the top
+            height, width = rows.shape[:2]
+            image = QtGui.QImage(
+                rows.data, width, height, 4 * width, QtGui.QImage.Format.Format_RGBA8888
+            )
+            self._images[key] = image.copy()  # the array goes away; the picture stays
+        return self._images[key]
 
     def edge_count(self) -> int:
         """Edges drawn (tests and the tooltip use it)."""
         return sum(shown_units(a) * shown_units(b) for a, b in itertools.pairwise(self._widths))
 
-    def _unit_positions(self) -> list[list[QtCore.QPointF]]:
+    def _area(self) -> tuple[float, float, float, float]:
+        """(left, top, width, height) of the region the units fill."""
         margin_x, top = 36.0, 18.0
         bottom = 2.0 * self.fontMetrics().height() + 14.0  # two lines of layer labels
         area_w = max(1.0, self.width() - 2 * margin_x)
         area_h = max(1.0, self.height() - top - bottom)
+        return margin_x, top, area_w, area_h
+
+    def _unit_positions(self) -> list[list[QtCore.QPointF]]:
+        margin_x, top, area_w, area_h = self._area()
         columns = len(self._widths)
         positions = []
         for column, width in enumerate(self._widths):
@@ -77,6 +178,32 @@ class NetworkDiagram(QtWidgets.QWidget):
             gap = area_h / max(count, 1)
             positions.append([QtCore.QPointF(x, top + gap * (row + 0.5)) for row in range(count)])
         return positions
+
+    def _radius(self) -> float:
+        """A plain unit's radius."""
+        return max(4.0, min(scaled(11.0), (self.height() - 60) / (2.6 * MAX_SHOWN_UNITS)))
+
+    def map_side(self) -> float:
+        """The side of a unit's map in pixels: as large as the rows and the columns leave room
+        for; below MIN_MAP_SIDE (a small window, 8 layers) the units stay circles."""
+        columns = len(self._widths)
+        if columns < 2:
+            return 0.0
+        _, _, area_w, area_h = self._area()
+        rows = max(shown_units(width) for width in self._widths)
+        side = min(0.8 * area_h / rows, 0.45 * area_w / (columns - 1), scaled(MAX_MAP_SIDE))
+        return side if side >= MIN_MAP_SIDE else 0.0
+
+    def has_map(self, column: int) -> bool:
+        """Whether layer column `column` draws its units as maps now."""
+        if column < 1 or column >= len(self._widths) or not self.map_side():
+            return False
+        single_output = column == len(self._widths) - 1 and self._widths[-1] == 1
+        return column - 1 < len(self._maps) or (single_output and self._output_image is not None)
+
+    def _half_size(self, column: int) -> float:
+        """Half the drawn size of a unit in `column` (its hit radius)."""
+        return self.map_side() / 2 if self.has_map(column) else self._radius()
 
     def rescale(self) -> None:
         """Edges, units and labels (their font too) at the presentation scale, redrawn
@@ -95,6 +222,7 @@ class NetworkDiagram(QtWidgets.QWidget):
             self._rendered = self._render()
         painter = QtGui.QPainter(self)
         painter.drawPixmap(0, 0, self._rendered)
+        self._paint_hover(painter)
         painter.end()
 
     def _render(self) -> QtGui.QPixmap:
@@ -128,22 +256,199 @@ class NetworkDiagram(QtWidgets.QWidget):
             painter.drawLines(lines)
 
     def _paint_units(self, painter: QtGui.QPainter, positions: list[list[QtCore.QPointF]]) -> None:
-        radius = max(4.0, min(scaled(11.0), (self.height() - 60) / (2.6 * MAX_SHOWN_UNITS)))
-        painter.setPen(QtGui.QPen(QtGui.QColor("#333333"), scaled(1.2)))
+        radius = self._radius()
+        side = self.map_side()
+        border = QtGui.QPen(QtGui.QColor("#333333"), scaled(1.2))
         painter.setBrush(QtGui.QColor("#fafafa"))
         metrics = painter.fontMetrics()
         for column, units in enumerate(positions):
-            for point in units:
-                painter.drawEllipse(point, radius, radius)
+            maps = self.has_map(column)
+            for unit, point in enumerate(units):
+                painter.setPen(border)
+                if not maps:
+                    painter.drawEllipse(point, radius, radius)
+                    continue
+                box = QtCore.QRectF(point.x() - side / 2, point.y() - side / 2, side, side)
+                self._paint_map(painter, column, unit, box)
+                painter.setPen(border)
+                painter.setBrush(QtCore.Qt.BrushStyle.NoBrush)
+                painter.drawRect(box)
+                painter.setBrush(QtGui.QColor("#fafafa"))
             hidden = self._widths[column] - len(units)
             if hidden:
                 note = f"+{hidden}"
                 last = units[-1]
-                painter.drawText(
-                    QtCore.QPointF(last.x() + radius + 3, last.y() + metrics.ascent() / 2), note
-                )
+                right = last.x() + (side / 2 if maps else radius) + 3
+                painter.drawText(QtCore.QPointF(right, last.y() + metrics.ascent() / 2), note)
         for box, text in self.label_layout():
             painter.drawText(box, _LABEL_FLAGS, text)
+
+    def _paint_map(
+        self, painter: QtGui.QPainter, column: int, unit: int, box: QtCore.QRectF
+    ) -> None:
+        """A 2D unit's heat map, or a 1D unit's output as a small curve (white behind it)."""
+        image = self._map_image(column, unit)
+        if image is not None:
+            painter.drawImage(box, image)
+            return
+        painter.fillRect(box, QtGui.QColor("#ffffff"))
+        layer = column - 1
+        if layer >= len(self._maps) or self._maps[layer].ndim != 2:
+            return
+        values = self._maps[layer][unit]
+        scale = _layer_scale(self._maps[layer])
+        xs = box.left() + np.linspace(0.0, box.width(), len(values))
+        ys = box.center().y() - np.clip(values / scale, -1, 1) * box.height() * 0.45
+        painter.setPen(QtGui.QPen(QtGui.QColor("#bdbdbd"), scaled(0.6)))
+        painter.drawLine(QtCore.QLineF(box.left(), box.center().y(), box.right(), box.center().y()))
+        painter.setPen(QtGui.QPen(QtGui.QColor("#333333"), scaled(1.2)))
+        finite = np.isfinite(ys)
+        points = [QtCore.QPointF(x, y) for x, y in zip(xs[finite], ys[finite], strict=True)]
+        painter.drawPolyline(QtGui.QPolygonF(points))
+
+    def _paint_hover(self, painter: QtGui.QPainter) -> None:
+        """The edge or unit under the mouse, outlined (drawn over the cached picture)."""
+        hover = self._hover
+        if hover is None:
+            return
+        painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
+        painter.setPen(QtGui.QPen(QtGui.QColor("#000000"), scaled(2.5)))
+        painter.setBrush(QtCore.Qt.BrushStyle.NoBrush)
+        kind, a, b, c = hover
+        if kind == "edge":
+            painter.drawLine(QtCore.QLineF(self.unit_center(a, c), self.unit_center(a + 1, b)))
+            return
+        half = self._half_size(a) + scaled(2.0)
+        center = self.unit_center(a, b)
+        painter.drawRect(QtCore.QRectF(center.x() - half, center.y() - half, 2 * half, 2 * half))
+
+    # ------------------------------------------------------------------ the mouse
+
+    def unit_center(self, column: int, unit: int) -> QtCore.QPointF:
+        """Where unit `unit` of layer column `column` is drawn (column 0: the inputs)."""
+        return self._unit_positions()[column][unit]
+
+    def edge_midpoint(self, layer: int, row: int, column: int) -> QtCore.QPointF:
+        """The middle of the edge of weight [row, column] of Linear layer `layer`."""
+        source, target = self.unit_center(layer, column), self.unit_center(layer + 1, row)
+        return (source + target) / 2
+
+    def _hit(self, point: QtCore.QPointF) -> tuple[str, int, int, int] | None:
+        """The unit under `point` (first), else the nearest edge within HIT_PIXELS."""
+        positions = self._unit_positions()
+        for column, units in enumerate(positions):
+            half = self._half_size(column)
+            for unit, center in enumerate(units):
+                if abs(point.x() - center.x()) <= half and abs(point.y() - center.y()) <= half:
+                    return ("unit", column, unit, 0)
+        best: tuple[float, tuple[str, int, int, int]] | None = None
+        p = np.array([point.x(), point.y()])
+        for layer, (sources, targets) in enumerate(itertools.pairwise(positions)):
+            if not sources or not targets:
+                continue
+            if not sources[0].x() <= point.x() <= targets[0].x():
+                continue  # the mouse is not between these two columns
+            a = np.array([[q.x(), q.y()] for q in sources])[None, :, :]  # (1, S, 2)
+            b = np.array([[q.x(), q.y()] for q in targets])[:, None, :]  # (T, 1, 2)
+            d = b - a
+            t = np.clip(((p - a) * d).sum(-1) / np.maximum((d * d).sum(-1), 1e-12), 0.0, 1.0)
+            distance = np.linalg.norm(a + t[..., None] * d - p, axis=-1)  # (T, S)
+            row, source = np.unravel_index(int(distance.argmin()), distance.shape)
+            nearest = float(distance[row, source])
+            if nearest <= HIT_PIXELS and (best is None or nearest < best[0]):
+                best = (nearest, ("edge", layer, int(row), int(source)))
+        return None if best is None else best[1]
+
+    def hover_at(self, point: QtCore.QPointF) -> str:
+        """Hover `point` (what a mouse move does): returns the text shown for it."""
+        self._set_hover(self._hit(point))
+        return self.hover_text()
+
+    def click_at(self, point: QtCore.QPointF) -> bool:
+        """Click `point` (what a left click does): an edge asks to edit its weight."""
+        hit = self._hit(point)
+        if hit is None or hit[0] != "edge" or hit[1] >= len(self._layers):
+            return False
+        self.weightClicked.emit(hit[1], hit[2], hit[3])
+        return True
+
+    def mouseMoveEvent(self, event: QtGui.QMouseEvent) -> None:
+        self.hover_at(event.position())
+        super().mouseMoveEvent(event)
+
+    def mousePressEvent(self, event: QtGui.QMouseEvent) -> None:
+        if event.button() == QtCore.Qt.MouseButton.LeftButton and self.click_at(event.position()):
+            event.accept()
+            return
+        super().mousePressEvent(event)
+
+    def leaveEvent(self, event: QtCore.QEvent) -> None:
+        self._set_hover(None)
+        super().leaveEvent(event)
+
+    def weight(self, layer: int, row: int, column: int) -> float | None:
+        """The weight [row, column] of Linear layer `layer` as last drawn (None before any)."""
+        if layer >= len(self._layers):
+            return None
+        return float(self._layers[layer][0][row, column])
+
+    def hover_text(self) -> str:
+        """The numbers under the mouse: a unit's formula, an edge's weight, or ''."""
+        hover = self._hover
+        if hover is None:
+            return ""
+        kind, a, b, c = hover
+        if kind == "edge":
+            value = self.weight(a, b, c)
+            return "" if value is None else weight_label(a, b, c, value)
+        if a == 0:
+            return f"input x{b + 1}"
+        layer = a - 1
+        title = self._unit_title(a, b)
+        if layer >= len(self._layers):
+            return title
+        weights, bias = self._layers[layer]
+        output = a == len(self._widths) - 1
+        symbol = ("ŷ" if self._widths[-1] == 1 else "z") if output else "h"  # z: a logit
+        names = input_names(layer, weights.shape[1])
+        formula = unit_formula(weights[b], float(bias[b]), self._function(layer), names, symbol)
+        return f"{title.split(':')[0]}: {formula}"
+
+    def _function(self, layer: int) -> str:
+        return self._functions[layer] if layer < len(self._functions) else ""
+
+    def _unit_title(self, column: int, unit: int) -> str:
+        output = column == len(self._widths) - 1
+        return unit_title(column - 1, unit, self._function(column - 1), output)
+
+    def _set_hover(self, hit: tuple[str, int, int, int] | None) -> None:
+        was_unit = self._hover is not None and self._hover[0] == "unit"
+        if hit == self._hover:
+            return
+        self._hover = hit
+        self._announce(was_unit)
+        self.update()
+
+    def _refresh_hover(self) -> None:
+        """New numbers or maps under a still mouse: say them again (the large map follows)."""
+        if self._hover is not None:
+            self._announce(was_unit=self._hover[0] == "unit")
+
+    def _announce(self, was_unit: bool) -> None:
+        text = self.hover_text()
+        self.hoverText.emit(text)
+        self.setToolTip(text or LEGEND)
+        hover = self._hover
+        if hover is not None and hover[0] == "unit" and hover[1] > 0:
+            _, column, unit, _ = hover
+            single_output = column == len(self._widths) - 1 and self._widths[-1] == 1
+            # A single output unit's map is the decision plot itself: only its title changes;
+            # a 1D hidden unit has no picture there (its curve is in its box here).
+            image = None if single_output else self.unit_image(column, unit)
+            shown = single_output or image is not None
+            self.unitHovered.emit(image, self._unit_title(column, unit) if shown else "")
+        elif was_unit:
+            self.unitHovered.emit(None, "")
 
     def label_layout(self) -> list[tuple[QtCore.QRectF, str]]:
         """Each layer's label as drawn and the rectangle it fills, under its column: on one
@@ -192,6 +497,32 @@ def _edge_key(weights: np.ndarray | None, t: int, s: int, largest: float) -> tup
         return _NON_FINITE, 0
     level = round(min(1.0, abs(value) / largest) * EDGE_LEVELS)
     return (1 if value >= 0 else -1), level
+
+
+def _layer_scale(maps: np.ndarray) -> float:
+    """A layer's largest finite |output|: its maps' colour scale (1 when there is none)."""
+    finite = np.abs(maps[np.isfinite(maps)])
+    largest = float(finite.max()) if finite.size else 0.0
+    return largest if largest > 0 else 1.0
+
+
+def map_rgba(values: np.ndarray, scale: float) -> np.ndarray:
+    """A unit's map (ny, nx) as RGBA bytes (ny, nx, 4): MAP_NEGATIVE (-scale) through white
+    (0) to MAP_POSITIVE (+scale); non-finite values grey."""
+    share = np.clip(np.nan_to_num(values / scale, nan=0.0), -1.0, 1.0)[..., None]
+    white = np.array([255.0, 255.0, 255.0])
+    ends = [np.array(_rgb(color), dtype=float) for color in (MAP_NEGATIVE, MAP_POSITIVE)]
+    towards = np.where(share < 0, *ends)
+    rgb = white + (towards - white) * np.abs(share)
+    rgb = np.where(np.isfinite(values)[..., None], rgb, 158.0)
+    alpha = np.full((*values.shape, 1), 255.0)
+    return np.ascontiguousarray(np.concatenate([rgb, alpha], axis=-1).astype(np.uint8))
+
+
+def _rgb(color: str) -> tuple[int, int, int]:
+    """(r, g, b) of a '#rrggbb' colour."""
+    value = QtGui.QColor(color)
+    return value.red(), value.green(), value.blue()
 
 
 def _edge_pen(kind: int, level: int) -> QtGui.QPen:

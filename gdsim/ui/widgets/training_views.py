@@ -15,6 +15,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from gdsim.core.datasets import Dataset
 from gdsim.core.network import NetworkSpec
 from gdsim.core.training_job import TrainingFrame
+from gdsim.core.unit_maps import unit_functions
 from gdsim.ui.widgets.decision_map import DecisionMap
 from gdsim.ui.widgets.network_box import layer_labels
 from gdsim.ui.widgets.network_diagram import NetworkDiagram
@@ -88,7 +89,7 @@ class TrainingViews(QtWidgets.QWidget):
     ) -> None:
         """A new job, before its first step: its architecture, its data, a badge per run,
         axes framed around the initial loss."""
-        self.diagram.set_architecture(spec.widths, layer_labels(spec))
+        self.diagram.set_architecture(spec.widths, layer_labels(spec), unit_functions(spec))
         self.decision_plot.show_data(data)
         self.run_badges.set_runs(rates)
         self.run_badges.mark_shown(frame.shown)
@@ -109,6 +110,8 @@ class TrainingViews(QtWidgets.QWidget):
         if detail:
             self.decision_plot.draw_prediction(data, frame.prediction)
             self.diagram.set_weights(frame.weights)
+            picture = self.decision_plot.image.image if data.input_dim == 2 else None
+            self.diagram.set_maps(frame.unit_maps, picture)
         self.run_badges.show_verdicts(frame)
         self.header.show_metrics(frame)
         if live:
