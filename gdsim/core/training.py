@@ -143,7 +143,7 @@ class TrainingConfig:
             )
         _check_range("L1", self.l1, 0.0, MAX_PENALTY)
         _check_range("L2", self.l2, 0.0, MAX_PENALTY)
-        _check_stop_rules(self)
+        _check_stop_values(self)
         step = self.optimizer_spec.largest_step(self.lr, hyper, self.weight_decay)
         if step > MAX_LEARNING_RATE:
             raise ConfigError(
@@ -206,7 +206,7 @@ MAX_PATIENCE = 1000
 """The most evaluations early stopping waits for (a run has about EVALUATIONS of them)."""
 
 
-def _check_stop_rules(config: TrainingConfig) -> None:
+def _check_stop_values(config: TrainingConfig) -> None:
     loss, accuracy, patience = config.stop_at_loss, config.stop_at_accuracy, config.early_stop
     if loss is not None and not (
         isinstance(loss, (int, float)) and math.isfinite(loss) and loss > 0
@@ -498,8 +498,7 @@ class TrainingSession:
         self._diverged_at: int | None = None
         self._stop_rule: str | None = None
         self._stop_checked: int | None = None
-        self._best: tuple[float, int] | None = None
-        self._since_best = 0
+        self._rules = StopRules(config.stop_at_loss, config.stop_at_accuracy, config.early_stop)
         self._snapshot: Snapshot | None = None
         n_params = sum(p.numel() for p in self.model.parameters())
         capacity = min(2048, PARAM_RECORD_BYTES // (4 * n_params))
@@ -538,7 +537,7 @@ class TrainingSession:
     @property
     def best_step(self) -> int | None:
         """With early stopping, the step of the lowest validation loss evaluated so far."""
-        return None if self._best is None else self._best[1]
+        return None if self._rules.best is None else self._rules.best[1]
 
     @property
     def lr(self) -> float:
@@ -624,18 +623,9 @@ class TrainingSession:
             return
         self._stop_checked = self._step
         state = self.snapshot()
-        if config.stop_at_loss is not None and state.train_loss <= config.stop_at_loss:
-            self._stop_rule = "target loss"
-        elif config.stop_at_accuracy is not None and state.train_metric >= config.stop_at_accuracy:
-            self._stop_rule = "target accuracy"
-        elif config.early_stop > 0 and state.val_loss is not None:
-            if self._best is None or state.val_loss < self._best[0]:
-                self._best = (state.val_loss, self._step)
-                self._since_best = 0
-            else:
-                self._since_best += 1
-                if self._since_best >= config.early_stop:
-                    self._stop_rule = "early stopping"
+        self._stop_rule = self._rules.check(
+            self._step, state.train_loss, state.train_metric, state.val_loss
+        )
 
     def run(self, should_stop: Callable[[], bool] = lambda: False, chunk: int = 50) -> None:
         """Step until finished or `should_stop()` says so (checked every `chunk` steps)."""
@@ -681,6 +671,9 @@ class TrainingSession:
         old, new = self.config, replace(self.config, **changes)
         _check_rules_fit(new, self.spec, self.dataset)
         self.config = new
+        rules = self._rules  # new thresholds; early stopping's best so far stays
+        rules.stop_at_loss, rules.stop_at_accuracy = new.stop_at_loss, new.stop_at_accuracy
+        rules.early_stop = new.early_stop
         if new.optimizer != old.optimizer:
             self.optimizer = build_optimizer(self.model.parameters(), new)
         values = {"lr": new.lr_at(self._step), **new.torch_options()}
@@ -704,10 +697,15 @@ class TrainingSession:
             return cached
         data = self.dataset
         with torch.no_grad():
-            train_loss, train_metric = self._evaluate(data.x_train, data.y_train)
+            task = self.spec.task
+            train_loss, train_metric = evaluate(
+                self.model, self.loss_fn, task, data.x_train, data.y_train
+            )
             val_loss, val_metric = (None, None)
             if len(data.x_val):
-                val_loss, val_metric = self._evaluate(data.x_val, data.y_val)
+                val_loss, val_metric = evaluate(
+                    self.model, self.loss_fn, task, data.x_val, data.y_val
+                )
             params = [p.detach() for p in self.model.parameters()]
             grads = [p.grad.detach() for p in self.model.parameters() if p.grad is not None]
             param_norm = float(torch.linalg.vector_norm(torch.cat([p.ravel() for p in params])))
@@ -734,21 +732,6 @@ class TrainingSession:
             stop_reason=self.stop_reason,
         )
         return self._snapshot
-
-    def _evaluate(self, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
-        output = self.model(x)
-        loss_value = _loss_or_none(self.loss_fn, output, y)
-        loss = math.nan if loss_value is None else float(loss_value)
-        task = self.spec.task
-        if task == "binary":
-            metric = float(((output > 0.5).float() == y).float().mean())
-        elif task == "multiclass":
-            metric = float((output.argmax(dim=1) == y).float().mean())
-        else:
-            residual = float(((y - output) ** 2).sum())
-            spread = float(((y - y.mean()) ** 2).sum())
-            metric = 1.0 - residual / spread if spread > 0 else float("nan")
-        return loss, metric
 
     def parameters_numpy(self) -> np.ndarray:
         """All weights and biases flattened into one new float32 array (layer order)."""
@@ -825,6 +808,66 @@ class TrainingSession:
 
     def _parameters_finite(self) -> bool:
         return all(bool(torch.isfinite(p).all()) for p in self.model.parameters())
+
+
+def evaluate(
+    model: nn.Module,
+    loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    task: str,
+    x: torch.Tensor,
+    y: torch.Tensor,
+) -> tuple[float, float]:
+    """(loss, metric) of `model` on a whole set: NaN loss where the outputs are not finite;
+    accuracy for a classifier, R^2 for regression. Self-contained but for `_loss_or_none`:
+    the code exporter copies both, so an exported script stops where the app stops."""
+    with torch.no_grad():
+        output = model(x)
+        loss_value = _loss_or_none(loss_fn, output, y)
+        loss = math.nan if loss_value is None else float(loss_value)
+        if task == "binary":
+            metric = float(((output > 0.5).float() == y).float().mean())
+        elif task == "multiclass":
+            metric = float((output.argmax(dim=1) == y).float().mean())
+        else:
+            residual = float(((y - output) ** 2).sum())
+            spread = float(((y - y.mean()) ** 2).sum())
+            metric = 1.0 - residual / spread if spread > 0 else float("nan")
+    return loss, metric
+
+
+class StopRules:
+    """The stop rules' verdict at each evaluation, in order: the training set's loss at or
+    below `stop_at_loss`, its accuracy at or above `stop_at_accuracy`, or (`early_stop` = k
+    > 0) a validation loss that has not improved on its best for k evaluations in a row. None
+    is off. Self-contained: the code exporter copies it, so a script stops where the app does.
+    """
+
+    def __init__(
+        self, stop_at_loss: float | None, stop_at_accuracy: float | None, early_stop: int
+    ) -> None:
+        self.stop_at_loss = stop_at_loss
+        self.stop_at_accuracy = stop_at_accuracy
+        self.early_stop = early_stop
+        self.best: tuple[float, int] | None = None  # (lowest validation loss, its step)
+        self.since_best = 0
+
+    def check(
+        self, step: int, train_loss: float, train_metric: float, val_loss: float | None
+    ) -> str | None:
+        """Why training stops after the evaluation at `step`, or None to go on."""
+        if self.stop_at_loss is not None and train_loss <= self.stop_at_loss:
+            return "target loss"
+        if self.stop_at_accuracy is not None and train_metric >= self.stop_at_accuracy:
+            return "target accuracy"
+        if self.early_stop > 0 and val_loss is not None:
+            if self.best is None or val_loss < self.best[0]:
+                self.best = (val_loss, step)
+                self.since_best = 0
+            else:
+                self.since_best += 1
+                if self.since_best >= self.early_stop:
+                    return "early stopping"
+        return None
 
 
 def _loss_or_none(
