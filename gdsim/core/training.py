@@ -479,7 +479,7 @@ class TrainingSession:
         record_params_every: int = 0,
     ) -> None:
         _check_compatible(spec, dataset)
-        _check_rules_fit(config, spec, dataset)
+        check_rules_fit(config, spec, dataset)
         self.spec = spec
         self.dataset = dataset
         self.config = config
@@ -669,7 +669,7 @@ class TrainingSession:
         if "optimizer" in changes and changes["optimizer"] != self.config.optimizer:
             changes.setdefault("hyper", {})
         old, new = self.config, replace(self.config, **changes)
-        _check_rules_fit(new, self.spec, self.dataset)
+        check_rules_fit(new, self.spec, self.dataset)
         self.config = new
         rules = self._rules  # new thresholds; early stopping's best so far stays
         rules.stop_at_loss, rules.stop_at_accuracy = new.stop_at_loss, new.stop_at_accuracy
@@ -899,8 +899,9 @@ def _check_compatible(spec: NetworkSpec, dataset: Dataset) -> None:
         )
 
 
-def _check_rules_fit(config: TrainingConfig, spec: NetworkSpec, dataset: Dataset) -> None:
-    """The stop rules that need what this data or task may lack."""
+def check_rules_fit(config: TrainingConfig, spec: NetworkSpec, dataset: Dataset) -> None:
+    """Refuse (ConfigError, one line) the stop rules that need what this data or task lacks:
+    sessions check at their start and at each change, the panel before it sends a change."""
     if config.early_stop > 0 and not len(dataset.x_val):
         raise ConfigError("early stopping needs a validation set: set the validation share above 0")
     if config.stop_at_accuracy is not None and spec.task == "regression":
