@@ -194,6 +194,10 @@ class TrainingConfig:
         return max(1, self.steps // EVALUATIONS)
 
 
+NO_STOP_RULES: dict[str, Any] = {"stop_at_loss": None, "stop_at_accuracy": None, "early_stop": 0}
+"""`replace(config, **NO_STOP_RULES)`: the config trained to its budget, for the views that
+measure a fixed number of steps per rate (LR range test, learning-rate sweep)."""
+
 EVALUATIONS = 60
 """Full-set evaluations (validation loss, accuracy) spread evenly over a run's step budget, step
 0 included: the validation curve's points and the moments the stop rules are checked. Each

@@ -13,9 +13,12 @@ import torch
 
 from gdsim.core.batched_training import SessionBatch, batch_refusal
 from gdsim.core.datasets import DatasetParams, make_dataset
+from gdsim.core.lr_finder import LRRangeTest
 from gdsim.core.network import NetworkSpec
+from gdsim.core.network_sweep import NetworkSweep
 from gdsim.core.training import (
     EMA_FACTOR,
+    NO_STOP_RULES,
     ConfigError,
     LossEma,
     TrainingConfig,
@@ -98,7 +101,7 @@ def test_session_keeps_the_moving_average_of_its_minibatch_losses():
 
 def replay_evaluations(config: TrainingConfig, **session_options) -> list[tuple[int, object]]:
     """The snapshot at each evaluation step of the same run without stop rules."""
-    free = replace(config, stop_at_loss=None, stop_at_accuracy=None, early_stop=0)
+    free = replace(config, **NO_STOP_RULES)
     session = session_for(**session_options, **free.__dict__)
     every = config.evaluation_every
     states = [(0, session.snapshot())]
@@ -201,3 +204,14 @@ def test_compare_batches_refuse_penalties_and_stop_rules(option, reason):
     sessions = [session_for(lr=lr, **option) for lr in (0.1, 1.0)]
     assert reason in batch_refusal(sessions)
     assert SessionBatch.of(sessions) is None
+
+
+def test_rate_views_train_their_fixed_steps_whatever_the_builders_stop_rules():
+    session = session_for(stop_at_loss=10.0, l2=0.01)  # met at step 0
+    spec, data, config = session.spec, session.dataset, session.config
+    ramp = LRRangeTest(spec, data, config, 1e-3, 1.0, steps=30).run()
+    assert len(ramp.losses) == 30 and ramp.stopped_at is None
+    sweep = NetworkSweep(spec, data, config, [0.1, 0.5, 1.0], steps=10)
+    assert not sweep.batched  # the stacked loss has no penalty term
+    result = sweep.run()
+    assert result.steps_done == 10 and len(result.runs) == 3

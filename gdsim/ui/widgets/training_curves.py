@@ -85,6 +85,9 @@ class TrainingCurves:
                 losses.append(Series("validation", run.val_steps, run.val_losses, color, True))
                 metrics.append(Series("validation", run.metric_steps, run.val_metric, color, True))
         budget = max(steps, *(run.state.step for run in frame.runs))
+        if all(run.state.stop_reason in RULE_STOPS for run in frame.runs):
+            # Every run ended by a stop rule: the steps they took fill the axis, not the budget.
+            budget = max(1, *(run.state.step for run in frame.runs))
         for plot in (self.loss_plot, self.metric_plot):
             plot.set_x_range(0, budget)
         self.loss_plot.set_series(losses)
