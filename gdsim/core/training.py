@@ -234,12 +234,12 @@ def penalty(parameters: Iterable[torch.Tensor], l1: float, l2: float) -> torch.T
     weight decay, so that for plain gradient descent an L2 rate of wd / 2 is weight decay wd).
     Self-contained: the code exporter copies it verbatim, so the script adds the same terms
     in the same order and its losses stay the app's bit for bit."""
+    flat = torch.cat([p.reshape(-1) for p in parameters])  # few ops: tiny nets pay per op
     total: torch.Tensor | float = 0.0
-    for p in parameters:
-        if l1 > 0:
-            total = total + l1 * p.abs().sum()
-        if l2 > 0:
-            total = total + l2 * (p * p).sum()
+    if l1 > 0:
+        total = total + l1 * flat.abs().sum()
+    if l2 > 0:
+        total = total + l2 * flat.dot(flat)
     return total
 
 
