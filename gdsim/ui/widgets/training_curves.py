@@ -9,7 +9,8 @@ A run on minibatches has a noisy loss per step: it is drawn faint, under its mov
 show; full batch keeps one curve. With an L1/L2 penalty the training curve is the loss
 minimised (data + penalty, "+ L1/L2" in its name); the validation curve is the data loss. A
 run ended by a stop rule has a dotted vertical line at its last step, labelled with the rule;
-early stopping adds a dashed one at the best validation step.
+early stopping adds a dashed one at the best validation step (in compare mode, in each run's
+colour, with words for the run shown only).
 """
 
 from __future__ import annotations
@@ -94,7 +95,10 @@ class TrainingCurves:
         self.metric_plot.set_series(metrics)
         noisy = any(run.minibatch for run in frame.runs)
         self.loss_plot.setLabel("left", "loss (faint: each minibatch)" if noisy else "loss")
-        self._show_marks([m for i, run in enumerate(frame.runs) for m in _marks(run, i, compare)])
+        # In compare mode only the run shown (the header's) has words: eight labels overlapped.
+        self._show_marks(
+            [m for i, run in enumerate(frame.runs) for m in _marks(run, i, i == frame.shown)]
+        )
 
     def _show_marks(self, marks: list[Mark]) -> None:
         """Vertical lines at the stop and best steps; untouched while they stay the same (a
@@ -134,13 +138,13 @@ def _loss_series(run: RunFrame, name: str, color: str) -> list[Series]:
     return [Series(name, run.loss_steps, run.losses, color)]
 
 
-def _marks(run: RunFrame, index: int, compare: bool) -> list[Mark]:
-    """A run's stop mark (a stop rule ended it) and early stopping's best validation step."""
+def _marks(run: RunFrame, index: int, labelled: bool) -> list[Mark]:
+    """A run's stop mark (a stop rule ended it) and early stopping's best validation step,
+    in its colour, `labelled` with words or not."""
     color = run_color(index)
-    prefix = f"{rate_name(run.lr)}: " if compare else ""
     marks: list[Mark] = []
     if run.best_step is not None:
-        marks.append((run.best_step, f"{prefix}best val", color, True))
+        marks.append((run.best_step, "best val" if labelled else "", color, True))
     if run.state.stop_reason in RULE_STOPS:
-        marks.append((run.state.step, f"{prefix}{run.state.stop_reason}", color, False))
+        marks.append((run.state.step, run.state.stop_reason if labelled else "", color, False))
     return marks
