@@ -6,7 +6,6 @@ loss plot, and a rule the data cannot serve refused in one line."""
 from __future__ import annotations
 
 import pyqtgraph as pg
-import pytest
 from PySide6 import QtWidgets
 
 from gdsim.ui.widgets.loss_plot import FAINT_ALPHA
@@ -81,14 +80,10 @@ def test_early_stopping_without_validation_points_is_refused_in_one_line(qtbot, 
     assert mlp_panel.state().training.early_stop == 0
 
 
-@pytest.mark.parametrize(
-    ("name", "value", "field", "expected"),
-    [
-        ("l1Spin", 0.002, "l1", 0.002),
-        ("stopAtAccuracySpin", 0.9, "stop_at_accuracy", 0.9),
-        ("stopAtAccuracySpin", 0.0, "stop_at_accuracy", None),
-    ],
-)
-def test_the_options_reach_the_saved_state(mlp_panel, name, value, field, expected):
-    spin(mlp_panel, name).setValue(value)
-    assert getattr(mlp_panel.state().training, field) == expected
+def test_the_options_reach_the_saved_state(mlp_panel):
+    spin(mlp_panel, "l1Spin").setValue(0.002)
+    spin(mlp_panel, "stopAtAccuracySpin").setValue(0.9)
+    training = mlp_panel.state().training
+    assert (training.l1, training.stop_at_accuracy) == (0.002, 0.9)
+    spin(mlp_panel, "stopAtAccuracySpin").setValue(0.0)  # "off"
+    assert mlp_panel.state().training.stop_at_accuracy is None
