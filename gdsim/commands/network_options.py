@@ -98,6 +98,73 @@ def network_setup(args: argparse.Namespace) -> NetworkSetup:
     return NetworkSetup(params, dataset, spec, config)
 
 
+def add_training_options(parser: argparse.ArgumentParser) -> None:
+    """--l1, --l2, --stop-at-loss, --stop-at-accuracy, --early-stop: how `gdsim train`
+    regularises and ends a run (`TrainingConfig`'s fields of the same names)."""
+    parser.add_argument(
+        "--l1",
+        default="0",
+        metavar="R",
+        help="L1 penalty rate: adds R * sum |w| over weights and biases to the loss (default 0)",
+    )
+    parser.add_argument(
+        "--l2",
+        default="0",
+        metavar="R",
+        help="L2 penalty rate: adds R * sum w^2 over weights and biases to the loss; with gd, "
+        "weight decay wd is the same as --l2 wd/2 (default 0)",
+    )
+    parser.add_argument(
+        "--stop-at-loss",
+        default=None,
+        metavar="V",
+        help="stop once the training set's loss is at most V (checked at each evaluation)",
+    )
+    parser.add_argument(
+        "--stop-at-accuracy",
+        default=None,
+        metavar="A",
+        help="stop once the training accuracy is at least A, in (0, 1]; classification only",
+    )
+    parser.add_argument(
+        "--early-stop",
+        default="0",
+        metavar="K",
+        help="stop when the validation loss has not improved for K evaluations (about 60 per "
+        "run); 0 = off (default)",
+    )
+
+
+def with_training_options(args: argparse.Namespace, config: TrainingConfig) -> TrainingConfig:
+    """`config` with the options `add_training_options` added; UsageError in one line."""
+    from dataclasses import replace
+
+    from gdsim.core.training import MAX_PATIENCE
+
+    try:
+        return replace(
+            config,
+            l1=_number(args.l1, "--l1"),
+            l2=_number(args.l2, "--l2"),
+            stop_at_loss=_optional(args.stop_at_loss, "--stop-at-loss"),
+            stop_at_accuracy=_optional(args.stop_at_accuracy, "--stop-at-accuracy"),
+            early_stop=common.int_in_range(args.early_stop, 0, MAX_PATIENCE, "--early-stop"),
+        )
+    except ValueError as error:
+        raise common.UsageError(str(error)) from None
+
+
+def _number(text: str, option: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise common.UsageError(f"{option} '{text}' is not a number") from None
+
+
+def _optional(text: str | None, option: str) -> float | None:
+    return None if text is None else _number(text, option)
+
+
 def _noise(text: str) -> float:
     try:
         return float(text)

@@ -2,7 +2,8 @@
 
 A stable contract that scripts and tests depend on:
 `gdsim train --dataset D [--layers 8,8] [--activation tanh] [--optimizer gd] [--lr ETA ...]
-[--batch-size N] [--steps N] [--seed S] [--sharpness-every K] [--json]`. Several learning
+[--batch-size N] [--steps N] [--seed S] [--sharpness-every K] [--l1 R] [--l2 R]
+[--stop-at-loss V] [--stop-at-accuracy A] [--early-stop K] [--json]`. Several learning
 rates give one run each, all from the same initial weights (the lecture's "too small / right /
 too big" comparison).
 
@@ -12,6 +13,13 @@ classification, `r2` for regression, on the validation set) are taken every `eva
 at the steps listed in `eval_steps`. With `--sharpness-every K` each run also has `sharpness`:
 [step, value] pairs, the top Hessian eigenvalue of the training loss every K steps from step 0
 (`gdsim.core.sharpness`; null where the weights were not finite).
+
+With `--l1`/`--l2`, `losses` include the penalty (what the run minimises); the evaluations'
+losses are the data loss alone. Each run says why it ended: `stop_reason` is "steps",
+"diverged", "target loss", "target accuracy" or "early stopping", `stop_step` the updates
+done, and `best_step` (early stopping only, else null) the step of the lowest validation loss.
+The stop rules are checked at the core's own evaluations (`TrainingConfig.evaluation_every`,
+about 60 per run, as in the app), whatever `--eval-every` is.
 """
 
 from __future__ import annotations
@@ -21,7 +29,12 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from gdsim.commands import common
-from gdsim.commands.network_options import add_network_options, network_setup
+from gdsim.commands.network_options import (
+    add_network_options,
+    add_training_options,
+    network_setup,
+    with_training_options,
+)
 from gdsim.core.limits import MAX_TRAINING_STEPS
 
 if TYPE_CHECKING:
@@ -39,6 +52,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Train an MLP on a generated dataset; one run per learning rate.",
     )
     add_network_options(parser)
+    add_training_options(parser)
     parser.add_argument(
         "--lr",
         action="extend",
@@ -75,7 +89,7 @@ def execute(args: argparse.Namespace) -> int:
         else max(1, config.steps // 50)
     )
     every = common.int_in_range(args.sharpness_every, 0, MAX_TRAINING_STEPS, "--sharpness-every")
-    config = replace(config, sharpness_every=every)
+    config = with_training_options(args, replace(config, sharpness_every=every))
     try:
         sessions = [TrainingSession(spec, dataset, replace(config, lr=lr)) for lr in lrs]
     except ValueError as error:
@@ -157,6 +171,9 @@ def _run(
         "verdict_step": verdict.step,
         "reason": verdict.reason,
         "stopped_at": session.diverged_at,
+        "stop_reason": session.stop_reason,
+        "stop_step": session.step_count,
+        "best_step": session.best_step,
         "final_train_loss": final.train_loss,
         "final_val_loss": final.val_loss,
         f"final_train_{metric}": final.train_metric,
@@ -170,13 +187,23 @@ def _print_table(dataset: str, spec: NetworkSpec, runs: list[dict[str, Any]]) ->
     print(f"dataset {dataset}, network {layers}")
     metric = runs[0]["metric"]
     common.print_table(
-        ["lr", "optimizer", "regime", "stopped at", "train loss", "val loss", f"val {metric}"],
+        [
+            "lr",
+            "optimizer",
+            "regime",
+            "stopped at",
+            "ended by",
+            "train loss",
+            "val loss",
+            f"val {metric}",
+        ],
         [
             [
                 run["lr"],
                 run["optimizer"],
                 run["regime"],
                 run["stopped_at"],
+                run["stop_reason"],
                 run["final_train_loss"],
                 run["final_val_loss"],
                 run[f"final_val_{metric}"],

@@ -70,7 +70,9 @@ def batch_refusal(sessions: Sequence[TrainingSession]) -> str | None:
     the learning rate (so optimizer, hyper-parameters, schedule, batch size and seed, hence the
     data order, are the same: a schedule scales every run's rate by the same factor), and that
     fit in MAX_BATCH_BYTES. A run that measures sharpness (`sharpness_every` > 0) needs its
-    own Hessian products and trains alone."""
+    own Hessian products and trains alone; so does one with an L1/L2 penalty (the batch's
+    stacked loss has no term for it) or a stop rule (its evaluations would end one run in the
+    middle of the batch's chunk)."""
     if len(sessions) < 2:
         return "a batch needs two runs or more"
     first = sessions[0]
@@ -87,6 +89,10 @@ def batch_refusal(sessions: Sequence[TrainingSession]) -> str | None:
             return "the runs differ in more than the learning rate"
         if session.config.sharpness_every > 0:
             return "a run measures sharpness"
+        if session.config.penalised:
+            return "a run adds an L1/L2 penalty to its loss"
+        if session.config.stop_rules:
+            return "a run has a stop rule"
     if batch_bytes(first, len(sessions)) > MAX_BATCH_BYTES:
         return "the runs' activations would not fit in memory at once"
     return None

@@ -22,7 +22,15 @@ import torch
 from gdsim.core import datasets
 from gdsim.core.datasets import Dataset, DatasetParams
 from gdsim.core.network import ACTIVATIONS, LOSSES, NetworkSpec, init_linear
-from gdsim.core.training import SCHEDULES, TrainingConfig, batch_indices
+from gdsim.core.training import (
+    SCHEDULES,
+    StopRules,
+    TrainingConfig,
+    _loss_or_none,
+    batch_indices,
+    evaluate,
+    penalty,
+)
 from gdsim.core.unit_maps import WeightEdit
 
 
@@ -189,6 +197,32 @@ def _loop_section(
             '        print(f"diverged at step {step}: the outputs are not finite")\n'
             "        break\n"
         )
+    add_penalty = ""
+    if config.penalised:
+        parts.append(_source(penalty))
+        parts.append(f"L1, L2 = {config.l1!r}, {config.l2!r}  # penalty rates (0 = off)")
+        add_penalty = (
+            "    loss = loss + penalty(net.parameters(), L1, L2)  # L1/L2 regularisation\n"
+        )
+    check_rules = ""
+    if config.stop_rules:
+        parts += [_source(_loss_or_none), _source(evaluate), _source(StopRules)]
+        parts.append(
+            f"EVAL_EVERY = {config.evaluation_every}  # the stop rules are checked this often\n"
+            f"rules = StopRules({config.stop_at_loss!r}, {config.stop_at_accuracy!r}, "
+            f"{config.early_stop!r})"
+        )
+        check_rules = (
+            "    if step % EVAL_EVERY == 0:  # evaluate the whole sets, check the stop rules\n"
+            f"        train_loss, train_metric = evaluate(net, loss_function, {spec.task!r}, "
+            "x_train, y_train)\n"
+            f"        val_loss = evaluate(net, loss_function, {spec.task!r}, x_val, y_val)[0] "
+            "if len(x_val) else None\n"
+            "        stop_reason = rules.check(step, train_loss, train_metric, val_loss)\n"
+            "        if stop_reason is not None:\n"
+            '            print(f"stopped at step {step}: {stop_reason}")\n'
+            "            break\n"
+        )
     set_lr = ""
     if config.schedule != "none":
         schedule = SCHEDULES[config.schedule]
@@ -203,6 +237,7 @@ def _loop_section(
         f"torch.Generator().manual_seed({config.seed}))\n"
         "losses = []\n"
         "for step in range(STEPS):\n"
+        f"{check_rules}"
         "    index = next(batches)\n"
         "    inputs, targets = (x_train, y_train) if index is None "
         "else (x_train[index], y_train[index])\n"
@@ -212,6 +247,7 @@ def _loop_section(
         "    prediction = net(inputs)  # forward pass\n"
         f"{nan_outputs}"
         "    loss = loss_function(prediction, targets)  # compute the loss\n"
+        f"{add_penalty}"
         "    loss.backward()  # backward pass: compute the gradients\n"
         "    optimizer.step()  # update the weights with the gradients\n"
         "    losses.append(loss.item())\n"

@@ -38,7 +38,13 @@ from gdsim.core.csv_export import number
 from gdsim.core.datasets import Dataset, load_csv, make_dataset
 from gdsim.core.network import NetworkSpec
 from gdsim.core.state import NetworkState
-from gdsim.core.training import ConfigError, TrainingConfig, TrainingSession, check_learning_rate
+from gdsim.core.training import (
+    NO_STOP_RULES,
+    ConfigError,
+    TrainingConfig,
+    TrainingSession,
+    check_learning_rate,
+)
 from gdsim.core.training_job import TARGET_ADVANCE_S
 
 if TYPE_CHECKING:
@@ -168,7 +174,7 @@ class LRRangeTest:
         # The highest rate is checked against the optimizer (Adam's first step is lr/(1-b1)).
         # One more session step than entries: entry i's loss is measured by step i + 1.
         run_config = replace(
-            config, lr=lr_max, schedule="none", steps=steps + 1, sharpness_every=0
+            config, lr=lr_max, schedule="none", steps=steps + 1, sharpness_every=0, **NO_STOP_RULES
         )
         self._session = TrainingSession(spec, dataset, replace(run_config, lr=lr_min))
         self.lrs = exponential_ramp(lr_min, lr_max, steps)

@@ -31,6 +31,7 @@ from torch import nn
 from gdsim.core.datasets import Dataset
 from gdsim.core.network import LOSSES, NetworkSpec
 from gdsim.core.training import (
+    NO_STOP_RULES,
     SCHEDULES,
     ConfigError,
     TrainingConfig,
@@ -275,10 +276,13 @@ class NetworkSweep:
         if not isinstance(steps, int) or not 1 <= steps <= MAX_STEPS:
             raise ConfigError(f"a sweep trains 1 to {MAX_STEPS} steps per rate, got {steps!r}")
         configs = configs_for_rates(
-            replace(config, steps=steps, sharpness_every=0), [float(lr) for lr in lrs]
+            replace(config, steps=steps, sharpness_every=0, **NO_STOP_RULES),
+            [float(lr) for lr in lrs],
         )
         self.lrs = np.array([c.lr for c in configs])
         self.steps = steps
+        # The stacked loss has no L1/L2 term: a penalised sweep trains one rate at a time.
+        batched = batched and not config.penalised
         batched = batched and stack_bytes(spec, dataset, config, len(configs)) <= MAX_STACK_BYTES
         self.batched = batched
         self._sessions = [

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Generic, TypeVar
 
@@ -81,7 +81,13 @@ class TrainingConfig:
     of its `OptimizerSpec` (e.g. {"beta1": 0.5} for Adam); after construction it holds all of
     them, the defaults filled in, so two configs that train alike compare equal. Weight decay
     is a field of its own: it regularises whatever the optimizer. `sharpness_every=k` measures
-    the loss's sharpness (`gdsim.core.sharpness`) every k updates; 0 (the default) never."""
+    the loss's sharpness (`gdsim.core.sharpness`) every k updates; 0 (the default) never.
+
+    `l1` and `l2` add `penalty` to the loss each update minimises (0 = off). The stop rules are
+    checked at each evaluation (`evaluation_every`): `stop_at_loss` (the whole training set's
+    data loss at or below it), `stop_at_accuracy` (its accuracy at or above it; classification
+    only) and `early_stop=k` (the validation loss has not improved for k evaluations; needs a
+    validation set); None / 0 = off."""
 
     optimizer: str = "gd"
     lr: float = 1.0
@@ -95,6 +101,11 @@ class TrainingConfig:
     steps: int = 1000
     seed: int = 0
     sharpness_every: int = 0
+    l1: float = 0.0
+    l2: float = 0.0
+    stop_at_loss: float | None = None
+    stop_at_accuracy: float | None = None
+    early_stop: int = 0
 
     def __post_init__(self) -> None:
         if self.optimizer not in OPTIMIZERS:
@@ -131,6 +142,9 @@ class TrainingConfig:
                 f"sharpness every must be a whole number of steps >= 0 (0 = off), "
                 f"got {self.sharpness_every!r}"
             )
+        _check_range("L1", self.l1, 0.0, MAX_PENALTY)
+        _check_range("L2", self.l2, 0.0, MAX_PENALTY)
+        _check_stop_values(self)
         step = self.optimizer_spec.largest_step(self.lr, hyper, self.weight_decay)
         if step > MAX_LEARNING_RATE:
             raise ConfigError(
@@ -158,6 +172,76 @@ class TrainingConfig:
     def lr_at(self, step: int) -> float:
         """The learning rate used for update number `step` (0-based)."""
         return self.lr * SCHEDULES[self.schedule](step, **self.schedule_args())
+
+    @property
+    def penalised(self) -> bool:
+        """Whether the loss minimised (and the minibatch loss recorded) includes `penalty`."""
+        return self.l1 > 0 or self.l2 > 0
+
+    @property
+    def stop_rules(self) -> bool:
+        """Whether any stop rule is on (training may end before `steps`)."""
+        return (
+            self.stop_at_loss is not None
+            or self.stop_at_accuracy is not None
+            or self.early_stop > 0
+        )
+
+    @property
+    def evaluation_every(self) -> int:
+        """Updates between two full-set evaluations: the steps the validation curve is drawn
+        at and the stop rules are checked at, in the app, `gdsim train` and an exported
+        script alike."""
+        return max(1, self.steps // EVALUATIONS)
+
+
+NO_STOP_RULES: dict[str, Any] = {"stop_at_loss": None, "stop_at_accuracy": None, "early_stop": 0}
+"""`replace(config, **NO_STOP_RULES)`: the config trained to its budget, for the views that
+measure a fixed number of steps per rate (LR range test, learning-rate sweep)."""
+
+EVALUATIONS = 60
+"""Full-set evaluations (validation loss, accuracy) spread evenly over a run's step budget, step
+0 included: the validation curve's points and the moments the stop rules are checked. Each
+costs about one forward pass over the data (~2-3% of a run in all)."""
+
+MAX_PENALTY = 10.0
+"""The largest L1 or L2 rate: past it the penalty swamps any data loss the lectures train."""
+
+MAX_PATIENCE = 1000
+"""The most evaluations early stopping waits for (a run has about EVALUATIONS of them)."""
+
+
+def _check_stop_values(config: TrainingConfig) -> None:
+    loss, accuracy, patience = config.stop_at_loss, config.stop_at_accuracy, config.early_stop
+    if loss is not None and not (
+        isinstance(loss, (int, float)) and math.isfinite(loss) and loss > 0
+    ):
+        raise ConfigError(f"stop at loss must be a number above 0 (or off), got {loss!r}")
+    if accuracy is not None and not (isinstance(accuracy, (int, float)) and 0 < accuracy <= 1):
+        raise ConfigError(f"stop at accuracy must be in (0, 1] (or off), got {accuracy!r}")
+    if (
+        isinstance(patience, bool)
+        or not isinstance(patience, int)
+        or not (0 <= patience <= MAX_PATIENCE)
+    ):
+        raise ConfigError(
+            f"early stopping patience must be a whole number of evaluations from 0 (off) to "
+            f"{MAX_PATIENCE}, got {patience!r}"
+        )
+
+
+def penalty(parameters: Iterable[torch.Tensor], l1: float, l2: float) -> torch.Tensor | float:
+    """l1 * sum |w| + l2 * sum w^2 over every parameter, weights and biases alike (as torch's
+    weight decay, so that for plain gradient descent an L2 rate of wd / 2 is weight decay wd).
+    Self-contained: the code exporter copies it verbatim, so the script adds the same terms
+    in the same order and its losses stay the app's bit for bit."""
+    flat = torch.cat([p.reshape(-1) for p in parameters])  # few ops: tiny nets pay per op
+    total: torch.Tensor | float = 0.0
+    if l1 > 0:
+        total = total + l1 * flat.abs().sum()
+    if l2 > 0:
+        total = total + l2 * flat.dot(flat)
+    return total
 
 
 MAX_LEARNING_RATE = FLOAT32_MAX
@@ -325,6 +409,33 @@ class ThinnedRecord(Generic[Item]):
         return list(self._items)
 
 
+EMA_FACTOR = 0.95
+"""The smoothed minibatch loss keeps 95% of its last value and takes 5% of the new one: it
+averages over about the last 20 updates, enough to show stochastic gradient descent's trend
+through its noise, short enough to follow a learning-rate change within an epoch or two."""
+
+
+class LossEma:
+    """The exponential moving average of a loss, bias-corrected: m_t = f m_(t-1) + (1 - f) x_t
+    from m_0 = 0, read as m_t / (1 - f^t), so the first values are not pulled towards 0."""
+
+    def __init__(self, factor: float = EMA_FACTOR) -> None:
+        self.factor = factor
+        self._mean = 0.0
+        self._count = 0
+
+    def update(self, value: float) -> float:
+        """Take the next loss and return the smoothed loss up to it."""
+        self._count += 1
+        self._mean = self.factor * self._mean + (1.0 - self.factor) * value
+        return self._mean / (1.0 - self.factor**self._count)
+
+
+STOP_REASONS = ("steps", "target loss", "target accuracy", "early stopping", "diverged")
+"""Why a run ended (`TrainingSession.stop_reason`): its step budget, a stop rule, or a loss
+that became non-finite."""
+
+
 # ---------------------------------------------------------------- snapshots
 
 
@@ -333,7 +444,7 @@ class Snapshot:
     """Where training stands. Losses and metrics are over the whole training / validation
     set at the current weights (`val_*` are None without a validation set). The metric is
     accuracy for classification and R^2 for regression (`metric_name` says which);
-    `grad_norm` is the norm of the last minibatch gradient."""
+    `grad_norm` is the norm of the last minibatch gradient; `stop_reason` is the session's."""
 
     step: int
     epoch: float
@@ -347,6 +458,7 @@ class Snapshot:
     lr: float
     finished: bool
     diverged_at: int | None
+    stop_reason: str | None = None
 
 
 # ---------------------------------------------------------------- the session
@@ -372,6 +484,7 @@ class TrainingSession:
         record_params_every: int = 0,
     ) -> None:
         _check_compatible(spec, dataset)
+        check_rules_fit(config, spec, dataset)
         self.spec = spec
         self.dataset = dataset
         self.config = config
@@ -379,12 +492,18 @@ class TrainingSession:
         self.loss_fn = loss_function(spec.task)
         self.optimizer = build_optimizer(self.model.parameters(), config)
         self.history = LossHistory()
+        self.smoothed = LossHistory()
+        """`LossEma` of the minibatch losses, one entry per entry of `history`."""
+        self._ema = LossEma()
         self.val_history: ThinnedRecord[float] = ThinnedRecord(4096)
         self._generator = torch.Generator().manual_seed(config.seed)
         self._batches = batch_indices(len(dataset.x_train), config.batch_size, self._generator)
         self._steps_per_epoch = _steps_per_epoch(len(dataset.x_train), config.batch_size)
         self._step = 0
         self._diverged_at: int | None = None
+        self._stop_rule: str | None = None
+        self._stop_checked: int | None = None
+        self._rules = StopRules(config.stop_at_loss, config.stop_at_accuracy, config.early_stop)
         self._snapshot: Snapshot | None = None
         n_params = sum(p.numel() for p in self.model.parameters())
         capacity = min(2048, PARAM_RECORD_BYTES // (4 * n_params))
@@ -411,7 +530,21 @@ class TrainingSession:
 
     @property
     def finished(self) -> bool:
-        return self._diverged_at is not None or self._step >= self.config.steps
+        return self.stop_reason is not None
+
+    @property
+    def stop_reason(self) -> str | None:
+        """Why the run ended (one of STOP_REASONS), None while it may go on."""
+        if self._diverged_at is not None:
+            return "diverged"
+        if self._stop_rule is not None:
+            return self._stop_rule
+        return "steps" if self._step >= self.config.steps else None
+
+    @property
+    def best_step(self) -> int | None:
+        """With early stopping, the step of the lowest validation loss evaluated so far."""
+        return None if self._rules.best is None else self._rules.best[1]
 
     @property
     def lr(self) -> float:
@@ -431,7 +564,10 @@ class TrainingSession:
         losses = np.empty(n)
         done = 0
         self._track_sharpness()  # step 0, in the worker's first call rather than in __init__
-        while done < n:
+        self._check_stop_rules()
+        l1, l2 = self.config.l1, self.config.l2
+        penalised = self.config.penalised
+        while done < n and not self.finished:
             xb, yb = self.next_batch()
             if scheduled:
                 lr = self.config.lr_at(self._step)
@@ -442,6 +578,8 @@ class TrainingSession:
             if loss is None:
                 value = math.nan
             else:
+                if penalised:
+                    loss = loss + penalty(model.parameters(), l1, l2)
                 loss.backward()
                 optimizer.step()
                 value = loss.item()
@@ -465,6 +603,7 @@ class TrainingSession:
         several sessions' weights in one forward and backward, books each run's here too, so
         the two keep identical records. False when the run has diverged (and stops)."""
         self.history.append(value)
+        self.smoothed.append(self._ema.update(value))
         if not math.isfinite(value):
             self._diverged_at = self._step
             return False
@@ -473,7 +612,27 @@ class TrainingSession:
             self._trajectory.append(self._step, self.parameters_numpy())
         if self.finished and not self._parameters_finite():
             self._diverged_at = self._step
+        self._check_stop_rules()
         return True
+
+    def _check_stop_rules(self) -> None:
+        """At each evaluation step (`config.evaluation_every`, step 0 included), when a stop
+        rule is on: evaluate the whole training and validation sets (`snapshot`, which also
+        records the validation curve's point) and end the run if a rule is met. The data
+        loss is compared, without the L1/L2 penalty, as the curves and the header show it."""
+        config = self.config
+        if (
+            not config.stop_rules
+            or self.finished
+            or self._step % config.evaluation_every
+            or self._stop_checked == self._step
+        ):
+            return
+        self._stop_checked = self._step
+        state = self.snapshot()
+        self._stop_rule = self._rules.check(
+            self._step, state.train_loss, state.train_metric, state.val_loss
+        )
 
     def run(self, should_stop: Callable[[], bool] = lambda: False, chunk: int = 50) -> None:
         """Step until finished or `should_stop()` says so (checked every `chunk` steps)."""
@@ -525,7 +684,11 @@ class TrainingSession:
         if "optimizer" in changes and changes["optimizer"] != self.config.optimizer:
             changes.setdefault("hyper", {})
         old, new = self.config, replace(self.config, **changes)
+        check_rules_fit(new, self.spec, self.dataset)
         self.config = new
+        rules = self._rules  # new thresholds; early stopping's best so far stays
+        rules.stop_at_loss, rules.stop_at_accuracy = new.stop_at_loss, new.stop_at_accuracy
+        rules.early_stop = new.early_stop
         if new.optimizer != old.optimizer:
             self.optimizer = build_optimizer(self.model.parameters(), new)
         values = {"lr": new.lr_at(self._step), **new.torch_options()}
@@ -541,14 +704,23 @@ class TrainingSession:
     def snapshot(self) -> Snapshot:
         """Full-set losses and metrics at the current weights (cached until the next step)."""
         cached = self._snapshot
-        if cached and (cached.step, cached.diverged_at) == (self._step, self._diverged_at):
+        if cached and (cached.step, cached.diverged_at, cached.finished) == (
+            self._step,
+            self._diverged_at,
+            self.finished,
+        ):
             return cached
         data = self.dataset
         with torch.no_grad():
-            train_loss, train_metric = self._evaluate(data.x_train, data.y_train)
+            task = self.spec.task
+            train_loss, train_metric = evaluate(
+                self.model, self.loss_fn, task, data.x_train, data.y_train
+            )
             val_loss, val_metric = (None, None)
             if len(data.x_val):
-                val_loss, val_metric = self._evaluate(data.x_val, data.y_val)
+                val_loss, val_metric = evaluate(
+                    self.model, self.loss_fn, task, data.x_val, data.y_val
+                )
             params = [p.detach() for p in self.model.parameters()]
             grads = [p.grad.detach() for p in self.model.parameters() if p.grad is not None]
             param_norm = float(torch.linalg.vector_norm(torch.cat([p.ravel() for p in params])))
@@ -572,23 +744,9 @@ class TrainingSession:
             lr=self.lr,
             finished=self.finished,
             diverged_at=self._diverged_at,
+            stop_reason=self.stop_reason,
         )
         return self._snapshot
-
-    def _evaluate(self, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
-        output = self.model(x)
-        loss_value = _loss_or_none(self.loss_fn, output, y)
-        loss = math.nan if loss_value is None else float(loss_value)
-        task = self.spec.task
-        if task == "binary":
-            metric = float(((output > 0.5).float() == y).float().mean())
-        elif task == "multiclass":
-            metric = float((output.argmax(dim=1) == y).float().mean())
-        else:
-            residual = float(((y - output) ** 2).sum())
-            spread = float(((y - y.mean()) ** 2).sum())
-            metric = 1.0 - residual / spread if spread > 0 else float("nan")
-        return loss, metric
 
     def parameters_numpy(self) -> np.ndarray:
         """All weights and biases flattened into one new float32 array (layer order)."""
@@ -667,6 +825,66 @@ class TrainingSession:
         return all(bool(torch.isfinite(p).all()) for p in self.model.parameters())
 
 
+def evaluate(
+    model: nn.Module,
+    loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    task: str,
+    x: torch.Tensor,
+    y: torch.Tensor,
+) -> tuple[float, float]:
+    """(loss, metric) of `model` on a whole set: NaN loss where the outputs are not finite;
+    accuracy for a classifier, R^2 for regression. Self-contained but for `_loss_or_none`:
+    the code exporter copies both, so an exported script stops where the app stops."""
+    with torch.no_grad():
+        output = model(x)
+        loss_value = _loss_or_none(loss_fn, output, y)
+        loss = math.nan if loss_value is None else float(loss_value)
+        if task == "binary":
+            metric = float(((output > 0.5).float() == y).float().mean())
+        elif task == "multiclass":
+            metric = float((output.argmax(dim=1) == y).float().mean())
+        else:
+            residual = float(((y - output) ** 2).sum())
+            spread = float(((y - y.mean()) ** 2).sum())
+            metric = 1.0 - residual / spread if spread > 0 else float("nan")
+    return loss, metric
+
+
+class StopRules:
+    """The stop rules' verdict at each evaluation, in order: the training set's loss at or
+    below `stop_at_loss`, its accuracy at or above `stop_at_accuracy`, or (`early_stop` = k
+    > 0) a validation loss that has not improved on its best for k evaluations in a row. None
+    is off. Self-contained: the code exporter copies it, so a script stops where the app does.
+    """
+
+    def __init__(
+        self, stop_at_loss: float | None, stop_at_accuracy: float | None, early_stop: int
+    ) -> None:
+        self.stop_at_loss = stop_at_loss
+        self.stop_at_accuracy = stop_at_accuracy
+        self.early_stop = early_stop
+        self.best: tuple[float, int] | None = None  # (lowest validation loss, its step)
+        self.since_best = 0
+
+    def check(
+        self, step: int, train_loss: float, train_metric: float, val_loss: float | None
+    ) -> str | None:
+        """Why training stops after the evaluation at `step`, or None to go on."""
+        if self.stop_at_loss is not None and train_loss <= self.stop_at_loss:
+            return "target loss"
+        if self.stop_at_accuracy is not None and train_metric >= self.stop_at_accuracy:
+            return "target accuracy"
+        if self.early_stop > 0 and val_loss is not None:
+            if self.best is None or val_loss < self.best[0]:
+                self.best = (val_loss, step)
+                self.since_best = 0
+            else:
+                self.since_best += 1
+                if self.since_best >= self.early_stop:
+                    return "early stopping"
+        return None
+
+
 def _loss_or_none(
     loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
     output: torch.Tensor,
@@ -694,6 +912,15 @@ def _check_compatible(spec: NetworkSpec, dataset: Dataset) -> None:
             f"the network is built for a {spec.task} task with {spec.output_dim} output(s), "
             f"'{dataset.name}' is {dataset.task} with {dataset.output_dim}"
         )
+
+
+def check_rules_fit(config: TrainingConfig, spec: NetworkSpec, dataset: Dataset) -> None:
+    """Refuse (ConfigError, one line) the stop rules that need what this data or task lacks:
+    sessions check at their start and at each change, the panel before it sends a change."""
+    if config.early_stop > 0 and not len(dataset.x_val):
+        raise ConfigError("early stopping needs a validation set: set the validation share above 0")
+    if config.stop_at_accuracy is not None and spec.task == "regression":
+        raise ConfigError("stop at accuracy needs a classification task, not regression")
 
 
 def _steps_per_epoch(n: int, batch_size: int | None) -> int:

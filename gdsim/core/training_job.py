@@ -44,11 +44,10 @@ DISPLAY_POINTS = 1_000
 or an oscillation stays visible) before they cross to the GUI thread."""
 
 METRIC_CAPACITY = 2_000
-EVALUATIONS = 60
-"""Full-set evaluations (validation loss, accuracy) spread evenly over a run's step budget, on
-top of those each frame makes: frames are a few a second while training runs at full speed, so
-without these a short run's validation curve would be a handful of straight segments. Each
-costs about one forward pass over the data (~2-3% of a run in all)."""
+"""Full-set evaluations are made every `TrainingConfig.evaluation_every` steps (EVALUATIONS
+over the budget, gdsim/core/training.py), on top of those each frame makes: frames are a few a
+second while training runs at full speed, so without these a short run's validation curve
+would be a handful of straight segments. They are the evaluations the stop rules count."""
 
 LIVE_STATE_S = 0.1
 """While training runs, a run's full-set losses, metrics and verdict are refreshed at most this
@@ -77,7 +76,11 @@ class Stepper(Protocol):
 class RunFrame:
     """One run as the GUI draws it. `verdict` is None before the first step; while training
     it is the verdict of the history so far. `sharpness` is measured at `sharpness_steps`
-    (empty unless the run's config asks for it: `TrainingConfig.sharpness_every`)."""
+    (empty unless the run's config asks for it: `TrainingConfig.sharpness_every`).
+    `smoothed` is the moving average of `losses` (`LossEma`), drawn bold over the faint raw
+    losses when the run trains on `minibatch`es; `penalised` says that the losses include the
+    L1/L2 penalty; `best_step` is early stopping's best validation step. Why the run ended is
+    `state.stop_reason`."""
 
     lr: float
     state: Snapshot
@@ -91,6 +94,11 @@ class RunFrame:
     verdict: Verdict | None
     sharpness_steps: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     sharpness: np.ndarray = field(default_factory=lambda: np.empty(0))
+    smoothed_steps: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    smoothed: np.ndarray = field(default_factory=lambda: np.empty(0))
+    minibatch: bool = False
+    penalised: bool = False
+    best_step: int | None = None
 
 
 @dataclass(frozen=True)
@@ -217,9 +225,9 @@ class TrainingJob:
 
     def _step_and_evaluate(self, indices: list[int], unit: Stepper, steps: int) -> None:
         """`steps` updates of a session or a batch (runs `indices`, all at the same step),
-        cut where an evaluation falls due (every 1/EVALUATIONS of the budget, step 0
+        cut where an evaluation falls due (every `config.evaluation_every` steps, step 0
         included)."""
-        every = max(1, unit.config.steps // EVALUATIONS)
+        every = unit.config.evaluation_every
         while True:
             last = self._metrics[indices[0]].last_step
             if last is None or unit.step_count - last >= every:
@@ -346,8 +354,10 @@ class TrainingJob:
         else:
             state, verdict = last.state, last.verdict
         steps, losses = session.history.arrays()
+        smoothed_steps, smoothed = thin_for_display(*session.smoothed.arrays())
         steps, losses = thin_for_display(steps, losses)
         sharpness_steps, sharpness = session.sharpness()
+        config = session.config
         return RunFrame(
             lr=session.config.lr,
             state=state,
@@ -357,6 +367,11 @@ class TrainingJob:
             verdict=verdict,
             sharpness_steps=sharpness_steps,
             sharpness=sharpness,
+            smoothed_steps=smoothed_steps,
+            smoothed=smoothed,
+            minibatch=bool(config.batch_size) and config.batch_size < len(session.dataset.x_train),
+            penalised=config.penalised,
+            best_step=session.best_step,
         )
 
 
@@ -402,7 +417,8 @@ def rate_name(lr: float) -> str:
 
 def metrics_text(state: Snapshot) -> str:
     """The header's metrics line for one run: 'step 1,000  ·  train loss 0.1  ·  val loss
-    0.12  ·  accuracy 97.5%  ·  val 95.0%' (R² as a plain number for regression)."""
+    0.12  ·  accuracy 97.5%  ·  val 95.0%' (R² as a plain number for regression), ending in
+    '  ·  stopped: early stopping' when a stop rule ended the run."""
     name = "R²" if state.metric_name == "r2" else "accuracy"
     parts = [f"step {state.step:,}", f"train loss {state.train_loss:.4g}"]
     if state.val_loss is not None:
@@ -410,7 +426,14 @@ def metrics_text(state: Snapshot) -> str:
     parts.append(f"{name} {_percent(state.train_metric, state.metric_name)}")
     if state.val_metric is not None:
         parts.append(f"val {_percent(state.val_metric, state.metric_name)}")
+    if state.stop_reason in RULE_STOPS:
+        parts.append(f"stopped: {state.stop_reason}")
     return "  ·  ".join(parts)
+
+
+RULE_STOPS = ("target loss", "target accuracy", "early stopping")
+"""The stop reasons of the stop rules (`TrainingConfig.stop_rules`): the ones the metrics line
+and the curves name, since a run that used its budget or diverged says so already."""
 
 
 def _percent(value: float, metric_name: str) -> str:

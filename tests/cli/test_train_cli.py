@@ -101,6 +101,12 @@ def test_absurd_learning_rates_are_reported_as_diverged_in_strict_json(cli_json,
         (["--layers", "8"], "required: --dataset"),
         (["--dataset", "sine", "--sharpness-every", "-5"], "--sharpness-every must be between"),
         (["--dataset", "sine", "--sharpness-every", "often"], "'often' is not a whole number"),
+        (["--dataset", "xor", "--l1", "-1"], "L1 must be in [0, 10]"),
+        (["--dataset", "xor", "--l2", "lots"], "--l2 'lots' is not a number"),
+        (["--dataset", "xor", "--stop-at-loss", "0"], "stop at loss must be a number above 0"),
+        (["--dataset", "xor", "--stop-at-accuracy", "95"], "stop at accuracy must be in (0, 1]"),
+        (["--dataset", "sine", "--stop-at-accuracy", "0.9"], "needs a classification task"),
+        (["--dataset", "xor", "--early-stop", "-2"], "--early-stop must be between 0 and"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(capsys, argv, message):
@@ -120,6 +126,20 @@ def test_sharpness_every_k_steps_adds_step_value_pairs_to_each_run(cli_json):
         assert all(value > 0 for _, value in run["sharpness"])
     plain = cli_json("train", "--dataset", "sine", "--steps", "5")
     assert "sharpness" not in plain["runs"][0]
+
+
+def test_penalty_and_stop_rules_reach_the_runs_and_each_says_why_it_ended(cli_json):
+    base = ("train", "--dataset", "circle", "--steps", "300", "--eval-every", "50")
+    plain = cli_json(*base)["runs"][0]
+    assert (plain["stop_reason"], plain["stop_step"], plain["best_step"]) == ("steps", 300, None)
+    penalised = cli_json(*base, "--l2", "0.01")["runs"][0]
+    assert penalised["losses"][0] > plain["losses"][0]  # the minibatch loss carries the penalty
+    stopped = cli_json(*base, "--stop-at-loss", "0.3", "--early-stop", "50")["runs"][0]
+    assert stopped["stop_reason"] == "target loss" and stopped["stop_step"] < 300
+    assert stopped["stop_step"] % 5 == 0  # checked at the evaluations: every 300 // 60 steps
+    assert len(stopped["losses"]) == stopped["stop_step"]
+    assert stopped["eval_steps"][-1] == stopped["stop_step"]
+    assert stopped["val_losses"][-1] is not None and stopped["best_step"] is not None
 
 
 def test_real_entry_point_in_a_subprocess(strict_json):

@@ -39,6 +39,24 @@ CASES = {
             optimizer="momentum", lr=0.05, batch_size=1, steps=25, schedule="step", step_size=5
         ),
     ),
+    # Training options: each stops before its budget, at the step the session stops.
+    "target_loss": (
+        DatasetParams(name="circle", n=80),
+        {"hidden": ((16, "relu"),)},
+        TrainingConfig(lr=1.0, steps=25, stop_at_loss=0.6),
+    ),
+    "penalised_early_stop": (
+        DatasetParams(name="moons", n=60, seed=3),
+        {"hidden": ((8, "tanh"),)},
+        TrainingConfig(
+            optimizer="adam", lr=0.3, batch_size=8, steps=60, early_stop=2, l1=0.001, l2=0.01
+        ),
+    ),
+    "target_accuracy": (
+        DatasetParams(name="xor", n=60, seed=3),
+        {"hidden": ((8, "relu"),)},
+        TrainingConfig(optimizer="momentum", lr=0.5, batch_size=10, steps=60, stop_at_accuracy=0.9),
+    ),
 }
 
 
@@ -91,6 +109,11 @@ def test_exported_scripts_reproduce_the_session_bit_for_bit(tmp_path):
     expected["embedded"] = session_losses(loaded, spec, config)
 
     assert run_scripts(tmp_path, scripts) == expected
+    assert [len(expected[name]) for name in ("target_loss", "penalised_early_stop")] == [
+        21,
+        9,
+    ]
+    assert len(expected["target_accuracy"]) == 25
 
 
 @pytest.mark.parametrize("name", list(CASES))

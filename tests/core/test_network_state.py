@@ -68,6 +68,11 @@ def states(draw: st.DrawFn) -> NetworkState:
             schedule=draw(st.sampled_from(list(SCHEDULES))),
             steps=draw(st.integers(1, MAX_TRAINING_STEPS)),
             seed=draw(st.integers(0, 999_999)),
+            l1=draw(st.sampled_from([0.0, 1e-3, 10.0])),
+            l2=draw(st.sampled_from([0.0, 0.05])),
+            stop_at_loss=draw(st.sampled_from([None, 0.01])),
+            stop_at_accuracy=draw(st.sampled_from([None, 0.95, 1.0])),
+            early_stop=draw(st.sampled_from([0, 5])),
         ),
         compare=compare,
         compare_lrs=compare_lrs,
@@ -88,6 +93,16 @@ def test_defaults_round_trip_and_an_empty_dict_reads_as_the_defaults():
     assert NetworkState.from_dict(state.to_dict()) == state
     assert NetworkState.from_dict({}) == state
     assert state.learning_rates == (1.0,)
+
+
+def test_a_session_saved_before_the_training_options_loads_with_them_off():
+    data = NetworkState().to_dict()
+    for name in ("l1", "l2", "stop_at_loss", "stop_at_accuracy", "early_stop"):
+        del data["training"][name]
+    training = NetworkState.from_dict(data).training
+    assert (training.l1, training.l2, training.early_stop) == (0.0, 0.0, 0)
+    assert training.stop_at_loss is None and training.stop_at_accuracy is None
+    assert not training.penalised and not training.stop_rules
 
 
 def bad(path: list[str | int], value: object) -> dict:
@@ -140,6 +155,11 @@ def bad(path: list[str | int], value: object) -> dict:
         (["training", "steps"], 10**7, r"^training\.steps: must be a whole number from 1"),
         (["training", "seed"], 1.5, r"^training\.seed: must be a whole number"),
         (["training", "momentum"], 0.9, r"^training\.momentum: unknown field"),
+        (["training", "l1"], -0.1, r"^training\.l1: must lie between 0 and 10"),
+        (["training", "l2"], 20, r"^training\.l2: must lie between 0 and 10"),
+        (["training", "stop_at_loss"], 0, r"^training\.stop_at_loss: must be a number above 0"),
+        (["training", "stop_at_accuracy"], 1.5, r"^training\.stop_at_accuracy: must"),
+        (["training", "early_stop"], -1, r"^training\.early_stop: must be a whole number"),
         (["compare"], "yes", r"^compare: must be true or false"),
         (["compare_lrs"], [], r"^compare_lrs: must hold 1 to 8 rates"),
         (["compare_lrs"], [1.0, -1.0], r"^compare_lrs\[1\]: must be a number above 0"),

@@ -9,10 +9,9 @@ import numpy as np
 
 from gdsim.core.datasets import DatasetParams, make_dataset
 from gdsim.core.network import NetworkSpec
-from gdsim.core.training import TrainingConfig, TrainingSession
+from gdsim.core.training import EVALUATIONS, TrainingConfig, TrainingSession
 from gdsim.core.training_job import (
     DISPLAY_POINTS,
-    EVALUATIONS,
     ReplayJob,
     TrainingJob,
     metrics_text,

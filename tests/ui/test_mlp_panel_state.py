@@ -22,7 +22,14 @@ from gdsim.core.limits import MAX_TRAINING_STEPS
 from gdsim.core.network import NetworkSpec
 from gdsim.core.optimizers import OPTIMIZERS
 from gdsim.core.state import NetworkState, StateError
-from gdsim.core.training import SCHEDULES, ConfigError, TrainingConfig
+from gdsim.core.training import (
+    MAX_PATIENCE,
+    MAX_PENALTY,
+    SCHEDULES,
+    ConfigError,
+    TrainingConfig,
+    check_rules_fit,
+)
 from gdsim.ui.widgets.message_area import MessageArea
 
 
@@ -84,12 +91,19 @@ def panel_states(draw: st.DrawFn) -> NetworkState:
                 steps=draw(st.integers(1, MAX_TRAINING_STEPS)),
                 seed=seed,
                 sharpness_every=draw(st.integers(0, MAX_TRAINING_STEPS)),
+                l1=draw(st.floats(0.0, MAX_PENALTY)),
+                l2=draw(st.floats(0.0, MAX_PENALTY)),
+                stop_at_loss=draw(st.one_of(st.none(), st.floats(1e-3, 1e3))),
+                stop_at_accuracy=draw(st.one_of(st.none(), st.floats(1e-3, 1.0))),
+                early_stop=draw(st.integers(0, MAX_PATIENCE)),
             ),
             compare=compare,
             compare_lrs=compare_lrs,
             selected=draw(st.integers(0, len(compare_lrs) - 1)) if compare else 0,
         )
-        make_dataset(state.dataset)  # a split with a class left out of training is refused
+        # A split with a class left out of training is refused, and so are stop rules the
+        # data cannot serve (early stopping without validation points).
+        check_rules_fit(state.training, state.network, make_dataset(state.dataset))
     except (StateError, DatasetError, ConfigError):
         assume(False)
         raise

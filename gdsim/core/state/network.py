@@ -17,7 +17,14 @@ from gdsim.core.limits import MAX_RUNS, MAX_TRAINING_STEPS
 from gdsim.core.network import INITS, NetworkSpec, SpecError
 from gdsim.core.optimizers import OPTIMIZERS
 from gdsim.core.state.fields import STATE_VERSION, Fields, StateError, shown_value
-from gdsim.core.training import SCHEDULES, ConfigError, TrainingConfig, configs_for_rates
+from gdsim.core.training import (
+    MAX_PATIENCE,
+    MAX_PENALTY,
+    SCHEDULES,
+    ConfigError,
+    TrainingConfig,
+    configs_for_rates,
+)
 
 DEFAULT_COMPARE_LRS = (0.1, 1.0, 6.0, 10.0)
 """On the default circle network: too small (slow), right, too big (oscillating), way too big
@@ -37,6 +44,11 @@ _TRAINING_FIELDS = (
     "steps",
     "seed",
     "sharpness_every",
+    "l1",
+    "l2",
+    "stop_at_loss",
+    "stop_at_accuracy",
+    "early_stop",
 )
 _TOP_FIELDS = ("version", "dataset", "network", "training", "compare", "compare_lrs", "selected")
 
@@ -129,6 +141,11 @@ class NetworkState:
                 "steps": training.steps,
                 "seed": training.seed,
                 "sharpness_every": training.sharpness_every,
+                "l1": training.l1,
+                "l2": training.l2,
+                "stop_at_loss": training.stop_at_loss,
+                "stop_at_accuracy": training.stop_at_accuracy,
+                "early_stop": training.early_stop,
             },
             "compare": self.compare,
             "compare_lrs": list(self.compare_lrs),
@@ -238,6 +255,16 @@ def _read_training(fields: Fields) -> TrainingConfig:
         "steps": fields.integer("steps", 1000, low=1, high=MAX_TRAINING_STEPS),
         "seed": fields.integer("seed", 0),
         "sharpness_every": fields.integer("sharpness_every", 0, low=0, high=MAX_TRAINING_STEPS),
+        "l1": fields.number("l1", 0.0, low=0.0, high=MAX_PENALTY),
+        "l2": fields.number("l2", 0.0, low=0.0, high=MAX_PENALTY),
+        # A stop rule that is off is null (or left out).
+        "stop_at_loss": fields.number("stop_at_loss", above=0.0)
+        if fields.has("stop_at_loss")
+        else None,
+        "stop_at_accuracy": fields.number("stop_at_accuracy", above=0.0, high=1.0)
+        if fields.has("stop_at_accuracy")
+        else None,
+        "early_stop": fields.integer("early_stop", 0, low=0, high=MAX_PATIENCE),
     }
     # What the optimizer refuses at any rate (Nesterov without momentum) is the hyper-parameters'
     # fault; what remains (a step too large for float32) is the learning rate's.

@@ -23,7 +23,13 @@ from gdsim.core.network import NetworkSpec, SpecError
 from gdsim.core.sharpness import stability_line
 from gdsim.core.state import NetworkState
 from gdsim.core.state.network import DEFAULT_COMPARE_LRS
-from gdsim.core.training import ConfigError, TrainingConfig, configs_for_rates, rates_text
+from gdsim.core.training import (
+    ConfigError,
+    TrainingConfig,
+    check_rules_fit,
+    configs_for_rates,
+    rates_text,
+)
 from gdsim.core.training_job import TrainingFrame, TrainingJob
 from gdsim.core.verdict import Verdict
 from gdsim.ui.presenters.network import PAUSE_TO_EDIT, NetworkPresenter
@@ -255,12 +261,14 @@ class MlpPanel(QtWidgets.QWidget):
                 return why
         else:
             try:  # e.g. a validation share that leaves a class without training points
-                make_dataset(state.dataset)
-            except DatasetError as error:
+                data = make_dataset(state.dataset)
+                check_rules_fit(state.training, state.network, data)  # e.g. no validation set
+            except (DatasetError, ConfigError) as error:
                 return str(error)
         ranges = (
             (self.lr_slider.spin, state.training.lr, "learning rate"),
             (self.training_box.decay_spin, state.training.weight_decay, "weight decay"),
+            (self.training_box.stop_loss_spin, state.training.stop_at_loss or 0, "stop at loss"),
             (self.batch_spin, state.training.batch_size or 0, "batch size"),
             (self.network_box.seed_spin, state.network.seed, "network seed"),
             (self.network_box.sigma_spin, state.network.init_sigma, "init sigma"),
@@ -453,7 +461,8 @@ class MlpPanel(QtWidgets.QWidget):
         try:
             config = self.config()
             configs_for_rates(config, self.learning_rates())
-        except ConfigError as error:
+            check_rules_fit(config, self.spec(), self.dataset)
+        except (ConfigError, SpecError) as error:
             self.training_box.show_config(replace(self._in_use, lr=self.lr_slider.value()))
             self.messages.show_message("settings", f"{error}; the settings in use stay")
             return
@@ -467,6 +476,11 @@ class MlpPanel(QtWidgets.QWidget):
             schedule=config.schedule,
             steps=config.steps,
             sharpness_every=config.sharpness_every,
+            l1=config.l1,
+            l2=config.l2,
+            stop_at_loss=config.stop_at_loss,
+            stop_at_accuracy=config.stop_at_accuracy,
+            early_stop=config.early_stop,
         )
         self._show_sharpness()
         self._update_buttons()

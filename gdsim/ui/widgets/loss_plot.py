@@ -55,13 +55,19 @@ ticks (2.6, 2.7, 2.8) instead of none."""
 
 @dataclass(frozen=True)
 class Series:
-    """One curve: its label, x and y values, and colour."""
+    """One curve: its label, x and y values, and colour. A `faint` curve is drawn thin and
+    translucent (raw minibatch losses under their bold moving average)."""
 
     name: str
     x: np.ndarray
     y: np.ndarray
     color: str
     dashed: bool = False
+    faint: bool = False
+
+
+FAINT_ALPHA = 70
+"""Opacity (of 255) of a faint curve: its noise stays visible without hiding the bold one."""
 
 
 HALO = 3
@@ -298,7 +304,7 @@ class LossPlot(pg.PlotWidget):
         self.legend = OutsideLegend(self.getPlotItem())
         self._series: list[Series] = []
         self._curves: list[pg.PlotDataItem] = []
-        self._styles: list[tuple[str, bool, bool, bool]] = []
+        self._styles: list[tuple[str, bool, bool, bool, bool]] = []
         """Colours and dashes shown now: pens and legend are rebuilt only when these change
         (rebuilding them every frame cost ~8 ms while a slider was dragged)."""
         self._log = log
@@ -354,23 +360,34 @@ class LossPlot(pg.PlotWidget):
         thick = self._thick_up_to
         covered = covered_series(series)
         styles = [
-            (item.color, item.dashed, len(item.x) <= thick, hidden)
+            (item.color, item.dashed, len(item.x) <= thick, hidden, item.faint)
             for item, hidden in zip(series, covered, strict=True)
         ]
         restyle = styles != self._styles
         self._styles = styles
-        for curve, item, (color, dashed, short, hidden) in zip(
+        for curve, item, (color, dashed, short, hidden, faint) in zip(
             self._curves, series, styles, strict=False
         ):
             if restyle:
                 dash = QtCore.Qt.PenStyle.DashLine if dashed else QtCore.Qt.PenStyle.SolidLine
-                width = (2 if short else 1) * (HALO if hidden else 1)
-                curve.setPen(pg.mkPen(color, width=scaled(width), style=dash))
+                width = (2 if short and not faint else 1) * (HALO if hidden else 1)
+                pen_color = QtGui.QColor(color)
+                if faint:
+                    pen_color.setAlpha(FAINT_ALPHA)
+                curve.setPen(pg.mkPen(pen_color, width=scaled(width), style=dash))
             y = self._clip(item.y, limits)
             if restyle or not shows_points(curve, item.x, y):  # a dragged slider changes one run
                 curve.setData(item.x, y, connect="finite")
             curve.setVisible(True)
-        refresh_legend(self.legend, self._curves, [item.name for item in series], restyle)
+        # A faint curve is the backdrop of the bold one named after it: no entry of its own.
+        named = [
+            (curve, item.name)
+            for curve, item in zip(self._curves, series, strict=False)
+            if not item.faint
+        ]
+        refresh_legend(
+            self.legend, [curve for curve, _ in named], [name for _, name in named], restyle
+        )
         for curve in self._curves[len(series) :]:
             curve.setData([], [])
             curve.setVisible(False)

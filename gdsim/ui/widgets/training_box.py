@@ -1,6 +1,6 @@
 """The "Training" box: optimizer and its hyper-parameters (the shared `OptimizerForm`), learning
-rate, batch size, weight decay, steps, schedule, sharpness tracking, and compare mode's
-learning rates."""
+rate, batch size, weight decay, L1/L2 penalties, steps, schedule, stop rules, sharpness tracking,
+and compare mode's learning rates."""
 
 from __future__ import annotations
 
@@ -8,7 +8,13 @@ from PySide6 import QtCore, QtWidgets
 from superqt.utils import signals_blocked
 
 from gdsim.core.sharpness import MEASUREMENT_COST_STEPS, tracking_cost_text
-from gdsim.core.training import SCHEDULES, TrainingConfig
+from gdsim.core.training import (
+    EVALUATIONS,
+    MAX_PATIENCE,
+    MAX_PENALTY,
+    SCHEDULES,
+    TrainingConfig,
+)
 from gdsim.ui.widgets.exact_value import ExactLogSlider, ExactSpinBox
 from gdsim.ui.widgets.optimizer_form import OptimizerForm
 
@@ -22,7 +28,8 @@ LR_SLIDER_WIDTH = 120
 
 class TrainingBox(QtWidgets.QGroupBox):
     """Reports intent: `lrChanged(lr)` (acts at the next step), `settingsChanged()` (optimizer,
-    hyper-parameters, batch, decay, steps, schedule), `compareToggled(on)`, `compareEdited()`."""
+    hyper-parameters, batch, decay, penalties, steps, schedule, stop rules), `compareToggled(on)`,
+    `compareEdited()`."""
 
     lrChanged = QtCore.Signal(float)
     settingsChanged = QtCore.Signal()
@@ -43,6 +50,49 @@ class TrainingBox(QtWidgets.QGroupBox):
         self.decay_spin.setRange(0.0, 1.0)
         self.decay_spin.setSingleStep(1e-4)
         self.decay_spin.setKeyboardTracking(False)
+        self.l1_spin = self._rate_spin(
+            "l1Spin",
+            "L1 penalty: adds L1 × Σ|w| over every weight and bias to the loss each step "
+            "minimises, pulling small weights to exactly 0. The training curve then shows data "
+            "loss + penalty; validation and the header show the data loss alone.",
+        )
+        self.l2_spin = self._rate_spin(
+            "l2Spin",
+            "L2 penalty: adds L2 × Σw² over every weight and bias to the loss each step "
+            "minimises. Weight decay wd adds wd·w to each gradient, which is exactly L2 = wd/2 "
+            "for gradient descent (and the other optimizers here but AdamW, whose decay is "
+            "decoupled from Adam's scaled step).",
+        )
+        self.stop_loss_spin = ExactSpinBox(self)
+        self.stop_loss_spin.setObjectName("stopAtLossSpin")
+        self.stop_loss_spin.setDecimals(4)
+        self.stop_loss_spin.setRange(0.0, 1e3)
+        self.stop_loss_spin.setSingleStep(0.01)
+        self.stop_loss_spin.setSpecialValueText("off")
+        self.stop_loss_spin.setKeyboardTracking(False)
+        self.stop_loss_spin.setToolTip(
+            "Stop once the whole training set's loss (without penalty) is at or below this; "
+            f"checked at each of the run's {EVALUATIONS} evaluations. 0 = off."
+        )
+        self.stop_accuracy_spin = ExactSpinBox(self)
+        self.stop_accuracy_spin.setObjectName("stopAtAccuracySpin")
+        self.stop_accuracy_spin.setDecimals(3)
+        self.stop_accuracy_spin.setRange(0.0, 1.0)
+        self.stop_accuracy_spin.setSingleStep(0.01)
+        self.stop_accuracy_spin.setSpecialValueText("off")
+        self.stop_accuracy_spin.setKeyboardTracking(False)
+        self.stop_accuracy_spin.setToolTip(
+            "Stop once the training set's accuracy (0 to 1) reaches this; checked at each "
+            "evaluation. Classification only. 0 = off."
+        )
+        self.early_stop_spin = self._spin("earlyStopSpin", 0, MAX_PATIENCE, 0)
+        self.early_stop_spin.setSpecialValueText("off")
+        self.early_stop_spin.setPrefix("patience ")
+        self.early_stop_spin.setToolTip(
+            "Early stopping: stop when the validation loss has not improved for this many "
+            f"evaluations in a row (a run has {EVALUATIONS}, spread evenly over its steps); the "
+            "curves mark the best validation step. Needs a validation share above 0. 0 = off."
+        )
         self.steps_spin = self._spin("stepsSpin", 1, max_steps, 1000)
         self.steps_spin.setSingleStep(100)
         self.schedule_combo = QtWidgets.QComboBox(self)
@@ -81,13 +131,23 @@ class TrainingBox(QtWidgets.QGroupBox):
         form.addRow("learning rate η", self.lr_slider)
         form.addRow("batch size", self.batch_spin)
         form.addRow("weight decay", self.decay_spin)
+        penalties = QtWidgets.QHBoxLayout()
+        for label, spin in (("L1", self.l1_spin), ("L2", self.l2_spin)):
+            penalties.addWidget(QtWidgets.QLabel(label, self))
+            penalties.addWidget(spin, 1)
+        form.addRow("penalty", penalties)
         form.addRow("steps", self.steps_spin)
         form.addRow("schedule", self.schedule_combo)
+        form.addRow("stop at loss", self.stop_loss_spin)
+        form.addRow("stop at accuracy", self.stop_accuracy_spin)
+        form.addRow("early stopping", self.early_stop_spin)
         form.addRow("sharpness", sharpness_row)
         form.addRow(self.compare_check, self.compare_edit)
         self.lr_slider.valueChanged.connect(self.lrChanged)
         self.optimizer_form.changed.connect(self.settingsChanged)
-        for spin in (self.batch_spin, self.decay_spin, self.steps_spin, self.sharpness_spin):
+        for spin in (self.batch_spin, self.decay_spin, self.steps_spin, self.sharpness_spin,
+                     self.l1_spin, self.l2_spin, self.stop_loss_spin, self.stop_accuracy_spin,
+                     self.early_stop_spin):  # fmt: skip
             spin.valueChanged.connect(self.settingsChanged)
         self.sharpness_spin.valueChanged.connect(self._show_cost)
         self.schedule_combo.currentIndexChanged.connect(self.settingsChanged)
@@ -102,6 +162,18 @@ class TrainingBox(QtWidgets.QGroupBox):
         spin.setKeyboardTracking(False)
         return spin
 
+    def _rate_spin(self, name: str, tooltip: str) -> ExactSpinBox:
+        """A penalty rate from 0 (off) to MAX_PENALTY."""
+        spin = ExactSpinBox(self)
+        spin.setObjectName(name)
+        spin.setDecimals(5)
+        spin.setRange(0.0, MAX_PENALTY)
+        spin.setSingleStep(1e-3)
+        spin.setSpecialValueText("off")
+        spin.setKeyboardTracking(False)
+        spin.setToolTip(tooltip)
+        return spin
+
     def config(self, seed: int) -> TrainingConfig:
         """The configuration the controls describe (raises ConfigError)."""
         return TrainingConfig(
@@ -114,6 +186,11 @@ class TrainingBox(QtWidgets.QGroupBox):
             steps=self.steps_spin.value(),
             seed=seed,
             sharpness_every=self.sharpness_spin.value(),
+            l1=self.l1_spin.value(),
+            l2=self.l2_spin.value(),
+            stop_at_loss=self.stop_loss_spin.value() or None,
+            stop_at_accuracy=self.stop_accuracy_spin.value() or None,
+            early_stop=self.early_stop_spin.value(),
             **self._schedule_shape,
         )
 
@@ -130,6 +207,11 @@ class TrainingBox(QtWidgets.QGroupBox):
             (self.decay_spin, config.weight_decay),
             (self.steps_spin, config.steps),
             (self.sharpness_spin, config.sharpness_every),
+            (self.l1_spin, config.l1),
+            (self.l2_spin, config.l2),
+            (self.stop_loss_spin, config.stop_at_loss or 0.0),
+            (self.stop_accuracy_spin, config.stop_at_accuracy or 0.0),
+            (self.early_stop_spin, config.early_stop),
         ):
             with signals_blocked(spin):
                 spin.setValue(value)

@@ -3,16 +3,29 @@
 Two plots that the panel places apart (under the decision map and under the diagram), drawn
 together from one frame: in compare mode one curve per learning rate in its run's colour, else
 the training curve with the validation curve dashed beside it.
+
+A run on minibatches has a noisy loss per step: it is drawn faint, under its moving average
+(`TrainingSession.smoothed`) drawn bold in the same colour, so the noise and the trend both
+show; full batch keeps one curve. With an L1/L2 penalty the training curve is the loss
+minimised (data + penalty, "+ L1/L2" in its name); the validation curve is the data loss. A
+run ended by a stop rule has a dotted vertical line at its last step, labelled with the rule;
+early stopping adds a dashed one at the best validation step (in compare mode, in each run's
+colour, with words for the run shown only).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from PySide6 import QtWidgets
+import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
 
-from gdsim.core.training_job import DISPLAY_POINTS, TrainingFrame, rate_name
+from gdsim.core.training_job import DISPLAY_POINTS, RULE_STOPS, RunFrame, TrainingFrame, rate_name
+from gdsim.ui import style
 from gdsim.ui.style import run_color
 from gdsim.ui.widgets.loss_plot import LossPlot, Series
+
+Mark = tuple[int, str, str, bool]
+"""A vertical line on the loss plot: (step, label, colour, dashed)."""
 
 
 class TrainingCurves:
@@ -31,6 +44,10 @@ class TrainingCurves:
         )
         self.metric_plot.setObjectName("metricPlot")
         self.metric_plot.getAxis("left").enableAutoSIPrefix(False)
+        self.stop_lines: list[pg.InfiniteLine] = []
+        """The stop rules' marks on the loss plot (a pool: lines are shown, hidden, reused)."""
+        self._marks: list[tuple[int, str, str, bool, float]] = []
+        """The marks shown, with the pen scale they were drawn at."""
 
     def frame_axes(self, task: str, initial_loss: float, steps: int) -> None:
         """Axes that make sense before the first step: accuracy on [0, 1] (R² on [-1, 1] at
@@ -63,13 +80,71 @@ class TrainingCurves:
                 continue  # a lone step-0 validation point would squeeze the y-axis to nothing
             color = run_color(index)
             name = rate_name(run.lr) if compare else "train"
-            losses.append(Series(name, run.loss_steps, run.losses, color))
+            losses += _loss_series(run, name + (" + L1/L2" if run.penalised else ""), color)
             metrics.append(Series(name, run.metric_steps, run.train_metric, color))
             if not compare and run.val_steps.size:
                 losses.append(Series("validation", run.val_steps, run.val_losses, color, True))
                 metrics.append(Series("validation", run.metric_steps, run.val_metric, color, True))
         budget = max(steps, *(run.state.step for run in frame.runs))
+        if all(run.state.stop_reason in RULE_STOPS for run in frame.runs):
+            # Every run ended by a stop rule: the steps they took fill the axis, not the budget.
+            budget = max(1, *(run.state.step for run in frame.runs))
         for plot in (self.loss_plot, self.metric_plot):
             plot.set_x_range(0, budget)
         self.loss_plot.set_series(losses)
         self.metric_plot.set_series(metrics)
+        noisy = any(run.minibatch for run in frame.runs)
+        self.loss_plot.setLabel("left", "loss (faint: each minibatch)" if noisy else "loss")
+        # In compare mode only the run shown (the header's) has words: eight labels overlapped.
+        self._show_marks(
+            [m for i, run in enumerate(frame.runs) for m in _marks(run, i, i == frame.shown)]
+        )
+
+    def _show_marks(self, marks: list[Mark]) -> None:
+        """Vertical lines at the stop and best steps; untouched while they stay the same (a
+        frame comes several times a second)."""
+        key = [(*mark, style.pen_scale()) for mark in marks]
+        if key == self._marks:
+            return
+        self._marks = key
+        while len(self.stop_lines) < len(marks):
+            line = pg.InfiniteLine(angle=90, movable=False, label="")
+            line.setZValue(5)
+            line.label.setFont(style.badge_font(0.8))  # presentation mode scales it from here
+            self.loss_plot.addItem(line, ignoreBounds=True)
+            self.stop_lines.append(line)
+        for index, line in enumerate(self.stop_lines):
+            line.setVisible(index < len(marks))
+            if index >= len(marks):
+                continue
+            step, text, color, dashed = marks[index]
+            dash = QtCore.Qt.PenStyle.DashLine if dashed else QtCore.Qt.PenStyle.DotLine
+            line.setPen(pg.mkPen(color, width=style.scaled(1.5), style=dash))
+            line.setValue(step)
+            line.label.setFormat(text)
+            line.label.setColor(color)
+            # Best step low, stop step high: the two labels of a run never overlap.
+            line.label.setPosition(0.15 if dashed else 0.85)
+
+
+def _loss_series(run: RunFrame, name: str, color: str) -> list[Series]:
+    """The training loss curve(s) of one run: on minibatches, the raw losses faint under
+    their bold moving average; full batch, the losses themselves."""
+    if run.minibatch and run.smoothed.size:
+        return [
+            Series(name, run.loss_steps, run.losses, color, faint=True),
+            Series(f"{name}, smoothed", run.smoothed_steps, run.smoothed, color),
+        ]
+    return [Series(name, run.loss_steps, run.losses, color)]
+
+
+def _marks(run: RunFrame, index: int, labelled: bool) -> list[Mark]:
+    """A run's stop mark (a stop rule ended it) and early stopping's best validation step,
+    in its colour, `labelled` with words or not."""
+    color = run_color(index)
+    marks: list[Mark] = []
+    if run.best_step is not None:
+        marks.append((run.best_step, "best val" if labelled else "", color, True))
+    if run.state.stop_reason in RULE_STOPS:
+        marks.append((run.state.step, run.state.stop_reason if labelled else "", color, False))
+    return marks
