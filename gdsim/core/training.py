@@ -27,7 +27,7 @@ from torch import nn
 
 from gdsim.core.datasets import FLOAT32_MAX, Dataset
 from gdsim.core.names import suggestion
-from gdsim.core.network import NetworkSpec, build_model, loss_function
+from gdsim.core.network import NetworkSpec, build_model, loss_function, training_output
 from gdsim.core.optimizers import OPTIMIZERS, OptimizerSpec
 from gdsim.core.sharpness import top_hessian_eigenvalue
 from gdsim.core.verdict import Regime, Verdict, classify_loss_history
@@ -374,8 +374,8 @@ class TrainingSession:
         self.spec = spec
         self.dataset = dataset
         self.config = config
-        self.model = build_model(spec)
-        self.loss_fn = loss_function(spec.task)
+        self.model = build_model(spec, dropout_seed=config.seed)
+        self.loss_fn = loss_function(spec.task, spec.loss)
         self.optimizer = build_optimizer(self.model.parameters(), config)
         self.history = LossHistory()
         self.val_history: ThinnedRecord[float] = ThinnedRecord(4096)
@@ -435,7 +435,7 @@ class TrainingSession:
                 for group in optimizer.param_groups:
                     group["lr"] = lr
             optimizer.zero_grad()
-            loss = _loss_or_none(loss_fn, model(xb), yb)
+            loss = _loss_or_none(loss_fn, training_output(model, xb), yb)
             if loss is None:
                 value = math.nan
             else:

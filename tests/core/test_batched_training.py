@@ -158,3 +158,18 @@ def test_a_batch_gives_the_separate_runs_losses_and_weights_bit_for_bit(
     batched = sessions(spec, data, config, (0.01, 0.1, 3.0))
     train_batched(batched, chunk=37)
     assert_same_runs(alone, batched)
+
+
+@pytest.mark.parametrize(
+    ("options", "reason"),
+    [
+        ({"hidden": ((8, "step"),)}, "step activation"),
+        ({"hidden": ((8, "maxout"),)}, "maxout activation"),
+        ({"features": ("x1^2", "x2^2")}, "input features"),
+        ({"loss": "mse"}, "mismatched loss"),
+        ({"dropout": 0.2}, "dropout"),
+    ],
+)
+def test_model_options_the_batch_does_not_implement_train_run_by_run(options, reason):
+    spec = replace(BINARY, **options)
+    assert reason in batch_refusal(sessions(spec, CIRCLE, TrainingConfig(steps=5), (0.1, 1.0)))
