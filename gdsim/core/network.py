@@ -279,8 +279,11 @@ class NetworkSpec:
         return list(zip(widths[:-1], [*outs, self.output_dim], strict=True))
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready plain data; `from_dict(to_dict())` gives an equal spec."""
-        return {
+        """JSON-ready plain data; `from_dict(to_dict())` gives an equal spec. The loss and the
+        features are written only where they differ from the task's defaults, so that a
+        lesson step which changes the task alone gets that task's defaults, not the last
+        task's."""
+        data = {
             "input_dim": self.input_dim,
             "hidden": [[width, activation] for width, activation in self.hidden],
             "task": self.task,
@@ -289,10 +292,13 @@ class NetworkSpec:
             "init_sigma": self.init_sigma,
             "seed": self.seed,
             "maxout_pieces": self.maxout_pieces,
-            "loss": self.loss,
-            "features": list(self.features or ()),
             "dropout": self.dropout,
         }
+        if self.loss_mismatch is not None:
+            data["loss"] = self.loss
+        if not self.raw_features:
+            data["features"] = list(self.features or ())
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> NetworkSpec:
