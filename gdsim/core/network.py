@@ -300,6 +300,10 @@ class NetworkSpec:
             data["features"] = list(self.features or ())
         return data
 
+    def settings(self) -> dict[str, Any]:
+        """`to_dict` with the loss and the features always written: what a report shows."""
+        return {**self.to_dict(), "loss": self.loss, "features": list(self.features or ())}
+
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> NetworkSpec:
         """Build from saved plain data, with one-line errors for anything malformed."""
