@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -90,7 +91,7 @@ ACTIVATIONS: dict[str, Activation] = {
             label="Maxout",
             module=Maxout,
             code="Maxout({pieces})",
-            note="maxout: each unit is the largest of its k linear pieces (k weights rows each)",
+            note="each unit is the largest of its k linear pieces (k rows of weights each)",
         ),
     )
 }
@@ -240,6 +241,9 @@ class NetworkSpec:
                 raise SpecError(f"feature '{name}' needs x2, but the data has one input")
         if len(set(features)) != len(features):
             raise SpecError("each input feature may be chosen once")
+        # A set of toggles: kept in the builder's order, so that equal choices are equal specs
+        # (and the first layer's columns follow the order the diagram shows).
+        object.__setattr__(self, "features", tuple(sorted(features, key=FEATURES.index)))
         p = self.dropout
         if not isinstance(p, (int, float)) or not 0 <= p <= MAX_DROPOUT:
             raise SpecError(f"dropout must be a probability from 0 to {MAX_DROPOUT}, got {p!r}")
@@ -349,6 +353,34 @@ def parse_layers(text: str, activation: str = "relu") -> tuple[tuple[int, str], 
             raise SpecError(f"layer '{part}' must start with a whole-number width") from None
         layers.append((width, activation_name(act or activation)))
     return tuple(layers)
+
+
+class Curve(NamedTuple):
+    """An activation drawn over `z`: its values `f`, autograd's derivative `slope`, and for
+    maxout a `note` on the example pieces shown."""
+
+    z: np.ndarray
+    f: np.ndarray
+    slope: np.ndarray
+    note: str
+
+
+def activation_curve(name: str, pieces: int = 2, span: float = 3.0, n: int = 241) -> Curve:
+    """What the activation preview plots: f(z) and f'(z) on [-span, span], the derivative
+    from torch.autograd, exactly what training uses (0 for step and sign). A maxout unit has
+    no fixed shape: it is shown with `pieces` example pieces, the tangents of z^2 / 2 at
+    slopes from -1 to 1, whose maximum is the convex curve a unit can learn."""
+    z = torch.linspace(-span, span, n, requires_grad=True)
+    note = ""
+    if name == "maxout":
+        slopes = torch.linspace(-1.0, 1.0, pieces)
+        linear = z[:, None] * slopes - slopes**2 / 2
+        f = Maxout(pieces)(linear)[:, 0]
+        note = f"example: the largest of {pieces} lines; each unit learns its own"
+    else:
+        f = ACTIVATIONS[name].module()(z)
+    (slope,) = torch.autograd.grad(f.sum(), z)
+    return Curve(z.detach().numpy(), f.detach().numpy(), slope.numpy(), note)
 
 
 def init_linear(layer: nn.Linear, scheme: str, sigma: float, generator: torch.Generator) -> None:

@@ -210,3 +210,14 @@ def test_a_spec_without_the_new_options_builds_the_model_it_built_before():
     model = build_model(replace(NetworkSpec(), hidden=((4, "tanh"),)))
     assert [type(m) for m in model] == [nn.Linear, nn.Tanh, nn.Linear, nn.Sigmoid]
     assert math.isclose(parameter_count(NetworkSpec()), 65)
+
+
+def test_the_preview_curve_is_the_function_and_autograds_derivative():
+    from gdsim.core.network import activation_curve
+
+    curve = activation_curve("piecewise_linear", n=13, span=3.0)
+    assert np.allclose(curve.f, np.clip(curve.z + 0.5, 0, 1))
+    assert set(curve.slope.tolist()) == {0.0, 1.0}
+    assert not activation_curve("step").slope.any()
+    maxout = activation_curve("maxout", pieces=3)
+    assert "3 lines" in maxout.note and maxout.f.min() == pytest.approx(0.0, abs=1e-6)
