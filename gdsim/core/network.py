@@ -448,6 +448,18 @@ def loss_function(task: str, loss: str | None = None) -> nn.Module:
     return SoftmaxMSELoss() if task == "multiclass" else nn.MSELoss()
 
 
+def unit_weights(weight: np.ndarray, units: int) -> np.ndarray:
+    """A layer's weights per unit, (units, fan_in), for a picture of the units: a maxout
+    layer's (units * k, fan_in) show each edge's piece of largest magnitude (unit j's pieces
+    are rows j*k ... j*k + k - 1); any other layer's weights are returned as they are."""
+    pieces = weight.shape[0] // max(units, 1)
+    if pieces <= 1 or weight.shape[0] != units * pieces:
+        return weight
+    grouped = weight.reshape(units, pieces, -1)
+    largest = np.abs(np.nan_to_num(grouped, nan=np.inf)).argmax(axis=1)
+    return np.take_along_axis(grouped, largest[:, None, :], axis=1)[:, 0, :]
+
+
 def parameter_count(spec: NetworkSpec) -> int:
     """Weights plus biases (a maxout unit has k rows of them)."""
     return sum((a + 1) * b for a, b in spec.linear_shapes())

@@ -221,3 +221,11 @@ def test_the_preview_curve_is_the_function_and_autograds_derivative():
     assert not activation_curve("step").slope.any()
     maxout = activation_curve("maxout", pieces=3)
     assert "3 lines" in maxout.note and maxout.f.min() == pytest.approx(0.0, abs=1e-6)
+
+
+def test_a_maxout_layers_weights_fold_into_its_units_for_the_diagram():
+    from gdsim.core.network import unit_weights
+
+    weight = np.array([[1.0, -5.0], [-3.0, 2.0], [0.5, 0.1], [0.2, -0.3]])  # 2 units, k = 2
+    assert unit_weights(weight, 2).tolist() == [[-3.0, -5.0], [0.5, -0.3]]
+    assert unit_weights(weight, 4) is weight

@@ -4,6 +4,7 @@ toggles, dropout; each reaches the network the panel trains."""
 
 from __future__ import annotations
 
+import numpy as np
 from PySide6 import QtWidgets
 from torch import nn
 
@@ -11,6 +12,7 @@ from gdsim.core.layers import Features
 from gdsim.core.state import NetworkState
 from gdsim.ui.widgets.activation_preview import ActivationPreview
 from gdsim.ui.widgets.message_area import MessageArea
+from gdsim.ui.widgets.network_diagram import NetworkDiagram
 
 
 def child(panel, kind, name: str):
@@ -45,6 +47,11 @@ def test_maxout_pieces_appear_with_maxout_and_widen_its_layer(mlp_panel):
     count = child(mlp_panel, QtWidgets.QLabel, "paramCountLabel").text()
     assert count == f"{(2 + 1) * 16 * 3 + 17} parameters"
     assert mlp_panel.job.sessions[0].model[0].out_features == 48
+    pieces = mlp_panel.job.sessions[0].model[0].weight.detach().numpy().reshape(16, 3, 2)
+    largest = np.abs(pieces).argmax(axis=1)
+    expected = np.take_along_axis(pieces, largest[:, None, :], axis=1)[:10, 0]
+    diagram = child(mlp_panel, NetworkDiagram, "networkDiagram")
+    assert np.array_equal(diagram._weights[0], expected)  # unit j's edges: its largest piece
     assert "3 lines" in child(mlp_panel, ActivationPreview, "activationPreview").note
 
 

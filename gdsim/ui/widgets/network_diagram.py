@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from gdsim.core.network import unit_weights
 from gdsim.ui.style import scaled
 
 MAX_SHOWN_UNITS = 10
@@ -53,10 +54,14 @@ class NetworkDiagram(QtWidgets.QWidget):
         self.update()
 
     def set_weights(self, layers: Sequence[tuple[np.ndarray, np.ndarray]]) -> None:
-        """Per Linear layer (weight (out, in), bias); only the drawn units' weights are kept."""
-        self._weights = [
-            np.asarray(w)[: shown_units(w.shape[0]), : shown_units(w.shape[1])] for w, _ in layers
+        """Per Linear layer (weight (out, in), bias); only the drawn units' weights are kept,
+        a maxout layer's pieces folded into its units (`unit_weights`)."""
+        widths = self._widths[1:]
+        per_unit = [
+            unit_weights(np.asarray(w), widths[i] if i < len(widths) else w.shape[0])
+            for i, (w, _) in enumerate(layers)
         ]
+        self._weights = [w[: shown_units(w.shape[0]), : shown_units(w.shape[1])] for w in per_unit]
         self._rendered = None
         self.update()
 
