@@ -229,3 +229,14 @@ def test_a_maxout_layers_weights_fold_into_its_units_for_the_diagram():
     weight = np.array([[1.0, -5.0], [-3.0, 2.0], [0.5, 0.1], [0.2, -0.3]])  # 2 units, k = 2
     assert unit_weights(weight, 2).tolist() == [[-3.0, -5.0], [0.5, -0.3]]
     assert unit_weights(weight, 4) is weight
+
+
+def test_the_learning_rate_sweep_trains_options_the_stack_ignores_run_by_run():
+    from gdsim.core.network_sweep import NetworkSweep
+
+    for spec in (NetworkSpec(loss="mse"), NetworkSpec(dropout=0.2)):
+        sweep = NetworkSweep(spec, CIRCLE, TrainingConfig(), [0.1, 1.0, 10.0], steps=3)
+        assert not sweep.batched
+        alone = TrainingSession(spec, CIRCLE, TrainingConfig(lr=0.1, steps=3))
+        alone.step(3)
+        assert sweep.run().runs[0].final_loss == alone.snapshot().train_loss
