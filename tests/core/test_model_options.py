@@ -240,3 +240,32 @@ def test_the_learning_rate_sweep_trains_options_the_stack_ignores_run_by_run():
         alone = TrainingSession(spec, CIRCLE, TrainingConfig(lr=0.1, steps=3))
         alone.step(3)
         assert sweep.run().runs[0].final_loss == alone.snapshot().train_loss
+
+
+@pytest.mark.parametrize("force_vmap", [False, True])
+def test_the_landscape_evaluates_the_chosen_loss_through_features_maxout_and_dropout(force_vmap):
+    from torch.func import functional_call
+
+    from gdsim.core.landscape import BatchedLoss, loss_kind
+
+    blobs = make_dataset(DatasetParams("blobs", n=60))
+    cases = [
+        (NetworkSpec(hidden=((4, "maxout"),), features=("x1^2", "x2"), loss="mse"), CIRCLE),
+        (NetworkSpec.for_task("multiclass", 2, 3, loss="mse", dropout=0.5), blobs),
+    ]
+    for spec, data in cases:
+        model = build_model(spec)
+        names = [name for name, _ in model.named_parameters()]
+        theta = torch.cat([p.detach().ravel() for p in model.parameters()])
+        points = torch.stack([theta, theta * 0.5, theta + 0.1])
+        loss = BatchedLoss(model, loss_kind(spec), data.x_train, data.y_train, force_vmap)
+        expected = []
+        for point in points:
+            pieces = torch.split(point, [p.numel() for p in model.parameters()])
+            params = {
+                n: v.view(p.shape)
+                for n, v, p in zip(names, pieces, model.parameters(), strict=True)
+            }
+            output = functional_call(model, params, (data.x_train,))
+            expected.append(float(loss_function(spec.task, spec.loss)(output, data.y_train)))
+        np.testing.assert_allclose(loss(points.numpy()), expected, rtol=1e-5)
