@@ -70,14 +70,14 @@ def test_mse_on_a_classifier_is_labelled_a_mismatch_and_trains_with_mse(mlp_pane
 
 def test_feature_toggles_feed_the_first_layer_and_an_empty_set_is_refused(mlp_panel):
     for name, on in (("featureX1Squared", True), ("featureX2Squared", True)):
-        child(mlp_panel, QtWidgets.QToolButton, name).setChecked(on)
+        child(mlp_panel, QtWidgets.QCheckBox, name).setChecked(on)
     for name in ("featureX1", "featureX2"):
-        child(mlp_panel, QtWidgets.QToolButton, name).setChecked(False)
+        child(mlp_panel, QtWidgets.QCheckBox, name).setChecked(False)
     model = mlp_panel.job.sessions[0].model
     assert isinstance(model[0], Features) and model[0].names == ("x1^2", "x2^2")
     assert mlp_panel.state().network.features == ("x1^2", "x2^2")
     for name in ("featureX1Squared", "featureX2Squared"):
-        child(mlp_panel, QtWidgets.QToolButton, name).setChecked(False)
+        child(mlp_panel, QtWidgets.QCheckBox, name).setChecked(False)
     area = child(mlp_panel, MessageArea, "messageArea")
     assert "choose at least one input feature" in area.text("network")
 
@@ -90,6 +90,6 @@ def test_dropout_reaches_the_network_and_one_input_data_disables_the_x2_features
     data["network"].update(input_dim=1, task="regression")
     sine = NetworkState.from_dict(data)
     assert mlp_panel.set_state(sine) is None
-    assert not child(mlp_panel, QtWidgets.QToolButton, "featureX2").isEnabled()
-    assert child(mlp_panel, QtWidgets.QToolButton, "featureSinX1").isEnabled()
+    assert not child(mlp_panel, QtWidgets.QCheckBox, "featureX2").isEnabled()
+    assert child(mlp_panel, QtWidgets.QCheckBox, "featureSinX1").isEnabled()
     assert mlp_panel.job.sessions[0].spec.features == ("x1",)

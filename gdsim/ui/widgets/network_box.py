@@ -5,7 +5,7 @@ with the parameter count and the output unit and loss in use."""
 
 from __future__ import annotations
 
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 from superqt.utils import signals_blocked
 
 from gdsim.core.datasets import Dataset
@@ -176,6 +176,7 @@ class NetworkBox(QtWidgets.QGroupBox):
         """The activation preview and note, maxout's pieces, the loss, features and dropout."""
         self.preview_label = QtWidgets.QLabel(self)
         self.preview_label.setObjectName("activationPreviewLabel")
+        self.preview_label.setWordWrap(True)
         self.preview = ActivationPreview(self)
         self.note_label = QtWidgets.QLabel(self)
         self.note_label.setObjectName("activationNoteLabel")
@@ -196,13 +197,15 @@ class NetworkBox(QtWidgets.QGroupBox):
         self.mismatch_label = QtWidgets.QLabel(self)
         self.mismatch_label.setObjectName("lossMismatchLabel")
         self.mismatch_label.setWordWrap(True)
-        self.mismatch_label.setStyleSheet(f"color: {MISMATCH_COLOR}; font-style: italic;")
-        self.feature_buttons: dict[str, QtWidgets.QToolButton] = {}
+        palette = self.mismatch_label.palette()
+        palette.setColor(QtGui.QPalette.ColorRole.WindowText, QtGui.QColor(MISMATCH_COLOR))
+        self.mismatch_label.setPalette(palette)  # a palette, not a style sheet: its font
+        # then follows the window's, presentation mode included
+        self.feature_buttons: dict[str, QtWidgets.QCheckBox] = {}
         for name in FEATURES:
-            button = QtWidgets.QToolButton(self)
+            button = QtWidgets.QCheckBox(self)
             button.setObjectName(FEATURE_OBJECT_NAMES[name])
             button.setText(FEATURE_LABELS[name])
-            button.setCheckable(True)
             button.setChecked(name in ("x1", "x2"))
             button.setToolTip(f"feed {name} to the first layer")
             self.feature_buttons[name] = button
@@ -232,7 +235,7 @@ class NetworkBox(QtWidgets.QGroupBox):
         column.addWidget(self.preview)
         column.addWidget(self.note_label)
         features = QtWidgets.QGridLayout()
-        features.setHorizontalSpacing(2)
+        features.setHorizontalSpacing(8)
         features.setVerticalSpacing(2)
         features.addWidget(QtWidgets.QLabel("inputs"), 0, 0)
         for index, button in enumerate(self.feature_buttons.values()):
@@ -275,7 +278,10 @@ class NetworkBox(QtWidgets.QGroupBox):
         activation = hidden[self._previewed][1]
         self.preview.show()
         self.preview.show_activation(activation, self.maxout_spin.value())
-        self.preview_label.setText(f"layer {self._previewed + 1}: {ACTIVATIONS[activation].label}")
+        note = f" ({self.preview.note})" if self.preview.note else ""
+        self.preview_label.setText(
+            f"layer {self._previewed + 1}: {ACTIVATIONS[activation].label}{note}"
+        )
 
     def features(self, input_dim: int) -> tuple[str, ...]:
         """The toggled features a network with `input_dim` inputs can take (x2's need 2)."""
