@@ -38,9 +38,10 @@ FEATURE_OBJECT_NAMES = {
     "sin(x2)": "featureSinX2",
 }
 
-MISMATCH_COLOR = "#8C510A"
-"""A brown for the loss-mismatch note: no run, class or verdict colour, so that it reads as a
-remark about the setup, not as a judgement of a run."""
+MISMATCH_COLOR = "#543005"
+"""A dark brown for the loss-mismatch note: at least 35 (CIE ΔE76) from every run, class,
+verdict and gradient colour, so that it reads as a remark about the setup, not as a judgement
+of a run (the oscillating verdict's orange-brown is the nearest)."""
 
 
 class LayerEditor(QtWidgets.QWidget):
