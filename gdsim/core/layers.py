@@ -73,16 +73,16 @@ class Features(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x1, x2 = x[..., 0], x[..., -1]
-        columns = {
-            "x1": x1,
-            "x2": x2,
-            "x1^2": x1 * x1,
-            "x2^2": x2 * x2,
-            "x1*x2": x1 * x2,
-            "sin(x1)": torch.sin(x1),
-            "sin(x2)": torch.sin(x2),
+        columns = {  # computed only when chosen
+            "x1": lambda: x1,
+            "x2": lambda: x2,
+            "x1^2": lambda: x1 * x1,
+            "x2^2": lambda: x2 * x2,
+            "x1*x2": lambda: x1 * x2,
+            "sin(x1)": lambda: torch.sin(x1),
+            "sin(x2)": lambda: torch.sin(x2),
         }
-        return torch.stack([columns[name] for name in self.names], dim=-1)
+        return torch.stack([columns[name]() for name in self.names], dim=-1)
 
 
 class SeededDropout(nn.Module):

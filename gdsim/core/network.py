@@ -424,14 +424,16 @@ def build_model(spec: NetworkSpec, dropout_seed: int | None = None) -> nn.Sequen
                 modules.append(SeededDropout(spec.dropout, masks))
     if spec.task == "binary":
         modules.append(nn.Sigmoid())
-    return nn.Sequential(*modules).eval()
+    model = nn.Sequential(*modules).eval()
+    model.uses_dropout = spec.dropout > 0  # read by training_output at every step
+    return model
 
 
 def training_output(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
     """The model's output for a training step: dropout (if any) on for this one forward pass.
     Models stay in evaluation mode otherwise, so evaluation, predictions, maps, sharpness and
     landscapes never drop units and never draw from the masks' generator."""
-    if not any(isinstance(module, SeededDropout) for module in model.modules()):
+    if not getattr(model, "uses_dropout", False):  # an attribute: no scan of the modules
         return model(x)
     model.train()
     try:
