@@ -35,6 +35,7 @@ def test_choosing_step_previews_it_and_says_its_gradient_is_zero(mlp_panel):
     )
     assert note.isVisible() and "zero gradient almost everywhere" in note.text()
     assert "zero gradient" in combo.itemData(combo.currentIndex(), 3)  # its tooltip
+    assert combo.toolTip().startswith("zero gradient")
 
 
 def test_maxout_pieces_appear_with_maxout_and_widen_its_layer(mlp_panel):

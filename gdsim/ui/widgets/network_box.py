@@ -86,6 +86,7 @@ class LayerEditor(QtWidgets.QWidget):
             if entry.note:
                 combo.setItemData(combo.count() - 1, entry.note, QtCore.Qt.ItemDataRole.ToolTipRole)
         combo.setCurrentIndex(combo.findData(activation or last[1]))
+        combo.setToolTip(ACTIVATIONS[combo.currentData()].note)
         line.addWidget(label)
         line.addWidget(spin, 1)
         line.addWidget(combo, 1)
@@ -98,9 +99,11 @@ class LayerEditor(QtWidgets.QWidget):
 
     @QtCore.Slot()
     def _picked(self) -> None:
+        """The chosen activation's note as the box's tooltip, and the preview told."""
         combo = self.sender()
         for index, (_, act, _) in enumerate(self._rows):
             if act is combo:
+                act.setToolTip(ACTIVATIONS[act.currentData()].note)
                 self.activationPicked.emit(index)
 
     def remove_layer(self) -> None:
