@@ -31,7 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "initial weights) and project the trajectory onto it."
         ),
     )
-    add_network_options(parser)
+    add_network_options(parser, loss_option=False)
     parser.add_argument("--lr", default=None, help="learning rate (default: the builder's)")
     parser.add_argument(
         "--plane", default="random", help="random, pca or line (1D only) (default random)"

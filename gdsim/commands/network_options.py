@@ -33,9 +33,13 @@ class NetworkSetup:
     config: TrainingConfig
 
 
-def add_network_options(parser: argparse.ArgumentParser, default_steps: int = 200) -> None:
-    """--dataset (required), --layers, --activation, --optimizer, --batch-size, --steps,
-    --seed, --n, --noise."""
+def add_network_options(
+    parser: argparse.ArgumentParser, default_steps: int = 200, loss_option: bool = True
+) -> None:
+    """--dataset (required), --layers, --activation, --maxout-pieces, --loss, --features,
+    --dropout, --optimizer, --batch-size, --steps, --seed, --n, --noise. A command whose own
+    --loss means something else (`gdsim landscape`: train or validation) passes
+    `loss_option=False` and trains with the lecture's loss."""
     common.registry_option(
         parser,
         "--dataset",
@@ -55,6 +59,26 @@ def add_network_options(parser: argparse.ArgumentParser, default_steps: int = 20
         help="hidden activation: {names} (default relu)",
         default="relu",
     )
+    parser.add_argument(
+        "--maxout-pieces", default="2", help="linear pieces per maxout unit, 2 to 8 (default 2)"
+    )
+    if loss_option:
+        common.registry_option(
+            parser,
+            "--loss",
+            registry="gdsim.core.network:LOSS_CHOICES",
+            help="loss: {names} (default: the lecture's match for the task)",
+            default=None,
+            dest="network_loss",
+        )
+    parser.add_argument(
+        "--features",
+        default=None,
+        help="input features, e.g. x1,x2,x1^2,x2^2,x1*x2,sin(x1),sin(x2) (default: the raw inputs)",
+    )
+    parser.add_argument(
+        "--dropout", default="0", help="dropout probability after each hidden layer, 0 to 0.9"
+    )
     parser.add_argument("--optimizer", default="gd", help=f"{', '.join(OPTIMIZERS)} (default gd)")
     parser.add_argument(
         "--batch-size", default="0", help="minibatch size; 0 = full batch (default 0)"
@@ -72,7 +96,7 @@ def network_setup(args: argparse.Namespace) -> NetworkSetup:
     wrong in one line."""
     from gdsim.core.datasets import DatasetParams, make_dataset
     from gdsim.core.limits import MAX_TRAINING_STEPS
-    from gdsim.core.network import NetworkSpec, parse_layers
+    from gdsim.core.network import MAX_MAXOUT_PIECES, NetworkSpec, parse_features, parse_layers
     from gdsim.core.training import TrainingConfig
 
     steps = common.int_in_range(args.steps, 1, MAX_TRAINING_STEPS, "--steps")
@@ -87,7 +111,17 @@ def network_setup(args: argparse.Namespace) -> NetworkSetup:
         dataset = make_dataset(params)
         hidden = parse_layers(args.layers, args.activation)
         spec = NetworkSpec.for_task(
-            dataset.task, dataset.input_dim, dataset.n_classes, hidden=hidden, seed=seed
+            dataset.task,
+            dataset.input_dim,
+            dataset.n_classes,
+            hidden=hidden,
+            seed=seed,
+            maxout_pieces=common.int_in_range(
+                args.maxout_pieces, 2, MAX_MAXOUT_PIECES, "--maxout-pieces"
+            ),
+            loss=getattr(args, "network_loss", None),
+            features=None if args.features is None else parse_features(args.features),
+            dropout=_number(args.dropout, "--dropout"),
         )
         batch_size = common.int_in_range(args.batch_size, 0, 100_000, "--batch-size")
         config = TrainingConfig(

@@ -108,7 +108,7 @@ def execute(args: argparse.Namespace) -> int:
                     "noise": params.effective_noise,
                     "seed": config.seed,
                 },
-                "network": {**spec.to_dict(), "parameters": parameter_count(spec)},
+                "network": {**spec.settings(), "parameters": parameter_count(spec)},
                 "runs": runs,
             }
         )

@@ -55,6 +55,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from gdsim.core.network import NetworkSpec
 from gdsim.core.training import TrainingConfig, TrainingSession, _loss_or_none, build_optimizer
 
 MAX_BATCH_BYTES = 256 * 1024 * 1024
@@ -71,8 +72,9 @@ def batch_refusal(sessions: Sequence[TrainingSession]) -> str | None:
     data order, are the same: a schedule scales every run's rate by the same factor), and that
     fit in MAX_BATCH_BYTES. A run that measures sharpness (`sharpness_every` > 0) needs its
     own Hessian products and trains alone; so does one with an L1/L2 penalty (the batch's
-    stacked loss has no term for it) or a stop rule (its evaluations would end one run in the
-    middle of the batch's chunk)."""
+    stacked loss has no term for it), a stop rule (its evaluations would end one run in the
+    middle of the batch's chunk) or a network with an option the batch was not measured
+    against (`spec_refusal`)."""
     if len(sessions) < 2:
         return "a batch needs two runs or more"
     first = sessions[0]
@@ -93,8 +95,33 @@ def batch_refusal(sessions: Sequence[TrainingSession]) -> str | None:
             return "a run adds an L1/L2 penalty to its loss"
         if session.config.stop_rules:
             return "a run has a stop rule"
+    refusal = spec_refusal(first.spec)
+    if refusal is not None:
+        return refusal
     if batch_bytes(first, len(sessions)) > MAX_BATCH_BYTES:
         return "the runs' activations would not fit in memory at once"
+    return None
+
+
+BATCHED_ACTIVATIONS = frozenset(
+    ("relu", "leaky_relu", "elu", "tanh", "sigmoid", "softplus", "silu", "gelu", "linear")
+)
+"""The activations whose batched runs were held to the separate runs bit for bit."""
+
+
+def spec_refusal(spec: NetworkSpec) -> str | None:
+    """Why runs of `spec` train separately, or None: the batch reproduces the separate runs
+    only for the networks it was measured on (raw inputs, the lecture's loss, no dropout, the
+    activations above); anything else trains run by run, exactly as alone."""
+    for _, activation in spec.hidden:
+        if activation not in BATCHED_ACTIVATIONS:
+            return f"the {activation} activation trains run by run"
+    if not spec.raw_features:
+        return "input features train run by run"
+    if spec.loss_mismatch is not None:
+        return "a mismatched loss trains run by run"
+    if spec.dropout > 0:
+        return "dropout trains run by run"
     return None
 
 

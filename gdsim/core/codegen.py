@@ -19,9 +19,17 @@ from collections.abc import Callable, Sequence
 
 import torch
 
-from gdsim.core import datasets
+from gdsim.core import datasets, layers
 from gdsim.core.datasets import Dataset, DatasetParams
-from gdsim.core.network import ACTIVATIONS, LOSSES, NetworkSpec, init_linear
+from gdsim.core.network import (
+    ACTIVATIONS,
+    LOSS_CHOICES,
+    LOSSES,
+    MATCHED_LOSS,
+    NetworkSpec,
+    init_linear,
+    loss_function,
+)
 from gdsim.core.training import (
     SCHEDULES,
     StopRules,
@@ -46,7 +54,8 @@ def export_script(
     sections = [
         _header(spec, dataset_params, config),
         _data_section(spec, dataset_params),
-        _network_section(spec),
+        *_modules_section(spec),
+        _network_section(spec, config),
         _optimizer_section(spec, config),
         _loop_section(spec, config, edits),
     ]
@@ -73,6 +82,7 @@ def _header(spec: NetworkSpec, data: DatasetParams | Dataset, config: TrainingCo
             "",
             "import numpy as np",
             "import torch",
+            *(["import torch.nn.functional as F"] if _needs_functional(spec) else []),
             "from torch import nn",
             "",
             f"DATASET = {data.name!r}  # gdsim's generator, or your CSV file's name",
@@ -118,18 +128,56 @@ def _embedded_data(data: Dataset) -> str:
     return "\n".join(lines)
 
 
-def _network_section(spec: NetworkSpec) -> str:
-    modules = []
-    widths = spec.widths
-    for index, (width, activation) in enumerate(spec.hidden):
-        modules.append(f"nn.Linear({widths[index]}, {width})")
-        modules.append(ACTIVATIONS[activation].code)
-    modules.append(f"nn.Linear({widths[-2]}, {widths[-1]})")
+def _custom_modules(spec: NetworkSpec) -> list[type]:
+    """gdsim's own modules (gdsim/core/layers.py) the network and its loss use, in the order
+    the script defines them."""
+    used: list[type] = [] if spec.raw_features else [layers.Features]
+    for _, activation in spec.hidden:
+        module = ACTIVATIONS[activation].module
+        if getattr(module, "__module__", "") == layers.__name__ and module not in used:
+            used.append(module)
+    if spec.dropout > 0:
+        used.append(layers.SeededDropout)
+    loss_type = type(loss_function(spec.task, spec.loss))
+    if loss_type.__module__ == layers.__name__:
+        used.append(loss_type)
+    return used
+
+
+def _needs_functional(spec: NetworkSpec) -> bool:
+    return layers.SoftmaxMSELoss in _custom_modules(spec)
+
+
+def _modules_section(spec: NetworkSpec) -> list[str]:
+    """The source of gdsim's own modules the script needs, copied verbatim (none for a network
+    made of torch.nn's modules alone)."""
+    used = _custom_modules(spec)
+    if not used:
+        return []
+    sources = "\n\n\n".join(_source(module) for module in used)
+    return ["# ---- gdsim's own modules, copied verbatim\n\n\n" + sources]
+
+
+def _network_section(spec: NetworkSpec, config: TrainingConfig) -> str:
+    dropout = f"SeededDropout({spec.dropout!r}, dropout_generator)"
+    modules = [] if spec.raw_features else [f"Features({spec.features!r})"]
+    shapes = spec.linear_shapes()
+    for (fan_in, fan_out), (_, activation) in zip(shapes[:-1], spec.hidden, strict=True):
+        modules.append(f"nn.Linear({fan_in}, {fan_out})")
+        modules.append(ACTIVATIONS[activation].code.format(pieces=spec.maxout_pieces))
+        if spec.dropout > 0:
+            modules.append(dropout)
+    modules.append(f"nn.Linear({shapes[-1][0]}, {spec.output_dim})")
     if spec.task == "binary":
         modules.append("nn.Sigmoid()")
     body = "".join(f"    {module},\n" for module in modules)
-    lines = [
-        f"# ---- the network ({LOSSES[spec.task][1]})",
+    lines = [f"# ---- the network ({_loss_text(spec)})"]
+    if spec.dropout > 0:
+        lines.append(
+            f"dropout_generator = torch.Generator().manual_seed({config.seed})"
+            "  # the dropout masks' own random numbers"
+        )
+    lines += [
         f"torch.manual_seed({spec.seed})",
         f"net = nn.Sequential(\n{body})",
     ]
@@ -148,12 +196,20 @@ def _network_section(spec: NetworkSpec) -> str:
     return "\n".join(lines)
 
 
+def _loss_text(spec: NetworkSpec) -> str:
+    if spec.loss_mismatch is None:
+        return LOSSES[spec.task].description
+    return f"{LOSS_CHOICES[spec.loss or MATCHED_LOSS[spec.task]]}; mismatch: {spec.loss_mismatch}"
+
+
 def _optimizer_section(spec: NetworkSpec, config: TrainingConfig) -> str:
     options = {"lr": config.lr_at(0), **config.torch_options()}
     arguments = ", ".join(f"{key}={value!r}" for key, value in options.items())
+    loss_type = type(loss_function(spec.task, spec.loss))
+    prefix = "" if loss_type.__module__ == layers.__name__ else "nn."
     return "\n".join(
         [
-            f"loss_function = nn.{LOSSES[spec.task][0]}()",
+            f"loss_function = {prefix}{loss_type.__name__}()",
             f"optimizer = torch.optim.{config.optimizer_spec.torch_class}(net.parameters(), "
             f"{arguments})",
         ]
@@ -236,6 +292,7 @@ def _loop_section(
         f"batches = batch_indices(len(x_train), BATCH_SIZE, "
         f"torch.Generator().manual_seed({config.seed}))\n"
         "losses = []\n"
+        "net.train()  # training mode: dropout layers drop units (none without dropout)\n"
         "for step in range(STEPS):\n"
         f"{check_rules}"
         "    index = next(batches)\n"
@@ -258,6 +315,7 @@ def _loop_section(
         '        print(f"step {step:6d}  loss {losses[-1]:.6g}")\n'
         f"{after_edits}"
         "\n"
+        "net.eval()  # evaluation mode: every unit kept\n"
         "if len(x_val):\n"
         "    with torch.no_grad():\n"
         "        val_prediction = net(x_val)\n"

@@ -55,7 +55,7 @@ from torch.nn import functional
 from gdsim.core.csv_export import number
 from gdsim.core.datasets import Dataset
 from gdsim.core.lr_finder import network_dataset
-from gdsim.core.network import build_model
+from gdsim.core.network import NetworkSpec, build_model
 from gdsim.core.state.network import NetworkState
 from gdsim.core.training import TrainingSession, configs_for_rates
 from gdsim.core.verdict import Regime
@@ -283,11 +283,22 @@ def _frame(values: np.ndarray, kind: str) -> tuple[float, float]:
 # ---------------------------------------------------------------- batched evaluation
 
 
+def loss_kind(spec: NetworkSpec) -> str:
+    """What `batched_losses` computes for `spec`'s chosen loss: its task's, or for MSE on a
+    classifier the sigmoid's squared error ("regression"'s formula) or the softmax's."""
+    if spec.loss_mismatch is None:
+        return spec.task
+    return "regression" if spec.task == "binary" else "multiclass_mse"
+
+
 def batched_losses(output: torch.Tensor, y: torch.Tensor, task: str) -> torch.Tensor:
     """Each batch row's mean loss, exactly as the task's torch loss (BCELoss clamps its logs
     at −100; written out, as BCELoss raises on NaN outputs instead of returning NaN)."""
     if task == "regression":
         return ((output - y) ** 2).mean(dim=(1, 2))
+    if task == "multiclass_mse":  # MSE on a classifier: softmax against one-hot (layers.py)
+        target = functional.one_hot(y, output.shape[-1]).to(output.dtype)
+        return ((torch.softmax(output, dim=-1) - target) ** 2).mean(dim=(1, 2))
     if task == "binary":
         if bool(((y == 0) | (y == 1)).all()):  # hard labels: one log per number, not two
             picked = torch.where(y == 1, output, 1.0 - output)
@@ -623,9 +634,10 @@ class LandscapeJob:
             (data.x_train, data.y_train) if settings.loss == "train" else (data.x_val, data.y_val)
         )
         model = build_model(state.network)
-        full = BatchedLoss(model, state.network.task, x, y)
+        task = loss_kind(state.network)
+        full = BatchedLoss(model, task, x, y)
         stride = max(1, math.ceil(len(x) / PREVIEW_POINTS))
-        coarse = BatchedLoss(model, state.network.task, x[::stride], y[::stride])
+        coarse = BatchedLoss(model, task, x[::stride], y[::stride])
         paths = [finite_prefix(*run_path(session), full) for session in self._sessions]
         order = [state.selected, *(i for i in range(len(paths)) if i != state.selected)]
         shapes = [tuple(p.shape) for p in model.parameters()]

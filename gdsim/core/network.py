@@ -6,26 +6,41 @@ global random generator (a worker thread must not disturb anyone else's randomne
 
 Output unit and loss follow the lecture's table: Bernoulli -> sigmoid -> binary cross-entropy,
 multinoulli -> softmax -> cross-entropy (CrossEntropyLoss on the logits is the same model,
-numerically safer), Gaussian -> linear -> mean squared error.
+numerically safer), Gaussian -> linear -> mean squared error. The loss is the spec's choice:
+the lecture's match by default, or mean squared error on a classifier (a mismatch a teacher
+shows on purpose). Optional input features come first in the model and dropout after each
+hidden activation (gdsim/core/layers.py), so every caller still feeds it raw points.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+import numpy as np
 import torch
 from torch import nn
 
 from gdsim.core.datasets import TASKS
+from gdsim.core.layers import (
+    FEATURES,
+    Features,
+    Maxout,
+    PiecewiseLinear,
+    SeededDropout,
+    Sign,
+    SoftmaxMSELoss,
+    Step,
+)
 from gdsim.core.names import suggestion
 
 MAX_HIDDEN_LAYERS = 8
 MAX_WIDTH = 256
 MAX_OUTPUTS = 10
+MAX_MAXOUT_PIECES = 8
+MAX_DROPOUT = 0.9
 
 
 class SpecError(ValueError):
@@ -35,13 +50,17 @@ class SpecError(ValueError):
 @dataclass(frozen=True)
 class Activation:
     """One entry of the activation menu: `module` is the torch class, `code` how the exporter
-    writes it."""
+    writes it (`{pieces}` stands for maxout's pieces per unit), `note` what a teacher should
+    know when choosing it."""
 
     name: str
     label: str
-    module: Callable[[], nn.Module]
+    module: Callable[..., nn.Module]
     code: str
+    note: str = ""
 
+
+ZERO = "zero gradient almost everywhere: the layers before it never learn, only those after it"
 
 ACTIVATIONS: dict[str, Activation] = {
     a.name: a
@@ -59,9 +78,31 @@ ACTIVATIONS: dict[str, Activation] = {
         Activation(
             name="linear", label="Linear (identity)", module=nn.Identity, code="nn.Identity()"
         ),
+        Activation(name="step", label="Step (Heaviside)", module=Step, code="Step()", note=ZERO),
+        Activation(name="sign", label="Sign", module=Sign, code="Sign()", note=ZERO),
+        Activation(
+            name="piecewise_linear",
+            label="Piece-wise linear",
+            module=PiecewiseLinear,
+            code="PiecewiseLinear()",
+        ),
+        Activation(
+            name="maxout",
+            label="Maxout",
+            module=Maxout,
+            code="Maxout({pieces})",
+            note="each unit is the largest of its k linear pieces (k rows of weights each)",
+        ),
     )
 }
-ACTIVATION_ALIASES = {"swish": "silu", "identity": "linear", "leakyrelu": "leaky_relu"}
+ACTIVATION_ALIASES = {
+    "swish": "silu",
+    "identity": "linear",
+    "leakyrelu": "leaky_relu",
+    "heaviside": "step",
+    "piecewise": "piecewise_linear",
+    "piece_wise_linear": "piecewise_linear",
+}
 
 INITS: dict[str, str] = {
     "default": "PyTorch's default: uniform, scaled by 1/sqrt(fan_in)",
@@ -90,6 +131,38 @@ LOSSES: dict[str, Loss] = {
 }
 
 
+LOSS_CHOICES: dict[str, str] = {
+    "bce": "binary cross-entropy",
+    "ce": "cross-entropy",
+    "mse": "mean squared error",
+}
+"""The losses a network may train with; `MATCHED_LOSS` is the lecture's pairing per task."""
+
+MATCHED_LOSS = {"binary": "bce", "multiclass": "ce", "regression": "mse"}
+ALLOWED_LOSSES = {"binary": ("bce", "mse"), "multiclass": ("ce", "mse"), "regression": ("mse",)}
+MISMATCH = {
+    "binary": "the lecture pairs a sigmoid output with binary cross-entropy",
+    "multiclass": "the lecture pairs a softmax output with cross-entropy",
+}
+FEATURE_ALIASES = {"x1²": "x1^2", "x2²": "x2^2", "x1**2": "x1^2", "x2**2": "x2^2", "x2*x1": "x1*x2"}
+
+
+def feature_name(name: str) -> str:
+    """The registry name of a user-typed feature ('x1²', 'x1**2', 'sin x1', 'x1·x2')."""
+    key = name.strip().lower().replace(" ", "").replace("·", "*").replace("×", "*")
+    if key.startswith("sin") and not key.startswith("sin("):
+        key = f"sin({key[3:]})"
+    key = FEATURE_ALIASES.get(key, key)
+    if key not in FEATURES:
+        raise SpecError(f"unknown feature '{name}'; choose from {', '.join(FEATURES)}")
+    return key
+
+
+def parse_features(text: str) -> tuple[str, ...]:
+    """'x1,x2,x1^2' -> feature names (the spec checks the set)."""
+    return tuple(feature_name(part) for part in text.split(",") if part.strip())
+
+
 def activation_name(name: str) -> str:
     """The registry key for a user-typed activation name ('Tanh', 'swish', ...)."""
     key = name.strip().lower().replace(" ", "_").replace("-", "_")
@@ -114,6 +187,12 @@ class NetworkSpec:
     init: str = "default"
     init_sigma: float = 0.1
     seed: int = 0
+    maxout_pieces: int = 2
+    loss: str | None = None
+    """None: the lecture's match for the task (MATCHED_LOSS), filled in on construction."""
+    features: tuple[str, ...] | None = None
+    """None: the raw inputs, ("x1", "x2") or ("x1",), filled in on construction."""
+    dropout: float = 0.0
 
     def __post_init__(self) -> None:
         if not isinstance(self.input_dim, int) or not 1 <= self.input_dim <= 2:
@@ -133,6 +212,41 @@ class NetworkSpec:
             raise SpecError(f"init sigma must be a finite number above 0, got {sigma!r}")
         if not isinstance(self.seed, int) or self.seed < 0:
             raise SpecError(f"seed must be a whole number >= 0, got {self.seed!r}")
+        self._check_options()
+
+    def _check_options(self) -> None:
+        """Maxout pieces, loss, features and dropout; None loss and features become the
+        task's defaults."""
+        pieces = self.maxout_pieces
+        if not isinstance(pieces, int) or not 2 <= pieces <= MAX_MAXOUT_PIECES:
+            raise SpecError(f"maxout pieces must be 2 to {MAX_MAXOUT_PIECES}, got {pieces!r}")
+        if self.loss is None:
+            object.__setattr__(self, "loss", MATCHED_LOSS[self.task])
+        if self.loss not in LOSS_CHOICES:
+            raise SpecError(f"unknown loss '{self.loss}'; choose one of {', '.join(LOSS_CHOICES)}")
+        if self.loss not in ALLOWED_LOSSES[self.task]:
+            raise SpecError(
+                f"a {self.task} network cannot train with {LOSS_CHOICES[self.loss]} "
+                f"({self.loss}); choose {' or '.join(ALLOWED_LOSSES[self.task])}"
+            )
+        if self.features is None:
+            object.__setattr__(self, "features", FEATURES[: self.input_dim])
+        features = self.features
+        if not isinstance(features, tuple) or not features:
+            raise SpecError("choose at least one input feature")
+        for name in features:
+            if name not in FEATURES:
+                raise SpecError(f"unknown feature '{name}'; choose from {', '.join(FEATURES)}")
+            if self.input_dim == 1 and "x2" in name:
+                raise SpecError(f"feature '{name}' needs x2, but the data has one input")
+        if len(set(features)) != len(features):
+            raise SpecError("each input feature may be chosen once")
+        # A set of toggles: kept in the builder's order, so that equal choices are equal specs
+        # (and the first layer's columns follow the order the diagram shows).
+        object.__setattr__(self, "features", tuple(sorted(features, key=FEATURES.index)))
+        p = self.dropout
+        if not isinstance(p, (int, float)) or not 0 <= p <= MAX_DROPOUT:
+            raise SpecError(f"dropout must be a probability from 0 to {MAX_DROPOUT}, got {p!r}")
 
     def _check_hidden(self) -> None:
         if len(self.hidden) > MAX_HIDDEN_LAYERS:
@@ -148,12 +262,32 @@ class NetworkSpec:
 
     @property
     def widths(self) -> tuple[int, ...]:
-        """Units per layer, input to output: (2, 16, 1) for the default."""
-        return (self.input_dim, *(w for w, _ in self.hidden), self.output_dim)
+        """Units per layer, input features to output: (2, 16, 1) for the default."""
+        return (len(self.features or ()), *(w for w, _ in self.hidden), self.output_dim)
+
+    @property
+    def raw_features(self) -> bool:
+        """Whether the network takes the raw inputs as they are (no Features module)."""
+        return self.features == FEATURES[: self.input_dim]
+
+    @property
+    def loss_mismatch(self) -> str | None:
+        """Why the chosen loss is not the lecture's match for the output unit, or None."""
+        return None if self.loss == MATCHED_LOSS[self.task] else MISMATCH[self.task]
+
+    def linear_shapes(self) -> list[tuple[int, int]]:
+        """(fan_in, fan_out) of each Linear layer: a maxout layer of width w has w * k
+        outputs, its k pieces per unit."""
+        widths = self.widths
+        outs = [w * (self.maxout_pieces if a == "maxout" else 1) for w, a in self.hidden]
+        return list(zip(widths[:-1], [*outs, self.output_dim], strict=True))
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready plain data; `from_dict(to_dict())` gives an equal spec."""
-        return {
+        """JSON-ready plain data; `from_dict(to_dict())` gives an equal spec. The loss and the
+        features are written only where they differ from the task's defaults, so that a
+        lesson step which changes the task alone gets that task's defaults, not the last
+        task's."""
+        data = {
             "input_dim": self.input_dim,
             "hidden": [[width, activation] for width, activation in self.hidden],
             "task": self.task,
@@ -161,7 +295,18 @@ class NetworkSpec:
             "init": self.init,
             "init_sigma": self.init_sigma,
             "seed": self.seed,
+            "maxout_pieces": self.maxout_pieces,
+            "dropout": self.dropout,
         }
+        if self.loss_mismatch is not None:
+            data["loss"] = self.loss
+        if not self.raw_features:
+            data["features"] = list(self.features or ())
+        return data
+
+    def settings(self) -> dict[str, Any]:
+        """`to_dict` with the loss and the features always written: what a report shows."""
+        return {**self.to_dict(), "loss": self.loss, "features": list(self.features or ())}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> NetworkSpec:
@@ -179,6 +324,8 @@ class NetworkSpec:
             ):
                 raise SpecError("'hidden' must be a list of [width, activation] pairs")
             fields["hidden"] = tuple(tuple(layer) for layer in hidden)
+        if isinstance(fields.get("features"), list):
+            fields["features"] = tuple(fields["features"])
         return cls(**fields)
 
     @classmethod
@@ -208,6 +355,34 @@ def parse_layers(text: str, activation: str = "relu") -> tuple[tuple[int, str], 
     return tuple(layers)
 
 
+class Curve(NamedTuple):
+    """An activation drawn over `z`: its values `f`, autograd's derivative `slope`, and for
+    maxout a `note` on the example pieces shown."""
+
+    z: np.ndarray
+    f: np.ndarray
+    slope: np.ndarray
+    note: str
+
+
+def activation_curve(name: str, pieces: int = 2, span: float = 3.0, n: int = 241) -> Curve:
+    """What the activation preview plots: f(z) and f'(z) on [-span, span], the derivative
+    from torch.autograd, exactly what training uses (0 for step and sign). A maxout unit has
+    no fixed shape: it is shown with `pieces` example pieces, the tangents of z^2 / 2 at
+    slopes from -1 to 1, whose maximum is the convex curve a unit can learn."""
+    z = torch.linspace(-span, span, n, requires_grad=True)
+    note = ""
+    if name == "maxout":
+        slopes = torch.linspace(-1.0, 1.0, pieces)
+        linear = z[:, None] * slopes - slopes**2 / 2
+        f = Maxout(pieces)(linear)[:, 0]
+        note = f"example: the largest of {pieces} lines; each unit learns its own"
+    else:
+        f = ACTIVATIONS[name].module()(z)
+    (slope,) = torch.autograd.grad(f.sum(), z)
+    return Curve(z.detach().numpy(), f.detach().numpy(), slope.numpy(), note)
+
+
 def init_linear(layer: nn.Linear, scheme: str, sigma: float, generator: torch.Generator) -> None:
     """Fill one Linear layer. 'default' replays nn.Linear.reset_parameters with our generator,
     so it equals `torch.manual_seed(seed)` followed by building the same nn.Sequential."""
@@ -228,30 +403,72 @@ def init_linear(layer: nn.Linear, scheme: str, sigma: float, generator: torch.Ge
         nn.init.zeros_(layer.bias)
 
 
-def build_model(spec: NetworkSpec) -> nn.Sequential:
-    """The network for `spec`; equal specs give identical weights, and torch's global random
-    state is neither read nor changed."""
+def build_model(spec: NetworkSpec, dropout_seed: int | None = None) -> nn.Sequential:
+    """The network for `spec`, in evaluation mode (see `training_output`); equal specs give
+    identical weights, and torch's global random state is neither read nor changed. Dropout
+    masks come from one generator seeded with `dropout_seed` (the training seed; the spec's
+    seed when None)."""
     generator = torch.Generator().manual_seed(spec.seed)
-    modules: list[nn.Module] = []
-    widths = spec.widths
-    activations = [ACTIVATIONS[a].module() for _, a in spec.hidden]
-    for index, (fan_in, fan_out) in enumerate(itertools.pairwise(widths)):
+    seed = spec.seed if dropout_seed is None else dropout_seed
+    masks = torch.Generator().manual_seed(seed)
+    modules: list[nn.Module] = [] if spec.raw_features else [Features(spec.features or ())]
+    for index, (fan_in, fan_out) in enumerate(spec.linear_shapes()):
         layer = nn.utils.skip_init(nn.Linear, fan_in, fan_out)
         init_linear(layer, spec.init, spec.init_sigma, generator)
         modules.append(layer)
-        if index < len(activations):
-            modules.append(activations[index])
+        if index < len(spec.hidden):
+            name = spec.hidden[index][1]
+            entry = ACTIVATIONS[name]
+            modules.append(entry.module(spec.maxout_pieces) if name == "maxout" else entry.module())
+            if spec.dropout > 0:
+                modules.append(SeededDropout(spec.dropout, masks))
     if spec.task == "binary":
         modules.append(nn.Sigmoid())
-    return nn.Sequential(*modules)
+    model = nn.Sequential(*modules).eval()
+    model.uses_dropout = spec.dropout > 0  # read by training_output at every step
+    return model
 
 
-def loss_function(task: str) -> nn.Module:
-    """The loss that matches the output unit of a `task` network (see LOSSES)."""
-    return getattr(nn, LOSSES[task].module)()
+def training_output(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """The model's output for a training step: dropout (if any) on for this one forward pass.
+    Models stay in evaluation mode otherwise, so evaluation, predictions, maps, sharpness and
+    landscapes never drop units and never draw from the masks' generator."""
+    if not getattr(model, "uses_dropout", False):  # an attribute: no scan of the modules
+        return model(x)
+    model.train()
+    try:
+        return model(x)
+    finally:
+        model.eval()
+
+
+def loss_function(task: str, loss: str | None = None) -> nn.Module:
+    """The loss module for a `task` network trained with `loss` (None: the lecture's match,
+    see LOSSES); MSE on a multiclass network compares the softmax with one-hot targets."""
+    if loss is None or loss == MATCHED_LOSS[task]:
+        return getattr(nn, LOSSES[task].module)()
+    return SoftmaxMSELoss() if task == "multiclass" else nn.MSELoss()
+
+
+def piece_rows(weight: np.ndarray, units: int) -> np.ndarray:
+    """For each unit and input of a layer, the row of `weight` its edge stands for, (units,
+    fan_in): a maxout layer's (units * k, fan_in) weights give each edge the piece of largest
+    magnitude (unit j's pieces are rows j*k ... j*k + k - 1), any other layer the unit's own
+    row. The diagram draws, shows and edits that one weight per edge."""
+    pieces = weight.shape[0] // max(units, 1)
+    if pieces <= 1 or weight.shape[0] != units * pieces:
+        return np.broadcast_to(np.arange(weight.shape[0])[:, None], weight.shape)
+    grouped = weight.reshape(units, pieces, -1)
+    largest = np.abs(np.nan_to_num(grouped, nan=np.inf)).argmax(axis=1)
+    return np.arange(units)[:, None] * pieces + largest
+
+
+def unit_weights(weight: np.ndarray, units: int) -> np.ndarray:
+    """A layer's weights per unit, (units, fan_in), for a picture of the units: each edge's
+    weight in the row `piece_rows` names (a maxout unit's piece of largest magnitude)."""
+    return np.take_along_axis(weight, piece_rows(weight, units), axis=0)
 
 
 def parameter_count(spec: NetworkSpec) -> int:
-    """Weights plus biases."""
-    widths = spec.widths
-    return sum((a + 1) * b for a, b in itertools.pairwise(widths))
+    """Weights plus biases (a maxout unit has k rows of them)."""
+    return sum((a + 1) * b for a, b in spec.linear_shapes())

@@ -28,6 +28,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from gdsim.core.batched_training import spec_refusal
 from gdsim.core.datasets import Dataset
 from gdsim.core.network import LOSSES, NetworkSpec
 from gdsim.core.training import (
@@ -284,6 +285,7 @@ class NetworkSweep:
         # The stacked loss has no L1/L2 term: a penalised sweep trains one rate at a time.
         batched = batched and not config.penalised
         batched = batched and stack_bytes(spec, dataset, config, len(configs)) <= MAX_STACK_BYTES
+        batched = batched and spec_refusal(spec) is None  # e.g. its loss or dropout: run by run
         self.batched = batched
         self._sessions = [
             TrainingSession(spec, dataset, c) for c in (configs if not batched else configs[:1])

@@ -27,7 +27,7 @@ from torch import nn
 
 from gdsim.core.datasets import FLOAT32_MAX, Dataset
 from gdsim.core.names import suggestion
-from gdsim.core.network import NetworkSpec, build_model, loss_function
+from gdsim.core.network import NetworkSpec, build_model, loss_function, training_output
 from gdsim.core.optimizers import OPTIMIZERS, OptimizerSpec
 from gdsim.core.sharpness import top_hessian_eigenvalue
 from gdsim.core.unit_maps import WeightEdit, set_weight
@@ -488,8 +488,8 @@ class TrainingSession:
         self.spec = spec
         self.dataset = dataset
         self.config = config
-        self.model = build_model(spec)
-        self.loss_fn = loss_function(spec.task)
+        self.model = build_model(spec, dropout_seed=config.seed)
+        self.loss_fn = loss_function(spec.task, spec.loss)
         self.optimizer = build_optimizer(self.model.parameters(), config)
         self.history = LossHistory()
         self.smoothed = LossHistory()
@@ -574,7 +574,7 @@ class TrainingSession:
                 for group in optimizer.param_groups:
                     group["lr"] = lr
             optimizer.zero_grad()
-            loss = _loss_or_none(loss_fn, model(xb), yb)
+            loss = _loss_or_none(loss_fn, training_output(model, xb), yb)
             if loss is None:
                 value = math.nan
             else:
@@ -834,9 +834,17 @@ def evaluate(
 ) -> tuple[float, float]:
     """(loss, metric) of `model` on a whole set: NaN loss where the outputs are not finite;
     accuracy for a classifier, R^2 for regression. Self-contained but for `_loss_or_none`:
-    the code exporter copies both, so an exported script stops where the app stops."""
+    the code exporter copies both, so an exported script stops where the app stops. The
+    model is evaluated with every unit kept: an exported script's network is in training mode
+    here, and its dropout masks must not draw numbers the app's training steps then lack."""
+    training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            output = model(x)
+    finally:
+        model.train(training)
     with torch.no_grad():
-        output = model(x)
         loss_value = _loss_or_none(loss_fn, output, y)
         loss = math.nan if loss_value is None else float(loss_value)
         if task == "binary":

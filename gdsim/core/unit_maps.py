@@ -142,8 +142,11 @@ def weight_label(layer: int, row: int, column: int, value: float) -> str:
     return f"w[{layer + 1}]({row + 1}←{column + 1}) = {value:.4g}"
 
 
-def input_names(layer: int, count: int) -> list[str]:
-    """What a layer's units read: x1, x2 (the inputs) or h1, h2, ... (the layer before)."""
+def input_names(layer: int, count: int, features: Sequence[str] = ()) -> list[str]:
+    """What a layer's units read: the input features (x1, x2, or e.g. x1², x1·x2, sin(x1):
+    `features` as `NetworkSpec.features` names them) or h1, h2, ... (the layer before)."""
+    if layer == 0 and len(features) == count:
+        return [name.replace("^2", "²").replace("*", "·") for name in features]
     prefix = "x" if layer == 0 else "h"
     return [f"{prefix}{i + 1}" for i in range(count)]
 

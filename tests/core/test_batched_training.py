@@ -158,3 +158,32 @@ def test_a_batch_gives_the_separate_runs_losses_and_weights_bit_for_bit(
     batched = sessions(spec, data, config, (0.01, 0.1, 3.0))
     train_batched(batched, chunk=37)
     assert_same_runs(alone, batched)
+
+
+@pytest.mark.parametrize(
+    ("options", "reason"),
+    [
+        ({"hidden": ((8, "step"),)}, "step activation"),
+        ({"hidden": ((8, "maxout"),)}, "maxout activation"),
+        ({"features": ("x1^2", "x2^2")}, "input features"),
+        ({"loss": "mse"}, "mismatched loss"),
+        ({"dropout": 0.2}, "dropout"),
+    ],
+)
+def test_model_options_the_batch_does_not_implement_train_run_by_run(options, reason):
+    spec = replace(BINARY, **options)
+    assert reason in batch_refusal(sessions(spec, CIRCLE, TrainingConfig(steps=5), (0.1, 1.0)))
+
+
+def test_a_compare_job_of_a_network_with_model_options_trains_its_runs_exactly_as_alone():
+    spec = replace(BINARY, hidden=((6, "maxout"),), features=("x1^2", "x2^2"), dropout=0.2)
+    config = TrainingConfig(steps=40, batch_size=32)
+    grid = (np.linspace(-1, 1, 5), np.linspace(-1, 1, 4))
+    job = TrainingJob(sessions(spec, CIRCLE, config, (0.1, 1.0)), grid)
+    assert not job.batched
+    while job.advance():
+        pass
+    alone = sessions(spec, CIRCLE, config, (0.1, 1.0))
+    for session in alone:
+        session.run()
+    assert_same_runs(alone, job.sessions)

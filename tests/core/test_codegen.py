@@ -57,6 +57,27 @@ CASES = {
         {"hidden": ((8, "relu"),)},
         TrainingConfig(optimizer="momentum", lr=0.5, batch_size=10, steps=60, stop_at_accuracy=0.9),
     ),
+    "model options": (
+        DatasetParams(name="circle", n=80, seed=3),
+        {
+            "hidden": ((6, "maxout"), (4, "piecewise_linear")),
+            "maxout_pieces": 3,
+            "features": ("x1^2", "x2^2", "x1*x2"),
+            "dropout": 0.3,
+            "loss": "mse",
+        },
+        TrainingConfig(lr=0.5, batch_size=16, steps=25, seed=4),
+    ),
+    "step and sign": (
+        DatasetParams(name="xor", n=60),
+        {"hidden": ((5, "step"), (4, "sign")), "features": ("x1", "x2", "sin(x1)")},
+        TrainingConfig(lr=0.5, steps=25),
+    ),
+    "multiclass mse": (
+        DatasetParams(name="blobs", n=60, seed=1),
+        {"hidden": ((8, "relu"),), "loss": "mse", "dropout": 0.5},
+        TrainingConfig(optimizer="adam", lr=0.05, steps=25, seed=9),
+    ),
 }
 
 

@@ -58,6 +58,14 @@ def states(draw: st.DrawFn) -> NetworkState:
             ),
             init=draw(st.sampled_from(["default", "normal"])),
             seed=draw(st.integers(0, 999_999)),
+            maxout_pieces=draw(st.integers(2, 8)),
+            loss=draw(st.sampled_from([None, "mse"])),
+            features=draw(
+                st.sampled_from([None, ("x1^2", "x2^2"), ("x1", "x1*x2", "sin(x2)")])
+                if kind.input_dim == 2
+                else st.sampled_from([None, ("x1", "sin(x1)")])
+            ),
+            dropout=draw(st.sampled_from([0.0, 0.3])),
         ),
         training=TrainingConfig(
             optimizer=optimizer,
@@ -141,6 +149,13 @@ def bad(path: list[str | int], value: object) -> dict:
         (["network", "init_sigma"], 0, r"^network\.init_sigma: must be a number above 0"),
         (["network", "seed"], "x", r"^network\.seed: must be a whole number"),
         (["network", "depth"], 3, r"^network\.depth: unknown field"),
+        (["network", "loss"], "ce", r"^network\.loss: a binary network cannot train with ce"),
+        (["network", "loss"], 1, r"^network\.loss: must be text"),
+        (["network", "features"], "x1", r"^network\.features: must be a list of names"),
+        (["network", "features"], ["x1", "x9"], r"^network\.features: unknown feature 'x9'"),
+        (["network", "features"], [], r"^network\.features: choose at least one"),
+        (["network", "dropout"], 0.95, r"^network\.dropout: must lie between 0 and 0.9"),
+        (["network", "maxout_pieces"], 9, r"^network\.maxout_pieces: must be a whole number"),
         (["training", "optimizer"], "adma", r"^training\.optimizer: must be one of"),
         (["training", "lr"], 0, r"^training\.lr: must be a number above 0"),
         (["training", "lr"], 1e300, r"^training\.lr: learning rate 1e300 is too large"),

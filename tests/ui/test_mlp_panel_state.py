@@ -72,11 +72,26 @@ def panel_states(draw: st.DrawFn) -> NetworkState:
                 kind.input_dim,
                 kind.n_classes,
                 hidden=tuple(
-                    draw(st.lists(st.tuples(st.integers(1, 8), st.just("tanh")), max_size=2))
+                    draw(
+                        st.lists(
+                            st.tuples(
+                                st.integers(1, 8), st.sampled_from(["tanh", "maxout", "step"])
+                            ),
+                            max_size=2,
+                        )
+                    )
                 ),
                 init=draw(st.sampled_from(["default", "normal"])),
                 init_sigma=draw(st.floats(0.001, 10.0)),
                 seed=seed,
+                maxout_pieces=draw(st.integers(2, 8)),
+                loss=draw(st.sampled_from([None, "mse"])),
+                features=draw(
+                    st.sampled_from([None, ("x2", "x1^2"), ("x1", "x1*x2", "sin(x2)")])
+                    if kind.input_dim == 2
+                    else st.sampled_from([None, ("sin(x1)", "x1^2")])
+                ),
+                dropout=draw(st.floats(0.0, 0.9)),
             ),
             training=TrainingConfig(
                 optimizer=optimizer,

@@ -141,3 +141,35 @@ def test_an_edge_clicked_while_training_runs_is_refused(qtbot, panel):
 def test_unit_map_colours_read_as_neither_a_run_nor_a_verdict(end):
     for color in (*RUN_COLORS, *(verdict for _, verdict in VERDICT_STYLE.values())):
         assert delta_e(end, color) > RUN_TO_VERDICT, (end, color)
+
+
+def test_features_name_the_inputs_and_a_maxout_edge_edits_the_piece_it_shows(qtbot, mlp_panel):
+    """Inputs x1², x2² and a maxout layer (k = 2): the formulas name the features, and an edge
+    into a maxout unit (drawn as its piece of largest |w|) edits that piece's weight."""
+    from gdsim.core.network import piece_rows
+    from gdsim.core.unit_maps import linear_layers
+
+    combo = find(mlp_panel, QtWidgets.QComboBox, "datasetCombo")
+    combo.setCurrentIndex(combo.findData("circle"))
+    for name, on in (("featureX1", False), ("featureX2", False), ("featureX1Squared", True),
+                     ("featureX2Squared", True)):  # fmt: skip
+        find(mlp_panel, QtWidgets.QCheckBox, name).setChecked(on)
+    mlp_panel.layers.set_hidden(((3, "maxout"),))
+    mlp_panel.network_box.changed.emit()
+    find(mlp_panel, QtWidgets.QAbstractSpinBox, "stepsSpin").setValue(5)
+    mlp_panel.resize(1400, 900)
+    with qtbot.waitSignal(mlp_panel.runner.finished, timeout=60_000):
+        find(mlp_panel, QtWidgets.QPushButton, "trainButton").click()
+    qtbot.waitUntil(lambda: mlp_panel.presenter.frame.runs[0].state.step == 5)
+    view = diagram(mlp_panel)
+    assert view.hover_at(view.unit_center(0, 1)) == "input x2²"
+    assert "max of 2 pieces" in view.hover_at(view.unit_center(1, 2))
+    weight = linear_layers(mlp_panel.job.sessions[0].model)[0].weight
+    piece = int(piece_rows(weight.detach().numpy(), 3)[2, 1])
+    assert view.weight(0, 2, 1) == float(weight.detach()[piece, 1])
+    assert view.click_at(view.edge_midpoint(0, 2, 1))
+    editor = find(mlp_panel, QtWidgets.QLineEdit, "weightEditor")
+    editor.setText("7")
+    qtbot.keyClick(editor, QtCore.Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: float(weight.detach()[piece, 1]) == 7.0)
+    qtbot.waitUntil(lambda: view.weight(0, 2, 1) == 7.0)  # the largest piece now: still shown

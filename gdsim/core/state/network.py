@@ -14,7 +14,16 @@ from typing import Any, TypeVar
 
 from gdsim.core.datasets import DATASETS, MAX_POINTS, TASKS, DatasetError, DatasetParams
 from gdsim.core.limits import MAX_RUNS, MAX_TRAINING_STEPS
-from gdsim.core.network import INITS, NetworkSpec, SpecError
+from gdsim.core.network import (
+    ALLOWED_LOSSES,
+    INITS,
+    LOSS_CHOICES,
+    MAX_DROPOUT,
+    MAX_MAXOUT_PIECES,
+    NetworkSpec,
+    SpecError,
+    parse_features,
+)
 from gdsim.core.optimizers import OPTIMIZERS
 from gdsim.core.state.fields import STATE_VERSION, Fields, StateError, shown_value
 from gdsim.core.training import (
@@ -211,7 +220,31 @@ def _read_network(fields: Fields) -> NetworkSpec:
         values["init_sigma"] = fields.number("init_sigma", above=0.0)
     if "hidden" in given:
         values["hidden"] = _read_layers(fields)
+    _read_model_options(fields, values)
     return _core(fields, "hidden", lambda: NetworkSpec(**values))
+
+
+def _read_model_options(fields: Fields, values: dict[str, Any]) -> None:
+    """Maxout pieces, loss, features and dropout (issue 17), each optional: files written
+    before them take the spec's defaults."""
+    given = fields.data
+    if "maxout_pieces" in given:
+        values["maxout_pieces"] = fields.integer("maxout_pieces", low=2, high=MAX_MAXOUT_PIECES)
+    if "loss" in given:
+        values["loss"] = fields.string("loss", choices=LOSS_CHOICES)
+        task = values.get("task", "binary")
+        if values["loss"] not in ALLOWED_LOSSES.get(task, LOSS_CHOICES):
+            raise fields.fail("loss", f"a {task} network cannot train with {values['loss']}")
+    if "dropout" in given:
+        values["dropout"] = fields.number("dropout", low=0.0, high=MAX_DROPOUT)
+    if "features" in given:
+        names = fields.raw("features")
+        if not isinstance(names, list | tuple) or not all(isinstance(n, str) for n in names):
+            raise fields.fail("features", f"must be a list of names, got {shown_value(names)}")
+        features = _core(fields, "features", lambda: parse_features(",".join(names)))
+        if not features or len(set(features)) != len(features):
+            raise fields.fail("features", "choose at least one input feature, each once")
+        values["features"] = features
 
 
 def _read_layers(fields: Fields) -> tuple[tuple[int, str], ...]:

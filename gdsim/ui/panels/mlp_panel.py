@@ -351,6 +351,7 @@ class MlpPanel(QtWidgets.QWidget):
             return
         self.messages.clear("weight")
         where = self.diagram.edge_midpoint(layer, row, column)
+        row = self.diagram.linear_row(layer, row, column)  # a maxout unit: the piece shown
         self.weight_editor.open_at(layer, row, column, value, where)
 
     @QtCore.Slot(int, int, int, str)

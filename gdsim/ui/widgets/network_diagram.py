@@ -21,6 +21,7 @@ from collections.abc import Sequence
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from gdsim.core.network import piece_rows, unit_weights
 from gdsim.core.unit_maps import input_names, unit_formula, unit_title, weight_label
 from gdsim.ui.style import scaled
 
@@ -76,6 +77,7 @@ class NetworkDiagram(QtWidgets.QWidget):
         self._widths: tuple[int, ...] = ()
         self._labels: tuple[str, ...] = ()
         self._functions: tuple[str, ...] = ()
+        self._features: tuple[str, ...] = ()
         self._weights: list[np.ndarray] = []
         self._layers: list[tuple[np.ndarray, np.ndarray]] = []
         """Every weight and bias (the formulas name all of a unit's inputs, drawn or not)."""
@@ -90,13 +92,19 @@ class NetworkDiagram(QtWidgets.QWidget):
         self.setToolTip(LEGEND)
 
     def set_architecture(
-        self, widths: Sequence[int], labels: Sequence[str], functions: Sequence[str] = ()
+        self,
+        widths: Sequence[int],
+        labels: Sequence[str],
+        functions: Sequence[str] = (),
+        features: Sequence[str] = (),
     ) -> None:
-        """The layers' widths and captions, and each Linear layer's function as the formulas
-        write it (`gdsim.core.unit_maps.unit_functions`)."""
+        """The layers' widths and captions, each Linear layer's function as the formulas
+        write it (`gdsim.core.unit_maps.unit_functions`) and the input units' features
+        (`NetworkSpec.features`; x1, x2 when not given)."""
         self._widths = tuple(widths)
         self._labels = tuple(labels)
         self._functions = tuple(functions)
+        self._features = tuple(features)
         self._weights = []
         self._layers = []
         self._maps = []
@@ -107,11 +115,15 @@ class NetworkDiagram(QtWidgets.QWidget):
         self.update()
 
     def set_weights(self, layers: Sequence[tuple[np.ndarray, np.ndarray]]) -> None:
-        """Per Linear layer (weight (out, in), bias): the edges show the drawn units' weights."""
+        """Per Linear layer (weight (out, in), bias): the edges show the drawn units' weights,
+        a maxout layer's pieces folded into its units (`unit_weights`)."""
         self._layers = [(np.asarray(w), np.asarray(b)) for w, b in layers]
-        self._weights = [
-            w[: shown_units(w.shape[0]), : shown_units(w.shape[1])] for w, _ in self._layers
+        widths = self._widths[1:]
+        per_unit = [
+            unit_weights(w, widths[i] if i < len(widths) else w.shape[0])
+            for i, (w, _) in enumerate(self._layers)
         ]
+        self._weights = [w[: shown_units(w.shape[0]), : shown_units(w.shape[1])] for w in per_unit]
         self._rendered = None
         self._refresh_hover()
         self.update()
@@ -387,10 +399,20 @@ class NetworkDiagram(QtWidgets.QWidget):
         super().leaveEvent(event)
 
     def weight(self, layer: int, row: int, column: int) -> float | None:
-        """The weight [row, column] of Linear layer `layer` as last drawn (None before any)."""
+        """The weight of the edge from unit `column` to unit `row` of Linear layer `layer` as
+        last drawn (None before any)."""
         if layer >= len(self._layers):
             return None
-        return float(self._layers[layer][0][row, column])
+        return float(self._layers[layer][0][self.linear_row(layer, row, column), column])
+
+    def linear_row(self, layer: int, row: int, column: int) -> int:
+        """The row of Linear layer `layer`'s weights that the edge into unit `row` stands for:
+        the unit's own row, or a maxout unit's piece the edge shows (`piece_rows`)."""
+        weights = self._layers[layer][0]
+        units = self._widths[layer + 1] if layer + 1 < len(self._widths) else weights.shape[0]
+        if weights.shape[0] == units:
+            return row
+        return int(piece_rows(weights[:, column : column + 1], units)[row, 0])
 
     def hover_text(self) -> str:
         """The numbers under the mouse: a unit's formula, an edge's weight, or ''."""
@@ -402,15 +424,21 @@ class NetworkDiagram(QtWidgets.QWidget):
             value = self.weight(a, b, c)
             return "" if value is None else weight_label(a, b, c, value)
         if a == 0:
-            return f"input x{b + 1}"
+            return f"input {input_names(0, self._widths[0], self._features)[b]}"
         layer = a - 1
         title = self._unit_title(a, b)
         if layer >= len(self._layers):
             return title
         weights, bias = self._layers[layer]
+        if weights.shape[0] != self._widths[a]:  # maxout: k rows of weights per unit
+            pieces = weights.shape[0] // self._widths[a]
+            return (
+                f"{title.split(':')[0]}: h = max of {pieces} pieces wᵢ·x + bᵢ "
+                "(each edge shows its piece of largest |w|)"
+            )
         output = a == len(self._widths) - 1
         symbol = ("ŷ" if self._widths[-1] == 1 else "z") if output else "h"  # z: a logit
-        names = input_names(layer, weights.shape[1])
+        names = input_names(layer, weights.shape[1], self._features)
         formula = unit_formula(weights[b], float(bias[b]), self._function(layer), names, symbol)
         return f"{title.split(':')[0]}: {formula}"
 

@@ -89,7 +89,9 @@ class TrainingViews(QtWidgets.QWidget):
     ) -> None:
         """A new job, before its first step: its architecture, its data, a badge per run,
         axes framed around the initial loss."""
-        self.diagram.set_architecture(spec.widths, layer_labels(spec), unit_functions(spec))
+        self.diagram.set_architecture(
+            spec.widths, layer_labels(spec), unit_functions(spec), spec.features or ()
+        )
         self.decision_plot.show_data(data)
         self.run_badges.set_runs(rates)
         self.run_badges.mark_shown(frame.shown)
