@@ -55,7 +55,7 @@ ticks (2.6, 2.7, 2.8) instead of none."""
 
 @dataclass(frozen=True)
 class Series:
-    """One curve: its label, x and y values, and colour."""
+    """One curve: its label (empty: no legend entry), x and y values, and colour."""
 
     name: str
     x: np.ndarray
@@ -370,7 +370,10 @@ class LossPlot(pg.PlotWidget):
             if restyle or not shows_points(curve, item.x, y):  # a dragged slider changes one run
                 curve.setData(item.x, y, connect="finite")
             curve.setVisible(True)
-        refresh_legend(self.legend, self._curves, [item.name for item in series], restyle)
+        pairs = zip(self._curves, series, strict=False)
+        named = [(curve, item.name) for curve, item in pairs if item.name]
+        curves, names = [curve for curve, _ in named], [name for _, name in named]
+        refresh_legend(self.legend, curves, names, restyle)  # a nameless curve has no entry
         for curve in self._curves[len(series) :]:
             curve.setData([], [])
             curve.setVisible(False)

@@ -1,8 +1,9 @@
 """The training loss and the accuracy (or R²) curves of every run, per step.
 
 Two plots that the panel places apart (under the decision map and under the diagram), drawn
-together from one frame: in compare mode one curve per learning rate in its run's colour, else
-the training curve with the validation curve dashed beside it.
+together from one frame: the training curve of each run in its run's colour with its validation
+curve dashed in the same colour. In compare mode the legend names each run once and says
+"dashed: validation" once, in a neutral dark grey that is no run's colour.
 """
 
 from __future__ import annotations
@@ -10,9 +11,12 @@ from __future__ import annotations
 import numpy as np
 from PySide6 import QtWidgets
 
-from gdsim.core.training_job import DISPLAY_POINTS, TrainingFrame, rate_name
-from gdsim.ui.style import run_color
+from gdsim.core.training_job import DISPLAY_POINTS, TrainingFrame
+from gdsim.ui.style import REFERENCE_COLOR, run_color
 from gdsim.ui.widgets.loss_plot import LossPlot, Series
+
+VALIDATION_KEY = "dashed: validation"
+"""Compare mode's one legend entry for every run's validation curve."""
 
 
 class TrainingCurves:
@@ -58,16 +62,30 @@ class TrainingCurves:
         compare = len(frame.runs) > 1
         losses: list[Series] = []
         metrics: list[Series] = []
+        validation: list[tuple[Series, Series]] = []
         for index, run in enumerate(frame.runs):
             if not run.losses.size:
                 continue  # a lone step-0 validation point would squeeze the y-axis to nothing
             color = run_color(index)
-            name = rate_name(run.lr) if compare else "train"
+            name = run.name if compare else "train"
             losses.append(Series(name, run.loss_steps, run.losses, color))
             metrics.append(Series(name, run.metric_steps, run.train_metric, color))
-            if not compare and run.val_steps.size:
-                losses.append(Series("validation", run.val_steps, run.val_losses, color, True))
-                metrics.append(Series("validation", run.metric_steps, run.val_metric, color, True))
+            if run.val_steps.size:
+                val_name = "" if compare else "validation"
+                validation.append(
+                    (
+                        Series(val_name, run.val_steps, run.val_losses, color, True),
+                        Series(val_name, run.metric_steps, run.val_metric, color, True),
+                    )
+                )
+        # Training curves first, then validation: the legend lists the runs in order.
+        losses += [loss for loss, _ in validation]
+        metrics += [metric for _, metric in validation]
+        if compare and validation:
+            empty = np.empty(0)
+            key = Series(VALIDATION_KEY, empty, empty, REFERENCE_COLOR, True)
+            losses.append(key)
+            metrics.append(key)
         budget = max(steps, *(run.state.step for run in frame.runs))
         for plot in (self.loss_plot, self.metric_plot):
             plot.set_x_range(0, budget)
