@@ -78,6 +78,9 @@ def test_typed_activations_and_depths_name_their_runs_and_shapes(panel):
     assert badge_texts(panel) == ["1 layer", "3 layers"]
     assert [s.spec.widths for s in panel.job.sessions] == [(2, 16, 1), (2, 16, 16, 16, 1)]
     assert "own initial weights" in panel.findChildren(RunBadge)[0].toolTip()
+    edges = panel.diagram.edge_count()
+    panel.findChildren(RunBadge)[1].click()
+    assert panel.diagram.edge_count() > edges, "the diagram draws the shown run's layers"
     compare_by(panel, "activation")
     assert find(panel, QtWidgets.QLineEdit, "compareLrsEdit").text() == "tanh, sigmoid"
 
