@@ -67,6 +67,8 @@ def test_a_live_setting_leaves_each_run_its_compared_value(panel):
     sessions = panel.job.sessions
     assert [s.config.batch_size for s in sessions] == [None, 1, 16]
     assert [s.config.weight_decay for s in sessions] == [0.01] * 3
+    find(panel, QtWidgets.QDoubleSpinBox, "mlpLrSpin").setValue(0.5)
+    assert [s.config.lr for s in sessions] == [0.5] * 3, "the slider sets every run's rate"
 
 
 def test_typed_activations_and_depths_name_their_runs_and_shapes(panel):

@@ -408,10 +408,12 @@ class MlpPanel(QtWidgets.QWidget):
         if compare:
             self._rebuild()
 
+    def _compares_rates(self) -> bool:
+        return self.training_box.compare_on() and self.presenter.compare_setting == "lr"
+
     def _enable_lr_slider(self) -> None:
         """The slider sets every run's rate, except in a compare by learning rate."""
-        by_rate = self.training_box.compare_on() and self.presenter.compare_setting == "lr"
-        self.lr_slider.setEnabled(not by_rate)
+        self.lr_slider.setEnabled(not self._compares_rates())
 
     @QtCore.Slot()
     def _rebuild(self) -> None:
@@ -438,7 +440,7 @@ class MlpPanel(QtWidgets.QWidget):
     @QtCore.Slot(float)
     def _on_lr(self, lr: float) -> None:
         """A new learning rate acts at the next step, without resetting the weights."""
-        if self.lr_slider.isEnabled():  # not in a compare by learning rate
+        if not self._compares_rates():
             self.presenter.set_lr(lr)
             self._show_sharpness()
 
