@@ -4,6 +4,8 @@ and bad values are refused in one line."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import torch
@@ -11,7 +13,8 @@ import torch
 from gdsim.core.compare import CompareError, compare_runs, parse_values, values_text
 from gdsim.core.datasets import DatasetParams, make_dataset
 from gdsim.core.network import NetworkSpec, build_model
-from gdsim.core.state import NetworkState, StateError
+from gdsim.core.state import AppState, NetworkState, StateError
+from gdsim.core.state_change import describe_change
 from gdsim.core.training import TrainingConfig, TrainingSession
 from gdsim.core.training_job import TrainingJob
 
@@ -143,3 +146,9 @@ def test_bad_compare_fields_name_their_path():
         NetworkState.from_dict({"compare_setting": "speed"})
     with pytest.raises(StateError, match=r"^compare_values: must be a list of numbers or names"):
         NetworkState.from_dict({"compare_setting": "depth", "compare_values": [[1]]})
+
+
+def test_undo_names_a_change_of_the_compared_setting():
+    before = AppState(network=NetworkState(compare=True))
+    after = replace(before, network=replace(before.network, compare_setting="batch_size"))
+    assert describe_change(before, after).text == "Change compare"

@@ -24,8 +24,7 @@ from gdsim.core.limits import MAX_TRAINING_STEPS
 from gdsim.core.network import NetworkSpec, SpecError
 from gdsim.core.sharpness import stability_line
 from gdsim.core.state import NetworkState
-from gdsim.core.state.network import DEFAULT_COMPARE_LRS
-from gdsim.core.training import ConfigError, TrainingConfig, rates_text
+from gdsim.core.training import ConfigError, TrainingConfig
 from gdsim.core.training_job import TrainingFrame, TrainingJob
 from gdsim.core.verdict import Verdict
 from gdsim.ui.presenters.network import NetworkPresenter
@@ -83,7 +82,6 @@ class MlpPanel(QtWidgets.QWidget):
         self.picker = DatasetPicker(self)
         self.network_box = NetworkBox(self)
         self.training_box = TrainingBox(MAX_TRAINING_STEPS, self)
-        self.training_box.show_compare(False, rates_text(DEFAULT_COMPARE_LRS))
         # Compare mode varies any one setting, chosen under the box's compare switch.
         self.training_box.compare_check.setText("compare runs")
         self.compare_setting = CompareSettingPicker(self.training_box)
@@ -105,6 +103,7 @@ class MlpPanel(QtWidgets.QWidget):
         self.loss_plot = self.views.curves.loss_plot
         self.metric_plot = self.views.curves.metric_plot
         self.sharpness_plot = self.views.sharpness_plot
+        self._show_compare(False)
 
         controls = QtWidgets.QWidget(self)
         column = QtWidgets.QVBoxLayout(controls)
@@ -244,9 +243,7 @@ class MlpPanel(QtWidgets.QWidget):
         self.presenter.compare_setting = state.compare_setting
         if state.compare_setting != "lr":
             self.presenter.compare_values[state.compare_setting] = state.compare_values
-        self.compare_setting.show_setting(state.compare_setting)
-        self.training_box.show_compare(state.compare, values_text(state.compared_values))
-        self._enable_lr_slider()
+        self._show_compare(state.compare)
         self.presenter.shown_run = state.selected
         self.network_box.set_spec(state.network)
         return None
@@ -400,13 +397,18 @@ class MlpPanel(QtWidgets.QWidget):
         """Compare another setting: its values in use go in the field (each setting keeps
         its own), and in compare mode the runs start over."""
         self.presenter.compare_setting = key
-        compare = self.training_box.compare_on()
-        self.training_box.show_compare(compare, values_text(self.presenter.values_in_use()))
-        self.training_box.compare_edit.setToolTip(SETTINGS[key].hint)
+        self._show_compare(self.training_box.compare_on())
         self.messages.clear("rates")
-        self._enable_lr_slider()
-        if compare:
+        if self.training_box.compare_on():
             self._rebuild()
+
+    def _show_compare(self, on: bool) -> None:
+        """Compare mode's switch, setting and values in use, without reporting a change."""
+        key = self.presenter.compare_setting
+        self.compare_setting.show_setting(key)
+        self.training_box.show_compare(on, values_text(self.presenter.values_in_use()))
+        self.training_box.compare_edit.setToolTip(f"One run per value: {SETTINGS[key].hint}")
+        self._enable_lr_slider()
 
     def _compares_rates(self) -> bool:
         return self.training_box.compare_on() and self.presenter.compare_setting == "lr"
