@@ -82,22 +82,17 @@ def execute(args: argparse.Namespace) -> int:
     setup = network_setup(args)
     params, dataset, spec, config = setup.params, setup.dataset, setup.spec, setup.config
     lrs = common.learning_rates(args.lr or [str(DEFAULT_LR)])
-    try:
-        runs = _runs(args, spec, config, lrs)
-    except ValueError as error:  # a rate too large for the optimizer, a value refused
-        raise common.UsageError(str(error)) from None
     eval_every = (
         common.int_in_range(args.eval_every, 1, MAX_TRAINING_STEPS, "--eval-every")
         if args.eval_every is not None
         else max(1, config.steps // 50)
     )
     every = common.int_in_range(args.sharpness_every, 0, MAX_TRAINING_STEPS, "--sharpness-every")
+    config = replace(config, sharpness_every=every)
     try:
-        sessions = [
-            TrainingSession(run.spec, dataset, replace(run.config, sharpness_every=every))
-            for run in runs
-        ]
-    except ValueError as error:
+        runs = _runs(args, spec, config, lrs)
+        sessions = [TrainingSession(run.spec, dataset, run.config) for run in runs]
+    except ValueError as error:  # a rate too large for the optimizer, a value refused
         raise common.UsageError(str(error)) from None
 
     records = [

@@ -423,7 +423,9 @@ class MlpPanel(QtWidgets.QWidget):
         try:
             spec, config = self.spec(), self.config()
             runs = self.runs(config)
-            job = self.presenter.rebuild(runs, self.dataset)
+            compared = SETTINGS[self.presenter.compare_setting]
+            held = compared.config_fields if self.training_box.compare_on() else ()
+            job = self.presenter.rebuild(runs, self.dataset, held)
         except (SpecError, ConfigError) as error:
             self.messages.show_message("network", str(error))
             self.header.show_state("no runs: see the message above")
@@ -470,19 +472,15 @@ class MlpPanel(QtWidgets.QWidget):
             return
         self.messages.clear("settings", "state")
         self._in_use = config
-        changes = {
-            "optimizer": config.optimizer,
-            "hyper": config.hyper,
-            "batch_size": config.batch_size,
-            "weight_decay": config.weight_decay,
-            "schedule": config.schedule,
-            "steps": config.steps,
-            "sharpness_every": config.sharpness_every,
-        }
-        if self.training_box.compare_on():  # each run keeps its own value of the compared one
-            held = SETTINGS[self.presenter.compare_setting].config_fields
-            changes = {name: value for name, value in changes.items() if name not in held}
-        self.presenter.set_hyper(**changes)
+        self.presenter.set_hyper(
+            optimizer=config.optimizer,
+            hyper=config.hyper,
+            batch_size=config.batch_size,
+            weight_decay=config.weight_decay,
+            schedule=config.schedule,
+            steps=config.steps,
+            sharpness_every=config.sharpness_every,
+        )
         self._show_sharpness()
         self._update_buttons()
 

@@ -82,6 +82,8 @@ class NetworkPresenter(QtCore.QObject):
         text stays in its field to be corrected, but never reaches the runs."""
         self.compare_setting = "lr"
         """The setting compare mode varies (`gdsim.core.compare.SETTINGS`)."""
+        self._held: tuple[str, ...] = ()
+        """The training settings each run of the job keeps as its own (see `rebuild`)."""
         self.compare_values: dict[str, tuple[CompareValue, ...]] = {
             key: compared.defaults for key, compared in SETTINGS.items() if key != "lr"
         }
@@ -180,10 +182,15 @@ class NetworkPresenter(QtCore.QObject):
 
     # ------------------------------------------------------------------ commands
 
-    def rebuild(self, runs: Sequence[CompareRun], data: Dataset) -> TrainingJob:
+    def rebuild(
+        self, runs: Sequence[CompareRun], data: Dataset, held: Sequence[str] = ()
+    ) -> TrainingJob:
         """A new job from the initial weights (the worker must be stopped). A refused setting
-        raises the core's error and leaves no job (Train stays disabled until one is built)."""
+        raises the core's error and leaves no job (Train stays disabled until one is built).
+        `held` names the training settings the runs differ in (a compare's `config_fields`):
+        a live change of settings leaves each run its own."""
         self.runner.stop()
+        self._held = tuple(held)
         self.job = None
         sessions = [TrainingSession(run.spec, data, run.config) for run in runs]
         (x_low, x_high), *rest = data.input_range
@@ -243,6 +250,8 @@ class NetworkPresenter(QtCore.QObject):
             self._send(functools.partial(self.job.set_lr, lr))
 
     def set_hyper(self, **changes: object) -> None:
+        """Change training settings between steps, every run alike but for those it holds."""
+        changes = {name: value for name, value in changes.items() if name not in self._held}
         if self.job is not None:
             self._send(functools.partial(self.job.set_hyper, **changes))
 
