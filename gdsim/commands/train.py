@@ -3,16 +3,20 @@
 A stable contract that scripts and tests depend on:
 `gdsim train --dataset D [--layers 8,8] [--activation tanh] [--optimizer gd] [--lr ETA ...]
 [--batch-size N] [--steps N] [--seed S] [--sharpness-every K] [--l1 R] [--l2 R]
-[--stop-at-loss V] [--stop-at-accuracy A] [--early-stop K] [--json]`. Several learning
-rates give one run each, all from the same initial weights (the lecture's "too small / right /
-too big" comparison).
+[--stop-at-loss V] [--stop-at-accuracy A] [--early-stop K] [--compare SETTING=V1,V2,...]
+[--json]`. Several learning rates give one run each, all from the same initial weights (the
+lecture's "too small / right / too big" comparison); `--compare` varies any one setting
+instead (`gdsim.core.compare`: `batch_size=0,1,16` is the lecture's full batch / stochastic /
+mini-batch), from the same initial weights wherever the shapes allow.
 
 In the JSON document `losses` holds the training loss of every step (entry i is measured on
 step i's minibatch before its update); `val_losses` and the metric (`accuracy` for
 classification, `r2` for regression, on the validation set) are taken every `eval_every` steps,
 at the steps listed in `eval_steps`. With `--sharpness-every K` each run also has `sharpness`:
 [step, value] pairs, the top Hessian eigenvalue of the training loss every K steps from step 0
-(`gdsim.core.sharpness`; null where the weights were not finite).
+(`gdsim.core.sharpness`; null where the weights were not finite). `compare_setting` names what
+the runs differ in (`lr` without `--compare`), and each run its `value` of it and its `name`
+("batch 1 (SGD)"); with `--compare` each run also has its own `network`.
 
 With `--l1`/`--l2`, `losses` include the penalty (what the run minimises); the evaluations'
 losses are the data loss alone. Each run says why it ended: `stop_reason` is "steps",
@@ -38,8 +42,9 @@ from gdsim.commands.network_options import (
 from gdsim.core.limits import MAX_TRAINING_STEPS
 
 if TYPE_CHECKING:
+    from gdsim.core.compare import CompareRun
     from gdsim.core.network import NetworkSpec
-    from gdsim.core.training import Snapshot, TrainingSession
+    from gdsim.core.training import Snapshot, TrainingConfig, TrainingSession
 
 DEFAULT_LR = 1.0
 
@@ -72,6 +77,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="K",
         help="measure the sharpness (top Hessian eigenvalue) every K steps; 0 = off (default)",
     )
+    parser.add_argument(
+        "--compare",
+        default=None,
+        metavar="SETTING=V1,V2",
+        help="one run per value of one setting, e.g. batch_size=0,1,16 (0 = full batch), "
+        "activation=tanh,relu, depth=1,2,3, optimizer=gd,adam, lr=0.1,1; the runs train at "
+        "the one --lr and share the initial weights where the shapes allow",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     parser.set_defaults(func=execute)
 
@@ -91,11 +104,20 @@ def execute(args: argparse.Namespace) -> int:
     every = common.int_in_range(args.sharpness_every, 0, MAX_TRAINING_STEPS, "--sharpness-every")
     config = with_training_options(args, replace(config, sharpness_every=every))
     try:
-        sessions = [TrainingSession(spec, dataset, replace(config, lr=lr)) for lr in lrs]
-    except ValueError as error:
+        runs = _runs(args, spec, config, lrs)
+        sessions = [TrainingSession(run.spec, dataset, run.config) for run in runs]
+    except ValueError as error:  # a rate too large for the optimizer, a value refused
         raise common.UsageError(str(error)) from None
 
-    runs = _train_all(sessions, eval_every)
+    records = [
+        {
+            "name": run.name,
+            "value": run.value,
+            **({"network": run.spec.settings()} if args.compare else {}),
+            **record,
+        }
+        for run, record in zip(runs, _train_all(sessions, eval_every), strict=True)
+    ]
     if args.json:
         common.print_json(
             {
@@ -109,12 +131,49 @@ def execute(args: argparse.Namespace) -> int:
                     "seed": config.seed,
                 },
                 "network": {**spec.settings(), "parameters": parameter_count(spec)},
-                "runs": runs,
+                "compare_setting": _setting(args),
+                "runs": records,
             }
         )
     else:
-        _print_table(params.name, spec, runs)
+        _print_table(params.name, spec, records)
     return 0
+
+
+def _setting(args: argparse.Namespace) -> str:
+    return "lr" if args.compare is None else args.compare.partition("=")[0].strip()
+
+
+def _runs(
+    args: argparse.Namespace, spec: NetworkSpec, config: TrainingConfig, lrs: list[float]
+) -> list[CompareRun]:
+    """One run per `--lr` (any number of them), or per `--compare` value (at the one rate);
+    the error says what is wrong in one line."""
+    from gdsim.core.compare import CompareError, CompareRun, compare_runs
+    from gdsim.core.training_job import rate_name
+
+    if args.compare is None:
+        return [
+            CompareRun(spec, replace(config, lr=lr), lr, rate_name(lr), "same initial weights")
+            for lr in lrs
+        ]
+    config = replace(config, lr=lrs[0])
+    key, equals, text = args.compare.partition("=")
+    if not equals or not key.strip():
+        raise common.UsageError(
+            f"--compare '{args.compare}': expected SETTING=V1,V2,... e.g. batch_size=0,1,16"
+        )
+    if key.strip() == "lr" and args.lr:
+        raise common.UsageError("--compare lr=... and --lr both give the rates: use one of them")
+    if len(lrs) > 1:
+        raise common.UsageError(
+            "--compare runs at one --lr: the runs differ only in the compared setting"
+        )
+    values = [part for part in text.replace(";", ",").split(",") if part.strip()]
+    try:
+        return compare_runs(spec, config, key.strip(), values)
+    except CompareError as error:
+        raise common.UsageError(f"--compare: {error}") from None
 
 
 def _train_all(sessions: list[TrainingSession], eval_every: int) -> list[dict[str, Any]]:
@@ -196,6 +255,7 @@ def _print_table(dataset: str, spec: NetworkSpec, runs: list[dict[str, Any]]) ->
             "train loss",
             "val loss",
             f"val {metric}",
+            "run",
         ],
         [
             [
@@ -207,6 +267,7 @@ def _print_table(dataset: str, spec: NetworkSpec, runs: list[dict[str, Any]]) ->
                 run["final_train_loss"],
                 run["final_val_loss"],
                 run[f"final_val_{metric}"],
+                run["name"],
             ]
             for run in runs
         ],

@@ -52,12 +52,13 @@ import torch
 from torch import nn
 from torch.nn import functional
 
+from gdsim.core.compare import SETTINGS
 from gdsim.core.csv_export import number
 from gdsim.core.datasets import Dataset
 from gdsim.core.lr_finder import network_dataset
 from gdsim.core.network import NetworkSpec, build_model
 from gdsim.core.state.network import NetworkState
-from gdsim.core.training import TrainingSession, configs_for_rates
+from gdsim.core.training import TrainingSession
 from gdsim.core.verdict import Regime
 
 MIN_GRID, MAX_GRID = 21, 101
@@ -151,6 +152,12 @@ def check_settings(state: NetworkState, settings: LandscapeSettings) -> None:
         )
     if settings.loss == "validation" and state.dataset.val_fraction <= 0:
         raise LandscapeError("no validation points (validation share 0): use the train loss")
+    if state.compare and SETTINGS[state.compare_setting].changes_network:
+        raise LandscapeError(
+            f"a compare by {SETTINGS[state.compare_setting].label} trains different "
+            "networks, each with its own landscape: compare by learning rate, batch size or "
+            "optimizer here, or turn compare mode off"
+        )
 
 
 # ---------------------------------------------------------------- directions and planes
@@ -498,6 +505,8 @@ class RunTrace:
     loss, and where it diverged (None if it did not)."""
 
     lr: float
+    name: str
+    """How the run is named: 'η = 0.1', or in a compare by batch size 'batch 1 (SGD)'."""
     steps: np.ndarray
     coords: np.ndarray
     losses: np.ndarray
@@ -609,10 +618,11 @@ class LandscapeJob:
         # Room for every recorded step and the final one, appended when off the stride:
         # evenly spaced iterates, none thinned away (a 1000-step run: every 6, then 1000).
         every = max(1, math.ceil(self.state.training.steps / (MAX_ITERATES - 2)))
-        training = replace(self.state.training, sharpness_every=0)  # the builder's own measurement
-        configs = configs_for_rates(training, self.state.learning_rates)
-        self._sessions = [
-            TrainingSession(self.state.network, data, config, every) for config in configs
+        runs = self.state.runs()
+        self._names = [run.name for run in runs]
+        self._sessions = [  # sharpness is the builder's own measurement
+            TrainingSession(run.spec, data, replace(run.config, sharpness_every=0), every)
+            for run in runs
         ]
 
     def _train(self) -> bool:
@@ -660,9 +670,9 @@ class LandscapeJob:
                 "iterates for a PCA plane (use random directions)"
             ) from None
         runs = [
-            RunTrace(session.config.lr, steps, plane.coordinates(weights), losses, at)
-            for session, (steps, weights, losses), at in zip(
-                self._sessions, paths, diverged, strict=True
+            RunTrace(session.config.lr, name, steps, plane.coordinates(weights), losses, at)
+            for session, name, (steps, weights, losses), at in zip(
+                self._sessions, self._names, paths, diverged, strict=True
             )
         ]
         center = plane.origin if plane.kind != "line" else plane.points(np.ones((1, 1)))[0]
@@ -736,11 +746,11 @@ def notes(
     for index, run in enumerate(runs):
         if run.diverged_at is not None:
             if run.steps[-1] == final_step:
-                out.append(f"η = {run.lr:g} diverged at step {run.diverged_at}: its loss blew up.")
+                out.append(f"{run.name} diverged at step {run.diverged_at}: its loss blew up.")
                 continue
             where = "the plane goes through" if index == selected else "drawn up to"
             out.append(
-                f"η = {run.lr:g} diverged at step {run.diverged_at} (its weights became "
+                f"{run.name} diverged at step {run.diverged_at} (its weights became "
                 f"non-finite): {where} its last finite iterate, step {int(run.steps[-1])}."
             )
     return tuple(out)

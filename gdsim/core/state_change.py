@@ -70,6 +70,7 @@ RULES: tuple[tuple[str, str, str | None], ...] = (
     (r"network\.network\..*", "Change network", "network.network"),
     (r"network\.training\..*", "Change training settings", "network.training"),
     (r"network\.(compare|compare_lrs.*)", "Change compared rates", None),
+    (r"network\.(compare|compare_lrs.*|compare_setting|compare_values.*)", "Change compare", None),
     (r"network\.selected", "Show another run", None),
 )
 """(every changed path matches this, text, key): the first rule that covers all changes wins."""

@@ -6,9 +6,10 @@ Why a job and not the session itself: the worker wants `advance()` to take a few
 worker's per-call overhead is lost in the noise), and the GUI wants one self-contained frame
 (`TrainingFrame`) it can redraw from without touching the sessions, which live in the worker
 thread while training runs. Compare mode is the same job over several sessions (one per
-learning rate, same spec, hence the same initial weights) advanced together: as one batch
-(`SessionBatch`, gdsim/core/batched_training.py: one backward pass and one optimizer step for
-every run) when `batch_refusal` allows, else one session after another.
+compared value, `gdsim.core.compare`) advanced together: as one batch (`SessionBatch`,
+gdsim/core/batched_training.py: one backward pass and one optimizer step for every run) when
+`batch_refusal` allows (runs that differ only in the learning rate), else one session after
+another, each exactly as it trains alone.
 
 Everything costly (full-set losses, weights, the decision map) is computed in `snapshot()`,
 which the runner calls at most ~30 times a second, never per step. While the job runs at full
@@ -99,6 +100,8 @@ class RunFrame:
     minibatch: bool = False
     penalised: bool = False
     best_step: int | None = None
+    name: str = ""
+    """How curves, badges and the header name the run in compare mode ('η = 0.1', 'Tanh')."""
 
 
 @dataclass(frozen=True)
@@ -146,10 +149,14 @@ class TrainingJob:
         sessions: Sequence[TrainingSession],
         grid: tuple[np.ndarray, np.ndarray | None],
         shown: int = 0,
+        names: Sequence[str] | None = None,
     ) -> None:
         if not sessions:
             raise ValueError("a training job needs at least one session")
         self.sessions = list(sessions)
+        self.names = list(names) if names else [rate_name(s.config.lr) for s in sessions]
+        """Each run's name (`gdsim.core.compare` names what a compare varies); by default
+        its learning rate."""
         self._grid = grid
         self._map_grid = map_grid(*grid)
         self._shown = shown
@@ -206,7 +213,7 @@ class TrainingJob:
     def fresh_copy(self) -> TrainingJob:
         """The same runs back at their initial weights (sessions are seeded), settings as now."""
         sessions = [TrainingSession(s.spec, s.dataset, s.config) for s in self.sessions]
-        return TrainingJob(sessions, self._grid, shown=self._shown)
+        return TrainingJob(sessions, self._grid, shown=self._shown, names=self.names)
 
     def advance_to(self, step: int, max_steps: int = 256) -> bool:
         """Step every run towards `step` (at most `max_steps` updates each, evaluations
@@ -372,6 +379,7 @@ class TrainingJob:
             minibatch=bool(config.batch_size) and config.batch_size < len(session.dataset.x_train),
             penalised=config.penalised,
             best_step=session.best_step,
+            name=self.names[index],
         )
 
 

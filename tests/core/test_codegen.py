@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gdsim.core.codegen import export_script
+from gdsim.core.compare import compare_runs
 from gdsim.core.datasets import Dataset, DatasetParams, load_csv, make_dataset
 from gdsim.core.network import NetworkSpec
 from gdsim.core.training import TrainingConfig, TrainingSession
@@ -128,6 +129,16 @@ def test_exported_scripts_reproduce_the_session_bit_for_bit(tmp_path):
     config = TrainingConfig(optimizer="rmsprop", lr=0.01, batch_size=8, steps=20)
     scripts["embedded"] = export_script(spec, loaded, config)
     expected["embedded"] = session_losses(loaded, spec, config)
+
+    # Show code in compare mode exports the shown run: the compared value applied
+    # (gdsim.core.compare), whatever the setting; in the same interpreter, torch loads once.
+    params, config = CASES["lecture"][0], TrainingConfig(lr=0.5, steps=15)
+    dataset = make_dataset(params)
+    spec = NetworkSpec.for_task(dataset.task, 2, hidden=((6, "relu"),))
+    for key, values in (("batch_size", [1, 16]), ("activation", ["tanh"]), ("depth", [2])):
+        for index, run in enumerate(compare_runs(spec, config, key, values)):
+            scripts[f"{key}{index}"] = export_script(run.spec, params, run.config)
+            expected[f"{key}{index}"] = session_losses(dataset, run.spec, run.config)
 
     assert run_scripts(tmp_path, scripts) == expected
     assert [len(expected[name]) for name in ("target_loss", "penalised_early_stop")] == [
@@ -249,3 +260,4 @@ def test_a_diverging_binary_run_stops_the_script_where_gdsim_says_diverged(tmp_p
     assert f"diverged at step {session.diverged_at}" in result.stdout
     losses = run_scripts(tmp_path, {"diverging": script.read_text(encoding="utf-8")})
     assert json.dumps(losses["diverging"]) == json.dumps(expected)
+

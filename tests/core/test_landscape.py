@@ -4,6 +4,8 @@ and the job's refusals and notes."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import torch
@@ -23,9 +25,10 @@ from gdsim.core.landscape import (
     make_plane,
     pca_directions,
 )
+from gdsim.core.lr_finder import network_dataset
 from gdsim.core.network import NetworkSpec, build_model, loss_function
 from gdsim.core.state import NetworkState
-from gdsim.core.training import TrainingConfig
+from gdsim.core.training import TrainingConfig, TrainingSession
 
 
 def _direct(model: nn.Module, task: str, points: np.ndarray, x, y) -> np.ndarray:
@@ -194,6 +197,30 @@ def test_compare_mode_refuses_pca_and_puts_every_run_on_one_plane():
     frame = LandscapeJob(state, LandscapeSettings(grid=21)).run()
     assert len(frame.runs) == state.run_count and frame.losses.shape == (21, 21)
     assert [run.lr for run in frame.runs] == list(state.compare_lrs)
+
+
+def test_a_batch_size_compare_draws_each_run_trained_as_its_own_setting_says():
+    """Full batch and SGD on one plane, named by their batch size; a compare whose runs are
+    different networks (activation, depth, loss) has no one landscape and is refused."""
+    state = NetworkState(
+        dataset=DatasetParams(n=80),
+        compare=True,
+        compare_setting="batch_size",
+        compare_values=(0, 1),
+        training=TrainingConfig(steps=30),
+    )
+    frame = LandscapeJob(state, LandscapeSettings(grid=21)).run()
+    assert [run.name for run in frame.runs] == ["full batch (GD)", "batch 1 (SGD)"]
+    data = network_dataset(state)
+    for compared, run in zip(state.runs(), frame.runs, strict=True):
+        session = TrainingSession(compared.spec, data, compared.config)
+        session.step(30)
+        final = session.loss_fn(session.model(data.x_train), data.y_train).item()
+        assert run.losses[-1] == pytest.approx(final, rel=1e-4)  # each run as trained alone
+    assert run.losses[-1] != pytest.approx(frame.runs[0].losses[-1], rel=1e-3)
+    by_activation = replace(state, compare_setting="activation", compare_values=("relu", "tanh"))
+    with pytest.raises(LandscapeError, match="compare by activation trains different networks"):
+        LandscapeJob(by_activation, LandscapeSettings(grid=21))
 
 
 def test_a_diverged_run_is_drawn_up_to_its_last_finite_loss():

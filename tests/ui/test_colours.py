@@ -162,8 +162,9 @@ def test_compare_legends_stay_off_the_curves(qtbot, mlp_panel):
         mlp_panel.findChild(QtWidgets.QPushButton, "trainButton").click()
     for name in ("trainLossPlot", "metricPlot"):
         plot = mlp_panel.findChild(pg.PlotWidget, name)
-        qtbot.waitUntil(lambda p=plot: len(_legends(p)[0].items) == 4)
-        _legend_clear_of_data(plot, 4)
+        # The four runs and one "dashed: validation" entry for their validation curves.
+        qtbot.waitUntil(lambda p=plot: len(_legends(p)[0].items) == 5)
+        _legend_clear_of_data(plot, 5)
     assert [badge.badge.text().split(":")[0][2:] for badge in mlp_panel.run_badges.badges] == [
         "η = 0.1",
         "η = 1",

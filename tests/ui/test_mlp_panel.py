@@ -176,7 +176,7 @@ def test_compare_mode_draws_the_lectures_learning_rate_figure(qtbot, panel):
     train_to_end(qtbot, panel)
     regimes = [verdict.regime for verdict in panel.run_verdicts()]
     assert regimes == [Regime.SLOW, Regime.CONVERGED, Regime.OSCILLATING, Regime.DIVERGED]
-    assert panel.loss_plot.curve_count() == 4
+    assert panel.loss_plot.curve_count() == 4 + 4 + 1, "training, validation, the dashed key"
     badges = [find(panel, QtWidgets.QLabel, f"runBadge{i}").text() for i in range(4)]
     assert "η = 10" in badges[3] and "diverged" in badges[3]
 

@@ -12,6 +12,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
+from gdsim.core.compare import (
+    SETTINGS,
+    CompareError,
+    CompareRun,
+    CompareValue,
+    check_values,
+    compare_runs,
+    setting,
+)
 from gdsim.core.datasets import DATASETS, MAX_POINTS, TASKS, DatasetError, DatasetParams
 from gdsim.core.limits import MAX_RUNS, MAX_TRAINING_STEPS
 from gdsim.core.network import (
@@ -35,7 +44,7 @@ from gdsim.core.training import (
     configs_for_rates,
 )
 
-DEFAULT_COMPARE_LRS = (0.1, 1.0, 6.0, 10.0)
+DEFAULT_COMPARE_LRS = tuple(float(rate) for rate in SETTINGS["lr"].defaults)
 """On the default circle network: too small (slow), right, too big (oscillating), way too big
 (diverged) -- the lecture's learning-rate figure."""
 
@@ -59,7 +68,17 @@ _TRAINING_FIELDS = (
     "stop_at_accuracy",
     "early_stop",
 )
-_TOP_FIELDS = ("version", "dataset", "network", "training", "compare", "compare_lrs", "selected")
+_TOP_FIELDS = (
+    "version",
+    "dataset",
+    "network",
+    "training",
+    "compare",
+    "compare_lrs",
+    "compare_setting",
+    "compare_values",
+    "selected",
+)
 
 Built = TypeVar("Built")
 
@@ -70,7 +89,12 @@ class NetworkState:
 
     ``csv_path`` names the file the points came from (``dataset`` then only carries the
     validation share and seed the file's points are split with). ``selected`` is the run on
-    display: 0 outside compare mode, an index into ``compare_lrs`` in it.
+    display: 0 outside compare mode, an index into the compared values in it.
+
+    A compare varies ``compare_setting`` (``gdsim.core.compare.SETTINGS``): the learning
+    rate over ``compare_lrs`` (what states saved before other settings could be compared
+    hold), any other setting over ``compare_values`` (empty: that setting's defaults; with
+    the learning rate, always empty).
     """
 
     dataset: DatasetParams = field(default_factory=DatasetParams)
@@ -80,6 +104,8 @@ class NetworkState:
     compare: bool = False
     compare_lrs: tuple[float, ...] = DEFAULT_COMPARE_LRS
     selected: int = 0
+    compare_setting: str = "lr"
+    compare_values: tuple[CompareValue, ...] = ()
 
     def __post_init__(self) -> None:
         if self.dataset.noise is None:
@@ -95,8 +121,25 @@ class NetworkState:
             configs_for_rates(self.training, self.compare_lrs)
         except ConfigError as error:
             raise StateError(f"compare_lrs: {error}") from None
+        self._check_compare_values()
         if not 0 <= self.selected < self.run_count:
             raise StateError(f"selected: must be a run from 0 to {self.run_count - 1}")
+
+    def _check_compare_values(self) -> None:
+        """Each value valid for its setting (whether the runs can be built depends on the
+        network too: the panel says so when it builds them); empty means the defaults."""
+        try:
+            compared = setting(self.compare_setting)
+        except CompareError as error:
+            raise StateError(f"compare_setting: {error}") from None
+        values = self.compare_values or compared.defaults_for(self.network)
+        if compared.key == "lr":
+            values = ()
+        try:
+            values = check_values(compared.key, values) if values else ()
+        except CompareError as error:
+            raise StateError(f"compare_values: {error}") from None
+        object.__setattr__(self, "compare_values", values)
 
     def _check_network_fits_dataset(self) -> None:
         """A generated dataset fixes the network's inputs, task and outputs."""
@@ -113,13 +156,28 @@ class NetworkState:
             )
 
     @property
+    def compared_values(self) -> tuple[CompareValue, ...]:
+        """The values the compare varies its setting over (whether compare mode is on or not)."""
+        return self.compare_lrs if self.compare_setting == "lr" else self.compare_values
+
+    @property
     def run_count(self) -> int:
-        return len(self.compare_lrs) if self.compare else 1
+        return len(self.compared_values) if self.compare else 1
+
+    def runs(self) -> list[CompareRun]:
+        """The runs this state trains: one per compared value in compare mode, else the one
+        (the core's SpecError or ConfigError where a run cannot be built)."""
+        if not self.compare:
+            return compare_runs(self.network, self.training, "lr", [self.training.lr])
+        return compare_runs(self.network, self.training, self.compare_setting, self.compared_values)
 
     @property
     def learning_rates(self) -> tuple[float, ...]:
-        """One rate per run: the compare rates in compare mode, else the training rate."""
-        return self.compare_lrs if self.compare else (self.training.lr,)
+        """One rate per run: the compare rates in a compare by learning rate, else the
+        training rate (every run of another compare trains at it)."""
+        if self.compare and self.compare_setting == "lr":
+            return self.compare_lrs
+        return (self.training.lr,) * self.run_count
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready plain data; ``from_dict(to_dict(s)) == s``."""
@@ -158,6 +216,8 @@ class NetworkState:
             },
             "compare": self.compare,
             "compare_lrs": list(self.compare_lrs),
+            "compare_setting": self.compare_setting,
+            "compare_values": list(self.compare_values),
             "selected": self.selected,
         }
 
@@ -176,7 +236,23 @@ class NetworkState:
             if not rate > 0:
                 raise top.fail(f"compare_lrs[{index}]", f"must be a number above 0, got {rate:g}")
         selected = top.integer("selected", 0)
-        return cls(dataset, csv_path, network, training, compare, rates, selected)
+        compare_setting, values = _read_compare(top)
+        return cls(
+            dataset, csv_path, network, training, compare, rates, selected, compare_setting, values
+        )
+
+
+def _read_compare(top: Fields) -> tuple[str, tuple[CompareValue, ...]]:
+    """The compared setting (the learning rate where none is named, as in every state saved
+    before other settings could be compared) and its values."""
+    key = top.string("compare_setting", "lr")
+    raw = top.raw("compare_values") if top.has("compare_values") else []
+    if not isinstance(raw, list | tuple) or not all(
+        isinstance(value, int | float | str) and not isinstance(value, bool) for value in raw
+    ):
+        shown = shown_value(raw)
+        raise top.fail("compare_values", f"must be a list of numbers or names, got {shown}")
+    return key, tuple(raw)
 
 
 def _core(fields: Fields, name: str, build: Callable[[], Built]) -> Built:

@@ -27,7 +27,7 @@ from gdsim.core.animation import (
     frame_positions,
     refusal,
 )
-from gdsim.core.training_job import ReplayJob, TrainingFrame, rate_name, replay_length
+from gdsim.core.training_job import ReplayJob, TrainingFrame, replay_length
 from gdsim.ui.panels.mlp_panel import MlpPanel
 from gdsim.ui.panels.surface_panel import SurfacePanel
 from gdsim.ui.workers import JobRunner, SteppableJob
@@ -109,7 +109,7 @@ class TrainingFrames:
         # As while training: no verdict before the run has earned it (the badges and the
         # header held the final verdicts from the first frame on).
         for badge, run in zip(panel.run_badges.badges, frame.runs, strict=False):
-            badge.clear_verdict(rate_name(run.lr))
+            badge.clear_verdict(run.name)
         panel.views.draw(frame, panel.dataset, panel.steps_spin.value(), True, True)
         return grab_rgb(panel.views)
 

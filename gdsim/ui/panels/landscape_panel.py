@@ -320,7 +320,7 @@ class LandscapePanel(QtWidgets.QWidget):
                 if frame.settings.dims == 2
                 else np.column_stack([run.coords[:, 0], run.losses])
             )
-            tracks.append(Track(xy, run_color(index), f"η = {run.lr:g}"))
+            tracks.append(Track(xy, run_color(index), run.name))
         self.view.set_tracks(tracks, self.playback.position())
 
     @QtCore.Slot(object)
@@ -353,7 +353,7 @@ class LandscapePanel(QtWidgets.QWidget):
         ]
         if len(frame.runs) > 1:
             lines.append(
-                f"Centred on <b>η = {run.lr:g}</b>'s final weights (the run selected in the "
+                f"Centred on <b>{run.name}</b>'s final weights (the run selected in the "
                 "builder: select another there to centre on it)."
             )
         if len(run.steps) > 1:
@@ -398,9 +398,13 @@ class LandscapePanel(QtWidgets.QWidget):
         widths = [w for w, _ in state.network.hidden] or ["none"]
         source = state.csv_path or state.dataset.name
         rates = ", ".join(f"{lr:g}" for lr in state.learning_rates)
+        training = f"{state.training.optimizer}, η = {rates}"
+        if state.compare and state.compare_setting != "lr":
+            values = ", ".join(map(str, state.compared_values))
+            training = f"η = {state.training.lr:g} with {state.compare_setting} {values}"
         self.network_label.setText(
             f"On {source} with the builder's network (hidden {', '.join(map(str, widths))}), "
-            f"{state.training.optimizer}, η = {rates}, {state.training.steps} steps."
+            f"{training}, {state.training.steps} steps."
             + (
                 " The builder's network has changed since: Compute trains the new one."
                 if state != self._network

@@ -10,6 +10,7 @@ message area above the header, one line per cause.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import replace
 
 import pyqtgraph as pg
@@ -17,24 +18,19 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from superqt.utils import signals_blocked
 
 from gdsim.core.codegen import export_script
+from gdsim.core.compare import SETTINGS, CompareRun, values_text
 from gdsim.core.datasets import Dataset, DatasetError, make_dataset
 from gdsim.core.limits import MAX_TRAINING_STEPS
 from gdsim.core.network import NetworkSpec, SpecError
 from gdsim.core.sharpness import stability_line
 from gdsim.core.state import NetworkState
-from gdsim.core.state.network import DEFAULT_COMPARE_LRS
-from gdsim.core.training import (
-    ConfigError,
-    TrainingConfig,
-    check_rules_fit,
-    configs_for_rates,
-    rates_text,
-)
+from gdsim.core.training import ConfigError, TrainingConfig, check_rules_fit
 from gdsim.core.training_job import TrainingFrame, TrainingJob
 from gdsim.core.verdict import Verdict
 from gdsim.ui.presenters.network import PAUSE_TO_EDIT, NetworkPresenter
 from gdsim.ui.widgets.code_dialog import CodeDialog
 from gdsim.ui.widgets.columns import controls_beside
+from gdsim.ui.widgets.compare_setting import CompareSettingPicker
 from gdsim.ui.widgets.dataset_picker import DatasetPicker
 from gdsim.ui.widgets.decision_map import cursor_text
 from gdsim.ui.widgets.message_area import MessageArea, MessageSpec
@@ -88,7 +84,10 @@ class MlpPanel(QtWidgets.QWidget):
         self.picker = DatasetPicker(self)
         self.network_box = NetworkBox(self)
         self.training_box = TrainingBox(MAX_TRAINING_STEPS, self)
-        self.training_box.show_compare(False, rates_text(DEFAULT_COMPARE_LRS))
+        # Compare mode varies any one setting, chosen under the box's compare switch.
+        self.training_box.compare_check.setText("compare runs")
+        self.compare_setting = CompareSettingPicker(self.training_box)
+        self.training_box.layout().addRow("compare by", self.compare_setting)
         self.transport = TransportBar(self)
         self.views = TrainingViews(self)
         self.header = self.views.header
@@ -107,6 +106,7 @@ class MlpPanel(QtWidgets.QWidget):
         self.loss_plot = self.views.curves.loss_plot
         self.metric_plot = self.views.curves.metric_plot
         self.sharpness_plot = self.views.sharpness_plot
+        self._show_compare(False)
 
         controls = QtWidgets.QWidget(self)
         column = QtWidgets.QVBoxLayout(controls)
@@ -150,6 +150,7 @@ class MlpPanel(QtWidgets.QWidget):
         box.settingsChanged.connect(self._on_settings)
         box.compareToggled.connect(self._on_compare_toggled)
         box.compareEdited.connect(self._take_typed_rates)
+        self.compare_setting.settingChosen.connect(self._on_compare_setting)
         transport = self.transport
         transport.train_button.clicked.connect(self.train)
         transport.pause_button.clicked.connect(self.presenter.toggle_pause)
@@ -172,6 +173,7 @@ class MlpPanel(QtWidgets.QWidget):
         # After the handlers above, so that the state they made is there to read.
         for intent in (self.picker.datasetChanged, self.network_box.changed, box.lrChanged,
                        box.settingsChanged, box.compareToggled, box.compareEdited,
+                       self.compare_setting.settingChosen,
                        self.run_badges.runChosen):  # fmt: skip
             intent.connect(self._on_user_edit)
 
@@ -202,10 +204,11 @@ class MlpPanel(QtWidgets.QWidget):
     def config(self) -> TrainingConfig:
         return self.training_box.config(self.network_box.seed_spin.value())
 
-    def learning_rates(self) -> list[float]:
-        if self.training_box.compare_on():
-            return list(self.presenter.compare_rates)
-        return [self.lr_slider.value()]
+    def runs(self, config: TrainingConfig | None = None) -> list[CompareRun]:
+        """The runs the controls describe with `config` (the controls' own by default): one
+        per compared value in compare mode (raises SpecError or ConfigError)."""
+        compare = self.training_box.compare_on()
+        return self.presenter.runs(self.spec(), config or self.config(), compare)
 
     def state(self) -> NetworkState:
         """What the panel shows, as data (the settings in use, not a refused edit)."""
@@ -218,6 +221,8 @@ class MlpPanel(QtWidgets.QWidget):
             compare=self.training_box.compare_on(),
             compare_lrs=tuple(self.presenter.compare_rates),
             selected=self.presenter.shown_run if self.training_box.compare_on() else 0,
+            compare_setting=self.presenter.compare_setting,
+            compare_values=self.presenter.values_in_use(),  # the state keeps rates apart
         )
 
     def set_state(self, state: NetworkState) -> str | None:
@@ -242,7 +247,10 @@ class MlpPanel(QtWidgets.QWidget):
         self.training_box.show_config(state.training)
         self._in_use = state.training
         self.presenter.compare_rates = list(state.compare_lrs)
-        self.training_box.show_compare(state.compare, rates_text(state.compare_lrs))
+        self.presenter.compare_setting = state.compare_setting
+        if state.compare_setting != "lr":
+            self.presenter.compare_values[state.compare_setting] = state.compare_values
+        self._show_compare(state.compare)
         self.presenter.shown_run = state.selected
         self.network_box.set_spec(state.network)
         return None
@@ -325,13 +333,14 @@ class MlpPanel(QtWidgets.QWidget):
 
     @QtCore.Slot()
     def show_code(self) -> None:
-        """The standalone PyTorch script for the current spec, data and optimizer, at the
-        learning rate of the run on display (in compare mode the slider is not in use)."""
+        """The standalone PyTorch script of the run on display: the current spec, data and
+        settings, with the compared setting at that run's value (in a compare by learning
+        rate the slider is not in use)."""
         try:
-            lr = self.presenter.shown_lr(self.training_box.compare_on(), self.lr_slider.value())
-            config = replace(self.config(), lr=lr)
-            edits = [] if self.job is None else self.job.sessions[self.presenter.shown_run].edits
-            code = export_script(self.spec(), self.picker.source(), config, edits)
+            runs = self.runs()
+            shown = min(self.presenter.shown_run, len(runs) - 1)
+            edits = [] if self.job is None else self.job.sessions[shown].edits
+            code = export_script(runs[shown].spec, self.picker.source(), runs[shown].config, edits)
         except (SpecError, ConfigError, DatasetError) as error:
             self.messages.show_message("settings", str(error))
             return
@@ -388,10 +397,10 @@ class MlpPanel(QtWidgets.QWidget):
         if not self.training_box.compare_on():
             return True
         try:
-            changed = self.presenter.accept_rates(
-                self.training_box.compare_edit.text(), self.config()
+            changed = self.presenter.accept_values(
+                self.training_box.compare_edit.text(), self.spec(), self.config()
             )
-        except ConfigError as error:
+        except (SpecError, ConfigError) as error:
             self.messages.show_message("rates", str(error))
             return False
         self.messages.clear("rates")
@@ -406,34 +415,62 @@ class MlpPanel(QtWidgets.QWidget):
         refusal = None
         self.messages.clear("rates")
         if on:
+            text = self.training_box.compare_edit.text()
             try:
-                self.presenter.accept_rates(self.training_box.compare_edit.text(), self.config())
-            except ConfigError as error:
+                self.presenter.accept_values(text, self.spec(), self.config())
+            except (SpecError, ConfigError) as error:
                 refusal = str(error)
-                self.presenter.fall_back_to_usable_rates(self.config())
+                with contextlib.suppress(SpecError, ConfigError):  # _rebuild says why
+                    self.presenter.fall_back_to_usable_values(self.spec(), self.config())
+        self._enable_lr_slider()
         self._rebuild()
         if refusal is not None:
             self.messages.show_message("rates", refusal)
+
+    @QtCore.Slot(str)
+    def _on_compare_setting(self, key: str) -> None:
+        """Compare another setting: its values in use go in the field (each setting keeps
+        its own), and in compare mode the runs start over."""
+        self.presenter.compare_setting = key
+        self._show_compare(self.training_box.compare_on())
+        self.messages.clear("rates")
+        if self.training_box.compare_on():
+            self._rebuild()
+
+    def _show_compare(self, on: bool) -> None:
+        """Compare mode's switch, setting and values in use, without reporting a change."""
+        key = self.presenter.compare_setting
+        self.compare_setting.show_setting(key)
+        self.training_box.show_compare(on, values_text(self.presenter.values_in_use()))
+        self.training_box.compare_edit.setToolTip(f"One run per value: {SETTINGS[key].hint}")
+        self._enable_lr_slider()
+
+    def _compares_rates(self) -> bool:
+        return self.training_box.compare_on() and self.presenter.compare_setting == "lr"
+
+    def _enable_lr_slider(self) -> None:
+        """The slider sets every run's rate, except in a compare by learning rate."""
+        self.lr_slider.setEnabled(not self._compares_rates())
 
     @QtCore.Slot()
     def _rebuild(self) -> None:
         """A new job from the initial weights; a refusal leaves no runs and no stale verdict."""
         try:
-            job = self.presenter.rebuild(
-                self.spec(), self.config(), self.dataset, self.learning_rates()
-            )
+            spec, config = self.spec(), self.config()
+            runs = self.runs(config)
+            compared = SETTINGS[self.presenter.compare_setting]
+            held = compared.config_fields if self.training_box.compare_on() else ()
+            job = self.presenter.rebuild(runs, self.dataset, held)
         except (SpecError, ConfigError) as error:
             self.messages.show_message("network", str(error))
             self.header.show_state("no runs: see the message above")
             self._update_buttons()
             return
         self.messages.clear("network", "state")
-        self._in_use = job.sessions[0].config
-        spec = job.sessions[0].spec
+        self._in_use = config
         self.network_box.show_spec(spec)
         frame = job.snapshot()
-        rates = [session.config.lr for session in job.sessions]
-        self.views.show_job(spec, self.dataset, rates, frame, self.steps_spin.value())
+        self.views.show_job(runs, self.dataset, frame, self.steps_spin.value())
         self.cursorInfo.emit("")
         self._show_sharpness()
         self.presenter.show_now(frame)
@@ -442,16 +479,18 @@ class MlpPanel(QtWidgets.QWidget):
     @QtCore.Slot(float)
     def _on_lr(self, lr: float) -> None:
         """A new learning rate acts at the next step, without resetting the weights."""
-        if not self.training_box.compare_on():
+        if not self._compares_rates():
             self.presenter.set_lr(lr)
             self._show_sharpness()
 
     def _show_sharpness(self) -> None:
         """The sharpness plot while the settings in use track it, with each run's line."""
         config = self._in_use
-        lines = [
-            stability_line(config.optimizer, lr, config.hyper) for lr in self.learning_rates()
-        ]
+        try:
+            runs = self.runs(replace(config, lr=self.lr_slider.value()))
+        except (SpecError, ConfigError):
+            runs = []
+        lines = [stability_line(r.config.optimizer, r.config.lr, r.config.hyper) for r in runs]
         self.views.show_sharpness(config.sharpness_every > 0, lines)
 
     @QtCore.Slot()
@@ -461,9 +500,9 @@ class MlpPanel(QtWidgets.QWidget):
         run changes, and the controls go back to the settings in use."""
         try:
             config = self.config()
-            configs_for_rates(config, self.learning_rates())
+            self.runs(config)
             check_rules_fit(config, self.spec(), self.dataset)
-        except (ConfigError, SpecError) as error:
+        except (SpecError, ConfigError) as error:
             self.training_box.show_config(replace(self._in_use, lr=self.lr_slider.value()))
             self.messages.show_message("settings", f"{error}; the settings in use stay")
             return

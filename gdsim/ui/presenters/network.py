@@ -19,6 +19,15 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from PySide6 import QtCore
 
+from gdsim.core.compare import (
+    SETTINGS,
+    CompareError,
+    CompareRun,
+    CompareValue,
+    compare_runs,
+    parse_values,
+    values_text,
+)
 from gdsim.core.datasets import Dataset
 from gdsim.core.limits import MAX_RUNS
 from gdsim.core.network import NetworkSpec
@@ -74,6 +83,14 @@ class NetworkPresenter(QtCore.QObject):
         self.compare_rates = list(DEFAULT_COMPARE_LRS)
         """The compare rates in use: the last ones typed that training accepted. A refused
         text stays in its field to be corrected, but never reaches the runs."""
+        self.compare_setting = "lr"
+        """The setting compare mode varies (`gdsim.core.compare.SETTINGS`)."""
+        self._held: tuple[str, ...] = ()
+        """The training settings each run of the job keeps as its own (see `rebuild`)."""
+        self.compare_values: dict[str, tuple[CompareValue, ...]] = {
+            key: compared.defaults for key, compared in SETTINGS.items() if key != "lr"
+        }
+        """Every other setting's values in use, kept while another setting is compared."""
         self._dirty = False
         self._detail_clock = QtCore.QElapsedTimer()
         self._timer = QtCore.QTimer(self)
@@ -123,22 +140,68 @@ class NetworkPresenter(QtCore.QObject):
         except ConfigError:
             self.compare_rates = list(DEFAULT_COMPARE_LRS)
 
+    def values_in_use(self) -> tuple[CompareValue, ...]:
+        """The compared setting's values in use (the rates for the learning rate)."""
+        if self.compare_setting == "lr":
+            return tuple(self.compare_rates)
+        return self.compare_values[self.compare_setting]
+
+    def accept_values(self, text: str, spec: NetworkSpec, config: TrainingConfig) -> bool:
+        """Put typed values of the compared setting in use if every run can be built with
+        them; True if they differ from those in use. A refusal raises ConfigError saying which
+        values stay in use, and changes nothing (the learning rate: `accept_rates`)."""
+        key = self.compare_setting
+        if key == "lr":
+            return self.accept_rates(text, config)
+        try:
+            values = parse_values(key, text)
+            compare_runs(spec, config, key, values)
+        except CompareError as error:
+            raise CompareError(
+                f"{error}; the previous values {values_text(self.values_in_use())} stay in use"
+            ) from None
+        changed = values != self.compare_values[key]
+        self.compare_values[key] = values
+        return changed
+
+    def fall_back_to_usable_values(self, spec: NetworkSpec, config: TrainingConfig) -> None:
+        """Values last in use that no longer build (an activation compare on a network left
+        with no hidden layer keeps failing) give way to the setting's defaults."""
+        key = self.compare_setting
+        if key == "lr":
+            self.fall_back_to_usable_rates(config)
+            return
+        try:
+            compare_runs(spec, config, key, self.values_in_use())
+        except CompareError:
+            self.compare_values[key] = SETTINGS[key].defaults_for(spec)
+
+    def runs(self, spec: NetworkSpec, config: TrainingConfig, compare: bool) -> list[CompareRun]:
+        """The runs to train: one per compared value, or the one run `config` describes
+        (raises ConfigError naming a run that cannot be built)."""
+        if not compare:
+            return compare_runs(spec, config, "lr", [config.lr])
+        return compare_runs(spec, config, self.compare_setting, self.values_in_use())
+
     # ------------------------------------------------------------------ commands
 
     def rebuild(
-        self, spec: NetworkSpec, config: TrainingConfig, data: Dataset, rates: Sequence[float]
+        self, runs: Sequence[CompareRun], data: Dataset, held: Sequence[str] = ()
     ) -> TrainingJob:
         """A new job from the initial weights (the worker must be stopped). A refused setting
-        raises the core's error and leaves no job (Train stays disabled until one is built)."""
+        raises the core's error and leaves no job (Train stays disabled until one is built).
+        `held` names the training settings the runs differ in (a compare's `config_fields`):
+        a live change of settings leaves each run its own."""
         self.runner.stop()
+        self._held = tuple(held)
         self.job = None
-        configs = configs_for_rates(config, rates)
-        sessions = [TrainingSession(spec, data, run_config) for run_config in configs]
+        sessions = [TrainingSession(run.spec, data, run.config) for run in runs]
         (x_low, x_high), *rest = data.input_range
         xs = np.linspace(x_low, x_high, GRID_POINTS)
         ys = np.linspace(*rest[0], GRID_POINTS) if rest else None
         self.shown_run = min(self.shown_run, len(sessions) - 1)
-        self.job = TrainingJob(sessions, (xs, ys), shown=self.shown_run)
+        names = [run.name for run in runs]
+        self.job = TrainingJob(sessions, (xs, ys), shown=self.shown_run, names=names)
         self.job.set_paced(self.pace is not None)
         return self.job
 
@@ -185,22 +248,13 @@ class NetworkPresenter(QtCore.QObject):
             self.show_now(self.job.snapshot())
         self.runningChanged.emit()
 
-    def shown_lr(self, compare: bool, slider_lr: float) -> float:
-        """The rate of the run on display: the slider's outside compare mode (where the slider
-        is out of use), else the shown run's as its frame says (the first compare rate when
-        no run could be built)."""
-        frame = self.frame
-        if not compare:
-            return slider_lr
-        if self.job is None or frame is None:
-            return self.compare_rates[0]
-        return frame.runs[frame.shown].lr
-
     def set_lr(self, lr: float) -> None:
         if self.job is not None:
             self._send(functools.partial(self.job.set_lr, lr))
 
     def set_hyper(self, **changes: object) -> None:
+        """Change training settings between steps, every run alike but for those it holds."""
+        changes = {name: value for name, value in changes.items() if name not in self._held}
         if self.job is not None:
             self._send(functools.partial(self.job.set_hyper, **changes))
 

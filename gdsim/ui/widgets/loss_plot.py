@@ -55,8 +55,9 @@ ticks (2.6, 2.7, 2.8) instead of none."""
 
 @dataclass(frozen=True)
 class Series:
-    """One curve: its label, x and y values, and colour. A `faint` curve is drawn thin and
-    translucent (raw minibatch losses under their bold moving average)."""
+    """One curve: its label (empty: no legend entry), x and y values, and colour. A `faint`
+    curve is drawn thin and translucent (raw minibatch losses under their bold moving
+    average) and has no legend entry either."""
 
     name: str
     x: np.ndarray
@@ -379,15 +380,12 @@ class LossPlot(pg.PlotWidget):
             if restyle or not shows_points(curve, item.x, y):  # a dragged slider changes one run
                 curve.setData(item.x, y, connect="finite")
             curve.setVisible(True)
-        # A faint curve is the backdrop of the bold one named after it: no entry of its own.
-        named = [
-            (curve, item.name)
-            for curve, item in zip(self._curves, series, strict=False)
-            if not item.faint
-        ]
-        refresh_legend(
-            self.legend, [curve for curve, _ in named], [name for _, name in named], restyle
-        )
+        # A faint curve is the backdrop of the bold one named after it, and a nameless one
+        # (compare mode's validation curves) is named by one key: no entry of their own.
+        pairs = zip(self._curves, series, strict=False)
+        named = [(curve, item.name) for curve, item in pairs if item.name and not item.faint]
+        curves, names = [curve for curve, _ in named], [name for _, name in named]
+        refresh_legend(self.legend, curves, names, restyle)
         for curve in self._curves[len(series) :]:
             curve.setData([], [])
             curve.setVisible(False)

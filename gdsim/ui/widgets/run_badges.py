@@ -1,5 +1,6 @@
-"""Compare mode's row of run badges: one per learning rate, in its curve's colour, each
-showing its run's verdict; clicking one chooses the run the decision map and diagram show."""
+"""Compare mode's row of run badges: one per run, named by what differs ('η = 0.1', 'batch 1
+(SGD)', 'Tanh'), in its curve's colour, each showing its run's verdict; clicking one chooses
+the run the decision map and diagram show."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Sequence
 from PySide6 import QtCore, QtWidgets
 
 from gdsim.core.limits import MAX_RUNS
-from gdsim.core.training_job import TrainingFrame, rate_name
+from gdsim.core.training_job import TrainingFrame
 from gdsim.ui.style import run_color
 from gdsim.ui.widgets.run_badge import RunBadge
 
@@ -24,21 +25,23 @@ class RunBadges(QtWidgets.QWidget):
         self._grid.setContentsMargins(0, 0, 0, 0)
         self.badges: list[RunBadge] = []
 
-    def set_runs(self, rates: Sequence[float]) -> None:
-        """A badge per rate, none for a single run (the header speaks for it)."""
+    def set_runs(self, names: Sequence[str], notes: Sequence[str]) -> None:
+        """A badge per run, none for a single run (the header speaks for it); `notes` say
+        in each tooltip whether the run shares the others' initial weights."""
         for badge in self.badges:
             badge.setParent(None)
             badge.deleteLater()
         self.badges = []
-        if len(rates) < 2:
+        if len(names) < 2:
             return
-        count = len(rates)
+        count = len(names)
         columns = count if count <= 3 else -(-count // 2)
         for column in range(MAX_RUNS):
             self._grid.setColumnStretch(column, 1 if column < columns else 0)
-        for index, lr in enumerate(rates):
+        for index, (name, note) in enumerate(zip(names, notes, strict=True)):
             badge = RunBadge(index, run_color(index), self)
-            badge.clear_verdict(rate_name(lr))
+            badge.setToolTip(f"{name}: {note}. {badge.toolTip()}")
+            badge.clear_verdict(name)
             badge.clicked.connect(self.runChosen)
             self._grid.addWidget(badge, index // columns, index % columns)
             self.badges.append(badge)
@@ -50,4 +53,4 @@ class RunBadges(QtWidgets.QWidget):
     def show_verdicts(self, frame: TrainingFrame) -> None:
         for badge, run in zip(self.badges, frame.runs, strict=False):
             if run.verdict is not None:
-                badge.set_verdict(run.verdict, f"{rate_name(run.lr)}: ")
+                badge.set_verdict(run.verdict, f"{run.name}: ")

@@ -22,7 +22,7 @@ import pyqtgraph as pg
 from PySide6 import QtWidgets
 
 from gdsim.core.training import SHARPNESS_CAPACITY
-from gdsim.core.training_job import TrainingFrame, rate_name
+from gdsim.core.training_job import TrainingFrame
 from gdsim.ui.style import REFERENCE_COLOR, run_color
 from gdsim.ui.widgets.loss_plot import LossPlot, Series
 
@@ -70,7 +70,7 @@ class SharpnessPlot(LossPlot):
         end = max(steps, *(run.state.step for run in frame.runs))
         series: list[Series] = []
         for index, run in enumerate(frame.runs):
-            name = rate_name(run.lr) if compare else "sharpness"
+            name = run.name if compare else "sharpness"
             series.append(Series(name, run.sharpness_steps, run.sharpness, run_color(index)))
         ends: list[tuple[str, float, str]] = []
         for index, (value, label) in enumerate(self._lines[: len(frame.runs)]):

@@ -1,8 +1,9 @@
 """The training loss and the accuracy (or R²) curves of every run, per step.
 
 Two plots that the panel places apart (under the decision map and under the diagram), drawn
-together from one frame: in compare mode one curve per learning rate in its run's colour, else
-the training curve with the validation curve dashed beside it.
+together from one frame: the training curve of each run in its run's colour with its validation
+curve dashed in the same colour. In compare mode the legend names each run once and says
+"dashed: validation" once, in a neutral dark grey that is no run's colour.
 
 A run on minibatches has a noisy loss per step: it is drawn faint, under its moving average
 (`TrainingSession.smoothed`) drawn bold in the same colour, so the noise and the trend both
@@ -19,13 +20,16 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
-from gdsim.core.training_job import DISPLAY_POINTS, RULE_STOPS, RunFrame, TrainingFrame, rate_name
+from gdsim.core.training_job import DISPLAY_POINTS, RULE_STOPS, RunFrame, TrainingFrame
 from gdsim.ui import style
-from gdsim.ui.style import run_color
+from gdsim.ui.style import REFERENCE_COLOR, run_color
 from gdsim.ui.widgets.loss_plot import LossPlot, Series
 
 Mark = tuple[int, str, str, bool]
 """A vertical line on the loss plot: (step, label, colour, dashed)."""
+
+VALIDATION_KEY = "dashed: validation"
+"""Compare mode's one legend entry for every run's validation curve."""
 
 
 class TrainingCurves:
@@ -75,16 +79,30 @@ class TrainingCurves:
         compare = len(frame.runs) > 1
         losses: list[Series] = []
         metrics: list[Series] = []
+        validation: list[tuple[Series, Series]] = []
         for index, run in enumerate(frame.runs):
             if not run.losses.size:
                 continue  # a lone step-0 validation point would squeeze the y-axis to nothing
             color = run_color(index)
-            name = rate_name(run.lr) if compare else "train"
+            name = run.name if compare else "train"
             losses += _loss_series(run, name + (" + L1/L2" if run.penalised else ""), color)
             metrics.append(Series(name, run.metric_steps, run.train_metric, color))
-            if not compare and run.val_steps.size:
-                losses.append(Series("validation", run.val_steps, run.val_losses, color, True))
-                metrics.append(Series("validation", run.metric_steps, run.val_metric, color, True))
+            if run.val_steps.size:
+                val_name = "" if compare else "validation"
+                validation.append(
+                    (
+                        Series(val_name, run.val_steps, run.val_losses, color, True),
+                        Series(val_name, run.metric_steps, run.val_metric, color, True),
+                    )
+                )
+        # Training curves first, then validation: the legend lists the runs in order.
+        losses += [loss for loss, _ in validation]
+        metrics += [metric for _, metric in validation]
+        if compare and validation:
+            empty = np.empty(0)
+            key = Series(VALIDATION_KEY, empty, empty, REFERENCE_COLOR, True)
+            losses.append(key)
+            metrics.append(key)
         budget = max(steps, *(run.state.step for run in frame.runs))
         if all(run.state.stop_reason in RULE_STOPS for run in frame.runs):
             # Every run ended by a stop rule: the steps they took fill the axis, not the budget.

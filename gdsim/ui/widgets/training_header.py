@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtWidgets
 
-from gdsim.core.training_job import TrainingFrame, metrics_text, rate_name
+from gdsim.core.training_job import TrainingFrame, metrics_text
 from gdsim.ui.widgets.verdict_badge import VerdictBadge
 
 
@@ -58,7 +58,7 @@ class TrainingHeader(QtWidgets.QWidget):
         if run.verdict is None:
             self.show_state("ready: press Train")
         elif len(frame.runs) > 1:
-            self.status_label.set_verdict(run.verdict, f"{prefix}{rate_name(run.lr)}: ")
+            self.status_label.set_verdict(run.verdict, f"{prefix}{run.name}: ")
         else:
             self.status_label.set_verdict(run.verdict, prefix)
 

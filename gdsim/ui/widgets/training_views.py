@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from gdsim.core.compare import CompareRun
 from gdsim.core.datasets import Dataset
 from gdsim.core.network import NetworkSpec
 from gdsim.core.training_job import TrainingFrame
@@ -38,6 +39,9 @@ class TrainingViews(QtWidgets.QWidget):
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.header = TrainingHeader(self)
+        self._specs: list[NetworkSpec] = []
+        """Each run's network, for the diagram of the run shown."""
+        self._diagram_spec: NetworkSpec | None = None
         self.diagram = NetworkDiagram(self)
         self.diagram.setObjectName("networkDiagram")
         self.decision_plot = DecisionMap(self)
@@ -80,23 +84,25 @@ class TrainingViews(QtWidgets.QWidget):
             plot.setMinimumHeight(height)
 
     def show_job(
-        self,
-        spec: NetworkSpec,
-        data: Dataset,
-        rates: Sequence[float],
-        frame: TrainingFrame,
-        steps: int,
+        self, runs: Sequence[CompareRun], data: Dataset, frame: TrainingFrame, steps: int
     ) -> None:
-        """A new job, before its first step: its architecture, its data, a badge per run,
-        axes framed around the initial loss."""
-        self.diagram.set_architecture(
-            spec.widths, layer_labels(spec), unit_functions(spec), spec.features or ()
-        )
+        """A new job, before its first step: the shown run's architecture, the data, a badge
+        per run, axes framed around the initial loss."""
+        self._specs = [run.spec for run in runs]
+        self._show_architecture(self._specs[frame.shown])
         self.decision_plot.show_data(data)
-        self.run_badges.set_runs(rates)
+        self.run_badges.set_runs([run.name for run in runs], [run.note for run in runs])
         self.run_badges.mark_shown(frame.shown)
         self.header.show_state("ready: press Train")
-        self.curves.frame_axes(spec.task, frame.runs[0].state.train_loss, steps)
+        self.curves.frame_axes(runs[0].spec.task, frame.runs[0].state.train_loss, steps)
+
+    def _show_architecture(self, spec: NetworkSpec) -> None:
+        """The diagram's layers for `spec` (a depth or activation compare's runs differ)."""
+        if spec != self._diagram_spec:
+            self._diagram_spec = spec
+            self.diagram.set_architecture(
+                spec.widths, layer_labels(spec), unit_functions(spec), spec.features or ()
+            )
 
     def show_sharpness(self, on: bool, lines: Sequence[tuple[float | None, str]]) -> None:
         """Show the sharpness plot while tracking is `on`, with each run's stability line."""
@@ -111,6 +117,7 @@ class TrainingViews(QtWidgets.QWidget):
         self.sharpness_plot.draw(frame, steps)
         if detail:
             self.decision_plot.draw_prediction(data, frame.prediction)
+            self._show_architecture(self._specs[frame.shown])  # the weights' own shapes
             self.diagram.set_weights(frame.weights)
             picture = self.decision_plot.image.image if data.input_dim == 2 else None
             self.diagram.set_maps(frame.unit_maps, picture)
