@@ -11,7 +11,9 @@ step i's minibatch before its update); `val_losses` and the metric (`accuracy` f
 classification, `r2` for regression, on the validation set) are taken every `eval_every` steps,
 at the steps listed in `eval_steps`. With `--sharpness-every K` each run also has `sharpness`:
 [step, value] pairs, the top Hessian eigenvalue of the training loss every K steps from step 0
-(`gdsim.core.sharpness`; null where the weights were not finite).
+(`gdsim.core.sharpness`; null where the weights were not finite). Classification runs end with
+`confusion` ({"train": rows, "val": rows}: rows are true classes, columns predicted ones) and
+`class_accuracy` (the same two sets, one share per class, null for a class absent from a set).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from gdsim.commands.network_options import add_network_options, network_setup
 from gdsim.core.limits import MAX_TRAINING_STEPS
 
 if TYPE_CHECKING:
+    from gdsim.core.confusion import Confusion
     from gdsim.core.network import NetworkSpec
     from gdsim.core.training import Snapshot, TrainingSession
 
@@ -137,6 +140,8 @@ def _run(
     session: TrainingSession, losses: list[float], evaluations: list[Snapshot]
 ) -> dict[str, Any]:
     """One run's JSON record: its losses per step and its evaluations."""
+    from gdsim.core.confusion import session_confusions
+
     final = evaluations[-1]
     verdict = session.verdict
     metric = final.metric_name
@@ -162,6 +167,19 @@ def _run(
         f"final_train_{metric}": final.train_metric,
         f"final_val_{metric}": final.val_metric,
         **sharpness,
+        **_confusion_fields(session_confusions(session)),
+    }
+
+
+def _confusion_fields(confusions: tuple[Confusion, Confusion] | None) -> dict[str, Any]:
+    """Classification runs' final confusion matrices (rows true, columns predicted) and
+    accuracy per class (null for a class with no point in that set), training and validation."""
+    if confusions is None:
+        return {}
+    train, val = confusions
+    return {
+        "confusion": {"train": train.to_json(), "val": val.to_json()},
+        "class_accuracy": {"train": train.class_accuracy(), "val": val.class_accuracy()},
     }
 
 
