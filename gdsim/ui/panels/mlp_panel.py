@@ -10,6 +10,7 @@ message area above the header, one line per cause.
 
 from __future__ import annotations
 
+import random
 from dataclasses import replace
 
 import pyqtgraph as pg
@@ -147,6 +148,7 @@ class MlpPanel(QtWidgets.QWidget):
         transport.step_button.clicked.connect(self.step)
         transport.stop_button.clicked.connect(self.stop)
         transport.reset_button.clicked.connect(self.reset)
+        transport.new_weights_button.clicked.connect(self.new_weights)
         transport.code_button.clicked.connect(self.show_code)
         transport.paceChanged.connect(self.presenter.set_pace)
         self.run_badges.runChosen.connect(self.show_run)
@@ -299,6 +301,20 @@ class MlpPanel(QtWidgets.QWidget):
     def reset(self) -> None:
         """Back to the initial weights of the current spec."""
         self._rebuild()
+
+    @QtCore.Slot()
+    def new_weights(self) -> None:
+        """Start over from new random initial weights: a random network seed unlike the one in
+        use (see `use_weight_seed`)."""
+        seed = random.Random().randrange(self.network_box.seed_spin.maximum())
+        self.use_weight_seed(seed + (seed >= self.network_box.seed_spin.value()))
+
+    def use_weight_seed(self, seed: int) -> None:
+        """Start over from the initial weights of network seed `seed`, shown in the seed box
+        and saved with the state, so that Show code and a session reproduce the new run. Set
+        through the box, it is an edit like any other: rebuilt, and undoable."""
+        self.network_box.seed_spin.setValue(seed)
+        self.statusMessage.emit(f"New random weights: network seed {seed}")
 
     @QtCore.Slot(int)
     def show_run(self, index: int) -> None:
