@@ -30,6 +30,7 @@ from typing import Protocol
 import numpy as np
 
 from gdsim.core.batched_training import SessionBatch
+from gdsim.core.confusion import Confusion, session_confusions
 from gdsim.core.csv_export import TrainingHistory
 from gdsim.core.training import Snapshot, ThinnedRecord, TrainingConfig, TrainingSession
 from gdsim.core.verdict import Verdict
@@ -96,12 +97,14 @@ class RunFrame:
 class TrainingFrame:
     """Everything the panel redraws, copied in the worker. `weights` and `prediction` belong
     to run `shown`: prediction is the model over the job's grid ((ny, nx) for 2D inputs, the
-    fitted curve (nx,) for 1D inputs)."""
+    fitted curve (nx,) for 1D inputs). `confusion` holds run `shown`'s (training, validation)
+    confusion matrices for classification, computed with the prediction."""
 
     runs: tuple[RunFrame, ...]
     shown: int
     weights: list[tuple[np.ndarray, np.ndarray]]
     prediction: np.ndarray
+    confusion: tuple[Confusion, Confusion] | None = None
 
 
 def thin_for_display(
@@ -287,14 +290,15 @@ class TrainingJob:
             runs = tuple(self._run_frame(i, s) for i, s in enumerate(self.sessions))
             self._state_time = now
         if last is not None and reuse_detail:
-            weights, prediction = last.weights, last.prediction
+            weights, prediction, confusion = last.weights, last.prediction, last.confusion
         else:
             session = self.sessions[self._shown]
             xs, ys = self._grid
             prediction = np.asarray(session.predict_grid(xs, ys), dtype=np.float32)
             weights = session.layer_weights()
+            confusion = session_confusions(session)
             self._detail_time = now
-        self._last = TrainingFrame(runs, self._shown, weights, prediction)
+        self._last = TrainingFrame(runs, self._shown, weights, prediction, confusion)
         return self._last
 
     def histories(self) -> list[TrainingHistory]:

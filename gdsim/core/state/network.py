@@ -13,9 +13,11 @@ from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from gdsim.core.datasets import DATASETS, MAX_POINTS, TASKS, DatasetError, DatasetParams
+from gdsim.core.drawn_data import DrawnPoints
 from gdsim.core.limits import MAX_RUNS, MAX_TRAINING_STEPS
 from gdsim.core.network import INITS, NetworkSpec, SpecError
 from gdsim.core.optimizers import OPTIMIZERS
+from gdsim.core.state.display import DisplayOptions
 from gdsim.core.state.fields import STATE_VERSION, Fields, StateError, shown_value
 from gdsim.core.training import SCHEDULES, ConfigError, TrainingConfig, configs_for_rates
 
@@ -38,7 +40,17 @@ _TRAINING_FIELDS = (
     "seed",
     "sharpness_every",
 )
-_TOP_FIELDS = ("version", "dataset", "network", "training", "compare", "compare_lrs", "selected")
+_TOP_FIELDS = (
+    "version",
+    "dataset",
+    "network",
+    "training",
+    "compare",
+    "compare_lrs",
+    "selected",
+    "display",
+    "drawn",
+)
 
 Built = TypeVar("Built")
 
@@ -49,7 +61,9 @@ class NetworkState:
 
     ``csv_path`` names the file the points came from (``dataset`` then only carries the
     validation share and seed the file's points are split with). ``selected`` is the run on
-    display: 0 outside compare mode, an index into ``compare_lrs`` in it.
+    display: 0 outside compare mode, an index into ``compare_lrs`` in it. ``display`` is how
+    the decision plot draws; ``drawn`` holds the points drawn on it, which are the data (split
+    with ``dataset``'s validation share and seed) whenever there are any.
     """
 
     dataset: DatasetParams = field(default_factory=DatasetParams)
@@ -59,6 +73,8 @@ class NetworkState:
     compare: bool = False
     compare_lrs: tuple[float, ...] = DEFAULT_COMPARE_LRS
     selected: int = 0
+    display: DisplayOptions = field(default_factory=DisplayOptions)
+    drawn: DrawnPoints = field(default_factory=DrawnPoints)
 
     def __post_init__(self) -> None:
         if self.dataset.noise is None:
@@ -66,7 +82,7 @@ class NetworkState:
             # back, so a state with None would not come back equal from the panel.
             noise = self.dataset.effective_noise
             object.__setattr__(self, "dataset", replace(self.dataset, noise=noise))
-        if self.csv_path is None:
+        if self.csv_path is None and not self.drawn:
             self._check_network_fits_dataset()
         if not 1 <= len(self.compare_lrs) <= MAX_RUNS:
             raise StateError(f"compare_lrs: must hold 1 to {MAX_RUNS} rates")
@@ -133,6 +149,8 @@ class NetworkState:
             "compare": self.compare,
             "compare_lrs": list(self.compare_lrs),
             "selected": self.selected,
+            "display": self.display.to_dict(),
+            "drawn": self.drawn.to_json(),
         }
 
     @classmethod
@@ -150,7 +168,11 @@ class NetworkState:
             if not rate > 0:
                 raise top.fail(f"compare_lrs[{index}]", f"must be a number above 0, got {rate:g}")
         selected = top.integer("selected", 0)
-        return cls(dataset, csv_path, network, training, compare, rates, selected)
+        display = DisplayOptions.read(top.child("display", {}))
+        drawn = _read_drawn(top)
+        return cls(
+            dataset, csv_path, network, training, compare, rates, selected, display, drawn
+        )
 
 
 def _core(fields: Fields, name: str, build: Callable[[], Built]) -> Built:
@@ -176,6 +198,18 @@ def _read_dataset(fields: Fields) -> tuple[DatasetParams, str | None]:
         lambda: DatasetParams(name, n, noise, val_fraction, seed, n_classes),
     )
     return params, csv_path
+
+
+def _read_drawn(top: Fields) -> DrawnPoints:
+    """``drawn``: a list of [x1, x2, class] triples."""
+    points = []
+    for index, point in enumerate(top.raw("drawn", [])):
+        where = f"drawn[{index}]"
+        if not isinstance(point, list | tuple) or len(point) != 3:
+            raise top.fail(where, f"must be an [x1, x2, class] triple, got {shown_value(point)}")
+        triple = Fields({"x1": point[0], "x2": point[1], "label": point[2]}, top.where(where))
+        points.append((triple.number("x1"), triple.number("x2"), triple.integer("label")))
+    return _core(top, "drawn", lambda: DrawnPoints(tuple(points)))
 
 
 def _read_network(fields: Fields) -> NetworkSpec:

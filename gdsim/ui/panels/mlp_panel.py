@@ -99,6 +99,9 @@ class MlpPanel(QtWidgets.QWidget):
         self.loss_plot = self.views.curves.loss_plot
         self.metric_plot = self.views.curves.metric_plot
         self.sharpness_plot = self.views.sharpness_plot
+        self.display_toggles = self.views.display_toggles
+        self.confusion_view = self.views.confusion
+        self.draw_tools = self.picker.draw_tools
 
         controls = QtWidgets.QWidget(self)
         column = QtWidgets.QVBoxLayout(controls)
@@ -136,6 +139,9 @@ class MlpPanel(QtWidgets.QWidget):
         self.picker.datasetChanged.connect(self._on_dataset)
         self.picker.failed.connect(self._on_dataset_refused)
         self.picker.loading.connect(self.header.show_state)
+        self.picker.drawnIncomplete.connect(self._on_drawn_incomplete)
+        self.display_toggles.displayChanged.connect(self.decision_plot.set_display)
+        self.decision_plot.scene().sigMouseClicked.connect(self._on_plot_clicked)
         self.network_box.changed.connect(self._rebuild)
         box = self.training_box
         box.lrChanged.connect(self._on_lr)
@@ -161,7 +167,8 @@ class MlpPanel(QtWidgets.QWidget):
         # After the handlers above, so that the state they made is there to read.
         for intent in (self.picker.datasetChanged, self.network_box.changed, box.lrChanged,
                        box.settingsChanged, box.compareToggled, box.compareEdited,
-                       self.run_badges.runChosen):  # fmt: skip
+                       self.run_badges.runChosen, self.picker.drawnIncomplete,
+                       self.display_toggles.displayChanged):  # fmt: skip
             intent.connect(self._on_user_edit)
 
     @QtCore.Slot()
@@ -207,6 +214,8 @@ class MlpPanel(QtWidgets.QWidget):
             compare=self.training_box.compare_on(),
             compare_lrs=tuple(self.presenter.compare_rates),
             selected=self.presenter.shown_run if self.training_box.compare_on() else 0,
+            display=self.display_toggles.options(),
+            drawn=self.picker.drawn(),
         )
 
     def set_state(self, state: NetworkState) -> str | None:
@@ -228,6 +237,10 @@ class MlpPanel(QtWidgets.QWidget):
             self.picker.set_params(state.dataset)
         if state.csv_path:
             self.picker.load_csv_file(state.csv_path)
+        if state.drawn:
+            self.picker.use_drawn(state.drawn)
+        self.display_toggles.show_options(state.display)
+        self.decision_plot.set_display(state.display)
         self.training_box.show_config(state.training)
         self._in_use = state.training
         self.presenter.compare_rates = list(state.compare_lrs)
@@ -244,7 +257,13 @@ class MlpPanel(QtWidgets.QWidget):
             return "this panel seeds the weights and the minibatch shuffling alike"
         if state.dataset.n_classes is not None:
             return "this panel shows each dataset with its own number of classes"
-        if state.csv_path:
+        if state.drawn:
+            if state.drawn.shortfall() is None:  # fewer points are shown, waiting for more
+                try:
+                    state.drawn.dataset(state.dataset.val_fraction, state.dataset.seed)
+                except DatasetError as error:
+                    return str(error)
+        elif state.csv_path:
             why = self.picker.csv_refusal(state.csv_path)
             if why is not None:
                 return why
@@ -316,6 +335,37 @@ class MlpPanel(QtWidgets.QWidget):
         self.network_box.seed_spin.setValue(seed)
         self.statusMessage.emit(f"New random weights: network seed {seed}")
 
+    def add_drawn_point(self, x1: float, x2: float, label: int) -> None:
+        """Add a point of class `label` to the drawn data (which become the data: training
+        starts over on them once each class has enough points)."""
+        self.picker.use_drawn(self.picker.drawn().added(x1, x2, label))
+
+    @QtCore.Slot(object)
+    def _on_plot_clicked(self, event: object) -> None:
+        """In draw mode a left click adds a point of the chosen class, a right click one of
+        class 1 (the lecture's two-class case takes no class picking)."""
+        if not self.draw_tools.draw_button.isChecked():
+            return
+        buttons = QtCore.Qt.MouseButton
+        label = {buttons.LeftButton: self.draw_tools.class_spin.value(), buttons.RightButton: 1}
+        point = self.decision_plot.point_at(event.scenePos())  # type: ignore[attr-defined]
+        if point is None or event.button() not in label:  # type: ignore[attr-defined]
+            return
+        event.accept()  # type: ignore[attr-defined]
+        self.add_drawn_point(point.x(), point.y(), label[event.button()])  # type: ignore[attr-defined]
+
+    @QtCore.Slot(str)
+    def _on_drawn_incomplete(self, message: str) -> None:
+        """Drawn points that cannot train yet: shown, no runs, the message says what is
+        missing."""
+        self.presenter.clear()
+        self.decision_plot.show_drawn(self.picker.drawn())
+        self.confusion_view.show_confusion(None)
+        self.messages.show_message("dataset", message)
+        self.header.show_state("no runs: see the message above")
+        self.cursorInfo.emit("")
+        self._update_buttons()
+
     @QtCore.Slot(int)
     def show_run(self, index: int) -> None:
         """Show run `index` in the decision map, the diagram and the header."""
@@ -345,6 +395,7 @@ class MlpPanel(QtWidgets.QWidget):
     @QtCore.Slot(object)
     def _on_dataset(self, _data: Dataset) -> None:
         self.messages.clear("dataset", "state")
+        self.decision_plot.show_drawn(None)
         self._rebuild()
 
     @QtCore.Slot(str)
@@ -392,7 +443,10 @@ class MlpPanel(QtWidgets.QWidget):
 
     @QtCore.Slot()
     def _rebuild(self) -> None:
-        """A new job from the initial weights; a refusal leaves no runs and no stale verdict."""
+        """A new job from the initial weights; a refusal leaves no runs and no stale verdict.
+        Drawn points that cannot train yet leave none either (their message says why)."""
+        if self.picker.drawn_waiting():
+            return
         try:
             job = self.presenter.rebuild(
                 self.spec(), self.config(), self.dataset, self.learning_rates()

@@ -15,7 +15,9 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from gdsim.core.datasets import Dataset
 from gdsim.core.network import NetworkSpec
 from gdsim.core.training_job import TrainingFrame
+from gdsim.ui.widgets.confusion_view import ConfusionView
 from gdsim.ui.widgets.decision_map import DecisionMap
+from gdsim.ui.widgets.draw_tools import DisplayToggles
 from gdsim.ui.widgets.network_box import layer_labels
 from gdsim.ui.widgets.network_diagram import NetworkDiagram
 from gdsim.ui.widgets.run_badges import RunBadges
@@ -44,6 +46,9 @@ class TrainingViews(QtWidgets.QWidget):
         self.run_badges = RunBadges(self)
         self.sharpness_plot = SharpnessPlot(self)
         self.sharpness_plot.hide()
+        self.display_toggles = DisplayToggles(self)
+        self.confusion = ConfusionView(self)
+        self.confusion.hide()
         column = QtWidgets.QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 0)
         # The header changes text many times a second: outside the grid, its size hints cannot
@@ -51,13 +56,17 @@ class TrainingViews(QtWidgets.QWidget):
         column.addWidget(self.header)
         grid = QtWidgets.QGridLayout()
         column.addLayout(grid, 1)
-        grid.addWidget(self.decision_plot, 0, 0)
+        decision = QtWidgets.QVBoxLayout()
+        decision.addWidget(self.decision_plot, 1)
+        decision.addWidget(self.display_toggles)
+        grid.addLayout(decision, 0, 0)
         grid.addWidget(self.diagram, 0, 1)
         grid.addWidget(self.run_badges, 1, 0, 1, 2)
         # The sharpness plot joins the curves' row, not a row of its own: a third row of plots
         # left each a sliver at 1024x768 (presentation mode, lesson pane open).
         curves = QtWidgets.QHBoxLayout()
-        for plot in (self.curves.loss_plot, self.curves.metric_plot, self.sharpness_plot):
+        for plot in (self.curves.loss_plot, self.curves.metric_plot, self.sharpness_plot,
+                     self.confusion):  # fmt: skip
             curves.addWidget(plot, 1)
         grid.addLayout(curves, 2, 0, 1, 2)
         grid.setRowStretch(0, 3)
@@ -90,6 +99,7 @@ class TrainingViews(QtWidgets.QWidget):
         axes framed around the initial loss."""
         self.diagram.set_architecture(spec.widths, layer_labels(spec))
         self.decision_plot.show_data(data)
+        self.display_toggles.fit_to(data)
         self.run_badges.set_runs(rates)
         self.run_badges.mark_shown(frame.shown)
         self.header.show_state("ready: press Train")
@@ -109,6 +119,7 @@ class TrainingViews(QtWidgets.QWidget):
         if detail:
             self.decision_plot.draw_prediction(data, frame.prediction)
             self.diagram.set_weights(frame.weights)
+            self.confusion.show_confusion(frame.confusion)
         self.run_badges.show_verdicts(frame)
         self.header.show_metrics(frame)
         if live:
