@@ -163,3 +163,18 @@ def test_the_confusion_matrix_counts_the_shown_runs_points(qtbot, mlp_panel):
     combo.setCurrentIndex(combo.findData("sine"))
     train_steps(qtbot, panel, 5)
     assert not view.isVisible()
+
+
+def test_a_drawn_point_and_a_display_toggle_are_undone(qtbot, window):
+    window.tabs.setCurrentWidget(window.mlp_panel)
+    panel, history = window.mlp_panel, window.sessions.history
+    panel.add_drawn_point(0.2, 0.3, 0)
+    qtbot.waitUntil(lambda: history.undo_action.text() == "&Undo Draw data")
+    button(panel, "surfaceToggle").click()
+    qtbot.waitUntil(lambda: history.undo_action.text().startswith("&Undo Change the decision"))
+    history.undo()
+    assert button(panel, "surfaceToggle").isChecked() and panel.picker.drawn()
+    history.undo()
+    assert not panel.picker.drawn() and panel.dataset.name == "circle"
+    assert not panel.decision_plot.drawn_scatter.isVisible()
+    assert button(panel, "trainButton").isEnabled()

@@ -239,6 +239,8 @@ class MlpPanel(QtWidgets.QWidget):
             self.picker.load_csv_file(state.csv_path)
         if state.drawn:
             self.picker.use_drawn(state.drawn)
+        if not self.picker.drawn_waiting():
+            self.decision_plot.show_drawn(None)
         self.display_toggles.show_options(state.display)
         self.decision_plot.set_display(state.display)
         self.training_box.show_config(state.training)

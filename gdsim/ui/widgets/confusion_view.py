@@ -34,16 +34,25 @@ class ConfusionView(QtWidgets.QWidget):
         self.table.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
         self.table.setToolTip("Rows: the true class; columns: the class predicted; acc.: the "
                               "share of the row's class predicted right")  # fmt: skip
-        for header in (self.table.horizontalHeader(), self.table.verticalHeader()):
-            header.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.Stretch)
-        title = QtWidgets.QLabel("confusion: true ↓ / predicted →", self)
+        # As narrow as its numbers: beside the loss and accuracy curves, which need the width
+        # more (a 1024-pixel projector in presentation mode left them slivers).
+        self.table.horizontalHeader().setSectionResizeMode(
+            QtWidgets.QHeaderView.ResizeMode.ResizeToContents
+        )
+        self.table.verticalHeader().setSectionResizeMode(
+            QtWidgets.QHeaderView.ResizeMode.Stretch
+        )
+        self.title = QtWidgets.QLabel("confusion", self)
+        self.caption = QtWidgets.QLabel("rows: true class, columns: predicted", self)
+        self.caption.setWordWrap(True)
         top = QtWidgets.QHBoxLayout()
-        top.addWidget(title, 1)
+        top.addWidget(self.title, 1)
         top.addWidget(self.set_combo)
         column = QtWidgets.QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 0)
         column.addLayout(top)
         column.addWidget(self.table, 1)
+        column.addWidget(self.caption)
         self._confusions: tuple[Confusion, Confusion] | None = None
         self.set_combo.currentIndexChanged.connect(self._fill)
 
@@ -83,6 +92,22 @@ class ConfusionView(QtWidgets.QWidget):
                 self._set(true, said, f"{count}", share)
             accuracy = matrix.class_accuracy()[true]
             self._set(true, k, "–" if accuracy is None else f"{accuracy:.0%}", None)
+        self._fit_width()
+
+    def _fit_width(self) -> None:
+        """No wider than the table's columns or the title row need."""
+        table = self.table
+        columns = sum(table.columnWidth(c) for c in range(table.columnCount()))
+        needed = columns + table.verticalHeader().width() + 2 * table.frameWidth() + 4
+        top = self.title.sizeHint().width() + self.set_combo.sizeHint().width() + 8
+        self.setMaximumWidth(max(needed, top))
+
+    def changeEvent(self, event: QtCore.QEvent) -> None:
+        """Presentation mode's larger font needs wider columns."""
+        super().changeEvent(event)
+        if event.type() == QtCore.QEvent.Type.FontChange and self.shown() is not None:
+            self.table.resizeColumnsToContents()
+            self._fit_width()
 
     def _set(self, row: int, column: int, text: str, share: float | None) -> None:
         item = self.table.item(row, column)

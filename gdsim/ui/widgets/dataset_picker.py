@@ -153,8 +153,8 @@ class DatasetPicker(QtWidgets.QWidget):
         return self._dataset if self._csv is not None or self._drawn else self.params()
 
     def csv_path(self) -> Path | None:
-        """The file the points in use came from; None for a generated set."""
-        return None if self._csv is None else self._csv[0]
+        """The file the points in use came from; None for a generated set or drawn points."""
+        return None if self._csv is None or self._drawn else self._csv[0]
 
     def drawn(self) -> DrawnPoints:
         """The drawn points in use as the data; empty when the data is a generated set or a

@@ -14,7 +14,7 @@ import functools
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdsim.core.datasets import Dataset
 from gdsim.core.drawn_data import CANVAS, DrawnPoints
@@ -221,16 +221,17 @@ def _set_groups(scatter: pg.ScatterPlotItem, groups: list[tuple[np.ndarray, obje
     hollow = opts["brush"].style() == QtCore.Qt.BrushStyle.NoBrush
     for points, color in groups:
         if len(points):
+            fill = QtGui.QColor(color)
+            if hollow:  # the class colour is the outline's (validation points)
+                fill.setAlpha(0)
             child = pg.ScatterPlotItem(
                 points[:, 0],
                 points[:, 1],
                 symbol=opts["symbol"],
                 size=opts["size"],
                 pen=pg.mkPen(color, width=opts["pen"].widthF()) if hollow else opts["pen"],
-                brush=pg.mkBrush(color),
+                brush=pg.mkBrush(fill),
             )
-            if hollow:  # the colour is the outline's (validation points)
-                child.setBrush(pg.mkBrush(None))
             child.setParentItem(scatter)
 
 
