@@ -53,6 +53,9 @@ def test_a_weight_seed_always_gives_the_same_weights(mlp_panel):
     mlp_panel.use_weight_seed(0)
     mlp_panel.use_weight_seed(7)
     np.testing.assert_array_equal(first_weights(mlp_panel), drawn)
+    mlp_panel.show_code()  # the exported script reproduces the new run
+    assert "torch.manual_seed(7)" in mlp_panel.code_dialog.code()
+    mlp_panel.code_dialog.close()
 
 
 def colours_drawn(panel) -> int:

@@ -47,6 +47,11 @@ class TrainingViews(QtWidgets.QWidget):
         self.sharpness_plot = SharpnessPlot(self)
         self.sharpness_plot.hide()
         self.display_toggles = DisplayToggles(self)
+        # Its buttons' width must not set the window's minimum (a 700-pixel window, the lesson
+        # pane's test): the decision plot's column is wider than them at any usable size.
+        self.display_toggles.setSizePolicy(
+            QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Fixed
+        )
         self.confusion = ConfusionView(self)
         self.confusion.hide()
         column = QtWidgets.QVBoxLayout(self)
