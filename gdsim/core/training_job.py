@@ -298,7 +298,7 @@ class TrainingJob:
             weights = session.layer_weights()
             confusion = session_confusions(session)
             self._detail_time = now
-        self._last = TrainingFrame(runs, self._shown, weights, prediction, confusion)
+        self._last = TrainingFrame(runs, self._shown, weights, prediction, confusion=confusion)
         return self._last
 
     def histories(self) -> list[TrainingHistory]:
