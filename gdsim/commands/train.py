@@ -24,6 +24,9 @@ losses are the data loss alone. Each run says why it ended: `stop_reason` is "st
 done, and `best_step` (early stopping only, else null) the step of the lowest validation loss.
 The stop rules are checked at the core's own evaluations (`TrainingConfig.evaluation_every`,
 about 60 per run, as in the app), whatever `--eval-every` is.
+Classification runs end with
+`confusion` ({"train": rows, "val": rows}: rows are true classes, columns predicted ones) and
+`class_accuracy` (the same two sets, one share per class, null for a class absent from a set).
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ from gdsim.core.limits import MAX_TRAINING_STEPS
 
 if TYPE_CHECKING:
     from gdsim.core.compare import CompareRun
+    from gdsim.core.confusion import Confusion
     from gdsim.core.network import NetworkSpec
     from gdsim.core.training import Snapshot, TrainingConfig, TrainingSession
 
@@ -210,6 +214,8 @@ def _run(
     session: TrainingSession, losses: list[float], evaluations: list[Snapshot]
 ) -> dict[str, Any]:
     """One run's JSON record: its losses per step and its evaluations."""
+    from gdsim.core.confusion import session_confusions
+
     final = evaluations[-1]
     verdict = session.verdict
     metric = final.metric_name
@@ -238,6 +244,19 @@ def _run(
         f"final_train_{metric}": final.train_metric,
         f"final_val_{metric}": final.val_metric,
         **sharpness,
+        **_confusion_fields(session_confusions(session)),
+    }
+
+
+def _confusion_fields(confusions: tuple[Confusion, Confusion] | None) -> dict[str, Any]:
+    """Classification runs' final confusion matrices (rows true, columns predicted) and
+    accuracy per class (null for a class with no point in that set), training and validation."""
+    if confusions is None:
+        return {}
+    train, val = confusions
+    return {
+        "confusion": {"train": train.to_json(), "val": val.to_json()},
+        "class_accuracy": {"train": train.class_accuracy(), "val": val.class_accuracy()},
     }
 
 

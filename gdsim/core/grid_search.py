@@ -190,6 +190,8 @@ def best_cell(cells: Sequence[CellResult]) -> CellResult | None:
 def dataset_for(state: NetworkState) -> Dataset:
     """The data the builder trains on: its generated set, or its CSV file read again (a
     DatasetError says what is wrong with the file in one line)."""
+    if state.drawn:
+        return state.drawn.dataset(state.dataset.val_fraction, state.dataset.seed)
     if state.csv_path:
         return load_csv(state.csv_path, state.dataset.val_fraction, state.dataset.seed)
     return make_dataset(state.dataset)

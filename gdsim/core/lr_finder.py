@@ -269,6 +269,8 @@ class LRRangeTest:
 def network_dataset(state: NetworkState) -> Dataset:
     """The points the network builder trains on: its CSV file, or its generated dataset.
     Raises DatasetError (one line) when the file cannot be read any more."""
+    if state.drawn:
+        return state.drawn.dataset(state.dataset.val_fraction, state.dataset.seed)
     if state.csv_path:
         return load_csv(state.csv_path, state.dataset.val_fraction, state.dataset.seed)
     return make_dataset(state.dataset)

@@ -72,6 +72,8 @@ RULES: tuple[tuple[str, str, str | None], ...] = (
     (r"network\.(compare|compare_lrs.*)", "Change compared rates", None),
     (r"network\.(compare|compare_lrs.*|compare_setting|compare_values.*)", "Change compare", None),
     (r"network\.selected", "Show another run", None),
+    (r"network\.drawn.*", "Draw data", "network.drawn"),
+    (r"network\.display\..*", "Change the decision plot's display", None),
 )
 """(every changed path matches this, text, key): the first rule that covers all changes wins."""
 

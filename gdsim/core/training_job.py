@@ -31,6 +31,7 @@ from typing import Protocol
 import numpy as np
 
 from gdsim.core.batched_training import SessionBatch
+from gdsim.core.confusion import Confusion, session_confusions
 from gdsim.core.csv_export import TrainingHistory
 from gdsim.core.training import Snapshot, ThinnedRecord, TrainingConfig, TrainingSession
 from gdsim.core.unit_maps import map_grid, unit_maps
@@ -109,13 +110,16 @@ class TrainingFrame:
     """Everything the panel redraws, copied in the worker. `weights` and `prediction` belong
     to run `shown`: prediction is the model over the job's grid ((ny, nx) for 2D inputs, the
     fitted curve (nx,) for 1D inputs). `unit_maps` (run `shown` too, at the same rate) holds
-    every layer's unit outputs over a coarse grid of the same extent (`gdsim.core.unit_maps`)."""
+    every layer's unit outputs over a coarse grid of the same extent (`gdsim.core.unit_maps`);
+    `confusion` run `shown`'s (training, validation) confusion matrices for classification,
+    computed with the prediction."""
 
     runs: tuple[RunFrame, ...]
     shown: int
     weights: list[tuple[np.ndarray, np.ndarray]]
     prediction: np.ndarray
     unit_maps: list[np.ndarray] = field(default_factory=list)
+    confusion: tuple[Confusion, Confusion] | None = None
 
 
 def thin_for_display(
@@ -313,14 +317,16 @@ class TrainingJob:
             self._state_time = now
         if last is not None and reuse_detail:
             weights, prediction, maps = last.weights, last.prediction, last.unit_maps
+            confusion = last.confusion
         else:
             session = self.sessions[self._shown]
             xs, ys = self._grid
             prediction = np.asarray(session.predict_grid(xs, ys), dtype=np.float32)
             weights = session.layer_weights()
             maps = unit_maps(session.model, *self._map_grid)
+            confusion = session_confusions(session)
             self._detail_time = now
-        self._last = TrainingFrame(runs, self._shown, weights, prediction, maps)
+        self._last = TrainingFrame(runs, self._shown, weights, prediction, maps, confusion)
         return self._last
 
     def histories(self) -> list[TrainingHistory]:

@@ -162,3 +162,22 @@ def test_real_entry_point_in_a_subprocess(strict_json):
         timeout=120,
     )
     assert bad.returncode == 2 and bad.stderr.startswith("gdsim: error:")
+
+
+def test_classification_runs_carry_their_confusion_matrix(cli_json):
+    doc = cli_json("train", "--dataset", "blobs", "--steps", "40", "--n", "60")
+    run = doc["runs"][0]
+    train, val = run["confusion"]["train"], run["confusion"]["val"]
+    assert len(train) == 3 and all(len(row) == 3 for row in train)
+    assert sum(map(sum, train)) == doc["dataset"]["n_train"]
+    assert sum(map(sum, val)) == doc["dataset"]["n_val"]
+    right = sum(val[k][k] for k in range(3))
+    assert run["final_val_accuracy"] == pytest.approx(right / doc["dataset"]["n_val"])
+    for split, matrix in (("train", train), ("val", val)):
+        shares = run["class_accuracy"][split]
+        assert shares == [row[k] / sum(row) if sum(row) else None for k, row in enumerate(matrix)]
+
+
+def test_regression_runs_have_no_confusion_matrix(cli_json):
+    run = cli_json("train", "--dataset", "sine", "--steps", "5")["runs"][0]
+    assert "confusion" not in run and "class_accuracy" not in run

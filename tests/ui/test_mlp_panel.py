@@ -347,7 +347,7 @@ def test_show_code_in_compare_mode_exports_the_shown_runs_rate(qtbot, panel):
 def test_control_buttons_say_words_beside_style_icons(qtbot, panel):
     names = ["trainButton", "pauseButton", "stepButton", "stopButton", "resetButton"]
     buttons = [find(panel, QtWidgets.QPushButton, name) for name in names]
-    assert [b.text() for b in buttons] == ["Train", "Pause", "Step", "Stop", "Reset"]
+    assert [b.text() for b in buttons] == ["Train", "Pause", "Step", "Stop", "Restart"]
     assert not any(b.icon().isNull() for b in buttons)
     set_value(panel, "stepsSpin", MAX_TRAINING_STEPS)
     with qtbot.waitSignal(panel.runner.pausedAt, timeout=10_000):

@@ -22,6 +22,7 @@ from gdsim.core.compare import (
     setting,
 )
 from gdsim.core.datasets import DATASETS, MAX_POINTS, TASKS, DatasetError, DatasetParams
+from gdsim.core.drawn_data import DrawnPoints
 from gdsim.core.limits import MAX_RUNS, MAX_TRAINING_STEPS
 from gdsim.core.network import (
     ALLOWED_LOSSES,
@@ -34,6 +35,7 @@ from gdsim.core.network import (
     parse_features,
 )
 from gdsim.core.optimizers import OPTIMIZERS
+from gdsim.core.state.display import DisplayOptions
 from gdsim.core.state.fields import STATE_VERSION, Fields, StateError, shown_value
 from gdsim.core.training import (
     MAX_PATIENCE,
@@ -78,6 +80,8 @@ _TOP_FIELDS = (
     "compare_setting",
     "compare_values",
     "selected",
+    "display",
+    "drawn",
 )
 
 Built = TypeVar("Built")
@@ -94,7 +98,9 @@ class NetworkState:
     A compare varies ``compare_setting`` (``gdsim.core.compare.SETTINGS``): the learning
     rate over ``compare_lrs`` (what states saved before other settings could be compared
     hold), any other setting over ``compare_values`` (empty: that setting's defaults; with
-    the learning rate, always empty).
+    the learning rate, always empty). ``display`` is how the decision plot draws; ``drawn``
+    holds the points drawn on it, which are the data (split with ``dataset``'s validation
+    share and seed) whenever there are any.
     """
 
     dataset: DatasetParams = field(default_factory=DatasetParams)
@@ -106,6 +112,8 @@ class NetworkState:
     selected: int = 0
     compare_setting: str = "lr"
     compare_values: tuple[CompareValue, ...] = ()
+    display: DisplayOptions = field(default_factory=DisplayOptions)
+    drawn: DrawnPoints = field(default_factory=DrawnPoints)
 
     def __post_init__(self) -> None:
         if self.dataset.noise is None:
@@ -113,7 +121,7 @@ class NetworkState:
             # back, so a state with None would not come back equal from the panel.
             noise = self.dataset.effective_noise
             object.__setattr__(self, "dataset", replace(self.dataset, noise=noise))
-        if self.csv_path is None:
+        if self.csv_path is None and not self.drawn:
             self._check_network_fits_dataset()
         if not 1 <= len(self.compare_lrs) <= MAX_RUNS:
             raise StateError(f"compare_lrs: must hold 1 to {MAX_RUNS} rates")
@@ -219,6 +227,8 @@ class NetworkState:
             "compare_setting": self.compare_setting,
             "compare_values": list(self.compare_values),
             "selected": self.selected,
+            "display": self.display.to_dict(),
+            "drawn": self.drawn.to_json(),
         }
 
     @classmethod
@@ -237,8 +247,20 @@ class NetworkState:
                 raise top.fail(f"compare_lrs[{index}]", f"must be a number above 0, got {rate:g}")
         selected = top.integer("selected", 0)
         compare_setting, values = _read_compare(top)
+        display = DisplayOptions.read(top.child("display", {}))
+        drawn = _read_drawn(top)
         return cls(
-            dataset, csv_path, network, training, compare, rates, selected, compare_setting, values
+            dataset,
+            csv_path,
+            network,
+            training,
+            compare,
+            rates,
+            selected,
+            compare_setting,
+            values,
+            display,
+            drawn,
         )
 
 
@@ -278,6 +300,18 @@ def _read_dataset(fields: Fields) -> tuple[DatasetParams, str | None]:
         lambda: DatasetParams(name, n, noise, val_fraction, seed, n_classes),
     )
     return params, csv_path
+
+
+def _read_drawn(top: Fields) -> DrawnPoints:
+    """``drawn``: a list of [x1, x2, class] triples."""
+    points = []
+    for index, point in enumerate(top.raw("drawn", [])):
+        where = f"drawn[{index}]"
+        if not isinstance(point, list | tuple) or len(point) != 3:
+            raise top.fail(where, f"must be an [x1, x2, class] triple, got {shown_value(point)}")
+        triple = Fields({"x1": point[0], "x2": point[1], "label": point[2]}, top.where(where))
+        points.append((triple.number("x1"), triple.number("x2"), triple.integer("label")))
+    return _core(top, "drawn", lambda: DrawnPoints(tuple(points)))
 
 
 def _read_network(fields: Fields) -> NetworkSpec:

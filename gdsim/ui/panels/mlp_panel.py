@@ -11,6 +11,7 @@ message area above the header, one line per cause.
 from __future__ import annotations
 
 import contextlib
+import random
 from dataclasses import replace
 
 import pyqtgraph as pg
@@ -107,6 +108,9 @@ class MlpPanel(QtWidgets.QWidget):
         self.metric_plot = self.views.curves.metric_plot
         self.sharpness_plot = self.views.sharpness_plot
         self._show_compare(False)
+        self.display_toggles = self.views.display_toggles
+        self.confusion_view = self.views.confusion
+        self.draw_tools = self.picker.draw_tools
 
         controls = QtWidgets.QWidget(self)
         column = QtWidgets.QVBoxLayout(controls)
@@ -144,6 +148,9 @@ class MlpPanel(QtWidgets.QWidget):
         self.picker.datasetChanged.connect(self._on_dataset)
         self.picker.failed.connect(self._on_dataset_refused)
         self.picker.loading.connect(self.header.show_state)
+        self.picker.drawnIncomplete.connect(self._on_drawn_incomplete)
+        self.display_toggles.displayChanged.connect(self.decision_plot.set_display)
+        self.decision_plot.scene().sigMouseClicked.connect(self._on_plot_clicked)
         self.network_box.changed.connect(self._rebuild)
         box = self.training_box
         box.lrChanged.connect(self._on_lr)
@@ -157,6 +164,7 @@ class MlpPanel(QtWidgets.QWidget):
         transport.step_button.clicked.connect(self.step)
         transport.stop_button.clicked.connect(self.stop)
         transport.reset_button.clicked.connect(self.reset)
+        transport.new_weights_button.clicked.connect(self.new_weights)
         transport.code_button.clicked.connect(self.show_code)
         transport.paceChanged.connect(self.presenter.set_pace)
         self.run_badges.runChosen.connect(self.show_run)
@@ -174,7 +182,8 @@ class MlpPanel(QtWidgets.QWidget):
         for intent in (self.picker.datasetChanged, self.network_box.changed, box.lrChanged,
                        box.settingsChanged, box.compareToggled, box.compareEdited,
                        self.compare_setting.settingChosen,
-                       self.run_badges.runChosen):  # fmt: skip
+                       self.run_badges.runChosen, self.picker.drawnIncomplete,
+                       self.display_toggles.displayChanged):  # fmt: skip
             intent.connect(self._on_user_edit)
 
     @QtCore.Slot()
@@ -223,6 +232,8 @@ class MlpPanel(QtWidgets.QWidget):
             selected=self.presenter.shown_run if self.training_box.compare_on() else 0,
             compare_setting=self.presenter.compare_setting,
             compare_values=self.presenter.values_in_use(),  # the state keeps rates apart
+            display=self.display_toggles.options(),
+            drawn=self.picker.drawn(),
         )
 
     def set_state(self, state: NetworkState) -> str | None:
@@ -244,6 +255,12 @@ class MlpPanel(QtWidgets.QWidget):
             self.picker.set_params(state.dataset)
         if state.csv_path:
             self.picker.load_csv_file(state.csv_path)
+        if state.drawn:
+            self.picker.use_drawn(state.drawn)
+        if not self.picker.drawn_waiting():
+            self.decision_plot.show_drawn(None)
+        self.display_toggles.show_options(state.display)
+        self.decision_plot.set_display(state.display)
         self.training_box.show_config(state.training)
         self._in_use = state.training
         self.presenter.compare_rates = list(state.compare_lrs)
@@ -263,7 +280,13 @@ class MlpPanel(QtWidgets.QWidget):
             return "this panel seeds the weights and the minibatch shuffling alike"
         if state.dataset.n_classes is not None:
             return "this panel shows each dataset with its own number of classes"
-        if state.csv_path:
+        if state.drawn:
+            if state.drawn.shortfall() is None:  # fewer points are shown, waiting for more
+                try:
+                    state.drawn.dataset(state.dataset.val_fraction, state.dataset.seed)
+                except DatasetError as error:
+                    return str(error)
+        elif state.csv_path:
             why = self.picker.csv_refusal(state.csv_path)
             if why is not None:
                 return why
@@ -323,6 +346,51 @@ class MlpPanel(QtWidgets.QWidget):
         """Back to the initial weights of the current spec."""
         self._rebuild()
 
+    @QtCore.Slot()
+    def new_weights(self) -> None:
+        """Start over from new random initial weights: a random network seed unlike the one in
+        use (see `use_weight_seed`)."""
+        seed = random.Random().randrange(self.network_box.seed_spin.maximum())
+        self.use_weight_seed(seed + (seed >= self.network_box.seed_spin.value()))
+
+    def use_weight_seed(self, seed: int) -> None:
+        """Start over from the initial weights of network seed `seed`, shown in the seed box
+        and saved with the state, so that Show code and a session reproduce the new run. Set
+        through the box, it is an edit like any other: rebuilt, and undoable."""
+        self.network_box.seed_spin.setValue(seed)
+        self.statusMessage.emit(f"New random weights: network seed {seed}")
+
+    def add_drawn_point(self, x1: float, x2: float, label: int) -> None:
+        """Add a point of class `label` to the drawn data (which become the data: training
+        starts over on them once each class has enough points)."""
+        self.picker.use_drawn(self.picker.drawn().added(x1, x2, label))
+
+    @QtCore.Slot(object)
+    def _on_plot_clicked(self, event: object) -> None:
+        """In draw mode a left click adds a point of the chosen class, a right click one of
+        class 1 (the lecture's two-class case takes no class picking)."""
+        if not self.draw_tools.draw_button.isChecked():
+            return
+        buttons = QtCore.Qt.MouseButton
+        label = {buttons.LeftButton: self.draw_tools.class_spin.value(), buttons.RightButton: 1}
+        point = self.decision_plot.point_at(event.scenePos())  # type: ignore[attr-defined]
+        if point is None or event.button() not in label:  # type: ignore[attr-defined]
+            return
+        event.accept()  # type: ignore[attr-defined]
+        self.add_drawn_point(point.x(), point.y(), label[event.button()])  # type: ignore[attr-defined]
+
+    @QtCore.Slot(str)
+    def _on_drawn_incomplete(self, message: str) -> None:
+        """Drawn points that cannot train yet: shown, no runs, the message says what is
+        missing."""
+        self.presenter.clear()
+        self.decision_plot.show_drawn(self.picker.drawn())
+        self.confusion_view.show_confusion(None)
+        self.messages.show_message("dataset", message)
+        self.header.show_state("no runs: see the message above")
+        self.cursorInfo.emit("")
+        self._update_buttons()
+
     @QtCore.Slot(int)
     def show_run(self, index: int) -> None:
         """Show run `index` in the decision map, the diagram and the header."""
@@ -379,6 +447,7 @@ class MlpPanel(QtWidgets.QWidget):
     @QtCore.Slot(object)
     def _on_dataset(self, _data: Dataset) -> None:
         self.messages.clear("dataset", "state")
+        self.decision_plot.show_drawn(None)
         self._rebuild()
 
     @QtCore.Slot(str)
@@ -454,7 +523,10 @@ class MlpPanel(QtWidgets.QWidget):
 
     @QtCore.Slot()
     def _rebuild(self) -> None:
-        """A new job from the initial weights; a refusal leaves no runs and no stale verdict."""
+        """A new job from the initial weights; a refusal leaves no runs and no stale verdict.
+        Drawn points that cannot train yet leave none either (their message says why)."""
+        if self.picker.drawn_waiting():
+            return
         try:
             spec, config = self.spec(), self.config()
             runs = self.runs(config)

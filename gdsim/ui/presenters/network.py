@@ -205,6 +205,14 @@ class NetworkPresenter(QtCore.QObject):
         self.job.set_paced(self.pace is not None)
         return self.job
 
+    def clear(self) -> None:
+        """No job and no frame (drawn points that cannot train yet): Train waits for a
+        rebuild."""
+        self.runner.stop()
+        self.job = None
+        self.frame = None
+        self.runningChanged.emit()
+
     def start(self, paused: bool = False) -> None:
         """Start the job in the worker, or resume a paused one."""
         if self.runner.is_running():

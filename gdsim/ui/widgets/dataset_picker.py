@@ -1,5 +1,5 @@
 """Choose a dataset: a menu with a thumbnail of each generated set, its size, noise, validation
-share and seed, or a CSV file of one's own.
+share and seed, a CSV file of one's own, or points drawn on the decision plot (`use_drawn`).
 
 The picker only turns widget state into the core's `DatasetParams` (or a `CsvReadJob`) and hands out
 the resulting `Dataset`; a request the core rejects becomes `failed(message)`, never a traceback.
@@ -7,6 +7,7 @@ the resulting `Dataset`; a request the core rejects becomes `failed(message)`, n
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,12 +28,16 @@ from gdsim.core.datasets import (
     DatasetParams,
     make_dataset,
 )
+from gdsim.core.drawn_data import DrawnPoints
+from gdsim.core.files import write_text_atomic
 from gdsim.ui.style import class_color
+from gdsim.ui.widgets.draw_tools import DrawTools
 from gdsim.ui.widgets.exact_value import ExactSpinBox
 from gdsim.ui.workers import JobRunner
 
 THUMBNAIL_SIZE = 40
 CSV_ROLE = QtCore.Qt.ItemDataRole.UserRole + 1
+DRAWN_ROLE = QtCore.Qt.ItemDataRole.UserRole + 2
 BACKGROUND_BYTES = 64 * 1024
 """CSV files larger than this (some 3,000 rows, under 0.1 s to parse) are read in the worker:
 a full 100,000-row file takes one to two seconds, too long to freeze the window for."""
@@ -64,11 +69,16 @@ def thumbnail(kind: DatasetKind, size: int = THUMBNAIL_SIZE) -> QtGui.QPixmap:
 class DatasetPicker(QtWidgets.QWidget):
     """`datasetChanged(Dataset)` whenever the choice or a parameter changes; `failed(str)` for
     a choice the core rejects (a bad CSV file), leaving the previous dataset and the controls
-    that made it in place; `loading(str)` while a large file is read in the worker."""
+    that made it in place; `loading(str)` while a large file is read in the worker.
+
+    Drawn points, once in use, are the data (a menu entry names them) until another entry is
+    chosen or they are cleared. While they cannot train (too few of a class, a split that
+    leaves a class out) `drawnIncomplete(reason)` says why instead of `datasetChanged`."""
 
     datasetChanged = QtCore.Signal(object)
     failed = QtCore.Signal(str)
     loading = QtCore.Signal(str)
+    drawnIncomplete = QtCore.Signal(str)
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -94,8 +104,13 @@ class DatasetPicker(QtWidgets.QWidget):
         self.csv_button.clicked.connect(self._ask_csv)
         form = QtWidgets.QGridLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
+        self.draw_tools = DrawTools(self)
+        self.draw_tools.show_count(0)
+        self.draw_tools.clear_button.clicked.connect(self.clear_drawn)
+        self.draw_tools.save_button.clicked.connect(self._ask_save_drawn)
         form.addWidget(self.combo, 0, 0, 1, 3)
         form.addWidget(self.csv_button, 0, 3)
+        form.addWidget(self.draw_tools, 3, 0, 1, 4)
         for column, (label, widget) in enumerate(
             (("points", self.size_spin), ("noise", self.noise_spin))
         ):
@@ -110,6 +125,10 @@ class DatasetPicker(QtWidgets.QWidget):
         self.loader.finished.connect(self._on_read)
         self.loader.failed.connect(self._on_read_failed)
         self._csv: tuple[Path, CsvTable] | None = None
+        self._drawn = DrawnPoints()
+        self._waiting = False
+        self._before_drawing = 0
+        """The menu entry in use when drawing began: Clear goes back to it."""
         self._syncing = False
         self.combo.currentIndexChanged.connect(self._on_kind)
         self._sync_noise()
@@ -130,16 +149,85 @@ class DatasetPicker(QtWidgets.QWidget):
 
     def source(self) -> DatasetParams | Dataset:
         """What the code exporter needs: parameters that regenerate a generated set, or the
-        loaded points themselves for a CSV file."""
-        return self._dataset if self._csv is not None else self.params()
+        loaded points themselves for a CSV file or drawn points."""
+        return self._dataset if self._csv is not None or self._drawn else self.params()
 
     def csv_path(self) -> Path | None:
-        """The file the points in use came from; None for a generated set."""
-        return None if self._csv is None else self._csv[0]
+        """The file the points in use came from; None for a generated set or drawn points."""
+        return None if self._csv is None or self._drawn else self._csv[0]
+
+    def drawn(self) -> DrawnPoints:
+        """The drawn points in use as the data; empty when the data is a generated set or a
+        file."""
+        return self._drawn
+
+    def use_drawn(self, points: DrawnPoints) -> None:
+        """Make `points` the data (split with the validation share and seed shown): one
+        `datasetChanged`, or `drawnIncomplete` while they cannot train. No points: back to
+        the entry chosen before drawing."""
+        self.loader.stop()
+        self._drawn = points
+        self.draw_tools.show_count(len(points))
+        index = self.combo.findData(True, DRAWN_ROLE)
+        self._syncing = True
+        if not points:
+            self._waiting = False
+            if index >= 0:
+                self.combo.setCurrentIndex(self._before_drawing)
+                self.combo.removeItem(index)
+            self._syncing = False
+            self._regenerate()
+            return
+        if index < 0:
+            self._before_drawing = self.combo.currentIndex()
+            self.combo.addItem("", None)
+            index = self.combo.count() - 1
+            self.combo.setItemData(index, True, DRAWN_ROLE)
+        self.combo.setItemText(index, f"drawn points ({len(points)})")
+        self.combo.setCurrentIndex(index)
+        self._syncing = False
+        self._set_generated_controls(False)
+        try:
+            dataset = points.dataset(self.val_spin.value(), self.seed_spin.value())
+        except DatasetError as error:
+            self._waiting = True
+            self.drawnIncomplete.emit(str(error))
+            return
+        self._waiting = False
+        self._publish(dataset)
+
+    def drawn_waiting(self) -> bool:
+        """Whether the data are drawn points that cannot train yet (`drawnIncomplete` said
+        why): `dataset()` is then the data from before, not to be trained on."""
+        return self._waiting
+
+    @QtCore.Slot()
+    def clear_drawn(self) -> None:
+        self.use_drawn(DrawnPoints())
+
+    def save_drawn(self, path: str | os.PathLike[str]) -> str | None:
+        """Write the drawn points as a CSV file that `load_csv_file` reads back; the reason
+        it could not be written (one line), or None."""
+        try:
+            write_text_atomic(Path(path), self._drawn.csv_text())
+        except OSError as error:
+            return str(error)
+        return None
+
+    @QtCore.Slot()
+    def _ask_save_drawn(self) -> None:
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(
+            self, "Save the drawn points", "drawn.csv", "CSV files (*.csv)"
+        )
+        if path:
+            why = self.save_drawn(path)
+            if why is not None:
+                self.failed.emit(why)
 
     def set_params(self, params: DatasetParams) -> None:
         """Show and use a generated set's parameters (a saved state's): one `datasetChanged`."""
         self.loader.stop()
+        self._forget_drawn()
         for widget, value in (
             (self.size_spin, params.n),
             (self.noise_spin, params.effective_noise),
@@ -161,6 +249,16 @@ class DatasetPicker(QtWidgets.QWidget):
             val_fraction=self.val_spin.value(),
             seed=self.seed_spin.value(),
         )
+
+    def _forget_drawn(self) -> None:
+        """Another choice replaces the drawn points: their menu entry goes too."""
+        self._drawn = DrawnPoints()
+        self._waiting = False
+        self.draw_tools.show_count(0)
+        index = self.combo.findData(True, DRAWN_ROLE)
+        if index >= 0:
+            with signals_blocked(self.combo):
+                self.combo.removeItem(index)
 
     def load_csv_file(self, path: str | Path) -> bool:
         """Use a CSV file. A small one is read here and now; a larger one in the worker, the
@@ -212,6 +310,7 @@ class DatasetPicker(QtWidgets.QWidget):
             self._refuse(str(error))
             return False
         self._csv = (path, table)
+        self._forget_drawn()
         index = self.combo.findData(str(path), CSV_ROLE)
         self._syncing = True
         if index < 0:
@@ -250,9 +349,10 @@ class DatasetPicker(QtWidgets.QWidget):
 
     @QtCore.Slot(int)
     def _on_kind(self, index: int) -> None:
-        if self._syncing:
+        if self._syncing or self.combo.itemData(index, DRAWN_ROLE):
             return
         self.loader.stop()
+        self._forget_drawn()
         csv_path = self.combo.itemData(index, CSV_ROLE)
         if csv_path:
             self.load_csv_file(csv_path)
@@ -273,7 +373,10 @@ class DatasetPicker(QtWidgets.QWidget):
     @QtCore.Slot()
     def _regenerate(self) -> None:
         """The choice or a parameter changed: split the loaded CSV points again (without
-        reading the file again) or generate the chosen set."""
+        reading the file again) or generate the chosen set; drawn points are split again."""
+        if self._drawn:
+            self.use_drawn(self._drawn)
+            return
         csv_path = self.combo.currentData(CSV_ROLE)
         loaded = self._csv is not None and str(self._csv[0]) == csv_path
         if csv_path and not loaded:

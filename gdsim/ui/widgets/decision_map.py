@@ -1,8 +1,11 @@
 """The network's prediction over the input plane (or line), with the data on top.
 
-The points are drawn once per dataset (filled: training, triangles: validation); what changes
-during training is the prediction underneath: a probability map for binary tasks, the argmax
-class for multiclass ones, a colour-mapped value for regression, a curve for 1D inputs.
+The points are drawn once per dataset (filled: training, hollow triangles: validation); what
+changes during training is the prediction underneath: a probability map for binary tasks, the
+argmax class for multiclass ones, a colour-mapped value for regression, a curve for 1D inputs.
+`set_display` applies the display toggles (`DisplayOptions`): hard class regions, validation
+points hidden, or no prediction under the points. `show_drawn` shows points being drawn that
+cannot train yet (too few of a class).
 """
 
 from __future__ import annotations
@@ -11,9 +14,11 @@ import functools
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdsim.core.datasets import Dataset
+from gdsim.core.drawn_data import CANVAS, DrawnPoints
+from gdsim.core.state.display import DisplayOptions
 from gdsim.ui.style import class_color, scaled
 from gdsim.ui.widgets.plot_legend import OutsideLegend
 
@@ -36,9 +41,13 @@ class DecisionMap(pg.PlotWidget):
         self.curve = pg.PlotDataItem()
         # Grey: the legend's sample of "train" must not look like one of the classes.
         self.train_scatter = pg.ScatterPlotItem(brush=pg.mkBrush("#9a9a9a"))
-        self.val_scatter = pg.ScatterPlotItem(symbol="t", brush=pg.mkBrush("w"))
+        # Hollow: the class colour is the outline (see `_set_groups`), so validation points
+        # read as "not trained on" at a glance.
+        self.val_scatter = pg.ScatterPlotItem(symbol="t", brush=pg.mkBrush(None))
+        self.drawn_scatter = pg.ScatterPlotItem(symbol="o")
+        self.drawn_scatter.setObjectName("drawnPoints")
         self._style_markers()
-        for item in (self.image, self.train_scatter, self.val_scatter):
+        for item in (self.image, self.train_scatter, self.val_scatter, self.drawn_scatter):
             self.addItem(item)
         self.addItem(self.curve)
         self.legend = OutsideLegend(self.getPlotItem())
@@ -52,18 +61,26 @@ class DecisionMap(pg.PlotWidget):
         self.unit_title = pg.TextItem(color="#111111", fill=pg.mkBrush(255, 255, 255, 220))
         self.unit_title.setParentItem(self.getViewBox())  # fixed in the corner, not panned
         self.unit_title.hide()
+        self.display = DisplayOptions()
+        self._prediction: tuple[Dataset, np.ndarray] | None = None
+        """The latest prediction drawn, drawn again when a display toggle changes."""
 
     def _style_markers(self) -> None:
         """Points and the 1D prediction curve at the presentation scale (`style.scaled`)."""
         self.curve.setPen(pg.mkPen("#222222", width=scaled(2.5)))
         self.train_scatter.setSize(scaled(7))
         self.train_scatter.setPen(pg.mkPen("#333333", width=scaled(0.6)))
-        self.val_scatter.setSize(scaled(8))
-        self.val_scatter.setPen(pg.mkPen("#111111", width=scaled(1.2)))
-        for scatter in (self.train_scatter, self.val_scatter):
+        self.val_scatter.setSize(scaled(9))
+        self.val_scatter.setPen(pg.mkPen("#111111", width=scaled(2)))
+        self.drawn_scatter.setSize(scaled(9))
+        self.drawn_scatter.setPen(pg.mkPen("#333333", width=scaled(0.8)))
+        for scatter in (self.train_scatter, self.val_scatter, self.drawn_scatter):
             for child in scatter.childItems():  # the per-class groups (see `_set_groups`)
                 child.setSize(scatter.opts["size"])
-                child.setPen(scatter.opts["pen"])
+                if scatter is self.val_scatter:
+                    child.setPen(pg.mkPen(child.opts["pen"].color(), width=scaled(2)))
+                else:
+                    child.setPen(scatter.opts["pen"])
 
     def rescale(self) -> None:
         """Markers at the presentation scale now (`gdsim.ui.widgets.presentation`)."""
@@ -75,6 +92,7 @@ class DecisionMap(pg.PlotWidget):
         if data is self._data_shown:
             return
         self._data_shown = data
+        self._prediction = None
         one_d = data.input_dim == 1
         self.setAspectLocked(not one_d)
         for scatter, x, y in (
@@ -95,8 +113,8 @@ class DecisionMap(pg.PlotWidget):
                 colors = [class_color(k) for k in range(data.n_classes)]
             _set_groups(scatter, [(x[shade == k], color) for k, color in enumerate(colors)])
         (x0, x1), *rest = data.input_range
-        self.image.setVisible(not one_d)
         self.curve.setVisible(one_d)
+        self._apply_display()
         self.setLabel("left", "y" if one_d else "x₂")
         self.setLabel("bottom", "x" if one_d else "x₁")
         if one_d:
@@ -104,13 +122,48 @@ class DecisionMap(pg.PlotWidget):
         else:
             self.setRange(xRange=(x0, x1), yRange=rest[0], padding=0)
 
+    def set_display(self, options: DisplayOptions) -> None:
+        """Draw with `options` from now on, the latest prediction at once."""
+        self.display = options
+        self._apply_display()
+        if self._prediction is not None:
+            self.draw_prediction(*self._prediction)
+
+    def _apply_display(self) -> None:
+        """Which layers show: the prediction (2D, unless "classes only"), the validation
+        points (unless hidden), the drawn points instead of the data while they cannot train."""
+        data = self._data_shown
+        drawing = bool(self.drawn_scatter.childItems())
+        two_d = data is not None and data.input_dim == 2
+        self.image.setVisible(two_d and self.display.surface and not drawing)
+        self.train_scatter.setVisible(not drawing)
+        self.val_scatter.setVisible(self.display.validation and not drawing)
+        self.drawn_scatter.setVisible(drawing)
+
+    def show_drawn(self, points: DrawnPoints | None) -> None:
+        """Points drawn so far that cannot train yet, in their class colours on the drawing's
+        canvas, instead of the data; None puts the data back."""
+        groups = []
+        if points is not None and len(points):
+            table = np.array(points.points, dtype=float)
+            labels = table[:, 2].astype(int)
+            groups = [(table[labels == k, :2], class_color(k)) for k in np.unique(labels)]
+            self.setAspectLocked(True)
+            self.setRange(xRange=CANVAS[0], yRange=CANVAS[1], padding=0)
+        _set_groups(self.drawn_scatter, groups)
+        self._apply_display()
+
     def draw_prediction(self, data: Dataset, prediction: np.ndarray) -> None:
+        self._prediction = (data, prediction)
         prediction = np.nan_to_num(prediction, nan=0.0, posinf=1e6, neginf=-1e6)
         if data.input_dim == 1:
             xs = np.linspace(*data.input_range[0], len(prediction))
             self.curve.setData(xs, prediction)
             return
-        if data.task == "binary":
+        if data.task == "binary" and self.display.discrete:
+            palette = np.array([_lighten(class_color(k)) for k in (0, 1)], dtype=np.ubyte)
+            rgba = palette[(prediction > 0.5).astype(int).ravel()]
+        elif data.task == "binary":
             rgba = _probability_map().map(np.clip(prediction, 0.0, 1.0).ravel(), mode="byte")
         elif data.task == "multiclass":
             palette = np.array(
@@ -136,7 +189,9 @@ class DecisionMap(pg.PlotWidget):
             self.unit_map.setImage(np.ascontiguousarray(image), autoLevels=False)
             self.unit_map.setRect(QtCore.QRectF(x0, y0, x1 - x0, y1 - y0))
         self.unit_map.setVisible(shown)
-        self.image.setVisible(not shown and data is not None and data.input_dim == 2)
+        self._apply_display()  # the prediction back as the display toggles want it
+        if shown:
+            self.image.hide()
         self.unit_title.setText(title)
         self.unit_title.setVisible(bool(title))
 
@@ -188,15 +243,19 @@ def _set_groups(scatter: pg.ScatterPlotItem, groups: list[tuple[np.ndarray, obje
         if child.scene() is not None:
             child.scene().removeItem(child)
     opts = scatter.opts
+    hollow = opts["brush"].style() == QtCore.Qt.BrushStyle.NoBrush
     for points, color in groups:
         if len(points):
+            fill = QtGui.QColor(color)
+            if hollow:  # the class colour is the outline's (validation points)
+                fill.setAlpha(0)
             child = pg.ScatterPlotItem(
                 points[:, 0],
                 points[:, 1],
                 symbol=opts["symbol"],
                 size=opts["size"],
-                pen=opts["pen"],
-                brush=pg.mkBrush(color),
+                pen=pg.mkPen(color, width=opts["pen"].widthF()) if hollow else opts["pen"],
+                brush=pg.mkBrush(fill),
             )
             child.setParentItem(scatter)
 

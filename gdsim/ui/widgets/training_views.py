@@ -17,7 +17,9 @@ from gdsim.core.datasets import Dataset
 from gdsim.core.network import NetworkSpec
 from gdsim.core.training_job import TrainingFrame
 from gdsim.core.unit_maps import unit_functions
+from gdsim.ui.widgets.confusion_view import ConfusionView
 from gdsim.ui.widgets.decision_map import DecisionMap
+from gdsim.ui.widgets.draw_tools import DisplayToggles
 from gdsim.ui.widgets.network_box import layer_labels
 from gdsim.ui.widgets.network_diagram import NetworkDiagram
 from gdsim.ui.widgets.run_badges import RunBadges
@@ -49,6 +51,14 @@ class TrainingViews(QtWidgets.QWidget):
         self.run_badges = RunBadges(self)
         self.sharpness_plot = SharpnessPlot(self)
         self.sharpness_plot.hide()
+        self.display_toggles = DisplayToggles(self)
+        # Its buttons' width must not set the window's minimum (a 700-pixel window, the lesson
+        # pane's test): the decision plot's column is wider than them at any usable size.
+        self.display_toggles.setSizePolicy(
+            QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Fixed
+        )
+        self.confusion = ConfusionView(self)
+        self.confusion.hide()
         column = QtWidgets.QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 0)
         # The header changes text many times a second: outside the grid, its size hints cannot
@@ -56,13 +66,17 @@ class TrainingViews(QtWidgets.QWidget):
         column.addWidget(self.header)
         grid = QtWidgets.QGridLayout()
         column.addLayout(grid, 1)
-        grid.addWidget(self.decision_plot, 0, 0)
+        decision = QtWidgets.QVBoxLayout()
+        decision.addWidget(self.decision_plot, 1)
+        decision.addWidget(self.display_toggles)
+        grid.addLayout(decision, 0, 0)
         grid.addWidget(self.diagram, 0, 1)
         grid.addWidget(self.run_badges, 1, 0, 1, 2)
         # The sharpness plot joins the curves' row, not a row of its own: a third row of plots
         # left each a sliver at 1024x768 (presentation mode, lesson pane open).
         curves = QtWidgets.QHBoxLayout()
-        for plot in (self.curves.loss_plot, self.curves.metric_plot, self.sharpness_plot):
+        for plot in (self.curves.loss_plot, self.curves.metric_plot, self.sharpness_plot,
+                     self.confusion):  # fmt: skip
             curves.addWidget(plot, 1)
         grid.addLayout(curves, 2, 0, 1, 2)
         grid.setRowStretch(0, 3)
@@ -91,6 +105,7 @@ class TrainingViews(QtWidgets.QWidget):
         self._specs = [run.spec for run in runs]
         self._show_architecture(self._specs[frame.shown])
         self.decision_plot.show_data(data)
+        self.display_toggles.fit_to(data)
         self.run_badges.set_runs([run.name for run in runs], [run.note for run in runs])
         self.run_badges.mark_shown(frame.shown)
         self.header.show_state("ready: press Train")
@@ -121,6 +136,7 @@ class TrainingViews(QtWidgets.QWidget):
             self.diagram.set_weights(frame.weights)
             picture = self.decision_plot.image.image if data.input_dim == 2 else None
             self.diagram.set_maps(frame.unit_maps, picture)
+            self.confusion.show_confusion(frame.confusion)
         self.run_badges.show_verdicts(frame)
         self.header.show_metrics(frame)
         if live:

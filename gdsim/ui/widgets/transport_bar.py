@@ -1,4 +1,5 @@
-"""Train, Pause, Step, Stop, Reset, Show code and the pace: words beside the style's media icons.
+"""Train, Pause, Step, Stop, Restart, New weights, Show code and the pace: words beside the
+style's media icons.
 
 Icons come from the style, not from symbol characters: common fonts lack the media-control
 glyphs (⏸ draws as an empty box), a style always has its icons.
@@ -20,8 +21,13 @@ take about 0.4 s, too fast to narrate, hence the slow paces."""
 
 
 class TransportBar(QtWidgets.QWidget):
-    """The six buttons in two rows and the pace below; `show_state` enables what applies and
-    names Pause/Resume. Reports `paceChanged(rate)` (steps/s, None for full speed)."""
+    """The seven buttons in three rows and the pace beside Show code; `show_state` enables
+    what applies and names Pause/Resume. Reports `paceChanged(rate)` (steps/s, None for full
+    speed).
+
+    Restart and New weights are two actions because a teacher needs both: the same initial
+    weights to show that a setting alone changed the outcome, new ones to show how much the
+    outcome depends on the draw."""
 
     paceChanged = QtCore.Signal(object)
 
@@ -31,7 +37,12 @@ class TransportBar(QtWidgets.QWidget):
         self.pause_button = self._button("Pause", "pauseButton", PAUSE)
         self.step_button = self._button("Step", "stepButton", STEP)
         self.stop_button = self._button("Stop", "stopButton", STOP)
-        self.reset_button = self._button("Reset", "resetButton", RESET)
+        self.reset_button = self._button("Restart", "resetButton", RESET)
+        self.reset_button.setToolTip("Start again from the same initial weights (same seed)")
+        self.new_weights_button = self._button("New weights", "newWeightsButton")
+        self.new_weights_button.setToolTip(
+            "Start again from new random initial weights: draws a new network seed"
+        )
         self.code_button = self._button("Show code", "showCodeButton")
         self.train_button.setDefault(True)
         grid = QtWidgets.QGridLayout(self)
@@ -43,6 +54,7 @@ class TransportBar(QtWidgets.QWidget):
                 self.step_button,
                 self.stop_button,
                 self.reset_button,
+                self.new_weights_button,
                 self.code_button,
             )
         ):
@@ -55,8 +67,10 @@ class TransportBar(QtWidgets.QWidget):
         self.pace_combo.setCurrentIndex(PACES.index(None))
         pace_label = QtWidgets.QLabel("pace", self)
         pace_label.setBuddy(self.pace_combo)
-        grid.addWidget(pace_label, 2, 0, QtCore.Qt.AlignmentFlag.AlignRight)
-        grid.addWidget(self.pace_combo, 2, 1, 1, 2)
+        pace_row = QtWidgets.QHBoxLayout()
+        pace_row.addWidget(pace_label)
+        pace_row.addWidget(self.pace_combo, 1)
+        grid.addLayout(pace_row, 2, 1, 1, 2)
         self.pace_combo.currentIndexChanged.connect(self._on_pace)
 
     def _button(
