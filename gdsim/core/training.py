@@ -803,14 +803,26 @@ class TrainingSession:
         return output.reshape(gx.shape)
 
     @property
+    def on_minibatches(self) -> bool:
+        """Whether each step sees only part of the training set: its loss is then noisy, and
+        the moving average (`smoothed`) tells the trend."""
+        size = self.config.batch_size
+        return bool(size) and size < len(self.dataset.x_train)
+
+    @property
     def verdict(self) -> Verdict:
-        """converged / slow / oscillating / diverged, judged from the loss history. For runs
-        longer than the history keeps exactly, the steps quoted are those of the thinned
-        history mapped back to real steps."""
-        steps, losses = self.history.arrays()
+        """converged / slow / oscillating / diverged, judged from the loss history (on
+        minibatches, from its moving average: each step's loss goes up and down with the
+        minibatch drawn, which read as "oscillating" at every rate). For runs longer than the
+        history keeps exactly, the steps quoted are those of the thinned history mapped back
+        to real steps."""
+        steps, losses = (self.smoothed if self.on_minibatches else self.history).arrays()
         if losses.size == 0:
             raise ValueError("no step has been taken yet")
         verdict = classify_loss_history(losses)
+        if self.on_minibatches and verdict.regime != Regime.DIVERGED:
+            reason = f"{verdict.reason} (judged on the moving average of the minibatch losses)"
+            verdict = replace(verdict, reason=reason)
         if verdict.step is not None:
             verdict = replace(verdict, step=int(steps[verdict.step]))
         if self._diverged_at is not None and verdict.regime != Regime.DIVERGED:

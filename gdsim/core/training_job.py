@@ -382,7 +382,7 @@ class TrainingJob:
             sharpness=sharpness,
             smoothed_steps=smoothed_steps,
             smoothed=smoothed,
-            minibatch=bool(config.batch_size) and config.batch_size < len(session.dataset.x_train),
+            minibatch=session.on_minibatches,
             penalised=config.penalised,
             best_step=session.best_step,
             name=self.names[index],

@@ -25,6 +25,7 @@ from gdsim.core.training import (
     TrainingSession,
 )
 from gdsim.core.training_job import metrics_text
+from gdsim.core.verdict import Regime, classify_loss_history
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -97,6 +98,23 @@ def test_session_keeps_the_moving_average_of_its_minibatch_losses():
     ema = LossEma(EMA_FACTOR)
     assert smoothed == pytest.approx([ema.update(v) for v in raw], rel=1e-12)
     assert np.std(np.diff(smoothed)) < np.std(np.diff(raw))
+
+
+def test_a_minibatch_run_is_judged_on_its_moving_average_not_its_noise():
+    """SGD on the circle at a sound rate: each step's loss jumps with the point drawn, which
+    read "oscillating" at every rate; its moving average falls, and that is the verdict."""
+    session = session_for(hidden=((16, "relu"),), lr=0.1, batch_size=1, steps=1000)
+    session.run()
+    assert classify_loss_history(session.history.arrays()[1]).regime is Regime.OSCILLATING
+    verdict = session.verdict
+    assert verdict == replace(
+        classify_loss_history(session.smoothed.arrays()[1]), reason=verdict.reason
+    )
+    assert verdict.regime is not Regime.OSCILLATING
+    assert "moving average of the minibatch losses" in verdict.reason
+    full = session_for(hidden=((16, "relu"),), lr=0.1, steps=50)
+    full.run()
+    assert not full.on_minibatches and "moving average" not in full.verdict.reason
 
 
 def replay_evaluations(config: TrainingConfig, **session_options) -> list[tuple[int, object]]:
