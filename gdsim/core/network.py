@@ -40,6 +40,7 @@ MAX_HIDDEN_LAYERS = 8
 MAX_WIDTH = 256
 MAX_OUTPUTS = 10
 MAX_MAXOUT_PIECES = 8
+DEFAULT_MAXOUT_PIECES = 2
 MAX_DROPOUT = 0.9
 
 
@@ -187,7 +188,7 @@ class NetworkSpec:
     init: str = "default"
     init_sigma: float = 0.1
     seed: int = 0
-    maxout_pieces: int = 2
+    maxout_pieces: int = DEFAULT_MAXOUT_PIECES
     loss: str | None = None
     """None: the lecture's match for the task (MATCHED_LOSS), filled in on construction."""
     features: tuple[str, ...] | None = None
@@ -286,8 +287,9 @@ class NetworkSpec:
         """JSON-ready plain data; `from_dict(to_dict())` gives an equal spec. The loss and the
         features are written only where they differ from the task's defaults, so that a
         lesson step which changes the task alone gets that task's defaults, not the last
-        task's."""
-        data = {
+        task's; maxout's pieces and dropout only where they differ from theirs (a set-up line
+        stays short)."""
+        data: dict[str, Any] = {
             "input_dim": self.input_dim,
             "hidden": [[width, activation] for width, activation in self.hidden],
             "task": self.task,
@@ -295,9 +297,11 @@ class NetworkSpec:
             "init": self.init,
             "init_sigma": self.init_sigma,
             "seed": self.seed,
-            "maxout_pieces": self.maxout_pieces,
-            "dropout": self.dropout,
         }
+        if self.maxout_pieces != DEFAULT_MAXOUT_PIECES:
+            data["maxout_pieces"] = self.maxout_pieces
+        if self.dropout:
+            data["dropout"] = self.dropout
         if self.loss_mismatch is not None:
             data["loss"] = self.loss
         if not self.raw_features:

@@ -216,19 +216,27 @@ class NetworkState:
                 "steps": training.steps,
                 "seed": training.seed,
                 "sharpness_every": training.sharpness_every,
-                "l1": training.l1,
-                "l2": training.l2,
-                "stop_at_loss": training.stop_at_loss,
-                "stop_at_accuracy": training.stop_at_accuracy,
-                "early_stop": training.early_stop,
+                **_unless_default(
+                    {
+                        "l1": training.l1,
+                        "l2": training.l2,
+                        "stop_at_loss": training.stop_at_loss,
+                        "stop_at_accuracy": training.stop_at_accuracy,
+                        "early_stop": training.early_stop,
+                    }
+                ),
             },
             "compare": self.compare,
             "compare_lrs": list(self.compare_lrs),
-            "compare_setting": self.compare_setting,
-            "compare_values": list(self.compare_values),
             "selected": self.selected,
-            "display": self.display.to_dict(),
-            "drawn": self.drawn.to_json(),
+            **_unless_default(
+                {
+                    "compare_setting": self.compare_setting,
+                    "compare_values": list(self.compare_values),
+                    "display": self.display.to_dict(),
+                    "drawn": self.drawn.to_json(),
+                }
+            ),
         }
 
     @classmethod
@@ -262,6 +270,25 @@ class NetworkState:
             display,
             drawn,
         )
+
+
+_NEWER_DEFAULTS: dict[str, object] = {
+    **{
+        name: getattr(TrainingConfig(), name)
+        for name in ("l1", "l2", "stop_at_loss", "stop_at_accuracy", "early_stop")
+    },
+    "compare_setting": "lr",
+    "compare_values": [],
+    "display": DisplayOptions().to_dict(),
+    "drawn": [],
+}
+"""Fields newer than most saved states, and what reading a state without them gives."""
+
+
+def _unless_default(fields: dict[str, Any]) -> dict[str, Any]:
+    """`fields` less those at their `_NEWER_DEFAULTS` value: reading them back gives the same,
+    and a default state's set-up line (gdsim/core/setup_text.py) stays short enough to paste."""
+    return {name: value for name, value in fields.items() if value != _NEWER_DEFAULTS[name]}
 
 
 def _read_compare(top: Fields) -> tuple[str, tuple[CompareValue, ...]]:

@@ -85,7 +85,8 @@ class TrainingCurves:
                 continue  # a lone step-0 validation point would squeeze the y-axis to nothing
             color = run_color(index)
             name = run.name if compare else "train"
-            losses += _loss_series(run, name + (" + L1/L2" if run.penalised else ""), color)
+            penalised = " + L1/L2" if run.penalised else ""
+            losses += _loss_series(run, name + penalised, color, compare)
             metrics.append(Series(name, run.metric_steps, run.train_metric, color))
             if run.val_steps.size:
                 val_name = "" if compare else "validation"
@@ -145,13 +146,15 @@ class TrainingCurves:
             line.label.setPosition(0.15 if dashed else 0.85)
 
 
-def _loss_series(run: RunFrame, name: str, color: str) -> list[Series]:
+def _loss_series(run: RunFrame, name: str, color: str, compare: bool) -> list[Series]:
     """The training loss curve(s) of one run: on minibatches, the raw losses faint under
-    their bold moving average; full batch, the losses themselves."""
+    their bold moving average ("train, smoothed"; in compare mode the run's own name, which
+    the legend is there to tell apart); full batch, the losses themselves."""
     if run.minibatch and run.smoothed.size:
+        bold = name if compare else f"{name}, smoothed"
         return [
             Series(name, run.loss_steps, run.losses, color, faint=True),
-            Series(f"{name}, smoothed", run.smoothed_steps, run.smoothed, color),
+            Series(bold, run.smoothed_steps, run.smoothed, color),
         ]
     return [Series(name, run.loss_steps, run.losses, color)]
 
