@@ -31,7 +31,6 @@ from gdsim.core.verdict import Verdict
 from gdsim.ui.presenters.network import PAUSE_TO_EDIT, NetworkPresenter
 from gdsim.ui.widgets.code_dialog import CodeDialog
 from gdsim.ui.widgets.columns import controls_beside
-from gdsim.ui.widgets.compare_setting import CompareSettingPicker
 from gdsim.ui.widgets.dataset_picker import DatasetPicker
 from gdsim.ui.widgets.decision_map import cursor_text
 from gdsim.ui.widgets.message_area import MessageArea, MessageSpec
@@ -85,10 +84,7 @@ class MlpPanel(QtWidgets.QWidget):
         self.picker = DatasetPicker(self)
         self.network_box = NetworkBox(self)
         self.training_box = TrainingBox(MAX_TRAINING_STEPS, self)
-        # Compare mode varies any one setting, chosen under the box's compare switch.
-        self.training_box.compare_check.setText("compare runs")
-        self.compare_setting = CompareSettingPicker(self.training_box)
-        self.training_box.layout().addRow("compare by", self.compare_setting)
+        self.compare_setting = self.training_box.compare_setting
         self.transport = TransportBar(self)
         self.views = TrainingViews(self)
         self.header = self.views.header

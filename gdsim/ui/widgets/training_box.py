@@ -1,6 +1,6 @@
 """The "Training" box: optimizer and its hyper-parameters (the shared `OptimizerForm`), learning
 rate, batch size, weight decay, L1/L2 penalties, steps, schedule, stop rules, sharpness tracking,
-and compare mode's learning rates."""
+and compare mode: the setting its runs differ in (`CompareSettingPicker`) and their values."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from gdsim.core.training import (
     SCHEDULES,
     TrainingConfig,
 )
+from gdsim.ui.widgets.compare_setting import CompareSettingPicker
 from gdsim.ui.widgets.exact_value import ExactLogSlider, ExactSpinBox
 from gdsim.ui.widgets.optimizer_form import OptimizerForm
 
@@ -114,7 +115,7 @@ class TrainingBox(QtWidgets.QGroupBox):
         sharpness_row = QtWidgets.QHBoxLayout()
         sharpness_row.addWidget(self.sharpness_spin)
         sharpness_row.addWidget(self.sharpness_cost, 1)
-        self.compare_check = QtWidgets.QCheckBox("compare learning rates", self)
+        self.compare_check = QtWidgets.QCheckBox("compare runs", self)
         self.compare_check.setObjectName("compareCheck")
         self.compare_edit = QtWidgets.QLineEdit(self)
         self.compare_edit.setObjectName("compareLrsEdit")
@@ -143,6 +144,8 @@ class TrainingBox(QtWidgets.QGroupBox):
         form.addRow("early stopping", self.early_stop_spin)
         form.addRow("sharpness", sharpness_row)
         form.addRow(self.compare_check, self.compare_edit)
+        self.compare_setting = CompareSettingPicker(self)  # the one setting the runs differ in
+        form.addRow("compare by", self.compare_setting)
         self.lr_slider.valueChanged.connect(self.lrChanged)
         self.optimizer_form.changed.connect(self.settingsChanged)
         for spin in (self.batch_spin, self.decay_spin, self.steps_spin, self.sharpness_spin,
