@@ -309,8 +309,14 @@ class NetworkSpec:
         return data
 
     def settings(self) -> dict[str, Any]:
-        """`to_dict` with the loss and the features always written: what a report shows."""
-        return {**self.to_dict(), "loss": self.loss, "features": list(self.features or ())}
+        """`to_dict` with every option written, defaults too: what a report shows."""
+        return {
+            **self.to_dict(),
+            "maxout_pieces": self.maxout_pieces,
+            "dropout": self.dropout,
+            "loss": self.loss,
+            "features": list(self.features or ()),
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> NetworkSpec:

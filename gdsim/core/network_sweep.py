@@ -40,9 +40,12 @@ from gdsim.core.training import (
     batch_indices,
     build_optimizer,
     configs_for_rates,
+    judge_losses,
+    on_minibatches,
+    smoothed_losses,
 )
 from gdsim.core.training_job import TARGET_ADVANCE_S
-from gdsim.core.verdict import Regime, Verdict, classify_loss_history
+from gdsim.core.verdict import Regime, Verdict
 
 MIN_RATES = 3
 MAX_RATES = 60
@@ -126,6 +129,7 @@ class _StackedRuns:
     def __init__(self, reference: TrainingSession, configs: list[TrainingConfig]) -> None:
         self.config = configs[0]
         self.dataset = reference.dataset
+        self._minibatches = on_minibatches(self.config, len(self.dataset.x_train))
         self.rates = [config.lr for config in configs]
         self._modules: list[nn.Module | int] = []
         """The model's layers in order: a Linear layer's index into `_layers`, else the module
@@ -234,13 +238,14 @@ class _StackedRuns:
             ):
                 diverged_at = self.step_count  # weights non-finite though each loss was not
             history = self.history[r, : self.step_count if diverged_at is None else diverged_at + 1]
-            verdict = _verdict(history, diverged_at)
+            verdict = _verdict(history, diverged_at, self._minibatches)
             runs.append(SweepRun(lr, float(final[r]), verdict, diverged_at))
         return runs
 
 
-def _verdict(history: np.ndarray, diverged_at: int | None) -> Verdict:
-    verdict = classify_loss_history(history)
+def _verdict(history: np.ndarray, diverged_at: int | None, minibatches: bool) -> Verdict:
+    """As `TrainingSession.verdict` judges: on minibatches, the losses' moving average."""
+    verdict = judge_losses(smoothed_losses(history) if minibatches else history, minibatches)
     if diverged_at is not None and verdict.regime != Regime.DIVERGED:
         return Verdict(
             Regime.DIVERGED,

@@ -431,6 +431,30 @@ class LossEma:
         return self._mean / (1.0 - self.factor**self._count)
 
 
+def on_minibatches(config: TrainingConfig, n_train: int) -> bool:
+    """Whether each step of `config` sees only part of `n_train` points: its loss is then
+    noisy, and the moving average (`LossEma`) tells the trend."""
+    size = config.batch_size
+    return bool(size) and size < n_train
+
+
+def smoothed_losses(losses: np.ndarray) -> np.ndarray:
+    """The moving average of `losses` as a session keeps it (`TrainingSession.smoothed`)."""
+    ema = LossEma()
+    return np.array([ema.update(float(value)) for value in losses])
+
+
+def judge_losses(losses: np.ndarray, minibatches: bool) -> Verdict:
+    """The verdict on a run's losses, which on `minibatches` are the moving average of each
+    step's loss: that loss goes up and down with the minibatch drawn and read as "oscillating"
+    at every rate. The reason then says what was judged."""
+    verdict = classify_loss_history(losses)
+    if minibatches and verdict.regime != Regime.DIVERGED:
+        reason = f"{verdict.reason} (judged on the moving average of the minibatch losses)"
+        verdict = replace(verdict, reason=reason)
+    return verdict
+
+
 STOP_REASONS = ("steps", "target loss", "target accuracy", "early stopping", "diverged")
 """Why a run ended (`TrainingSession.stop_reason`): its step budget, a stop rule, or a loss
 that became non-finite."""
@@ -804,25 +828,20 @@ class TrainingSession:
 
     @property
     def on_minibatches(self) -> bool:
-        """Whether each step sees only part of the training set: its loss is then noisy, and
-        the moving average (`smoothed`) tells the trend."""
-        size = self.config.batch_size
-        return bool(size) and size < len(self.dataset.x_train)
+        """Whether each step sees only part of the training set (`on_minibatches`)."""
+        return on_minibatches(self.config, len(self.dataset.x_train))
 
     @property
     def verdict(self) -> Verdict:
         """converged / slow / oscillating / diverged, judged from the loss history (on
-        minibatches, from its moving average: each step's loss goes up and down with the
-        minibatch drawn, which read as "oscillating" at every rate). For runs longer than the
+        minibatches, from its moving average: see `judge_losses`). For runs longer than the
         history keeps exactly, the steps quoted are those of the thinned history mapped back
         to real steps."""
-        steps, losses = (self.smoothed if self.on_minibatches else self.history).arrays()
+        minibatches = self.on_minibatches
+        steps, losses = (self.smoothed if minibatches else self.history).arrays()
         if losses.size == 0:
             raise ValueError("no step has been taken yet")
-        verdict = classify_loss_history(losses)
-        if self.on_minibatches and verdict.regime != Regime.DIVERGED:
-            reason = f"{verdict.reason} (judged on the moving average of the minibatch losses)"
-            verdict = replace(verdict, reason=reason)
+        verdict = judge_losses(losses, minibatches)
         if verdict.step is not None:
             verdict = replace(verdict, step=int(steps[verdict.step]))
         if self._diverged_at is not None and verdict.regime != Regime.DIVERGED:
