@@ -169,6 +169,11 @@ def _runs(
         )
     if key.strip() == "lr" and args.lr:
         raise common.UsageError("--compare lr=... and --lr both give the rates: use one of them")
+    option, default = _COMPARED_OPTIONS.get(key.strip(), ("", None))
+    if option and getattr(args, option.lstrip("-").replace("-", "_")) != default:
+        raise common.UsageError(
+            f"--compare {key.strip()}=... and {option} both set it: use one of them"
+        )
     if len(lrs) > 1:
         raise common.UsageError(
             "--compare runs at one --lr: the runs differ only in the compared setting"
@@ -178,6 +183,10 @@ def _runs(
         return compare_runs(spec, config, key.strip(), values)
     except CompareError as error:
         raise common.UsageError(f"--compare: {error}") from None
+
+
+_COMPARED_OPTIONS = {"batch_size": ("--batch-size", "0"), "optimizer": ("--optimizer", "gd")}
+"""Options a compare of the same setting would silently override: (option, its default)."""
 
 
 def _train_all(sessions: list[TrainingSession], eval_every: int) -> list[dict[str, Any]]:

@@ -839,6 +839,13 @@ class TrainingSession:
         to real steps."""
         minibatches = self.on_minibatches
         steps, losses = (self.smoothed if minibatches else self.history).arrays()
+        if losses.size == 0 and self._stop_rule is not None:
+            return Verdict(
+                Regime.CONVERGED,
+                0,
+                f"stopped before the first step: its {self._stop_rule} "
+                "was met by the initial weights",
+            )
         if losses.size == 0:
             raise ValueError("no step has been taken yet")
         verdict = judge_losses(losses, minibatches)
