@@ -23,7 +23,8 @@ losses are the data loss alone. Each run says why it ended: `stop_reason` is "st
 "diverged", "target loss", "target accuracy" or "early stopping", `stop_step` the updates
 done, and `best_step` (early stopping only, else null) the step of the lowest validation loss.
 The stop rules are checked at the core's own evaluations (`TrainingConfig.evaluation_every`,
-about 60 per run, as in the app), whatever `--eval-every` is.
+about 60 per run, as in the app): `--eval-every`'s default, so that `eval_steps` are those
+steps; another `--eval-every` changes what is reported, not where the rules are checked.
 Classification runs end with
 `confusion` ({"train": rows, "val": rows}: rows are true classes, columns predicted ones) and
 `class_accuracy` (the same two sets, one share per class, null for a class absent from a set).
@@ -73,7 +74,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--eval-every",
         default=None,
-        help="steps between validation evaluations (default: about 50 per run)",
+        help="steps between validation evaluations (default: the app's, about 60 per run, "
+        "where the stop rules are checked)",
     )
     parser.add_argument(
         "--sharpness-every",
@@ -103,7 +105,7 @@ def execute(args: argparse.Namespace) -> int:
     eval_every = (
         common.int_in_range(args.eval_every, 1, MAX_TRAINING_STEPS, "--eval-every")
         if args.eval_every is not None
-        else max(1, config.steps // 50)
+        else config.evaluation_every
     )
     every = common.int_in_range(args.sharpness_every, 0, MAX_TRAINING_STEPS, "--sharpness-every")
     config = with_training_options(args, replace(config, sharpness_every=every))

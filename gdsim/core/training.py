@@ -639,6 +639,14 @@ class TrainingSession:
         self._check_stop_rules()
         return True
 
+    @property
+    def evaluation_due(self) -> bool:
+        """Whether this step is one of the run's evaluations: every `evaluation_every` steps
+        from step 0, and its last step. Curves get their points only there, so that a stop
+        rule's mark falls on one; a snapshot taken between them (a live frame) is shown in
+        the header, not added to a curve."""
+        return self._step % self.config.evaluation_every == 0 or self.finished
+
     def _check_stop_rules(self) -> None:
         """At each evaluation step (`config.evaluation_every`, step 0 included), when a stop
         rule is on: evaluate the whole training and validation sets (`snapshot`, which also
@@ -753,7 +761,11 @@ class TrainingSession:
                 if grads
                 else 0.0
             )
-        if val_loss is not None and self.val_history.last_step != self._step:
+        if (
+            val_loss is not None
+            and self.evaluation_due
+            and self.val_history.last_step != self._step
+        ):
             self.val_history.append(self._step, val_loss)
         self._snapshot = Snapshot(
             step=self._step,

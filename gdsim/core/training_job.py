@@ -349,11 +349,11 @@ class TrainingJob:
         return histories
 
     def _record(self, index: int, session: TrainingSession) -> Snapshot:
-        """Evaluate the session now (its validation history records the loss) and keep the
-        metrics of this step."""
+        """Evaluate the session now and, at one of its evaluations (`evaluation_due`: its
+        validation history records the loss then), keep the metrics of this step."""
         state = session.snapshot()
         metrics = self._metrics[index]
-        if metrics.last_step != state.step:
+        if session.evaluation_due and metrics.last_step != state.step:
             metrics.append(state.step, (state.train_metric, _or_nan(state.val_metric)))
         return state
 

@@ -115,6 +115,22 @@ def test_validation_curves_are_sampled_across_the_run_not_only_at_frames():
     assert len(frame.metric_steps) == len(frame.val_steps)
 
 
+def test_curve_points_are_the_runs_evaluations_whatever_frames_were_taken_between():
+    """Frames at odd steps (after one step, after each chunk) show in the header, not on the
+    curves: the curves' points are the evaluation grid the stop rules use, and the last step."""
+    job = make_job(steps=250)
+    every = job.sessions[0].config.evaluation_every
+    job.step_once()
+    seen = {job.snapshot().runs[0].state.step}
+    while job.advance():
+        seen.add(job.snapshot().runs[0].state.step)
+    assert any(step % every for step in seen)  # frames were taken between evaluations
+    frame = job.snapshot().runs[0]
+    expected = [*range(0, 250, every), 250]
+    assert frame.val_steps.tolist() == expected
+    assert frame.metric_steps.tolist() == expected
+
+
 def test_the_metrics_line_names_what_the_task_measures():
     job = make_job(steps=5)
     state = job.snapshot().runs[0].state
