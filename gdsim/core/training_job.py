@@ -363,7 +363,8 @@ class TrainingJob:
         """Run `index` as drawn now; with `last`, its full-set state and verdict are kept."""
         if last is None:
             state = self._record(index, session)
-            verdict = session.verdict if len(session.history) else None
+            # A stop rule met by the initial weights ends a run with no step, and a verdict.
+            verdict = session.verdict if len(session.history) or session.finished else None
         else:
             state, verdict = last.state, last.verdict
         steps, losses = session.history.arrays()

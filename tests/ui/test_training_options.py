@@ -70,6 +70,19 @@ def test_a_stop_rule_ends_the_run_says_why_and_marks_the_curves(qtbot, mlp_panel
     assert (session.best_step, "best val") in marks
 
 
+def test_a_target_the_initial_weights_meet_ends_the_run_at_step_0_with_a_verdict(
+    qtbot, mlp_panel
+):
+    """The header said "ready: press Train" beside "stopped: target loss", and Train seemed
+    to do nothing."""
+    spin(mlp_panel, "stopAtLossSpin").setValue(50)
+    train_to_end(qtbot, mlp_panel)
+    assert mlp_panel.job.sessions[0].step_count == 0
+    badge = mlp_panel.findChild(QtWidgets.QLabel, "trainingStatusLabel")
+    assert badge.text() == "✓ converged in 0 steps"
+    assert "met by the initial weights" in badge.toolTip()
+
+
 def test_early_stopping_without_validation_points_is_refused_in_one_line(qtbot, mlp_panel):
     spin(mlp_panel, "valFractionSpin").setValue(0.0)
     spin(mlp_panel, "earlyStopSpin").setValue(5)
