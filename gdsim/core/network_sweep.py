@@ -41,7 +41,7 @@ from gdsim.core.training import (
     build_optimizer,
     configs_for_rates,
     judge_losses,
-    on_minibatches,
+    noisy_losses,
     smoothed_losses,
 )
 from gdsim.core.training_job import TARGET_ADVANCE_S
@@ -129,7 +129,7 @@ class _StackedRuns:
     def __init__(self, reference: TrainingSession, configs: list[TrainingConfig]) -> None:
         self.config = configs[0]
         self.dataset = reference.dataset
-        self._minibatches = on_minibatches(self.config, len(self.dataset.x_train))
+        self._noisy = noisy_losses(reference.spec, self.config, len(self.dataset.x_train))
         self.rates = [config.lr for config in configs]
         self._modules: list[nn.Module | int] = []
         """The model's layers in order: a Linear layer's index into `_layers`, else the module
@@ -238,14 +238,14 @@ class _StackedRuns:
             ):
                 diverged_at = self.step_count  # weights non-finite though each loss was not
             history = self.history[r, : self.step_count if diverged_at is None else diverged_at + 1]
-            verdict = _verdict(history, diverged_at, self._minibatches)
+            verdict = _verdict(history, diverged_at, self._noisy)
             runs.append(SweepRun(lr, float(final[r]), verdict, diverged_at))
         return runs
 
 
-def _verdict(history: np.ndarray, diverged_at: int | None, minibatches: bool) -> Verdict:
-    """As `TrainingSession.verdict` judges: on minibatches, the losses' moving average."""
-    verdict = judge_losses(smoothed_losses(history) if minibatches else history, minibatches)
+def _verdict(history: np.ndarray, diverged_at: int | None, noisy: bool) -> Verdict:
+    """As `TrainingSession.verdict` judges: noisy losses by their moving average."""
+    verdict = judge_losses(smoothed_losses(history) if noisy else history, noisy)
     if diverged_at is not None and verdict.regime != Regime.DIVERGED:
         return Verdict(
             Regime.DIVERGED,

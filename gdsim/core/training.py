@@ -431,11 +431,12 @@ class LossEma:
         return self._mean / (1.0 - self.factor**self._count)
 
 
-def on_minibatches(config: TrainingConfig, n_train: int) -> bool:
-    """Whether each step of `config` sees only part of `n_train` points: its loss is then
-    noisy, and the moving average (`LossEma`) tells the trend."""
+def noisy_losses(spec: NetworkSpec, config: TrainingConfig, n_train: int) -> bool:
+    """Whether each step's loss varies with more than the weights: with its minibatch (a
+    batch smaller than the `n_train` points) or with its dropout mask. Such a loss goes up
+    and down from step to step; its moving average (`LossEma`) tells the trend."""
     size = config.batch_size
-    return bool(size) and size < n_train
+    return (bool(size) and size < n_train) or spec.dropout > 0
 
 
 def smoothed_losses(losses: np.ndarray) -> np.ndarray:
@@ -444,13 +445,13 @@ def smoothed_losses(losses: np.ndarray) -> np.ndarray:
     return np.array([ema.update(float(value)) for value in losses])
 
 
-def judge_losses(losses: np.ndarray, minibatches: bool) -> Verdict:
-    """The verdict on a run's losses, which on `minibatches` are the moving average of each
-    step's loss: that loss goes up and down with the minibatch drawn and read as "oscillating"
-    at every rate. The reason then says what was judged."""
+def judge_losses(losses: np.ndarray, noisy: bool) -> Verdict:
+    """The verdict on a run's losses, which for `noisy` ones (`noisy_losses`) are their moving
+    average: each step's own loss goes up and down with its minibatch or dropout mask and read
+    as "oscillating" at every rate. The reason then says what was judged."""
     verdict = classify_loss_history(losses)
-    if minibatches and verdict.regime != Regime.DIVERGED:
-        reason = f"{verdict.reason} (judged on the moving average of the minibatch losses)"
+    if noisy and verdict.regime != Regime.DIVERGED:
+        reason = f"{verdict.reason} (judged on the moving average of the step losses)"
         verdict = replace(verdict, reason=reason)
     return verdict
 
@@ -839,9 +840,9 @@ class TrainingSession:
         return output.reshape(gx.shape)
 
     @property
-    def on_minibatches(self) -> bool:
-        """Whether each step sees only part of the training set (`on_minibatches`)."""
-        return on_minibatches(self.config, len(self.dataset.x_train))
+    def noisy_losses(self) -> bool:
+        """Whether each step's loss varies with its minibatch or dropout mask (`noisy_losses`)."""
+        return noisy_losses(self.spec, self.config, len(self.dataset.x_train))
 
     @property
     def verdict(self) -> Verdict:
@@ -849,8 +850,8 @@ class TrainingSession:
         minibatches, from its moving average: see `judge_losses`). For runs longer than the
         history keeps exactly, the steps quoted are those of the thinned history mapped back
         to real steps."""
-        minibatches = self.on_minibatches
-        steps, losses = (self.smoothed if minibatches else self.history).arrays()
+        noisy = self.noisy_losses
+        steps, losses = (self.smoothed if noisy else self.history).arrays()
         if losses.size == 0 and self._stop_rule is not None:
             return Verdict(
                 Regime.CONVERGED,
@@ -860,7 +861,7 @@ class TrainingSession:
             )
         if losses.size == 0:
             raise ValueError("no step has been taken yet")
-        verdict = judge_losses(losses, minibatches)
+        verdict = judge_losses(losses, noisy)
         if verdict.step is not None:
             verdict = replace(verdict, step=int(steps[verdict.step]))
         if self._diverged_at is not None and verdict.regime != Regime.DIVERGED:

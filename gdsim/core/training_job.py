@@ -80,9 +80,9 @@ class RunFrame:
     it is the verdict of the history so far. `sharpness` is measured at `sharpness_steps`
     (empty unless the run's config asks for it: `TrainingConfig.sharpness_every`).
     `smoothed` is the moving average of `losses` (`LossEma`), drawn bold over the faint raw
-    losses when the run trains on `minibatch`es; `penalised` says that the losses include the
-    L1/L2 penalty; `best_step` is early stopping's best validation step. Why the run ended is
-    `state.stop_reason`."""
+    losses when they are `noisy` (minibatches or dropout); `penalised` says that the losses
+    include the L1/L2 penalty; `best_step` is early stopping's best validation step. Why the
+    run ended is `state.stop_reason`."""
 
     lr: float
     state: Snapshot
@@ -98,7 +98,7 @@ class RunFrame:
     sharpness: np.ndarray = field(default_factory=lambda: np.empty(0))
     smoothed_steps: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     smoothed: np.ndarray = field(default_factory=lambda: np.empty(0))
-    minibatch: bool = False
+    noisy: bool = False
     penalised: bool = False
     best_step: int | None = None
     name: str = ""
@@ -383,7 +383,7 @@ class TrainingJob:
             sharpness=sharpness,
             smoothed_steps=smoothed_steps,
             smoothed=smoothed,
-            minibatch=session.on_minibatches,
+            noisy=session.noisy_losses,
             penalised=config.penalised,
             best_step=session.best_step,
             name=self.names[index],

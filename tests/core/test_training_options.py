@@ -111,10 +111,15 @@ def test_a_minibatch_run_is_judged_on_its_moving_average_not_its_noise():
         classify_loss_history(session.smoothed.arrays()[1]), reason=verdict.reason
     )
     assert verdict.regime is not Regime.OSCILLATING
-    assert "moving average of the minibatch losses" in verdict.reason
+    assert "moving average of the step losses" in verdict.reason
     full = session_for(hidden=((16, "relu"),), lr=0.1, steps=50)
     full.run()
-    assert not full.on_minibatches and "moving average" not in full.verdict.reason
+    assert not full.noisy_losses and "moving average" not in full.verdict.reason
+    data = make_dataset(DatasetParams(name="circle", n=100))
+    dropout = NetworkSpec.for_task("binary", 2, hidden=((16, "relu"),), dropout=0.3)
+    masked = TrainingSession(dropout, data, TrainingConfig(lr=0.1, steps=50))
+    masked.run()  # full batch, but each step draws its dropout mask: noisy too
+    assert masked.noisy_losses and "moving average" in masked.verdict.reason
 
 
 def replay_evaluations(config: TrainingConfig, **session_options) -> list[tuple[int, object]]:

@@ -120,3 +120,20 @@ def test_a_short_log_axis_labels_only_powers_of_ten(qtbot):
     assert len(labels(80)) == 3 and labels(80)[0] == "0.01"
     assert len(labels(800)) == 7
     assert len(labels(25)) < 3
+
+
+def test_the_bold_moving_averages_frame_the_axis_not_the_faint_step_losses(qtbot):
+    """SGD: one point's loss near 1e-8 stretched the log axis and squeezed every moving
+    average into its top decade."""
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    steps = np.arange(200)
+    raw = np.where(steps % 5 == 0, 1e-8, 0.5)
+    plot.set_series(
+        [
+            Series("sgd", steps, raw, "#0072B2", faint=True),
+            Series("sgd", steps, np.linspace(0.7, 0.2, 200), "#0072B2"),
+        ]
+    )
+    low, high = plot.getViewBox().viewRange()[1]
+    assert low > np.log10(0.1) and high < np.log10(1.0)

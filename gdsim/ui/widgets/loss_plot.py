@@ -350,7 +350,9 @@ class LossPlot(pg.PlotWidget):
     def set_series(self, series: Sequence[Series]) -> None:
         """Show exactly these curves (clipped for display, legend updated)."""
         self._series = list(series)
-        limits = display_limits(series, self._log)
+        # Faint curves (each step's noisy loss) do not frame the axis: one minibatch's loss
+        # near 0 squeezed every moving average into the top decade of a log axis.
+        limits = display_limits([s for s in series if not s.faint] or series, self._log)
         if limits is not None and self._from_zero:
             limits = (min(limits[0], 0.0), max(limits[1], 0.0))
         while len(self._curves) < len(series):

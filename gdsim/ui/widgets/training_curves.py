@@ -5,13 +5,13 @@ together from one frame: the training curve of each run in its run's colour with
 curve dashed in the same colour. In compare mode the legend names each run once and says
 "dashed: validation" once, in a neutral dark grey that is no run's colour.
 
-A run on minibatches has a noisy loss per step: it is drawn faint, under its moving average
-(`TrainingSession.smoothed`) drawn bold in the same colour, so the noise and the trend both
-show; full batch keeps one curve. With an L1/L2 penalty the training curve is the loss
-minimised (data + penalty, "+ L1/L2" in its name); the validation curve is the data loss. A
-run ended by a stop rule has a dotted vertical line at its last step, labelled with the rule;
-early stopping adds a dashed one at the best validation step (in compare mode, in each run's
-colour, with words for the run shown only).
+A run on minibatches or with dropout has a noisy loss per step: it is drawn faint, under its
+moving average (`TrainingSession.smoothed`) drawn bold in the same colour, so the noise and the
+trend both show, and only the bold curves frame the axis; otherwise one curve. With an L1/L2
+penalty the training curve is the loss minimised (data + penalty, "+ L1/L2" in its name); the
+validation curve is the data loss. A run ended by a stop rule has a dotted vertical line at its
+last step, labelled with the rule; early stopping adds a dashed one at the best validation step
+(in compare mode, in each run's colour, with words for the run shown only).
 """
 
 from __future__ import annotations
@@ -112,8 +112,8 @@ class TrainingCurves:
             plot.set_x_range(0, budget)
         self.loss_plot.set_series(losses)
         self.metric_plot.set_series(metrics)
-        noisy = any(run.minibatch for run in frame.runs)
-        self.loss_plot.setLabel("left", "loss (faint: each minibatch)" if noisy else "loss")
+        noisy = any(run.noisy for run in frame.runs)
+        self.loss_plot.setLabel("left", "loss (faint: each step)" if noisy else "loss")
         # In compare mode only the run shown (the header's) has words: eight labels overlapped.
         self._show_marks(
             [m for i, run in enumerate(frame.runs) for m in _marks(run, i, i == frame.shown)]
@@ -147,10 +147,10 @@ class TrainingCurves:
 
 
 def _loss_series(run: RunFrame, name: str, color: str, compare: bool) -> list[Series]:
-    """The training loss curve(s) of one run: on minibatches, the raw losses faint under
+    """The training loss curve(s) of one run: noisy ones, the raw losses faint under
     their bold moving average ("train, smoothed"; in compare mode the run's own name, which
     the legend is there to tell apart); full batch, the losses themselves."""
-    if run.minibatch and run.smoothed.size:
+    if run.noisy and run.smoothed.size:
         bold = name if compare else f"{name}, smoothed"
         return [
             Series(name, run.loss_steps, run.losses, color, faint=True),
