@@ -69,6 +69,33 @@ def test_the_batch_lesson_uses_full_batch_then_one_then_32():
     assert sizes == [None, 1, 1, 32]
 
 
+def test_the_overfitting_lesson_overfits_then_stops_early_as_it_says():
+    """Step 1: the validation loss is lowest near step 33 and climbs to 1.48; step 3: early
+    stopping ends the run at step 198 and marks step 33 as the best."""
+    import numpy as np
+
+    from gdsim.core.lr_finder import network_dataset
+    from gdsim.core.training import TrainingSession
+    from gdsim.core.training_job import TrainingJob
+
+    lesson = next(lesson for lesson in LESSONS if "Overfitting" in lesson.title)
+    for step, check in ((0, "overfits"), (2, "stops early")):
+        state = state_at(AppState(), lesson, step).network
+        session = TrainingSession(state.network, network_dataset(state), state.training)
+        job = TrainingJob([session], (np.linspace(-1, 1, 3), np.linspace(-1, 1, 3)))
+        while job.advance():  # as the app trains it: the validation curve at its evaluations
+            pass
+        steps, val = zip(*session.val_history.items(), strict=True)
+        if check == "overfits":
+            assert steps[val.index(min(val))] == 33 and round(val[-1], 2) == 1.48
+        else:
+            assert (session.stop_reason, session.step_count, session.best_step) == (
+                "early stopping",
+                198,
+                33,
+            )
+
+
 def _odd_base() -> AppState:
     """What a teacher may have on screen: a typed formula with its domain, κ, Adam."""
     surface = SurfaceState(
