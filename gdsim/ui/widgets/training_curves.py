@@ -85,7 +85,7 @@ class TrainingCurves:
                 continue  # a lone step-0 validation point would squeeze the y-axis to nothing
             color = run_color(index)
             name = run.name if compare else "train"
-            penalised = " + L1/L2" if run.penalised else ""
+            penalised = f" + {run.penalty_name}" if run.penalised else ""
             losses += _loss_series(run, name + penalised, color, compare)
             metrics.append(Series(name, run.metric_steps, run.train_metric, color))
             if run.val_steps.size:
