@@ -173,4 +173,4 @@ def test_bad_compare_fields_name_their_path():
 def test_undo_names_a_change_of_the_compared_setting():
     before = AppState(network=NetworkState(compare=True))
     after = replace(before, network=replace(before.network, compare_setting="batch_size"))
-    assert describe_change(before, after).text == "Change compare"
+    assert describe_change(before, after).text == "Compare by batch size"
