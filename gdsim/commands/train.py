@@ -110,7 +110,7 @@ def execute(args: argparse.Namespace) -> int:
     every = common.int_in_range(args.sharpness_every, 0, MAX_TRAINING_STEPS, "--sharpness-every")
     config = with_training_options(args, replace(config, sharpness_every=every))
     try:
-        runs = _runs(args, spec, config, lrs)
+        runs = _runs(args, spec, config, lrs, len(dataset.x_train))
         sessions = [TrainingSession(run.spec, dataset, run.config) for run in runs]
     except ValueError as error:  # a rate too large for the optimizer, a value refused
         raise common.UsageError(str(error)) from None
@@ -151,10 +151,15 @@ def _setting(args: argparse.Namespace) -> str:
 
 
 def _runs(
-    args: argparse.Namespace, spec: NetworkSpec, config: TrainingConfig, lrs: list[float]
+    args: argparse.Namespace,
+    spec: NetworkSpec,
+    config: TrainingConfig,
+    lrs: list[float],
+    train_size: int,
 ) -> list[CompareRun]:
-    """One run per `--lr` (any number of them), or per `--compare` value (at the one rate);
-    the error says what is wrong in one line."""
+    """One run per `--lr` (any number of them), or per `--compare` value (at the one rate;
+    a batch of `train_size` or more is named the full batch); the error says what is wrong
+    in one line."""
     from gdsim.core.compare import CompareError, CompareRun, compare_runs
     from gdsim.core.training_job import rate_name
 
@@ -182,7 +187,7 @@ def _runs(
         )
     values = [part for part in text.replace(";", ",").split(",") if part.strip()]
     try:
-        return compare_runs(spec, config, key.strip(), values)
+        return compare_runs(spec, config, key.strip(), values, train_size)
     except CompareError as error:
         raise common.UsageError(f"--compare: {error}") from None
 

@@ -69,7 +69,8 @@ class CompareRun:
 class CompareSetting:
     """A setting a compare can vary. ``read`` turns a typed token or a JSON value into a
     value (raising CompareError), ``apply`` gives a run's spec and config, ``name`` its
-    label; ``config_fields`` are the training fields the runs hold apart (a live change of
+    label (given the training set's size where known: a batch that large is the full
+    batch); ``config_fields`` are the training fields the runs hold apart (a live change of
     settings leaves them to each run)."""
 
     key: str
@@ -78,7 +79,7 @@ class CompareSetting:
     defaults: tuple[CompareValue, ...]
     read: Callable[[object], CompareValue]
     apply: Callable[[NetworkSpec, TrainingConfig, CompareValue], Applied]
-    name: Callable[[CompareValue, NetworkSpec], str]
+    name: Callable[[CompareValue, NetworkSpec, int | None], str]
     same_weights: bool = True
     config_fields: tuple[str, ...] = ()
 
@@ -193,19 +194,23 @@ def _with_loss(spec: NetworkSpec, config: TrainingConfig, value: CompareValue) -
 # ---------------------------------------------------------------- naming runs
 
 
-def _batch_name(value: CompareValue, _spec: NetworkSpec) -> str:
+def _batch_name(value: CompareValue, _spec: NetworkSpec, train_size: int | None) -> str:
+    """A batch at least as large as the training set holds all of it: that run is full-batch
+    descent, whatever the number typed, and its badge must not teach otherwise."""
     if value == 0:
         return "full batch (GD)"
+    if train_size is not None and int(value) >= train_size:
+        return f"batch {value} (= full batch)"
     if value == 1:
         return "batch 1 (SGD)"
     return f"batch {value} (mini-batch)"
 
 
-def _depth_name(value: CompareValue, _spec: NetworkSpec) -> str:
+def _depth_name(value: CompareValue, _spec: NetworkSpec, _size: int | None) -> str:
     return f"{value} layer" if value == 1 else f"{value} layers"
 
 
-def _loss_name(value: CompareValue, spec: NetworkSpec) -> str:
+def _loss_name(value: CompareValue, spec: NetworkSpec, _size: int | None) -> str:
     mismatch = "" if MATCHED_LOSS[spec.task] == value else " (mismatch)"
     return f"{LOSS_NAMES[str(value)]}{mismatch}"
 
@@ -220,7 +225,7 @@ SETTINGS: dict[str, CompareSetting] = {
             defaults=(0.1, 1.0, 6.0, 10.0),
             read=_read_lr,
             apply=_with_lr,
-            name=lambda value, _spec: rate_name(float(value)),
+            name=lambda value, _spec, _size: rate_name(float(value)),
             config_fields=("lr",),
         ),
         CompareSetting(
@@ -240,7 +245,7 @@ SETTINGS: dict[str, CompareSetting] = {
             defaults=("relu", "tanh", "sigmoid"),
             read=_read_activation,
             apply=_with_activation,
-            name=lambda value, _spec: ACTIVATIONS[str(value)].label,
+            name=lambda value, _spec, _size: ACTIVATIONS[str(value)].label,
         ),
         CompareSetting(
             key="depth",
@@ -259,7 +264,7 @@ SETTINGS: dict[str, CompareSetting] = {
             defaults=("gd", "momentum", "adam"),
             read=_read_choice(tuple(OPTIMIZERS), "optimizer"),
             apply=_with_optimizer,
-            name=lambda value, _spec: OPTIMIZERS[str(value)].title,
+            name=lambda value, _spec, _size: OPTIMIZERS[str(value)].title,
             config_fields=("optimizer", "hyper"),
         ),
         CompareSetting(
@@ -286,17 +291,25 @@ def setting(key: str) -> CompareSetting:
 
 
 def check_values(key: str, values: Sequence[object]) -> tuple[CompareValue, ...]:
-    """``values`` read for setting ``key``: 1 to MAX_RUNS of them, each valid (the first bad
-    one named by its position, from 1)."""
+    """``values`` read for setting ``key``: 1 to MAX_RUNS of them, each valid and each
+    different once read (0.1 and 0.10 are one rate, tanh and Tanh one activation: two runs of
+    it would be one run drawn twice under two identical badges); the first bad one is named
+    by its position, from 1."""
     compared = setting(key)
     if not 1 <= len(values) <= MAX_RUNS:
         raise CompareError(f"give 1 to {MAX_RUNS} {compared.label} values")
-    read = []
+    read: list[CompareValue] = []
     for position, value in enumerate(values, start=1):
         try:
-            read.append(compared.read(value))
+            value_read = compared.read(value)
         except CompareError as error:
             raise CompareError(f"value {position}: {error}") from None
+        if value_read in read:
+            raise CompareError(
+                f"value {position}: '{value}' repeats value {read.index(value_read) + 1}; "
+                f"give each run a different {compared.label}"
+            )
+        read.append(value_read)
     return tuple(read)
 
 
@@ -311,19 +324,25 @@ def values_text(values: Sequence[CompareValue]) -> str:
 
 
 def compare_runs(
-    spec: NetworkSpec, config: TrainingConfig, key: str, values: Sequence[object]
+    spec: NetworkSpec,
+    config: TrainingConfig,
+    key: str,
+    values: Sequence[object],
+    train_size: int | None = None,
 ) -> list[CompareRun]:
     """One run per value: ``spec`` and ``config`` with setting ``key`` at that value. Every
     run is checked before any is used (Adam's first step at a rate plain descent takes may
-    not fit float32): a CompareError names the run that cannot be built."""
+    not fit float32): a CompareError names the run that cannot be built. ``train_size``, the
+    training set's size where the caller knows the data, lets a batch that large be named
+    the full batch it is."""
     compared = setting(key)
     runs = []
     for value in check_values(key, values):
         try:
             run_spec, run_config = compared.apply(spec, config, value)
         except (SpecError, ConfigError) as error:
-            raise CompareError(f"{compared.name(value, spec)}: {error}") from None
-        name = compared.name(value, run_spec)
+            raise CompareError(f"{compared.name(value, spec, train_size)}: {error}") from None
+        name = compared.name(value, run_spec, train_size)
         note = (
             "same initial weights as the other runs"
             if compared.same_weights

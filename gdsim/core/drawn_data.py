@@ -64,11 +64,23 @@ class DrawnPoints:
         return dict(sorted(Counter(label for _, _, label in self.points).items()))
 
     def shortfall(self) -> str | None:
-        """Why these points cannot train yet, in one line ("draw at least 4 points of each of
-        2 classes; so far class 0: 3, class 1: 0"), or None once they can."""
+        """Why these points cannot train yet, in one line, or None once they can. Once two
+        classes are drawn it names the classes that are short ("class 2 has 1 point: ..."):
+        with 7 points in each of two classes, a stray click of a third is what blocks
+        training, and a generic "at least 4 of each" would not say so."""
         counts = self.counts()
-        if len(counts) >= 2 and min(counts.values()) >= MIN_PER_CLASS:
+        short = {label: n for label, n in counts.items() if n < MIN_PER_CLASS}
+        if len(counts) >= 2 and not short:
             return None
+        if len(counts) >= 2:
+            which = ", ".join(
+                f"class {label} has {n} point{'' if n == 1 else 's'}" for label, n in short.items()
+            )
+            undo = "it" if len(short) == 1 else "them"
+            return (
+                f"{which}: draw at least {MIN_PER_CLASS} points of each class, "
+                f"or undo {undo} (Edit > Undo)"
+            )
         shown = {0: 0, 1: 0, **counts}
         so_far = ", ".join(f"class {k}: {n}" for k, n in shown.items())
         return (

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from gdsim.core.compare import SETTINGS
 from gdsim.core.state import AppState
 from gdsim.core.surfaces import SURFACES
 
@@ -66,14 +67,23 @@ RULES: tuple[tuple[str, str, str | None], ...] = (
     (r"surface\.domain.*", "Change plot box", None),
     (r"surface\.selected", "Select run", None),
     (r"network\.training\.lr", "Change η (network)", "network.lr"),
+    (r"network\.(network|training)\.seed", "New weights", None),
+    (r"network\.training\.l1", "Change L1 penalty", "network.l1"),
+    (r"network\.training\.l2", "Change L2 penalty", "network.l2"),
+    (r"network\.training\.(stop_at_.*|early_stop)", "Change stop rule", "network.stop"),
+    (r"network\.network\.features.*", "Change input features", None),
+    (r"network\.network\.loss", "Change loss", None),
+    (r"network\.network\.dropout", "Change dropout", "network.dropout"),
+    (r"network\.network\.maxout_pieces", "Change maxout pieces", "network.maxout_pieces"),
+    (r"network\.network\.hidden\[\d+\]\[1\]", "Change activation", None),
     (r"network\.(dataset\..*|csv_path)", "Change data", "network.dataset"),
     (r"network\.network\..*", "Change network", "network.network"),
     (r"network\.training\..*", "Change training settings", "network.training"),
-    (r"network\.(compare|compare_lrs.*)", "Change compared rates", None),
-    (r"network\.(compare|compare_lrs.*|compare_setting|compare_values.*)", "Change compare", None),
+    (r"network\.compare_lrs.*", "Change compared rates", None),
+    (r"network\.compare_values.*", "Change compared values", None),
     (r"network\.selected", "Show another run", None),
     (r"network\.drawn.*", "Draw data", "network.drawn"),
-    (r"network\.display\..*", "Change the decision plot's display", None),
+    (r"network\.display.*", "Change the decision plot's display", None),
 )
 """(every changed path matches this, text, key): the first rule that covers all changes wins."""
 
@@ -92,6 +102,9 @@ def describe_change(before: AppState, after: AppState) -> Change:
         return Change("Add run" if more else "Remove run", None)
     if paths == ["surface.compare"]:
         return Change(f"Compare mode {'on' if surface.compare else 'off'}", None)
+    network = _network_change(before, after, paths)
+    if network is not None:
+        return network
     for pattern, text, key in RULES:
         if paths and all(re.fullmatch(pattern, path) for path in paths):
             return Change(text, key)
@@ -101,6 +114,36 @@ def describe_change(before: AppState, after: AppState) -> Change:
     if panels == {"network"}:
         return Change("change in the network builder", None)
     return Change("change", None)
+
+
+DISPLAY_NAMES = {"discrete": "regions", "validation": "validation points", "surface": "surface"}
+"""The decision plot's display toggles (``DisplayOptions`` fields) as their undo text says."""
+
+
+def _network_change(before: AppState, after: AppState, paths: list[str]) -> Change | None:
+    """The network builder's changes that a path alone cannot name: a toggle says which way
+    it went, clearing the drawing is not drawing (and must not merge with the clicks before
+    it into no change at all), a new compared setting says which."""
+    network = after.network
+    if paths == ["network.compare"]:
+        return Change(f"Compare mode {'on' if network.compare else 'off'}", None)
+    if "network.compare_setting" in paths and all(
+        re.fullmatch(r"network\.compare_(setting|values.*|lrs.*)", path) for path in paths
+    ):
+        label = SETTINGS[network.compare_setting].label
+        return Change(f"Compare by {label}", None)
+    if paths == ["network.drawn"] and not network.drawn:
+        return Change("Clear drawn data", None)
+    if paths and all(path.startswith("network.display") for path in paths):
+        toggled = [
+            name
+            for name in DISPLAY_NAMES
+            if getattr(before.network.display, name) != getattr(network.display, name)
+        ]
+        if len(toggled) == 1:
+            shown = getattr(network.display, toggled[0])
+            return Change(f"{'Show' if shown else 'Hide'} {DISPLAY_NAMES[toggled[0]]}", None)
+    return None
 
 
 def _short(text: str, limit: int = 30) -> str:

@@ -179,6 +179,12 @@ class TrainingConfig:
         return self.l1 > 0 or self.l2 > 0
 
     @property
+    def penalty_name(self) -> str:
+        """The penalties on, as the training curve's name adds them ("L2", "L1 + L2"; "" when
+        none): a curve named "L1/L2" with only L2 on would send a teacher looking for an L1."""
+        return " + ".join(name for name, rate in (("L1", self.l1), ("L2", self.l2)) if rate > 0)
+
+    @property
     def stop_rules(self) -> bool:
         """Whether any stop rule is on (training may end before `steps`)."""
         return (

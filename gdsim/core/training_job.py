@@ -81,8 +81,8 @@ class RunFrame:
     (empty unless the run's config asks for it: `TrainingConfig.sharpness_every`).
     `smoothed` is the moving average of `losses` (`LossEma`), drawn bold over the faint raw
     losses when they are `noisy` (minibatches or dropout); `penalised` says that the losses
-    include the L1/L2 penalty; `best_step` is early stopping's best validation step. Why the
-    run ended is `state.stop_reason`."""
+    include the L1/L2 penalty, `penalty_name` which ("L2", "L1 + L2"); `best_step` is early
+    stopping's best validation step. Why the run ended is `state.stop_reason`."""
 
     lr: float
     state: Snapshot
@@ -100,6 +100,7 @@ class RunFrame:
     smoothed: np.ndarray = field(default_factory=lambda: np.empty(0))
     noisy: bool = False
     penalised: bool = False
+    penalty_name: str = ""
     best_step: int | None = None
     name: str = ""
     """How curves, badges and the header name the run in compare mode ('η = 0.1', 'Tanh')."""
@@ -385,6 +386,7 @@ class TrainingJob:
             smoothed=smoothed,
             noisy=session.noisy_losses,
             penalised=config.penalised,
+            penalty_name=config.penalty_name,
             best_step=session.best_step,
             name=self.names[index],
         )

@@ -24,6 +24,11 @@ def test_a_batch_size_compare_is_gd_sgd_and_minibatch_each_as_trained_alone(cli_
     assert runs[1]["losses"] == alone["losses"]
 
 
+def test_a_batch_as_large_as_the_training_set_is_named_full_batch(cli_json):
+    doc = cli_json(*BASE, "--compare", "batch_size=16,48")  # 60 points, 48 of them training
+    assert [r["name"] for r in doc["runs"]] == ["batch 16 (mini-batch)", "batch 48 (= full batch)"]
+
+
 def test_an_activation_compare_trains_each_activation_as_alone(cli_json):
     doc = cli_json(*BASE, "--compare", "activation=tanh,relu", "--lr", "0.5")
     tanh, relu = doc["runs"]
@@ -50,6 +55,7 @@ def test_several_lrs_name_the_learning_rate_as_the_compared_setting(cli_json):
         (["--compare", "lr=0.1,1", "--lr", "1"], "--compare lr=... and --lr both give the rates"),
         (["--compare", "depth=1,2", "--lr", "0.1,1"], "--compare runs at one --lr"),
         (["--compare", "activation="], "give 1 to 8 activation values"),
+        (["--compare", "activation=relu,relu"], "value 2: 'relu' repeats value 1; give each"),
     ],
 )
 def test_bad_compares_are_one_line_and_exit_2(capsys, argv, message):

@@ -90,6 +90,16 @@ def test_runs_are_named_by_what_differs():
         assert [run.name for run in compare_runs(SPEC, CONFIG, key, values)] == expected
 
 
+def test_a_batch_of_the_whole_training_set_is_named_full_batch_not_mini_batch():
+    runs = compare_runs(SPEC, CONFIG, "batch_size", [0, 16, 48, 100], train_size=48)
+    assert [run.name for run in runs] == [
+        "full batch (GD)",
+        "batch 16 (mini-batch)",
+        "batch 48 (= full batch)",
+        "batch 100 (= full batch)",
+    ]
+
+
 def test_a_loss_compare_offers_the_tasks_own_loss_and_the_mse_mismatch():
     multiclass = NetworkSpec.for_task("multiclass", 2, 3, hidden=((6, "relu"),))
     assert SETTINGS["loss"].defaults_for(multiclass) == ("ce", "mse")
@@ -124,6 +134,9 @@ def test_another_optimizer_starts_from_its_own_defaults():
         ("lr", "0.1, x", r"^value 2: 'x' is not a number"),
         ("lr", "", r"^give 1 to 8 learning rate values"),
         ("width", "1", r"^cannot compare by 'width'"),
+        ("lr", "0.1, 1, 0.10", r"^value 3: '0.10' repeats value 1; give each run a different lea"),
+        ("activation", "tanh, relu, Tanh", r"^value 3: 'Tanh' repeats value 1; give each run"),
+        ("batch_size", "0, 0", r"^value 2: '0' repeats value 1; give each run a different batch"),
     ],
 )
 def test_bad_values_are_refused_in_one_line(key, text, message):
@@ -173,4 +186,4 @@ def test_bad_compare_fields_name_their_path():
 def test_undo_names_a_change_of_the_compared_setting():
     before = AppState(network=NetworkState(compare=True))
     after = replace(before, network=replace(before.network, compare_setting="batch_size"))
-    assert describe_change(before, after).text == "Change compare"
+    assert describe_change(before, after).text == "Compare by batch size"

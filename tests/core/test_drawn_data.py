@@ -29,6 +29,20 @@ def test_too_few_points_of_a_class_say_what_is_missing() -> None:
         few.dataset(0.2, 0)
 
 
+def test_a_short_class_beside_full_ones_is_named() -> None:
+    stray = drawn(7).added(0.5, 0.5, 2)
+    assert stray.shortfall() == (
+        "class 2 has 1 point: draw at least 4 points of each class, or undo it (Edit > Undo)"
+    )
+    assert (
+        drawn(7)
+        .added(0.5, 0.5, 2)
+        .added(0.5, 0.6, 3)
+        .shortfall()
+        .startswith("class 2 has 1 point, class 3 has 1 point: ")
+    )
+
+
 def test_the_drawn_set_is_split_and_spans_the_canvas() -> None:
     points = drawn(10, classes=3)
     data = points.dataset(0.2, 1)

@@ -6,8 +6,10 @@ from dataclasses import replace
 
 import pytest
 
+from gdsim.core.drawn_data import DrawnPoints
 from gdsim.core.simulate import RunSpec
 from gdsim.core.state import AppState, SurfaceState
+from gdsim.core.state.display import DisplayOptions
 from gdsim.core.state_change import describe_change, same_setup
 
 BASE = AppState()
@@ -60,3 +62,49 @@ def test_the_panel_shown_and_the_playback_position_are_not_set_up() -> None:
 def test_a_change_is_named_for_the_undo_menu(after: AppState, text: str, key: str | None) -> None:
     change = describe_change(BASE, after)
     assert (change.text, change.key) == (text, key)
+
+
+def _spec(**network: object) -> AppState:
+    return replace(
+        BASE, network=replace(BASE.network, network=replace(BASE.network.network, **network))
+    )
+
+
+def _state(**state: object) -> AppState:
+    return replace(BASE, network=replace(BASE.network, **state))
+
+
+def _new_weights(seed: int) -> AppState:
+    """What "New weights" changes: the network seed, and the training seed with it."""
+    network = _spec(seed=seed).network
+    return replace(BASE, network=replace(network, training=replace(network.training, seed=seed)))
+
+
+DRAWN = DrawnPoints().added(0.1, 0.2, 0)
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "text"),
+    [
+        (BASE, _new_weights(7), "New weights"),
+        (BASE, _network(l1=0.01), "Change L1 penalty"),
+        (BASE, _network(l2=0.01), "Change L2 penalty"),
+        (BASE, _network(early_stop=3), "Change stop rule"),
+        (BASE, _network(stop_at_loss=0.1), "Change stop rule"),
+        (BASE, _spec(features=("x1", "x2", "x1^2")), "Change input features"),
+        (BASE, _spec(loss="mse"), "Change loss"),
+        (BASE, _spec(dropout=0.2), "Change dropout"),
+        (BASE, _spec(maxout_pieces=3), "Change maxout pieces"),
+        (BASE, _spec(hidden=((16, "tanh"),)), "Change activation"),
+        (BASE, _state(display=DisplayOptions(discrete=True)), "Show regions"),
+        (BASE, _state(display=DisplayOptions(surface=False)), "Hide surface"),
+        (BASE, _state(compare=True), "Compare mode on"),
+        (BASE, _state(compare_setting="activation"), "Compare by activation"),
+        (BASE, _state(drawn=DRAWN), "Draw data"),
+        (_state(drawn=DRAWN), BASE, "Clear drawn data"),
+    ],
+)
+def test_every_network_builder_change_names_itself(
+    before: AppState, after: AppState, text: str
+) -> None:
+    assert describe_change(before, after).text == text

@@ -62,6 +62,14 @@ def test_penalised_loss_is_data_loss_plus_l1_and_l2_over_weights_and_biases():
     assert session.snapshot().train_loss < first  # ... the full-set loss does not
 
 
+@pytest.mark.parametrize(
+    ("l1", "l2", "name"),
+    [(0.0, 0.0, ""), (0.01, 0.0, "L1"), (0.0, 0.01, "L2"), (0.1, 0.2, "L1 + L2")],
+)
+def test_the_penalty_is_named_by_the_penalties_on(l1, l2, name):
+    assert TrainingConfig(l1=l1, l2=l2).penalty_name == name
+
+
 def test_l2_of_half_the_weight_decay_is_weight_decay_for_gradient_descent():
     decayed = session_for(lr=0.5, weight_decay=0.1, steps=50)
     penalised = session_for(lr=0.5, l2=0.05, steps=50)

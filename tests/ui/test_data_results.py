@@ -174,7 +174,7 @@ def test_a_drawn_point_and_a_display_toggle_are_undone(qtbot, window):
     panel.add_drawn_point(0.2, 0.3, 0)
     qtbot.waitUntil(lambda: history.undo_action.text() == "&Undo Draw data")
     button(panel, "surfaceToggle").click()
-    qtbot.waitUntil(lambda: history.undo_action.text().startswith("&Undo Change the decision"))
+    qtbot.waitUntil(lambda: history.undo_action.text() == "&Undo Hide surface")
     history.undo()
     assert button(panel, "surfaceToggle").isChecked() and panel.picker.drawn()
     history.undo()

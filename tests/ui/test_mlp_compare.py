@@ -96,6 +96,15 @@ def test_a_refused_value_names_it_and_keeps_the_runs(panel):
     assert panel.job is job
 
 
+def test_a_repeated_value_is_refused_and_a_whole_set_batch_is_full_batch(panel):
+    job = panel.job
+    type_values(panel, "0.1, 1, 0.10")
+    assert "value 3: '0.10' repeats value 1" in message(panel) and panel.job is job
+    compare_by(panel, "batch_size")
+    type_values(panel, "16, 500")  # the circle's 200 points keep 160 for training
+    assert badge_texts(panel) == ["batch 16 (mini-batch)", "batch 500 (= full batch)"]
+
+
 def test_show_code_exports_the_shown_runs_batch_size(panel):
     compare_by(panel, "batch_size")
     panel.findChildren(RunBadge)[1].click()

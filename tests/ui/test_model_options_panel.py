@@ -12,6 +12,7 @@ from gdsim.core.layers import Features
 from gdsim.core.state import NetworkState
 from gdsim.ui.widgets.activation_preview import ActivationPreview
 from gdsim.ui.widgets.message_area import MessageArea
+from gdsim.ui.widgets.network_box import activation_notes
 from gdsim.ui.widgets.network_diagram import NetworkDiagram
 
 
@@ -36,6 +37,25 @@ def test_choosing_step_previews_it_and_says_its_gradient_is_zero(mlp_panel):
     assert note.isVisible() and "zero gradient almost everywhere" in note.text()
     assert "zero gradient" in combo.itemData(combo.currentIndex(), 3)  # its tooltip
     assert combo.toolTip().startswith("zero gradient")
+
+
+def test_the_note_names_the_layer_it_is_about_and_the_preview_the_layer_last_chosen(mlp_panel):
+    child(mlp_panel, QtWidgets.QPushButton, "addLayerButton").click()
+    first, second = (
+        child(mlp_panel, QtWidgets.QComboBox, f"layerActivationCombo{i}") for i in (0, 1)
+    )
+    first.setCurrentIndex(first.findData("tanh"))
+    second.setCurrentIndex(second.findData("step"))
+    preview = child(mlp_panel, QtWidgets.QLabel, "activationPreviewLabel")
+    note = child(mlp_panel, QtWidgets.QLabel, "activationNoteLabel")
+    assert preview.text() == "layer 2: Step (Heaviside)"
+    assert note.text().startswith("layer 2: Step (Heaviside) — zero gradient almost everywhere")
+    first.setCurrentIndex(first.findData("relu"))
+    assert preview.text() == "layer 1: ReLU" and note.text().startswith("layer 2: Step")
+    hidden = ((4, "sign"), (4, "relu"), (4, "sign"), (4, "sign"))
+    assert [line.split(" — ")[0] for line in activation_notes(hidden)] == [
+        "layers 1, 3 and 4: Sign"
+    ]
 
 
 def test_maxout_pieces_appear_with_maxout_and_widen_its_layer(mlp_panel):

@@ -41,7 +41,7 @@ def test_minibatch_losses_are_faint_under_their_bold_moving_average(qtbot, mlp_p
     spin(mlp_panel, "l2Spin").setValue(0.01)
     train_to_end(qtbot, mlp_panel)
     plot = mlp_panel.loss_plot
-    assert legend_names(plot) == ["train + L1/L2, smoothed", "validation"]
+    assert legend_names(plot) == ["train + L2, smoothed", "validation"]
     faint, bold, _validation = (c for c in plot.listDataItems() if c.isVisible())
     assert faint.opts["pen"].color().alpha() == FAINT_ALPHA
     assert bold.opts["pen"].color().alpha() == 255

@@ -213,7 +213,8 @@ class MlpPanel(QtWidgets.QWidget):
         """The runs the controls describe with `config` (the controls' own by default): one
         per compared value in compare mode (raises SpecError or ConfigError)."""
         compare = self.training_box.compare_on()
-        return self.presenter.runs(self.spec(), config or self.config(), compare)
+        train_size = len(self.dataset.x_train)
+        return self.presenter.runs(self.spec(), config or self.config(), compare, train_size)
 
     def state(self) -> NetworkState:
         """What the panel shows, as data (the settings in use, not a refused edit)."""

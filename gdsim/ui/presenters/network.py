@@ -123,6 +123,7 @@ class NetworkPresenter(QtCore.QObject):
         raises ConfigError saying which rates stay in use, and changes nothing."""
         try:
             rates = parse_learning_rates(text, MAX_RUNS)
+            parse_values("lr", text)  # refuses a rate typed twice (0.1, 0.10) as the CLI does
             configs_for_rates(config, rates)
         except ConfigError as error:
             raise ConfigError(
@@ -176,12 +177,19 @@ class NetworkPresenter(QtCore.QObject):
         except CompareError:
             self.compare_values[key] = SETTINGS[key].defaults_for(spec)
 
-    def runs(self, spec: NetworkSpec, config: TrainingConfig, compare: bool) -> list[CompareRun]:
+    def runs(
+        self,
+        spec: NetworkSpec,
+        config: TrainingConfig,
+        compare: bool,
+        train_size: int | None = None,
+    ) -> list[CompareRun]:
         """The runs to train: one per compared value, or the one run `config` describes
-        (raises ConfigError naming a run that cannot be built)."""
+        (raises ConfigError naming a run that cannot be built); `train_size` names a batch
+        that large the full batch."""
         if not compare:
             return compare_runs(spec, config, "lr", [config.lr])
-        return compare_runs(spec, config, self.compare_setting, self.values_in_use())
+        return compare_runs(spec, config, self.compare_setting, self.values_in_use(), train_size)
 
     # ------------------------------------------------------------------ commands
 

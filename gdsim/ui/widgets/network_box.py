@@ -5,6 +5,8 @@ with the parameter count and the output unit and loss in use."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from PySide6 import QtCore, QtGui, QtWidgets
 from superqt.utils import signals_blocked
 
@@ -353,15 +355,37 @@ class NetworkBox(QtWidgets.QGroupBox):
         self.mismatch_label.setText(f"mismatch: {mismatch}" if mismatch else "")
         self.mismatch_label.setVisible(mismatch is not None)
         used = dict.fromkeys(activation for _, activation in spec.hidden)
-        notes = [f"{ACTIVATIONS[a].label}: {ACTIVATIONS[a].note}" for a in used]
-        self.note_label.setText("\n".join(n for n in notes if not n.endswith(": ")))
-        self.note_label.setVisible(any(ACTIVATIONS[a].note for a in used))
+        notes = activation_notes(spec.hidden)
+        self.note_label.setText("\n".join(notes))
+        self.note_label.setVisible(bool(notes))
         self.maxout_spin.setVisible("maxout" in used)
         for name, button in self.feature_buttons.items():
             button.setEnabled(spec.input_dim == 2 or "x2" not in name)
         self.add_layer_button.setEnabled(self.layers.count() < MAX_HIDDEN_LAYERS)
         self.remove_layer_button.setEnabled(self.layers.count() > 0)
         self._show_preview()
+
+
+def activation_notes(hidden: Sequence[tuple[int, str]]) -> list[str]:
+    """One line per activation with a note, naming the layers that use it ("layer 2: Step
+    (Heaviside) — zero gradient almost everywhere: ..."): the preview shows one layer, and a
+    note without its layer would read as if it were about that one."""
+    layers: dict[str, list[int]] = {}
+    for number, (_, activation) in enumerate(hidden, start=1):
+        layers.setdefault(activation, []).append(number)
+    return [
+        f"{_layers_text(numbers)}: {ACTIVATIONS[a].label} — {ACTIVATIONS[a].note}"
+        for a, numbers in layers.items()
+        if ACTIVATIONS[a].note
+    ]
+
+
+def _layers_text(numbers: Sequence[int]) -> str:
+    """[2] -> 'layer 2'; [1, 3, 4] -> 'layers 1, 3 and 4'."""
+    if len(numbers) == 1:
+        return f"layer {numbers[0]}"
+    *first, last = numbers
+    return f"layers {', '.join(map(str, first))} and {last}"
 
 
 def layer_labels(spec: NetworkSpec) -> list[str]:

@@ -8,10 +8,10 @@ curve dashed in the same colour. In compare mode the legend names each run once 
 A run on minibatches or with dropout has a noisy loss per step: it is drawn faint, under its
 moving average (`TrainingSession.smoothed`) drawn bold in the same colour, so the noise and the
 trend both show, and only the bold curves frame the axis; otherwise one curve. With an L1/L2
-penalty the training curve is the loss minimised (data + penalty, "+ L1/L2" in its name); the
-validation curve is the data loss. A run ended by a stop rule has a dotted vertical line at its
-last step, labelled with the rule; early stopping adds a dashed one at the best validation step
-(in compare mode, in each run's colour, with words for the run shown only).
+penalty the training curve is the loss minimised (data + penalty, "+ L2" or "+ L1 + L2" in its
+name); the validation curve is the data loss. A run ended by a stop rule has a dotted vertical
+line at its last step, labelled with the rule; early stopping adds a dashed one at the best
+validation step (in compare mode, in each run's colour, with words for the run shown only).
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ class TrainingCurves:
                 continue  # a lone step-0 validation point would squeeze the y-axis to nothing
             color = run_color(index)
             name = run.name if compare else "train"
-            penalised = " + L1/L2" if run.penalised else ""
+            penalised = f" + {run.penalty_name}" if run.penalised else ""
             losses += _loss_series(run, name + penalised, color, compare)
             metrics.append(Series(name, run.metric_steps, run.train_metric, color))
             if run.val_steps.size:
