@@ -618,7 +618,7 @@ class LandscapeJob:
         # Room for every recorded step and the final one, appended when off the stride:
         # evenly spaced iterates, none thinned away (a 1000-step run: every 6, then 1000).
         every = max(1, math.ceil(self.state.training.steps / (MAX_ITERATES - 2)))
-        runs = self.state.runs()
+        runs = self.state.runs(len(data.x_train))
         self._names = [run.name for run in runs]
         self._sessions = [  # sharpness is the builder's own measurement
             TrainingSession(run.spec, data, replace(run.config, sharpness_every=0), every)

@@ -172,12 +172,19 @@ class NetworkState:
     def run_count(self) -> int:
         return len(self.compared_values) if self.compare else 1
 
-    def runs(self) -> list[CompareRun]:
+    def runs(self, train_size: int | None = None) -> list[CompareRun]:
         """The runs this state trains: one per compared value in compare mode, else the one
-        (the core's SpecError or ConfigError where a run cannot be built)."""
+        (the core's SpecError or ConfigError where a run cannot be built); `train_size`, the
+        training points, names a batch as large as full batch."""
         if not self.compare:
             return compare_runs(self.network, self.training, "lr", [self.training.lr])
-        return compare_runs(self.network, self.training, self.compare_setting, self.compared_values)
+        return compare_runs(
+            self.network,
+            self.training,
+            self.compare_setting,
+            self.compared_values,
+            train_size=train_size,
+        )
 
     @property
     def learning_rates(self) -> tuple[float, ...]:
