@@ -6,28 +6,16 @@ Errors never appear here; they go to the panel's message area.
 
 from __future__ import annotations
 
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdsim.core.training_job import TrainingFrame, metrics_text
+from gdsim.ui.widgets.run_badge import shorter_name
 from gdsim.ui.widgets.verdict_badge import VerdictBadge
 
-
-class StatusBadge(VerdictBadge):
-    """The header's state or verdict: one line as wide as its text when the header has room,
-    wrapped onto more lines when it has not, so a long text never pushes the metrics line
-    beside it off screen (a word-wrapped QLabel's own size hint is a narrow block, which would
-    wrap even a short state)."""
-
-    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWordWrap(True)
-
-    def sizeHint(self) -> QtCore.QSize:
-        self.ensurePolished()
-        margins = self.contentsMargins()
-        text = self.fontMetrics().horizontalAdvance(self.text()) + 1  # + rounding
-        width = text + margins.left() + margins.right() + 2 * self.margin()
-        return QtCore.QSize(width, self.heightForWidth(width))
+METRICS_SHARE = 0.65
+"""The share of the header's width the metrics keep at least when the state or verdict is long:
+the badge's run name gives way first, so that the metrics wrap onto two lines, not four, at
+1024 pixels in presentation mode (a wrapped verdict badge had made the header five lines tall)."""
 
 
 class TrainingHeader(QtWidgets.QWidget):
@@ -35,7 +23,8 @@ class TrainingHeader(QtWidgets.QWidget):
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
-        self.status_label = StatusBadge(self)
+        self.status_label = VerdictBadge(self, elide_prefix=True)
+        self.status_label.setMinimumWidth(0)
         self.status_label.setObjectName("trainingStatusLabel")
         self.metrics_label = QtWidgets.QLabel(self)
         self.metrics_label.setObjectName("metricsLabel")
@@ -46,6 +35,11 @@ class TrainingHeader(QtWidgets.QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.status_label)
         layout.addWidget(self.metrics_label, 1)
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
+        """Keep `METRICS_SHARE` of the width for the metrics (the badge elides its name)."""
+        super().resizeEvent(event)
+        self.metrics_label.setMinimumWidth(round(METRICS_SHARE * event.size().width()))
 
     def show_state(self, text: str) -> None:
         """A state without a verdict ("ready: press Train", "training… step 1,200")."""
@@ -58,7 +52,9 @@ class TrainingHeader(QtWidgets.QWidget):
         if run.verdict is None:
             self.show_state("ready: press Train")
         elif len(frame.runs) > 1:
-            self.status_label.set_verdict(run.verdict, f"{prefix}{run.name}: ")
+            short = shorter_name(run.name)
+            shorter = f"{prefix}{short}" if short else ""
+            self.status_label.set_verdict(run.verdict, f"{prefix}{run.name}: ", shorter)
         else:
             self.status_label.set_verdict(run.verdict, prefix)
 

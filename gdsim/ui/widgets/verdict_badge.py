@@ -36,7 +36,9 @@ class VerdictBadge(QtWidgets.QLabel):
 
     With ``short_words`` a badge too narrow for its verdict's words shows the regime's word
     alone ("✓ converged"), the step in its tooltip: a runs table's verdict column at 1280x800
-    used to cut "converged in 8518 steps" at both ends.
+    used to cut "converged in 8518 steps" at both ends. With both, the name gives way first and
+    the words only when even '… converged in 498 steps' does not fit (compare mode's run
+    badges at 1024 pixels in presentation mode, each beside its run's colour).
     """
 
     def __init__(
@@ -98,13 +100,20 @@ class VerdictBadge(QtWidgets.QLabel):
         return QtCore.QSize(self._width_of(self.full_text()), hint.height())
 
     def minimumSizeHint(self) -> QtCore.QSize:
-        """Never narrower than the symbol and the verdict's words with '…' for the name."""
+        """Never narrower than the symbol and the verdict's words with '…' for the name (with
+        ``short_words``: than the symbol and the regime's word)."""
         hint = super().minimumSizeHint()
         if not self._elide:
             return hint
-        symbol, prefix, words = self._parts
-        shortest = f"{symbol} … {words}" if prefix else self.full_text()
+        shortest = self._shortest()
+        if self._short_words and self._word:
+            shortest = f"{self._parts[0]} {self._word}"
         return QtCore.QSize(self._width_of(shortest), hint.height())
+
+    def _shortest(self) -> str:
+        """The shortest text that still has every verdict word: the name cut to '…'."""
+        symbol, prefix, words = self._parts
+        return f"{symbol} … {words}" if self._elide and prefix else self.full_text()
 
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -121,7 +130,7 @@ class VerdictBadge(QtWidgets.QLabel):
         """Show the full text, or with ``elide_prefix`` the prefix shortened to fit: its name,
         else its shorter form, else that cut with '…'."""
         symbol, prefix, words = self._parts
-        if self._short_words and self._word and self._width_of(self.full_text()) > self.width():
+        if self._short_words and self._word and self._width_of(self._shortest()) > self.width():
             self.setText(f"{symbol} {self._word}")
             return
         if not (self._elide and prefix):
