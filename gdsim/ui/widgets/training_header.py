@@ -12,10 +12,12 @@ from gdsim.core.training_job import TrainingFrame, metrics_text
 from gdsim.ui.widgets.run_badge import shorter_name
 from gdsim.ui.widgets.verdict_badge import VerdictBadge
 
+METRICS_CHARACTERS = 44
+"""Characters' width the metrics keep at least (half their line: two lines of it), as long as
+that is under `METRICS_SHARE` of the header: beside a long verdict, the badge's run name gives
+way first (a wrapped verdict badge had made the header five lines tall at 1024 pixels in
+presentation mode)."""
 METRICS_SHARE = 0.65
-"""The share of the header's width the metrics keep at least when the state or verdict is long:
-the badge's run name gives way first, so that the metrics wrap onto two lines, not four, at
-1024 pixels in presentation mode (a wrapped verdict badge had made the header five lines tall)."""
 
 
 class TrainingHeader(QtWidgets.QWidget):
@@ -31,15 +33,22 @@ class TrainingHeader(QtWidgets.QWidget):
         # Wrapped at its ' · ' separators when the header is narrow (a 1024-pixel projector, or
         # presentation mode's larger text): on one line it alone was wider than the plots.
         self.metrics_label.setWordWrap(True)
+        # The room left by the badge, at least its minimum (`resizeEvent`): a wrapped label's
+        # own width hint had taken the room of the badge's run name.
+        self.metrics_label.setSizePolicy(
+            QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred
+        )
         layout = QtWidgets.QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.status_label)
         layout.addWidget(self.metrics_label, 1)
 
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
-        """Keep `METRICS_SHARE` of the width for the metrics (the badge elides its name)."""
+        """Keep room for two lines of metrics (`METRICS_CHARACTERS`); the badge elides."""
         super().resizeEvent(event)
-        self.metrics_label.setMinimumWidth(round(METRICS_SHARE * event.size().width()))
+        two_lines = METRICS_CHARACTERS * self.metrics_label.fontMetrics().averageCharWidth()
+        share = round(METRICS_SHARE * event.size().width())
+        self.metrics_label.setMinimumWidth(min(two_lines, share))
 
     def show_state(self, text: str) -> None:
         """A state without a verdict ("ready: press Train", "training… step 1,200")."""
@@ -57,6 +66,9 @@ class TrainingHeader(QtWidgets.QWidget):
             self.status_label.set_verdict(run.verdict, f"{prefix}{run.name}: ", shorter)
         else:
             self.status_label.set_verdict(run.verdict, prefix)
+        # Lay out now, not at the next event pass: until then the badge keeps the width of the
+        # previous text, and would show this one cut to "…" (once a verdict, not every frame).
+        self.layout().activate()
 
     @QtCore.Slot(object)
     def show_paused(self, frame: TrainingFrame) -> None:
