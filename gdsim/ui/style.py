@@ -58,10 +58,13 @@ BASIN_STEPS = ("#FBF4E6", "#A88A62")
 
 THRESHOLD_COLORS = {"monotone": "#1b7837", "stable": "#b2182b", "momentum": "#7b3294"}
 
-REFERENCE_COLOR = "#333333"
+REFERENCE_COLOR = "#999999"
 """A dashed reference line that is no run, no verdict and no rate the slider marks: one run's
 2/η on the sharpness plot, which the curve is *meant* to reach and hover on (the slider's 2/λ
-red beside a run that has not diverged read as "diverged")."""
+red beside a run that has not diverged read as "diverged"), and the curves' "dashed:
+validation" key. A mid grey: the dark grey it was sat within ΔE 21 of the fifth run's black
+and 12 of the "slow" verdict's grey, so the key read as a run (`tests/ui/test_colours.py`
+holds it as far from both as the run colours are)."""
 
 GRADIENT_COLOR = "#DD0077"
 """Backpropagated gradients in the autograd graph (magenta: far from every run, verdict and

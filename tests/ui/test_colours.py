@@ -24,6 +24,7 @@ from gdsim.ui.style import (
     BASIN_NO_MINIMUM,
     BASIN_STEPS,
     CLASS_COLORS,
+    REFERENCE_COLOR,
     RUN_COLORS,
     VERDICT_STYLE,
 )
@@ -67,6 +68,15 @@ def test_no_run_colour_is_near_a_verdict_colour(run):
 def test_run_colours_are_far_from_each_other():
     for a, b in itertools.combinations(RUN_COLORS, 2):
         assert delta_e(a, b) > RUN_TO_RUN, (a, b)
+
+
+def test_the_reference_grey_reads_as_neither_a_run_nor_a_verdict():
+    """The curves' "dashed: validation" key and the 2/η line are drawn in it: a dark grey
+    read as the fifth run's black."""
+    for run in RUN_COLORS:
+        assert delta_e(REFERENCE_COLOR, run) > RUN_TO_RUN, run
+    for symbol, verdict in VERDICT_STYLE.values():
+        assert delta_e(REFERENCE_COLOR, verdict) > RUN_TO_VERDICT, (symbol, verdict)
 
 
 BASIN_TINTS = (*BASIN_COLORS, BASIN_DIVERGED, BASIN_NO_MINIMUM, *BASIN_STEPS)

@@ -516,8 +516,10 @@ def test_regression_targets_are_drawn_in_a_few_shades_not_one_brush_per_point(pa
     assert len(panel.train_scatter.data) == len(panel.dataset.x_train)
 
 
-def test_five_run_badges_at_1112_px_show_each_verdict_whole(qtbot, window, window_panel):
-    """Two rows of three columns: 'η = 1: converged in 632 steps' was cut to '… 632 ste'."""
+def test_five_run_badges_at_1112_px_name_each_run_and_its_verdict(qtbot, window, window_panel):
+    """Two rows of three columns, each badge one line: 'η = 1: converged in 632 steps' was cut
+    to '… 632 ste'; where it does not fit, the rate and the regime's word stay ('η = 1:
+    converged'), the whole verdict in the tooltip."""
     panel = window_panel
     window.resize(1112, 800)
     find(panel, QtWidgets.QCheckBox, "compareCheck").setChecked(True)
@@ -528,7 +530,9 @@ def test_five_run_badges_at_1112_px_show_each_verdict_whole(qtbot, window, windo
     for index, verdict in enumerate(panel.run_verdicts()):
         label = find(panel, QtWidgets.QLabel, f"runBadge{index}")
         rate = f"{panel.job.sessions[index].config.lr:g}"
-        assert label.text().endswith(f"η = {rate}: {verdict_text(verdict)}"), label.text()
+        whole = f"η = {rate}: {verdict_text(verdict)}"
+        assert label.text().endswith((whole, f"η = {rate}: {verdict.regime.value}")), label.text()
+        assert whole in label.toolTip()
         assert text_fits(label), f"{label.text()!r} is cut"
 
 

@@ -54,13 +54,21 @@ class ConfusionView(QtWidgets.QWidget):
         column.addWidget(self.table, 1)
         column.addWidget(self.caption)
         self._confusions: tuple[Confusion, Confusion] | None = None
+        self._room = True
+        """Whether the curves beside it leave it room (`set_room`)."""
         self.set_combo.currentIndexChanged.connect(self._fill)
 
     def show_confusion(self, confusions: tuple[Confusion, Confusion] | None) -> None:
         """The (train, validation) matrices of the run on display; None hides the view."""
         self._confusions = confusions
-        self.setVisible(confusions is not None)
+        self.setVisible(confusions is not None and self._room)
         self._fill()
+
+    def set_room(self, room: bool) -> None:
+        """Give way (hide) while the loss and accuracy curves beside it need its width: at
+        1024 pixels in presentation mode it left them too narrow for their legends."""
+        self._room = room
+        self.setVisible(self._confusions is not None and room)
 
     def shown(self) -> Confusion | None:
         """The matrix on display (the set the combo names)."""

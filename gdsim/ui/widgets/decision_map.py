@@ -19,7 +19,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from gdsim.core.datasets import Dataset
 from gdsim.core.drawn_data import CANVAS, DrawnPoints
 from gdsim.core.state.display import DisplayOptions
-from gdsim.ui.style import class_color, scaled
+from gdsim.ui.style import class_color, pen_scale, scaled
 from gdsim.ui.widgets.plot_legend import OutsideLegend
 
 VALUE_SHADES = 32
@@ -28,6 +28,11 @@ VALUE_SHADES = 32
 LIGHTEN = 0.55
 """Class colours are blended this far towards white under the points, so they stay visible."""
 VALUE_MAP = pg.colormap.get("viridis")
+
+FULL_MARKERS = 300
+"""Pixels of the plot's shorter side from which markers take their full size (times the
+presentation scale at most; smaller plots get smaller markers, down to half size): doubled
+markers on a 170-pixel map at 1024x768 in presentation mode covered the whole map."""
 
 
 class DecisionMap(pg.PlotWidget):
@@ -46,6 +51,8 @@ class DecisionMap(pg.PlotWidget):
         self.val_scatter = pg.ScatterPlotItem(symbol="t", brush=pg.mkBrush(None))
         self.drawn_scatter = pg.ScatterPlotItem(symbol="o")
         self.drawn_scatter.setObjectName("drawnPoints")
+        self.marker_scale = 1.0
+        """The factor on the markers now (see `FULL_MARKERS`)."""
         self._style_markers()
         for item in (self.image, self.train_scatter, self.val_scatter, self.drawn_scatter):
             self.addItem(item)
@@ -61,24 +68,46 @@ class DecisionMap(pg.PlotWidget):
         self.unit_title = pg.TextItem(color="#111111", fill=pg.mkBrush(255, 255, 255, 220))
         self.unit_title.setParentItem(self.getViewBox())  # fixed in the corner, not panned
         self.unit_title.hide()
+        for axis in ("left", "bottom"):
+            # Data spanning less than ±1 read as "-700..800, x₂ (x0.001)" with the SI prefix.
+            self.getPlotItem().getAxis(axis).enableAutoSIPrefix(False)
+        self.getViewBox().sigResized.connect(self._fit_markers)
         self.display = DisplayOptions()
         self._prediction: tuple[Dataset, np.ndarray] | None = None
         """The latest prediction drawn, drawn again when a display toggle changes."""
 
+    def _fitting_scale(self) -> float:
+        """The markers' factor for the plot's size now: its shorter side over `FULL_MARKERS`,
+        between one half and the presentation scale. A hidden plot has no size yet (its
+        resize waits until it is shown, which refits): the presentation scale."""
+        if not self.isVisible():
+            return pen_scale()
+        box = self.getViewBox().size()
+        side = min(box.width(), box.height())
+        return min(max(side / FULL_MARKERS, 0.5), pen_scale())
+
+    def _fit_markers(self) -> None:
+        """Restyle the markers when the plot's size changes their factor (not on every resize
+        pixel: restyling 100,000 points costs)."""
+        if round(self._fitting_scale(), 2) != self.marker_scale:
+            self._style_markers()
+
     def _style_markers(self) -> None:
-        """Points and the 1D prediction curve at the presentation scale (`style.scaled`)."""
+        """Points at a scale fitted to the plot (`_fitting_scale`), the 1D prediction curve at
+        the presentation scale (`style.scaled`)."""
+        self.marker_scale = marker = round(self._fitting_scale(), 2)
         self.curve.setPen(pg.mkPen("#222222", width=scaled(2.5)))
-        self.train_scatter.setSize(scaled(7))
-        self.train_scatter.setPen(pg.mkPen("#333333", width=scaled(0.6)))
-        self.val_scatter.setSize(scaled(9))
-        self.val_scatter.setPen(pg.mkPen("#111111", width=scaled(2)))
-        self.drawn_scatter.setSize(scaled(9))
-        self.drawn_scatter.setPen(pg.mkPen("#333333", width=scaled(0.8)))
+        self.train_scatter.setSize(7 * marker)
+        self.train_scatter.setPen(pg.mkPen("#333333", width=0.6 * marker))
+        self.val_scatter.setSize(9 * marker)
+        self.val_scatter.setPen(pg.mkPen("#111111", width=2 * marker))
+        self.drawn_scatter.setSize(9 * marker)
+        self.drawn_scatter.setPen(pg.mkPen("#333333", width=0.8 * marker))
         for scatter in (self.train_scatter, self.val_scatter, self.drawn_scatter):
             for child in scatter.childItems():  # the per-class groups (see `_set_groups`)
                 child.setSize(scatter.opts["size"])
                 if scatter is self.val_scatter:
-                    child.setPen(pg.mkPen(child.opts["pen"].color(), width=scaled(2)))
+                    child.setPen(pg.mkPen(child.opts["pen"].color(), width=2 * marker))
                 else:
                     child.setPen(scatter.opts["pen"])
 

@@ -8,7 +8,7 @@ the draw mode, the class a left click adds, Clear and Save as CSV.
 
 from __future__ import annotations
 
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 from superqt.utils import signals_blocked
 
 from gdsim.core.datasets import MAX_CLASSES, Dataset
@@ -89,7 +89,11 @@ def _discrete_refusal(data: Dataset) -> str | None:
 
 class DrawTools(QtWidgets.QWidget):
     """Draw mode on the decision plot (`drawButton`), the class a left click adds
-    (`drawClassSpin`; a right click adds class 1), `clearDrawnButton`, `saveDrawnButton`."""
+    (`drawClassSpin`; a right click adds class 1), `clearDrawnButton`, `saveDrawnButton`.
+
+    One row where the Data box is wide enough, else two (draw and class above Clear and Save):
+    in one row at 1024 pixels in presentation mode they were wider than the controls column,
+    which scrolled "Load CSV…" and "Save CSV…" out of sight."""
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -111,10 +115,35 @@ class DrawTools(QtWidgets.QWidget):
         self.save_button = QtWidgets.QPushButton("Save CSV…", self)
         self.save_button.setObjectName("saveDrawnButton")
         self.save_button.setToolTip("Save the drawn points as a CSV file Load CSV… reads back")
-        row = QtWidgets.QHBoxLayout(self)
-        row.setContentsMargins(0, 0, 0, 0)
-        for widget in (self.draw_button, self.class_spin, self.clear_button, self.save_button):
-            row.addWidget(widget)
+        self._grid = QtWidgets.QGridLayout(self)
+        self._grid.setContentsMargins(0, 0, 0, 0)
+        self._widgets = (self.draw_button, self.class_spin, self.clear_button, self.save_button)
+        self._arrange(two_rows=False)
+
+    def _arrange(self, two_rows: bool) -> None:
+        """The four widgets in one row, or two rows of two."""
+        for index, widget in enumerate(self._widgets):
+            row, column = divmod(index, 2) if two_rows else (0, index)
+            self._grid.addWidget(widget, row, column)
+        self._two_rows = two_rows
+        self.updateGeometry()
+
+    def _one_row_width(self) -> int:
+        spacing = self._grid.horizontalSpacing() * (len(self._widgets) - 1)
+        return sum(widget.sizeHint().width() for widget in self._widgets) + spacing
+
+    def minimumSizeHint(self) -> QtCore.QSize:
+        """As narrow as the wider pair (the two-row arrangement)."""
+        pairs = (self._widgets[:2], self._widgets[2:])
+        width = max(sum(w.minimumSizeHint().width() for w in pair) for pair in pairs)
+        width += self._grid.horizontalSpacing()
+        return QtCore.QSize(width, self._grid.minimumSize().height())
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
+        super().resizeEvent(event)
+        two_rows = event.size().width() < self._one_row_width()
+        if two_rows != self._two_rows:
+            self._arrange(two_rows)
 
     def show_count(self, count: int) -> None:
         """Clear and Save apply once there are drawn points."""

@@ -11,9 +11,16 @@ from __future__ import annotations
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdsim.core.verdict import Verdict
-from gdsim.ui.widgets.verdict_badge import VerdictBadge
+from gdsim.ui.widgets.verdict_badge import VerdictBadge, show_verdict
 
 SHOWN_FRAME = "#222222"
+
+
+def shorter_name(name: str) -> str:
+    """A run's name without its parenthesised gloss ('batch 1 (SGD)' -> 'batch 1', 'Step
+    (Heaviside)' -> 'Step'): what an eliding badge shows before cutting the name with '…'."""
+    short = name.split(" (", 1)[0]
+    return short if short != name else ""
 
 
 class Swatch(QtWidgets.QWidget):
@@ -54,18 +61,17 @@ class RunBadge(QtWidgets.QFrame):
         self.setObjectName(f"runBadgeFrame{index}")
         self.setCursor(QtCore.Qt.CursorShape.PointingHandCursor)
         # The width comes from the row, never from the text: a verdict that changes every frame
-        # must not move the columns of the plots around it. Its height follows the text: in a
-        # narrow column (five runs at 1112 px) the verdict wraps onto a second line, whole.
+        # must not move the columns of the plots around it. One line high: in a narrow column
+        # (three runs at 1024 px in presentation mode) the run's name gives way, never the
+        # verdict (wrapped, the badges were four lines tall and squeezed the decision map).
         self.setSizePolicy(
             QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred
         )
         self.setToolTip("Click to show this run's decision map and weights")
         self.swatch = Swatch(color, self)
         self.swatch.setObjectName(f"runSwatch{index}")
-        self.badge = VerdictBadge(self)
+        self.badge = VerdictBadge(self, elide_prefix=True, short_words=True)
         self.badge.setObjectName(f"runBadge{index}")
-        self.badge.setMinimumWidth(0)
-        self.badge.setWordWrap(True)
         row = QtWidgets.QHBoxLayout(self)
         row.setContentsMargins(4, 1, 2, 1)
         row.setSpacing(3)
@@ -74,8 +80,9 @@ class RunBadge(QtWidgets.QFrame):
         self._shown: bool | None = None
         self.set_shown(False)
 
-    def set_verdict(self, verdict: Verdict, prefix: str = "") -> None:
-        self.badge.set_verdict(verdict, prefix)
+    def set_verdict(self, verdict: Verdict, name: str) -> None:
+        """`name`'s verdict; the name shortened when the badge is narrow."""
+        show_verdict(self.badge, verdict, f"{name}: ", shorter_name(name))
 
     def clear_verdict(self, text: str) -> None:
         self.badge.clear_verdict(text)

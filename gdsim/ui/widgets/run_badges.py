@@ -53,4 +53,4 @@ class RunBadges(QtWidgets.QWidget):
     def show_verdicts(self, frame: TrainingFrame) -> None:
         for badge, run in zip(self.badges, frame.runs, strict=False):
             if run.verdict is not None:
-                badge.set_verdict(run.verdict, f"{run.name}: ")
+                badge.set_verdict(run.verdict, run.name)

@@ -6,28 +6,18 @@ Errors never appear here; they go to the panel's message area.
 
 from __future__ import annotations
 
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdsim.core.training_job import TrainingFrame, metrics_text
+from gdsim.ui.widgets.run_badge import shorter_name
 from gdsim.ui.widgets.verdict_badge import VerdictBadge
 
-
-class StatusBadge(VerdictBadge):
-    """The header's state or verdict: one line as wide as its text when the header has room,
-    wrapped onto more lines when it has not, so a long text never pushes the metrics line
-    beside it off screen (a word-wrapped QLabel's own size hint is a narrow block, which would
-    wrap even a short state)."""
-
-    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWordWrap(True)
-
-    def sizeHint(self) -> QtCore.QSize:
-        self.ensurePolished()
-        margins = self.contentsMargins()
-        text = self.fontMetrics().horizontalAdvance(self.text()) + 1  # + rounding
-        width = text + margins.left() + margins.right() + 2 * self.margin()
-        return QtCore.QSize(width, self.heightForWidth(width))
+METRICS_CHARACTERS = 44
+"""Characters' width the metrics keep at least (half their line: two lines of it), as long as
+that is under `METRICS_SHARE` of the header: beside a long verdict, the badge's run name gives
+way first (a wrapped verdict badge had made the header five lines tall at 1024 pixels in
+presentation mode)."""
+METRICS_SHARE = 0.65
 
 
 class TrainingHeader(QtWidgets.QWidget):
@@ -35,17 +25,30 @@ class TrainingHeader(QtWidgets.QWidget):
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
-        self.status_label = StatusBadge(self)
+        self.status_label = VerdictBadge(self, elide_prefix=True)
+        self.status_label.setMinimumWidth(0)
         self.status_label.setObjectName("trainingStatusLabel")
         self.metrics_label = QtWidgets.QLabel(self)
         self.metrics_label.setObjectName("metricsLabel")
         # Wrapped at its ' · ' separators when the header is narrow (a 1024-pixel projector, or
         # presentation mode's larger text): on one line it alone was wider than the plots.
         self.metrics_label.setWordWrap(True)
+        # The room left by the badge, at least its minimum (`resizeEvent`): a wrapped label's
+        # own width hint had taken the room of the badge's run name.
+        self.metrics_label.setSizePolicy(
+            QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred
+        )
         layout = QtWidgets.QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.status_label)
         layout.addWidget(self.metrics_label, 1)
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
+        """Keep room for two lines of metrics (`METRICS_CHARACTERS`); the badge elides."""
+        super().resizeEvent(event)
+        two_lines = METRICS_CHARACTERS * self.metrics_label.fontMetrics().averageCharWidth()
+        share = round(METRICS_SHARE * event.size().width())
+        self.metrics_label.setMinimumWidth(min(two_lines, share))
 
     def show_state(self, text: str) -> None:
         """A state without a verdict ("ready: press Train", "training… step 1,200")."""
@@ -58,9 +61,14 @@ class TrainingHeader(QtWidgets.QWidget):
         if run.verdict is None:
             self.show_state("ready: press Train")
         elif len(frame.runs) > 1:
-            self.status_label.set_verdict(run.verdict, f"{prefix}{run.name}: ")
+            short = shorter_name(run.name)
+            shorter = f"{prefix}{short}" if short else ""
+            self.status_label.set_verdict(run.verdict, f"{prefix}{run.name}: ", shorter)
         else:
             self.status_label.set_verdict(run.verdict, prefix)
+        # Lay out now, not at the next event pass: until then the badge keeps the width of the
+        # previous text, and would show this one cut to "…" (once a verdict, not every frame).
+        self.layout().activate()
 
     @QtCore.Slot(object)
     def show_paused(self, frame: TrainingFrame) -> None:

@@ -33,6 +33,10 @@ font it is drawn with), so that a small window (1024x768 in presentation mode wi
 pane open) takes the room from the lesson pane instead of squeezing the plots into slivers with
 overlapping ticks."""
 
+CURVE_LINES = 14
+"""The fewest text lines' height each training curve keeps as its width before the confusion
+matrix beside them gives way (hides): their legends need the width more."""
+
 
 class TrainingViews(QtWidgets.QWidget):
     """The header above a grid: decision map and diagram, the run badges, the two curves and
@@ -90,6 +94,18 @@ class TrainingViews(QtWidgets.QWidget):
         super().changeEvent(event)
         if event.type() == QtCore.QEvent.Type.FontChange:
             self._keep_plots_readable()
+            self._make_room()
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._make_room()
+
+    def _make_room(self) -> None:
+        """Show the confusion matrix only where each curve keeps `CURVE_LINES` of width."""
+        needed = CURVE_LINES * QtGui.QFontMetrics(self.font()).height()
+        table = self.confusion.maximumWidth()
+        beside = min(table, self.confusion.sizeHint().width())
+        self.confusion.set_room((self.width() - beside) / 2 >= needed)
 
     def _keep_plots_readable(self) -> None:
         height = PLOT_LINES * QtGui.QFontMetrics(self.font()).height()

@@ -36,7 +36,10 @@ class VerdictBadge(QtWidgets.QLabel):
 
     With ``short_words`` a badge too narrow for its verdict's words shows the regime's word
     alone ("✓ converged"), the step in its tooltip: a runs table's verdict column at 1280x800
-    used to cut "converged in 8518 steps" at both ends.
+    used to cut "converged in 8518 steps" at both ends. With both, the name gives way first, and
+    when even '…: converged in 498 steps' does not fit, the words go down to the regime's word,
+    beside as much of the name as then fits ("✓ η = 1: converged": compare mode's run badges,
+    one line each, at 1024 pixels in presentation mode).
     """
 
     def __init__(
@@ -98,13 +101,21 @@ class VerdictBadge(QtWidgets.QLabel):
         return QtCore.QSize(self._width_of(self.full_text()), hint.height())
 
     def minimumSizeHint(self) -> QtCore.QSize:
-        """Never narrower than the symbol and the verdict's words with '…' for the name."""
+        """Never narrower than the symbol and the verdict's words with '…' for the name (with
+        ``short_words``: than the symbol and the regime's word)."""
         hint = super().minimumSizeHint()
         if not self._elide:
             return hint
-        symbol, prefix, words = self._parts
-        shortest = f"{symbol} … {words}" if prefix else self.full_text()
+        shortest = self._shortest()
+        if self._short_words and self._word:
+            symbol, prefix, _words = self._parts
+            shortest = f"{symbol} …: {self._word}" if prefix else f"{symbol} {self._word}"
         return QtCore.QSize(self._width_of(shortest), hint.height())
+
+    def _shortest(self) -> str:
+        """The shortest text that still has every verdict word: the name cut to '…'."""
+        symbol, prefix, words = self._parts
+        return f"{symbol} … {words}" if self._elide and prefix else self.full_text()
 
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -119,24 +130,38 @@ class VerdictBadge(QtWidgets.QLabel):
 
     def _fit(self) -> None:
         """Show the full text, or with ``elide_prefix`` the prefix shortened to fit: its name,
-        else its shorter form, else that cut with '…'."""
+        else its shorter form, else (with ``short_words``) either beside the regime's word,
+        else that cut with '…'."""
         symbol, prefix, words = self._parts
-        if self._short_words and self._word and self._width_of(self.full_text()) > self.width():
-            self.setText(f"{symbol} {self._word}")
-            return
+        short = self._short_words and self._word
         if not (self._elide and prefix):
-            self.setText(self.full_text())
+            too_wide = short and self._width_of(self.full_text()) > self.width()
+            self.setText(f"{symbol} {self._word}" if too_wide else self.full_text())
             return
         name = prefix.rstrip(": ")
         separator = prefix[len(name) :]
-        metrics = self._metrics()
-        fixed = metrics.horizontalAdvance(f"{symbol} {separator}{words}")
-        room = max(self.width() - 2 * PADDING - 4 - fixed, 0)
-        fitting = [n for n in (name, self._shorter) if n and metrics.horizontalAdvance(n) <= room]
-        shortest = self._shorter or name
-        cut = metrics.elidedText(shortest, QtCore.Qt.TextElideMode.ElideRight, room)
-        shown = fitting[0] if fitting else cut
-        self.setText(f"{symbol} {shown or '…'}{separator}{words}")
+        choices = [words, self._word] if short else [words]
+        for said in choices:
+            room = self._room(said)
+            fitting = [n for n in (name, self._shorter) if n and self._advance(n) <= room]
+            if fitting:
+                self.setText(f"{symbol} {fitting[0]}{separator}{said}")
+                return
+        said = choices[-1]
+        cut = self._metrics().elidedText(
+            self._shorter or name, QtCore.Qt.TextElideMode.ElideRight, self._room(said)
+        )
+        self.setText(f"{symbol} {cut or '…'}{separator}{said}")
+
+    def _advance(self, text: str) -> int:
+        return self._metrics().horizontalAdvance(text)
+
+    def _room(self, words: str) -> int:
+        """Pixels left for the run's name beside the symbol, the separator and `words`."""
+        symbol, prefix, _words = self._parts
+        separator = prefix[len(prefix.rstrip(": ")) :]
+        fixed = self._advance(f"{symbol} {separator}{words}")
+        return max(self.width() - 2 * PADDING - 4 - fixed, 0)
 
     def _metrics(self) -> QtGui.QFontMetrics:
         return self.fontMetrics()

@@ -1,0 +1,80 @@
+"""The network builder on a 1024x768 projector in presentation mode, comparing three batch
+sizes: every view keeps a usable size (a teacher's review found badges four lines tall, the
+decision map 40 pixels high and its markers covering the whole map)."""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+import pytest
+from PySide6 import QtGui, QtWidgets
+
+
+def find(parent: QtWidgets.QWidget, kind: type, name: str):
+    widget = parent.findChild(kind, name)
+    assert widget is not None, name
+    return widget
+
+
+@pytest.fixture
+def compared(qtbot, window):
+    """Batch sizes 0 (full), 1 and 16 compared on the circle, trained, at 1024x768."""
+    window.set_presentation(True)
+    panel = window.mlp_panel
+    window.tabs.setCurrentWidget(panel)
+    window.resize(1024, 768)
+    combo = find(panel, QtWidgets.QComboBox, "datasetCombo")
+    combo.setCurrentIndex(combo.findData("circle"))
+    find(panel, QtWidgets.QAbstractSpinBox, "stepsSpin").setValue(20)
+    find(panel, QtWidgets.QCheckBox, "compareCheck").setChecked(True)
+    setting = find(panel, QtWidgets.QComboBox, "compareSettingCombo")
+    setting.setCurrentIndex(
+        next(i for i in range(setting.count()) if "batch" in setting.itemText(i).lower())
+    )
+    values = find(panel, QtWidgets.QLineEdit, "compareLrsEdit")
+    values.setText("0, 1, 16")
+    values.returnPressed.emit()
+    find(panel, QtWidgets.QPushButton, "trainButton").click()
+    qtbot.waitUntil(lambda: len(panel.views.run_badges.badges) == 3, timeout=10_000)
+    qtbot.waitUntil(lambda: not panel.runner.is_running(), timeout=60_000)
+    qtbot.waitUntil(lambda: all(b.badge.toolTip() for b in panel.views.run_badges.badges))
+    QtWidgets.QApplication.processEvents()
+    yield panel
+    window.set_presentation(False)
+
+
+def test_compare_mode_keeps_every_view_usable_at_1024x768_in_presentation(compared):
+    panel = compared
+    views = panel.views
+    decision = find(panel, pg.PlotWidget, "decisionPlot")
+    loss = views.curves.loss_plot
+    assert decision.height() >= loss.height(), (decision.height(), loss.height())
+    for index in range(3):
+        badge = find(panel, QtWidgets.QLabel, f"runBadge{index}")
+        line = QtGui.QFontMetrics(badge.font()).height()
+        assert badge.height() < 2 * line, badge.text()  # one line, not wrapped
+        assert badge.text().split()[1] in {"converged", "slow", "oscillating", "diverged"} or (
+            ": " in badge.text()
+        ), badge.text()  # the verdict's word is kept, the run's name gives way
+    status = find(panel, QtWidgets.QLabel, "trainingStatusLabel")
+    assert not status.wordWrap()
+    metrics = find(panel, QtWidgets.QLabel, "metricsLabel")
+    assert views.header.height() <= 2.5 * QtGui.QFontMetrics(metrics.font()).height()
+    assert not find(panel, QtWidgets.QWidget, "confusionView").isVisible()
+
+
+def test_markers_fit_a_small_decision_plot(compared):
+    plot = find(compared, pg.PlotWidget, "decisionPlot")
+    side = min(plot.getViewBox().width(), plot.getViewBox().height())
+    assert plot.train_scatter.opts["size"] <= side / 20
+    assert plot.val_scatter.opts["size"] <= side / 15
+
+
+def test_the_decision_plot_s_axes_have_no_si_prefix(qtbot, mlp_panel):
+    """Data within ±0.001 read as '−700..800, x₂ (x0.001)'."""
+    plot = find(mlp_panel, pg.PlotWidget, "decisionPlot")
+    plot.setRange(xRange=(-0.001, 0.001), yRange=(-0.001, 0.001), padding=0)
+    QtWidgets.QApplication.processEvents()
+    for name in ("left", "bottom"):
+        axis = plot.getPlotItem().getAxis(name)
+        assert axis.autoSIPrefixScale == 1.0
+        assert "(x" not in axis.labelString(), axis.labelString()
