@@ -78,3 +78,12 @@ def test_the_decision_plot_s_axes_have_no_si_prefix(qtbot, mlp_panel):
         axis = plot.getPlotItem().getAxis(name)
         assert axis.autoSIPrefixScale == 1.0
         assert "(x" not in axis.labelString(), axis.labelString()
+
+
+def test_a_badge_short_of_room_names_each_run_by_its_shorter_word():
+    """At 1024x768 the full-batch run's badge read "f…: converged"."""
+    from gdsim.ui.widgets.run_badge import shorter_name
+
+    names = ["full batch (GD)", "batch 1 (SGD)", "batch 16 (mini-batch)", "MSE (mismatch)"]
+    assert [shorter_name(name) for name in names] == ["GD", "SGD", "batch 16", "MSE"]
+    assert shorter_name("Step (Heaviside)") == "Step" and shorter_name("η = 0.1") == ""

@@ -17,10 +17,15 @@ SHOWN_FRAME = "#222222"
 
 
 def shorter_name(name: str) -> str:
-    """A run's name without its parenthesised gloss ('batch 1 (SGD)' -> 'batch 1', 'Step
-    (Heaviside)' -> 'Step'): what an eliding badge shows before cutting the name with '…'."""
-    short = name.split(" (", 1)[0]
-    return short if short != name else ""
+    """The shorter of a run's name without its parenthesised gloss and the gloss alone
+    ('batch 1 (SGD)' -> 'SGD', 'full batch (GD)' -> 'GD', 'batch 16 (mini-batch)' -> 'batch
+    16', 'Step (Heaviside)' -> 'Step'), '' for a name without one: what an eliding badge
+    shows before cutting the name with '…' ("f…" told nothing)."""
+    head, gloss = name.split(" (", 1) if " (" in name else (name, "")
+    gloss = gloss.removesuffix(")")
+    if not gloss:
+        return ""
+    return min(head, gloss, key=len)
 
 
 class Swatch(QtWidgets.QWidget):
