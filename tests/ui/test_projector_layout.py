@@ -57,6 +57,7 @@ def test_compare_mode_keeps_every_view_usable_at_1024x768_in_presentation(compar
         ), badge.text()  # the verdict's word is kept, the run's name gives way
     status = find(panel, QtWidgets.QLabel, "trainingStatusLabel")
     assert not status.wordWrap()
+    assert status.text().split(":")[0].split(" ", 1)[1] == "GD", status.text()  # not "…"
     metrics = find(panel, QtWidgets.QLabel, "metricsLabel")
     assert views.header.height() <= 2.5 * QtGui.QFontMetrics(metrics.font()).height()
     assert not find(panel, QtWidgets.QWidget, "confusionView").isVisible()

@@ -101,21 +101,21 @@ class VerdictBadge(QtWidgets.QLabel):
         return QtCore.QSize(self._width_of(self.full_text()), hint.height())
 
     def minimumSizeHint(self) -> QtCore.QSize:
-        """Never narrower than the symbol and the verdict's words with '…' for the name (with
-        ``short_words``: than the symbol and the regime's word)."""
+        """Never narrower than the symbol and the verdict's words beside the name's shorter
+        form, or '…' where it has none (with ``short_words``: than the symbol and the
+        regime's word beside it). A layout gave the header's badge room for '…' alone, and
+        it read "…: converged" where "GD: converged" fits."""
         hint = super().minimumSizeHint()
         if not self._elide:
             return hint
-        shortest = self._shortest()
-        if self._short_words and self._word:
-            symbol, prefix, _words = self._parts
-            shortest = f"{symbol} …: {self._word}" if prefix else f"{symbol} {self._word}"
-        return QtCore.QSize(self._width_of(shortest), hint.height())
-
-    def _shortest(self) -> str:
-        """The shortest text that still has every verdict word: the name cut to '…'."""
         symbol, prefix, words = self._parts
-        return f"{symbol} … {words}" if self._elide and prefix else self.full_text()
+        shortest = self.full_text()
+        if prefix:
+            said = self._word if self._short_words and self._word else words
+            shortest = f"{symbol} {self._shorter or '…'}: {said}"
+        elif self._short_words and self._word:
+            shortest = f"{symbol} {self._word}"
+        return QtCore.QSize(self._width_of(shortest), hint.height())
 
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
         super().resizeEvent(event)
