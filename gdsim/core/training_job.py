@@ -80,8 +80,8 @@ class RunFrame:
     it is the verdict of the history so far. `sharpness` is measured at `sharpness_steps`
     (empty unless the run's config asks for it: `TrainingConfig.sharpness_every`).
     `smoothed` is the moving average of `losses` (`LossEma`), drawn bold over the faint raw
-    losses when they are `noisy` (minibatches or dropout); `penalised` says that the losses
-    include the L1/L2 penalty, `penalty_name` which ("L2", "L1 + L2"); `best_step` is early
+    losses when they are `noisy` (minibatches or dropout); `penalty_name` names the L1/L2
+    penalty the losses include ("L2", "L1 + L2"; "" for none); `best_step` is early
     stopping's best validation step. Why the run ended is `state.stop_reason`."""
 
     lr: float
@@ -99,7 +99,6 @@ class RunFrame:
     smoothed_steps: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     smoothed: np.ndarray = field(default_factory=lambda: np.empty(0))
     noisy: bool = False
-    penalised: bool = False
     penalty_name: str = ""
     best_step: int | None = None
     name: str = ""
@@ -385,7 +384,6 @@ class TrainingJob:
             smoothed_steps=smoothed_steps,
             smoothed=smoothed,
             noisy=session.noisy_losses,
-            penalised=config.penalised,
             penalty_name=config.penalty_name,
             best_step=session.best_step,
             name=self.names[index],

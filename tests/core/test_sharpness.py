@@ -27,15 +27,6 @@ from gdsim.core.training import ConfigError, TrainingConfig, TrainingSession
 from gdsim.resources import LESSONS
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    """Tiny networks run 10-20x slower on two contended threads than on one."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
-
-
 def _linear_problem(seed: int = 0) -> tuple[nn.Linear, torch.Tensor, torch.Tensor, np.ndarray]:
     """A linear model with MSE: its Hessian over (weights, bias) is (2/n) AᵀA, A = [X, 1]."""
     rng = np.random.default_rng(seed)

@@ -29,15 +29,6 @@ from gdsim.core.training import (
 from gdsim.core.verdict import Regime
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    """Tiny networks run 10-20x slower on two contended threads than on one."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
-
-
 def session_for(name: str, hidden=((16, "relu"),), n: int = 200, **config) -> TrainingSession:
     data = make_dataset(DatasetParams(name=name, n=n))
     spec = NetworkSpec.for_task(data.task, data.input_dim, data.n_classes, hidden=hidden)

@@ -28,15 +28,6 @@ from gdsim.core.training_job import metrics_text
 from gdsim.core.verdict import Regime, classify_loss_history
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    """Tiny networks run 10-20x slower on two contended threads than on one."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
-
-
 def session_for(
     name: str = "circle", hidden=((4, "tanh"),), val_fraction: float = 0.2, **config
 ) -> TrainingSession:

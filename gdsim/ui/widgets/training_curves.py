@@ -85,8 +85,8 @@ class TrainingCurves:
                 continue  # a lone step-0 validation point would squeeze the y-axis to nothing
             color = run_color(index)
             name = run.name if compare else "train"
-            penalised = f" + {run.penalty_name}" if run.penalised else ""
-            losses += _loss_series(run, name + penalised, color, compare)
+            penalty = f" + {run.penalty_name}" if run.penalty_name else ""
+            losses += _loss_series(run, name + penalty, color, compare)
             metrics.append(Series(name, run.metric_steps, run.train_metric, color))
             if run.val_steps.size:
                 val_name = "" if compare else "validation"
