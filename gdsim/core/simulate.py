@@ -207,15 +207,16 @@ def _simulate_compiled(
     losses = np.empty((count, steps + 1))
     stopped_at = np.full(count, -1, dtype=np.int64)
     codes = np.zeros(count, dtype=np.int8)
+    limits = np.array(bounds)
     for members, optimizer, hyper in batches:
         kernel.history(
             surface.function,
             optimizer.name,
             hyper,
-            starts[:, members],
+            np.ascontiguousarray(starts[:, members]),
             lrs[members],
             _noise_draws(runs, members, noise, steps, dim),
-            np.array(bounds),
+            limits,
             members,
             (points, grads, losses, stopped_at, codes),
         )
@@ -405,7 +406,10 @@ def _batches(runs: tuple[RunSpec, ...]) -> list[tuple[np.ndarray, OptimizerSpec,
             keys[given] = key = (spec.optimizer, tuple(sorted(resolved.items())))
             groups.setdefault(key, ([], optimizer, resolved))
         groups[keys[given]][0].append(k)
-    return [(np.array(members), optimizer, hyper) for members, optimizer, hyper in groups.values()]
+    return [
+        (np.array(members, dtype=np.int64), optimizer, hyper)
+        for members, optimizer, hyper in groups.values()
+    ]
 
 
 def _noise_draws(

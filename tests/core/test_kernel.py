@@ -41,6 +41,7 @@ def on_numpy(monkeypatch, work):
 
 
 def both_paths(monkeypatch, surface, runs, steps):
+    assert kernel.wait_until_ready(surface.function, {spec.optimizer for spec in runs})
     assert kernel.usable(surface.function, {spec.optimizer for spec in runs})
     return simulate(surface, runs, steps), on_numpy(
         monkeypatch, lambda: simulate(surface, runs, steps)
