@@ -503,18 +503,6 @@ def wait_until_ready(
     return all(_LOADER.wait_for((kind, function, code), timeout) is not None for code in codes)
 
 
-def _module(kind: str, function: CompiledFunction, rule: int) -> ModuleType | None:
-    """The ``kind`` loop for ``function`` and ``rule``: its specialised kernel once compiled
-    (queued otherwise), else the generic one if loaded; None if neither (numpy path)."""
-    if forced_numpy():
-        return None
-    if not forced_generic():
-        module = _LOADER.result((kind, function, rule))
-        if module is not _PENDING and module is not None:
-            return module
-    return loaded()
-
-
 def ready_program(function: CompiledFunction) -> Program | None:
     """``function``'s program if the background thread has built it (queued otherwise); None
     until then and where it has none, so a typed formula's first frame never waits for sympy's
@@ -523,21 +511,40 @@ def ready_program(function: CompiledFunction) -> Program | None:
     return None if found is _PENDING else found
 
 
+def loops(
+    function: CompiledFunction, optimizers: Iterable[str], kind: str = "history"
+) -> dict[str, ModuleType] | None:
+    """Per optimizer, the compiled ``kind`` loop ("history" or "final") that runs it on
+    ``function`` now: its specialised kernel once compiled (queued otherwise), else the generic
+    one if loaded; None where any must run on the numpy path now (no program yet, or none at
+    all; no kernel loaded; an optimizer added to the registry without a code here)."""
+    mode = os.environ.get(FORCE_NUMPY_ENV, "").strip().lower()
+    if mode == "numpy" or ready_program(function) is None:
+        return None
+    found = {}
+    for name in optimizers:
+        if name not in OPTIMIZER_CODES:
+            return None
+        module = None
+        if mode != "generic":
+            module = _LOADER.result((kind, function, OPTIMIZER_CODES[name][0]))
+        if module is None or module is _PENDING:
+            module = _LOADER.module
+            if module is None:
+                _LOADER.start()
+                return None
+        found[name] = module
+    return found
+
+
 def usable(function: CompiledFunction, optimizers: Iterable[str]) -> bool:
-    """Whether ``simulate`` on ``function`` with these optimizers runs compiled now (each
-    rule's specialised kernel or the generic one is ready); queues what is missing. An
-    optimizer added to the registry runs on the numpy path until it has a code here."""
-    if forced_numpy() or ready_program(function) is None:
-        return False
-    names = tuple(optimizers)
-    if not all(name in OPTIMIZER_CODES for name in names):
-        return False
-    return all(
-        _module("history", function, OPTIMIZER_CODES[name][0]) is not None for name in names
-    )
+    """Whether ``simulate`` on ``function`` with these optimizers runs compiled now; queues
+    what is missing."""
+    return loops(function, optimizers) is not None
 
 
 def history(
+    module: ModuleType,
     function: CompiledFunction,
     optimizer: str,
     hyper: Mapping[str, float],
@@ -548,12 +555,11 @@ def history(
     columns: np.ndarray,
     out: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
 ) -> None:
-    """One batch of ``simulate`` on the compiled path, written into its columns of ``out``
-    (points, grads, losses, stopped_at, cause codes: see ``numba_kernel.history``). Only
-    where ``usable(function)`` said yes. ``start`` (D, K), ``lr``, ``bounds`` (D, 2) and
-    ``columns`` come C-contiguous, of float64 (columns int64)."""
+    """One batch of ``simulate`` on ``module``, the loop ``loops`` gave for ``optimizer``,
+    written into its columns of ``out`` (points, grads, losses, stopped_at, cause codes: see
+    ``numba_kernel.history``). ``start`` (D, K), ``lr``, ``bounds`` (D, 2) and ``columns``
+    come C-contiguous, of float64 (columns int64)."""
     code, hyper_slots = rule_for(optimizer, hyper)
-    module = _module("history", function, code)
     draws = _NO_NOISE[start.shape[0]] if noise is None else noise
     if module is not _LOADER.module:
         module.history(start, lr, hyper_slots, bounds, draws, columns, *out)
@@ -592,13 +598,11 @@ def final(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """``final_states``' loop on the compiled path: the last iterates (D, K), the steps at
     which runs stopped (-1: none) and settled; None where that path is unavailable now."""
-    program = None if forced_numpy() else ready_program(function)
-    if program is None or optimizer not in OPTIMIZER_CODES:
+    found = loops(function, [optimizer], "final")
+    if found is None:
         return None
+    module, program = found[optimizer], ready_program(function)
     code, hyper_slots = rule_for(optimizer, hyper)
-    module = _module("final", function, code)
-    if module is None:
-        return None
     dim, count = start.shape
     start = np.ascontiguousarray(start, dtype=float)
     lr = np.ascontiguousarray(lr, dtype=float)
@@ -607,8 +611,15 @@ def final(
     settled_at = np.zeros(count, dtype=np.int64)
     if module is not _LOADER.module:
         module.final(
-            start, lr, hyper_slots, np.ascontiguousarray(bounds, dtype=float), int(steps),
-            float(tolerance), ends, stopped_at, settled_at,
+            start,
+            lr,
+            hyper_slots,
+            np.ascontiguousarray(bounds, dtype=float),
+            int(steps),
+            float(tolerance),
+            ends,
+            stopped_at,
+            settled_at,
         )
         return ends, stopped_at, settled_at
     module.final(

@@ -56,15 +56,15 @@ _EXPRESSIONS: dict[int, str] = {
 """Each instruction as ``numba_kernel._evaluate`` computes it, on one run's scalars."""
 
 _HELPERS = {
-    14: '''
+    14: """
 @njit(inline="always", error_model="numpy")
 def _sigmoid(u):
     if u < 0.0:
         e = math.exp(u)
         return e / (1.0 + e)
     return 1.0 / (1.0 + math.exp(-u))
-''',
-    15: '''
+""",
+    15: """
 @njit(inline="always", error_model="numpy")
 def _softplus(u):
     if u == 0.0:
@@ -74,7 +74,7 @@ def _softplus(u):
     if u <= 0.0:
         return math.log1p(math.exp(u))
     return u
-''',
+""",
 }
 """``numba_kernel._sigmoid`` and ``_softplus``, copied into a module that uses them (importing
 ``numba_kernel`` there would define its functions with the package's cache directory)."""
@@ -107,9 +107,7 @@ a{d} += u * u
 p{d} -= decayed * (u / (np.sqrt(a{d}) + eps))""",
     },
     2: {
-        "hyper": (
-            "alpha, eps, momentum, centered = hyper[0], hyper[1], hyper[2], hyper[3] == 1.0"
-        ),
+        "hyper": ("alpha, eps, momentum, centered = hyper[0], hyper[1], hyper[2], hyper[3] == 1.0"),
         "init": "a{d} = 0.0\nb{d} = 0.0\nc{d} = 0.0",
         "per_step": "",
         "update": """\
@@ -160,7 +158,7 @@ FINAL_SIGNATURE = (
 """``final(start (D, K), lr (K,), hyper (4,), bounds (D, 2), steps, tolerance, ends (D, K),
 stopped_at, settled_at)``."""
 
-_HISTORY = '''
+_HISTORY = """
 @njit("{signature}", cache=True, nogil=True, error_model="numpy")
 def history(start, lr, hyper, bounds, noise, columns, points, grads, losses, stopped_at, causes):
     steps = points.shape[1] - 1
@@ -192,9 +190,9 @@ def history(start, lr, hyper, bounds, noise, columns, points, grads, losses, sto
 {noise}
 {per_step}
 {update}
-'''
+"""
 
-_FINAL = '''
+_FINAL = """
 @njit("{signature}", cache=True, nogil=True, error_model="numpy")
 def final(start, lr, hyper, bounds, steps, tolerance, ends, stopped_at, settled_at):
     runs = start.shape[1]
@@ -220,7 +218,7 @@ def final(start, lr, hyper, bounds, steps, tolerance, ends, stopped_at, settled_
 {move_anchor}
                 settled_at[j] = t
 {ends}
-'''
+"""
 
 
 def _literal(value: float) -> str:
@@ -267,8 +265,7 @@ def source(
             finite="".join(f" and p{d} - p{d} == 0.0" for d in coords),
             inside=inside,
             nan_tail=_block(
-                [f"points[run, rest, {d}] = np.nan\ngrads[run, rest, {d}] = np.nan" for d in coords],
-                20,
+                [f"points[run, rest, {d}] = grads[run, rest, {d}] = np.nan" for d in coords], 20
             ),
             record=_block(
                 [f"points[run, t, {d}] = p{d}\ngrads[run, t, {d}] = g{d}" for d in coords], 12
