@@ -37,6 +37,8 @@ import functools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from itertools import chain
+from operator import attrgetter
 from types import ModuleType
 
 import numpy as np
@@ -232,7 +234,9 @@ def _simulate_compiled(
         losses=losses,
         grads=grads,
         stopped_at=stopped_at,
-        stop_causes=tuple(map(_CAUSES.__getitem__, codes.tolist())),
+        stop_causes=tuple(map(_CAUSES.__getitem__, codes.tolist()))
+        if codes.any()
+        else (None,) * count,
         lengths=lengths,
         n_steps=steps,
         bounds=bounds,
@@ -407,11 +411,9 @@ def _batches(runs: tuple[RunSpec, ...]) -> list[tuple[np.ndarray, OptimizerSpec,
     raises): with the compiled kernel, resolving it for each of 1,000 runs cost as much as
     simulating them. The usual call (one optimizer, no settings given) is recognised from two
     passes over the runs: grouping 40,000 runs one by one cost more than simulating them."""
-    first = runs[0]
-    if not any(spec.hyper for spec in runs) and all(
-        spec.optimizer == first.optimizer for spec in runs
-    ):
-        optimizer = get_surface_optimizer(first.optimizer)
+    names = set(map(_OPTIMIZER, runs))
+    if len(names) == 1 and not any(map(_HYPER, runs)):
+        optimizer = get_surface_optimizer(runs[0].optimizer)
         return [(np.arange(len(runs)), optimizer, optimizer.resolve({}))]
     given: dict[tuple, list[int]] = {}
     for k, spec in enumerate(runs):
@@ -464,39 +466,50 @@ def _inputs(
     runs: tuple[RunSpec, ...], surface: Surface, dim: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The runs' starts (D, K, C-contiguous), learning rates and noise levels, each checked as
-    a whole (checking 40,000 runs one by one cost more than simulating them, and a numpy
-    test per array costs microseconds at 4 runs); where that fails, the per-run checks raise
-    the message naming the first bad run."""
-    default = surface.start
-    starts = _floats([default if spec.start is None else spec.start for spec in runs])
-    if starts is None or starts.shape != (len(runs), dim):
+    a whole with loops that run in C (checking 40,000 runs one by one in Python cost more than
+    simulating them, and a numpy test per array costs microseconds at 4 runs); where that
+    fails, the per-run checks raise the message naming the first bad run."""
+    count = len(runs)
+    starts = _starts(list(map(_START, runs)), surface.start, count, dim)
+    if starts is None:
         starts = np.array([_start_of(spec, surface, dim) for spec in runs])
-    lrs = _non_negative([spec.lr for spec in runs])
+    lrs = _non_negative(list(map(_LR, runs)))
     if lrs is None:
         lrs = np.array([_lr_of(spec) for spec in runs])
-    noise = _non_negative([spec.noise for spec in runs])
+    noise = _non_negative(list(map(_NOISE, runs)))
     if noise is None:
         noise = np.array([_noise_of(spec) for spec in runs])
     return starts.T.copy(), lrs, noise
 
 
-def _floats(values: list) -> np.ndarray | None:
-    """``values`` as a float array, None where numpy cannot convert them."""
+_START, _LR, _NOISE = attrgetter("start"), attrgetter("lr"), attrgetter("noise")
+_OPTIMIZER, _HYPER = attrgetter("optimizer"), attrgetter("hyper")
+
+
+def _starts(given: list, default: tuple[float, ...], count: int, dim: int) -> np.ndarray | None:
+    """The starts (K, D) if each is ``dim`` numbers (None: the surface's), else None."""
+    if None in given:
+        given = [default if start is None else start for start in given]
     try:
-        return np.array(values, dtype=float)
+        if set(map(len, given)) != {dim}:
+            return None
+        flat = np.fromiter(chain.from_iterable(given), dtype=float, count=count * dim)
     except (TypeError, ValueError):
         return None
+    return flat.reshape(count, dim)
 
 
 def _non_negative(values: list) -> np.ndarray | None:
     """``values`` as a float array if they are all finite numbers >= 0 (a finite sum has no
     NaN nor infinity), else None."""
-    array = _floats(values)
-    if array is None or array.shape != (len(values),):
+    try:
+        total = sum(values)
+        if not (total - total == 0.0 and min(values) >= 0.0):
+            return None
+        array = np.array(values, dtype=float)
+    except (TypeError, ValueError):
         return None
-    listed = array.tolist()
-    total = sum(listed)
-    return array if total - total == 0.0 and min(listed) >= 0.0 else None
+    return array if array.shape == (len(values),) else None
 
 
 def _start_of(spec: RunSpec, surface: Surface, dim: int) -> tuple[float, ...]:
