@@ -1,18 +1,20 @@
 """The compiled path of ``simulate`` and ``final_states``: a surface's gradient as a register
-program, run by numba functions loaded in the background, with the numpy path as the fallback.
+program, run by numba kernels built in the background, with the numpy path as the fallback.
 
-Why a program and not a function compiled per surface: a kernel specialised to one formula runs
-~4x faster per step but compiles for ~0.5 s, a pause each time a student types a formula. The
-gradient's sympy ``cse`` output becomes a straight-line list of instructions on registers
-(``Program``) that one set of generic numba functions (``gdsim.core.numba_kernel``) runs; they
-are compiled once, cached on disk, and serve every surface and formula from then on.
+Two tiers. The gradient's sympy ``cse`` output becomes a straight-line list of instructions on
+registers (``Program``). A kernel specialised to one formula and update rule
+(``gdsim.core.specialised_kernel``: the program written out as scalar code, one run at a time,
+~7 ns per step and run) compiles in about a second, once: it is cached as a module file, so the
+next start loads it in milliseconds. Until it is ready, the generic kernel
+(``gdsim.core.numba_kernel``, which interprets any program: compiled once for every formula,
+~100-300 ns) serves, and before that the numpy path.
 
-No pause a user feels: numba (~0.7 s to import) is imported and the cached functions loaded (or
-compiled, the first time, for several seconds) in a daemon thread started by the first
-``simulate``; until it is ready, and wherever it is unavailable, ``simulate`` runs its numpy
-path, which stays the reference. A formula the program does not cover (the imaginary unit, a
-function without an instruction) keeps the numpy path too. ``GDSIM_KERNEL=numpy`` forces the
-numpy path; ``GDSIM_CACHE_DIR`` moves numba's cache (default: the user's cache directory, never
+No pause a user feels: importing numba (~0.7 s), building a program (~100 ms for a typed
+formula) and compiling all happen in one daemon thread (``_Loader``), the latest request first;
+a calling thread only looks up what is ready (``loops``). The numpy path stays the reference;
+a formula the program does not cover (the imaginary unit, a function without an instruction)
+keeps it. ``GDSIM_KERNEL=numpy`` forces the numpy path, ``GDSIM_KERNEL=generic`` the generic
+kernel alone; ``GDSIM_CACHE_DIR`` moves the caches (default: the user's cache directory, never
 the package). A missing numba or a failed compilation costs one log line, nothing else.
 """
 
@@ -263,6 +265,7 @@ class _Loader:
     seconds, and the specialised kernel of the surface on screen is wanted sooner."""
 
     GENERIC = ("generic",)
+    QUEUED = 3
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -270,6 +273,7 @@ class _Loader:
         self._thread: threading.Thread | None = None
         self._queue: list[tuple] = []
         self._done: dict[tuple, object] = {}
+        self._running: tuple | None = None
         self.module: ModuleType | None = None
 
     def result(self, key: tuple) -> object:
@@ -288,10 +292,21 @@ class _Loader:
                 if key in self._queue:
                     self._queue.remove(key)
                 self._queue.append(key)
+            self._drop_stale()
             if self._thread is None:
                 self._thread = threading.Thread(target=self._work, name="gdsim-kernel", daemon=True)
                 self._thread.start()
             self._wake.notify()
+
+    def _drop_stale(self) -> None:
+        """Keep the latest ``QUEUED`` requests of each kind: a formula typed key by key asks
+        for a program and kernels at each keystroke, and compiling those nobody looks at any
+        more would cost seconds each (a dropped request is made again if it is needed)."""
+        for kind in ("program", "history", "final"):
+            waiting = [key for key in self._queue if key[0] == kind and key != self._running]
+            for key in waiting[: -self.QUEUED]:
+                self._queue.remove(key)
+                self._wake.notify_all()
 
     def start(self) -> None:
         self.request(self.GENERIC)
@@ -301,18 +316,22 @@ class _Loader:
         return self.wait_for(self.GENERIC, timeout) is not None
 
     def wait_for(self, key: tuple, timeout: float | None = None) -> object:
-        """Queue ``key`` and block until it is done (tests, benchmarks): its result, None
-        after ``timeout``."""
+        """Queue ``key`` and block until it is done (tests, benchmarks): its result; None
+        after ``timeout`` or once newer requests dropped it."""
         self.request(key)
         with self._lock:
-            self._wake.wait_for(lambda: key in self._done, timeout)
+            self._wake.wait_for(
+                lambda: key in self._done or (key not in self._queue and key != self._running),
+                timeout,
+            )
         found = self._done.get(key)
         return None if found is _PENDING else found
 
     def _next(self) -> tuple:
         with self._lock:
             self._wake.wait_for(lambda: bool(self._queue))
-            return min(reversed(self._queue), key=lambda key: _RANKS[key[0]])
+            self._running = min(reversed(self._queue), key=lambda key: _RANKS[key[0]])
+            return self._running
 
     def _work(self) -> None:
         while True:
@@ -330,6 +349,7 @@ class _Loader:
                     self.module = found
                 self._done[key] = found
                 self._queue.remove(key)
+                self._running = None
                 self._wake.notify_all()
 
 

@@ -1,7 +1,7 @@
 """K optimizer runs of N steps on one surface at once, as numpy arrays.
 
-Two paths give the same result: a compiled kernel (``gdsim.core.kernel``: ~20-100x faster,
-used once it has loaded in the background) and the numpy path described here, which is the
+Two paths give the same result: a compiled kernel (``gdsim.core.kernel``: ~10-300x faster,
+used once it is ready in the background) and the numpy path described here, which is the
 reference and the fallback (numba missing, a formula the kernel does not cover,
 ``GDSIM_KERNEL=numpy``). They agree to a few units in the last place, not bit for bit.
 

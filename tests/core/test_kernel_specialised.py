@@ -164,3 +164,14 @@ def test_the_generated_module_holds_only_its_rule():
         program.code, program.constants, program.outputs, 2, 3, "history"
     )
     assert "correction1" in text and "momentum" not in text and "def final" not in text
+
+
+def test_a_formula_typed_key_by_key_queues_only_its_latest_versions():
+    """Each keystroke asks for a program and kernels; compiling every stale one would keep the
+    background thread busy for seconds per keystroke."""
+    loader = kernel._Loader()
+    typed = [("program", f"x**{n}") for n in range(6)] + [("history", f"x**{n}", 0) for n in (4, 5)]
+    loader._queue = [("generic",), *typed]
+    with loader._lock:
+        loader._drop_stale()
+    assert loader._queue == [("generic",), *typed[3:]]
