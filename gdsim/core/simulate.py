@@ -488,9 +488,9 @@ _OPTIMIZER, _HYPER = attrgetter("optimizer"), attrgetter("hyper")
 
 def _starts(given: list, default: tuple[float, ...], count: int, dim: int) -> np.ndarray | None:
     """The starts (K, D) if each is ``dim`` numbers (None: the surface's), else None."""
-    if None in given:
-        given = [default if start is None else start for start in given]
-    try:
+    try:  # a start given as a numpy array makes ``in`` raise: the per-run checks take it
+        if None in given:
+            given = [default if start is None else start for start in given]
         if set(map(len, given)) != {dim}:
             return None
         flat = np.fromiter(chain.from_iterable(given), dtype=float, count=count * dim)

@@ -296,7 +296,9 @@ def source(
 
 def load(directory: Path, text: str) -> ModuleType:
     """Write ``text`` to ``directory/kernel_<hash>.py`` (once) and import it: numba compiles
-    its one function, or loads it from its cache beside the file."""
+    its one function, or loads it from its cache beside the file. A cache numba cannot read (a
+    write cut short, files of another numba) would otherwise lose this kernel at every start:
+    its files are removed and the module compiled again, once."""
     digest = hashlib.sha256(text.encode()).hexdigest()[:20]
     path = directory / f"kernel_{digest}.py"
     if not path.exists():
@@ -305,6 +307,20 @@ def load(directory: Path, text: str) -> ModuleType:
     name = f"gdsim_kernel_{digest}"
     if name in sys.modules:
         return sys.modules[name]
+    try:
+        return _import(name, path)
+    except (ImportError, OSError):
+        raise
+    except Exception:
+        stale = list((directory / "__pycache__").glob(f"{path.stem}.*"))
+        if not stale:
+            raise
+        for file in stale:
+            file.unlink(missing_ok=True)
+        return _import(name, path)
+
+
+def _import(name: str, path: Path) -> ModuleType:
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module  # numba's cache finds the function's module through it

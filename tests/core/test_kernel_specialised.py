@@ -60,6 +60,9 @@ def test_whole_runs_and_the_noise_stream_equal_the_numpy_path(specialised, monke
     surface = get_surface("rosenbrock")
     runs = [spec for optimizer in SURFACE_OPTIMIZERS for spec in runs_of(surface, optimizer)]
     compiled, reference = both_paths(monkeypatch, surface, runs, 300)
+    loops = kernel.loops(surface.function, ["gd", "momentum", "nesterov"])
+    assert len(set(map(id, loops.values()))) == 1  # settings are inputs, not compiled in
+    assert len(loops["gd"].history.signatures) == 1
     np.testing.assert_array_equal(compiled.stopped_at, reference.stopped_at)
     assert compiled.stop_causes == reference.stop_causes
     np.testing.assert_allclose(compiled.points, reference.points, rtol=1e-9, atol=1e-12)
@@ -175,3 +178,28 @@ def test_a_formula_typed_key_by_key_queues_only_its_latest_versions():
     with loader._lock:
         loader._drop_stale()
     assert loader._queue == [("generic",), *typed[3:]]
+
+
+def test_an_unreadable_cache_is_removed_and_the_kernel_compiled_again(tmp_path):
+    program = kernel.program_for(get_surface("w**2").function, with_value=True)
+    text = specialised_kernel.source(
+        program.code, program.constants, program.outputs, 1, 0, "final"
+    )
+    digest = specialised_kernel.load(tmp_path, text).__name__.removeprefix("gdsim_kernel_")
+    index = next((tmp_path / "__pycache__").glob(f"kernel_{digest}.*.nbi"))
+    index.write_bytes(b"not a pickle")
+    del sys.modules[f"gdsim_kernel_{digest}"]
+    module = specialised_kernel.load(tmp_path, text)
+    ends = np.empty((1, 1))
+    module.final(
+        np.ones((1, 1)),
+        np.full(1, 0.25),
+        np.zeros(4),
+        np.array([[-9.0, 9.0]]),
+        1,
+        0.0,
+        ends,
+        np.full(1, -1),
+        np.zeros(1, dtype=np.int64),
+    )
+    assert ends[0, 0] == 0.5
