@@ -6,11 +6,15 @@ Sections (all by default; `--only` picks some; `--json` prints one JSON document
   (compiled kernel, numpy where it is unavailable) against a bare per-step torch.optim.SGD
   loop doing the same work (the same K iterates in one tensor, autograd each step).
   Targets: 4 x 500 < 5 ms, 1,000 x 500 < 200 ms.
-- kernel: the compiled simulation kernel against simulate's numpy path (GDSIM_KERNEL=numpy) on
-  rosenbrock, in ns per step and run: 4 x 500 (the slider), 4 x 20,000 (a long run), 1,000 x
-  500 (a sweep), 40,000 x 100 (a basins map, also through final_states), and at 1,000 runs
-  and more a hand-written vectorised numpy Rosenbrock loop keeping the same history. Targets
-  (issue 16): <= 25 ns per step and run everywhere; no slower than the hand-written loop.
+- kernel: whole simulate calls on rosenbrock in ns per step and run, each of its paths in the
+  same process in alternating rounds: the kernel specialised to the formula and rule (after
+  waiting for its compilation), the generic kernel (GDSIM_KERNEL=generic), the numpy path
+  (GDSIM_KERNEL=numpy), and at 1,000 runs and more a hand-written vectorised numpy Rosenbrock
+  loop keeping the same history: 4 x 500 (the slider), 4 x 20,000 (a long run), 1,000 x 500
+  (a sweep), 40,000 x 100 (a basins map, also through final_states). Targets (issue 16):
+  <= 25 ns per step and run everywhere; no slower than the hand-written loop. Then the
+  seconds a specialised kernel takes to compile per (formula, rule, loop), cache empty and
+  warm, in new processes.
   Also a typed formula's first frame (parse + simulate 4 x 500) in a fresh process whose
   kernel cache is empty (the kernel compiles in the background meanwhile) and warm. Target:
   < 50 ms.
@@ -83,59 +87,129 @@ def bench_simulate(repeats: int = 7) -> dict[str, dict[str, float]]:
 
 
 KERNEL_CASES = ((4, 500), (4, 20_000), (1_000, 500), (40_000, 100))
+KERNEL_MODES = ("specialised", "generic", "numpy")
+"""simulate's paths: the kernel specialised to the formula and rule (the app's, once
+compiled), the generic kernel (GDSIM_KERNEL=generic, while it compiles) and numpy."""
 
 
 def bench_kernel(repeats: int = 5) -> dict[str, dict[str, float]]:
-    """ns per step and run, compiled kernel against the numpy path, in this process."""
+    """ns per step and run (whole simulate calls) on rosenbrock, every path in this process,
+    in alternating rounds; plus the specialised kernels' compile times."""
     import numpy as np
 
     from gdsim.core import kernel
     from gdsim.core.simulate import RunSpec, final_states, simulate
     from gdsim.core.surfaces import get_surface
 
-    if not kernel.wait_until_loaded():
-        raise SystemExit("bench: the compiled kernel is unavailable (numba missing?)")
     surface = get_surface("rosenbrock")
+    with _kernel_mode("specialised"):
+        ready = kernel.wait_until_ready(surface.function, ["gd"]) and kernel.wait_until_ready(
+            surface.function, ["gd"], "final"
+        )
+    if not (ready and kernel.wait_until_loaded()):
+        raise SystemExit("bench: the compiled kernels are unavailable (numba missing?)")
     lr = 1e-4
     results: dict[str, dict[str, float]] = {}
     for count, steps in KERNEL_CASES:
         starts = np.random.default_rng(0).uniform((-1.5, -0.5), (1.5, 2.5), (count, 2))
         runs = [RunSpec(lr=lr, start=tuple(p)) for p in starts]
-        per = 1e9 / (count * steps)
-        few = max(1, repeats if count * steps < 1e6 else 2)
-        row = {"kernel_ns": median_seconds(partial(simulate, surface, runs, steps), repeats) * per}
-        with _numpy_path():
-            row["numpy_ns"] = median_seconds(partial(simulate, surface, runs, steps), few) * per
-        row["speedup"] = row["numpy_ns"] / row["kernel_ns"]
+        call = partial(simulate, surface, runs, steps)
+        works = {f"{mode}_ns": (mode, call) for mode in KERNEL_MODES}
         if count >= 1000:
             hand = partial(_hand_written_rosenbrock, starts.T.copy(), lr, steps)
-            row["hand_numpy_ns"] = median_seconds(hand, few) * per
-            row["vs_hand"] = row["hand_numpy_ns"] / row["kernel_ns"]
+            works["hand_numpy_ns"] = ("numpy", hand)
+        few = repeats if count * steps < 1e6 else 3
+        row = _alternating(works, few, 1e9 / (count * steps))
         results[f"simulate {count}x{steps}"] = row
     count, steps = KERNEL_CASES[-1]
     starts = np.random.default_rng(0).uniform((-1.5, -0.5), (1.5, 2.5), (count, 2))
     basins = partial(final_states, surface, starts, lr, steps, tolerance=1e-3)
-    row = {"kernel_ns": median_seconds(basins, repeats) * 1e9 / (count * steps)}
-    with _numpy_path():
-        row["numpy_ns"] = median_seconds(basins, 2) * 1e9 / (count * steps)
-    row["speedup"] = row["numpy_ns"] / row["kernel_ns"]
-    results[f"final_states {count}x{steps}"] = row
+    works = {f"{mode}_ns": (mode, basins) for mode in KERNEL_MODES}
+    results[f"final_states {count}x{steps}"] = _alternating(works, 3, 1e9 / (count * steps))
     return results
 
 
-class _numpy_path:
-    """GDSIM_KERNEL=numpy inside the block: simulate's reference path."""
+def _alternating(
+    works: dict[str, tuple[str, Callable[[], object]]], repeats: int, scale: float
+) -> dict[str, float]:
+    """Median wall and CPU time of each work x ``scale``, timed in alternating rounds (the
+    machine's load shifts between rounds, not within one) after one warm-up call each."""
+    import statistics
+    import time
+
+    walls: dict[str, list[float]] = {key: [] for key in works}
+    cpus: dict[str, list[float]] = {key: [] for key in works}
+    for round_ in range(repeats + 1):
+        for key, (mode, work) in works.items():
+            with _kernel_mode(mode):
+                wall, cpu = time.perf_counter(), time.process_time()
+                work()
+                if round_:
+                    walls[key].append(time.perf_counter() - wall)
+                    cpus[key].append(time.process_time() - cpu)
+    row = {key: statistics.median(times) * scale for key, times in walls.items()}
+    row |= {key.replace("_ns", "_cpu_ns"): statistics.median(t) * scale for key, t in cpus.items()}
+    return row
+
+
+COMPILE = """
+import json, sys, time
+from gdsim.core import kernel
+from gdsim.core.surfaces import get_surface
+started = time.perf_counter()
+import numba  # imported once per process, by the first compilation
+times = {"import numba": time.perf_counter() - started}
+for name, label in ((sys.argv[1], "rosenbrock"), (sys.argv[2], "typed")):
+    function = get_surface(name).function
+    kernel.wait_until_ready(function, ["gd"], "history")  # the program, and numba set up
+    for optimizer, kind in (("adam", "history"), ("momentum", "final")):
+        began = time.perf_counter()
+        assert kernel.wait_until_ready(function, [optimizer], kind)
+        times[f"{label} {optimizer} {kind}"] = time.perf_counter() - began
+print(json.dumps(times))
+"""
+
+
+def bench_compile() -> dict[str, dict[str, float]]:
+    """Seconds from asking to a ready specialised kernel per (formula, rule, loop) in a new
+    process: cache empty (compiled), then warm (loaded from numba's cache)."""
+    import subprocess
+    import tempfile
+
+    results = {}
+    with tempfile.TemporaryDirectory() as cache:
+        env = {**os.environ, "GDSIM_CACHE_DIR": cache}
+        env.pop("GDSIM_KERNEL", None)
+        for case in ("cold", "warm"):
+            output = subprocess.run(
+                [sys.executable, "-c", COMPILE, "rosenbrock", TYPED_EXPRESSION],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+            results[f"compile {case}"] = json.loads(output)
+    return results
+
+
+class _kernel_mode:
+    """simulate's path inside the block: GDSIM_KERNEL set to ``mode`` ("specialised": unset,
+    the app's default)."""
+
+    def __init__(self, mode: str) -> None:
+        self._mode = mode
 
     def __enter__(self) -> None:
         from gdsim.core import kernel
 
-        self._before = os.environ.get(kernel.FORCE_NUMPY_ENV)
-        os.environ[kernel.FORCE_NUMPY_ENV] = "numpy"
+        self._before = os.environ.pop(kernel.FORCE_NUMPY_ENV, None)
+        if self._mode != "specialised":
+            os.environ[kernel.FORCE_NUMPY_ENV] = self._mode
 
     def __exit__(self, *exc: object) -> None:
         from gdsim.core import kernel
 
-        os.environ.pop(kernel.FORCE_NUMPY_ENV)
+        os.environ.pop(kernel.FORCE_NUMPY_ENV, None)
         if self._before is not None:
             os.environ[kernel.FORCE_NUMPY_ENV] = self._before
 
@@ -204,18 +278,28 @@ def bench_first_frame() -> dict[str, dict[str, float]]:
 
 
 def print_kernel(results: dict[str, dict[str, float]]) -> None:
-    print("kernel (rosenbrock, ns per step and run; target <= 25, >= 1x the hand-written loop)")
     print(
-        f"  {'case':<26}{'kernel':>9}{'numpy':>9}{'speed-up':>10}{'hand numpy':>12}{'vs hand':>9}"
+        "kernel (rosenbrock, whole simulate calls, ns per step and run, wall (CPU); target "
+        "<= 25, >= 1x the hand-written loop)"
     )
+    columns = ("specialised", "generic", "numpy", "hand_numpy")
+    print(f"  {'case':<24}" + "".join(f"{name:>18}" for name in columns) + f"{'vs hand':>9}")
     for case, row in results.items():
-        if "kernel_ns" not in row:
+        if "specialised_ns" not in row:
             continue
-        hand = f"{row['hand_numpy_ns']:>12.1f}{row['vs_hand']:>8.2f}x" if "vs_hand" in row else ""
-        print(
-            f"  {case:<26}{row['kernel_ns']:>9.1f}{row['numpy_ns']:>9.1f}"
-            f"{row['speedup']:>9.1f}x{hand}"
+        cells = "".join(
+            f"{row[name + '_ns']:>9.1f} ({row[name + '_cpu_ns']:>5.1f})"
+            if name + "_ns" in row
+            else " " * 18
+            for name in columns
         )
+        hand = row.get("hand_numpy_ns")
+        ratio = f"{hand / row['specialised_ns']:>8.2f}x" if hand else ""
+        print(f"  {case:<24}{cells}{ratio}")
+    for case, row in results.items():
+        if case.startswith("compile"):
+            times = ", ".join(f"{name} {seconds:.2f}" for name, seconds in row.items())
+            print(f"  {case} (s): {times}")
     for case, row in results.items():
         if "first_frame_ms" in row:
             print(
@@ -263,7 +347,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.json:
             print_simulate(report["simulate"])
     if "kernel" in sections:
-        report["kernel"] = {**bench_kernel(), **bench_first_frame()}
+        report["kernel"] = {**bench_kernel(), **bench_compile(), **bench_first_frame()}
         if not args.json:
             print_kernel(report["kernel"])
     if "slider" in sections:

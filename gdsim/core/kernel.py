@@ -1,18 +1,20 @@
 """The compiled path of ``simulate`` and ``final_states``: a surface's gradient as a register
-program, run by numba functions loaded in the background, with the numpy path as the fallback.
+program, run by numba kernels built in the background, with the numpy path as the fallback.
 
-Why a program and not a function compiled per surface: a kernel specialised to one formula runs
-~4x faster per step but compiles for ~0.5 s, a pause each time a student types a formula. The
-gradient's sympy ``cse`` output becomes a straight-line list of instructions on registers
-(``Program``) that one set of generic numba functions (``gdsim.core.numba_kernel``) runs; they
-are compiled once, cached on disk, and serve every surface and formula from then on.
+Two tiers. The gradient's sympy ``cse`` output becomes a straight-line list of instructions on
+registers (``Program``). A kernel specialised to one formula and update rule
+(``gdsim.core.specialised_kernel``: the program written out as scalar code, one run at a time,
+~7 ns per step and run) compiles in about a second, once: it is cached as a module file, so the
+next start loads it in milliseconds. Until it is ready, the generic kernel
+(``gdsim.core.numba_kernel``, which interprets any program: compiled once for every formula,
+~100-300 ns) serves, and before that the numpy path.
 
-No pause a user feels: numba (~0.7 s to import) is imported and the cached functions loaded (or
-compiled, the first time, for several seconds) in a daemon thread started by the first
-``simulate``; until it is ready, and wherever it is unavailable, ``simulate`` runs its numpy
-path, which stays the reference. A formula the program does not cover (the imaginary unit, a
-function without an instruction) keeps the numpy path too. ``GDSIM_KERNEL=numpy`` forces the
-numpy path; ``GDSIM_CACHE_DIR`` moves numba's cache (default: the user's cache directory, never
+No pause a user feels: importing numba (~0.7 s), building a program (~100 ms for a typed
+formula) and compiling all happen in one daemon thread (``_Loader``), the latest request first;
+a calling thread only looks up what is ready (``loops``). The numpy path stays the reference;
+a formula the program does not cover (the imaginary unit, a function without an instruction)
+keeps it. ``GDSIM_KERNEL=numpy`` forces the numpy path, ``GDSIM_KERNEL=generic`` the generic
+kernel alone; ``GDSIM_CACHE_DIR`` moves the caches (default: the user's cache directory, never
 the package). A missing numba or a failed compilation costs one log line, nothing else.
 """
 
@@ -32,12 +34,14 @@ from types import ModuleType
 import numpy as np
 import sympy
 
+from gdsim.core import specialised_kernel
 from gdsim.core.expr import CompiledFunction, Sigmoid, Sign, Softplus, Step
 
 LOG = logging.getLogger(__name__)
 
 FORCE_NUMPY_ENV = "GDSIM_KERNEL"
-"""``GDSIM_KERNEL=numpy`` runs every simulation on the numpy path."""
+"""``GDSIM_KERNEL=numpy`` runs every simulation on the numpy path, ``generic`` on the generic
+kernel alone."""
 
 CACHE_DIR_ENV = "GDSIM_CACHE_DIR"
 """Where numba's cache goes instead of the user's cache directory."""
@@ -88,6 +92,12 @@ def cache_dir() -> Path:
 
 def forced_numpy() -> bool:
     return os.environ.get(FORCE_NUMPY_ENV, "").strip().lower() == "numpy"
+
+
+def forced_generic() -> bool:
+    """``GDSIM_KERNEL=generic``: the generic kernel alone, no specialised kernel compiled (the
+    test suite, which would otherwise compile one per surface and rule)."""
+    return os.environ.get(FORCE_NUMPY_ENV, "").strip().lower() == "generic"
 
 
 @dataclass(frozen=True)
@@ -246,34 +256,105 @@ def rule_for(optimizer: str, hyper: Mapping[str, float]) -> tuple[int, np.ndarra
 
 
 class _Loader:
-    """Imports numba and loads (or compiles) the kernel once, in a daemon thread."""
+    """The one daemon thread that does the kernel's slow work, so that no calling thread (the
+    GUI's above all) ever builds a program or compiles: importing numba and loading the
+    generic kernel, building each formula's register program (~100 ms for a typed formula),
+    and compiling each (formula, rule, kind)'s specialised kernel (~1 s, milliseconds from
+    numba's cache). Tasks wait in one list and the latest request goes first (the formula on
+    screen), programs before kernels, the generic kernel last: on a cold cache it compiles for
+    seconds, and the specialised kernel of the surface on screen is wanted sooner."""
+
+    GENERIC = ("generic",)
+    QUEUED = 3
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._wake = threading.Condition(self._lock)
         self._thread: threading.Thread | None = None
-        self._done = threading.Event()
+        self._queue: list[tuple] = []
+        self._done: dict[tuple, object] = {}
+        self._running: tuple | None = None
         self.module: ModuleType | None = None
 
-    def start(self) -> None:
+    def result(self, key: tuple) -> object:
+        """The finished task's result (None: it failed or does not apply), else ``_PENDING``
+        with the task queued (moved ahead if it was)."""
+        found = self._done.get(key, _PENDING)
+        if found is _PENDING:
+            self.request(key)
+        return found
+
+    def request(self, *keys: tuple) -> None:
         with self._lock:
+            for key in keys:
+                if key in self._done:
+                    continue
+                if key in self._queue:
+                    self._queue.remove(key)
+                self._queue.append(key)
+            self._drop_stale()
             if self._thread is None:
-                self._thread = threading.Thread(target=self._load, name="gdsim-kernel", daemon=True)
+                self._thread = threading.Thread(target=self._work, name="gdsim-kernel", daemon=True)
                 self._thread.start()
+            self._wake.notify()
+
+    def _drop_stale(self) -> None:
+        """Keep the latest ``QUEUED`` requests of each kind: a formula typed key by key asks
+        for a program and kernels at each keystroke, and compiling those nobody looks at any
+        more would cost seconds each (a dropped request is made again if it is needed)."""
+        for kind in ("program", "history", "final"):
+            waiting = [key for key in self._queue if key[0] == kind and key != self._running]
+            for key in waiting[: -self.QUEUED]:
+                self._queue.remove(key)
+                self._wake.notify_all()
+
+    def start(self) -> None:
+        self.request(self.GENERIC)
 
     def wait(self, timeout: float | None = None) -> bool:
-        """Start loading if needed and wait; True when the kernel is usable."""
-        self.start()
-        self._done.wait(timeout)
-        return self.module is not None
+        """Start loading the generic kernel if needed and wait; True when it is usable."""
+        return self.wait_for(self.GENERIC, timeout) is not None
 
-    def _load(self) -> None:
-        try:
-            self.module = _ready_kernel()
-        except Exception as error:  # numba missing, or any compiler failure: numpy path
-            LOG.warning("gdsim: simulations use numpy (no compiled kernel: %s)", error)
-        finally:
-            self._done.set()
+    def wait_for(self, key: tuple, timeout: float | None = None) -> object:
+        """Queue ``key`` and block until it is done (tests, benchmarks): its result; None
+        after ``timeout`` or once newer requests dropped it."""
+        self.request(key)
+        with self._lock:
+            self._wake.wait_for(
+                lambda: key in self._done or (key not in self._queue and key != self._running),
+                timeout,
+            )
+        found = self._done.get(key)
+        return None if found is _PENDING else found
 
+    def _next(self) -> tuple:
+        with self._lock:
+            self._wake.wait_for(lambda: bool(self._queue))
+            self._running = min(reversed(self._queue), key=lambda key: _RANKS[key[0]])
+            return self._running
+
+    def _work(self) -> None:
+        while True:
+            key = self._next()
+            try:
+                found = _TASKS[key[0]](*key[1:])
+            except Exception as error:  # numba missing, or any compiler failure: numpy path
+                found = None
+                if key == self.GENERIC:
+                    LOG.warning("gdsim: simulations use numpy (no compiled kernel: %s)", error)
+                else:
+                    LOG.warning("gdsim: no compiled %s kernel for %s (%s)", key[0], key[1], error)
+            with self._lock:
+                if key == self.GENERIC:
+                    self.module = found
+                self._done[key] = found
+                self._queue.remove(key)
+                self._running = None
+                self._wake.notify_all()
+
+
+_PENDING = object()
+"""A task's result before it is done."""
 
 _LOADER = _Loader()
 
@@ -385,8 +466,35 @@ def program_for_warm_up() -> Program:
     )
 
 
+def _program(function: CompiledFunction) -> Program | None:
+    """The background task building ``function``'s program (value and gradient)."""
+    return program_for(function, with_value=True)
+
+
+def _specialise(kind: str, function: CompiledFunction, rule: int) -> ModuleType | None:
+    """The background task compiling (or loading from the cache) the ``kind`` loop
+    ("history" or "final") specialised to ``function`` and update rule ``rule``."""
+    program = program_for(function, with_value=True)
+    if program is None:
+        return None
+    text = specialised_kernel.source(
+        program.code, program.constants, program.outputs, len(function.symbols), rule, kind
+    )
+    return specialised_kernel.load(_writable_cache_dir() / "specialised", text)
+
+
+_TASKS = {
+    "generic": _ready_kernel,
+    "program": _program,
+    "history": functools.partial(_specialise, "history"),
+    "final": functools.partial(_specialise, "final"),
+}
+_RANKS = {"program": 0, "history": 1, "final": 1, "generic": 2}
+"""The background tasks by key, and their order: lowest rank first, then the latest."""
+
+
 def loaded() -> ModuleType | None:
-    """The kernel if it is ready and not switched off; starts loading it otherwise."""
+    """The generic kernel if it is ready and not switched off; starts loading it otherwise."""
     if forced_numpy():
         return None
     if _LOADER.module is None:
@@ -395,11 +503,68 @@ def loaded() -> ModuleType | None:
 
 
 def wait_until_loaded(timeout: float | None = None) -> bool:
-    """Block until the kernel is loaded (tests and benchmarks); True when it is usable."""
+    """Block until the generic kernel is loaded (tests and benchmarks); True when usable."""
     return not forced_numpy() and _LOADER.wait(timeout)
 
 
+def wait_until_ready(
+    function: CompiledFunction,
+    optimizers: Iterable[str] = ("gd",),
+    kind: str = "history",
+    timeout: float | None = None,
+) -> bool:
+    """Block until ``function``'s program and, unless ``GDSIM_KERNEL=generic``, its kernels for
+    these optimizers are ready (tests and benchmarks); True when ``kind`` runs compiled."""
+    if forced_numpy() or _LOADER.wait_for(("program", function), timeout) is None:
+        return False
+    if forced_generic():
+        return _LOADER.wait(timeout)
+    codes = {OPTIMIZER_CODES[name][0] for name in optimizers}
+    return all(_LOADER.wait_for((kind, function, code), timeout) is not None for code in codes)
+
+
+def ready_program(function: CompiledFunction) -> Program | None:
+    """``function``'s program if the background thread has built it (queued otherwise); None
+    until then and where it has none, so a typed formula's first frame never waits for sympy's
+    ``cse``."""
+    found = _LOADER.result(("program", function))
+    return None if found is _PENDING else found
+
+
+def loops(
+    function: CompiledFunction, optimizers: Iterable[str], kind: str = "history"
+) -> dict[str, ModuleType] | None:
+    """Per optimizer, the compiled ``kind`` loop ("history" or "final") that runs it on
+    ``function`` now: its specialised kernel once compiled (queued otherwise), else the generic
+    one if loaded; None where any must run on the numpy path now (no program yet, or none at
+    all; no kernel loaded; an optimizer added to the registry without a code here)."""
+    mode = os.environ.get(FORCE_NUMPY_ENV, "").strip().lower()
+    if mode == "numpy" or ready_program(function) is None:
+        return None
+    found = {}
+    for name in optimizers:
+        if name not in OPTIMIZER_CODES:
+            return None
+        module = None
+        if mode != "generic":
+            module = _LOADER.result((kind, function, OPTIMIZER_CODES[name][0]))
+        if module is None or module is _PENDING:
+            module = _LOADER.module
+            if module is None:
+                _LOADER.start()
+                return None
+        found[name] = module
+    return found
+
+
+def usable(function: CompiledFunction, optimizers: Iterable[str]) -> bool:
+    """Whether ``simulate`` on ``function`` with these optimizers runs compiled now; queues
+    what is missing."""
+    return loops(function, optimizers) is not None
+
+
 def history(
+    module: ModuleType,
     function: CompiledFunction,
     optimizer: str,
     hyper: Mapping[str, float],
@@ -410,13 +575,16 @@ def history(
     columns: np.ndarray,
     out: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
 ) -> None:
-    """One batch of ``simulate`` on the compiled path, written into its columns of ``out``
-    (points, grads, losses, stopped_at, cause codes: see ``numba_kernel.history``). Only
-    where ``usable(function)`` said yes, for an optimizer of ``OPTIMIZER_CODES``."""
-    module, program = _LOADER.module, program_for(function, with_value=True)
+    """One batch of ``simulate`` on ``module``, the loop ``loops`` gave for ``optimizer``,
+    written into its columns of ``out`` (points, grads, losses, stopped_at, cause codes: see
+    ``numba_kernel.history``). ``start`` (D, K), ``lr``, ``bounds`` (D, 2) and ``columns``
+    come C-contiguous, of float64 (columns int64)."""
     code, hyper_slots = rule_for(optimizer, hyper)
-    dim, count = start.shape
-    draws = np.zeros((0, dim, count)) if noise is None else np.ascontiguousarray(noise)
+    draws = _NO_NOISE[start.shape[0]] if noise is None else noise
+    if module is not _LOADER.module:
+        module.history(start, lr, hyper_slots, bounds, draws, columns, *out)
+        return
+    program = ready_program(function)
     module.history(
         program.code,
         program.constants,
@@ -424,24 +592,18 @@ def history(
         program.n_regs,
         code,
         hyper_slots,
-        np.ascontiguousarray(start, dtype=float),
-        np.ascontiguousarray(lr, dtype=float),
+        start,
+        lr,
         draws,
         np.ascontiguousarray(bounds[:, 0]),
         np.ascontiguousarray(bounds[:, 1]),
-        np.ascontiguousarray(columns, dtype=np.int64),
+        columns,
         *out,
     )
 
 
-def usable(function: CompiledFunction, optimizers: Iterable[str]) -> bool:
-    """Whether ``simulate`` on ``function`` with these optimizers runs on the compiled path
-    now (an optimizer added to the registry runs on the numpy path until it has a code here)."""
-    return (
-        loaded() is not None
-        and program_for(function, with_value=True) is not None
-        and all(name in OPTIMIZER_CODES for name in optimizers)
-    )
+_NO_NOISE = {dim: np.zeros((0, dim, 0)) for dim in (1, 2)}
+"""The noise argument of a batch without noise, per dimension."""
 
 
 def final(
@@ -455,24 +617,40 @@ def final(
     tolerance: float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """``final_states``' loop on the compiled path: the last iterates (D, K), the steps at
-    which runs stopped (-1: none) and settled; None where that path is unavailable."""
-    module, program = loaded(), program_for(function)
-    if module is None or program is None or optimizer not in OPTIMIZER_CODES:
+    which runs stopped (-1: none) and settled; None where that path is unavailable now."""
+    found = loops(function, [optimizer], "final")
+    if found is None:
         return None
+    module, program = found[optimizer], ready_program(function)
     code, hyper_slots = rule_for(optimizer, hyper)
     dim, count = start.shape
+    start = np.ascontiguousarray(start, dtype=float)
+    lr = np.ascontiguousarray(lr, dtype=float)
     ends = np.empty((dim, count))
     stopped_at = np.full(count, -1, dtype=np.int64)
     settled_at = np.zeros(count, dtype=np.int64)
+    if module is not _LOADER.module:
+        module.final(
+            start,
+            lr,
+            hyper_slots,
+            np.ascontiguousarray(bounds, dtype=float),
+            int(steps),
+            float(tolerance),
+            ends,
+            stopped_at,
+            settled_at,
+        )
+        return ends, stopped_at, settled_at
     module.final(
         program.code,
         program.constants,
-        program.outputs,
+        program.outputs[1:],
         program.n_regs,
         code,
         hyper_slots,
-        np.ascontiguousarray(start, dtype=float),
-        np.ascontiguousarray(lr, dtype=float),
+        start,
+        lr,
         int(steps),
         np.ascontiguousarray(bounds[:, 0]),
         np.ascontiguousarray(bounds[:, 1]),

@@ -1,7 +1,7 @@
 """K optimizer runs of N steps on one surface at once, as numpy arrays.
 
-Two paths give the same result: a compiled kernel (``gdsim.core.kernel``: ~20-100x faster,
-used once it has loaded in the background) and the numpy path described here, which is the
+Two paths give the same result: a compiled kernel (``gdsim.core.kernel``: ~10-300x faster,
+used once it is ready in the background) and the numpy path described here, which is the
 reference and the fallback (numba missing, a formula the kernel does not cover,
 ``GDSIM_KERNEL=numpy``). They agree to a few units in the last place, not bit for bit.
 
@@ -37,6 +37,9 @@ import functools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from itertools import chain
+from operator import attrgetter
+from types import ModuleType
 
 import numpy as np
 import sympy
@@ -144,13 +147,12 @@ def simulate(
     steps = int(steps)
     dim = surface.dim
     bounds = default_bounds(surface) if bounds is None else _checked_bounds(bounds, dim)
-    starts = np.array([_start_of(spec, surface, dim) for spec in runs]).T
-    lrs = np.array([_lr_of(spec) for spec in runs])
-    noise = np.array([_noise_of(spec) for spec in runs])
+    starts, lrs, noise = _inputs(runs, surface, dim)
 
     batches = _batches(runs)
-    if kernel.usable(surface.function, (optimizer.name for _, optimizer, _ in batches)):
-        return _simulate_compiled(surface, runs, batches, starts, lrs, noise, steps, bounds)
+    loops = kernel.loops(surface.function, [optimizer.name for _, optimizer, _ in batches])
+    if loops is not None:
+        return _simulate_compiled(surface, runs, batches, loops, starts, lrs, noise, steps, bounds)
     trace = np.empty((steps + 1, dim, len(runs)))
     grad_trace = np.empty_like(trace)
     for members, optimizer, hyper in batches:
@@ -192,6 +194,7 @@ def _simulate_compiled(
     surface: Surface,
     runs: tuple[RunSpec, ...],
     batches: list[tuple[np.ndarray, OptimizerSpec, dict]],
+    loops: dict[str, ModuleType],
     starts: np.ndarray,
     lrs: np.ndarray,
     noise: np.ndarray,
@@ -205,32 +208,43 @@ def _simulate_compiled(
     points = np.empty((count, steps + 1, dim))
     grads = np.empty_like(points)
     losses = np.empty((count, steps + 1))
-    stopped_at = np.full(count, -1, dtype=np.int64)
+    stopped_at = np.empty(count, dtype=np.int64)
+    stopped_at.fill(-1)
     codes = np.zeros(count, dtype=np.int8)
+    limits = np.array(bounds)
+    whole = len(batches) == 1
     for members, optimizer, hyper in batches:
         kernel.history(
+            loops[optimizer.name],
             surface.function,
             optimizer.name,
             hyper,
-            starts[:, members],
-            lrs[members],
+            starts if whole else np.ascontiguousarray(starts[:, members]),
+            lrs if whole else lrs[members],
             _noise_draws(runs, members, noise, steps, dim),
-            np.array(bounds),
+            limits,
             members,
             (points, grads, losses, stopped_at, codes),
         )
-    causes = (None, StopCause.NON_FINITE, StopCause.OUT_OF_BOUNDS)
+    lengths = stopped_at.copy()
+    lengths[stopped_at < 0] = steps + 1
     return SimulationResult(
         runs=runs,
         points=points,
         losses=losses,
         grads=grads,
         stopped_at=stopped_at,
-        stop_causes=tuple(causes[code] for code in codes),
-        lengths=np.where(stopped_at >= 0, stopped_at, steps + 1),
+        stop_causes=tuple(map(_CAUSES.__getitem__, codes.tolist()))
+        if codes.any()
+        else (None,) * count,
+        lengths=lengths,
         n_steps=steps,
         bounds=bounds,
     )
+
+
+_CAUSES = (None, StopCause.NON_FINITE, StopCause.OUT_OF_BOUNDS)
+"""The compiled path's stop codes."""
 
 
 def _integrate(
@@ -393,26 +407,35 @@ def _gradient_kernel(function: CompiledFunction) -> Callable[..., tuple]:
 def _batches(runs: tuple[RunSpec, ...]) -> list[tuple[np.ndarray, OptimizerSpec, dict]]:
     """Runs sharing an optimizer and hyper-parameters: their indices, optimizer and settings.
 
-    Each distinct setting is resolved once: with the compiled kernel, resolving it for each of
-    1,000 runs cost as much as simulating them."""
-    groups: dict[tuple, tuple[list[int], OptimizerSpec, dict[str, float]]] = {}
-    keys: dict[tuple, tuple] = {}
+    Each distinct setting is resolved once, in the order of the runs (the first bad one
+    raises): with the compiled kernel, resolving it for each of 1,000 runs cost as much as
+    simulating them. The usual call (one optimizer, no settings given) is recognised from two
+    passes over the runs: grouping 40,000 runs one by one cost more than simulating them."""
+    names = set(map(_OPTIMIZER, runs))
+    if len(names) == 1 and not any(map(_HYPER, runs)):
+        optimizer = get_surface_optimizer(runs[0].optimizer)
+        return [(np.arange(len(runs)), optimizer, optimizer.resolve({}))]
+    given: dict[tuple, list[int]] = {}
     for k, spec in enumerate(runs):
-        given = (spec.optimizer, tuple(sorted(spec.hyper.items())))
-        if given not in keys:
-            optimizer = get_surface_optimizer(spec.optimizer)
-            resolved = optimizer.resolve(spec.hyper)
-            keys[given] = key = (spec.optimizer, tuple(sorted(resolved.items())))
-            groups.setdefault(key, ([], optimizer, resolved))
-        groups[keys[given]][0].append(k)
-    return [(np.array(members), optimizer, hyper) for members, optimizer, hyper in groups.values()]
+        key = (spec.optimizer, tuple(sorted(spec.hyper.items())))
+        given.setdefault(key, []).append(k)
+    groups: dict[tuple, tuple[list[int], OptimizerSpec, dict[str, float]]] = {}
+    for (name, hyper), members in given.items():
+        optimizer = get_surface_optimizer(name)
+        resolved = optimizer.resolve(dict(hyper))
+        key = (name, tuple(sorted(resolved.items())))
+        groups.setdefault(key, ([], optimizer, resolved))[0].extend(members)
+    return [
+        (np.array(sorted(members), dtype=np.int64), optimizer, hyper)
+        for members, optimizer, hyper in groups.values()
+    ]
 
 
 def _noise_draws(
     runs: tuple[RunSpec, ...], members: np.ndarray, noise: np.ndarray, steps: int, dim: int
 ) -> np.ndarray | None:
     """Per-run seeded Gaussian gradient noise, shape (N, D, K_batch); None when all are 0."""
-    if not np.any(noise[members] > 0.0):
+    if not (max(noise.tolist()) > 0.0 and np.any(noise[members] > 0.0)):
         return None
     draws = np.zeros((steps, dim, len(members)))
     for column, k in enumerate(members):
@@ -437,6 +460,56 @@ def _first_invalid(
         for k, t in enumerate(stopped)
     )
     return stopped, causes
+
+
+def _inputs(
+    runs: tuple[RunSpec, ...], surface: Surface, dim: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The runs' starts (D, K, C-contiguous), learning rates and noise levels, each checked as
+    a whole with loops that run in C (checking 40,000 runs one by one in Python cost more than
+    simulating them, and a numpy test per array costs microseconds at 4 runs); where that
+    fails, the per-run checks raise the message naming the first bad run."""
+    count = len(runs)
+    starts = _starts(list(map(_START, runs)), surface.start, count, dim)
+    if starts is None:
+        starts = np.array([_start_of(spec, surface, dim) for spec in runs])
+    lrs = _non_negative(list(map(_LR, runs)))
+    if lrs is None:
+        lrs = np.array([_lr_of(spec) for spec in runs])
+    noise = _non_negative(list(map(_NOISE, runs)))
+    if noise is None:
+        noise = np.array([_noise_of(spec) for spec in runs])
+    return starts.T.copy(), lrs, noise
+
+
+_START, _LR, _NOISE = attrgetter("start"), attrgetter("lr"), attrgetter("noise")
+_OPTIMIZER, _HYPER = attrgetter("optimizer"), attrgetter("hyper")
+
+
+def _starts(given: list, default: tuple[float, ...], count: int, dim: int) -> np.ndarray | None:
+    """The starts (K, D) if each is ``dim`` numbers (None: the surface's), else None."""
+    try:  # a start given as a numpy array makes ``in`` raise: the per-run checks take it
+        if None in given:
+            given = [default if start is None else start for start in given]
+        if set(map(len, given)) != {dim}:
+            return None
+        flat = np.fromiter(chain.from_iterable(given), dtype=float, count=count * dim)
+    except (TypeError, ValueError):
+        return None
+    return flat.reshape(count, dim)
+
+
+def _non_negative(values: list) -> np.ndarray | None:
+    """``values`` as a float array if they are all finite numbers >= 0 (a finite sum has no
+    NaN nor infinity), else None."""
+    try:
+        total = sum(values)
+        if not (total - total == 0.0 and min(values) >= 0.0):
+            return None
+        array = np.array(values, dtype=float)
+    except (TypeError, ValueError):
+        return None
+    return array if array.shape == (len(values),) else None
 
 
 def _start_of(spec: RunSpec, surface: Surface, dim: int) -> tuple[float, ...]:

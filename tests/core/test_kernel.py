@@ -41,6 +41,7 @@ def on_numpy(monkeypatch, work):
 
 
 def both_paths(monkeypatch, surface, runs, steps):
+    assert kernel.wait_until_ready(surface.function, {spec.optimizer for spec in runs})
     assert kernel.usable(surface.function, {spec.optimizer for spec in runs})
     return simulate(surface, runs, steps), on_numpy(
         monkeypatch, lambda: simulate(surface, runs, steps)
@@ -222,3 +223,23 @@ def test_an_unreadable_cache_is_cleared_and_compiled_again(monkeypatch, tmp_path
     monkeypatch.setattr(kernel, "_import_kernel", import_kernel)
     assert kernel._ready_kernel() is loaded
     assert calls == [True, False]  # the second import found the garbage gone
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        (  # flattened, these would make 2 x 2 coordinates
+            [RunSpec(0.1, start=(1.0, 2.0, 3.0)), RunSpec(0.1, start=(1.0,))],
+            r"the start needs 2 coordinates, got 3",
+        ),
+        ([RunSpec(float("inf"))], "learning rate must be a finite number >= 0, got inf"),
+        ([RunSpec(0.1, noise=float("nan"))], "gradient noise must be a finite number >= 0"),
+        ([RunSpec(0.1, optimizer="adamw")], "differs from Adam only by its weight decay"),
+    ],
+)
+def test_the_whole_array_checks_still_name_a_bad_run_among_good_ones(bad, message):
+    """simulate checks its runs as whole arrays (fast at 40,000 runs); the message is the
+    per-run check's."""
+    good = [RunSpec(0.1, start=(0.5, 0.5)), RunSpec(0.2, optimizer="adam", hyper={"eps": 1e-6})]
+    with pytest.raises(ValueError, match=message):
+        simulate(get_surface("bowl"), [*good, *bad, *good], 5)

@@ -1,0 +1,205 @@
+"""The kernels specialised per formula and update rule against the numpy path (the reference).
+
+The suite runs the generic kernel alone (tests/conftest.py sets GDSIM_KERNEL=generic): each
+specialised kernel compiles for ~1 s on a fresh cache, so only these tests use them, on a few
+surfaces that together take every update rule and both dimensions."""
+
+import os
+import subprocess
+import sys
+import threading
+
+import numpy as np
+import pytest
+from test_kernel import HYPER, TYPED, on_numpy, runs_of
+
+from gdsim.core import kernel, specialised_kernel
+from gdsim.core.optimizers import SURFACE_OPTIMIZERS
+from gdsim.core.presets import load_presets
+from gdsim.core.simulate import RunSpec, StopCause, final_states, simulate
+from gdsim.core.surfaces import get_surface
+from gdsim.core.verdict import classify_view
+
+
+@pytest.fixture
+def specialised(monkeypatch):
+    """The app's setting: specialised kernels compiled in the background."""
+    monkeypatch.delenv(kernel.FORCE_NUMPY_ENV, raising=False)
+
+
+def ready(surface, optimizers, kind="history"):
+    assert kernel.wait_until_ready(surface.function, optimizers, kind, timeout=120)
+    codes = {kernel.OPTIMIZER_CODES[name][0] for name in optimizers}
+    for code in codes:  # the specialised kernel is ready, and serves
+        assert kernel.loops(surface.function, optimizers, kind) is not None
+        assert kernel._LOADER.result((kind, surface.function, code)) is not None
+
+
+def both_paths(monkeypatch, surface, runs, steps):
+    ready(surface, {spec.optimizer for spec in runs})
+    return simulate(surface, runs, steps), on_numpy(
+        monkeypatch, lambda: simulate(surface, runs, steps)
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "optimizers"), [("rosenbrock", SURFACE_OPTIMIZERS), (TYPED, ["gd", "momentum"])]
+)
+def test_one_step_equals_the_numpy_paths(specialised, monkeypatch, name, optimizers):
+    """Every update rule on one surface; every instruction with one rule on the other."""
+    surface = get_surface(name)
+    runs = [spec for optimizer in optimizers for spec in runs_of(surface, optimizer)]
+    compiled, reference = both_paths(monkeypatch, surface, runs, 1)
+    np.testing.assert_allclose(compiled.points, reference.points, rtol=1e-12)
+    np.testing.assert_allclose(compiled.losses, reference.losses, rtol=1e-12)
+    scale = np.nanmax(np.abs(reference.grads))
+    np.testing.assert_allclose(compiled.grads, reference.grads, rtol=1e-12, atol=1e-13 * scale)
+
+
+def test_whole_runs_and_the_noise_stream_equal_the_numpy_path(specialised, monkeypatch):
+    surface = get_surface("rosenbrock")
+    runs = [spec for optimizer in SURFACE_OPTIMIZERS for spec in runs_of(surface, optimizer)]
+    compiled, reference = both_paths(monkeypatch, surface, runs, 300)
+    loops = kernel.loops(surface.function, ["gd", "momentum", "nesterov"])
+    assert len(set(map(id, loops.values()))) == 1  # settings are inputs, not compiled in
+    assert len(loops["gd"].history.signatures) == 1
+    np.testing.assert_array_equal(compiled.stopped_at, reference.stopped_at)
+    assert compiled.stop_causes == reference.stop_causes
+    np.testing.assert_allclose(compiled.points, reference.points, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(compiled.losses, reference.losses, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(compiled.grads, reference.grads, rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("name", "spec", "cause"),
+    [
+        ("w**2", RunSpec(lr=1.5), StopCause.OUT_OF_BOUNDS),
+        ("rosenbrock", RunSpec(lr=0.01, optimizer="momentum"), StopCause.OUT_OF_BOUNDS),
+        ("log(w)", RunSpec(lr=2.0, start=(1.0,)), StopCause.NON_FINITE),
+    ],
+)
+def test_stops_at_the_same_step_with_the_same_cause(specialised, monkeypatch, name, spec, cause):
+    surface = get_surface(name)
+    compiled, reference = both_paths(monkeypatch, surface, [spec, RunSpec(lr=1e-3)], 200)
+    assert compiled.stop_causes == reference.stop_causes
+    assert compiled.stop_causes[0] == cause
+    np.testing.assert_array_equal(compiled.stopped_at, reference.stopped_at)
+    np.testing.assert_array_equal(np.isnan(compiled.points), np.isnan(reference.points))
+    np.testing.assert_array_equal(np.isnan(compiled.grads), np.isnan(reference.grads))
+
+
+def test_the_presets_on_these_surfaces_get_the_same_verdicts(specialised, monkeypatch):
+    presets = [p for p in load_presets() if str(p.make_surface().function.expr) in ("w**2",)]
+    presets += [p for p in load_presets() if "Rosenbrock" in p.title]
+    assert len(presets) == 2
+    for preset in presets:
+        surface = preset.make_surface()
+        compiled, reference = both_paths(monkeypatch, surface, preset.runs, preset.steps)
+        for k in range(len(preset.runs)):
+            ours, theirs = classify_view(compiled.run(k)), classify_view(reference.run(k))
+            assert ours.regime == theirs.regime, preset.title
+
+
+@pytest.mark.parametrize("optimizer", ["gd", "adam"])
+def test_final_states_equal_the_numpy_path_and_simulate(specialised, monkeypatch, optimizer):
+    surface = get_surface("rosenbrock")
+    grid = np.linspace(-2.0, 2.0, 9)
+    starts = np.array([(x, y) for x in grid for y in grid])
+    lr = 2e-3 if optimizer == "gd" else 0.05
+    hyper = HYPER[optimizer]
+    ready(surface, [optimizer], "final")
+    ends = final_states(surface, starts, lr, 150, optimizer, hyper, tolerance=1e-3)
+    reference = on_numpy(
+        monkeypatch,
+        lambda: final_states(surface, starts, lr, 150, optimizer, hyper, tolerance=1e-3),
+    )
+    assert (ends.stopped_at < 0).any() and (optimizer != "gd" or (ends.stopped_at >= 0).any())
+    np.testing.assert_array_equal(ends.stopped_at, reference.stopped_at)
+    np.testing.assert_array_equal(ends.settled_at, reference.settled_at)
+    np.testing.assert_allclose(ends.points, reference.points, rtol=1e-9, atol=1e-12)
+    runs = [RunSpec(lr=lr, optimizer=optimizer, hyper=hyper, start=tuple(p)) for p in starts]
+    whole = simulate(surface, runs, 150)
+    kept = ends.stopped_at < 0
+    np.testing.assert_array_equal(ends.points[kept], whole.points[kept, -1])  # to the last bit
+
+
+def test_programs_and_kernels_are_built_off_the_calling_thread(specialised, monkeypatch):
+    """A typed formula's first frame must not wait for sympy's cse nor for numba."""
+    threads = []
+    build = kernel._TASKS["program"]
+    monkeypatch.setitem(
+        kernel._TASKS, "program", lambda f: threads.append(threading.current_thread()) or build(f)
+    )
+    surface = get_surface("x**2 + 3*y**2 + x*y/7")
+    runs = [RunSpec(lr=0.05)]
+    first = simulate(surface, runs, 50)  # the numpy path serves meanwhile
+    assert kernel.wait_until_ready(surface.function, ["gd"], timeout=120)
+    assert threads and all(t is not threading.current_thread() for t in threads)
+    np.testing.assert_allclose(simulate(surface, runs, 50).points, first.points, rtol=1e-12)
+
+
+def test_a_formula_without_a_program_keeps_the_numpy_path(specialised):
+    surface = get_surface("(-1)**w")
+    assert not kernel.wait_until_ready(surface.function, ["gd"], timeout=120)
+    assert simulate(surface, [RunSpec(lr=0.1)], 5).n_steps == 5
+
+
+def test_a_second_start_loads_the_kernel_from_the_cache_without_compiling(specialised):
+    ready(get_surface("rosenbrock"), ["gd"])
+    probe = (
+        "from gdsim.core import kernel; from gdsim.core.surfaces import get_surface\n"
+        "f = get_surface('rosenbrock').function\n"
+        "assert kernel.wait_until_ready(f, ['gd'], timeout=120)\n"
+        "module = kernel.loops(f, ['gd'])['gd']\n"
+        "print(sum(module.history.stats.cache_hits.values()),"
+        " sum(module.history.stats.cache_misses.values()))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != kernel.FORCE_NUMPY_ENV}
+    out = subprocess.run(
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.split() == ["1", "0"]
+
+
+def test_the_generated_module_holds_only_its_rule():
+    program = kernel.program_for(get_surface("rosenbrock").function, with_value=True)
+    text = specialised_kernel.source(
+        program.code, program.constants, program.outputs, 2, 3, "history"
+    )
+    assert "correction1" in text and "momentum" not in text and "def final" not in text
+
+
+def test_a_formula_typed_key_by_key_queues_only_its_latest_versions():
+    """Each keystroke asks for a program and kernels; compiling every stale one would keep the
+    background thread busy for seconds per keystroke."""
+    loader = kernel._Loader()
+    typed = [("program", f"x**{n}") for n in range(6)] + [("history", f"x**{n}", 0) for n in (4, 5)]
+    loader._queue = [("generic",), *typed]
+    with loader._lock:
+        loader._drop_stale()
+    assert loader._queue == [("generic",), *typed[3:]]
+
+
+def test_an_unreadable_cache_is_removed_and_the_kernel_compiled_again(tmp_path):
+    program = kernel.program_for(get_surface("w**2").function, with_value=True)
+    text = specialised_kernel.source(
+        program.code, program.constants, program.outputs, 1, 0, "final"
+    )
+    digest = specialised_kernel.load(tmp_path, text).__name__.removeprefix("gdsim_kernel_")
+    index = next((tmp_path / "__pycache__").glob(f"kernel_{digest}.*.nbi"))
+    index.write_bytes(b"not a pickle")
+    del sys.modules[f"gdsim_kernel_{digest}"]
+    module = specialised_kernel.load(tmp_path, text)
+    ends = np.empty((1, 1))
+    module.final(
+        np.ones((1, 1)),
+        np.full(1, 0.25),
+        np.zeros(4),
+        np.array([[-9.0, 9.0]]),
+        1,
+        0.0,
+        ends,
+        np.full(1, -1),
+        np.zeros(1, dtype=np.int64),
+    )
+    assert ends[0, 0] == 0.5
