@@ -465,9 +465,13 @@ def _derivative(expr: sympy.Expr, symbol: sympy.Symbol) -> sympy.Expr:
 def _lambdify(symbols: Sequence[sympy.Symbol], exprs: tuple[sympy.Expr, ...]) -> Callable:
     """numpy code for ``exprs`` that lets overflow and 0/0 become inf/nan without warnings.
 
-    errstate as a decorator costs half of a ``with np.errstate(...)`` block per call.
+    errstate as a decorator costs half of a ``with np.errstate(...)`` block per call. No
+    docstring: lambdify would print every expression into it (a fifth of its time), and
+    nothing reads it.
     """
-    function = sympy.lambdify(symbols, exprs, modules=[NUMPY_NAMESPACE, "numpy"], cse=True)
+    function = sympy.lambdify(
+        symbols, exprs, modules=[NUMPY_NAMESPACE, "numpy"], cse=True, docstring_limit=0
+    )
     return np.errstate(all="ignore")(function)
 
 
@@ -559,8 +563,14 @@ class CompiledFunction:
 
 
 @functools.lru_cache(maxsize=256)
-def _compile_cached(text: str, variables: tuple[str, ...]) -> CompiledFunction:
-    return _in_words(lambda: CompiledFunction(text, variables, parse_expression(text, variables)))
+def _compile_cached(
+    text: str, variables: tuple[str, ...], parsed: sympy.Expr | None
+) -> CompiledFunction:
+    return _in_words(
+        lambda: CompiledFunction(
+            text, variables, parse_expression(text, variables) if parsed is None else parsed
+        )
+    )
 
 
 Result = TypeVar("Result")
@@ -584,9 +594,16 @@ def _in_words(work: Callable[[], Result]) -> Result:
         raise ExpressionError("this formula could not be handled: please rewrite it") from error
 
 
-def compile_expression(text: str, variables: Sequence[str]) -> CompiledFunction:
+def compile_expression(
+    text: str, variables: Sequence[str], parsed: sympy.Expr | None = None
+) -> CompiledFunction:
     """Parse and compile a typed formula; cached, so re-selecting a surface is instant.
+
+    ``parsed`` is ``text`` already parsed over variables that include every name it uses (a
+    typed formula is parsed once over w, x and y to learn its dimension): the parser looks a
+    variable up only where the formula names it, so that tree is the one a second parse over
+    ``variables`` would build, and a second parse would only cost time.
 
     Raises :class:`ExpressionError` with a human message for a formula we do not accept.
     """
-    return _compile_cached(text, tuple(variables))
+    return _compile_cached(text, tuple(variables), parsed)
