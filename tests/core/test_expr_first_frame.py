@@ -1,5 +1,6 @@
 """A typed formula's first frame: the faster compile path builds exactly what sympy builds, the
-formula is parsed once and the first frame leaves the Hessian for later."""
+formula is parsed once, the first frame leaves the Hessian for later, and the start-up warm-up
+covers the whole formula language."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from hypothesis import strategies as st
 
 from gdsim.core import expr as expr_module
 from gdsim.core import surfaces as surfaces_module
-from gdsim.core.expr import FUNCTIONS, _diff, parse_expression
+from gdsim.core.expr import FUNCTIONS, _diff, names_in, parse_expression
+from gdsim.core.formula_warm_up import WARM_UP_FORMULA, warm_up_in_background
 from gdsim.core.simulate import RunSpec, simulate
 from gdsim.core.surfaces import SURFACES, get_surface
 
@@ -21,6 +23,7 @@ TYPED = (
     "abs(x) + max(x, y, 0.5) + min(x*y, 1)",
     "sigmoid(x*y) + softplus(x - y) + tanh(x/y)",
     "sqrt(x^2 + y^2 + 1)^3 + log(1 + x^2) + x^y + 2^x",
+    WARM_UP_FORMULA,
 )
 
 
@@ -89,3 +92,12 @@ def test_the_first_frame_leaves_the_hessian_for_later(monkeypatch):
     assert "hessian_exprs" not in built and "_hessian" not in built
     assert surface.hessian(0.0, 0.0).shape == (2, 2)
     assert "_hessian" in vars(surface.function)
+
+
+def test_the_warm_up_covers_the_language_and_ends():
+    assert set(FUNCTIONS) <= names_in(WARM_UP_FORMULA)
+    assert {"pi", "e", "x", "y"} <= names_in(WARM_UP_FORMULA)
+    thread = warm_up_in_background()
+    thread.join(timeout=60)
+    assert not thread.is_alive()
+    assert "_hessian" in vars(get_surface(WARM_UP_FORMULA).function)  # built once, cached
