@@ -468,7 +468,7 @@ def _diff(expr: sympy.Expr, symbol: sympy.Symbol) -> sympy.Expr:
 def _diff_node(expr: sympy.Expr, symbol: sympy.Symbol) -> sympy.Expr:
     if symbol not in expr.free_symbols:
         return sympy.S.Zero
-    if expr is symbol:
+    if expr == symbol:
         return sympy.S.One
     if isinstance(expr, sympy.Add):
         return expr.func(*[_diff_node(arg, symbol) for arg in expr.args])
