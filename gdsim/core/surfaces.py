@@ -7,12 +7,14 @@ Adding a surface is adding one entry to :data:`SURFACES`.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 import numpy as np
+import sympy
 from numpy.typing import ArrayLike
 
 from gdsim.core.expr import (
@@ -401,17 +403,20 @@ def _named_surface(name: str, spec: SurfaceSpec, params: Mapping[str, float]) ->
     )
 
 
-def _typed_variables(text: str) -> tuple[str, ...]:
-    """w -> 1D, x and/or y -> 2D; a constant is a flat 1D line; mixing the two is refused."""
-    parse_expression(text, (*VARIABLES_1D, *VARIABLES_2D))
+@functools.lru_cache(maxsize=256)
+def _typed_variables(text: str) -> tuple[tuple[str, ...], sympy.Expr]:
+    """w -> 1D, x and/or y -> 2D; a constant is a flat 1D line; mixing the two is refused.
+    Also the parsed formula, which compiling it reuses (cached: the presenter rebuilds the
+    surface of the same text on every change of its box or state)."""
+    expr = parse_expression(text, (*VARIABLES_1D, *VARIABLES_2D))
     used = names_in(text)
     if "w" in used and used & {"x", "y"}:
         raise ExpressionError("use w alone for a 1D curve, or x and y for a 2D surface, not both")
-    return VARIABLES_2D if used & {"x", "y"} else VARIABLES_1D
+    return (VARIABLES_2D if used & {"x", "y"} else VARIABLES_1D), expr
 
 
 def _typed_surface(text: str) -> Surface:
-    variables = _typed_variables(text)
+    variables, expr = _typed_variables(text)
     one_d = variables == VARIABLES_1D
     return Surface(
         name=text,
@@ -424,7 +429,7 @@ def _typed_surface(text: str) -> Surface:
         min_value=None,
         log_colors=False,
         description="Your own formula.",
-        function=compile_expression(text, variables),
+        function=compile_expression(text, variables, parsed=expr),
     )
 
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from gdsim.core.formula_warm_up import warm_up_in_background
 from gdsim.resources import ICONS
 from gdsim.ui import workers
 from gdsim.ui.display_check import display_problem
@@ -120,6 +121,7 @@ def run_app(path: Path | None = None) -> int:
         open_at_start(window, path)
     window.show()
     warm_up_torch()
+    warm_up_in_background()
 
     def quit_now() -> None:
         window.sessions.ask_before_closing = False
