@@ -139,7 +139,6 @@ def test_the_bold_moving_averages_frame_the_axis_not_the_faint_step_losses(qtbot
     assert low > np.log10(0.1) and high < np.log10(1.0)
 
 
-
 class _LayoutRequests(QtCore.QObject):
     """Counts the layout requests an object receives (a relayout of a plot's axes and view)."""
 
@@ -167,13 +166,14 @@ def test_a_renamed_run_is_relabelled_in_place_in_its_style(qtbot):
         plot.set_series([Series(n, steps, 0.9**steps, "#0072B2") for n in (first, "GD η = 0.1")])
 
     show("GD η = 0.0012")
-    for _ in range(3):  # laid out, then the legend refitted to the width, then laid out
+    for _ in range(5):  # laid out, the legend refitted to the width, laid out again
         QtWidgets.QApplication.processEvents()
     label = plot.legend.items[0][1]
     style = label.item.document().begin().begin().fragment().charFormat()
     width = label.minimumWidth()
     requests = _LayoutRequests()
     plot.getPlotItem().installEventFilter(requests)
+    plot.legend.installEventFilter(requests)
     show("GD η = 0.001")
     QtWidgets.QApplication.processEvents()
     assert label.item.toPlainText() == label.text == "GD η = 0.001"
