@@ -4,7 +4,7 @@ and keeps its labels apart on a narrow plot."""
 from __future__ import annotations
 
 import numpy as np
-from PySide6 import QtGui
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdsim.ui.widgets.loss_plot import LossPlot, Series, wider_spacing
 
@@ -137,3 +137,51 @@ def test_the_bold_moving_averages_frame_the_axis_not_the_faint_step_losses(qtbot
     )
     low, high = plot.getViewBox().viewRange()[1]
     assert low > np.log10(0.1) and high < np.log10(1.0)
+
+
+class _LayoutRequests(QtCore.QObject):
+    """Counts the layout requests an object receives (a relayout of a plot's axes and view)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+
+    def eventFilter(self, _obj: QtCore.QObject, event: QtCore.QEvent) -> bool:
+        if event.type() == QtCore.QEvent.Type.LayoutRequest:
+            self.count += 1
+        return False
+
+
+def test_a_renamed_run_is_relabelled_in_place_in_its_style(qtbot):
+    """A dragged run's new name ("η = 0.001" after "η = 0.0012") shows in the legend in the
+    colour and size it had, without re-laying the plot out (each relayout cost ~1 ms a plot
+    and frame); a longer name still gets the room it needs."""
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    plot.resize(500, 300)
+    plot.show()
+    steps = np.arange(10)
+
+    def show(first: str) -> None:
+        plot.set_series([Series(n, steps, 0.9**steps, "#0072B2") for n in (first, "GD η = 0.1")])
+
+    show("GD η = 0.0012")
+    for _ in range(5):  # laid out, the legend refitted to the width, laid out again
+        QtWidgets.QApplication.processEvents()
+    label = plot.legend.items[0][1]
+    style = label.item.document().begin().begin().fragment().charFormat()
+    width = label.minimumWidth()
+    requests = _LayoutRequests()
+    plot.getPlotItem().installEventFilter(requests)
+    plot.legend.installEventFilter(requests)
+    show("GD η = 0.001")
+    QtWidgets.QApplication.processEvents()
+    assert label.item.toPlainText() == label.text == "GD η = 0.001"
+    shown = label.item.document().begin().begin().fragment().charFormat()
+    assert shown.foreground().color() == style.foreground().color()
+    assert shown.font().pointSizeF() == style.font().pointSizeF()
+    assert requests.count == 0
+    assert label.minimumWidth() == width
+    show("GD η = 0.00123456789 from (1, 2)")
+    assert label.item.toPlainText() == "GD η = 0.00123456789 from (1, 2)"
+    assert label.minimumWidth() > width

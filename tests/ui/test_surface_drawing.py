@@ -4,7 +4,7 @@ reader looks for (first and last step, extremes, where a run diverged)."""
 from __future__ import annotations
 
 import numpy as np
-from PySide6 import QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 from gdsim.core.presets import parse_preset
 from gdsim.ui.presenters import surface as surface_presenter
@@ -110,3 +110,30 @@ def test_a_dragged_slider_shows_its_last_value_once_and_keeps_the_legends_still(
 
     shown = [settle(lr) for lr in values][-1]  # each label shown once
     assert all(settle(lr) == shown for lr in values)
+
+
+def test_a_slider_step_leaves_the_unchanged_controls_unpainted(surface_panel, qtbot):
+    """Each frame of a dragged slider restates the whole state to the controls: the steps and
+    noise boxes rewrote their text (and repainted the column around them) every frame."""
+    panel = surface_panel
+    qtbot.waitUntil(lambda: panel.result() is not None)
+    steps = panel.findChild(QtWidgets.QSpinBox, "stepsSpin")
+    noise = panel.findChild(QtWidgets.QDoubleSpinBox, "noiseSpin")
+    boxes = [steps.lineEdit(), noise.lineEdit()]
+    paints = []
+
+    class Paints(QtCore.QObject):
+        def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
+            if event.type() == QtCore.QEvent.Type.Paint:
+                paints.append(watched)
+            return False
+
+    counter = Paints()
+    for box in boxes:
+        box.installEventFilter(counter)
+    for lr in (1e-3, 1.15e-3, 2e-3):
+        panel.lr_slider.setValue(lr)
+        qtbot.waitUntil(lambda lr=lr: panel.result().runs[0].lr == lr)
+        qtbot.wait(1)  # the paint pass
+    assert steps.value() == panel.state().steps
+    assert paints == []

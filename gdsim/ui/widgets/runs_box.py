@@ -93,10 +93,14 @@ class RunsBox(QtWidgets.QGroupBox):
     def show_state(self, state: SurfaceState, starts: Sequence[tuple[float, ...]]) -> None:
         """Steps, the selected run's noise, compare mode, and one row per run (``starts``: each
         run's start, the surface's where the run has none)."""
-        with signals_blocked(self.steps_spin):
-            self.steps_spin.setValue(state.steps)
-        with signals_blocked(self.noise_spin):
-            self.noise_spin.setValue(state.selected_run().noise)
+        # A spin box rewrites (and repaints) its text on every setValue, even to the value
+        # it shows: only real changes, as a dragged slider restates all this every frame.
+        if self.steps_spin.value() != state.steps:
+            with signals_blocked(self.steps_spin):
+                self.steps_spin.setValue(state.steps)
+        if self.noise_spin.value() != state.selected_run().noise:
+            with signals_blocked(self.noise_spin):
+                self.noise_spin.setValue(state.selected_run().noise)
         with signals_blocked(self.compare_check):
             self.compare_check.setChecked(state.compare)
         self.compare_box.setVisible(state.compare)
@@ -110,7 +114,9 @@ class RunsBox(QtWidgets.QGroupBox):
                     item = table.item(row, column) or self._new_item(row, column)
                     if item.text() != text:
                         item.setText(text)
-            table.selectRow(state.selected)
+            selected = table.selectionModel().selectedRows()
+            if [index.row() for index in selected] != [state.selected]:
+                table.selectRow(state.selected)
         full = len(state.runs) >= MAX_RUNS
         self.add_run_button.setEnabled(not full)
         self.add_run_button.setToolTip(

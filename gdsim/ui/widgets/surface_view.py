@@ -230,16 +230,18 @@ class SurfaceView(QtWidgets.QWidget):
         self.plot.addItem(self.minima)
         self.legend = OutsideLegend(self.plot_item, "11pt")
         self._track_items: list[pg.PlotDataItem] = []
-        self.tangent = self.plot.plot()
-        self.tangent.setZValue(10)
-        self.gradient_line = self.plot.plot()
-        self.step_line = self.plot.plot()
+        # Two-point lines moved every frame of a dragged slider: bare curves, without the
+        # symbols, downsampling and clipping machinery of a PlotDataItem (~0.3 ms a setData).
+        self.tangent = pg.PlotCurveItem()
+        self.gradient_line = pg.PlotCurveItem()
+        self.step_line = pg.PlotCurveItem()
         self.gradient_head = pg.ArrowItem(pen=None, brush="#d62728")
         self.step_head = pg.ArrowItem(pen=None, brush="#222222")
-        for item in (self.gradient_line, self.step_line, self.gradient_head, self.step_head):
+        for item in (
+            self.tangent, self.gradient_line, self.step_line, self.gradient_head, self.step_head
+        ):  # fmt: skip
             item.setZValue(10)
-        self.plot.addItem(self.gradient_head)
-        self.plot.addItem(self.step_head)
+            self.plot.addItem(item)
         self._number_items = [pg.TextItem(anchor=(0.5, 1.3)) for _ in range(LABELLED_ITERATES)]
         for text in self._number_items:
             text.setZValue(12)
@@ -449,13 +451,14 @@ class SurfaceView(QtWidgets.QWidget):
             head.setVisible(False)
             return
         tip = origin + vector
-        line.setData([origin[0], tip[0]], [origin[1], tip[1]])
+        line.setData([origin[0], tip[0]], [origin[1], tip[1]], skipFiniteCheck=True)
         pixel_w, pixel_h = self.view_box.viewPixelSize()
         if pixel_w and pixel_h:  # a plot not laid out yet (a hidden tab) has no pixels
             screen_angle = math.degrees(math.atan2(vector[1] / pixel_h, vector[0] / pixel_w))
         else:
             screen_angle = math.degrees(math.atan2(vector[1], vector[0]))
-        head.setStyle(angle=180.0 - screen_angle)
+        if head.opts["angle"] != 180.0 - screen_angle:  # setStyle rebuilds the head's path
+            head.setStyle(angle=180.0 - screen_angle)
         head.setPos(float(tip[0]), float(tip[1]))
         head.setVisible(True)
 
