@@ -144,10 +144,12 @@ class NetworkDiagram(QtWidgets.QWidget):
         (units, ny, nx) for 2D inputs, (units, nx) curves for 1D), and the decision plot's
         picture (RGBA rows from the bottom) for a single output unit, whose map it is."""
         self._maps = list(maps)
-        changed = output_image is not self._output_image
+        old = self._output_image
+        if (old is None) != (output_image is None) or (
+            old is not None and not np.array_equal(old, output_image)
+        ):
+            self._rendered = None  # the output unit's thumbnail is the decision plot's picture
         self._output_image = output_image
-        if changed:
-            self._rendered = None
         self._redraw_if_changed()
         self._refresh_hover()
         self.update()
