@@ -15,12 +15,16 @@ points, one run measures:
   the 4 rates as one batch (`SessionBatch`) and as separate sessions, each against the 1 rate.
 Targets (issue 4): app/bare >= 0.9, stall < 50 ms; (issue 16) app/bare >= 0.95, p99 < 20 ms,
 4 rates batched <= 1.5x one.
+`lesson 9` (resources/lessons/09_edge_of_stability.json: sine, 1-32-32-1 tanh, full batch,
+sharpness every 10 steps) cut to LESSON_STEPS steps: seconds from the click on Train to the
+finished frame in the app, against the same session run headless (`TrainingSession.run`).
 Both sides run with one torch thread (the worker's setting), so the ratio measures our
 overhead, not thread counts. This machine's speed drifts by up to 2x over seconds (shared
 cores), so bare, worker and app runs alternate `repeats` times and each ratio is the median of
 the back-to-back pairs.
 
-Run: QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/bench_training.py
+Run: QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/bench_training.py [section ...]
+(sections: compare, training, lesson9; all by default)
 """
 
 from __future__ import annotations
@@ -28,7 +32,9 @@ from __future__ import annotations
 import itertools
 import json
 import statistics
+import sys
 import time
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
@@ -40,6 +46,7 @@ from gdsim.cli import build_parser
 from gdsim.commands.network_options import network_setup
 from gdsim.core.batched_training import SessionBatch
 from gdsim.core.datasets import DatasetParams, make_dataset
+from gdsim.core.lessons import load_lesson, state_at
 from gdsim.core.network import NetworkSpec, build_model, loss_function
 from gdsim.core.training import TrainingConfig, TrainingSession, batch_indices, build_optimizer
 from gdsim.core.training_job import TrainingJob
@@ -51,6 +58,8 @@ POINTS = 1_250
 VAL_FRACTION = 0.2
 TARGET_SECONDS = 1.0
 TIMER_MS = 5
+LESSON_FILE = "resources/lessons/09_edge_of_stability.json"
+LESSON_STEPS = 500
 
 
 def bare_steps_per_second(spec: NetworkSpec, config: TrainingConfig, steps: int) -> float:
@@ -142,19 +151,25 @@ def _paired_ratio(measured: list[float], bares: list[float]) -> float:
     return round(statistics.median(m / b for m, b in zip(measured, bares, strict=True)), 3)
 
 
-def bench_training(repeats: int = 7) -> dict[str, dict[str, float]]:
-    """Per case: steps/s of the bare loop, of the worker alone and of the app drawing live plots,
-    the ratios to the bare loop, and the longest GUI stall and its 99th percentile in ms (the
-    worst run's)."""
+def bench_window() -> tuple[QtWidgets.QApplication, object]:
+    """The app and its main window, shown at a lecture-room size, on the network tab."""
     from gdsim.ui.app import create_application
     from gdsim.ui.main_window import MainWindow
 
     torch.set_num_threads(1)
-    app = create_application(["bench"])
+    app = QtWidgets.QApplication.instance() or create_application(["bench"])
     window = MainWindow()
     window.resize(1280, 800)
     window.tabs.setCurrentWidget(window.mlp_panel)
     window.show()
+    return app, window
+
+
+def bench_training(repeats: int = 7) -> dict[str, dict[str, float]]:
+    """Per case: steps/s of the bare loop, of the worker alone and of the app drawing live plots,
+    the ratios to the bare loop, and the longest GUI stall and its 99th percentile in ms (the
+    worst run's)."""
+    app, window = bench_window()
     panel = window.mlp_panel
     results: dict[str, dict[str, float]] = {}
     for hidden, batch in CASES:
@@ -187,6 +202,48 @@ def bench_training(repeats: int = 7) -> dict[str, dict[str, float]]:
         }
     window.close()
     return results
+
+
+def bench_lesson(repeats: int = 5) -> dict[str, float]:
+    """Lesson 9's first step cut to LESSON_STEPS steps: seconds from the click on Train to the
+    finished frame in the app and headless (alternating, medians), their ratio, and the app's
+    worst GUI stall and p99 in ms."""
+    app, window = bench_window()
+    window.set_state(state_at(window.state(), load_lesson(LESSON_FILE), 0))
+    panel = window.mlp_panel
+    panel.steps_spin.setValue(LESSON_STEPS)
+    app.processEvents()
+    network = window.state().network
+    data = make_dataset(network.dataset)
+    config = replace(network.training, steps=LESSON_STEPS)
+
+    def headless() -> None:
+        TrainingSession(network.network, data, config).run()
+
+    apps, headlesses, stalls, p99s = [], [], [], []
+    headless()
+    for _ in range(repeats):
+        headlesses.append(_seconds(headless))
+        start = time.perf_counter()
+        _, stall, p99, _ = app_run(panel, app)
+        apps.append(time.perf_counter() - start)
+        stalls.append(stall)
+        p99s.append(p99)
+    window.close()
+    return {
+        "app_s": round(statistics.median(apps), 3),
+        "headless_s": round(statistics.median(headlesses), 3),
+        "app_over_headless": _paired_ratio(apps, headlesses),
+        "max_gui_stall_ms": round(max(stalls), 1),
+        "p99_gui_stall_ms": round(max(p99s), 1),
+    }
+
+
+def _seconds(work: Callable[[], object]) -> float:
+    """Wall time of one call (the runs alternate, so no warm-up call per sample)."""
+    start = time.perf_counter()
+    work()
+    return time.perf_counter() - start
 
 
 COMPARE_COMMAND = "train --dataset circle --layers 16 --steps 3000"
@@ -232,5 +289,12 @@ def bench_compare(repeats: int = 3) -> dict[str, float]:
     }
 
 
+SECTIONS = {"compare": bench_compare, "training": bench_training, "lesson9": bench_lesson}
+
 if __name__ == "__main__":
-    print(json.dumps({"compare": bench_compare(), **bench_training()}, indent=2))
+    chosen = sys.argv[1:] or list(SECTIONS)
+    results: dict[str, object] = {}
+    for section in chosen:
+        measured = SECTIONS[section]()
+        results.update({section: measured} if section != "training" else measured)
+    print(json.dumps(results, indent=2))

@@ -1,5 +1,6 @@
-"""How often to redraw while a worker thread computes (`RedrawPacer`), and how fast a narrated
-run may go (`StepPacer`, the network builder's pace).
+"""How often to redraw while a worker thread computes (`RedrawPacer`), how often costly side
+work may be done beside it (`SideWorkBudget`), and how fast a narrated run may go (`StepPacer`,
+the network builder's pace).
 
 Drawing is Python (pyqtgraph) and holds the GIL that the worker needs between its torch calls;
 worse, PySide6 releases and re-takes the GIL around every Qt call, so a redraw hands the GIL
@@ -74,3 +75,33 @@ class StepPacer:
         interval = 1.0 / self.rate
         late = self._due is None or now - self._due > interval
         self._due = (now if late else self._due) + interval
+
+
+class SideWorkBudget:
+    """Spaces a costly side task (a frame's full-set metrics, its decision map, the redraw of a
+    slow view) so that it takes at most `share` of its thread's time, whatever the network's
+    size or the machine's speed: each time the task is done its cost is timed, and the next is
+    due `cost / share` later, but never sooner than `fastest_s` (no one reads faster) nor later
+    than `slowest_s` (the views stay live: a few frames a second at worst)."""
+
+    def __init__(self, share: float, fastest_s: float, slowest_s: float) -> None:
+        self.share = share
+        self.fastest_s = fastest_s
+        self.slowest_s = max(slowest_s, fastest_s)
+        self.interval_s = fastest_s
+        """The spacing chosen from the last measured cost."""
+        self._due: float | None = None
+
+    def due(self, now: float) -> bool:
+        """Whether the task should be done again at `now` (always before its first time)."""
+        return self._due is None or now >= self._due
+
+    def done(self, started: float, cost: float) -> None:
+        """Book one run of the task that began at `started` and cost `cost` seconds."""
+        wanted = cost / self.share if self.share > 0 else self.slowest_s
+        self.interval_s = min(self.slowest_s, max(self.fastest_s, wanted))
+        self._due = started + self.interval_s
+
+    def reset(self) -> None:
+        """Make the task due at once (a paused run, a new run shown: drawn whole now)."""
+        self._due = None

@@ -14,15 +14,16 @@ another, each exactly as it trains alone.
 Everything costly (full-set losses, weights, the decision map) is computed in `snapshot()`,
 which the runner calls at most ~30 times a second, never per step. While the job runs at full
 speed the runner asks for `live_snapshot()` instead: the loss curves are new in every frame, but
-the full-set numbers and verdicts are refreshed at most every LIVE_STATE_S and the decision map
-and weights every LIVE_DETAIL_S (as often as the panel redraws them), since each costs a forward
-pass over thousands of points that the worker would otherwise take from training; a frame sent
-when the job stops, pauses or single-steps is computed whole.
+the full-set numbers and verdicts, and the decision map and weights, are refreshed on a budget
+(`SideWorkBudget`, gdsim/core/pacing.py): each costs a forward pass over thousands of points that
+the worker would otherwise give to training, so each is timed and spaced to take at most
+LIVE_SHARE of the worker's time, at most every LIVE_STATE_S / LIVE_DETAIL_S and at least every
+LIVE_SLOWEST_S; a frame sent when the job stops, pauses, finishes or single-steps is computed
+whole.
 """
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ import numpy as np
 from gdsim.core.batched_training import SessionBatch
 from gdsim.core.confusion import Confusion, session_confusions
 from gdsim.core.csv_export import TrainingHistory
+from gdsim.core.pacing import SideWorkBudget
 from gdsim.core.training import Snapshot, ThinnedRecord, TrainingConfig, TrainingSession
 from gdsim.core.unit_maps import map_grid, unit_maps
 from gdsim.core.verdict import Verdict
@@ -57,6 +59,12 @@ often (the header's numbers change ten times a second, faster than anyone reads 
 LIVE_DETAIL_S = 0.25
 """While training runs, the decision map and the diagram's weights are computed at most this
 often: the panel redraws them no more often than that (gdsim/ui/presenters/network.py)."""
+LIVE_SLOWEST_S = 0.5
+"""...and both at least this often, however costly, so the views stay live."""
+LIVE_SHARE = 0.015
+"""The share of the worker's time each of the two (state, detail) may take while training runs
+at full speed: 3% in all, measured per frame, so a large network or a slow machine gets fewer
+refreshes rather than slower training."""
 
 
 class Stepper(Protocol):
@@ -132,12 +140,19 @@ def thin_for_display(
         return steps, values
     bin_size = -(-n // (max_points // 2))
     bins = -(-n // bin_size)
-    ranked = np.where(np.isnan(values), np.inf, values)
-    padded = np.pad(ranked, (0, bins * bin_size - n), mode="edge").reshape(bins, bin_size)
+    padded = np.empty(bins * bin_size)
+    padded[:n] = values
+    padded[n:] = values[-1]
+    padded[np.isnan(padded)] = np.inf
+    padded = padded.reshape(bins, bin_size)
     offsets = np.arange(bins) * bin_size
     lows = offsets + padded.argmin(axis=1)
     highs = offsets + padded.argmax(axis=1)
-    picks = np.unique(np.minimum(np.concatenate([lows, highs, [n - 1]]), n - 1))
+    # Each bin's two picks in step order, bins in order: sorted already, so dropping repeats
+    # is all `np.unique` did, without its sort (this runs in the worker at every frame).
+    picks = np.minimum(np.stack([np.minimum(lows, highs), np.maximum(lows, highs)], 1), n - 1)
+    picks = np.append(picks.ravel(), n - 1)
+    picks = picks[np.append(True, picks[1:] != picks[:-1])]
     return steps[picks], values[picks]
 
 
@@ -170,7 +185,8 @@ class TrainingJob:
         self._metrics = [ThinnedRecord[tuple[float, float]](METRIC_CAPACITY) for _ in sessions]
         self._batch = SessionBatch.of(self.sessions)
         self._last: TrainingFrame | None = None
-        self._state_time = self._detail_time = -math.inf
+        self._state_budget = SideWorkBudget(LIVE_SHARE, LIVE_STATE_S, LIVE_SLOWEST_S)
+        self._detail_budget = SideWorkBudget(LIVE_SHARE, LIVE_DETAIL_S, LIVE_SLOWEST_S)
 
     @property
     def batched(self) -> bool:
@@ -297,25 +313,24 @@ class TrainingJob:
     def live_snapshot(self) -> TrainingFrame:
         """A frame while training runs at full speed (see the module docstring): the curves
         are current; the full-set numbers, verdicts, weights and decision map may be those
-        of the last frame, computed less than LIVE_STATE_S / LIVE_DETAIL_S ago."""
+        of the last frame, each refreshed when its budget (`SideWorkBudget`) says so."""
         return self._frame(live=True)
 
     def _frame(self, live: bool) -> TrainingFrame:
-        now = time.monotonic()
+        start = time.perf_counter()
         last = self._last
-        reuse_state = live and last is not None and now - self._state_time < LIVE_STATE_S
-        reuse_detail = (
-            live
-            and last is not None
-            and last.shown == self._shown
-            and now - self._detail_time < LIVE_DETAIL_S
-        )
-        if last is not None and reuse_state:
+        if live and last is not None and not self._state_budget.due(start):
             runs = tuple(self._run_frame(i, s, last.runs[i]) for i, s in enumerate(self.sessions))
         else:
             runs = tuple(self._run_frame(i, s) for i, s in enumerate(self.sessions))
-            self._state_time = now
-        if last is not None and reuse_detail:
+            self._state_budget.done(start, time.perf_counter() - start)
+        detail_start = time.perf_counter()
+        if (
+            live
+            and last is not None
+            and last.shown == self._shown
+            and not self._detail_budget.due(detail_start)
+        ):
             weights, prediction, maps = last.weights, last.prediction, last.unit_maps
             confusion = last.confusion
         else:
@@ -325,7 +340,7 @@ class TrainingJob:
             weights = session.layer_weights()
             maps = unit_maps(session.model, *self._map_grid)
             confusion = session_confusions(session)
-            self._detail_time = now
+            self._detail_budget.done(detail_start, time.perf_counter() - detail_start)
         self._last = TrainingFrame(runs, self._shown, weights, prediction, maps, confusion)
         return self._last
 

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from gdsim.core.pacing import RedrawPacer, StepPacer
+from gdsim.core.pacing import RedrawPacer, SideWorkBudget, StepPacer
 
 
 def _burn_cpu(seconds: float) -> None:
@@ -52,3 +52,17 @@ def test_a_new_rate_acts_at_once_and_full_speed_never_waits():
     assert pacer.delay(0.0) == 0.0
     pacer.done(0.0)
     assert pacer.delay(0.0) == 0.0
+
+
+def test_side_work_takes_its_share_of_the_time_within_the_bounds():
+    budget = SideWorkBudget(share=0.03, fastest_s=0.1, slowest_s=0.5)
+    assert budget.due(0.0), "the first time is due at once"
+    budget.done(0.0, 0.006)  # 6 ms of work: 3% of 0.2 s
+    assert not budget.due(0.19)
+    assert budget.due(0.2)
+    budget.done(1.0, 0.0001)  # cheap work: no more often than the fastest
+    assert not budget.due(1.09) and budget.due(1.1)
+    budget.done(2.0, 1.0)  # very costly: still a few times a second
+    assert budget.due(2.5)
+    budget.reset()
+    assert budget.due(2.0)

@@ -176,7 +176,27 @@ def test_live_frames_reuse_the_costly_parts_and_a_snapshot_computes_them_anew(mo
     assert whole.runs[0].state.step == session.step_count
     np.testing.assert_array_equal(whole.prediction, session.predict_grid(*GRID))
     assert not np.array_equal(whole.prediction, first.prediction)
-    monkeypatch.setattr(training_job, "LIVE_STATE_S", 0.0)
-    monkeypatch.setattr(training_job, "LIVE_DETAIL_S", 0.0)
+    for name in ("LIVE_STATE_S", "LIVE_DETAIL_S", "LIVE_SLOWEST_S"):
+        monkeypatch.setattr(training_job, name, 0.0)
+    job = make_job(steps=300)
+    job.live_snapshot()
     job.advance()
-    assert job.live_snapshot().runs[0].state.step == session.step_count
+    assert job.live_snapshot().runs[0].state.step == job.sessions[0].step_count
+
+
+def test_live_side_work_is_spaced_by_its_cost_yet_stays_a_few_times_a_second(monkeypatch):
+    """A costly decision map (here a slow machine, simulated) is refreshed less often rather
+    than taking training's time, but never less than every LIVE_SLOWEST_S."""
+    from gdsim.core import training_job
+
+    clock = iter(np.arange(0.0, 100.0, 0.01))  # each perf_counter call: 10 ms later
+    monkeypatch.setattr(training_job.time, "perf_counter", lambda: float(next(clock)))
+    job = make_job(steps=300)
+    first = job.live_snapshot()
+    job.advance()
+    second = job.live_snapshot()
+    assert second.prediction is first.prediction, "10 ms of work: not redone 40 ms later"
+    for _ in range(20):
+        job.advance()
+        latest = job.live_snapshot()
+    assert latest.prediction is not first.prediction, "...but is after LIVE_SLOWEST_S"

@@ -18,6 +18,7 @@ from gdsim.core.training import TrainingConfig
 from gdsim.core.training_job import metrics_text
 from gdsim.core.verdict import Regime
 from gdsim.ui import workers
+from gdsim.ui.presenters.network import GRID_POINTS
 from gdsim.ui.style import class_color, run_color
 from gdsim.ui.widgets.message_area import MessageArea
 from gdsim.ui.widgets.run_badge import RunBadge, Swatch
@@ -648,3 +649,30 @@ def test_paused_header_follows_the_chosen_run(qtbot, panel):
     metrics = find(panel, QtWidgets.QLabel, "metricsLabel").text()
     assert metrics == metrics_text(shown), "the header must give the chosen run's numbers at once"
     find(panel, QtWidgets.QPushButton, "stopButton").click()
+
+
+def test_live_frames_redraw_the_slow_views_only_when_new_and_the_last_is_the_whole_run(
+    qtbot, panel
+):
+    """While training runs the decision map and the diagram are redrawn only with new ones
+    (their cost is budgeted); the finished run's last frame is computed whole and is the
+    same run trained headless."""
+    from gdsim.core.training import TrainingSession
+
+    choose_dataset(panel, "gaussians")
+    set_value(panel, "stepsSpin", 300)
+    drawn = []
+    panel.presenter.frameReady.connect(lambda frame, detail: drawn.append((frame, detail)))
+    train_to_end(qtbot, panel)
+    qtbot.waitUntil(lambda: drawn and drawn[-1][0].runs[0].state.step == 300)
+    detailed = [id(frame.prediction) for frame, detail in drawn if detail]
+    assert len(detailed) == len(set(detailed)), "a map already on screen is not drawn again"
+    last, detail = drawn[-1]
+    assert detail
+    trained = panel.job.sessions[0]
+    headless = TrainingSession(trained.spec, trained.dataset, trained.config)
+    headless.run()
+    assert last.runs[0].state == headless.snapshot()
+    (x0, x1), (y0, y1) = trained.dataset.input_range
+    grid = np.linspace(x0, x1, GRID_POINTS), np.linspace(y0, y1, GRID_POINTS)
+    np.testing.assert_array_equal(last.prediction, headless.predict_grid(*grid))

@@ -173,3 +173,30 @@ def test_features_name_the_inputs_and_a_maxout_edge_edits_the_piece_it_shows(qtb
     qtbot.keyClick(editor, QtCore.Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: float(weight.detach()[piece, 1]) == 7.0)
     qtbot.waitUntil(lambda: view.weight(0, 2, 1) == 7.0)  # the largest piece now: still shown
+
+
+def test_the_picture_is_painted_again_only_when_a_change_would_show(qtbot, monkeypatch):
+    """Training sends new weights several times a second; weights that would look the same
+    (no edge changes colour or width step) keep the picture, a visible change repaints it."""
+    from gdsim.ui.widgets.network_diagram import NetworkDiagram
+
+    renders = []
+    original = NetworkDiagram._render
+    monkeypatch.setattr(NetworkDiagram, "_render", lambda self: renders.append(1) or original(self))
+    view = NetworkDiagram()
+    qtbot.addWidget(view)
+    view.resize(400, 300)
+    view.set_architecture((2, 3, 1), ("2 inputs", "3 tanh", "1 sigmoid"))
+    view.show()
+    hidden = np.array([[1.0, -0.5], [0.2, 0.8], [-1.0, 0.3]])
+    layers = [(hidden, np.zeros(3)), (np.array([[0.5, -0.5, 1.0]]), np.zeros(1))]
+    view.set_weights(layers)
+    first = view.grab().toImage()
+    view.set_weights([(w * 1.001, b) for w, b in layers])
+    assert view.grab().toImage() == first
+    assert len(renders) == 1, "a change too small to see is not painted again"
+    flipped = hidden.copy()
+    flipped[0, 0] = -1.0
+    view.set_weights([(flipped, np.zeros(3)), layers[1]])
+    assert view.grab().toImage() != first, "a weight that changed sign is drawn in its colour"
+    assert len(renders) == 2

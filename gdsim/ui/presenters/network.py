@@ -4,7 +4,9 @@ Data flow: the panel's `NetworkSpec` / `TrainingConfig` / `Dataset` (the core's 
 -> `TrainingSession`s wrapped in a `TrainingJob` -> `JobRunner` (the one worker thread) ->
 `TrainingFrame`s. The presenter keeps only the latest frame and emits it (`frameReady`) on its
 own timer, never in the worker signal's slot, so drawing cost never slows training down; the
-timer's interval follows `RedrawPacer`, which keeps the GUI thread's CPU share near GUI_SHARE.
+timer's interval follows `RedrawPacer`, which keeps the GUI thread's CPU share near GUI_SHARE,
+and the slow views (decision map, diagram) are redrawn only when the worker computed them anew
+and their own budget (`SideWorkBudget`, DETAIL_SHARE of the GUI thread) allows.
 
 While the worker runs, the sessions belong to it: every change reaches them through
 `JobRunner.call` (a new learning rate takes effect at the next step). A change to the network
@@ -14,6 +16,7 @@ or the data rebuilds the job from scratch after the worker has stopped.
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -31,7 +34,7 @@ from gdsim.core.compare import (
 from gdsim.core.datasets import Dataset
 from gdsim.core.limits import MAX_RUNS
 from gdsim.core.network import NetworkSpec
-from gdsim.core.pacing import RedrawPacer
+from gdsim.core.pacing import RedrawPacer, SideWorkBudget
 from gdsim.core.state.network import DEFAULT_COMPARE_LRS
 from gdsim.core.training import (
     ConfigError,
@@ -41,7 +44,7 @@ from gdsim.core.training import (
     parse_learning_rates,
     rates_text,
 )
-from gdsim.core.training_job import LIVE_DETAIL_S, TrainingFrame, TrainingJob
+from gdsim.core.training_job import LIVE_DETAIL_S, LIVE_SLOWEST_S, TrainingFrame, TrainingJob
 from gdsim.core.unit_maps import check_weight_index, parse_weight
 from gdsim.ui.workers import JobRunner
 
@@ -49,13 +52,18 @@ GRID_POINTS = 80
 """Decision-map resolution per axis: 6,400 forward passes per frame, well under a millisecond."""
 
 REDRAW_MS = 33
-GUI_SHARE = 0.08
+SLOWEST_REDRAW_MS = 333
+"""While training runs the curves are redrawn at least three times a second, however slow
+the machine: they stay live."""
+GUI_SHARE = 0.04
 """While training runs, drawing may take this share of the time (it holds the GIL the worker
 needs); redraws, and the worker's frames with them, are spaced to keep it so."""
-DETAIL_MS = round(1000 * LIVE_DETAIL_S)
-"""The decision map and the network diagram change slowly and cost most to paint: they are
-refreshed at most this often while training runs (every frame when paused or done), as often
-as the job computes them."""
+DETAIL_SHARE = 0.03
+"""The decision map and the network diagram change slowly and cost most to paint: while
+training runs they are redrawn only when the worker computed them anew, at most every
+LIVE_DETAIL_S and no more often than keeps their cost (the GUI thread's CPU time from their
+redraw to the next frame: painting included) near this share; every frame when paused or
+done."""
 PAUSE_TO_EDIT = "pause training to edit a weight (it changes at every step)"
 """Why a weight is not edited while training runs (`edit_weight`)."""
 
@@ -73,7 +81,15 @@ class NetworkPresenter(QtCore.QObject):
     def __init__(self, parent: QtCore.QObject | None = None) -> None:
         super().__init__(parent)
         self.runner = JobRunner(self, max_rate=1000 / REDRAW_MS)
-        self._pacer = RedrawPacer(fastest_ms=REDRAW_MS, slowest_ms=500, share=GUI_SHARE)
+        self._pacer = RedrawPacer(
+            fastest_ms=REDRAW_MS, slowest_ms=SLOWEST_REDRAW_MS, share=GUI_SHARE
+        )
+        self._detail_budget = SideWorkBudget(DETAIL_SHARE, LIVE_DETAIL_S, LIVE_SLOWEST_S)
+        self._detail_drawn: tuple[float, float] | None = None
+        """(wall, GUI thread CPU) when the slow views were last redrawn while training ran,
+        until their cost is booked at the next redraw."""
+        self._drawn_prediction: np.ndarray | None = None
+        """The prediction the slow views show: a frame that reuses it needs no detail."""
         self.job: TrainingJob | None = None
         self.frame: TrainingFrame | None = None
         self.pace: float | None = None
@@ -92,7 +108,6 @@ class NetworkPresenter(QtCore.QObject):
         }
         """Every other setting's values in use, kept while another setting is compared."""
         self._dirty = False
-        self._detail_clock = QtCore.QElapsedTimer()
         self._timer = QtCore.QTimer(self)
         self._timer.setInterval(REDRAW_MS)
         self._timer.timeout.connect(self.redraw)
@@ -330,10 +345,17 @@ class NetworkPresenter(QtCore.QObject):
             return
         self._dirty = False
         live = self.live
-        clock = self._detail_clock
-        detail = not live or not clock.isValid() or clock.hasExpired(DETAIL_MS)
+        wall, cpu = time.perf_counter(), time.thread_time()
+        if self._detail_drawn is not None:
+            started, cpu_before = self._detail_drawn
+            self._detail_budget.done(started, cpu - cpu_before)
+            self._detail_drawn = None
+        new_detail = frame.prediction is not self._drawn_prediction
+        detail = not live or (new_detail and self._detail_budget.due(wall))
         if detail:
-            clock.start()
+            self._drawn_prediction = frame.prediction
+            if live:
+                self._detail_drawn = (wall, cpu)
         self.frameReady.emit(frame, detail)
         interval = self._pacer.next_interval(live)
         self._timer.setInterval(interval)
@@ -351,7 +373,7 @@ class NetworkPresenter(QtCore.QObject):
         setting): draw it whole at once, or the header showed the previous run's numbers
         for up to two seconds."""
         self._on_frame(frame)
-        self._detail_clock.invalidate()
+        self._detail_budget.reset()
         self.redraw()
         self.paused.emit(frame)
 

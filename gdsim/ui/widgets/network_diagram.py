@@ -4,8 +4,12 @@ Playground's per-neuron maps).
 
 Why painted by hand rather than with QGraphicsItems: the whole picture changes 30 times a second
 while training, and one `paintEvent` over at most a few thousand lines is cheaper than keeping
-thousands of scene items in sync. Wide layers show their first units and a "+N more" note, so a
-256-unit layer stays legible on a projector; the maps are drawn on the units shown.
+thousands of scene items in sync. The picture is kept as a pixmap and painted again only when
+what it shows would change (an edge's colour or width step, a map moved by more than
+MAP_TOLERANCE): at 32-wide layers one picture costs ~15 ms of the GUI thread, time it would
+otherwise take from training, which shares the GIL. Wide layers show their first units and a
+"+N more" note, so a 256-unit layer stays legible on a projector; the maps are drawn on the
+units shown.
 
 The mouse: hovering a unit says its formula ('h = tanh(0.52·x1 − 1.3·x2 + 0.1)') and emits its
 map for the decision plot to show large; hovering an edge says its weight ('w[1](3←2) = 0.734');
@@ -19,6 +23,7 @@ import itertools
 from collections.abc import Sequence
 
 import numpy as np
+import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdsim.core.network import piece_rows, unit_weights
@@ -41,6 +46,9 @@ a map is an output, an edge a weight."""
 MIN_MAP_SIDE = 14.0
 """Below this many pixels a map is a smudge: the units stay plain circles."""
 MAX_MAP_SIDE = 64.0
+MAP_TOLERANCE = 0.01
+"""A unit's map is drawn again once some value moved by this share of its layer's scale (a
+colour step of ~1%, or about half a pixel of a 1D unit's curve): less does not show."""
 HIT_PIXELS = 5.0
 """An edge is hovered or clicked when the mouse is within this many pixels of it."""
 LEGEND = (
@@ -89,6 +97,9 @@ class NetworkDiagram(QtWidgets.QWidget):
         self._rendered: QtGui.QPixmap | None = None
         """The last picture, reused until the weights, layers or size change: other widgets'
         updates repaint this one too, and antialiased wide edges are slow to draw."""
+        self._drawn: tuple[list[np.ndarray], list[np.ndarray]] | None = None
+        """The edge styles and maps the picture shows (`_visible`): new weights or maps that
+        would look the same keep it."""
         self.setToolTip(LEGEND)
 
     def set_architecture(
@@ -124,7 +135,7 @@ class NetworkDiagram(QtWidgets.QWidget):
             for i, (w, _) in enumerate(self._layers)
         ]
         self._weights = [w[: shown_units(w.shape[0]), : shown_units(w.shape[1])] for w in per_unit]
-        self._rendered = None
+        self._redraw_if_changed()
         self._refresh_hover()
         self.update()
 
@@ -133,10 +144,37 @@ class NetworkDiagram(QtWidgets.QWidget):
         (units, ny, nx) for 2D inputs, (units, nx) curves for 1D), and the decision plot's
         picture (RGBA rows from the bottom) for a single output unit, whose map it is."""
         self._maps = list(maps)
+        old = self._output_image
+        if (old is None) != (output_image is None) or (
+            old is not None and not np.array_equal(old, output_image)
+        ):
+            self._rendered = None  # the output unit's thumbnail is the decision plot's picture
         self._output_image = output_image
-        self._images = {}
-        self._rendered = None
+        self._redraw_if_changed()
         self._refresh_hover()
+        self.update()
+
+    def _visible(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """What the picture shows of the weights and maps: each drawn edge's style
+        (`_edge_keys`) and each layer's maps over their scale."""
+        finite = [np.abs(w[np.isfinite(w)]) for w in self._weights]
+        largest = max((float(f.max()) for f in finite if f.size), default=0.0)
+        keys = [_edge_keys(w, largest) for w in self._weights]
+        return keys, [m / _layer_scale(m) for m in self._maps]
+
+    def _redraw_if_changed(self) -> None:
+        """Paint the picture again only if its edges or maps would look different."""
+        drawn = self._drawn
+        keys, maps = self._visible()
+        if (
+            self._rendered is not None
+            and drawn is not None
+            and _same_keys(keys, drawn[0])
+            and _maps_close(maps, drawn[1])
+        ):
+            return
+        self._rendered = None
+        self._images = {}
         self.update()
 
     def unit_image(self, column: int, unit: int) -> np.ndarray | None:
@@ -242,6 +280,7 @@ class NetworkDiagram(QtWidgets.QWidget):
         pixmap = QtGui.QPixmap(self.size() * ratio)
         pixmap.setDevicePixelRatio(ratio)
         pixmap.fill(QtCore.Qt.GlobalColor.transparent)
+        self._drawn = self._visible()
         painter = QtGui.QPainter(pixmap)
         painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
         painter.setFont(self.font())
@@ -315,8 +354,8 @@ class NetworkDiagram(QtWidgets.QWidget):
         painter.drawLine(QtCore.QLineF(box.left(), box.center().y(), box.right(), box.center().y()))
         painter.setPen(QtGui.QPen(QtGui.QColor("#333333"), scaled(1.2)))
         finite = np.isfinite(ys)
-        points = [QtCore.QPointF(x, y) for x, y in zip(xs[finite], ys[finite], strict=True)]
-        painter.drawPolyline(QtGui.QPolygonF(points))
+        if finite.any():  # pyqtgraph cannot fill an empty polygon (a diverged run's curves)
+            painter.drawPolyline(pg.functions.arrayToQPolygonF(xs[finite], ys[finite]))
 
     def _paint_hover(self, painter: QtGui.QPainter) -> None:
         """The edge or unit under the mouse, outlined (drawn over the cached picture)."""
@@ -525,6 +564,36 @@ def _edge_key(weights: np.ndarray | None, t: int, s: int, largest: float) -> tup
         return _NON_FINITE, 0
     level = round(min(1.0, abs(value) / largest) * EDGE_LEVELS)
     return (1 if value >= 0 else -1), level
+
+
+def _edge_keys(weights: np.ndarray, largest: float) -> np.ndarray:
+    """`_edge_key` of every edge of a layer at once (kind * (EDGE_LEVELS + 1) + level), for
+    telling whether new weights would draw differently without a Python loop per edge."""
+    if largest <= 0:
+        return np.zeros(weights.shape, dtype=np.int64)
+    finite = np.isfinite(weights)
+    safe = np.where(finite, weights, 0.0)
+    levels = np.round(np.minimum(1.0, np.abs(safe) / largest) * EDGE_LEVELS).astype(np.int64)
+    kinds = np.where(finite, np.where(safe >= 0, 1, -1), _NON_FINITE)
+    return np.where(finite, kinds * (EDGE_LEVELS + 1) + levels, _NON_FINITE * (EDGE_LEVELS + 1))
+
+
+def _same_keys(new: list[np.ndarray], old: list[np.ndarray]) -> bool:
+    return len(new) == len(old) and all(np.array_equal(a, b) for a, b in zip(new, old, strict=True))
+
+
+def _maps_close(new: list[np.ndarray], old: list[np.ndarray]) -> bool:
+    """Whether every map moved by at most MAP_TOLERANCE of its scale (non-finite values must
+    stay where they were)."""
+    if len(new) != len(old):
+        return False
+    for a, b in zip(new, old, strict=True):
+        if a.shape != b.shape or not np.array_equal(np.isfinite(a), np.isfinite(b)):
+            return False
+        finite = np.isfinite(a)
+        if finite.any() and float(np.abs(a[finite] - b[finite]).max()) > MAP_TOLERANCE:
+            return False
+    return True
 
 
 def _layer_scale(maps: np.ndarray) -> float:
