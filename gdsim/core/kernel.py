@@ -250,9 +250,17 @@ def program_for(function: CompiledFunction, with_value: bool = False) -> Program
 def rule_for(optimizer: str, hyper: Mapping[str, float]) -> tuple[int, np.ndarray]:
     """The kernel's code and hyper array for an optimizer of ``OPTIMIZER_CODES`` with
     resolved settings."""
+    return _rule(optimizer, tuple(hyper.items()))
+
+
+@functools.lru_cache(maxsize=64)
+def _rule(optimizer: str, hyper: tuple[tuple[str, float], ...]) -> tuple[int, np.ndarray]:
+    """``rule_for``, made once per setting (never written to): the slider asks at every frame."""
     code, slots = OPTIMIZER_CODES[optimizer]
-    values = [1.0 if slot == "nesterov" else hyper.get(slot, 0.0) for slot in slots]
-    return code, np.array([*values, 0.0, 0.0, 0.0, 0.0][:4], dtype=float)
+    settings = dict(hyper)
+    values = [1.0 if slot == "nesterov" else settings.get(slot, 0.0) for slot in slots]
+    slots_array = np.array([*values, 0.0, 0.0, 0.0, 0.0][:4], dtype=float)
+    return code, slots_array
 
 
 class _Loader:

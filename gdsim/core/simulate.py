@@ -47,6 +47,7 @@ import sympy
 from gdsim.core import kernel
 from gdsim.core.expr import NUMPY_NAMESPACE, CompiledFunction
 from gdsim.core.optimizers import OptimizerSpec, UpdateRule, get_surface_optimizer
+from gdsim.core.recycled import HISTORIES
 from gdsim.core.surfaces import Surface
 
 BOUNDS_FACTOR = 10.0
@@ -205,13 +206,15 @@ def _simulate_compiled(
     arrays directly, losses, stops and NaN tails included: at many runs the numpy path's
     passes over the whole history after the loop cost as much as the loop itself."""
     count, dim = len(runs), surface.dim
-    points = np.empty((count, steps + 1, dim))
-    grads = np.empty_like(points)
-    losses = np.empty((count, steps + 1))
+    size = count * (steps + 1)
+    memory = HISTORIES.take(size * (2 * dim + 1))
+    points = memory[: size * dim].reshape(count, steps + 1, dim)
+    grads = memory[size * dim : 2 * size * dim].reshape(count, steps + 1, dim)
+    losses = memory[2 * size * dim :].reshape(count, steps + 1)
     stopped_at = np.empty(count, dtype=np.int64)
     stopped_at.fill(-1)
     codes = np.zeros(count, dtype=np.int8)
-    limits = np.array(bounds)
+    limits = _bounds_array(bounds)
     whole = len(batches) == 1
     for members, optimizer, hyper in batches:
         kernel.history(
@@ -226,17 +229,21 @@ def _simulate_compiled(
             members,
             (points, grads, losses, stopped_at, codes),
         )
-    lengths = stopped_at.copy()
-    lengths[stopped_at < 0] = steps + 1
+    stops = stopped_at.tolist()
+    if max(stops) < 0:
+        lengths = np.empty(count, dtype=np.int64)
+        lengths.fill(steps + 1)
+        causes = (None,) * count
+    else:
+        lengths = np.array([steps + 1 if stop < 0 else stop for stop in stops])
+        causes = tuple(map(_CAUSES.__getitem__, codes.tolist()))
     return SimulationResult(
         runs=runs,
         points=points,
         losses=losses,
         grads=grads,
         stopped_at=stopped_at,
-        stop_causes=tuple(map(_CAUSES.__getitem__, codes.tolist()))
-        if codes.any()
-        else (None,) * count,
+        stop_causes=causes,
         lengths=lengths,
         n_steps=steps,
         bounds=bounds,
@@ -245,6 +252,13 @@ def _simulate_compiled(
 
 _CAUSES = (None, StopCause.NON_FINITE, StopCause.OUT_OF_BOUNDS)
 """The compiled path's stop codes."""
+
+
+@functools.lru_cache(maxsize=16)
+def _bounds_array(bounds: Bounds) -> np.ndarray:
+    """The bounds as the (D, 2) array the kernels read, made once per bounds (never written to)."""
+    limits = np.array(bounds)
+    return limits
 
 
 def _integrate(
@@ -413,8 +427,7 @@ def _batches(runs: tuple[RunSpec, ...]) -> list[tuple[np.ndarray, OptimizerSpec,
     passes over the runs: grouping 40,000 runs one by one cost more than simulating them."""
     names = set(map(_OPTIMIZER, runs))
     if len(names) == 1 and not any(map(_HYPER, runs)):
-        optimizer = get_surface_optimizer(runs[0].optimizer)
-        return [(np.arange(len(runs)), optimizer, optimizer.resolve({}))]
+        return [(np.arange(len(runs)), *_default_setting(runs[0].optimizer))]
     given: dict[tuple, list[int]] = {}
     for k, spec in enumerate(runs):
         key = (spec.optimizer, tuple(sorted(spec.hyper.items())))
@@ -429,6 +442,14 @@ def _batches(runs: tuple[RunSpec, ...]) -> list[tuple[np.ndarray, OptimizerSpec,
         (np.array(sorted(members), dtype=np.int64), optimizer, hyper)
         for members, optimizer, hyper in groups.values()
     ]
+
+
+@functools.lru_cache(maxsize=16)
+def _default_setting(name: str) -> tuple[OptimizerSpec, dict[str, float]]:
+    """An optimizer with its default settings, resolved once per name (the slider's every
+    frame asks for them; nothing mutates the settings a batch carries)."""
+    optimizer = get_surface_optimizer(name)
+    return optimizer, optimizer.resolve({})
 
 
 def _noise_draws(
