@@ -282,6 +282,7 @@ class _Loader:
         self._queue: list[tuple] = []
         self._done: dict[tuple, object] = {}
         self._running: tuple | None = None
+        self._reported: set[str] = set()
         self.module: ModuleType | None = None
 
     def result(self, key: tuple) -> object:
@@ -335,6 +336,18 @@ class _Loader:
         found = self._done.get(key)
         return None if found is _PENDING else found
 
+    def _report(self, key: tuple, error: Exception) -> None:
+        """One warning per cause and process (a missing numba or an unwritable cache fails
+        every formula and rule alike); the rest at debug level."""
+        cause = f"{type(error).__name__}: {error}"
+        if key == self.GENERIC:
+            message = ("gdsim: simulations use numpy (no compiled kernel: %s)", error)
+        else:
+            message = ("gdsim: no compiled %s kernel for %s (%s)", key[0], key[1], error)
+        level = logging.DEBUG if cause in self._reported else logging.WARNING
+        self._reported.add(cause)
+        LOG.log(level, *message)
+
     def _next(self) -> tuple:
         with self._lock:
             self._wake.wait_for(lambda: bool(self._queue))
@@ -348,10 +361,7 @@ class _Loader:
                 found = _TASKS[key[0]](*key[1:])
             except Exception as error:  # numba missing, or any compiler failure: numpy path
                 found = None
-                if key == self.GENERIC:
-                    LOG.warning("gdsim: simulations use numpy (no compiled kernel: %s)", error)
-                else:
-                    LOG.warning("gdsim: no compiled %s kernel for %s (%s)", key[0], key[1], error)
+                self._report(key, error)
             with self._lock:
                 if key == self.GENERIC:
                     self.module = found
@@ -549,19 +559,20 @@ def loops(
     mode = os.environ.get(FORCE_NUMPY_ENV, "").strip().lower()
     if mode == "numpy" or ready_program(function) is None:
         return None
-    found = {}
-    for name in optimizers:
-        if name not in OPTIMIZER_CODES:
-            return None
+    names = list(optimizers)
+    if any(name not in OPTIMIZER_CODES for name in names):
+        return None
+    found: dict[str, ModuleType | None] = {}
+    for name in names:  # every kernel requested before any answer: none waits for the others
         module = None
         if mode != "generic":
             module = _LOADER.result((kind, function, OPTIMIZER_CODES[name][0]))
         if module is None or module is _PENDING:
             module = _LOADER.module
-            if module is None:
-                _LOADER.start()
-                return None
         found[name] = module
+    if None in found.values():
+        _LOADER.start()
+        return None
     return found
 
 

@@ -528,7 +528,7 @@ def _non_negative(values: list) -> np.ndarray | None:
         if not (total - total == 0.0 and min(values) >= 0.0):
             return None
         array = np.array(values, dtype=float)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, ArithmeticError):  # ArithmeticError: a signalling Decimal
         return None
     return array if array.shape == (len(values),) else None
 

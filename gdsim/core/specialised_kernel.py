@@ -295,13 +295,15 @@ def source(
 
 
 def load(directory: Path, text: str) -> ModuleType:
-    """Write ``text`` to ``directory/kernel_<hash>.py`` (once) and import it: numba compiles
-    its one function, or loads it from its cache beside the file. A cache numba cannot read (a
-    write cut short, files of another numba) would otherwise lose this kernel at every start:
-    its files are removed and the module compiled again, once."""
+    """Write ``text`` to ``directory/kernel_<hash>.py`` (unless the file already holds exactly
+    that text) and import it: numba compiles its one function, or loads it from its cache
+    beside the file. A file with other content (damaged, or edited) is written again, so a
+    kernel is never another formula's; a cache numba cannot read (a write cut short, files of
+    another numba) would otherwise lose this kernel at every start: its files are removed and
+    the module compiled again, once."""
     digest = hashlib.sha256(text.encode()).hexdigest()[:20]
     path = directory / f"kernel_{digest}.py"
-    if not path.exists():
+    if not _holds(path, text):
         directory.mkdir(parents=True, exist_ok=True)
         write_text_atomic(path, text)
     name = f"gdsim_kernel_{digest}"
@@ -318,6 +320,14 @@ def load(directory: Path, text: str) -> ModuleType:
         for file in stale:
             file.unlink(missing_ok=True)
         return _import(name, path)
+
+
+def _holds(path: Path, text: str) -> bool:
+    """Whether ``path`` exists and holds exactly ``text`` (a few KiB: read, not trusted)."""
+    try:
+        return path.read_text(encoding="utf-8") == text
+    except (OSError, UnicodeDecodeError):
+        return False
 
 
 def _import(name: str, path: Path) -> ModuleType:

@@ -203,3 +203,41 @@ def test_an_unreadable_cache_is_removed_and_the_kernel_compiled_again(tmp_path):
         np.zeros(1, dtype=np.int64),
     )
     assert ends[0, 0] == 0.5
+
+
+def test_a_kernel_file_holding_other_text_is_written_again_before_it_is_imported(tmp_path):
+    """A damaged or overwritten kernel_<hash>.py must never run another formula's numbers."""
+    program = kernel.program_for(get_surface("w**2").function, with_value=True)
+    text = specialised_kernel.source(
+        program.code, program.constants, program.outputs, 1, 0, "final"
+    )
+    digest = specialised_kernel.load(tmp_path, text).__name__.removeprefix("gdsim_kernel_")
+    path = tmp_path / f"kernel_{digest}.py"
+    path.write_text(text.replace("r1 * r1", "r1 * 3.0") + "\nthis is garbage (\n")
+    del sys.modules[f"gdsim_kernel_{digest}"]
+    specialised_kernel.load(tmp_path, text)
+    assert path.read_text() == text
+
+
+def test_a_view_with_two_optimizers_asks_for_both_kernels_at_once(specialised, monkeypatch):
+    """Answering at the first missing kernel left the others unasked, queued only after the
+    generic kernel's long first compilation."""
+    function = get_surface("x**2 + 3*y**2").function
+    loader = kernel._Loader()
+    loader._thread = threading.current_thread()  # nothing runs the queue: it is only read
+    loader._done[("program", function)] = kernel.program_for(function, with_value=True)
+    monkeypatch.setattr(kernel, "_LOADER", loader)
+    assert kernel.loops(function, ["gd", "adam"]) is None  # nothing compiled yet
+    codes = [kernel.OPTIMIZER_CODES[name][0] for name in ("gd", "adam")]
+    assert {("history", function, code) for code in codes} <= set(loader._queue)
+
+
+def test_a_cause_that_fails_every_kernel_is_reported_once(caplog):
+    loader = kernel._Loader()
+    error = OSError("[Errno 20] Not a directory: '/cache'")
+    with caplog.at_level("DEBUG", logger=kernel.LOG.name):
+        for formula in ("x**2", "x**4", "sin(x)"):
+            loader._report(("history", formula, 0), error)
+    warnings = [record for record in caplog.records if record.levelname == "WARNING"]
+    assert len(warnings) == 1 and "Not a directory" in warnings[0].getMessage()
+    assert len(caplog.records) == 3
