@@ -517,17 +517,18 @@ def _derivative(expr: sympy.Expr, symbol: sympy.Symbol) -> sympy.Expr:
     return result
 
 
-def _lambdify(symbols: Sequence[sympy.Symbol], exprs: tuple[sympy.Expr, ...]) -> Callable:
-    """numpy code for ``exprs`` that lets overflow and 0/0 become inf/nan without warnings.
-
-    errstate as a decorator costs half of a ``with np.errstate(...)`` block per call. No
-    docstring: lambdify would print every expression into it (a fifth of its time), and
-    nothing reads it.
-    """
-    function = sympy.lambdify(
+def _bare_lambdify(symbols: Sequence[sympy.Symbol], exprs: tuple[sympy.Expr, ...]) -> Callable:
+    """numpy code for ``exprs``. No docstring: lambdify would print every expression into it
+    (a fifth of its time), and nothing reads it."""
+    return sympy.lambdify(
         symbols, exprs, modules=[NUMPY_NAMESPACE, "numpy"], cse=True, docstring_limit=0
     )
-    return np.errstate(all="ignore")(function)
+
+
+def _lambdify(symbols: Sequence[sympy.Symbol], exprs: tuple[sympy.Expr, ...]) -> Callable:
+    """numpy code for ``exprs`` that lets overflow and 0/0 become inf/nan without warnings
+    (errstate as a decorator costs half of a ``with np.errstate(...)`` block per call)."""
+    return np.errstate(all="ignore")(_bare_lambdify(symbols, exprs))
 
 
 def _tree_size(exprs: Sequence[sympy.Basic], limit: int) -> int:
@@ -563,7 +564,10 @@ class CompiledFunction:
         self.gradient_exprs = tuple(_derivative(expr, s) for s in self.symbols)
         if _tree_size(self.gradient_exprs, MAX_GRADIENT_SIZE) > MAX_GRADIENT_SIZE:
             raise ExpressionError("formula too complex to differentiate: please simplify it")
-        self._gradient = _lambdify(self.symbols, self.gradient_exprs)
+        self.bare_gradient = _bare_lambdify(self.symbols, self.gradient_exprs)
+        """The gradient's numpy code without ``gradient``'s argument checks and errstate, for
+        loops that run inside errstate already (``simulate``'s numpy path)."""
+        self._gradient = np.errstate(all="ignore")(self.bare_gradient)
 
     def __repr__(self) -> str:
         return f"CompiledFunction({self.text!r}, {self.variables})"

@@ -45,7 +45,7 @@ import numpy as np
 import sympy
 
 from gdsim.core import kernel
-from gdsim.core.expr import NUMPY_NAMESPACE, CompiledFunction
+from gdsim.core.expr import CompiledFunction
 from gdsim.core.optimizers import OptimizerSpec, UpdateRule, get_surface_optimizer
 from gdsim.core.recycled import HISTORIES
 from gdsim.core.surfaces import Surface
@@ -405,17 +405,14 @@ def _final_states(ends: np.ndarray, stopped_at: np.ndarray, settled_at: np.ndarr
 
 @functools.lru_cache(maxsize=64)
 def _gradient_kernel(function: CompiledFunction) -> Callable[..., tuple]:
-    """The exact gradient compiled once more without ``CompiledFunction.gradient``'s per-call
-    argument checks and errstate (~5 us a call, half of a step's budget at 4 runs). The loop
-    already runs inside errstate and copies each component into a ``(D, K)`` array, which
-    broadcasts constant components. A gradient with the imaginary unit in it (``(-1)**w``)
-    keeps the checked path, which turns complex values into NaN instead of dropping the
-    imaginary part."""
+    """The exact gradient without ``CompiledFunction.gradient``'s per-call argument checks and
+    errstate (~5 us a call, half of a step's budget at 4 runs): the loop already runs inside
+    errstate and copies each component into a ``(D, K)`` array, which broadcasts constant
+    components. A gradient with the imaginary unit in it (``(-1)**w``) keeps the
+    checked path, which turns complex values into NaN instead of dropping the imaginary part."""
     if any(component.has(sympy.I) for component in function.gradient_exprs):
         return function.gradient
-    return sympy.lambdify(
-        function.symbols, function.gradient_exprs, modules=[NUMPY_NAMESPACE, "numpy"], cse=True
-    )
+    return function.bare_gradient
 
 
 def _batches(runs: tuple[RunSpec, ...]) -> list[tuple[np.ndarray, OptimizerSpec, dict]]:

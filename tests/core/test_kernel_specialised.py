@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -241,3 +242,13 @@ def test_a_cause_that_fails_every_kernel_is_reported_once(caplog):
     warnings = [record for record in caplog.records if record.levelname == "WARNING"]
     assert len(warnings) == 1 and "Not a directory" in warnings[0].getMessage()
     assert len(caplog.records) == 3
+
+
+def test_the_background_thread_lets_the_frame_that_asked_run_first():
+    """Building a program or compiling is Python too: started at once, it took the GIL from
+    the typed formula's first frame, which runs on the numpy path meanwhile."""
+    loader = kernel._Loader()
+    loader._queue = [("program", "x**2")]
+    loader._asked_at = time.monotonic()
+    assert loader._next() == ("program", "x**2")
+    assert time.monotonic() - loader._asked_at >= kernel.SETTLE_S
