@@ -173,6 +173,14 @@ print(json.dumps(times))
 def bench_compile() -> dict[str, dict[str, float]]:
     """Seconds from asking to a ready specialised kernel per (formula, rule, loop) in a new
     process: cache empty (compiled), then warm (loaded from numba's cache)."""
+    formulas = ["rosenbrock", TYPED_EXPRESSION]
+    runs = _cold_then_warm(COMPILE, {"cold": formulas, "warm": formulas})
+    return {f"compile {case}": result for case, result in runs.items()}
+
+
+def _cold_then_warm(script: str, cases: dict[str, list[str]]) -> dict[str, dict]:
+    """The JSON that ``script`` prints, run with each case's arguments in a new process, in
+    order, all sharing one kernel cache that starts empty."""
     import subprocess
     import tempfile
 
@@ -180,15 +188,15 @@ def bench_compile() -> dict[str, dict[str, float]]:
     with tempfile.TemporaryDirectory() as cache:
         env = {**os.environ, "GDSIM_CACHE_DIR": cache}
         env.pop("GDSIM_KERNEL", None)
-        for case in ("cold", "warm"):
+        for case, args in cases.items():
             output = subprocess.run(
-                [sys.executable, "-c", COMPILE, "rosenbrock", TYPED_EXPRESSION],
+                [sys.executable, "-c", script, *args],
                 env=env,
                 capture_output=True,
                 text=True,
                 check=True,
             ).stdout
-            results[f"compile {case}"] = json.loads(output)
+            results[case] = json.loads(output)
     return results
 
 
@@ -267,23 +275,8 @@ print(json.dumps({"parse_ms": (parsed - began) * 1e3, "simulate_ms": (done - par
 def bench_first_frame() -> dict[str, dict[str, float]]:
     """A typed formula's first frame in a new process, kernel cache empty, then warm; and the
     critical step sizes the explorer computes for a new formula (Hessian, BFGS) besides."""
-    import subprocess
-    import tempfile
-
-    results = {}
-    with tempfile.TemporaryDirectory() as cache:
-        env = {**os.environ, "GDSIM_CACHE_DIR": cache}
-        env.pop("GDSIM_KERNEL", None)
-        for case in ("fresh", "warm"):
-            output = subprocess.run(
-                [sys.executable, "-c", FIRST_FRAME, case],
-                env=env,
-                capture_output=True,
-                text=True,
-                check=True,
-            ).stdout
-            results[f"{case} cache"] = json.loads(output)
-    return results
+    runs = _cold_then_warm(FIRST_FRAME, {"fresh": ["fresh"], "warm": ["warm"]})
+    return {f"{case} cache": result for case, result in runs.items()}
 
 
 def print_kernel(results: dict[str, dict[str, float]]) -> None:
