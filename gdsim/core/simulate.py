@@ -146,23 +146,27 @@ def simulate(
     if isinstance(steps, bool) or not isinstance(steps, int | np.integer) or steps < 0:
         raise ValueError(f"the number of steps must be a whole number >= 0, got {steps!r}")
     steps = int(steps)
-    dim = surface.dim
-    bounds = default_bounds(surface) if bounds is None else _checked_bounds(bounds, dim)
-    starts, lrs, noise = _inputs(runs, surface, dim)
-
-    batches = _batches(runs)
-    loops = kernel.loops(surface.function, [optimizer.name for _, optimizer, _ in batches])
+    prepared = _PREPARED.find(surface, runs, steps, bounds)
+    if prepared is None:
+        prepared = _prepare(surface, runs, steps, bounds)
+        lrs = prepared.lrs
+    else:
+        lrs = _non_negative(list(map(_LR, runs)))
+        if lrs is None:
+            lrs = np.array([_lr_of(spec) for spec in runs])
+    loops = prepared.loops()
     if loops is not None:
-        return _simulate_compiled(surface, runs, batches, loops, starts, lrs, noise, steps, bounds)
+        return _simulate_compiled(surface, runs, prepared, loops, lrs, steps)
+    dim, bounds = surface.dim, prepared.bounds
     trace = np.empty((steps + 1, dim, len(runs)))
     grad_trace = np.empty_like(trace)
-    for members, optimizer, hyper in batches:
+    for (members, optimizer, hyper), draws in zip(prepared.batches, prepared.draws, strict=True):
         points, grads = _integrate(
             surface,
             optimizer.make_rule(hyper),
-            starts[:, members],
+            prepared.starts[:, members],
             lrs[members],
-            _noise_draws(runs, members, noise, steps, dim),
+            draws,
             steps,
         )
         trace[:, :, members] = points
@@ -191,16 +195,147 @@ def simulate(
     )
 
 
+@dataclass(eq=False)
+class _Prepared:
+    """Everything ``simulate`` derives from its input except the learning rates, checked: the
+    slider calls it again and again with only a new rate, and deriving this anew cost more
+    than the compiled kernel itself at 4 x 500 (see ``_PreparedCalls``). Nothing here is
+    written to after it is made: the kernels only read the starts and the noise."""
+
+    surface: Surface
+    steps: int
+    given_bounds: Bounds | None
+    key: tuple | None
+    bounds: Bounds
+    limits: np.ndarray
+    starts: np.ndarray
+    lrs: np.ndarray
+    noise: np.ndarray
+    batches: list[tuple[np.ndarray, OptimizerSpec, dict]]
+    draws: list[np.ndarray | None]
+    settled: dict[str, ModuleType] | None = None
+
+    @property
+    def noiseless(self) -> bool:
+        return all(draws is None for draws in self.draws)
+
+    def loops(self) -> dict[str, ModuleType] | None:
+        """``kernel.loops`` for these batches, looked up once they are the specialised kernels
+        for good (a finished kernel never changes), unless ``GDSIM_KERNEL`` asks otherwise."""
+        if self.settled is not None and kernel.default_mode():
+            return self.settled
+        names = [optimizer.name for _, optimizer, _ in self.batches]
+        found = kernel.loops(self.surface.function, names)
+        if found is not None and kernel.default_mode() and kernel.specialised(found):
+            self.settled = found
+        return found
+
+
+def _prepare(
+    surface: Surface, runs: tuple[RunSpec, ...], steps: int, bounds: Bounds | None
+) -> _Prepared:
+    """Check and derive ``simulate``'s input in its documented order (the first bad thing
+    raises its message), and keep the result for calls that differ only in the rates."""
+    dim = surface.dim
+    checked = default_bounds(surface) if bounds is None else _checked_bounds(bounds, dim)
+    starts, lrs, noise = _inputs(runs, surface, dim)
+    batches = _batches(runs)
+    draws = [_noise_draws(runs, members, noise, steps, dim) for members, _, _ in batches]
+    key = _frozen_key(runs)
+    small = sum(0 if d is None else d.size for d in draws) <= _PreparedCalls.MAX_NOISE
+    prepared = _Prepared(
+        surface=surface,
+        steps=steps,
+        given_bounds=None if bounds is None else checked,
+        key=key,
+        bounds=checked,
+        limits=_bounds_array(checked),
+        starts=starts,
+        lrs=lrs,
+        noise=noise,
+        batches=batches,
+        draws=draws,
+    )
+    if key is not None and small:
+        _PREPARED.keep(prepared)
+    return prepared
+
+
+_REST = attrgetter("optimizer", "start", "hyper", "noise", "seed")
+"""A run's fields but its learning rate: what a prepared call is keyed on."""
+
+_PLAIN = (float, int, np.float64)
+
+
+def _frozen_key(runs: tuple[RunSpec, ...]) -> tuple | None:
+    """``_REST`` of every run as plain immutable values (the hyper-parameters copied), or None
+    where a field is anything else (an array, a list, a Decimal: such calls are never kept).
+    A later call equal to it has equal values, so it converts to the same floats and passes the
+    same checks: its starts, noise, batches and bounds are this call's."""
+    key = []
+    for optimizer, start, hyper, noise, seed in map(_REST, runs):
+        plain = (
+            type(optimizer) is str
+            and (start is None or (type(start) is tuple and all(type(c) in _PLAIN for c in start)))
+            and type(hyper) is dict
+            and all(type(k) is str and type(v) in _PLAIN for k, v in hyper.items())
+            and type(noise) in _PLAIN
+            and type(seed) is int
+        )
+        if not plain:
+            return None
+        key.append((optimizer, start, dict(hyper), noise, seed))
+    return tuple(key)
+
+
+class _PreparedCalls:
+    """The last few ``_Prepared``, found again by a call with the same surface (the same
+    object: surfaces are immutable), steps, bounds and runs but for their rates.
+
+    Equal is enough for every field but the seed: ``5.0 == 5``, yet only an int seeds the
+    noise, so a call with noise must also give int seeds. A stored key holds only plain
+    immutable values (``_frozen_key``), so a caller mutating its own objects later cannot make
+    a stale entry match. Entries are replaced, never changed in place, so threads may share them.
+    """
+
+    SLOTS = 4
+    MAX_NOISE = 1 << 20
+    """The most noise draws an entry keeps (8 MiB); larger calls are not kept."""
+
+    def __init__(self) -> None:
+        self._entries: tuple[_Prepared, ...] = ()
+
+    def find(
+        self, surface: Surface, runs: tuple[RunSpec, ...], steps: int, bounds: Bounds | None
+    ) -> _Prepared | None:
+        for entry in self._entries:
+            if entry.surface is not surface or entry.steps != steps or len(entry.key) != len(runs):
+                continue
+            try:
+                same = bounds == entry.given_bounds and tuple(map(_REST, runs)) == entry.key
+            except (TypeError, ValueError):  # an array compared with a tuple
+                return None
+            if same and (entry.noiseless or all(type(spec.seed) is int for spec in runs)):
+                return entry
+        return None
+
+    def keep(self, entry: _Prepared) -> None:
+        self._entries = (entry, *self._entries[: self.SLOTS - 1])
+
+    def clear(self) -> None:
+        self._entries = ()
+
+
+_PREPARED = _PreparedCalls()
+
+
 def _simulate_compiled(
     surface: Surface,
     runs: tuple[RunSpec, ...],
-    batches: list[tuple[np.ndarray, OptimizerSpec, dict]],
+    prepared: _Prepared,
     loops: dict[str, ModuleType],
-    starts: np.ndarray,
     lrs: np.ndarray,
-    noise: np.ndarray,
     steps: int,
-    bounds: Bounds,
 ) -> SimulationResult:
     """``simulate`` on the compiled path (``gdsim.core.kernel``), which writes the result's
     arrays directly, losses, stops and NaN tails included: at many runs the numpy path's
@@ -214,9 +349,9 @@ def _simulate_compiled(
     stopped_at = np.empty(count, dtype=np.int64)
     stopped_at.fill(-1)
     codes = np.zeros(count, dtype=np.int8)
-    limits = _bounds_array(bounds)
-    whole = len(batches) == 1
-    for members, optimizer, hyper in batches:
+    starts = prepared.starts
+    whole = len(prepared.batches) == 1
+    for (members, optimizer, hyper), draws in zip(prepared.batches, prepared.draws, strict=True):
         kernel.history(
             loops[optimizer.name],
             surface.function,
@@ -224,8 +359,8 @@ def _simulate_compiled(
             hyper,
             starts if whole else np.ascontiguousarray(starts[:, members]),
             lrs if whole else lrs[members],
-            _noise_draws(runs, members, noise, steps, dim),
-            limits,
+            draws,
+            prepared.limits,
             members,
             (points, grads, losses, stopped_at, codes),
         )
@@ -246,7 +381,7 @@ def _simulate_compiled(
         stop_causes=causes,
         lengths=lengths,
         n_steps=steps,
-        bounds=bounds,
+        bounds=prepared.bounds,
     )
 
 
