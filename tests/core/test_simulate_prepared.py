@@ -11,7 +11,7 @@ from test_kernel import on_numpy
 
 from gdsim.core import kernel
 from gdsim.core import simulate as simulation
-from gdsim.core.simulate import RunSpec, simulate
+from gdsim.core.simulate import RunBatch, RunSpec, simulate
 from gdsim.core.surfaces import get_surface
 
 SURFACE = get_surface("rosenbrock")
@@ -144,3 +144,56 @@ def test_runs_given_as_arrays_are_checked_afresh_and_never_kept():
     assert simulation._PREPARED._entries == ()
     simulate(SURFACE, BASE[:1], STEPS)
     assert_same(simulate(SURFACE, runs, STEPS), fresh(SURFACE, runs, STEPS))
+
+
+@pytest.mark.parametrize("mode", ["generic", "numpy"])
+def test_runs_given_as_arrays_equal_the_same_runs_given_as_run_specs(monkeypatch, mode):
+    monkeypatch.setenv(kernel.FORCE_NUMPY_ENV, mode)
+    starts = np.array([[-1.0, 1.5], [0.5, 0.5], [1.2, 1.2]])
+    lrs = np.array([1e-3, 2e-3, 0.01])  # the last one diverges
+    hyper = {"momentum": 0.8}
+    for noise, start_rows in ((0.0, starts), (0.5, None)):
+        batch = RunBatch(lrs, start_rows, "momentum", hyper, noise=noise, seed=3)
+        specs = [
+            RunSpec(
+                lr=lr,
+                optimizer="momentum",
+                start=None if start_rows is None else tuple(start),
+                hyper=hyper,
+                noise=noise,
+                seed=3,
+            )
+            for lr, start in zip(lrs.tolist(), starts.tolist(), strict=True)
+        ]
+        result = simulate(SURFACE, batch, STEPS)
+        assert result.runs is batch and tuple(batch) == tuple(specs)
+        expected = fresh(SURFACE, specs, STEPS)
+        for name in ("points", "losses", "grads", "stopped_at", "lengths"):
+            np.testing.assert_array_equal(getattr(result, name), getattr(expected, name))
+        assert result.stop_causes == expected.stop_causes
+        assert result.run(2).spec == specs[2]
+
+
+@pytest.mark.parametrize(
+    ("batch", "message"),
+    [
+        (RunBatch([0.1, -0.1]), "learning rate must be a finite number >= 0, got -0.1"),
+        (RunBatch([0.1, np.inf]), "learning rate must be a finite number >= 0, got inf"),
+        (
+            RunBatch([0.1], [[1.0, 2.0, 3.0]]),
+            r"start needs 2 coordinates, got 3: \(1.0, 2.0, 3.0\)",
+        ),
+        (RunBatch([0.1, 0.2], [[1.0, 2.0]]), r"starts must be a \(2, 2\) array"),
+        (RunBatch([0.1], noise=-1.0), "gradient noise must be a finite number >= 0, got -1.0"),
+        (RunBatch([0.1], optimizer="newton"), "newton"),
+        (RunBatch([0.1], optimizer="momentum", hyper={"momentum": 2.0}), "must lie between"),
+        (RunBatch([[0.1]]), "learning rates must be a list of numbers"),
+    ],
+)
+def test_runs_given_as_arrays_get_the_run_specs_messages(batch, message):
+    with pytest.raises(ValueError, match=message):
+        simulate(SURFACE, batch, STEPS)
+    specs = list(batch) if batch.lrs.ndim == 1 and batch.starts is None else None
+    if specs is not None:  # the same message as the same runs given one by one
+        with pytest.raises(ValueError, match=message):
+            simulate(SURFACE, specs, STEPS)
