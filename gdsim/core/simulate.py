@@ -421,6 +421,12 @@ class _PreparedCalls:
 _PREPARED = _PreparedCalls()
 
 
+def forget_prepared() -> None:
+    """Forget the kept calls, so that the next call prepares afresh (benchmarks and tests
+    time and check that path)."""
+    _PREPARED.clear()
+
+
 def _simulate_compiled(
     surface: Surface,
     runs: tuple[RunSpec, ...],

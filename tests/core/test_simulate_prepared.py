@@ -29,7 +29,7 @@ def with_rate(runs, lr):
 
 def fresh(surface, runs, steps, bounds=None):
     """``simulate`` with nothing prepared."""
-    simulation._PREPARED.clear()
+    simulation.forget_prepared()
     return simulate(surface, runs, steps, bounds)
 
 
@@ -101,7 +101,7 @@ CHANGES = {
 @pytest.mark.parametrize("change", CHANGES)
 def test_a_changed_input_is_never_served_stale(change):
     runs = (BASE[0], BASE[1], replace(BASE[2], hyper=dict(BASE[2].hyper)))
-    simulation._PREPARED.clear()
+    simulation.forget_prepared()
     simulate(SURFACE, runs, STEPS)
     surface, changed, steps, bounds = CHANGES[change](list(runs))
     changed = with_rate(changed, 2e-3)
@@ -118,7 +118,7 @@ def test_a_changed_input_is_never_served_stale(change):
     ],
 )
 def test_bad_input_keeps_its_message_on_a_prepared_call(changes, message):
-    simulation._PREPARED.clear()
+    simulation.forget_prepared()
     simulate(SURFACE, BASE, STEPS)
     bad = (BASE[0], replace(BASE[1], **changes), BASE[2])
     assert simulation._PREPARED.find(SURFACE, bad, STEPS, None) is not None
@@ -129,7 +129,7 @@ def test_bad_input_keeps_its_message_on_a_prepared_call(changes, message):
 
 
 def test_a_seed_equal_to_an_int_is_not_served_a_prepared_noise_stream():
-    simulation._PREPARED.clear()
+    simulation.forget_prepared()
     simulate(SURFACE, BASE, STEPS)
     float_seed = (BASE[0], replace(BASE[1], seed=3.0), BASE[2])  # 3.0 == 3
     assert simulation._PREPARED.find(SURFACE, float_seed, STEPS, None) is None
@@ -138,7 +138,7 @@ def test_a_seed_equal_to_an_int_is_not_served_a_prepared_noise_stream():
 
 
 def test_runs_given_as_arrays_are_checked_afresh_and_never_kept():
-    simulation._PREPARED.clear()
+    simulation.forget_prepared()
     runs = (RunSpec(lr=1e-3, start=np.array([-1.0, 1.5])),)
     simulate(SURFACE, runs, STEPS)
     assert simulation._PREPARED._entries == ()
