@@ -10,7 +10,10 @@ through this same function (and a 200 x 200 grid of starts through ``final_state
 loop keeping only the current state), so the loop is vectorised over runs: the
 state is a ``(D, K)`` array, the surface's exact gradient is called once per step on coordinate
 views, and the outputs are preallocated. Runs that share an optimizer and its hyper-parameters
-form one batch; each run keeps its own learning rate, start, gradient noise and seed.
+form one batch; each run keeps its own learning rate, start, gradient noise and seed. Runs come
+as ``RunSpec`` objects, or as one ``RunBatch`` of arrays (a sweep's rates, a grid's starts).
+A slider drag calls again and again with only new rates: such a call reuses the checked input
+of one of the last few calls (``_PreparedCalls``), so that it costs little more than the kernel.
 
 Nothing is checked inside the loop. Afterwards all losses come from one vectorised call over the
 whole ``(N+1, K)`` history, and each run is cut at its first *invalid* iterate: a non-finite
