@@ -38,6 +38,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
@@ -130,10 +131,8 @@ def bench_kernel(repeats: int = 5) -> dict[str, dict[str, float]]:
     results: dict[str, dict[str, float]] = {}
     for count, steps in KERNEL_CASES:
         starts = np.random.default_rng(0).uniform((-1.5, -0.5), (1.5, 2.5), (count, 2))
-        rest = [RunSpec(lr=lr, start=tuple(p)) for p in starts[1:]]
-        frames = [
-            [RunSpec(lr=lr * (1.0 + 0.01 * k), start=tuple(starts[0])), *rest] for k in range(8)
-        ]
+        first, *rest = [RunSpec(lr=lr, start=tuple(p)) for p in starts]
+        frames = [[replace(first, lr=lr * (1.0 + 0.01 * k)), *rest] for k in range(8)]
         call = partial(_next_frame, simulate, surface, frames, steps)
         works = {f"{mode}_ns": (mode, call) for mode in KERNEL_MODES}
         works["unprepared_ns"] = ("specialised", partial(_unprepared, forget_prepared, call))

@@ -41,7 +41,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from itertools import chain
-from operator import attrgetter
+from operator import attrgetter, is_
 from types import ModuleType
 
 import numpy as np
@@ -243,18 +243,18 @@ def simulate(
 class _Prepared:
     """Everything ``simulate`` derives from its input except the learning rates, checked: the
     slider calls it again and again with only a new rate, and deriving this anew cost more
-    than the compiled kernel itself at 4 x 500 (see ``_PreparedCalls``). Nothing here is
-    written to after it is made: the kernels only read the starts and the noise."""
+    than the compiled kernel itself at 4 x 500 (see ``_PreparedCalls``). Its arrays are never
+    written to after they are made: the kernels only read the starts and the noise."""
 
     surface: Surface
     steps: int
     given_bounds: Bounds | None
     key: tuple | None
+    given_starts: tuple | None
     bounds: Bounds
     limits: np.ndarray
     starts: np.ndarray
     lrs: np.ndarray
-    noise: np.ndarray
     batches: list[tuple[np.ndarray, OptimizerSpec, dict]]
     draws: list[np.ndarray | None]
     settled: dict[str, ModuleType] | None = None
@@ -292,11 +292,11 @@ def _prepare(
         steps=steps,
         given_bounds=None if bounds is None else checked,
         key=key,
+        given_starts=tuple(map(_START, runs)),
         bounds=checked,
         limits=_bounds_array(checked),
         starts=starts,
         lrs=lrs,
-        noise=noise,
         batches=batches,
         draws=draws,
     )
@@ -343,29 +343,32 @@ def _prepare_batch(
         steps=steps,
         given_bounds=None if bounds is None else checked,
         key=None,
+        given_starts=None,
         bounds=checked,
         limits=_bounds_array(checked),
         starts=starts,
         lrs=lrs,
-        noise=np.full(count, noise),
         batches=batches,
         draws=[draws],
     )
 
 
-_REST = attrgetter("optimizer", "start", "hyper", "noise", "seed")
-"""A run's fields but its learning rate: what a prepared call is keyed on."""
+_REST = attrgetter("optimizer", "hyper", "noise", "seed")
+"""A run's fields but its learning rate and start: what a prepared call is keyed on by value
+(its starts are keyed by identity, see ``_PreparedCalls``)."""
 
 _PLAIN = (float, int, np.float64)
 
 
 def _frozen_key(runs: tuple[RunSpec, ...]) -> tuple | None:
     """``_REST`` of every run as plain immutable values (the hyper-parameters copied), or None
-    where a field is anything else (an array, a list, a Decimal: such calls are never kept).
-    A later call equal to it has equal values, so it converts to the same floats and passes the
-    same checks: its starts, noise, batches and bounds are this call's."""
+    where a field or a start is anything else (an array, a list, a Decimal: such calls are
+    never kept). A later call equal to it has equal values, so it converts to the same floats
+    and passes the same checks: its noise, batches and bounds are this call's."""
     key = []
-    for optimizer, start, hyper, noise, seed in map(_REST, runs):
+    for spec in runs:
+        optimizer, hyper, noise, seed = _REST(spec)
+        start = spec.start
         plain = (
             type(optimizer) is str
             and (start is None or (type(start) is tuple and all(type(c) in _PLAIN for c in start)))
@@ -376,7 +379,7 @@ def _frozen_key(runs: tuple[RunSpec, ...]) -> tuple | None:
         )
         if not plain:
             return None
-        key.append((optimizer, start, dict(hyper), noise, seed))
+        key.append((optimizer, dict(hyper), noise, seed))
     return tuple(key)
 
 
@@ -384,10 +387,13 @@ class _PreparedCalls:
     """The last few ``_Prepared``, found again by a call with the same surface (the same
     object: surfaces are immutable), steps, bounds and runs but for their rates.
 
-    Equal is enough for every field but the seed: ``5.0 == 5``, yet only an int seeds the
-    noise, so a call with noise must also give int seeds. A stored key holds only plain
-    immutable values (``_frozen_key``), so a caller mutating its own objects later cannot make
-    a stale entry match. Entries are replaced, never changed in place, so threads may share them.
+    Equal is enough for every field but two. The seed: ``5.0 == 5``, yet only an int seeds the
+    noise, so a call with noise must also give int seeds. The start: ``-0.0 == 0.0``, yet a
+    gradient like 1/x tells them apart, so starts must be the very same tuples (the slider's
+    runs keep theirs: only the rate is replaced). A stored key holds only plain immutable values
+    (``_frozen_key``; kept starts are tuples of numbers), so a caller mutating its own objects
+    later cannot make a stale entry match. Entries are replaced, never changed in place, so
+    threads may share them.
     """
 
     SLOTS = 4
@@ -405,6 +411,8 @@ class _PreparedCalls:
     ) -> _Prepared | None:
         for entry in self._entries:
             if entry.surface is not surface or entry.steps != steps or len(entry.key) != len(runs):
+                continue
+            if not all(map(is_, map(_START, runs), entry.given_starts)):
                 continue
             try:
                 same = bounds == entry.given_bounds and tuple(map(_REST, runs)) == entry.key

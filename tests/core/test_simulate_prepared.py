@@ -34,8 +34,10 @@ def fresh(surface, runs, steps, bounds=None):
 
 
 def assert_same(result, expected):
+    """Equal to the last bit (the sign of a zero, a NaN's bits)."""
     for name in ("points", "losses", "grads", "stopped_at", "lengths"):
-        np.testing.assert_array_equal(getattr(result, name), getattr(expected, name))
+        ours, theirs = getattr(result, name), getattr(expected, name)
+        np.testing.assert_array_equal(ours.view(np.int64), theirs.view(np.int64))
     assert result.stop_causes == expected.stop_causes
     assert result.runs == expected.runs and result.bounds == expected.bounds
 
@@ -107,6 +109,16 @@ def test_a_changed_input_is_never_served_stale(change):
     changed = with_rate(changed, 2e-3)
     served = simulate(surface, changed, steps, bounds)
     assert_same(served, fresh(surface, changed, steps, bounds))
+
+
+def test_a_start_of_minus_zero_is_not_served_the_start_of_zero():
+    parabola = get_surface("parabola")
+    simulation.forget_prepared()
+    simulate(parabola, [RunSpec(lr=0.1, start=(0.0,))], 5)
+    minus_zero = [RunSpec(lr=0.2, start=(-0.0,))]  # equal to (0.0,), but another number
+    served = simulate(parabola, minus_zero, 5)
+    assert np.signbit(served.points[0, 0, 0])
+    assert_same(served, fresh(parabola, minus_zero, 5))
 
 
 @pytest.mark.parametrize(
