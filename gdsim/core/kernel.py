@@ -95,6 +95,11 @@ def forced_numpy() -> bool:
     return os.environ.get(FORCE_NUMPY_ENV, "").strip().lower() == "numpy"
 
 
+def default_mode() -> bool:
+    """Neither ``GDSIM_KERNEL=numpy`` nor ``generic``: the specialised kernels serve once ready."""
+    return os.environ.get(FORCE_NUMPY_ENV, "").strip().lower() not in ("numpy", "generic")
+
+
 def forced_generic() -> bool:
     """``GDSIM_KERNEL=generic``: the generic kernel alone, no specialised kernel compiled (the
     test suite, which would otherwise compile one per surface and rule)."""
@@ -586,6 +591,12 @@ def loops(
         _LOADER.start()
         return None
     return found
+
+
+def specialised(found: Mapping[str, ModuleType]) -> bool:
+    """Whether every loop ``loops`` gave is a specialised kernel: then it is the answer for
+    good (a finished kernel is never replaced), and a caller may keep it."""
+    return all(module is not _LOADER.module for module in found.values())
 
 
 def usable(function: CompiledFunction, optimizers: Iterable[str]) -> bool:

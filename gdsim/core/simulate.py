@@ -10,7 +10,10 @@ through this same function (and a 200 x 200 grid of starts through ``final_state
 loop keeping only the current state), so the loop is vectorised over runs: the
 state is a ``(D, K)`` array, the surface's exact gradient is called once per step on coordinate
 views, and the outputs are preallocated. Runs that share an optimizer and its hyper-parameters
-form one batch; each run keeps its own learning rate, start, gradient noise and seed.
+form one batch; each run keeps its own learning rate, start, gradient noise and seed. Runs come
+as ``RunSpec`` objects, or as one ``RunBatch`` of arrays (a sweep's rates, a grid's starts).
+A slider drag calls again and again with only new rates: such a call reuses the checked input
+of one of the last few calls (``_PreparedCalls``), so that it costs little more than the kernel.
 
 Nothing is checked inside the loop. Afterwards all losses come from one vectorised call over the
 whole ``(N+1, K)`` history, and each run is cut at its first *invalid* iterate: a non-finite
@@ -38,7 +41,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from itertools import chain
-from operator import attrgetter
+from operator import attrgetter, is_
 from types import ModuleType
 
 import numpy as np
@@ -69,6 +72,45 @@ class RunSpec:
     seed: int = 0
 
 
+@dataclass(frozen=True, eq=False)
+class RunBatch(Sequence[RunSpec]):
+    """Many runs that share the optimizer, its settings, the noise and the seed, given as arrays:
+    ``lrs`` (K,) and ``starts`` (K, D) (None: the surface's start for every run).
+
+    A sweep of 1,000 rates or a map of 40,000 starts reads these at C speed; reading as many
+    ``RunSpec`` objects one by one cost ~5 ns per step and run of a 100-step simulation, half of
+    the kernel's own time. It is a sequence of ``RunSpec`` (``batch[k]``), so a result's ``runs``
+    reads the same either way; every run of it draws the same noise, from ``seed``. The arrays are
+    copied: changing the caller's afterwards changes nothing here."""
+
+    lrs: np.ndarray
+    starts: np.ndarray | None = None
+    optimizer: str = "gd"
+    hyper: Mapping[str, float] = field(default_factory=dict)
+    noise: float = 0.0
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "lrs", np.array(self.lrs, dtype=float, ndmin=1))
+        if self.starts is not None:
+            object.__setattr__(self, "starts", np.array(self.starts, dtype=float, ndmin=2))
+        object.__setattr__(self, "hyper", dict(self.hyper))
+
+    def __len__(self) -> int:
+        return len(self.lrs)
+
+    def __getitem__(self, k: int) -> RunSpec:  # type: ignore[override]
+        """Run ``k`` as a ``RunSpec`` (an index, not a slice)."""
+        return RunSpec(
+            lr=float(self.lrs[k]),
+            optimizer=self.optimizer,
+            start=None if self.starts is None else tuple(self.starts[k].tolist()),
+            hyper=self.hyper,
+            noise=self.noise,
+            seed=self.seed,
+        )
+
+
 class StopCause(StrEnum):
     """Why a run was cut short, worded to complete "diverged at step t: ..."."""
 
@@ -92,7 +134,7 @@ class RunView:
 class SimulationResult:
     """All runs side by side; entries after a run stopped are NaN (see the module docstring)."""
 
-    runs: tuple[RunSpec, ...]
+    runs: tuple[RunSpec, ...] | RunBatch
     points: np.ndarray
     losses: np.ndarray
     grads: np.ndarray
@@ -135,34 +177,40 @@ def default_bounds(surface: Surface) -> Bounds:
 
 def simulate(
     surface: Surface,
-    runs: Sequence[RunSpec],
+    runs: Sequence[RunSpec] | RunBatch,
     steps: int,
     bounds: Bounds | None = None,
 ) -> SimulationResult:
     """Run every spec for ``steps`` steps on ``surface``; bad input raises a one-line ValueError."""
-    runs = tuple(runs)
-    if not runs:
+    batch = isinstance(runs, RunBatch)
+    if not batch:
+        runs = tuple(runs)
+    if not len(runs):
         raise ValueError("nothing to simulate: give at least one run")
     if isinstance(steps, bool) or not isinstance(steps, int | np.integer) or steps < 0:
         raise ValueError(f"the number of steps must be a whole number >= 0, got {steps!r}")
     steps = int(steps)
-    dim = surface.dim
-    bounds = default_bounds(surface) if bounds is None else _checked_bounds(bounds, dim)
-    starts, lrs, noise = _inputs(runs, surface, dim)
-
-    batches = _batches(runs)
-    loops = kernel.loops(surface.function, [optimizer.name for _, optimizer, _ in batches])
+    prepared = None if batch else _PREPARED.find(surface, runs, steps, bounds)
+    if prepared is None:
+        prepared = (_prepare_batch if batch else _prepare)(surface, runs, steps, bounds)
+        lrs = prepared.lrs
+    else:
+        lrs = _non_negative(list(map(_LR, runs)))
+        if lrs is None:
+            lrs = np.array([_lr_of(spec) for spec in runs])
+    loops = prepared.loops()
     if loops is not None:
-        return _simulate_compiled(surface, runs, batches, loops, starts, lrs, noise, steps, bounds)
+        return _simulate_compiled(surface, runs, prepared, loops, lrs, steps)
+    dim, bounds = surface.dim, prepared.bounds
     trace = np.empty((steps + 1, dim, len(runs)))
     grad_trace = np.empty_like(trace)
-    for members, optimizer, hyper in batches:
+    for (members, optimizer, hyper), draws in zip(prepared.batches, prepared.draws, strict=True):
         points, grads = _integrate(
             surface,
             optimizer.make_rule(hyper),
-            starts[:, members],
+            prepared.starts[:, members],
             lrs[members],
-            _noise_draws(runs, members, noise, steps, dim),
+            draws,
             steps,
         )
         trace[:, :, members] = points
@@ -191,16 +239,212 @@ def simulate(
     )
 
 
+@dataclass(eq=False)
+class _Prepared:
+    """Everything ``simulate`` derives from its input except the learning rates, checked: the
+    slider calls it again and again with only a new rate, and deriving this anew cost more
+    than the compiled kernel itself at 4 x 500 (see ``_PreparedCalls``). Its arrays are never
+    written to after they are made: the kernels only read the starts and the noise."""
+
+    surface: Surface
+    steps: int
+    given_bounds: Bounds | None
+    key: tuple | None
+    given_starts: tuple | None
+    bounds: Bounds
+    limits: np.ndarray
+    starts: np.ndarray
+    lrs: np.ndarray
+    batches: list[tuple[np.ndarray, OptimizerSpec, dict]]
+    draws: list[np.ndarray | None]
+    settled: dict[str, ModuleType] | None = None
+
+    @property
+    def noiseless(self) -> bool:
+        return all(draws is None for draws in self.draws)
+
+    def loops(self) -> dict[str, ModuleType] | None:
+        """``kernel.loops`` for these batches, looked up once they are the specialised kernels
+        for good (a finished kernel never changes), unless ``GDSIM_KERNEL`` asks otherwise."""
+        if self.settled is not None and kernel.default_mode():
+            return self.settled
+        names = [optimizer.name for _, optimizer, _ in self.batches]
+        found = kernel.loops(self.surface.function, names)
+        if found is not None and kernel.default_mode() and kernel.specialised(found):
+            self.settled = found
+        return found
+
+
+def _prepare(
+    surface: Surface, runs: tuple[RunSpec, ...], steps: int, bounds: Bounds | None
+) -> _Prepared:
+    """Check and derive ``simulate``'s input in its documented order (the first bad thing
+    raises its message), and keep the result for calls that differ only in the rates."""
+    dim = surface.dim
+    checked = default_bounds(surface) if bounds is None else _checked_bounds(bounds, dim)
+    starts, lrs, noise = _inputs(runs, surface, dim)
+    batches = _batches(runs)
+    draws = [_noise_draws(runs, members, noise, steps, dim) for members, _, _ in batches]
+    key = _frozen_key(runs) if len(runs) <= _PreparedCalls.MAX_RUNS else None
+    small = sum(0 if d is None else d.size for d in draws) <= _PreparedCalls.MAX_NOISE
+    prepared = _Prepared(
+        surface=surface,
+        steps=steps,
+        given_bounds=None if bounds is None else checked,
+        key=key,
+        given_starts=tuple(map(_START, runs)),
+        bounds=checked,
+        limits=_bounds_array(checked),
+        starts=starts,
+        lrs=lrs,
+        batches=batches,
+        draws=draws,
+    )
+    if key is not None and small:
+        _PREPARED.keep(prepared)
+    return prepared
+
+
+def _prepare_batch(
+    surface: Surface, runs: RunBatch, steps: int, bounds: Bounds | None
+) -> _Prepared:
+    """``_prepare`` for a ``RunBatch``: the same checks in the same order, each on a whole
+    array, with the messages the same runs given as ``RunSpec`` get."""
+    dim, count = surface.dim, len(runs)
+    checked = default_bounds(surface) if bounds is None else _checked_bounds(bounds, dim)
+    if runs.lrs.ndim != 1:
+        raise ValueError(
+            f"the learning rates must be a list of numbers, got shape {runs.lrs.shape}"
+        )
+    if runs.starts is None:
+        starts = np.empty((dim, count))
+        starts.T[:] = surface.start
+    elif runs.starts.ndim != 2 or len(runs.starts) != count:
+        raise ValueError(f"the starts must be a ({count}, {dim}) array: one row per rate")
+    elif runs.starts.shape[1] != dim:
+        raise ValueError(
+            f"the start needs {dim} coordinates, got {runs.starts.shape[1]}: "
+            f"{tuple(runs.starts[0].tolist())}"
+        )
+    else:
+        starts = runs.starts.T.copy()
+    lrs = runs.lrs
+    if not (np.isfinite(lrs).all() and (lrs >= 0.0).all()):
+        _lr_of(runs[int(np.argmin(np.isfinite(lrs) & (lrs >= 0.0)))])
+    noise = _noise_of(runs[0])
+    optimizer = get_surface_optimizer(runs.optimizer)
+    batches = [(np.arange(count), optimizer, optimizer.resolve(runs.hyper))]
+    draws = None
+    if noise > 0.0:
+        draw = np.random.default_rng(runs.seed).normal(0.0, noise, size=(steps, dim))
+        draws = np.repeat(draw[:, :, None], count, axis=2)
+    return _Prepared(
+        surface=surface,
+        steps=steps,
+        given_bounds=None if bounds is None else checked,
+        key=None,
+        given_starts=None,
+        bounds=checked,
+        limits=_bounds_array(checked),
+        starts=starts,
+        lrs=lrs,
+        batches=batches,
+        draws=[draws],
+    )
+
+
+_REST = attrgetter("optimizer", "hyper", "noise", "seed")
+"""A run's fields but its learning rate and start: what a prepared call is keyed on by value
+(its starts are keyed by identity, see ``_PreparedCalls``)."""
+
+_PLAIN = (float, int, np.float64)
+
+
+def _frozen_key(runs: tuple[RunSpec, ...]) -> tuple | None:
+    """``_REST`` of every run as plain immutable values (the hyper-parameters copied), or None
+    where a field or a start is anything else (an array, a list, a Decimal: such calls are
+    never kept). A later call equal to it has equal values, so it converts to the same floats
+    and passes the same checks: its noise, batches and bounds are this call's."""
+    key = []
+    for spec in runs:
+        optimizer, hyper, noise, seed = _REST(spec)
+        start = spec.start
+        plain = (
+            type(optimizer) is str
+            and (start is None or (type(start) is tuple and all(type(c) in _PLAIN for c in start)))
+            and type(hyper) is dict
+            and all(type(k) is str and type(v) in _PLAIN for k, v in hyper.items())
+            and type(noise) in _PLAIN
+            and type(seed) is int
+        )
+        if not plain:
+            return None
+        key.append((optimizer, dict(hyper), noise, seed))
+    return tuple(key)
+
+
+class _PreparedCalls:
+    """The last few ``_Prepared``, found again by a call with the same surface (the same
+    object: surfaces are immutable), steps, bounds and runs but for their rates.
+
+    Equal is enough for every field but two. The seed: ``5.0 == 5``, yet only an int seeds the
+    noise, so a call with noise must also give int seeds. The start: ``-0.0 == 0.0``, yet a
+    gradient like 1/x tells them apart, so starts must be the very same tuples (the slider's
+    runs keep theirs: only the rate is replaced). A stored key holds only plain immutable values
+    (``_frozen_key``; kept starts are tuples of numbers), so a caller mutating its own objects
+    later cannot make a stale entry match. Entries are replaced, never changed in place, so
+    threads may share them.
+    """
+
+    SLOTS = 4
+    MAX_RUNS = 64
+    """The most runs a kept call has: the slider's few; keying a 1,000-run sweep would cost
+    ~1 ms a call for nothing (its calls differ in more than the rates)."""
+    MAX_NOISE = 1 << 20
+    """The most noise draws an entry keeps (8 MiB); larger calls are not kept."""
+
+    def __init__(self) -> None:
+        self._entries: tuple[_Prepared, ...] = ()
+
+    def find(
+        self, surface: Surface, runs: tuple[RunSpec, ...], steps: int, bounds: Bounds | None
+    ) -> _Prepared | None:
+        for entry in self._entries:
+            if entry.surface is not surface or entry.steps != steps or len(entry.key) != len(runs):
+                continue
+            if not all(map(is_, map(_START, runs), entry.given_starts)):
+                continue
+            try:
+                same = bounds == entry.given_bounds and tuple(map(_REST, runs)) == entry.key
+            except (TypeError, ValueError):  # an array compared with a tuple
+                return None
+            if same and (entry.noiseless or all(type(spec.seed) is int for spec in runs)):
+                return entry
+        return None
+
+    def keep(self, entry: _Prepared) -> None:
+        self._entries = (entry, *self._entries[: self.SLOTS - 1])
+
+    def clear(self) -> None:
+        self._entries = ()
+
+
+_PREPARED = _PreparedCalls()
+
+
+def forget_prepared() -> None:
+    """Forget the kept calls, so that the next call prepares afresh (benchmarks and tests
+    time and check that path)."""
+    _PREPARED.clear()
+
+
 def _simulate_compiled(
     surface: Surface,
     runs: tuple[RunSpec, ...],
-    batches: list[tuple[np.ndarray, OptimizerSpec, dict]],
+    prepared: _Prepared,
     loops: dict[str, ModuleType],
-    starts: np.ndarray,
     lrs: np.ndarray,
-    noise: np.ndarray,
     steps: int,
-    bounds: Bounds,
 ) -> SimulationResult:
     """``simulate`` on the compiled path (``gdsim.core.kernel``), which writes the result's
     arrays directly, losses, stops and NaN tails included: at many runs the numpy path's
@@ -214,9 +458,9 @@ def _simulate_compiled(
     stopped_at = np.empty(count, dtype=np.int64)
     stopped_at.fill(-1)
     codes = np.zeros(count, dtype=np.int8)
-    limits = _bounds_array(bounds)
-    whole = len(batches) == 1
-    for members, optimizer, hyper in batches:
+    starts = prepared.starts
+    whole = len(prepared.batches) == 1
+    for (members, optimizer, hyper), draws in zip(prepared.batches, prepared.draws, strict=True):
         kernel.history(
             loops[optimizer.name],
             surface.function,
@@ -224,8 +468,8 @@ def _simulate_compiled(
             hyper,
             starts if whole else np.ascontiguousarray(starts[:, members]),
             lrs if whole else lrs[members],
-            _noise_draws(runs, members, noise, steps, dim),
-            limits,
+            draws,
+            prepared.limits,
             members,
             (points, grads, losses, stopped_at, codes),
         )
@@ -246,7 +490,7 @@ def _simulate_compiled(
         stop_causes=causes,
         lengths=lengths,
         n_steps=steps,
-        bounds=bounds,
+        bounds=prepared.bounds,
     )
 
 
@@ -562,8 +806,8 @@ class SimulationJob:
     """One ``simulate`` call as a steppable job (the protocol of ``gdsim.ui.workers.JobRunner``):
     a single unit of work, so that long simulations leave the GUI thread."""
 
-    def __init__(self, surface: Surface, runs: list[RunSpec], steps: int) -> None:
-        self._args = (surface, list(runs), steps)
+    def __init__(self, surface: Surface, runs: Sequence[RunSpec] | RunBatch, steps: int) -> None:
+        self._args = (surface, runs if isinstance(runs, RunBatch) else list(runs), steps)
         self._result: SimulationResult | None = None
 
     def advance(self) -> bool:

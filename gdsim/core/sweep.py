@@ -35,7 +35,7 @@ import numpy as np
 from gdsim.core.csv_export import number
 from gdsim.core.limits import MAX_SURFACE_STEPS
 from gdsim.core.optimizers import get_surface_optimizer
-from gdsim.core.simulate import RunSpec, RunView, simulate
+from gdsim.core.simulate import RunBatch, RunView, simulate
 from gdsim.core.state.surface import MAX_LR, MIN_LR, SurfaceState
 from gdsim.core.surfaces import Surface
 from gdsim.core.verdict import (
@@ -151,13 +151,13 @@ class SweepConfig:
             return 0.0
         return get_surface_optimizer(self.optimizer).resolve(self.hyper).get("momentum", 0.0)
 
-    def run(self, lr: float) -> RunSpec:
-        """The run of this sweep at step size ``lr``."""
-        return RunSpec(
-            lr=float(lr),
+    def runs(self, lrs: np.ndarray) -> RunBatch:
+        """The runs of this sweep at step sizes ``lrs``, as arrays (read at C speed)."""
+        return RunBatch(
+            lrs,
+            np.tile(self.start, (len(lrs), 1)),
             optimizer=self.optimizer,
-            start=self.start,
-            hyper=dict(self.hyper),
+            hyper=self.hyper,
             noise=self.noise,
             seed=self.seed,
         )
@@ -252,8 +252,7 @@ class SweepJob:
         assert plan is not None
         config = self._config
         members = plan.chunks[index]
-        runs = [config.run(lr) for lr in plan.lrs[members]]
-        result = simulate(config.surface, runs, config.steps)
+        result = simulate(config.surface, config.runs(plan.lrs[members]), config.steps)
         regimes = []
         finals = np.empty((len(result), config.surface.dim))
         for k in range(len(result)):
