@@ -283,6 +283,24 @@ class SparseLogAxis(PlainAxis):
         return [text if m in (1, 2, 5) else "" for text, m in zip(strings, mantissas, strict=True)]
 
 
+def cache_while_still(item: QtWidgets.QGraphicsItem, still: bool) -> None:
+    """Paint ``item`` from a pixmap of itself while its data stay (``still``), directly
+    while they change. A dragged slider changes one run, but that curve's bounding rectangle
+    spans the whole plot, so every curve under it was repainted each frame (the curves' own
+    painting, 4 runs x 500 steps: ~1.8 ms a frame over the three plots, ~1.1 ms cached). Qt
+    redraws the pixmap when the view's transform changes (zoom, pan, resize) or the item is
+    updated; an export at another scale gets its own, its antialiased edges a level or two
+    of 255 apart. A curve that changes every frame is not cached: filling its pixmap as well
+    as painting it costs more than painting it."""
+    mode = (
+        QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache
+        if still
+        else QtWidgets.QGraphicsItem.CacheMode.NoCache
+    )
+    if item.cacheMode() != mode:
+        item.setCacheMode(mode)
+
+
 def shows_points(curve: pg.PlotDataItem, x: np.ndarray, y: np.ndarray) -> bool:
     """Whether ``curve`` holds exactly these points already (as given: pyqtgraph keeps them
     apart from their log mapping). Setting them again costs ~0.5 ms a curve or track, and only
@@ -395,8 +413,10 @@ class LossPlot(pg.PlotWidget):
                     pen_color.setAlpha(FAINT_ALPHA)
                 curve.setPen(pg.mkPen(pen_color, width=scaled(width), style=dash))
             y = self._clip(item.y, limits)
-            if restyle or not shows_points(curve, item.x, y):  # a dragged slider changes one run
+            changed = restyle or not shows_points(curve, item.x, y)
+            if changed:  # a dragged slider changes one run
                 curve.setData(item.x, y, connect="finite")
+            cache_while_still(curve.curve, not changed)
             curve.setVisible(True)
         # A faint curve is the backdrop of the bold one named after it, and a nameless one
         # (compare mode's validation curves) is named by one key: no entry of their own.
