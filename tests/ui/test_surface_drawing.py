@@ -66,6 +66,12 @@ def test_a_dragged_slider_redoes_only_the_changed_runs_verdict_curves_and_track(
     assert curve.yData is before[0]  # the same arrays: not handed to pyqtgraph again
     assert track.xData is before[1]
     assert [run.spec.lr for run in classified] == [2e-3]
+    # The unchanged run is painted from its pixmap, the dragged one afresh.
+    cached = QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache
+    for plot in (panel.loss_plot, panel.distance_plot):
+        still, dragged = (item.curve.cacheMode() for item in plot.listDataItems()[:2])
+        assert (still, dragged) == (cached, QtWidgets.QGraphicsItem.CacheMode.NoCache)
+    assert track.curve.cacheMode() == cached
 
 
 def test_a_long_track_is_drawn_through_the_pixels_it_enters_from_its_start_to_its_end(

@@ -26,7 +26,13 @@ from PySide6 import QtCore, QtWidgets
 from gdsim.core.surfaces import FLOAT32_DISPLAY_LIMIT, display_range, zoom_limits
 from gdsim.core.thinning import path_indices, unchanged
 from gdsim.ui.style import scaled
-from gdsim.ui.widgets.loss_plot import LABEL_MARGIN, PlainAxis, refresh_legend, shows_points
+from gdsim.ui.widgets.loss_plot import (
+    LABEL_MARGIN,
+    PlainAxis,
+    cache_while_still,
+    refresh_legend,
+    shows_points,
+)
 from gdsim.ui.widgets.plot_legend import OutsideLegend
 
 CONTOUR_LEVELS = 14
@@ -375,8 +381,11 @@ class SurfaceView(QtWidgets.QWidget):
             if restyle:
                 _apply_style(item, *style)
             styles.append(style)
-            if restyle or not (kept or shows_points(item, shown[:, 0], shown[:, 1])):
+            changed = restyle or not (kept or shows_points(item, shown[:, 0], shown[:, 1]))
+            if changed:
                 item.setData(shown[:, 0], shown[:, 1])
+            for part in (item.curve, item.scatter):
+                cache_while_still(part, not changed)
             item.setVisible(True)
         for index in range(len(self._tracks), len(self._track_items)):
             self._held.pop(index, None)
