@@ -202,9 +202,13 @@ class DecisionMap(pg.PlotWidget):
         else:
             rgba = VALUE_MAP.map(_unit(prediction.ravel(), data), mode="byte")
         image = np.ascontiguousarray(rgba.reshape(*prediction.shape, -1))
+        shape = None if self.image.image is None else self.image.image.shape
         self.image.setImage(image, autoLevels=False)
         (x0, x1), (y0, y1) = data.input_range
-        self.image.setRect(QtCore.QRectF(x0, y0, x1 - x0, y1 - y0))
+        rect = QtCore.QRectF(x0, y0, x1 - x0, y1 - y0)
+        if image.shape != shape or rect != self.image.mapRectToParent(self.image.boundingRect()):
+            # Only when it moves: a new transform makes the plot recompute its bounds.
+            self.image.setRect(rect)
 
     def show_unit_map(self, image: np.ndarray | None, title: str) -> None:
         """A unit of the network diagram, hovered: its map (RGBA rows from the bottom, over

@@ -113,7 +113,11 @@ class TrainingCurves:
         self.loss_plot.set_series(losses)
         self.metric_plot.set_series(metrics)
         noisy = any(run.noisy for run in frame.runs)
-        self.loss_plot.setLabel("left", "loss (faint: each step)" if noisy else "loss")
+        label = "loss (faint: each step)" if noisy else "loss"
+        if label != self.loss_plot.getAxis("left").labelText:
+            # Only when it changes: setting it re-lays the axis out and regenerates its ticks,
+            # ~5 ms of every live frame.
+            self.loss_plot.setLabel("left", label)
         # In compare mode only the run shown (the header's) has words: eight labels overlapped.
         self._show_marks(
             [m for i, run in enumerate(frame.runs) for m in _marks(run, i, i == frame.shown)]

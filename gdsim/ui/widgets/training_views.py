@@ -8,7 +8,7 @@ not already hold.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
@@ -88,6 +88,14 @@ class TrainingViews(QtWidgets.QWidget):
         grid.setColumnStretch(0, 3)
         grid.setColumnStretch(1, 2)
         self._keep_plots_readable()
+        self._parts: list[Callable[[], None]] = []
+        """The slow views of the last live frame still to draw, each in a turn of its own."""
+        self._part_timer = QtCore.QTimer(self)
+        self._part_timer.setSingleShot(True)
+        # A timer, not a queued call: Qt posts a widget's repaint at low priority, after
+        # queued calls, so only a timer lets the last part's painting happen before the next.
+        self._part_timer.setInterval(0)
+        self._part_timer.timeout.connect(self._draw_next_part)
 
     def changeEvent(self, event: QtCore.QEvent) -> None:
         """Presentation mode's larger font needs taller plots: their minimum follows it."""
@@ -118,6 +126,7 @@ class TrainingViews(QtWidgets.QWidget):
     ) -> None:
         """A new job, before its first step: the shown run's architecture, the data, a badge
         per run, axes framed around the initial loss."""
+        self._parts.clear()  # a previous job's frame is not drawn over this one
         self._specs = [run.spec for run in runs]
         self._show_architecture(self._specs[frame.shown])
         self.decision_plot.show_data(data)
@@ -143,17 +152,50 @@ class TrainingViews(QtWidgets.QWidget):
     def draw(
         self, frame: TrainingFrame, data: Dataset, steps: int, detail: bool, live: bool
     ) -> None:
-        """One frame; the slow views (decision map, diagram) only when `detail`."""
+        """One frame; the slow views (decision map, diagram) only when `detail`. While training
+        runs (`live`) each slow view is drawn in a turn of the event loop of its own, after the
+        curves' turn (`_draw_next_part`): the three together kept the GUI thread busy for
+        50-70 ms, a stall a hand on a slider feels; one at a time, input and the worker's
+        frames are served between them. A frame drawn while nothing runs (paused, stopped,
+        finished) is drawn whole at once, and drops the parts a live frame left pending."""
+        self._parts.clear()
         self.curves.draw(frame, steps)
         self.sharpness_plot.draw(frame, steps)
-        if detail:
-            self.decision_plot.draw_prediction(data, frame.prediction)
-            self._show_architecture(self._specs[frame.shown])  # the weights' own shapes
-            self.diagram.set_weights(frame.weights)
-            picture = self.decision_plot.image.image if data.input_dim == 2 else None
-            self.diagram.set_maps(frame.unit_maps, picture)
-            self.confusion.show_confusion(frame.confusion)
         self.run_badges.show_verdicts(frame)
         self.header.show_metrics(frame)
         if live:
             self.header.show_live(frame)
+        if not detail:
+            return
+        parts = [
+            lambda: self.decision_plot.draw_prediction(data, frame.prediction),
+            lambda: self._draw_diagram(frame, data),
+        ]
+        if not live:
+            for part in parts:
+                part()
+            return
+        self._parts.extend(parts)
+        self._part_timer.start()
+
+    def _draw_diagram(self, frame: TrainingFrame, data: Dataset) -> None:
+        """The diagram's weights and unit maps, and the confusion matrices, of `frame`; after
+        the decision map, whose picture is the output unit's map."""
+        self._show_architecture(self._specs[frame.shown])  # the weights' own shapes
+        self.diagram.set_weights(frame.weights)
+        picture = self.decision_plot.image.image if data.input_dim == 2 else None
+        self.diagram.set_maps(frame.unit_maps, picture)
+        self.confusion.show_confusion(frame.confusion)
+
+    @QtCore.Slot()
+    def _draw_next_part(self) -> None:
+        """Draw the next pending part of a live frame, and leave the rest to later turns."""
+        if self._parts:
+            self._parts.pop(0)()
+        if self._parts:
+            self._part_timer.start()
+
+    @property
+    def parts_pending(self) -> int:
+        """How many slow views of the last live frame are still to be drawn."""
+        return len(self._parts)
