@@ -43,6 +43,7 @@ batched; what it refuses trains as separate sessions, as before.
 
 from __future__ import annotations
 
+import copy
 import functools
 import math
 from collections import defaultdict
@@ -191,6 +192,7 @@ class SessionBatch:
         self._loss = self.sessions[0].loss_fn.forward
         self._stacked_bce = _plain_bce(self.sessions[0].loss_fn)
         self._parameters = [p for group in self._optimizer.param_groups for p in group["params"]]
+        self._descent = StackedDescent.of(self.sessions)
 
     def step(self, n: int = 1) -> list[tuple[TrainingSession, np.ndarray]]:
         """Up to `n` updates of every run (fewer when the budget runs out): each run stepped,
@@ -214,6 +216,8 @@ class SessionBatch:
                 left |= not session.record_update(value) or session.finished
             if left:
                 self._rebind_unfinished()
+        if self._descent is not None:
+            self._descent.publish()
         return [(s, losses[row, : counts[row]]) for row, s in enumerate(stepped)]
 
     def _update(self) -> list[float]:
@@ -224,6 +228,10 @@ class SessionBatch:
         if self._scheduled:
             for session in self.sessions:
                 session.optimizer.param_groups[0]["lr"] = session.lr
+        if self._descent is not None:
+            values = self._descent.step(xb, yb)
+            if values is not None:
+                return values
         for parameter in self._parameters:  # zero_grad(set_to_none=True) without its profiler hook
             parameter.grad = None
         outputs = [_output(layers, xb) for layers in self._forwards]
@@ -247,6 +255,8 @@ class SessionBatch:
         return [math.nan if loss is None else values.pop(0) for loss in losses]
 
     def _rebind_unfinished(self) -> None:
+        if self._descent is not None:
+            self._descent.publish()
         self.sessions = [s for s in self.sessions if not s.finished]
         if self.sessions:
             self._bind()
@@ -333,3 +343,230 @@ def _output(layers: list[Forward], x: torch.Tensor) -> torch.Tensor:
     for forward in layers:
         x = forward(x)
     return x
+
+
+_aten = torch.ops.aten
+_ACTIVATIONS: dict[type[nn.Module], tuple[Forward, Callable[..., torch.Tensor]]] = {
+    nn.ReLU: (torch.relu, lambda grad, output: _aten.threshold_backward(grad, output, 0)),
+    nn.Tanh: (torch.tanh, _aten.tanh_backward),
+    nn.Sigmoid: (torch.sigmoid, _aten.sigmoid_backward),
+}
+"""The activations of `StackedDescent`: each one's function and the backward op autograd runs
+for it (on the function's output)."""
+
+
+class StackedDescent:
+    """Plain gradient descent of binary runs with the backward pass written out: the kernels
+    autograd and `torch.optim.SGD` run for each run, called directly, and stacked across the
+    runs wherever the stacked kernel gives each run's numbers bit for bit.
+
+    Why: for the lecture's small networks a batch's time went mostly to the autograd engine
+    (a dozen nodes per run per step) and to torch.optim's Python loop, not to arithmetic.
+    Here a step is a fixed count of kernel calls: the first layer as one `baddbmm` over the
+    stacked weights, the element-wise activations and their backward ops on the stacked
+    (runs, n, width) layout, the binary cross-entropy and its backward stacked (as in
+    `_stacked_bce_backward`), and per run only what would round differently stacked: the
+    later layers' products, the weight gradients (`grad.t().mm(input)`, autograd's
+    `mm_mat2_backward` for `F.linear`), the bias gradients (autograd's `sum_to`) and the
+    update (`torch._foreach_add_`, which on the CPU runs `add_` per tensor as SGD does).
+
+    Which of these are exact depends on the kernels' vector paths, so it is not assumed:
+    `of` builds it only after `_probe` has checked one step of it against autograd and SGD
+    on copies of the runs at every minibatch size the runs will see, bit for bit, first with
+    the element-wise ops stacked, then with them per run; anything else trains on the
+    generic batch. The runs' parameters become views of the stacked weights, so the
+    sessions read and edit (`set_weight`) the weights the batch updates.
+    """
+
+    def __init__(self, models: Sequence[nn.Module], groups: Sequence[dict[str, Any]]) -> None:
+        self._groups = list(groups)
+        layers = list(models[0])
+        self._activations = [_ACTIVATIONS[type(layer)] for layer in layers[1::2]]
+        self._layers: list[tuple[torch.Tensor, torch.Tensor, list[nn.Linear]]] = []
+        for index in range(0, len(layers), 2):
+            linears = [model[index] for model in models]
+            weights = torch.stack([linear.weight.detach() for linear in linears])
+            biases = torch.stack([linear.bias.detach() for linear in linears])
+            for run, linear in enumerate(linears):
+                linear.weight.data = weights[run]
+                linear.bias.data = biases[run]
+            self._layers.append((weights, biases.unsqueeze(1), linears))
+        self._parameters = [list(model.parameters()) for model in models]
+        self._gradients: list[list[torch.Tensor]] | None = None
+
+    @classmethod
+    def of(cls, sessions: Sequence[TrainingSession]) -> StackedDescent | None:
+        """The stacked step of `sessions` (already bound as one batch), or None when they
+        need the generic batch: another optimizer or task, another layer, or a step that
+        `_probe` did not find exact."""
+        if stacked_refusal(sessions) is not None:
+            return None
+        n = len(sessions[0].dataset.x_train)
+        size = min(sessions[0].config.batch_size or n, n)
+        sizes = sorted({size, n % size or size})
+        if not _probe(sessions, sizes):
+            return None
+        return cls([s.model for s in sessions], [s.optimizer.param_groups[0] for s in sessions])
+
+    @torch.no_grad()
+    def step(self, x: torch.Tensor, y: torch.Tensor) -> list[float] | None:
+        """One update of every run on the minibatch (x, y); each run's loss before it. None,
+        with nothing changed, when a run's outputs are not probabilities (not finite): the
+        generic batch then takes the step and says which run diverged."""
+        self._gradients = None
+        runs = len(self._groups)
+        outputs = []
+        data = inputs = x.expand(runs, *x.shape)
+        for index, ((weights, biases, linears), (forward, _)) in enumerate(
+            zip(self._layers, self._activations, strict=True)
+        ):
+            if index == 0:  # bit for bit F.linear (measured: see the module docstring)
+                z = torch.baddbmm(biases, inputs, weights.transpose(1, 2))
+            else:
+                z = torch.stack(
+                    [F.linear(inputs[r], lin.weight, lin.bias) for r, lin in enumerate(linears)]
+                )
+            inputs = _elementwise(forward, z)
+            outputs.append(inputs)
+        probabilities = inputs
+        target = y.expand_as(probabilities)
+        try:
+            elements = F.binary_cross_entropy(probabilities, target, reduction="none")
+        except RuntimeError:
+            return None
+        values = elements.view(runs, -1).mean(1).tolist()
+        grad = (
+            _aten.binary_cross_entropy_backward(
+                torch.ones_like(probabilities), probabilities, target, None, 0
+            )
+            / probabilities[0].numel()
+        )
+        gradients: list[list[torch.Tensor]] = [[] for _ in range(runs)]
+        for index in range(len(self._layers) - 1, -1, -1):
+            weights, _, linears = self._layers[index]
+            grad = _elementwise(self._activations[index][1], grad, outputs[index])
+            below = outputs[index - 1] if index else data
+            for r in range(runs):  # autograd's mm_mat2_backward and sum_to for F.linear
+                gradients[r][0:0] = (
+                    grad[r].t().mm(below[r]),
+                    grad[r].sum([0], keepdim=True).view(-1),
+                )
+            if index == 0:
+                break
+            if weights.shape[1] == 1:  # one output unit: each element one product, exact
+                grad = torch.bmm(grad, weights)
+            else:
+                grad = torch.stack([grad[r].mm(lin.weight) for r, lin in enumerate(linears)])
+        for group, parameters, grads in zip(self._groups, self._parameters, gradients, strict=True):
+            if group["weight_decay"]:
+                grads = torch._foreach_add(grads, parameters, alpha=group["weight_decay"])
+            torch._foreach_add_(parameters, grads, alpha=-group["lr"])
+        self._gradients = gradients
+        return values
+
+    def publish(self) -> None:
+        """Give the parameters the last step's gradients as their `.grad`, as backward would
+        have (a snapshot's gradient norm reads them); once per chunk rather than per step."""
+        if self._gradients is not None:
+            for parameters, grads in zip(self._parameters, self._gradients, strict=True):
+                for parameter, grad in zip(parameters, grads, strict=True):
+                    parameter.grad = grad
+            self._gradients = None
+
+
+def _elementwise(op: Callable[..., torch.Tensor], *tensors: torch.Tensor) -> torch.Tensor:
+    """`op` on stacked (runs, n, width) tensors, each run's elements computed as `op` computes
+    them on that run alone. An element-wise CPU kernel takes its vectorised path in chunks of
+    two vectors from the start of its range and its scalar path for the rest, and the two
+    round differently (sigmoid, tanh); so one call over the stack is exact only when every
+    run's block is whole chunks (a multiple of ELEMENTWISE_CHUNK) and the stack is not split
+    between threads (at most GRAIN_SIZE elements, or one thread); else one call per run."""
+    runs, block = tensors[0].shape[0], tensors[0][0].numel()
+    if block % ELEMENTWISE_CHUNK == 0 and (
+        runs * block <= GRAIN_SIZE or torch.get_num_threads() == 1
+    ):
+        return op(*tensors)
+    return torch.stack([op(*parts) for parts in zip(*tensors, strict=True)])
+
+
+ELEMENTWISE_CHUNK = 32
+"""Floats per chunk of an element-wise kernel's vectorised loop (two vectors), or a multiple of
+it: 16 with AVX2, 32 with AVX-512, fewer on other CPUs."""
+
+GRAIN_SIZE = 32768
+"""at::internal::GRAIN_SIZE: the fewest elements an element-wise kernel splits between threads."""
+
+
+def stacked_refusal(sessions: Sequence[TrainingSession]) -> str | None:
+    """Why runs that batch (`batch_refusal`) take the generic batch rather than
+    `StackedDescent`, or None: it writes out only plain gradient descent (SGD without
+    momentum, weight decay allowed) of binary networks of linear layers with bias and ReLU,
+    tanh or sigmoid activations, with the builder's binary cross-entropy."""
+    first = sessions[0]
+    if first.spec.task != "binary" or not _plain_bce(first.loss_fn):
+        return "only binary networks with their cross-entropy are stacked"
+    layers = list(first.model)
+    linears, activations = layers[0::2], layers[1::2]
+    if (
+        len(linears) != len(activations)
+        or any(type(layer) is not nn.Linear or layer.bias is None for layer in linears)
+        or any(
+            type(layer) not in _ACTIVATIONS or getattr(layer, "inplace", False)
+            for layer in activations
+        )
+        or type(activations[-1]) is not nn.Sigmoid
+    ):
+        return "only linear layers with ReLU, tanh or sigmoid activations are stacked"
+    for session in sessions:
+        optimizer = session.optimizer
+        group = optimizer.param_groups[0]
+        if (
+            type(optimizer) is not torch.optim.SGD
+            or len(optimizer.param_groups) != 1
+            or group["momentum"] != 0
+            or group["maximize"]
+        ):
+            return "only plain gradient descent is stacked"
+    return None
+
+
+def _probe(sessions: Sequence[TrainingSession], sizes: Sequence[int]) -> bool:
+    """Whether one `StackedDescent` step gives, bit for bit, the losses and weights that each
+    run's own step (its model, loss and torch optimizer, as `TrainingSession.step` runs them)
+    gives on copies of the runs, for minibatches of each of `sizes`. The kernels' paths
+    depend on the shapes, not on the values, so one step per size answers for every step."""
+    dataset = sessions[0].dataset
+    for size in sizes:
+        x, y = dataset.x_train[:size], dataset.y_train[:size]
+        expected: list[float] = []
+        alone: list[nn.Module] = []
+        for session in sessions:
+            model = _fresh_copy(session.model)
+            optimizer = build_optimizer(model.parameters(), session.config)
+            live = session.optimizer.param_groups[0]
+            optimizer.param_groups[0].update({k: v for k, v in live.items() if k != "params"})
+            loss = session.loss_fn(model(x), y)
+            loss.backward()
+            optimizer.step()
+            expected.append(loss.item())
+            alone.append(model)
+        models = [_fresh_copy(session.model) for session in sessions]
+        groups = [dict(session.optimizer.param_groups[0]) for session in sessions]
+        if StackedDescent(models, groups).step(x, y) != expected:
+            return False
+        for a, b in zip(alone, models, strict=True):
+            if not all(
+                torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters(), strict=True)
+            ):
+                return False
+    return True
+
+
+def _fresh_copy(model: nn.Module) -> nn.Module:
+    """A copy of `model` whose parameters are tensors of their own (not views of a batch's
+    stacked weights), as a run's own are."""
+    copied = copy.deepcopy(model)
+    for parameter in copied.parameters():
+        parameter.data = parameter.data.clone()
+        parameter.grad = None
+    return copied
