@@ -28,10 +28,15 @@ layer's as `bmm` is at 160 points and not at 1,000. Binary cross-entropy on the 
 outputs, its row means and its backward are exact at every size (1 to 800). So the batch
 stacks the loss of binary runs (`_stacked_bce_backward`) and keeps every other op per run, on
 the modules' own tensors: the losses and weights equal the separate runs' bit for bit
-(tests/core/test_batched_training.py). Measured (scripts/bench_training.py `bench_compare`,
-`gdsim train --dataset circle --layers 16`, 4 rates): this batch at about 1.8-1.9x one run,
-separate sessions at 3-4x; what is left grows with the runs: each run's forward kernels and
-their backward nodes, and torch.optim's per-param-group step (its own rule, not rewritten).
+(tests/core/test_batched_training.py). What is left grows with the runs: each run's forward
+kernels and their backward nodes, and torch.optim's per-param-group step (its own rule).
+
+Plain gradient descent of binary networks (the lecture's compare: "gd", the default) goes
+further: `StackedDescent` writes the backward pass and the update out as the kernels autograd
+and SGD call, stacks the element-wise ops too where every run's block is whole vector chunks,
+and needs no autograd graph; `of` uses it only after checking one step of it against autograd
+on this machine. Measured (scripts/bench_training.py `bench_compare`, `gdsim train --dataset
+circle --layers 16`, 4 rates, one thread): STACKED_FIGURES
 
 Each session keeps its model, its optimizer and its records, and books every update through
 `TrainingSession.record_update`, so its history, divergence, verdict, snapshot, weights and
@@ -169,6 +174,12 @@ class SessionBatch:
     @property
     def finished(self) -> bool:
         return all(session.finished for session in self.sessions)
+
+    @property
+    def stacked(self) -> bool:
+        """Whether the runs step through `StackedDescent` (else through torch's autograd and
+        optimizer, one graph per run)."""
+        return self._descent is not None
 
     def _bind(self) -> None:
         """Build the optimizer that updates every run: its param groups are the sessions' own
@@ -360,37 +371,35 @@ class StackedDescent:
     autograd and `torch.optim.SGD` run for each run, called directly, and stacked across the
     runs wherever the stacked kernel gives each run's numbers bit for bit.
 
-    Why: for the lecture's small networks a batch's time went mostly to the autograd engine
-    (a dozen nodes per run per step) and to torch.optim's Python loop, not to arithmetic.
-    Here a step is a fixed count of kernel calls: the first layer as one `baddbmm` over the
-    stacked weights, the element-wise activations and their backward ops on the stacked
-    (runs, n, width) layout, the binary cross-entropy and its backward stacked (as in
-    `_stacked_bce_backward`), and per run only what would round differently stacked: the
-    later layers' products, the weight gradients (`grad.t().mm(input)`, autograd's
-    `mm_mat2_backward` for `F.linear`), the bias gradients (autograd's `sum_to`) and the
-    update (`torch._foreach_add_`, which on the CPU runs `add_` per tensor as SGD does).
+    Why: for the lecture's small networks the generic batch's time went mostly to the
+    autograd engine (a dozen nodes per run per step: a 4-run backward took ~4.5x one run's)
+    and to torch.optim's Python loop, not to arithmetic. Here a step is a short list of kernel
+    calls: the first layer as one `baddbmm` over the stacked weights, the element-wise
+    activations and their backward ops on the stacked (runs, n, width) layout, the binary
+    cross-entropy and its backward stacked (as in `_stacked_bce_backward`), and per run what
+    would round differently stacked: the later layers' products, the weight gradients
+    (`grad.t().mm(input)`, autograd's `mm_mat2_backward` for `F.linear`), the bias gradients
+    (autograd's `sum_to`) and the update (`torch._foreach_add_`, which on the CPU runs SGD's
+    `add_` per tensor). A layer whose blocks are not whole vector chunks is kept per run
+    throughout (`_whole_chunks`).
 
-    Which of these are exact depends on the kernels' vector paths, so it is not assumed:
-    `of` builds it only after `_probe` has checked one step of it against autograd and SGD
-    on copies of the runs at every minibatch size the runs will see, bit for bit, first with
-    the element-wise ops stacked, then with them per run; anything else trains on the
-    generic batch. The runs' parameters become views of the stacked weights, so the
-    sessions read and edit (`set_weight`) the weights the batch updates.
+    Exactness is checked, not only argued: `of` builds the step only after `_probe` has found
+    one step of it equal, bit for bit, to autograd and SGD on copies of the runs at every
+    minibatch size the runs will see (the products' kernels are this machine's BLAS);
+    anything else trains on the generic batch. The runs' parameters become views of the
+    stacked weights, so the sessions read and edit (`set_weight`) the weights it updates.
     """
 
     def __init__(self, models: Sequence[nn.Module], groups: Sequence[dict[str, Any]]) -> None:
         self._groups = list(groups)
         layers = list(models[0])
         self._activations = [_ACTIVATIONS[type(layer)] for layer in layers[1::2]]
-        self._layers: list[tuple[torch.Tensor, torch.Tensor, list[nn.Linear]]] = []
+        self._layers: list[tuple[torch.Tensor, list[nn.Linear]]] = []
         for index in range(0, len(layers), 2):
             linears = [model[index] for model in models]
-            weights = torch.stack([linear.weight.detach() for linear in linears])
-            biases = torch.stack([linear.bias.detach() for linear in linears])
-            for run, linear in enumerate(linears):
-                linear.weight.data = weights[run]
-                linear.bias.data = biases[run]
-            self._layers.append((weights, biases.unsqueeze(1), linears))
+            weights = _stacked_views([linear.weight for linear in linears])
+            _stacked_views([linear.bias for linear in linears])
+            self._layers.append((weights, linears))
         self._parameters = [list(model.parameters()) for model in models]
         self._gradients: list[list[torch.Tensor]] | None = None
 
@@ -412,51 +421,57 @@ class StackedDescent:
     def step(self, x: torch.Tensor, y: torch.Tensor) -> list[float] | None:
         """One update of every run on the minibatch (x, y); each run's loss before it. None,
         with nothing changed, when a run's outputs are not probabilities (not finite): the
-        generic batch then takes the step and says which run diverged."""
+        generic batch then takes the step and says which run diverged.
+
+        A layer's runs are one stacked (runs, n, width) tensor where `_whole_chunks` allows,
+        else a list of each run's own tensors (see `_whole_chunks` for why)."""
         self._gradients = None
-        runs = len(self._groups)
-        outputs = []
-        data = inputs = x.expand(runs, *x.shape)
-        for index, ((weights, biases, linears), (forward, _)) in enumerate(
-            zip(self._layers, self._activations, strict=True)
-        ):
-            if index == 0:  # bit for bit F.linear (measured: see the module docstring)
-                z = torch.baddbmm(biases, inputs, weights.transpose(1, 2))
-            else:
-                z = torch.stack(
-                    [F.linear(inputs[r], lin.weight, lin.bias) for r, lin in enumerate(linears)]
-                )
-            inputs = _elementwise(forward, z)
+        runs, n = len(self._groups), len(x)
+        inputs: Runs = x.expand(runs, *x.shape)  # each run's slice is x itself
+        layer_inputs, outputs = [], []
+        for index, (weights, linears) in enumerate(self._layers):
+            layer_inputs.append(inputs)
+            z: Runs = [
+                F.linear(part, lin.weight, lin.bias)
+                for part, lin in zip(_parts(inputs), linears, strict=True)
+            ]
+            if _whole_chunks(runs, n * weights.shape[1]):
+                z = torch.stack(z)
+            inputs = _apply(self._activations[index][0], z)
             outputs.append(inputs)
-        probabilities = inputs
+        probabilities = inputs if isinstance(inputs, torch.Tensor) else torch.stack(inputs)
         target = y.expand_as(probabilities)
         try:
             elements = F.binary_cross_entropy(probabilities, target, reduction="none")
         except RuntimeError:
             return None
         values = elements.view(runs, -1).mean(1).tolist()
-        grad = (
+        grad: Runs = (
             _aten.binary_cross_entropy_backward(
                 torch.ones_like(probabilities), probabilities, target, None, 0
             )
-            / probabilities[0].numel()
+            / n
         )
         gradients: list[list[torch.Tensor]] = [[] for _ in range(runs)]
         for index in range(len(self._layers) - 1, -1, -1):
-            weights, _, linears = self._layers[index]
-            grad = _elementwise(self._activations[index][1], grad, outputs[index])
-            below = outputs[index - 1] if index else data
-            for r in range(runs):  # autograd's mm_mat2_backward and sum_to for F.linear
-                gradients[r][0:0] = (
-                    grad[r].t().mm(below[r]),
-                    grad[r].sum([0], keepdim=True).view(-1),
+            weights, linears = self._layers[index]
+            grad = _apply(self._activations[index][1], grad, outputs[index])
+            parts = _parts(grad)
+            below = _parts(layer_inputs[index])
+            for run, (part, input_part) in enumerate(zip(parts, below, strict=True)):
+                # autograd's mm_mat2_backward and sum_to for F.linear
+                gradients[run][0:0] = (
+                    part.t().mm(input_part),
+                    part.sum([0], keepdim=True).view(-1),
                 )
             if index == 0:
                 break
-            if weights.shape[1] == 1:  # one output unit: each element one product, exact
-                grad = torch.bmm(grad, weights)
+            if weights.shape[1] == 1 and isinstance(grad, torch.Tensor):
+                grad = torch.bmm(grad, weights)  # one output unit: one product each, exact
             else:
-                grad = torch.stack([grad[r].mm(lin.weight) for r, lin in enumerate(linears)])
+                grad = [part.mm(lin.weight) for part, lin in zip(parts, linears, strict=True)]
+                if isinstance(outputs[index - 1], torch.Tensor):
+                    grad = torch.stack(grad)
         for group, parameters, grads in zip(self._groups, self._parameters, gradients, strict=True):
             if group["weight_decay"]:
                 grads = torch._foreach_add(grads, parameters, alpha=group["weight_decay"])
@@ -474,19 +489,53 @@ class StackedDescent:
             self._gradients = None
 
 
-def _elementwise(op: Callable[..., torch.Tensor], *tensors: torch.Tensor) -> torch.Tensor:
-    """`op` on stacked (runs, n, width) tensors, each run's elements computed as `op` computes
-    them on that run alone. An element-wise CPU kernel takes its vectorised path in chunks of
-    two vectors from the start of its range and its scalar path for the rest, and the two
-    round differently (sigmoid, tanh); so one call over the stack is exact only when every
-    run's block is whole chunks (a multiple of ELEMENTWISE_CHUNK) and the stack is not split
-    between threads (at most GRAIN_SIZE elements, or one thread); else one call per run."""
-    runs, block = tensors[0].shape[0], tensors[0][0].numel()
-    if block % ELEMENTWISE_CHUNK == 0 and (
+Runs = torch.Tensor | list[torch.Tensor]
+"""One quantity of every run: stacked along a first dimension, or a list of each run's."""
+
+
+def _stacked_views(parameters: Sequence[torch.Tensor]) -> torch.Tensor:
+    """Put the runs' `parameters` (one per run, of one shape) into one stacked storage and
+    make each a view of it; returns the stacked (runs, *shape) view. Each run's block starts
+    on a 64-byte boundary, as a tensor of its own does (a matrix product's kernel may depend
+    on its operands' alignment)."""
+    shape, numel = parameters[0].shape, parameters[0].numel()
+    padded = -(-numel // ALIGNMENT) * ALIGNMENT
+    storage = parameters[0].new_zeros(len(parameters), padded)
+    for run, parameter in enumerate(parameters):
+        storage[run, :numel] = parameter.detach().view(-1)
+        parameter.data = storage[run, :numel].view(shape)
+    return storage[:, :numel].view(len(parameters), *shape)
+
+
+ALIGNMENT = 16
+"""Floats per 64 bytes: where torch's CPU allocator starts every tensor."""
+
+
+def _whole_chunks(runs: int, block: int) -> bool:
+    """Whether `runs` blocks of `block` floats each may be one stacked tensor, every run's
+    numbers staying those it gets alone. An element-wise CPU kernel takes its vectorised path
+    in chunks of two vectors from the start of its range and its scalar path for the rest,
+    and the two round differently (sigmoid, tanh); a matrix product's kernel depends on where
+    its operands start in memory (a run's slice of a stack of 7 x 8 blocks is not aligned as a
+    run's own tensor is). Both hold for whole chunks (ELEMENTWISE_CHUNK floats, 128 bytes)
+    in a stack that no kernel splits between threads (at most GRAIN_SIZE elements, or one
+    thread)."""
+    return block % ELEMENTWISE_CHUNK == 0 and (
         runs * block <= GRAIN_SIZE or torch.get_num_threads() == 1
-    ):
+    )
+
+
+def _parts(runs: Runs) -> list[torch.Tensor]:
+    return list(runs)
+
+
+def _apply(op: Callable[..., torch.Tensor], *tensors: Runs) -> Runs:
+    """An element-wise `op` on every run: one call when every operand is stacked (whole
+    chunks, `_whole_chunks`), else one call per run, which the kernel computes as alone (an
+    element-wise kernel does not care where a run's slice starts in memory)."""
+    if all(isinstance(tensor, torch.Tensor) for tensor in tensors):
         return op(*tensors)
-    return torch.stack([op(*parts) for parts in zip(*tensors, strict=True)])
+    return [op(*parts) for parts in zip(*map(_parts, tensors), strict=True)]
 
 
 ELEMENTWISE_CHUNK = 32
