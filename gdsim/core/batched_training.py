@@ -17,8 +17,10 @@ drift from the separate runs' by 1e-7 at once and by 1e-5 to 1e-1 (relative) wit
 wherever training is sensitive (momentum near its edge, minibatches), so a rate's curve and
 verdict in compare mode would not be the ones it gets alone. Measured op by op against each
 run's own kernels (2-16-1, 2-8-1, 2-50-1 and 16-16-1 networks, batches of 40 to 1,000 points;
-torch 2.13, one thread): the first layer as `baddbmm` over stacked weights is bit for bit
-`F.linear`, but as one wide `addmm` over concatenated weights it is not (1e-6 at 40 points);
+torch 2.13, one thread): the first layer as `baddbmm` over stacked weights is mostly bit for
+bit `F.linear` but not always (one element of an xor run with weight decay differed at step 3;
+random data did not show it), and as one wide `addmm` over concatenated weights it is not
+(1e-6 at 40 points);
 the output layer (one unit, K = width) as `bmm` or as a product and sum is not (2e-6 to 1e-5;
 presumably a single-column `addmm` takes another BLAS path); `torch.sigmoid` on the stacked
 outputs is not where a run's elements straddle a vector (the vectorised and scalar paths differ
@@ -374,20 +376,23 @@ class StackedDescent:
     Why: for the lecture's small networks the generic batch's time went mostly to the
     autograd engine (a dozen nodes per run per step: a 4-run backward took ~4.5x one run's)
     and to torch.optim's Python loop, not to arithmetic. Here a step is a short list of kernel
-    calls: the first layer as one `baddbmm` over the stacked weights, the element-wise
-    activations and their backward ops on the stacked (runs, n, width) layout, the binary
-    cross-entropy and its backward stacked (as in `_stacked_bce_backward`), and per run what
-    would round differently stacked: the later layers' products, the weight gradients
-    (`grad.t().mm(input)`, autograd's `mm_mat2_backward` for `F.linear`), the bias gradients
-    (autograd's `sum_to`) and the update (`torch._foreach_add_`, which on the CPU runs SGD's
-    `add_` per tensor). A layer whose blocks are not whole vector chunks is kept per run
-    throughout (`_whole_chunks`).
+    calls: the element-wise activations and their backward ops on the stacked (runs, n,
+    width) layout, the binary cross-entropy and its backward stacked (as in
+    `_stacked_bce_backward`), the output layer's input gradient (one product per element) as
+    one `bmm`, and per run what would round differently stacked: the layers' products, the
+    weight gradients (`grad.t().mm(input)`, autograd's `mm_mat2_backward` for `F.linear`),
+    the bias gradients (autograd's `sum_to`) and the update (`torch._foreach_add_`, which on
+    the CPU runs SGD's `add_` per tensor). A layer whose blocks are not whole vector chunks
+    stays per run throughout (`_whole_chunks`).
 
-    Exactness is checked, not only argued: `of` builds the step only after `_probe` has found
-    one step of it equal, bit for bit, to autograd and SGD on copies of the runs at every
-    minibatch size the runs will see (the products' kernels are this machine's BLAS);
-    anything else trains on the generic batch. The runs' parameters become views of the
-    stacked weights, so the sessions read and edit (`set_weight`) the weights it updates.
+    Why it is exact: every per-run call is the kernel autograd or SGD calls, on the same
+    shapes, strides and alignment; every stacked one is element-wise on whole chunks or a
+    single product per element. On top, `of` builds the step only after `_probe` found one
+    step of it equal, bit for bit, to autograd and SGD on copies of the runs at each minibatch
+    size the runs will see: that catches a kernel that rounds differently on this machine
+    throughout, not one that differs only for rare values (as `baddbmm` did). What it refuses
+    trains on the generic batch. The runs' parameters become views of the stacked weights, so
+    the sessions read and edit (`set_weight`) the weights it updates.
     """
 
     def __init__(self, models: Sequence[nn.Module], groups: Sequence[dict[str, Any]]) -> None:

@@ -252,3 +252,23 @@ def test_what_the_stacked_step_does_not_write_out_takes_the_generic_batch(spec, 
     runs = sessions(spec, data, TrainingConfig(optimizer=optimizer, steps=5), (0.1, 1.0))
     assert reason in stacked_refusal(runs)
     assert not SessionBatch(runs).stacked
+
+
+def test_a_weight_set_by_hand_between_chunks_reaches_only_its_run_in_a_stacked_batch():
+    """The runs' weights are views of the batch's stacked weights: an edit must reach the
+    batch's next step and no other run."""
+    config = TrainingConfig(steps=60)
+    alone = sessions(BINARY, CIRCLE, config, (0.1, 1.0))
+    batched = sessions(BINARY, CIRCLE, config, (0.1, 1.0))
+    batch = SessionBatch(batched)
+    assert batch.stacked
+    for session in alone:
+        session.step(20)
+    batch.step(20)
+    alone[1].set_weight(0, 2, 1, 0.75)
+    batched[1].set_weight(0, 2, 1, 0.75)
+    for session in alone:
+        session.run()
+    while not batch.finished:
+        batch.step(20)
+    assert_same_runs(alone, batched)
