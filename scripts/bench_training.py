@@ -12,7 +12,9 @@ points, one run measures:
 - `stall`: the longest gap between ticks of a 5 ms GUI timer while the app trains, minus 5 ms,
   and the 99th percentile of those gaps (`p99`: what a hand dragging a slider feels);
 - `compare`: `gdsim train --dataset circle --layers 16 --steps 3000` at 1 rate and at 4 rates,
-  the 4 rates as one batch (`SessionBatch`) and as separate sessions, each against the 1 rate.
+  the 4 rates as one batch (`SessionBatch`: its stacked step, `StackedDescent`, and its generic
+  step, autograd and torch.optim, which other optimizers take) and as separate sessions, each
+  against the 1 rate.
 Targets (issue 4): app/bare >= 0.9, stall < 50 ms; (issue 16) app/bare >= 0.95, p99 < 20 ms,
 4 rates batched <= 1.5x one.
 `lesson 9` (resources/lessons/09_edge_of_stability.json: sine, 1-32-32-1 tanh, full batch,
@@ -36,6 +38,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from unittest.mock import patch
 
 import numpy as np
 import torch
@@ -44,7 +47,7 @@ from PySide6 import QtCore, QtWidgets
 
 from gdsim.cli import build_parser
 from gdsim.commands.network_options import network_setup
-from gdsim.core.batched_training import SessionBatch
+from gdsim.core.batched_training import SessionBatch, StackedDescent
 from gdsim.core.datasets import DatasetParams, make_dataset
 from gdsim.core.lessons import load_lesson, state_at
 from gdsim.core.network import NetworkSpec, build_model, loss_function
@@ -252,8 +255,9 @@ COMPARE_RATES = (0.1, 1.0, 6.0, 10.0)
 
 def bench_compare(repeats: int = 3) -> dict[str, float]:
     """Compare mode's cost: `gdsim train` (COMPARE_COMMAND) at one rate, and at four rates as
-    one batch and as separate sessions, in seconds beyond start-up (median of `repeats`
-    alternating runs) and as ratios to the one rate."""
+    one batch (its stacked step, and its generic step as other optimizers take) and as
+    separate sessions, in seconds beyond start-up (median of `repeats` alternating runs) and
+    as ratios to the one rate."""
     torch.set_num_threads(1)
     setup = network_setup(build_parser().parse_args(COMPARE_COMMAND.split()))
 
@@ -268,6 +272,12 @@ def bench_compare(repeats: int = 3) -> dict[str, float]:
         while not batch.finished:
             batch.step(setup.config.steps)
 
+    def generic() -> None:
+        with patch.object(StackedDescent, "of", return_value=None):
+            batch = SessionBatch(sessions(COMPARE_RATES))
+        while not batch.finished:
+            batch.step(setup.config.steps)
+
     def separate() -> None:
         for session in sessions(COMPARE_RATES):
             session.run()
@@ -275,16 +285,19 @@ def bench_compare(repeats: int = 3) -> dict[str, float]:
     def one() -> None:
         sessions(COMPARE_RATES[:1])[0].run()
 
-    times: dict[str, list[float]] = {"one": [], "batched": [], "separate": []}
+    works = {"one": one, "batched": batched, "generic": generic, "separate": separate}
+    times: dict[str, list[float]] = {name: [] for name in works}
     for _ in range(repeats):
-        for name, work in (("one", one), ("batched", batched), ("separate", separate)):
+        for name, work in works.items():
             times[name].append(median_seconds(work, 1))
-    one_s, batched_s, separate_s = (statistics.median(times[k]) for k in times)
+    one_s, batched_s, generic_s, separate_s = (statistics.median(times[k]) for k in times)
     return {
         "one_rate_s": round(one_s, 3),
         "four_rates_batched_s": round(batched_s, 3),
+        "four_rates_generic_batch_s": round(generic_s, 3),
         "four_rates_separate_s": round(separate_s, 3),
         "batched_ratio": _paired_ratio(times["batched"], times["one"]),
+        "generic_batch_ratio": _paired_ratio(times["generic"], times["one"]),
         "separate_ratio": _paired_ratio(times["separate"], times["one"]),
     }
 

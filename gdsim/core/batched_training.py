@@ -17,8 +17,10 @@ drift from the separate runs' by 1e-7 at once and by 1e-5 to 1e-1 (relative) wit
 wherever training is sensitive (momentum near its edge, minibatches), so a rate's curve and
 verdict in compare mode would not be the ones it gets alone. Measured op by op against each
 run's own kernels (2-16-1, 2-8-1, 2-50-1 and 16-16-1 networks, batches of 40 to 1,000 points;
-torch 2.13, one thread): the first layer as `baddbmm` over stacked weights is bit for bit
-`F.linear`, but as one wide `addmm` over concatenated weights it is not (1e-6 at 40 points);
+torch 2.13, one thread): the first layer as `baddbmm` over stacked weights is mostly bit for
+bit `F.linear` but not always (one element of an xor run with weight decay differed at step 3;
+random data did not show it), and as one wide `addmm` over concatenated weights it is not
+(1e-6 at 40 points);
 the output layer (one unit, K = width) as `bmm` or as a product and sum is not (2e-6 to 1e-5;
 presumably a single-column `addmm` takes another BLAS path); `torch.sigmoid` on the stacked
 outputs is not where a run's elements straddle a vector (the vectorised and scalar paths differ
@@ -28,10 +30,16 @@ layer's as `bmm` is at 160 points and not at 1,000. Binary cross-entropy on the 
 outputs, its row means and its backward are exact at every size (1 to 800). So the batch
 stacks the loss of binary runs (`_stacked_bce_backward`) and keeps every other op per run, on
 the modules' own tensors: the losses and weights equal the separate runs' bit for bit
-(tests/core/test_batched_training.py). Measured (scripts/bench_training.py `bench_compare`,
-`gdsim train --dataset circle --layers 16`, 4 rates): this batch at about 1.8-1.9x one run,
-separate sessions at 3-4x; what is left grows with the runs: each run's forward kernels and
-their backward nodes, and torch.optim's per-param-group step (its own rule, not rewritten).
+(tests/core/test_batched_training.py). What is left grows with the runs: each run's forward
+kernels and their backward nodes, and torch.optim's per-param-group step (its own rule).
+
+Plain gradient descent of binary networks (the lecture's compare: "gd", the default) goes
+further: `StackedDescent` writes the backward pass and the update out as the kernels autograd
+and SGD call, stacks the element-wise ops too where every run's block is whole vector chunks,
+and needs no autograd graph; `of` uses it only after checking one step of it against autograd
+on this machine. Measured (scripts/bench_training.py `bench_compare`, `gdsim train --dataset
+circle --layers 16`, 4 rates, one thread, a loaded machine): 1.19x one run, against 2.06x
+for the generic batch and 3.31x for separate runs in the same process.
 
 Each session keeps its model, its optimizer and its records, and books every update through
 `TrainingSession.record_update`, so its history, divergence, verdict, snapshot, weights and
@@ -43,6 +51,7 @@ batched; what it refuses trains as separate sessions, as before.
 
 from __future__ import annotations
 
+import copy
 import functools
 import math
 from collections import defaultdict
@@ -169,6 +178,12 @@ class SessionBatch:
     def finished(self) -> bool:
         return all(session.finished for session in self.sessions)
 
+    @property
+    def stacked(self) -> bool:
+        """Whether the runs step through `StackedDescent` (else through torch's autograd and
+        optimizer, one graph per run)."""
+        return self._descent is not None
+
     def _bind(self) -> None:
         """Build the optimizer that updates every run: its param groups are the sessions' own
         param-group dicts and its state is theirs (shared), so a session's live change of
@@ -191,6 +206,7 @@ class SessionBatch:
         self._loss = self.sessions[0].loss_fn.forward
         self._stacked_bce = _plain_bce(self.sessions[0].loss_fn)
         self._parameters = [p for group in self._optimizer.param_groups for p in group["params"]]
+        self._descent = StackedDescent.of(self.sessions)
 
     def step(self, n: int = 1) -> list[tuple[TrainingSession, np.ndarray]]:
         """Up to `n` updates of every run (fewer when the budget runs out): each run stepped,
@@ -214,6 +230,8 @@ class SessionBatch:
                 left |= not session.record_update(value) or session.finished
             if left:
                 self._rebind_unfinished()
+        if self._descent is not None:
+            self._descent.publish()
         return [(s, losses[row, : counts[row]]) for row, s in enumerate(stepped)]
 
     def _update(self) -> list[float]:
@@ -224,6 +242,10 @@ class SessionBatch:
         if self._scheduled:
             for session in self.sessions:
                 session.optimizer.param_groups[0]["lr"] = session.lr
+        if self._descent is not None:
+            values = self._descent.step(xb, yb)
+            if values is not None:
+                return values
         for parameter in self._parameters:  # zero_grad(set_to_none=True) without its profiler hook
             parameter.grad = None
         outputs = [_output(layers, xb) for layers in self._forwards]
@@ -247,6 +269,8 @@ class SessionBatch:
         return [math.nan if loss is None else values.pop(0) for loss in losses]
 
     def _rebind_unfinished(self) -> None:
+        if self._descent is not None:
+            self._descent.publish()
         self.sessions = [s for s in self.sessions if not s.finished]
         if self.sessions:
             self._bind()
@@ -333,3 +357,271 @@ def _output(layers: list[Forward], x: torch.Tensor) -> torch.Tensor:
     for forward in layers:
         x = forward(x)
     return x
+
+
+_aten = torch.ops.aten
+_ACTIVATIONS: dict[type[nn.Module], tuple[Forward, Callable[..., torch.Tensor]]] = {
+    nn.ReLU: (torch.relu, lambda grad, output: _aten.threshold_backward(grad, output, 0)),
+    nn.Tanh: (torch.tanh, _aten.tanh_backward),
+    nn.Sigmoid: (torch.sigmoid, _aten.sigmoid_backward),
+}
+"""The activations of `StackedDescent`: each one's function and the backward op autograd runs
+for it (on the function's output)."""
+
+
+class StackedDescent:
+    """Plain gradient descent of binary runs with the backward pass written out: the kernels
+    autograd and `torch.optim.SGD` run for each run, called directly, and stacked across the
+    runs wherever the stacked kernel gives each run's numbers bit for bit.
+
+    Why: for the lecture's small networks the generic batch's time went mostly to the
+    autograd engine (a dozen nodes per run per step: a 4-run backward took ~4.5x one run's)
+    and to torch.optim's Python loop, not to arithmetic. Here a step is a short list of kernel
+    calls: the element-wise activations and their backward ops on the stacked (runs, n,
+    width) layout, the binary cross-entropy and its backward stacked (as in
+    `_stacked_bce_backward`), the output layer's input gradient (one product per element) as
+    one `bmm`, and per run what would round differently stacked: the layers' products, the
+    weight gradients (`grad.t().mm(input)`, autograd's `mm_mat2_backward` for `F.linear`),
+    the bias gradients (autograd's `sum_to`) and the update (`torch._foreach_add_`, which on
+    the CPU runs SGD's `add_` per tensor). A layer whose blocks are not whole vector chunks
+    stays per run throughout (`_whole_chunks`).
+
+    Why it is exact: every per-run call is the kernel autograd or SGD calls, on the same
+    shapes, strides and alignment; every stacked one is element-wise on whole chunks or a
+    single product per element. On top, `of` builds the step only after `_probe` found one
+    step of it equal, bit for bit, to autograd and SGD on copies of the runs at each minibatch
+    size the runs will see: that catches a kernel that rounds differently on this machine
+    throughout, not one that differs only for rare values (as `baddbmm` did). What it refuses
+    trains on the generic batch. The runs' parameters become views of the stacked weights, so
+    the sessions read and edit (`set_weight`) the weights it updates.
+    """
+
+    def __init__(self, models: Sequence[nn.Module], groups: Sequence[dict[str, Any]]) -> None:
+        self._groups = list(groups)
+        layers = list(models[0])
+        self._activations = [_ACTIVATIONS[type(layer)] for layer in layers[1::2]]
+        self._layers: list[tuple[torch.Tensor, list[nn.Linear]]] = []
+        for index in range(0, len(layers), 2):
+            linears = [model[index] for model in models]
+            weights = _stacked_views([linear.weight for linear in linears])
+            _stacked_views([linear.bias for linear in linears])
+            self._layers.append((weights, linears))
+        self._parameters = [list(model.parameters()) for model in models]
+        self._gradients: list[list[torch.Tensor]] | None = None
+
+    @classmethod
+    def of(cls, sessions: Sequence[TrainingSession]) -> StackedDescent | None:
+        """The stacked step of `sessions` (already bound as one batch), or None when they
+        need the generic batch: another optimizer or task, another layer, or a step that
+        `_probe` did not find exact."""
+        if stacked_refusal(sessions) is not None:
+            return None
+        n = len(sessions[0].dataset.x_train)
+        size = min(sessions[0].config.batch_size or n, n)
+        sizes = sorted({size, n % size or size})
+        if not _probe(sessions, sizes):
+            return None
+        return cls([s.model for s in sessions], [s.optimizer.param_groups[0] for s in sessions])
+
+    @torch.no_grad()
+    def step(self, x: torch.Tensor, y: torch.Tensor) -> list[float] | None:
+        """One update of every run on the minibatch (x, y); each run's loss before it. None,
+        with nothing changed, when a run's outputs are not probabilities (not finite): the
+        generic batch then takes the step and says which run diverged.
+
+        A layer's runs are one stacked (runs, n, width) tensor where `_whole_chunks` allows,
+        else a list of each run's own tensors (see `_whole_chunks` for why)."""
+        self._gradients = None
+        runs, n = len(self._groups), len(x)
+        inputs: Runs = x.expand(runs, *x.shape)  # each run's slice is x itself
+        layer_inputs, outputs = [], []
+        for index, (weights, linears) in enumerate(self._layers):
+            layer_inputs.append(inputs)
+            z: Runs = [
+                F.linear(part, lin.weight, lin.bias)
+                for part, lin in zip(_parts(inputs), linears, strict=True)
+            ]
+            if _whole_chunks(runs, n * weights.shape[1]):
+                z = torch.stack(z)
+            inputs = _apply(self._activations[index][0], z)
+            outputs.append(inputs)
+        probabilities = inputs if isinstance(inputs, torch.Tensor) else torch.stack(inputs)
+        target = y.expand_as(probabilities)
+        try:
+            elements = F.binary_cross_entropy(probabilities, target, reduction="none")
+        except RuntimeError:
+            return None
+        values = elements.view(runs, -1).mean(1).tolist()
+        grad: Runs = (
+            _aten.binary_cross_entropy_backward(
+                torch.ones_like(probabilities), probabilities, target, None, 0
+            )
+            / n
+        )
+        gradients: list[list[torch.Tensor]] = [[] for _ in range(runs)]
+        for index in range(len(self._layers) - 1, -1, -1):
+            weights, linears = self._layers[index]
+            grad = _apply(self._activations[index][1], grad, outputs[index])
+            parts = _parts(grad)
+            below = _parts(layer_inputs[index])
+            for run, (part, input_part) in enumerate(zip(parts, below, strict=True)):
+                # autograd's mm_mat2_backward and sum_to for F.linear
+                gradients[run][0:0] = (
+                    part.t().mm(input_part),
+                    part.sum([0], keepdim=True).view(-1),
+                )
+            if index == 0:
+                break
+            if weights.shape[1] == 1 and isinstance(grad, torch.Tensor):
+                grad = torch.bmm(grad, weights)  # one output unit: one product each, exact
+            else:
+                grad = [part.mm(lin.weight) for part, lin in zip(parts, linears, strict=True)]
+                if isinstance(outputs[index - 1], torch.Tensor):
+                    grad = torch.stack(grad)
+        for group, parameters, grads in zip(self._groups, self._parameters, gradients, strict=True):
+            if group["weight_decay"]:
+                grads = torch._foreach_add(grads, parameters, alpha=group["weight_decay"])
+            torch._foreach_add_(parameters, grads, alpha=-group["lr"])
+        self._gradients = gradients
+        return values
+
+    def publish(self) -> None:
+        """Give the parameters the last step's gradients as their `.grad`, as backward would
+        have (a snapshot's gradient norm reads them); once per chunk rather than per step."""
+        if self._gradients is not None:
+            for parameters, grads in zip(self._parameters, self._gradients, strict=True):
+                for parameter, grad in zip(parameters, grads, strict=True):
+                    parameter.grad = grad
+            self._gradients = None
+
+
+Runs = torch.Tensor | list[torch.Tensor]
+"""One quantity of every run: stacked along a first dimension, or a list of each run's."""
+
+
+def _stacked_views(parameters: Sequence[torch.Tensor]) -> torch.Tensor:
+    """Put the runs' `parameters` (one per run, of one shape) into one stacked storage and
+    make each a view of it; returns the stacked (runs, *shape) view. Each run's block starts
+    on a 64-byte boundary, as a tensor of its own does (a matrix product's kernel may depend
+    on its operands' alignment)."""
+    shape, numel = parameters[0].shape, parameters[0].numel()
+    padded = -(-numel // ALIGNMENT) * ALIGNMENT
+    storage = parameters[0].new_zeros(len(parameters), padded)
+    for run, parameter in enumerate(parameters):
+        storage[run, :numel] = parameter.detach().view(-1)
+        parameter.data = storage[run, :numel].view(shape)
+    return storage[:, :numel].view(len(parameters), *shape)
+
+
+ALIGNMENT = 16
+"""Floats per 64 bytes: where torch's CPU allocator starts every tensor."""
+
+
+def _whole_chunks(runs: int, block: int) -> bool:
+    """Whether `runs` blocks of `block` floats each may be one stacked tensor, every run's
+    numbers staying those it gets alone. An element-wise CPU kernel takes its vectorised path
+    in chunks of two vectors from the start of its range and its scalar path for the rest,
+    and the two round differently (sigmoid, tanh); a matrix product's kernel depends on where
+    its operands start in memory (a run's slice of a stack of 7 x 8 blocks is not aligned as a
+    run's own tensor is). Both hold for whole chunks (ELEMENTWISE_CHUNK floats, 128 bytes)
+    in a stack that no kernel splits between threads (at most GRAIN_SIZE elements, or one
+    thread)."""
+    return block % ELEMENTWISE_CHUNK == 0 and (
+        runs * block <= GRAIN_SIZE or torch.get_num_threads() == 1
+    )
+
+
+def _parts(runs: Runs) -> list[torch.Tensor]:
+    return list(runs)
+
+
+def _apply(op: Callable[..., torch.Tensor], *tensors: Runs) -> Runs:
+    """An element-wise `op` on every run: one call when every operand is stacked (whole
+    chunks, `_whole_chunks`), else one call per run, which the kernel computes as alone (an
+    element-wise kernel does not care where a run's slice starts in memory)."""
+    if all(isinstance(tensor, torch.Tensor) for tensor in tensors):
+        return op(*tensors)
+    return [op(*parts) for parts in zip(*map(_parts, tensors), strict=True)]
+
+
+ELEMENTWISE_CHUNK = 32
+"""Floats per chunk of an element-wise kernel's vectorised loop (two vectors), or a multiple of
+it: 16 with AVX2, 32 with AVX-512, fewer on other CPUs."""
+
+GRAIN_SIZE = 32768
+"""at::internal::GRAIN_SIZE: the fewest elements an element-wise kernel splits between threads."""
+
+
+def stacked_refusal(sessions: Sequence[TrainingSession]) -> str | None:
+    """Why runs that batch (`batch_refusal`) take the generic batch rather than
+    `StackedDescent`, or None: it writes out only plain gradient descent (SGD without
+    momentum, weight decay allowed) of binary networks of linear layers with bias and ReLU,
+    tanh or sigmoid activations, with the builder's binary cross-entropy."""
+    first = sessions[0]
+    if first.spec.task != "binary" or not _plain_bce(first.loss_fn):
+        return "only binary networks with their cross-entropy are stacked"
+    layers = list(first.model)
+    linears, activations = layers[0::2], layers[1::2]
+    if (
+        len(linears) != len(activations)
+        or any(type(layer) is not nn.Linear or layer.bias is None for layer in linears)
+        or any(
+            type(layer) not in _ACTIVATIONS or getattr(layer, "inplace", False)
+            for layer in activations
+        )
+        or type(activations[-1]) is not nn.Sigmoid
+    ):
+        return "only linear layers with ReLU, tanh or sigmoid activations are stacked"
+    for session in sessions:
+        optimizer = session.optimizer
+        group = optimizer.param_groups[0]
+        if (
+            type(optimizer) is not torch.optim.SGD
+            or len(optimizer.param_groups) != 1
+            or group["momentum"] != 0
+            or group["maximize"]
+        ):
+            return "only plain gradient descent is stacked"
+    return None
+
+
+def _probe(sessions: Sequence[TrainingSession], sizes: Sequence[int]) -> bool:
+    """Whether one `StackedDescent` step gives, bit for bit, the losses and weights that each
+    run's own step (its model, loss and torch optimizer, as `TrainingSession.step` runs them)
+    gives on copies of the runs, for minibatches of each of `sizes`. The kernels' paths
+    depend on the shapes, not on the values, so one step per size answers for every step."""
+    dataset = sessions[0].dataset
+    for size in sizes:
+        x, y = dataset.x_train[:size], dataset.y_train[:size]
+        expected: list[float] = []
+        alone: list[nn.Module] = []
+        for session in sessions:
+            model = _fresh_copy(session.model)
+            optimizer = build_optimizer(model.parameters(), session.config)
+            live = session.optimizer.param_groups[0]
+            optimizer.param_groups[0].update({k: v for k, v in live.items() if k != "params"})
+            loss = session.loss_fn(model(x), y)
+            loss.backward()
+            optimizer.step()
+            expected.append(loss.item())
+            alone.append(model)
+        models = [_fresh_copy(session.model) for session in sessions]
+        groups = [dict(session.optimizer.param_groups[0]) for session in sessions]
+        if StackedDescent(models, groups).step(x, y) != expected:
+            return False
+        for a, b in zip(alone, models, strict=True):
+            if not all(
+                torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters(), strict=True)
+            ):
+                return False
+    return True
+
+
+def _fresh_copy(model: nn.Module) -> nn.Module:
+    """A copy of `model` whose parameters are tensors of their own (not views of a batch's
+    stacked weights), as a run's own are."""
+    copied = copy.deepcopy(model)
+    for parameter in copied.parameters():
+        parameter.data = parameter.data.clone()
+        parameter.grad = None
+    return copied

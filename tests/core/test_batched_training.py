@@ -8,9 +8,11 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+import torch
+from torch import nn
 
 from gdsim.core import batched_training
-from gdsim.core.batched_training import SessionBatch, batch_refusal
+from gdsim.core.batched_training import SessionBatch, batch_refusal, stacked_refusal
 from gdsim.core.datasets import DatasetParams, make_dataset
 from gdsim.core.network import NetworkSpec
 from gdsim.core.optimizers import OPTIMIZERS
@@ -44,6 +46,7 @@ def assert_same_runs(alone: list[TrainingSession], batched: list[TrainingSession
         np.testing.assert_array_equal(losses_b, losses_a)
         np.testing.assert_array_equal(b.parameters_numpy(), a.parameters_numpy())
         assert b.verdict.regime == a.verdict.regime
+        np.testing.assert_equal(b.snapshot().grad_norm, a.snapshot().grad_norm)
 
 
 @pytest.mark.parametrize("optimizer", list(OPTIMIZERS))
@@ -187,3 +190,85 @@ def test_a_compare_job_of_a_network_with_model_options_trains_its_runs_exactly_a
     for session in alone:
         session.run()
     assert_same_runs(alone, job.sessions)
+
+
+@pytest.mark.parametrize(
+    ("hidden", "batch_size", "changes"),
+    [
+        (((16, "relu"),), 0, {}),
+        (((8, "tanh"), (6, "sigmoid")), 7, {"weight_decay": 1e-3}),
+        (((16, "relu"),), 32, {"schedule": "step", "step_size": 20}),
+    ],
+)
+def test_plain_descent_of_binary_runs_is_stacked_and_gives_the_separate_runs_bit_for_bit(
+    hidden, batch_size, changes
+):
+    """Whole minibatches and odd ones (element-wise ops per run), two hidden layers, weight
+    decay, a schedule, and a rate that blows up and leaves the stacked batch."""
+    spec = NetworkSpec.for_task("binary", 2, hidden=hidden)
+    config = TrainingConfig(steps=STEPS, batch_size=batch_size, **changes)
+    rates = (0.1, 2.0, 1e4)
+    alone = sessions(spec, CIRCLE, config, rates)
+    for session in alone:
+        session.run()
+    batched = sessions(spec, CIRCLE, config, rates)
+    batch = SessionBatch(batched)
+    assert batch.stacked
+    while not batch.finished:
+        batch.step(64)
+    assert_same_runs(alone, batched)
+    assert batched[-1].verdict.regime == "diverged"
+
+
+def test_a_step_the_probe_finds_inexact_leaves_the_runs_on_the_generic_batch(monkeypatch):
+    """The stacked step is used only where one step of it equals autograd's bit for bit on
+    this machine: a backward op that rounds differently is caught before it trains."""
+    inexact = dict(batched_training._ACTIVATIONS)
+    inexact[nn.ReLU] = (torch.relu, lambda grad, output: grad * (output > 0) * 1.0000001)
+    monkeypatch.setattr(batched_training, "_ACTIVATIONS", inexact)
+    config = TrainingConfig(steps=50)
+    batched = sessions(BINARY, CIRCLE, config, (0.1, 1.0))
+    batch = SessionBatch(batched)
+    assert not batch.stacked
+    while not batch.finished:
+        batch.step(20)
+    alone = sessions(BINARY, CIRCLE, config, (0.1, 1.0))
+    for session in alone:
+        session.run()
+    assert_same_runs(alone, batched)
+
+
+@pytest.mark.parametrize(
+    ("spec", "optimizer", "reason"),
+    [
+        (BINARY, "momentum", "plain gradient descent"),
+        (BINARY, "adam", "plain gradient descent"),
+        (REGRESSION, "gd", "only binary networks"),
+        (replace(BINARY, hidden=((8, "elu"),)), "gd", "ReLU, tanh or sigmoid"),
+    ],
+)
+def test_what_the_stacked_step_does_not_write_out_takes_the_generic_batch(spec, optimizer, reason):
+    data = SINE if spec.task == "regression" else CIRCLE
+    runs = sessions(spec, data, TrainingConfig(optimizer=optimizer, steps=5), (0.1, 1.0))
+    assert reason in stacked_refusal(runs)
+    assert not SessionBatch(runs).stacked
+
+
+def test_a_weight_set_by_hand_between_chunks_reaches_only_its_run_in_a_stacked_batch():
+    """The runs' weights are views of the batch's stacked weights: an edit must reach the
+    batch's next step and no other run."""
+    config = TrainingConfig(steps=60)
+    alone = sessions(BINARY, CIRCLE, config, (0.1, 1.0))
+    batched = sessions(BINARY, CIRCLE, config, (0.1, 1.0))
+    batch = SessionBatch(batched)
+    assert batch.stacked
+    for session in alone:
+        session.step(20)
+    batch.step(20)
+    alone[1].set_weight(0, 2, 1, 0.75)
+    batched[1].set_weight(0, 2, 1, 0.75)
+    for session in alone:
+        session.run()
+    while not batch.finished:
+        batch.step(20)
+    assert_same_runs(alone, batched)
