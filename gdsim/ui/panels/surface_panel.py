@@ -29,6 +29,7 @@ from gdsim.ui.widgets.basins_box import BasinsBox
 from gdsim.ui.widgets.columns import controls_beside
 from gdsim.ui.widgets.demo_box import DemoBox
 from gdsim.ui.widgets.message_area import MessageArea, MessageSpec, Severity
+from gdsim.ui.widgets.one_repaint import paint_together
 from gdsim.ui.widgets.optimizer_form import OptimizerForm
 from gdsim.ui.widgets.playback import Playback
 from gdsim.ui.widgets.runs_box import RunsBox
@@ -303,6 +304,7 @@ class SurfacePanel(QtWidgets.QWidget):
         self.trajectories.show_frame(frame)
         self.playback.set_length(int(frame.result.lengths.max()))
         draw_runs(self.view, frame, self.playback.position())
+        paint_together([self.view.plot, self.loss_plot, self.distance_plot])
 
     # -- what the user does on the plots -------------------------------------------------------
 
@@ -316,6 +318,7 @@ class SurfacePanel(QtWidgets.QWidget):
         self.trajectories.set_cursor(position)
         if self._frame is not None:
             draw_runs(self.view, self._frame, position)
+        paint_together([self.view.plot, self.loss_plot, self.distance_plot])
 
     @QtCore.Slot(object, object)
     def _on_view_zoomed(self, x_range: tuple[float, float], y_range: tuple[float, float]) -> None:
