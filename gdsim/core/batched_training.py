@@ -414,7 +414,7 @@ class StackedDescent:
         """The stacked step of `sessions` (already bound as one batch), or None when they
         need the generic batch: another optimizer or task, another layer, or a step that
         `_probe` did not find exact."""
-        if stacked_refusal(sessions) is not None:
+        if stacked_refusal(sessions) is not None or not _all_finite(sessions):
             return None
         n = len(sessions[0].dataset.x_train)
         size = min(sessions[0].config.batch_size or n, n)
@@ -600,7 +600,9 @@ def _probe(sessions: Sequence[TrainingSession], sizes: Sequence[int]) -> bool:
             optimizer = build_optimizer(model.parameters(), session.config)
             live = session.optimizer.param_groups[0]
             optimizer.param_groups[0].update({k: v for k, v in live.items() if k != "params"})
-            loss = session.loss_fn(model(x), y)
+            loss = _loss_or_none(session.loss_fn, model(x), y)
+            if loss is None:  # this run diverges now: the generic batch names it
+                return False
             loss.backward()
             optimizer.step()
             expected.append(loss.item())
@@ -615,6 +617,17 @@ def _probe(sessions: Sequence[TrainingSession], sizes: Sequence[int]) -> bool:
             ):
                 return False
     return True
+
+
+def _all_finite(sessions: Sequence[TrainingSession]) -> bool:
+    """Whether every run's weights are finite. A run whose last update overflowed is booked
+    as diverged only at its next step, which the generic batch takes (it names the run and
+    refuses nothing); the stacked step and its probe assume finite weights."""
+    return all(
+        bool(torch.isfinite(parameter).all())
+        for session in sessions
+        for parameter in session.model.parameters()
+    )
 
 
 def _fresh_copy(model: nn.Module) -> nn.Module:

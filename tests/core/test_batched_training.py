@@ -220,6 +220,23 @@ def test_plain_descent_of_binary_runs_is_stacked_and_gives_the_separate_runs_bit
     assert batched[-1].verdict.regime == "diverged"
 
 
+def test_rates_that_blow_up_a_step_apart_stop_alone_in_a_stacked_batch():
+    """When one rate's loss turns NaN, another's weights may already be NaN with its loss
+    still finite: the batch is rebuilt then, and must neither probe nor stack NaN weights
+    (a sigmoid output of NaN made the probe's BCE raise, ending every run)."""
+    spec = NetworkSpec.for_task("binary", 2, hidden=((8, "tanh"), (6, "sigmoid")))
+    config = TrainingConfig(steps=STEPS, batch_size=7, weight_decay=1e-3)
+    rates = (1.0, 1e10, 1e12)
+    alone = sessions(spec, CIRCLE, config, rates)
+    for session in alone:
+        session.run()
+    batched = sessions(spec, CIRCLE, config, rates)
+    train_batched(batched, chunk=64)
+    assert_same_runs(alone, batched)
+    assert batched[0].diverged_at is None and batched[0].step_count == STEPS
+    assert batched[1].diverged_at != batched[2].diverged_at
+
+
 def test_a_step_the_probe_finds_inexact_leaves_the_runs_on_the_generic_batch(monkeypatch):
     """The stacked step is used only where one step of it equals autograd's bit for bit on
     this machine: a backward op that rounds differently is caught before it trains."""
