@@ -3,9 +3,9 @@ program, run by numba kernels built in the background, with the numpy path as th
 
 Two tiers. The gradient's sympy ``cse`` output becomes a straight-line list of instructions on
 registers (``Program``). A kernel specialised to one formula and update rule
-(``gdsim.core.specialised_kernel``: the program written out as scalar code, one run at a time,
-~7 ns per step and run) compiles in about a second, once: it is cached as a module file, so the
-next start loads it in milliseconds. Until it is ready, the generic kernel
+(``gdsim.core.specialised_kernel``: the program written out as scalar code, two runs side by
+side, ~5 ns per step and run) compiles in about a second, once: it is cached as a module file,
+so the next start loads it in milliseconds. Until it is ready, the generic kernel
 (``gdsim.core.numba_kernel``, which interprets any program: compiled once for every formula,
 ~100-300 ns) serves, and before that the numpy path.
 
