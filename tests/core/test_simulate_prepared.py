@@ -58,7 +58,7 @@ def test_the_prepared_specialised_kernel_gives_way_to_the_numpy_path_when_asked(
     monkeypatch.delenv(kernel.FORCE_NUMPY_ENV, raising=False)
     assert kernel.wait_until_ready(SURFACE.function, ["gd", "momentum"], timeout=120)
     first = simulate(SURFACE, BASE, STEPS)
-    assert kernel.specialised(simulation._PREPARED.find(SURFACE, BASE, STEPS, None).loops())
+    assert simulation._PREPARED.find(SURFACE, BASE, STEPS, None).settled  # kept, bound
     assert_same(simulate(SURFACE, BASE, STEPS), first)
     integrated = []
     numpy_loop = simulation._integrate
