@@ -526,8 +526,8 @@ def _integrate(
     noise: np.ndarray | None,
     steps: int,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The whole history on the numpy path (the reference, and the fallback where
-    ``kernel.history`` is unavailable): every iterate and the gradient there, (N+1, D, K)."""
+    """The whole history on the numpy path (the reference, and the fallback where no compiled
+    loop is available, see ``kernel.loops``): every iterate and the gradient there, (N+1, D, K)."""
     points = np.empty((steps + 1, *start.shape))
     grads = np.empty_like(points)
     points[0] = start
