@@ -3,9 +3,9 @@ program, run by numba kernels built in the background, with the numpy path as th
 
 Two tiers. The gradient's sympy ``cse`` output becomes a straight-line list of instructions on
 registers (``Program``). A kernel specialised to one formula and update rule
-(``gdsim.core.specialised_kernel``: the program written out as scalar code, one run at a time,
-~7 ns per step and run) compiles in about a second, once: it is cached as a module file, so the
-next start loads it in milliseconds. Until it is ready, the generic kernel
+(``gdsim.core.specialised_kernel``: the program written out as scalar code, two runs side by
+side, ~5 ns per step and run) compiles in about a second, once: it is cached as a module file,
+so the next start loads it in milliseconds. Until it is ready, the generic kernel
 (``gdsim.core.numba_kernel``, which interprets any program: compiled once for every formula,
 ~100-300 ns) serves, and before that the numpy path.
 
@@ -27,7 +27,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -91,19 +91,36 @@ def cache_dir() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or home / ".cache") / "gdsim"
 
 
+def mode() -> str:
+    """``GDSIM_KERNEL`` as given (stripped, lower case), "" when unset. Read at every call (the
+    tests and the benchmark switch it at run time), from the dict behind ``os.environ`` where
+    there is one: ``os.environ.get`` of a name that is not set raises and catches a KeyError
+    inside, ~2 us, a twentieth of a whole slider frame's simulation."""
+    if _ENVIRON_DATA is None:
+        return os.environ.get(FORCE_NUMPY_ENV, "").strip().lower()
+    raw = _ENVIRON_DATA.get(_MODE_KEY)
+    return "" if raw is None else os.environ.decodevalue(raw).strip().lower()
+
+
+_ENVIRON_DATA: dict | None = getattr(os.environ, "_data", None)
+_MODE_KEY = os.environ.encodekey(FORCE_NUMPY_ENV) if _ENVIRON_DATA is not None else None
+"""CPython's dict behind ``os.environ`` (kept in step by ``os.environ``'s setters) and
+``GDSIM_KERNEL``'s key in it; None elsewhere."""
+
+
 def forced_numpy() -> bool:
-    return os.environ.get(FORCE_NUMPY_ENV, "").strip().lower() == "numpy"
+    return mode() == "numpy"
 
 
 def default_mode() -> bool:
     """Neither ``GDSIM_KERNEL=numpy`` nor ``generic``: the specialised kernels serve once ready."""
-    return os.environ.get(FORCE_NUMPY_ENV, "").strip().lower() not in ("numpy", "generic")
+    return mode() not in ("numpy", "generic")
 
 
 def forced_generic() -> bool:
     """``GDSIM_KERNEL=generic``: the generic kernel alone, no specialised kernel compiled (the
     test suite, which would otherwise compile one per surface and rule)."""
-    return os.environ.get(FORCE_NUMPY_ENV, "").strip().lower() == "generic"
+    return mode() == "generic"
 
 
 @dataclass(frozen=True)
@@ -573,8 +590,8 @@ def loops(
     ``function`` now: its specialised kernel once compiled (queued otherwise), else the generic
     one if loaded; None where any must run on the numpy path now (no program yet, or none at
     all; no kernel loaded; an optimizer added to the registry without a code here)."""
-    mode = os.environ.get(FORCE_NUMPY_ENV, "").strip().lower()
-    if mode == "numpy" or ready_program(function) is None:
+    forced = mode()
+    if forced == "numpy" or ready_program(function) is None:
         return None
     names = list(optimizers)
     if any(name not in OPTIMIZER_CODES for name in names):
@@ -582,7 +599,7 @@ def loops(
     found: dict[str, ModuleType | None] = {}
     for name in names:  # every kernel requested before any answer: none waits for the others
         module = None
-        if mode != "generic":
+        if forced != "generic":
             module = _LOADER.result((kind, function, OPTIMIZER_CODES[name][0]))
         if module is None or module is _PENDING:
             module = _LOADER.module
@@ -605,43 +622,39 @@ def usable(function: CompiledFunction, optimizers: Iterable[str]) -> bool:
     return loops(function, optimizers) is not None
 
 
-def history(
+def bind_history(
     module: ModuleType,
     function: CompiledFunction,
     optimizer: str,
     hyper: Mapping[str, float],
     start: np.ndarray,
-    lr: np.ndarray,
     noise: np.ndarray | None,
     bounds: np.ndarray,
     columns: np.ndarray,
-    out: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
-) -> None:
-    """One batch of ``simulate`` on ``module``, the loop ``loops`` gave for ``optimizer``,
-    written into its columns of ``out`` (points, grads, losses, stopped_at, cause codes: see
-    ``numba_kernel.history``). ``start`` (D, K), ``lr``, ``bounds`` (D, 2) and ``columns``
-    come C-contiguous, of float64 (columns int64)."""
+) -> Callable[[np.ndarray, tuple], None]:
+    """One batch of ``simulate`` on ``module``, the loop ``loops`` gave for ``optimizer``, with
+    everything but the learning rates bound: ``call(lr, out)`` writes the batch's columns of
+    ``out`` (points, grads, losses, stopped_at, cause codes: see ``numba_kernel.history``).
+    A slider drag calls the same batch again and again with new rates, so what is derived from
+    the rest is derived once. ``start`` (D, K), ``lr``, ``bounds`` (D, 2) and ``columns`` come
+    C-contiguous, of float64 (columns int64); none is written to."""
     code, hyper_slots = rule_for(optimizer, hyper)
     draws = _NO_NOISE[start.shape[0]] if noise is None else noise
+    history = module.history
     if module is not _LOADER.module:
-        module.history(start, lr, hyper_slots, bounds, draws, columns, *out)
-        return
+
+        def specialised_call(lr: np.ndarray, out: tuple) -> None:
+            history(start, lr, hyper_slots, bounds, draws, columns, *out)
+
+        return specialised_call
     program = ready_program(function)
-    module.history(
-        program.code,
-        program.constants,
-        program.outputs,
-        program.n_regs,
-        code,
-        hyper_slots,
-        start,
-        lr,
-        draws,
-        np.ascontiguousarray(bounds[:, 0]),
-        np.ascontiguousarray(bounds[:, 1]),
-        columns,
-        *out,
-    )
+    head = (program.code, program.constants, program.outputs, program.n_regs, code, hyper_slots)
+    lows, highs = np.ascontiguousarray(bounds[:, 0]), np.ascontiguousarray(bounds[:, 1])
+
+    def generic_call(lr: np.ndarray, out: tuple) -> None:
+        history(*head, start, lr, draws, lows, highs, columns, *out)
+
+    return generic_call
 
 
 _NO_NOISE = {dim: np.zeros((0, dim, 0)) for dim in (1, 2)}

@@ -42,7 +42,6 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from itertools import chain
 from operator import attrgetter, is_
-from types import ModuleType
 
 import numpy as np
 import sympy
@@ -198,9 +197,9 @@ def simulate(
         lrs = _non_negative(list(map(_LR, runs)))
         if lrs is None:
             lrs = np.array([_lr_of(spec) for spec in runs])
-    loops = prepared.loops()
-    if loops is not None:
-        return _simulate_compiled(surface, runs, prepared, loops, lrs, steps)
+    calls = prepared.compiled()
+    if calls is not None:
+        return _simulate_compiled(runs, prepared, calls, lrs, steps)
     dim, bounds = surface.dim, prepared.bounds
     trace = np.empty((steps + 1, dim, len(runs)))
     grad_trace = np.empty_like(trace)
@@ -239,6 +238,10 @@ def simulate(
     )
 
 
+_BatchCall = tuple[Callable[[np.ndarray, tuple], None], np.ndarray | None]
+"""A batch's compiled loop bound to all but the rates, and its members (None: every run)."""
+
+
 @dataclass(eq=False)
 class _Prepared:
     """Everything ``simulate`` derives from its input except the learning rates, checked: the
@@ -257,22 +260,44 @@ class _Prepared:
     lrs: np.ndarray
     batches: list[tuple[np.ndarray, OptimizerSpec, dict]]
     draws: list[np.ndarray | None]
-    settled: dict[str, ModuleType] | None = None
+    settled: list[_BatchCall] | None = None
 
     @property
     def noiseless(self) -> bool:
         return all(draws is None for draws in self.draws)
 
-    def loops(self) -> dict[str, ModuleType] | None:
-        """``kernel.loops`` for these batches, looked up once they are the specialised kernels
-        for good (a finished kernel never changes), unless ``GDSIM_KERNEL`` asks otherwise."""
-        if self.settled is not None and kernel.default_mode():
+    def compiled(self) -> list[_BatchCall] | None:
+        """Per batch, its compiled loop with everything but the rates bound
+        (``kernel.bind_history``) and its members (None: all runs); None where the numpy path
+        runs now. Kept once they are the specialised kernels for good (a finished kernel never
+        changes), unless ``GDSIM_KERNEL`` asks otherwise."""
+        default = kernel.default_mode()
+        if self.settled is not None and default:
             return self.settled
         names = [optimizer.name for _, optimizer, _ in self.batches]
         found = kernel.loops(self.surface.function, names)
-        if found is not None and kernel.default_mode() and kernel.specialised(found):
-            self.settled = found
-        return found
+        if found is None:
+            return None
+        whole = len(self.batches) == 1
+        calls = [
+            (
+                kernel.bind_history(
+                    found[optimizer.name],
+                    self.surface.function,
+                    optimizer.name,
+                    hyper,
+                    self.starts if whole else np.ascontiguousarray(self.starts[:, members]),
+                    draws,
+                    self.limits,
+                    members,
+                ),
+                None if whole else members,
+            )
+            for (members, optimizer, hyper), draws in zip(self.batches, self.draws, strict=True)
+        ]
+        if default and kernel.specialised(found):
+            self.settled = calls
+        return calls
 
 
 def _prepare(
@@ -439,40 +464,28 @@ def forget_prepared() -> None:
 
 
 def _simulate_compiled(
-    surface: Surface,
-    runs: tuple[RunSpec, ...],
+    runs: tuple[RunSpec, ...] | RunBatch,
     prepared: _Prepared,
-    loops: dict[str, ModuleType],
+    calls: list[_BatchCall],
     lrs: np.ndarray,
     steps: int,
 ) -> SimulationResult:
     """``simulate`` on the compiled path (``gdsim.core.kernel``), which writes the result's
     arrays directly, losses, stops and NaN tails included: at many runs the numpy path's
-    passes over the whole history after the loop cost as much as the loop itself."""
-    count, dim = len(runs), surface.dim
+    passes over the whole history after the loop cost as much as the loop itself. A slider
+    frame's whole call is ~15 us of kernel: every Python step here counts."""
+    count, dim = len(runs), prepared.starts.shape[0]
     size = count * (steps + 1)
     memory = HISTORIES.take(size * (2 * dim + 1))
     points = memory[: size * dim].reshape(count, steps + 1, dim)
     grads = memory[size * dim : 2 * size * dim].reshape(count, steps + 1, dim)
     losses = memory[2 * size * dim :].reshape(count, steps + 1)
-    stopped_at = np.empty(count, dtype=np.int64)
+    stopped_at = np.empty(count, dtype=np.int64)  # empty + fill: np.full is Python, ~1 us
     stopped_at.fill(-1)
     codes = np.zeros(count, dtype=np.int8)
-    starts = prepared.starts
-    whole = len(prepared.batches) == 1
-    for (members, optimizer, hyper), draws in zip(prepared.batches, prepared.draws, strict=True):
-        kernel.history(
-            loops[optimizer.name],
-            surface.function,
-            optimizer.name,
-            hyper,
-            starts if whole else np.ascontiguousarray(starts[:, members]),
-            lrs if whole else lrs[members],
-            draws,
-            prepared.limits,
-            members,
-            (points, grads, losses, stopped_at, codes),
-        )
+    out = (points, grads, losses, stopped_at, codes)
+    for call, members in calls:
+        call(lrs if members is None else lrs[members], out)
     stops = stopped_at.tolist()
     if max(stops) < 0:
         lengths = np.empty(count, dtype=np.int64)
@@ -513,8 +526,8 @@ def _integrate(
     noise: np.ndarray | None,
     steps: int,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The whole history on the numpy path (the reference, and the fallback where
-    ``kernel.history`` is unavailable): every iterate and the gradient there, (N+1, D, K)."""
+    """The whole history on the numpy path (the reference, and the fallback where no compiled
+    loop is available, see ``kernel.loops``): every iterate and the gradient there, (N+1, D, K)."""
     points = np.empty((steps + 1, *start.shape))
     grads = np.empty_like(points)
     points[0] = start

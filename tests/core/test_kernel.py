@@ -58,6 +58,17 @@ def runs_of(surface, optimizer):
     ]
 
 
+def test_the_mode_follows_the_environment_as_it_changes(monkeypatch):
+    """``kernel.mode`` reads the dict behind ``os.environ``: a name set or removed at run time
+    (as the tests and the benchmark do) is seen at once, spelled in any case."""
+    monkeypatch.setenv(kernel.FORCE_NUMPY_ENV, " NumPy ")
+    assert kernel.forced_numpy() and not kernel.default_mode()
+    monkeypatch.setenv(kernel.FORCE_NUMPY_ENV, "generic")
+    assert kernel.forced_generic() and not kernel.forced_numpy()
+    monkeypatch.delenv(kernel.FORCE_NUMPY_ENV)
+    assert kernel.mode() == "" and kernel.default_mode()
+
+
 def test_the_kernel_is_loaded_for_the_suite():
     assert kernel.loaded() is not None
 

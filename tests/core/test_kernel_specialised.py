@@ -124,6 +124,28 @@ def test_final_states_equal_the_numpy_path_and_simulate(specialised, monkeypatch
     np.testing.assert_array_equal(ends.points[kept], whole.points[kept, -1])  # to the last bit
 
 
+@pytest.mark.parametrize(("name", "optimizer"), [("rosenbrock", "gd"), ("log(w)", "adam")])
+def test_a_run_beside_others_equals_the_run_alone(specialised, name, optimizer):
+    """The kernel advances runs side by side (``LANES``), the last group's spare lane repeating
+    the last run: a run's numbers, stop and cause must not depend on its neighbours, whether
+    they stop before it (out of bounds, non-finite), draw noise or run on."""
+    surface = get_surface(name)
+    ready(surface, [optimizer])
+    runs = [
+        RunSpec(lr=lr, optimizer=optimizer, hyper=HYPER[optimizer], noise=noise, seed=seed)
+        for lr, noise, seed in [(1e-3, 0.0, 0), (2.5, 0.0, 0), (1e-2, 0.3, 7), (0.9, 0.0, 0)]
+    ]
+    runs.append(RunSpec(lr=0.2, optimizer=optimizer, start=surface.start, hyper=HYPER[optimizer]))
+    together = simulate(surface, runs, 120)
+    stop = StopCause.NON_FINITE if name == "log(w)" else StopCause.OUT_OF_BOUNDS
+    assert set(together.stop_causes) == {None, stop}
+    for k, spec in enumerate(runs):
+        alone = simulate(surface, [spec], 120)
+        for field in ("points", "grads", "losses", "stopped_at", "lengths"):
+            assert getattr(together, field)[k].tobytes() == getattr(alone, field)[0].tobytes()
+        assert together.stop_causes[k] == alone.stop_causes[0]
+
+
 def test_programs_and_kernels_are_built_off_the_calling_thread(specialised, monkeypatch):
     """A typed formula's first frame must not wait for sympy's cse nor for numba."""
     threads = []
@@ -214,7 +236,7 @@ def test_a_kernel_file_holding_other_text_is_written_again_before_it_is_imported
     )
     digest = specialised_kernel.load(tmp_path, text).__name__.removeprefix("gdsim_kernel_")
     path = tmp_path / f"kernel_{digest}.py"
-    path.write_text(text.replace("r1 * r1", "r1 * 3.0") + "\nthis is garbage (\n")
+    path.write_text(text.replace("p0 * p0", "p0 * 3.0") + "\nthis is garbage (\n")
     del sys.modules[f"gdsim_kernel_{digest}"]
     specialised_kernel.load(tmp_path, text)
     assert path.read_text() == text

@@ -42,10 +42,18 @@ def assert_same(result, expected):
     assert result.runs == expected.runs and result.bounds == expected.bounds
 
 
-@pytest.mark.parametrize("mode", ["generic", "numpy"])
+@pytest.mark.parametrize("mode", ["specialised", "generic", "numpy"])
 def test_a_repeat_call_with_a_new_rate_equals_a_fresh_call(monkeypatch, mode):
-    monkeypatch.setenv(kernel.FORCE_NUMPY_ENV, mode)
+    """On the specialised kernels the repeat runs the loops bound by the first call."""
+    if mode == "specialised":
+        monkeypatch.delenv(kernel.FORCE_NUMPY_ENV, raising=False)
+        assert kernel.wait_until_ready(SURFACE.function, ["gd", "momentum"], timeout=120)
+    else:
+        monkeypatch.setenv(kernel.FORCE_NUMPY_ENV, mode)
     fresh(SURFACE, BASE, STEPS)
+    assert (simulation._PREPARED.find(SURFACE, BASE, STEPS, None).settled is not None) == (
+        mode == "specialised"
+    )
     diverging = with_rate(BASE, 0.01)  # noise and the momentum batch included; all stop
     repeat = simulate(SURFACE, diverging, STEPS)
     assert simulation._PREPARED.find(SURFACE, diverging, STEPS, None) is not None
@@ -58,7 +66,7 @@ def test_the_prepared_specialised_kernel_gives_way_to_the_numpy_path_when_asked(
     monkeypatch.delenv(kernel.FORCE_NUMPY_ENV, raising=False)
     assert kernel.wait_until_ready(SURFACE.function, ["gd", "momentum"], timeout=120)
     first = simulate(SURFACE, BASE, STEPS)
-    assert kernel.specialised(simulation._PREPARED.find(SURFACE, BASE, STEPS, None).loops())
+    assert simulation._PREPARED.find(SURFACE, BASE, STEPS, None).settled  # kept, bound
     assert_same(simulate(SURFACE, BASE, STEPS), first)
     integrated = []
     numpy_loop = simulation._integrate
