@@ -65,7 +65,7 @@ def test_a_dragged_slider_redoes_only_the_changed_runs_verdict_curves_and_track(
     )
     panel.lr_slider.setValue(2e-3)
     qtbot.waitUntil(lambda: panel.result().runs[1].lr == 2e-3, timeout=20_000)
-    assert panel.loss_plot.curve_values(0)[1] is before[0]  # the same arrays: not handed to pyqtgraph again
+    assert panel.loss_plot.curve_values(0)[1] is before[0]  # not handed to pyqtgraph again
     assert track.xData is before[1]
     assert [run.spec.lr for run in classified] == [2e-3]
     # The unchanged run is painted from its pixmap, the dragged one afresh.
