@@ -9,6 +9,7 @@ from PySide6 import QtCore, QtWidgets
 
 from gdsim.core.presets import parse_preset
 from gdsim.ui.presenters import surface as surface_presenter
+from gdsim.ui.widgets import loss_plot
 from gdsim.ui.widgets.loss_plot import LeanCurve, LossPlot, Series
 from gdsim.ui.widgets.trajectory_plots import MIN_DISPLAY_WIDTH, POINTS_PER_PIXEL
 
@@ -169,3 +170,32 @@ def test_the_explorer_curves_are_lean_and_show_what_a_downsampling_plot_shows(qt
         assert [curve.dataBounds(ax) for ax in (0, 1)] == [drawn.dataBounds(ax) for ax in (0, 1)]
     lean.set_series([Series("a", steps[:2], losses[:2], "#000000")])  # finite: bounds kept
     assert curve.dataBounds(1) == (1.0, 10.0) and curve.opts["skipFiniteCheck"]
+
+
+def test_a_dragged_run_alone_is_measured_again_for_the_axis_and_the_halos(qtbot, monkeypatch):
+    """Per frame only the dragged run's series is new: the others' extents and the pairs of
+    them are not scanned again, and the plot shows what a fresh one shows."""
+    steps = np.arange(5.0)
+    runs = [Series(f"r{k}", steps, np.geomspace(1.0, 10.0**-k, 5), "#000000") for k in range(4)]
+    plot = LossPlot(thinned=True)
+    qtbot.addWidget(plot)
+    plot.set_series(runs)
+    measured, compared = [], []
+    extent, same = loss_plot.series_extent, loss_plot._same_curve
+    monkeypatch.setattr(
+        loss_plot, "series_extent", lambda y, log: measured.append(y) or extent(y, log)
+    )
+    monkeypatch.setattr(
+        loss_plot, "_same_curve", lambda a, b: compared.append((a.name, b.name)) or same(a, b)
+    )
+    dragged = Series("r1", steps, runs[3].y.copy() * 1e3, "#000000")
+    plot.set_series([runs[0], dragged, runs[2], runs[3]])
+    assert len(measured) == 1 and measured[0] is dragged.y
+    assert compared and all("r1" in pair for pair in compared)
+    monkeypatch.undo()
+    fresh = LossPlot(thinned=True)
+    qtbot.addWidget(fresh)
+    fresh.set_series([runs[0], dragged, runs[2], runs[3]])
+    assert plot.viewRange()[1] == fresh.viewRange()[1]
+    widths = [[c.opts["pen"].widthF() for c in p.listDataItems()[:4]] for p in (plot, fresh)]
+    assert widths[0] == widths[1]

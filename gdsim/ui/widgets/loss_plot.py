@@ -77,14 +77,31 @@ around that one instead of vanishing (w² at η = 0.2 and η = 0.8 have the same
 step, since |1 − 2η| = 0.6 for both)."""
 
 
-def covered_series(series: Sequence[Series]) -> list[bool]:
+Pairs = dict[tuple[int, int], tuple[Series, Series, bool]]
+"""``covered_series``'s answers by the positions of two series, with the series compared."""
+
+
+def covered_series(series: Sequence[Series], known: Pairs | None = None) -> list[bool]:
     """For each curve, whether a curve drawn after it has the same points (it would be hidden):
     equal to a millionth, and to 1e-12 of the curve's largest value near zero (two runs that
-    reach the minimum stop at different rounding errors, 1e-16 against 0)."""
-    return [
-        any(_same_curve(item, later) for later in series[index + 1 :])
-        for index, item in enumerate(series)
-    ]
+    reach the minimum stop at different rounding errors, 1e-16 against 0). ``known``: the
+    answers for pairs of positions from a call before, reused where both series are the same
+    objects (while a slider is dragged, only the pairs with its run are compared again), and
+    updated."""
+    known = {} if known is None else known
+    covered = [False] * len(series)
+    for index, item in enumerate(series):
+        for offset, later in enumerate(series[index + 1 :], start=index + 1):
+            before = known.get((index, offset))
+            if before is not None and before[0] is item and before[1] is later:
+                same = before[2]
+            else:
+                same = _same_curve(item, later)
+                known[(index, offset)] = (item, later, same)
+            if same:
+                covered[index] = True
+                break
+    return covered
 
 
 def _same_curve(item: Series, later: Series) -> bool:
@@ -107,18 +124,36 @@ def _scale(values: np.ndarray) -> float:
     return float(finite.max()) if finite.size else 0.0
 
 
-def display_limits(series: Sequence[Series], log: bool) -> tuple[float, float] | None:
-    """The y-range worth showing: from the smallest (positive, on log axes) value to the
-    smaller of the largest value and CEILING_FACTOR x the largest starting value."""
-    values = [np.clip(s.y[np.isfinite(s.y)], -DISPLAY_LIMIT, DISPLAY_LIMIT) for s in series]
-    values = [v[v > 0] if log else v for v in values]
-    values = [v for v in values if v.size]
-    if not values:
+Extent = tuple[float, float, float]
+"""A series' smallest and largest value worth showing, and the size of its first one."""
+
+
+def series_extent(y: np.ndarray, log: bool) -> Extent | None:
+    """What ``display_limits`` needs of one series' values (positive ones only on a log
+    axis); None when it has none."""
+    values = np.clip(y[np.isfinite(y)], -DISPLAY_LIMIT, DISPLAY_LIMIT)
+    if log:
+        values = values[values > 0]
+    if not values.size:
         return None
-    low = min(float(v.min()) for v in values)
-    high = max(float(v.max()) for v in values)
-    starts = [abs(float(v[0])) for v in values]
-    ceiling = max(starts) * CEILING_FACTOR if max(starts) > 0 else high
+    return float(values.min()), float(values.max()), abs(float(values[0]))
+
+
+def display_limits(
+    series: Sequence[Series], log: bool, extents: Sequence[Extent | None] | None = None
+) -> tuple[float, float] | None:
+    """The y-range worth showing: from the smallest (positive, on log axes) value to the
+    smaller of the largest value and CEILING_FACTOR x the largest starting value. ``extents``:
+    each series' ``series_extent``, when known already."""
+    if extents is None:
+        extents = [series_extent(item.y, log) for item in series]
+    found = [extent for extent in extents if extent is not None]
+    if not found:
+        return None
+    low = min(extent[0] for extent in found)
+    high = max(extent[1] for extent in found)
+    start = max(extent[2] for extent in found)
+    ceiling = start * CEILING_FACTOR if start > 0 else high
     high = min(high, ceiling) if ceiling > low else high
     if log:
         low = max(low, high * 1e-16)
@@ -411,6 +446,10 @@ class LossPlot(pg.PlotWidget):
         (rebuilding them every frame cost ~8 ms while a slider was dragged)."""
         self._set_as: list[tuple[Series, tuple[float, float] | None]] = []
         """Each curve's series and the y-limits it was clipped to when last set (``_still``)."""
+        self._extents: list[tuple[Series, bool, Extent | None]] = []
+        """Each series' ``series_extent`` with the series and axis it was computed for."""
+        self._pairs: Pairs = {}
+        """``covered_series``'s answers for pairs of curves, reused for unchanged series."""
         self._log = log
         self._thick_up_to = thick_up_to
         self._from_zero = from_zero and not log
@@ -456,13 +495,15 @@ class LossPlot(pg.PlotWidget):
         self._series = list(series)
         # Faint curves (each step's noisy loss) do not frame the axis: one minibatch's loss
         # near 0 squeezed every moving average into the top decade of a log axis.
-        limits = display_limits([s for s in series if not s.faint] or series, self._log)
+        extents = self._extents_of(series)
+        framing = [extent for item, extent in zip(series, extents, strict=True) if not item.faint]
+        limits = display_limits(series, self._log, framing if len(framing) else extents)
         if limits is not None and self._from_zero:
             limits = (min(limits[0], 0.0), max(limits[1], 0.0))
         while len(self._curves) < len(series):
             self._curves.append(self._new_curve())
         thick = self._thick_up_to
-        covered = covered_series(series)
+        covered = covered_series(series, self._pairs)
         styles = [
             (item.color, item.dashed, len(item.x) <= thick, hidden, item.faint)
             for item, hidden in zip(series, covered, strict=True)
@@ -504,6 +545,18 @@ class LossPlot(pg.PlotWidget):
             self._follow_y(float(low), float(high))
             if self._x_fixed is None:
                 self.enableAutoRange(x=True)
+
+    def _extents_of(self, series: Sequence[Series]) -> list[Extent | None]:
+        """Each series' ``series_extent``, computed again only for series that are new since
+        the last call (while a slider is dragged, one run of four)."""
+        held = []
+        for index, item in enumerate(series):
+            known = self._extents[index] if index < len(self._extents) else None
+            if known is None or known[0] is not item or known[1] != self._log:
+                known = (item, self._log, series_extent(item.y, self._log))
+            held.append(known)
+        self._extents = held
+        return [extent for _item, _log, extent in held]
 
     def _new_curve(self) -> pg.PlotDataItem | LeanCurve:
         if self._thinned:
