@@ -4,10 +4,13 @@ reader looks for (first and last step, extremes, where a run diverged)."""
 from __future__ import annotations
 
 import numpy as np
+import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from gdsim.core.presets import parse_preset
 from gdsim.ui.presenters import surface as surface_presenter
+from gdsim.ui.widgets import loss_plot
+from gdsim.ui.widgets.loss_plot import LeanCurve, LossPlot, Series
 from gdsim.ui.widgets.trajectory_plots import MIN_DISPLAY_WIDTH, POINTS_PER_PIXEL
 
 STEPS = 20_000
@@ -34,8 +37,8 @@ def test_a_long_run_is_drawn_thinned_keeping_its_ends_extremes_and_divergence(
         (panel.loss_plot, result.losses - panel.surface().min_value),
         (panel.distance_plot, None),
     ):
-        for k, curve in enumerate(plot.listDataItems()[:2]):
-            x, y = curve.xData, curve.yData
+        for k in range(2):
+            x, y = plot.curve_values(k)
             columns = max(plot.width(), MIN_DISPLAY_WIDTH)
             assert len(x) <= POINTS_PER_PIXEL * columns + 3 < STEPS / 10
             assert x[0] == 0 and x[-1] == STEPS
@@ -54,8 +57,8 @@ def test_a_dragged_slider_redoes_only_the_changed_runs_verdict_curves_and_track(
     _show_long_runs(panel, qtbot)
     panel.runs_box.runs_table.selectRow(1)
     qtbot.waitUntil(lambda: panel.state().selected == 1)
-    curve, track = panel.loss_plot.listDataItems()[0], panel.view._track_items[0]
-    before = (curve.yData, track.xData)
+    track = panel.view._track_items[0]
+    before = (panel.loss_plot.curve_values(0)[1], track.xData)
     classified = []
     classify = surface_presenter.classify_view
     monkeypatch.setattr(
@@ -63,13 +66,13 @@ def test_a_dragged_slider_redoes_only_the_changed_runs_verdict_curves_and_track(
     )
     panel.lr_slider.setValue(2e-3)
     qtbot.waitUntil(lambda: panel.result().runs[1].lr == 2e-3, timeout=20_000)
-    assert curve.yData is before[0]  # the same arrays: not handed to pyqtgraph again
+    assert panel.loss_plot.curve_values(0)[1] is before[0]  # not handed to pyqtgraph again
     assert track.xData is before[1]
     assert [run.spec.lr for run in classified] == [2e-3]
     # The unchanged run is painted from its pixmap, the dragged one afresh.
     cached = QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache
     for plot in (panel.loss_plot, panel.distance_plot):
-        still, dragged = (item.curve.cacheMode() for item in plot.listDataItems()[:2])
+        still, dragged = (item.cacheMode() for item in plot.listDataItems()[:2])
         assert (still, dragged) == (cached, QtWidgets.QGraphicsItem.CacheMode.NoCache)
     assert track.curve.cacheMode() == cached
 
@@ -143,3 +146,56 @@ def test_a_slider_step_leaves_the_unchanged_controls_unpainted(surface_panel, qt
         qtbot.wait(1)  # the paint pass
     assert steps.value() == panel.state().steps
     assert paints == []
+
+
+def test_the_explorer_curves_are_lean_and_show_what_a_downsampling_plot_shows(qtbot):
+    """Thinned series are drawn as PlotCurveItems that map to the log axis themselves: the same
+    points on screen as the network builder's PlotDataItems (log10 of the positive values,
+    gaps where a value is not positive or finite), the values as given kept for readouts."""
+    steps = np.arange(6.0)
+    losses = np.array([10.0, 1.0, 0.0, np.nan, 1e-3, -2.0])
+    lean, full = LossPlot(thinned=True), LossPlot()
+    for plot in (lean, full):
+        qtbot.addWidget(plot)
+        plot.set_series([Series("a", steps, losses, "#000000")])
+    curve = lean.listDataItems()[0]
+    assert type(curve) is LeanCurve and not isinstance(curve, pg.PlotDataItem)
+    np.testing.assert_array_equal(curve.yData, [1.0, 0.0, np.nan, np.nan, -3.0, np.nan])
+    np.testing.assert_array_equal(lean.curve_values(0)[1], full.curve_values(0)[1])
+    for log in (True, False):
+        for plot in (lean, full):
+            plot.set_log(log)
+        drawn = full.listDataItems()[0].curve
+        np.testing.assert_array_equal(curve.yData, drawn.yData)
+        assert [curve.dataBounds(ax) for ax in (0, 1)] == [drawn.dataBounds(ax) for ax in (0, 1)]
+    lean.set_series([Series("a", steps[:2], losses[:2], "#000000")])  # finite: bounds kept
+    assert curve.dataBounds(1) == (1.0, 10.0) and curve.opts["skipFiniteCheck"]
+
+
+def test_a_dragged_run_alone_is_measured_again_for_the_axis_and_the_halos(qtbot, monkeypatch):
+    """Per frame only the dragged run's series is new: the others' extents and the pairs of
+    them are not scanned again, and the plot shows what a fresh one shows."""
+    steps = np.arange(5.0)
+    runs = [Series(f"r{k}", steps, np.geomspace(1.0, 10.0**-k, 5), "#000000") for k in range(4)]
+    plot = LossPlot(thinned=True)
+    qtbot.addWidget(plot)
+    plot.set_series(runs)
+    measured, compared = [], []
+    extent, same = loss_plot.series_extent, loss_plot._same_curve
+    monkeypatch.setattr(
+        loss_plot, "series_extent", lambda y, log: measured.append(y) or extent(y, log)
+    )
+    monkeypatch.setattr(
+        loss_plot, "_same_curve", lambda a, b: compared.append((a.name, b.name)) or same(a, b)
+    )
+    dragged = Series("r1", steps, runs[3].y.copy() * 1e3, "#000000")
+    plot.set_series([runs[0], dragged, runs[2], runs[3]])
+    assert len(measured) == 1 and measured[0] is dragged.y
+    assert compared and all("r1" in pair for pair in compared)
+    monkeypatch.undo()
+    fresh = LossPlot(thinned=True)
+    qtbot.addWidget(fresh)
+    fresh.set_series([runs[0], dragged, runs[2], runs[3]])
+    assert plot.viewRange()[1] == fresh.viewRange()[1]
+    widths = [[c.opts["pen"].widthF() for c in p.listDataItems()[:4]] for p in (plot, fresh)]
+    assert widths[0] == widths[1]

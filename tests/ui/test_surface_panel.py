@@ -528,7 +528,7 @@ def test_the_distance_plot_measures_a_run_to_the_minimum_it_settles_in(panel, qt
     choose_surface(panel, qtbot, "double_well")
     set_lr(panel, 0.05)
     qtbot.waitUntil(lambda: "converged" in badge(panel).text())
-    distances = panel.distance_plot.listDataItems()[0].yData
+    _steps, distances = panel.distance_plot.curve_values(0)
     assert distances[0] == pytest.approx(1.8 - 0.93, abs=0.01)
     assert np.nanmin(distances) < 1e-3  # the local well near 0.93, not the global one 2 away
     assert panel.distance_plot.getAxis("left").labelText == "distance to the minimum"

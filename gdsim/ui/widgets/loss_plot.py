@@ -77,14 +77,31 @@ around that one instead of vanishing (w² at η = 0.2 and η = 0.8 have the same
 step, since |1 − 2η| = 0.6 for both)."""
 
 
-def covered_series(series: Sequence[Series]) -> list[bool]:
+Pairs = dict[tuple[int, int], tuple[Series, Series, bool]]
+"""``covered_series``'s answers by the positions of two series, with the series compared."""
+
+
+def covered_series(series: Sequence[Series], known: Pairs | None = None) -> list[bool]:
     """For each curve, whether a curve drawn after it has the same points (it would be hidden):
     equal to a millionth, and to 1e-12 of the curve's largest value near zero (two runs that
-    reach the minimum stop at different rounding errors, 1e-16 against 0)."""
-    return [
-        any(_same_curve(item, later) for later in series[index + 1 :])
-        for index, item in enumerate(series)
-    ]
+    reach the minimum stop at different rounding errors, 1e-16 against 0). ``known``: the
+    answers for pairs of positions from a call before, reused where both series are the same
+    objects (while a slider is dragged, only the pairs with its run are compared again), and
+    updated."""
+    known = {} if known is None else known
+    covered = [False] * len(series)
+    for index, item in enumerate(series):
+        for offset, later in enumerate(series[index + 1 :], start=index + 1):
+            before = known.get((index, offset))
+            if before is not None and before[0] is item and before[1] is later:
+                same = before[2]
+            else:
+                same = _same_curve(item, later)
+                known[(index, offset)] = (item, later, same)
+            if same:
+                covered[index] = True
+                break
+    return covered
 
 
 def _same_curve(item: Series, later: Series) -> bool:
@@ -107,18 +124,36 @@ def _scale(values: np.ndarray) -> float:
     return float(finite.max()) if finite.size else 0.0
 
 
-def display_limits(series: Sequence[Series], log: bool) -> tuple[float, float] | None:
-    """The y-range worth showing: from the smallest (positive, on log axes) value to the
-    smaller of the largest value and CEILING_FACTOR x the largest starting value."""
-    values = [np.clip(s.y[np.isfinite(s.y)], -DISPLAY_LIMIT, DISPLAY_LIMIT) for s in series]
-    values = [v[v > 0] if log else v for v in values]
-    values = [v for v in values if v.size]
-    if not values:
+Extent = tuple[float, float, float]
+"""A series' smallest and largest value worth showing, and the size of its first one."""
+
+
+def series_extent(y: np.ndarray, log: bool) -> Extent | None:
+    """What ``display_limits`` needs of one series' values (positive ones only on a log
+    axis); None when it has none."""
+    values = np.clip(y[np.isfinite(y)], -DISPLAY_LIMIT, DISPLAY_LIMIT)
+    if log:
+        values = values[values > 0]
+    if not values.size:
         return None
-    low = min(float(v.min()) for v in values)
-    high = max(float(v.max()) for v in values)
-    starts = [abs(float(v[0])) for v in values]
-    ceiling = max(starts) * CEILING_FACTOR if max(starts) > 0 else high
+    return float(values.min()), float(values.max()), abs(float(values[0]))
+
+
+def display_limits(
+    series: Sequence[Series], log: bool, extents: Sequence[Extent | None] | None = None
+) -> tuple[float, float] | None:
+    """The y-range worth showing: from the smallest (positive, on log axes) value to the
+    smaller of the largest value and CEILING_FACTOR x the largest starting value. ``extents``:
+    each series' ``series_extent``, when known already."""
+    if extents is None:
+        extents = [series_extent(item.y, log) for item in series]
+    found = [extent for extent in extents if extent is not None]
+    if not found:
+        return None
+    low = min(extent[0] for extent in found)
+    high = max(extent[1] for extent in found)
+    start = max(extent[2] for extent in found)
+    ceiling = start * CEILING_FACTOR if start > 0 else high
     high = min(high, ceiling) if ceiling > low else high
     if log:
         low = max(low, high * 1e-16)
@@ -301,21 +336,86 @@ def cache_while_still(item: QtWidgets.QGraphicsItem, still: bool) -> None:
         item.setCacheMode(mode)
 
 
-def shows_points(curve: pg.PlotDataItem, x: np.ndarray, y: np.ndarray) -> bool:
-    """Whether ``curve`` holds exactly these points already (as given: pyqtgraph keeps them
-    apart from their log mapping). Setting them again costs ~0.5 ms a curve or track, and only
-    one run of four changes while a slider is dragged."""
-    x_shown, y_shown = curve.xData, curve.yData
+def shows_points(curve: pg.PlotDataItem | LeanCurve, x: np.ndarray, y: np.ndarray) -> bool:
+    """Whether ``curve`` holds exactly these points already (as given, before any log
+    mapping). Setting them again costs ~0.5 ms a curve or track, and only one run of four
+    changes while a slider is dragged."""
+    x_shown, y_shown = given_points(curve)
     if x_shown is None or y_shown is None:
         return False
     return unchanged(x_shown, x) and unchanged(y_shown, y)
+
+
+def given_points(
+    curve: pg.PlotDataItem | LeanCurve,
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The points last handed to ``curve``, in data units (pyqtgraph keeps them apart from
+    their log mapping; a `LeanCurve` in ``values``)."""
+    return curve.values if isinstance(curve, LeanCurve) else (curve.xData, curve.yData)
+
+
+def _show(curve: pg.PlotDataItem | LeanCurve, x: np.ndarray, y: np.ndarray) -> None:
+    if isinstance(curve, LeanCurve):
+        curve.show(x, y)
+    else:
+        curve.setData(x, y, connect="finite")
+
+
+def _log10(values: np.ndarray) -> np.ndarray:
+    """What a log axis plots of ``values``: log10 where positive, NaN elsewhere (as
+    PlotDataItem's log mode maps them)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mapped = np.log10(values)
+    mapped[~np.isfinite(mapped)] = np.nan
+    return mapped
+
+
+class LeanCurve(pg.PlotCurveItem):
+    """One curve of a plot whose series arrive thinned to its width (the surface explorer's
+    histories), redrawn every frame of a dragged slider. PlotDataItem's extra work per
+    ``setData`` buys nothing there (no symbols, nothing to downsample or clip to the view):
+    this item maps to the log axis itself, once per series, as PlotDataItem does (log10 of
+    the positive values, the rest not drawn), skips pyqtgraph's finite check when the values
+    are finite, and keeps the bounds it computed then instead of scanning the data again.
+    ``values`` holds the points as given, in data units (what a readout or test reads)."""
+
+    values: tuple[np.ndarray | None, np.ndarray | None] = (None, None)
+    _log: tuple[bool, bool] = (False, False)
+    _bounds: tuple[tuple[float, float], tuple[float, float]] | None = None
+
+    def setLogMode(self, x: bool, y: bool) -> None:
+        """Called by the plot when its axes change (as for its PlotDataItems)."""
+        if (x, y) != self._log:
+            self._log = (x, y)
+            if self.values[0] is not None:
+                self.show(*self.values)
+
+    def show(self, x: np.ndarray, y: np.ndarray) -> None:
+        """Draw these points (NaN breaks the line)."""
+        self.values = (x, y)
+        shown = [_log10(v) if log else v for v, log in zip((x, y), self._log, strict=True)]
+        finite = all(np.isfinite(v).all() for v in shown)
+        self._bounds = None
+        if finite and len(shown[0]):
+            self._bounds = tuple((float(v.min()), float(v.max())) for v in shown)
+        self.setData(*shown, connect="all" if finite else "finite", skipFiniteCheck=finite)
+
+    def dataBounds(
+        self, ax: int, frac: float = 1.0, orthoRange: tuple[float, float] | None = None
+    ) -> tuple[float | None, float | None]:
+        pen = self.opts["pen"]
+        if self._bounds is None or frac < 1.0 or orthoRange is not None or not pen.isCosmetic():
+            return super().dataBounds(ax, frac, orthoRange)
+        return self._bounds[ax]
 
 
 class LossPlot(pg.PlotWidget):
     """A multi-run loss plot; `set_series` replaces what is shown, reusing curve items.
 
     ``from_zero`` keeps 0 in the y-range of a linear plot whose values' size is the point (the
-    sharpness climbing to its line), not only their changes."""
+    sharpness climbing to its line), not only their changes. ``thinned``: the caller hands
+    series already thinned to the plot's width, drawn as `LeanCurve`s; otherwise curves are
+    PlotDataItems that downsample long histories to the view themselves."""
 
     def __init__(
         self,
@@ -326,6 +426,7 @@ class LossPlot(pg.PlotWidget):
         log: bool = True,
         thick_up_to: int = THICK_LINE_POINTS,
         from_zero: bool = False,
+        thinned: bool = False,
     ) -> None:
         axes = {"left": SparseLogAxis("left"), "bottom": PlainAxis("bottom")}
         super().__init__(parent, axisItems=axes)
@@ -338,12 +439,17 @@ class LossPlot(pg.PlotWidget):
         self.showGrid(x=False, y=False)
         self.legend = OutsideLegend(self.getPlotItem())
         self._series: list[Series] = []
-        self._curves: list[pg.PlotDataItem] = []
+        self._thinned = thinned
+        self._curves: list[pg.PlotDataItem | LeanCurve] = []
         self._styles: list[tuple[str, bool, bool, bool, bool]] = []
         """Colours and dashes shown now: pens and legend are rebuilt only when these change
         (rebuilding them every frame cost ~8 ms while a slider was dragged)."""
         self._set_as: list[tuple[Series, tuple[float, float] | None]] = []
         """Each curve's series and the y-limits it was clipped to when last set (``_still``)."""
+        self._extents: list[tuple[Series, bool, Extent | None]] = []
+        """Each series' ``series_extent`` with the series and axis it was computed for."""
+        self._pairs: Pairs = {}
+        """``covered_series``'s answers for pairs of curves, reused for unchanged series."""
         self._log = log
         self._thick_up_to = thick_up_to
         self._from_zero = from_zero and not log
@@ -389,16 +495,15 @@ class LossPlot(pg.PlotWidget):
         self._series = list(series)
         # Faint curves (each step's noisy loss) do not frame the axis: one minibatch's loss
         # near 0 squeezed every moving average into the top decade of a log axis.
-        limits = display_limits([s for s in series if not s.faint] or series, self._log)
+        extents = self._extents_of(series)
+        framing = [extent for item, extent in zip(series, extents, strict=True) if not item.faint]
+        limits = display_limits(series, self._log, framing if len(framing) else extents)
         if limits is not None and self._from_zero:
             limits = (min(limits[0], 0.0), max(limits[1], 0.0))
         while len(self._curves) < len(series):
-            curve = self.plot(pen=pg.mkPen("k"))
-            curve.setDownsampling(auto=True, method="peak")
-            curve.setClipToView(True)
-            self._curves.append(curve)
+            self._curves.append(self._new_curve())
         thick = self._thick_up_to
-        covered = covered_series(series)
+        covered = covered_series(series, self._pairs)
         styles = [
             (item.color, item.dashed, len(item.x) <= thick, hidden, item.faint)
             for item, hidden in zip(series, covered, strict=True)
@@ -420,8 +525,8 @@ class LossPlot(pg.PlotWidget):
                 y = self._clip(item.y, limits)
                 changed = restyle or not shows_points(curve, item.x, y)
                 if changed:
-                    curve.setData(item.x, y, connect="finite")
-            cache_while_still(curve.curve, not changed)
+                    _show(curve, item.x, y)
+            cache_while_still(curve if self._thinned else curve.curve, not changed)
             curve.setVisible(True)
         # A faint curve is the backdrop of the bold one named after it, and a nameless one
         # (compare mode's validation curves) is named by one key: no entry of their own.
@@ -431,7 +536,7 @@ class LossPlot(pg.PlotWidget):
         refresh_legend(self.legend, curves, names, restyle)
         self._set_as = [(item, limits) for item in series]
         for curve in self._curves[len(series) :]:
-            curve.setData([], [])
+            _show(curve, np.empty(0), np.empty(0))
             curve.setVisible(False)
         if limits is not None:
             low, high = limits
@@ -440,6 +545,33 @@ class LossPlot(pg.PlotWidget):
             self._follow_y(float(low), float(high))
             if self._x_fixed is None:
                 self.enableAutoRange(x=True)
+
+    def _extents_of(self, series: Sequence[Series]) -> list[Extent | None]:
+        """Each series' ``series_extent``, computed again only for series that are new since
+        the last call (while a slider is dragged, one run of four)."""
+        held = []
+        for index, item in enumerate(series):
+            known = self._extents[index] if index < len(self._extents) else None
+            if known is None or known[0] is not item or known[1] != self._log:
+                known = (item, self._log, series_extent(item.y, self._log))
+            held.append(known)
+        self._extents = held
+        return [extent for _item, _log, extent in held]
+
+    def _new_curve(self) -> pg.PlotDataItem | LeanCurve:
+        if self._thinned:
+            curve = LeanCurve(pen=pg.mkPen("k"))
+            self.addItem(curve)
+            return curve
+        curve = self.plot(pen=pg.mkPen("k"))
+        curve.setDownsampling(auto=True, method="peak")
+        curve.setClipToView(True)
+        return curve
+
+    def curve_values(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        """Curve ``index``'s points as given, in data units (clipped for display, before any
+        log mapping): what a reader of the plot sees, for tests and teachers' checks."""
+        return given_points(self._curves[index])
 
     def _still(self, index: int, item: Series, limits: tuple[float, float] | None) -> bool:
         """Whether curve ``index`` shows ``item`` already: the same object (a surface run's

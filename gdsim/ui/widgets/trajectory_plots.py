@@ -39,9 +39,9 @@ class TrajectoryPlots(QtWidgets.QSplitter):
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(QtCore.Qt.Orientation.Vertical, parent)
-        self.loss_plot = LossPlot(y_label="loss")
+        self.loss_plot = LossPlot(y_label="loss", thinned=True)
         self.loss_plot.setObjectName("lossPlot")
-        self.distance_plot = LossPlot(y_label="distance to the minimum")
+        self.distance_plot = LossPlot(y_label="distance to the minimum", thinned=True)
         self.distance_plot.setObjectName("distancePlot")
         self._cursor_lines = []
         self._targets: dict[tuple[str, bytes], np.ndarray] = {}
