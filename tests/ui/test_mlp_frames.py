@@ -5,9 +5,11 @@ three; the finished frame is drawn whole at once and shows the headless session'
 from __future__ import annotations
 
 import numpy as np
-from PySide6 import QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 from gdsim.core.training import TrainingSession
+from gdsim.ui.widgets import training_views as training_views_module
+from gdsim.ui.widgets.activation_preview import ActivationPreview
 from gdsim.ui.widgets.decision_map import DecisionMap
 from gdsim.ui.widgets.network_diagram import NetworkDiagram
 
@@ -51,3 +53,60 @@ def test_the_finished_frame_is_drawn_whole_and_equals_the_headless_run(qtbot, ml
     diagram = mlp_panel.findChild(NetworkDiagram, "networkDiagram")
     (weight, _), *_ = headless.layer_weights()
     assert diagram.weight(0, 0, 1) == weight[0, 1]
+
+
+class _Repaints(QtCore.QObject):
+    """Counts the window's repaint passes (UpdateRequest) while installed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.passes = 0
+
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
+        if event.type() == QtCore.QEvent.Type.UpdateRequest:
+            self.passes += 1
+        return False
+
+
+def _curve_turn_repaints(mlp_panel) -> int:
+    """The window's repaint passes after a live frame's curves' turn (the slow views held)."""
+    views = mlp_panel.views
+    job = mlp_panel.job
+    job.sessions[0].step(20)
+    views.draw(job.snapshot(), mlp_panel.dataset, 100, detail=False, live=True)
+    QtWidgets.QApplication.processEvents()
+    job.sessions[0].step(200)  # the loss and the accuracy both move
+    repaints = _Repaints()
+    mlp_panel.window().installEventFilter(repaints)
+    views.draw(job.snapshot(), mlp_panel.dataset, 100, detail=False, live=True)
+    QtWidgets.QApplication.processEvents()
+    mlp_panel.window().removeEventFilter(repaints)
+    return repaints.passes
+
+
+def test_a_live_frames_curves_repaint_the_window_once(mlp_panel):
+    """Each plot's scene repainted the window on its own (loss, then metric: two passes a
+    frame, each holding the GIL the worker trains with); now one pass paints both."""
+    assert _curve_turn_repaints(mlp_panel) == 1
+
+
+def test_without_painting_together_the_curves_repaint_the_window_per_plot(
+    mlp_panel, monkeypatch
+):
+    """The check above sees the defect it guards against (Qt's behaviour, not a given)."""
+    monkeypatch.setattr(training_views_module, "paint_together", lambda _views: None)
+    assert _curve_turn_repaints(mlp_panel) >= 2
+
+
+def test_training_again_leaves_the_activation_preview_as_drawn(mlp_panel, monkeypatch):
+    """Every Train that starts over shows the network's spec again: an unchanged activation
+    is not drawn again (it repainted the window, ~10 ms, as the worker started)."""
+    preview = mlp_panel.findChild(ActivationPreview, "activationPreview")
+    drawn: list[object] = []
+    monkeypatch.setattr(preview.f_curve, "setData", lambda *a, **k: drawn.append(a))
+    shown = preview.shown
+    mlp_panel.reset()
+    assert drawn == [] and preview.shown == shown
+    combo = mlp_panel.findChild(QtWidgets.QComboBox, "layerActivationCombo0")
+    combo.setCurrentIndex((combo.currentIndex() + 1) % combo.count())
+    assert len(drawn) == 1 and preview.shown != shown  # another activation is drawn

@@ -22,6 +22,7 @@ from gdsim.ui.widgets.decision_map import DecisionMap
 from gdsim.ui.widgets.draw_tools import DisplayToggles
 from gdsim.ui.widgets.network_box import layer_labels
 from gdsim.ui.widgets.network_diagram import NetworkDiagram
+from gdsim.ui.widgets.one_repaint import paint_together
 from gdsim.ui.widgets.run_badges import RunBadges
 from gdsim.ui.widgets.sharpness_plot import SharpnessPlot
 from gdsim.ui.widgets.training_curves import TrainingCurves
@@ -166,6 +167,7 @@ class TrainingViews(QtWidgets.QWidget):
         if live:
             self.header.show_live(frame)
         if not detail:
+            self._paint_together(decision=False)
             return
         parts = [
             lambda: self.decision_plot.draw_prediction(data, frame.prediction),
@@ -174,9 +176,22 @@ class TrainingViews(QtWidgets.QWidget):
         if not live:
             for part in parts:
                 part()
+            self._paint_together(decision=True)
             return
+        self._paint_together(decision=False)
         self._parts.extend(parts)
         self._part_timer.start()
+
+    def _paint_together(self, decision: bool) -> None:
+        """Repaint the window once for every plot this turn changed (each plot's scene would
+        repaint it on its own: three or four passes a frame, each ~5-10 ms of the GIL the
+        worker needs, `gdsim.ui.widgets.one_repaint`)."""
+        plots = [self.curves.loss_plot, self.curves.metric_plot]
+        if self.sharpness_plot.isVisible():
+            plots.append(self.sharpness_plot)
+        if decision:
+            plots.append(self.decision_plot)
+        paint_together(plots)
 
     def _draw_diagram(self, frame: TrainingFrame, data: Dataset) -> None:
         """The diagram's weights and unit maps, and the confusion matrices, of `frame`; after
