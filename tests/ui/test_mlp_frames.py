@@ -90,9 +90,7 @@ def test_a_live_frames_curves_repaint_the_window_once(mlp_panel):
     assert _curve_turn_repaints(mlp_panel) == 1
 
 
-def test_without_painting_together_the_curves_repaint_the_window_per_plot(
-    mlp_panel, monkeypatch
-):
+def test_without_painting_together_the_curves_repaint_the_window_per_plot(mlp_panel, monkeypatch):
     """The check above sees the defect it guards against (Qt's behaviour, not a given)."""
     monkeypatch.setattr(training_views_module, "paint_together", lambda _views: None)
     assert _curve_turn_repaints(mlp_panel) >= 2
