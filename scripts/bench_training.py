@@ -11,6 +11,8 @@ points, one run measures:
   the click-to-first-frame start-up is reported apart;
 - `stall`: the longest gap between ticks of a 5 ms GUI timer while the app trains, minus 5 ms,
   and the 99th percentile of those gaps (`p99`: what a hand dragging a slider feels);
+- `gui_cpu_share`: the GUI thread's CPU time from the click to finished over the wall time
+  (drawing holds the GIL the worker trains with: the share it can take from training);
 - `compare`: `gdsim train --dataset circle --layers 16 --steps 3000` at 1 rate and at 4 rates,
   the 4 rates as one batch (`SessionBatch`: its stacked step, `StackedDescent`, and its generic
   step, autograd and torch.optim, which other optimizers take) and as separate sessions, each
@@ -96,11 +98,11 @@ def configure_panel(panel: object, hidden: tuple[int, ...], batch: int | None, s
     panel.steps_spin.setValue(steps)
 
 
-def app_run(panel: object, app: QtWidgets.QApplication) -> tuple[float, float, float, float]:
+def app_run(panel: object, app: QtWidgets.QApplication) -> tuple[float, float, float, float, float]:
     """One press of Train on the panel: (steps per second from the first frame to the end,
-    longest GUI stall in ms, its 99th percentile, ms from the click to the first frame). The
-    start-up (building the session, starting the thread) is reported apart: it is paid once
-    per click, not per step."""
+    longest GUI stall in ms, its 99th percentile, ms from the click to the first frame, the
+    GUI thread's CPU share from the click to the end). The start-up (building the session,
+    starting the thread) is reported apart: it is paid once per click, not per step."""
     ticks: list[float] = []
     first: list[tuple[float, int]] = []
     timer = QtCore.QTimer()
@@ -115,10 +117,10 @@ def app_run(panel: object, app: QtWidgets.QApplication) -> tuple[float, float, f
     panel.runner.progress.connect(on_frame)
     panel.runner.finished.connect(loop.quit)
     timer.start()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.thread_time()
     panel.train()
     loop.exec()
-    end = time.perf_counter()
+    end, cpu = time.perf_counter(), time.thread_time() - cpu
     timer.stop()
     panel.runner.finished.disconnect(loop.quit)
     panel.runner.progress.disconnect(on_frame)
@@ -128,7 +130,8 @@ def app_run(panel: object, app: QtWidgets.QApplication) -> tuple[float, float, f
     p99 = max(0.0, float(np.percentile(gaps, 99)) * 1000 - TIMER_MS) if gaps else 0.0
     app.processEvents()
     first_time, first_step = first[0] if first else (start, 0)
-    return (steps - first_step) / (end - first_time), stall, p99, (first_time - start) * 1000
+    rate = (steps - first_step) / (end - first_time)
+    return rate, stall, p99, (first_time - start) * 1000, cpu / (end - start)
 
 
 def worker_steps_per_second(spec: NetworkSpec, config: TrainingConfig, steps: int) -> float:
@@ -182,15 +185,16 @@ def bench_training(repeats: int = 7) -> dict[str, dict[str, float]]:
         probe = bare_steps_per_second(spec, config, 200)
         steps = max(500, int(probe * TARGET_SECONDS))
         configure_panel(panel, hidden, batch, steps)
-        bares, workers, apps, stalls, p99s, starts = [], [], [], [], [], []
+        bares, workers, apps, stalls, p99s, starts, shares = [], [], [], [], [], [], []
         for _ in range(repeats):
             bares.append(bare_steps_per_second(spec, config, steps))
             workers.append(worker_steps_per_second(spec, config, steps))
-            rate, gap, p99, first_frame = app_run(panel, app)
+            rate, gap, p99, first_frame, share = app_run(panel, app)
             apps.append(rate)
             stalls.append(gap)
             p99s.append(p99)
             starts.append(first_frame)
+            shares.append(share)
         bare, worker, shown = (statistics.median(v) for v in (bares, workers, apps))
         stall = max(stalls)
         results[name] = {
@@ -202,6 +206,7 @@ def bench_training(repeats: int = 7) -> dict[str, dict[str, float]]:
             "max_gui_stall_ms": round(stall, 1),
             "p99_gui_stall_ms": round(max(p99s), 1),
             "click_to_first_frame_ms": round(statistics.median(starts), 1),
+            "gui_cpu_share": round(statistics.median(shares), 3),
         }
     window.close()
     return results
@@ -209,8 +214,8 @@ def bench_training(repeats: int = 7) -> dict[str, dict[str, float]]:
 
 def bench_lesson(repeats: int = 5) -> dict[str, float]:
     """Lesson 9's first step cut to LESSON_STEPS steps: seconds from the click on Train to the
-    finished frame in the app and headless (alternating, medians), their ratio, and the app's
-    worst GUI stall and p99 in ms."""
+    finished frame in the app and headless (alternating, medians), their ratio, the app's
+    worst GUI stall and p99 in ms, and its GUI thread's CPU share."""
     app, window = bench_window()
     window.set_state(state_at(window.state(), load_lesson(LESSON_FILE), 0))
     panel = window.mlp_panel
@@ -223,15 +228,16 @@ def bench_lesson(repeats: int = 5) -> dict[str, float]:
     def headless() -> None:
         TrainingSession(network.network, data, config).run()
 
-    apps, headlesses, stalls, p99s = [], [], [], []
+    apps, headlesses, stalls, p99s, shares = [], [], [], [], []
     headless()
     for _ in range(repeats):
         headlesses.append(_seconds(headless))
         start = time.perf_counter()
-        _, stall, p99, _ = app_run(panel, app)
+        _, stall, p99, _, share = app_run(panel, app)
         apps.append(time.perf_counter() - start)
         stalls.append(stall)
         p99s.append(p99)
+        shares.append(share)
     window.close()
     return {
         "app_s": round(statistics.median(apps), 3),
@@ -239,6 +245,7 @@ def bench_lesson(repeats: int = 5) -> dict[str, float]:
         "app_over_headless": _paired_ratio(apps, headlesses),
         "max_gui_stall_ms": round(max(stalls), 1),
         "p99_gui_stall_ms": round(max(p99s), 1),
+        "gui_cpu_share": round(statistics.median(shares), 3),
     }
 
 

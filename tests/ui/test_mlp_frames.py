@@ -5,9 +5,10 @@ three; the finished frame is drawn whole at once and shows the headless session'
 from __future__ import annotations
 
 import numpy as np
-from PySide6 import QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 from gdsim.core.training import TrainingSession
+from gdsim.ui.widgets.activation_preview import ActivationPreview
 from gdsim.ui.widgets.decision_map import DecisionMap
 from gdsim.ui.widgets.network_diagram import NetworkDiagram
 
@@ -19,7 +20,12 @@ def test_a_live_frame_draws_its_slow_views_in_turns_of_their_own(qtbot, mlp_pane
     frame = job.snapshot()
     diagram = mlp_panel.findChild(NetworkDiagram, "networkDiagram")
     drawn: list[tuple[str, int]] = []
+    draw_metric = views.curves.draw_metric
     draw_prediction, set_weights = views.decision_plot.draw_prediction, diagram.set_weights
+    views.curves.draw_metric = lambda *a: (
+        drawn.append(("metric", views.parts_pending)),
+        draw_metric(*a),
+    )
     views.decision_plot.draw_prediction = lambda *a: (
         drawn.append(("map", views.parts_pending)),
         draw_prediction(*a),
@@ -29,9 +35,9 @@ def test_a_live_frame_draws_its_slow_views_in_turns_of_their_own(qtbot, mlp_pane
         set_weights(*a),
     )
     views.draw(frame, mlp_panel.dataset, 100, detail=True, live=True)
-    assert drawn == [] and views.parts_pending == 2  # the curves' turn drew neither
+    assert drawn == [] and views.parts_pending == 3  # the loss curves' turn drew none
     qtbot.waitUntil(lambda: views.parts_pending == 0, timeout=5_000)
-    assert drawn == [("map", 1), ("diagram", 0)]  # one per turn, the map first
+    assert drawn == [("metric", 2), ("map", 1), ("diagram", 0)]  # one per turn, in order
     assert diagram.weight(0, 0, 0) == frame.weights[0][0][0, 0]
 
 
@@ -51,3 +57,52 @@ def test_the_finished_frame_is_drawn_whole_and_equals_the_headless_run(qtbot, ml
     diagram = mlp_panel.findChild(NetworkDiagram, "networkDiagram")
     (weight, _), *_ = headless.layer_weights()
     assert diagram.weight(0, 0, 1) == weight[0, 1]
+
+
+class _Repaints(QtCore.QObject):
+    """Records how many parts of a live frame were still pending at each of the window's
+    repaint passes (UpdateRequest) while installed."""
+
+    def __init__(self, views) -> None:
+        super().__init__()
+        self.views = views
+        self.pending: list[int] = []
+
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
+        if event.type() == QtCore.QEvent.Type.UpdateRequest:
+            self.pending.append(self.views.parts_pending)
+        return False
+
+
+def test_a_live_frames_loss_and_metric_curves_are_painted_in_turns_of_their_own(qtbot, mlp_panel):
+    """The two plots together held the GUI thread ~20 ms a frame (the worker's GIL, and a
+    hand on a slider waits): the loss plot is painted in its own turn, before the metric
+    plot is even drawn, and each turn repaints the window once."""
+    views = mlp_panel.views
+    job = mlp_panel.job
+    job.sessions[0].step(20)
+    views.draw(job.snapshot(), mlp_panel.dataset, 100, detail=False, live=True)
+    qtbot.waitUntil(lambda: views.parts_pending == 0, timeout=5_000)
+    QtWidgets.QApplication.processEvents()
+    job.sessions[0].step(200)  # the loss and the accuracy both move
+    repaints = _Repaints(views)
+    mlp_panel.window().installEventFilter(repaints)
+    views.draw(job.snapshot(), mlp_panel.dataset, 100, detail=False, live=True)
+    qtbot.waitUntil(lambda: views.parts_pending == 0, timeout=5_000)
+    QtWidgets.QApplication.processEvents()
+    mlp_panel.window().removeEventFilter(repaints)
+    assert repaints.pending == [1, 0]
+
+
+def test_training_again_leaves_the_activation_preview_as_drawn(mlp_panel, monkeypatch):
+    """Every Train that starts over shows the network's spec again: an unchanged activation
+    is not drawn again (it repainted the window, ~10 ms, as the worker started)."""
+    preview = mlp_panel.findChild(ActivationPreview, "activationPreview")
+    drawn: list[object] = []
+    monkeypatch.setattr(preview.f_curve, "setData", lambda *a, **k: drawn.append(a))
+    shown = preview.shown
+    mlp_panel.reset()
+    assert drawn == [] and preview.shown == shown
+    combo = mlp_panel.findChild(QtWidgets.QComboBox, "layerActivationCombo0")
+    combo.setCurrentIndex((combo.currentIndex() + 1) % combo.count())
+    assert len(drawn) == 1 and preview.shown != shown  # another activation is drawn

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 from test_colours import RUN_TO_VERDICT, delta_e
 
 from gdsim.core.unit_maps import map_grid, unit_formula, unit_maps
@@ -59,6 +59,16 @@ def test_every_hidden_unit_shows_its_map_equal_to_the_core_s_activations(panel):
     scale = float(np.abs(hidden).max())
     for unit in range(4):
         np.testing.assert_array_equal(view.unit_image(1, unit), map_rgba(hidden[unit], scale))
+
+
+def test_each_unit_is_painted_with_its_own_map(panel):
+    """The thumbnails are made a layer at a time: each still shows its unit's colours."""
+    view = diagram(panel)
+    for unit in range(4):
+        image = view._map_image(1, unit).convertToFormat(QtGui.QImage.Format.Format_RGBA8888)
+        height, width = image.height(), image.width()
+        pixels = np.frombuffer(image.constBits(), np.uint8).reshape(height, width, 4)
+        np.testing.assert_array_equal(pixels[::-1], view.unit_image(1, unit))
 
 
 def test_hovering_a_unit_shows_its_map_large_then_the_decision_surface_again(qtbot, panel):

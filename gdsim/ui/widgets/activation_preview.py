@@ -45,10 +45,16 @@ class ActivationPreview(pg.PlotWidget):
             item.addItem(label)
         self.note = ""
         self.shown = ""
+        self._drawn: tuple[str, int] | None = None
+        """What the curves show: the same activation again (every Train that starts over
+        shows the network's spec anew) is not drawn again, a ~10 ms repaint of the window."""
         self.rescale()
 
     def show_activation(self, name: str, pieces: int = 2) -> None:
         """Draw `name`'s f and f' (maxout with `pieces` example pieces, see `note`)."""
+        if (name, pieces) == self._drawn:
+            return
+        self._drawn = (name, pieces)
         curve = activation_curve(name, pieces, SPAN)
         self.f_curve.setData(curve.z, curve.f)
         self.slope_curve.setData(curve.z, curve.slope)

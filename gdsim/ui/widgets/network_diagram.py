@@ -192,19 +192,31 @@ class NetworkDiagram(QtWidgets.QWidget):
         """The thumbnail drawn on a unit (cached until the next maps)."""
         key = (column, unit)
         if key not in self._images:
-            output = column == len(self._widths) - 1
-            rgba = self._output_image if output and self._widths[-1] == 1 else None
-            if rgba is None:
-                rgba = self.unit_image(column, unit)
-            if rgba is None:
-                return None
+            self._images.update(self._column_images(column))
+        return self._images.get(key)
+
+    def _column_images(self, column: int) -> dict[tuple[int, int], QtGui.QImage]:
+        """The thumbnails of layer column `column`'s drawn units, made together: the layer's
+        scale found once and its colours in one numpy pass, not once per unit (a picture of
+        2-8-8-1 spent a third of its ~10 ms there). The colours are `unit_image`'s."""
+        output = column == len(self._widths) - 1
+        if output and self._widths[-1] == 1 and self._output_image is not None:
+            pictures = [self._output_image]
+        else:
+            layer = column - 1
+            if not 0 <= layer < len(self._maps) or self._maps[layer].ndim != 3:
+                return {}
+            maps = self._maps[layer]
+            pictures = map_rgba(maps[: shown_units(len(maps))], _layer_scale(maps))
+        images = {}
+        for unit, rgba in enumerate(pictures):
             rows = np.ascontiguousarray(rgba[::-1])  # QImage's first row is the top
             height, width = rows.shape[:2]
             image = QtGui.QImage(
                 rows.data, width, height, 4 * width, QtGui.QImage.Format.Format_RGBA8888
             )
-            self._images[key] = image.copy()  # the array goes away; the picture stays
-        return self._images[key]
+            images[(column, unit)] = image.copy()  # the array goes away; the picture stays
+        return images
 
     def edge_count(self) -> int:
         """Edges drawn (tests and the tooltip use it)."""

@@ -76,42 +76,15 @@ class TrainingCurves:
 
     def draw(self, frame: TrainingFrame, steps: int) -> None:
         """Every run's curves, on a step axis as long as the budget (or the longest run)."""
-        compare = len(frame.runs) > 1
-        losses: list[Series] = []
-        metrics: list[Series] = []
-        validation: list[tuple[Series, Series]] = []
-        for index, run in enumerate(frame.runs):
-            if not run.losses.size:
-                continue  # a lone step-0 validation point would squeeze the y-axis to nothing
-            color = run_color(index)
-            name = run.name if compare else "train"
-            penalty = f" + {run.penalty_name}" if run.penalty_name else ""
-            losses += _loss_series(run, name + penalty, color, compare)
-            metrics.append(Series(name, run.metric_steps, run.train_metric, color))
-            if run.val_steps.size:
-                val_name = "" if compare else "validation"
-                validation.append(
-                    (
-                        Series(val_name, run.val_steps, run.val_losses, color, True),
-                        Series(val_name, run.metric_steps, run.val_metric, color, True),
-                    )
-                )
-        # Training curves first, then validation: the legend lists the runs in order.
-        losses += [loss for loss, _ in validation]
-        metrics += [metric for _, metric in validation]
-        if compare and validation:
-            empty = np.empty(0)
-            key = Series(VALIDATION_KEY, empty, empty, REFERENCE_COLOR, True)
-            losses.append(key)
-            metrics.append(key)
-        budget = max(steps, *(run.state.step for run in frame.runs))
-        if all(run.state.stop_reason in RULE_STOPS for run in frame.runs):
-            # Every run ended by a stop rule: the steps they took fill the axis, not the budget.
-            budget = max(1, *(run.state.step for run in frame.runs))
-        for plot in (self.loss_plot, self.metric_plot):
-            plot.set_x_range(0, budget)
+        self.draw_loss(frame, steps)
+        self.draw_metric(frame, steps)
+
+    def draw_loss(self, frame: TrainingFrame, steps: int) -> None:
+        """The loss plot of `draw` alone (a live frame draws the two plots in turns of their
+        own, `TrainingViews.draw`)."""
+        losses, _ = _series(frame)
+        self.loss_plot.set_x_range(0, _budget(frame, steps))
         self.loss_plot.set_series(losses)
-        self.metric_plot.set_series(metrics)
         noisy = any(run.noisy for run in frame.runs)
         label = "loss (faint: each step)" if noisy else "loss"
         if label != self.loss_plot.getAxis("left").labelText:
@@ -122,6 +95,12 @@ class TrainingCurves:
         self._show_marks(
             [m for i, run in enumerate(frame.runs) for m in _marks(run, i, i == frame.shown)]
         )
+
+    def draw_metric(self, frame: TrainingFrame, steps: int) -> None:
+        """The metric plot of `draw` alone."""
+        _, metrics = _series(frame)
+        self.metric_plot.set_x_range(0, _budget(frame, steps))
+        self.metric_plot.set_series(metrics)
 
     def _show_marks(self, marks: list[Mark]) -> None:
         """Vertical lines at the stop and best steps; untouched while they stay the same (a
@@ -173,3 +152,44 @@ def _marks(run: RunFrame, index: int, labelled: bool) -> list[Mark]:
     if run.state.stop_reason in RULE_STOPS:
         marks.append((run.state.step, run.state.stop_reason if labelled else "", color, False))
     return marks
+
+
+def _series(frame: TrainingFrame) -> tuple[list[Series], list[Series]]:
+    """The loss plot's and the metric plot's series of `frame`: each run's training curves
+    first, then validation (the legend lists the runs in order)."""
+    compare = len(frame.runs) > 1
+    losses: list[Series] = []
+    metrics: list[Series] = []
+    validation: list[tuple[Series, Series]] = []
+    for index, run in enumerate(frame.runs):
+        if not run.losses.size:
+            continue  # a lone step-0 validation point would squeeze the y-axis to nothing
+        color = run_color(index)
+        name = run.name if compare else "train"
+        penalty = f" + {run.penalty_name}" if run.penalty_name else ""
+        losses += _loss_series(run, name + penalty, color, compare)
+        metrics.append(Series(name, run.metric_steps, run.train_metric, color))
+        if run.val_steps.size:
+            val_name = "" if compare else "validation"
+            validation.append(
+                (
+                    Series(val_name, run.val_steps, run.val_losses, color, True),
+                    Series(val_name, run.metric_steps, run.val_metric, color, True),
+                )
+            )
+    losses += [loss for loss, _ in validation]
+    metrics += [metric for _, metric in validation]
+    if compare and validation:
+        empty = np.empty(0)
+        key = Series(VALIDATION_KEY, empty, empty, REFERENCE_COLOR, True)
+        losses.append(key)
+        metrics.append(key)
+    return losses, metrics
+
+
+def _budget(frame: TrainingFrame, steps: int) -> int:
+    """The step axis's length: the budget, or the longest run; the steps taken when every
+    run ended by a stop rule."""
+    if all(run.state.stop_reason in RULE_STOPS for run in frame.runs):
+        return max(1, *(run.state.step for run in frame.runs))
+    return max(steps, *(run.state.step for run in frame.runs))

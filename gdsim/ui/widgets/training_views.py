@@ -22,6 +22,7 @@ from gdsim.ui.widgets.decision_map import DecisionMap
 from gdsim.ui.widgets.draw_tools import DisplayToggles
 from gdsim.ui.widgets.network_box import layer_labels
 from gdsim.ui.widgets.network_diagram import NetworkDiagram
+from gdsim.ui.widgets.one_repaint import paint_together
 from gdsim.ui.widgets.run_badges import RunBadges
 from gdsim.ui.widgets.sharpness_plot import SharpnessPlot
 from gdsim.ui.widgets.training_curves import TrainingCurves
@@ -153,30 +154,60 @@ class TrainingViews(QtWidgets.QWidget):
         self, frame: TrainingFrame, data: Dataset, steps: int, detail: bool, live: bool
     ) -> None:
         """One frame; the slow views (decision map, diagram) only when `detail`. While training
-        runs (`live`) each slow view is drawn in a turn of the event loop of its own, after the
-        curves' turn (`_draw_next_part`): the three together kept the GUI thread busy for
-        50-70 ms, a stall a hand on a slider feels; one at a time, input and the worker's
-        frames are served between them. A frame drawn while nothing runs (paused, stopped,
-        finished) is drawn whole at once, and drops the parts a live frame left pending."""
+        runs (`live`) the frame is drawn in turns of the event loop of their own (the loss
+        curves with the header and badges now, then the metric curves, the decision map and
+        the diagram, each in a later turn: `_draw_next_part`), every turn painted before the
+        next: all at once kept the GUI thread busy for 50-70 ms, a stall a hand on a slider
+        feels, and the loss and the metric plot together for ~20 ms, every frame; one at a
+        time, input and the worker's frames are served between them. A frame drawn while
+        nothing runs (paused, stopped, finished) is drawn whole at once, and drops the parts
+        a live frame left pending."""
         self._parts.clear()
-        self.curves.draw(frame, steps)
-        self.sharpness_plot.draw(frame, steps)
+        parts = [lambda: self._draw_metric(frame, steps, paint=live)]
+        if detail:
+            parts += [
+                lambda: self.decision_plot.draw_prediction(data, frame.prediction),
+                lambda: self._draw_diagram(frame, data),
+            ]
+        if not live:
+            self.curves.draw_loss(frame, steps)
+            self._draw_header(frame, live)
+            for part in parts:
+                part()
+            self._paint_together(decision=detail)
+            return
+        self._parts.extend(parts)
+        self.curves.draw_loss(frame, steps)
+        self._draw_header(frame, live)
+        paint_together([self.curves.loss_plot])
+        self._part_timer.start()
+
+    def _draw_header(self, frame: TrainingFrame, live: bool) -> None:
         self.run_badges.show_verdicts(frame)
         self.header.show_metrics(frame)
         if live:
             self.header.show_live(frame)
-        if not detail:
-            return
-        parts = [
-            lambda: self.decision_plot.draw_prediction(data, frame.prediction),
-            lambda: self._draw_diagram(frame, data),
-        ]
-        if not live:
-            for part in parts:
-                part()
-            return
-        self._parts.extend(parts)
-        self._part_timer.start()
+
+    def _draw_metric(self, frame: TrainingFrame, steps: int, paint: bool) -> None:
+        """The metric curves and the sharpness plot; `paint`: in one pass of the window, the
+        turn's own (a plot's scene would send its own repaint at once, and pyqtgraph's
+        follow-up changes each another: four passes a turn)."""
+        self.curves.draw_metric(frame, steps)
+        self.sharpness_plot.draw(frame, steps)
+        if paint:
+            sharpness = [self.sharpness_plot] if self.sharpness_plot.isVisible() else []
+            paint_together([self.curves.metric_plot, *sharpness])
+
+    def _paint_together(self, decision: bool) -> None:
+        """Repaint the window once for every plot a whole frame changed (each plot's scene
+        would repaint it on its own: three or four passes, each ~5-10 ms of the GIL the worker
+        needs, `gdsim.ui.widgets.one_repaint`)."""
+        plots = [self.curves.loss_plot, self.curves.metric_plot]
+        if self.sharpness_plot.isVisible():
+            plots.append(self.sharpness_plot)
+        if decision:
+            plots.append(self.decision_plot)
+        paint_together(plots)
 
     def _draw_diagram(self, frame: TrainingFrame, data: Dataset) -> None:
         """The diagram's weights and unit maps, and the confusion matrices, of `frame`; after
