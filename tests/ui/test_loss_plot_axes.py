@@ -185,3 +185,26 @@ def test_a_renamed_run_is_relabelled_in_place_in_its_style(qtbot):
     show("GD η = 0.00123456789 from (1, 2)")
     assert label.item.toPlainText() == "GD η = 0.00123456789 from (1, 2)"
     assert label.minimumWidth() > width
+
+
+def test_a_run_grown_past_the_thick_line_keeps_its_legend_entry_with_the_new_pen(qtbot):
+    """A training run's curve is drawn thinner once it is long (the pens change): its legend
+    entry stays the same entry (a rebuild took ~15 ms of a run's first frame) and its sample
+    line shows the thinner pen; a curve that leaves the legend still rebuilds it."""
+    plot = LossPlot(thick_up_to=20)
+    qtbot.addWidget(plot)
+    plot.resize(500, 300)
+    plot.show()
+
+    def show(steps: int, names: tuple[str, ...] = ("train", "validation")) -> None:
+        x = np.arange(steps)
+        plot.set_series([Series(n, x, 0.9**x, "#0072B2") for n in names])
+
+    show(10)
+    sample, label = plot.legend.items[0]
+    thick = sample.item.opts["pen"].widthF()
+    show(30)
+    assert plot.legend.items[0][0] is sample and plot.legend.items[0][1] is label
+    assert sample.item.opts["pen"].widthF() < thick
+    show(30, ("train",))
+    assert len(plot.legend.items) == 1

@@ -162,19 +162,27 @@ def display_limits(
 
 
 def refresh_legend(
-    legend: pg.LegendItem, items: Sequence[pg.GraphicsObject], names: Sequence[str], rebuild: bool
+    legend: pg.LegendItem, items: Sequence[pg.GraphicsObject], names: Sequence[str], restyled: bool
 ) -> None:
-    """Show ``names`` for the first ``len(names)`` items: a full rebuild only when asked or when
-    the count changed, otherwise relabel just the entries whose text changed, in entries that
-    only grow (cheap enough to run every frame of a dragged slider)."""
-    if rebuild or len(legend.items) != len(names):
+    """Show ``names`` for the first ``len(names)`` items. The legend is rebuilt only when its
+    entries are other items or another count (a rebuild lays out new text items: ~15 ms, the
+    longest part of a training run's first frame). Otherwise only the labels whose text changed
+    are relabelled, in entries that only grow (cheap enough for every frame of a dragged
+    slider), and a restyle (``restyled``: new pens, a run thickened or haloed) repaints the
+    samples, which draw their item's pen and symbol as they are now."""
+    entries = [sample.item for sample, _label in legend.items]
+    if len(entries) != len(names) or any(
+        entry is not item for entry, item in zip(entries, items, strict=False)
+    ):
         legend.clear()
         for item, name in zip(items, names, strict=False):
             legend.addItem(item, name)
         return
-    for (_sample, label), name in zip(legend.items, names, strict=True):
+    for (sample, label), name in zip(legend.items, names, strict=True):
         if label.text != name:
             relabel(label, name)
+        if restyled:
+            sample.update()
 
 
 def relabel(label: pg.LabelItem, text: str) -> None:
