@@ -41,6 +41,28 @@ def test_a_live_frame_draws_its_slow_views_in_turns_of_their_own(qtbot, mlp_pane
     assert diagram.weight(0, 0, 0) == frame.weights[0][0][0, 0]
 
 
+def test_a_frame_drawn_while_nothing_runs_frames_the_loss_by_its_own_data(qtbot, mlp_panel):
+    """Live frames keep the loss axis while the data fit it (an axis that moved every frame
+    shook the plot); a frame drawn while nothing runs chooses it from its own data, so the
+    picture a class is left with is the same however the live frames before it fell."""
+    views, session = mlp_panel.views, mlp_panel.job.sessions[0]
+    plot = views.curves.loss_plot
+
+    def draw(frame: object, live: bool) -> list[float]:
+        views.draw(frame, mlp_panel.dataset, 400, detail=False, live=live)
+        qtbot.waitUntil(lambda: views.parts_pending == 0, timeout=5_000)
+        return plot.getViewBox().viewRange()[1]
+
+    session.step(100)
+    final = mlp_panel.job.snapshot()
+    alone = draw(final, live=False)
+    session.step(300)
+    draw(mlp_panel.job.snapshot(), live=True)  # lower losses: the axis reaches lower
+    kept = draw(final, live=True)
+    assert kept[0] < alone[0] - 0.05  # live, the wider axis is kept
+    assert np.allclose(draw(final, live=False), alone)
+
+
 def test_the_finished_frame_is_drawn_whole_and_equals_the_headless_run(qtbot, mlp_panel):
     mlp_panel.steps_spin.setValue(300)
     with qtbot.waitSignal(mlp_panel.runner.finished, timeout=60_000):

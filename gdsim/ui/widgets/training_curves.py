@@ -79,10 +79,14 @@ class TrainingCurves:
         self.draw_loss(frame, steps)
         self.draw_metric(frame, steps)
 
-    def draw_loss(self, frame: TrainingFrame, steps: int) -> None:
+    def draw_loss(self, frame: TrainingFrame, steps: int, refit: bool = False) -> None:
         """The loss plot of `draw` alone (a live frame draws the two plots in turns of their
-        own, `TrainingViews.draw`)."""
+        own, `TrainingViews.draw`). `refit`: the y-range chosen from this frame's data alone,
+        not kept from the frames before while the data fit it (a frame drawn while nothing
+        runs: the picture shown at the end is the same however the live frames fell)."""
         losses, _ = _series(frame)
+        if refit:
+            self.loss_plot.reset_y()
         self.loss_plot.set_x_range(0, _budget(frame, steps))
         self.loss_plot.set_series(losses)
         noisy = any(run.noisy for run in frame.runs)

@@ -170,7 +170,7 @@ class TrainingViews(QtWidgets.QWidget):
                 lambda: self._draw_diagram(frame, data),
             ]
         if not live:
-            self.curves.draw_loss(frame, steps)
+            self.curves.draw_loss(frame, steps, refit=True)
             self._draw_header(frame, live)
             for part in parts:
                 part()
