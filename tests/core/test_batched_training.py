@@ -30,6 +30,14 @@ def sessions(spec, data, config, rates) -> list[TrainingSession]:
     return [TrainingSession(spec, data, replace(config, lr=lr)) for lr in rates]
 
 
+def run_alone(spec, data, config, rates) -> list[TrainingSession]:
+    """`sessions`, each trained to its end on its own: what a batch must equal."""
+    alone = sessions(spec, data, config, rates)
+    for session in alone:
+        session.run()
+    return alone
+
+
 def train_batched(runs: list[TrainingSession], chunk: int = 64) -> None:
     batch = SessionBatch(runs)
     while not batch.finished:
@@ -55,9 +63,7 @@ def test_a_batch_trains_as_separate_runs_would_with_every_optimizer(optimizer):
     small = 0.1 if optimizer in ("gd", "momentum", "nesterov") else 0.001
     config = TrainingConfig(optimizer=optimizer, steps=STEPS, batch_size=40, weight_decay=1e-3)
     rates = (small, 10 * small, 1e4)
-    alone = sessions(BINARY, CIRCLE, config, rates)
-    for session in alone:
-        session.run()
+    alone = run_alone(BINARY, CIRCLE, config, rates)
     batched = sessions(BINARY, CIRCLE, config, rates)
     train_batched(batched)
     assert_same_runs(alone, batched)
@@ -69,9 +75,7 @@ def test_a_batch_trains_as_separate_runs_would_with_every_optimizer(optimizer):
 def test_a_run_whose_loss_blows_up_stops_alone_and_the_others_finish():
     config = TrainingConfig(steps=100, schedule="step", step_size=30, gamma=0.5)
     rates = (0.01, 0.1, 1e3)
-    alone = sessions(REGRESSION, SINE, config, rates)
-    for session in alone:
-        session.run()
+    alone = run_alone(REGRESSION, SINE, config, rates)
     batched = sessions(REGRESSION, SINE, config, rates)
     batch = SessionBatch(batched)
     stepped = batch.step(100)
@@ -155,9 +159,7 @@ def test_a_batch_gives_the_separate_runs_losses_and_weights_bit_for_bit(
     """Minibatches of odd sizes too: the stacked loss of binary runs must not depend on how a
     run's elements fall into the kernels' vectors (a stacked sigmoid would)."""
     config = TrainingConfig(optimizer=optimizer, steps=60, batch_size=batch_size)
-    alone = sessions(spec, data, config, (0.01, 0.1, 3.0))
-    for session in alone:
-        session.run()
+    alone = run_alone(spec, data, config, (0.01, 0.1, 3.0))
     batched = sessions(spec, data, config, (0.01, 0.1, 3.0))
     train_batched(batched, chunk=37)
     assert_same_runs(alone, batched)
@@ -186,9 +188,7 @@ def test_a_compare_job_of_a_network_with_model_options_trains_its_runs_exactly_a
     assert not job.batched
     while job.advance():
         pass
-    alone = sessions(spec, CIRCLE, config, (0.1, 1.0))
-    for session in alone:
-        session.run()
+    alone = run_alone(spec, CIRCLE, config, (0.1, 1.0))
     assert_same_runs(alone, job.sessions)
 
 
@@ -208,9 +208,7 @@ def test_plain_descent_of_binary_runs_is_stacked_and_gives_the_separate_runs_bit
     spec = NetworkSpec.for_task("binary", 2, hidden=hidden)
     config = TrainingConfig(steps=STEPS, batch_size=batch_size, **changes)
     rates = (0.1, 2.0, 1e4)
-    alone = sessions(spec, CIRCLE, config, rates)
-    for session in alone:
-        session.run()
+    alone = run_alone(spec, CIRCLE, config, rates)
     batched = sessions(spec, CIRCLE, config, rates)
     batch = SessionBatch(batched)
     assert batch.stacked
@@ -227,9 +225,7 @@ def test_rates_that_blow_up_a_step_apart_stop_alone_in_a_stacked_batch():
     spec = NetworkSpec.for_task("binary", 2, hidden=((8, "tanh"), (6, "sigmoid")))
     config = TrainingConfig(steps=STEPS, batch_size=7, weight_decay=1e-3)
     rates = (1.0, 1e10, 1e12)
-    alone = sessions(spec, CIRCLE, config, rates)
-    for session in alone:
-        session.run()
+    alone = run_alone(spec, CIRCLE, config, rates)
     batched = sessions(spec, CIRCLE, config, rates)
     train_batched(batched, chunk=64)
     assert_same_runs(alone, batched)
@@ -249,9 +245,7 @@ def test_a_step_the_probe_finds_inexact_leaves_the_runs_on_the_generic_batch(mon
     assert not batch.stacked
     while not batch.finished:
         batch.step(20)
-    alone = sessions(BINARY, CIRCLE, config, (0.1, 1.0))
-    for session in alone:
-        session.run()
+    alone = run_alone(BINARY, CIRCLE, config, (0.1, 1.0))
     assert_same_runs(alone, batched)
 
 
