@@ -88,3 +88,29 @@ def test_a_badge_short_of_room_names_each_run_by_its_shorter_word():
     names = ["full batch (GD)", "batch 1 (SGD)", "batch 16 (mini-batch)", "MSE (mismatch)"]
     assert [shorter_name(name) for name in names] == ["GD", "SGD", "batch 16", "MSE"]
     assert shorter_name("Step (Heaviside)") == "Step" and shorter_name("η = 0.1") == ""
+
+
+def test_a_finished_run_leaves_the_window_within_a_1024_pixel_projector(qtbot, window):
+    """After 800 steps ("✓ converged in 543 steps") the metrics' minimum width had followed the
+    header's own width up to 396 pixels beside a 280-pixel badge: the window grew to 1056
+    pixels, cutting off the last tab and "Load CSV…". They wrap to more lines instead."""
+    window.set_presentation(True)
+    panel = window.mlp_panel
+    window.tabs.setCurrentWidget(panel)
+    window.resize(1024, 768)
+    find(panel, QtWidgets.QAbstractSpinBox, "stepsSpin").setValue(800)
+    find(panel, QtWidgets.QPushButton, "trainButton").click()
+    qtbot.waitUntil(lambda: not panel.runner.is_running(), timeout=60_000)
+    status = find(panel, QtWidgets.QLabel, "trainingStatusLabel")
+    qtbot.waitUntil(lambda: "converged" in status.text())
+    QtWidgets.QApplication.processEvents()
+    try:
+        assert window.width() <= 1024 and window.minimumSizeHint().width() <= 1024
+        metrics = find(panel, QtWidgets.QLabel, "metricsLabel")
+        assert status.text().startswith("✓ converged in")
+        assert status.width() >= status.minimumSizeHint().width()  # shown whole, not cut
+        header = panel.views.header
+        assert metrics.geometry().right() <= header.width()  # all of the metrics on screen
+        assert header.mapTo(window, header.rect().topRight()).x() < window.width()
+    finally:
+        window.set_presentation(False)

@@ -13,11 +13,11 @@ from gdsim.ui.widgets.run_badge import shorter_name
 from gdsim.ui.widgets.verdict_badge import VerdictBadge
 
 METRICS_CHARACTERS = 44
-"""Characters' width the metrics keep at least (half their line: two lines of it), as long as
-that is under `METRICS_SHARE` of the header: beside a long verdict, the badge's run name gives
-way first (a wrapped verdict badge had made the header five lines tall at 1024 pixels in
-presentation mode)."""
-METRICS_SHARE = 0.65
+"""Characters' width the metrics keep beside the badge where they can (half their line: two
+lines of it): the badge gives way first, eliding its run name down to its words (a wrapped
+verdict badge had made the header five lines tall at 1024 pixels in presentation mode). It is
+not the metrics' minimum width: a minimum that followed the header's own width had ratcheted
+the window wider than a 1024-pixel screen after a run."""
 
 
 class TrainingHeader(QtWidgets.QWidget):
@@ -44,15 +44,23 @@ class TrainingHeader(QtWidgets.QWidget):
         layout.addWidget(self.metrics_label, 1)
 
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
-        """Keep room for two lines of metrics (`METRICS_CHARACTERS`); the badge elides."""
+        """Keep room for two lines of metrics (`METRICS_CHARACTERS`) by capping the badge's
+        width, never below its words: the header's minimum width is then the badge's words
+        alone, whatever its own width, so a narrow header wraps its metrics to more lines."""
         super().resizeEvent(event)
+        self._cap_badge()
+
+    def _cap_badge(self) -> None:
+        """The badge's maximum width for the header's width and the badge's words now (a new
+        text may need more room than the last one's cap: it had cut "converged" to "onverged")."""
         two_lines = METRICS_CHARACTERS * self.metrics_label.fontMetrics().averageCharWidth()
-        share = round(METRICS_SHARE * event.size().width())
-        self.metrics_label.setMinimumWidth(min(two_lines, share))
+        room = self.width() - two_lines - self.layout().spacing()
+        self.status_label.setMaximumWidth(max(room, self.status_label.minimumSizeHint().width()))
 
     def show_state(self, text: str) -> None:
         """A state without a verdict ("ready: press Train", "training… step 1,200")."""
         self.status_label.clear_verdict(text)
+        self._cap_badge()
 
     @QtCore.Slot(object)
     def show_verdict(self, frame: TrainingFrame, prefix: str = "") -> None:
@@ -66,6 +74,7 @@ class TrainingHeader(QtWidgets.QWidget):
             self.status_label.set_verdict(run.verdict, f"{prefix}{run.name}: ", shorter)
         else:
             self.status_label.set_verdict(run.verdict, prefix)
+        self._cap_badge()
         # Lay out now, not at the next event pass: until then the badge keeps the width of the
         # previous text, and would show this one cut to "…" (once a verdict, not every frame).
         self.layout().activate()
