@@ -381,12 +381,8 @@ def load(directory: Path, text: str) -> ModuleType:
     kernel is never another formula's; a cache numba cannot read (a write cut short, files of
     another numba) would otherwise lose this kernel at every start: its files are removed and
     the module compiled again, once."""
-    digest = hashlib.sha256(text.encode()).hexdigest()[:20]
-    path = directory / f"kernel_{digest}.py"
-    if not _holds(path, text):
-        directory.mkdir(parents=True, exist_ok=True)
-        write_text_atomic(path, text)
-    name = f"gdsim_kernel_{digest}"
+    path = write(directory, text)
+    name = f"gdsim_kernel_{path.stem.removeprefix('kernel_')}"
     if name in sys.modules:
         return sys.modules[name]
     try:
@@ -400,6 +396,24 @@ def load(directory: Path, text: str) -> ModuleType:
         for file in stale:
             file.unlink(missing_ok=True)
         return _import(name, path)
+
+
+def write(directory: Path, text: str) -> Path:
+    """The module file of ``text``, ``directory/kernel_<hash>.py``, written unless it already
+    holds exactly that text (rewriting it would change its time stamp, which numba's cache
+    checks, and lose the compiled kernel)."""
+    path = directory / f"kernel_{hashlib.sha256(text.encode()).hexdigest()[:20]}.py"
+    if not _holds(path, text):
+        directory.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(path, text)
+    return path
+
+
+def cached(path: Path) -> bool:
+    """Whether numba's cache beside the module file ``path`` has an index for it, so that
+    importing it loads the kernel rather than compiling it (an index numba cannot use is
+    handled by ``load``)."""
+    return any((path.parent / "__pycache__").glob(f"{path.stem}.*.nbi"))
 
 
 def _holds(path: Path, text: str) -> bool:

@@ -274,3 +274,55 @@ def test_the_background_thread_lets_the_frame_that_asked_run_first():
     loader._asked_at = time.monotonic()
     assert loader._next() == ("program", "x**2")
     assert time.monotonic() - loader._asked_at >= 0.9 * kernel.SETTLE_S
+
+
+def _compiles_here(monkeypatch) -> list:
+    """numba's compilations in this process from now on (a load from its cache is none)."""
+    from numba.core import compiler
+
+    calls = []
+    compile_extra = compiler.compile_extra
+
+    def counted(*args, **kwargs):
+        calls.append(args)
+        return compile_extra(*args, **kwargs)
+
+    monkeypatch.setattr(compiler, "compile_extra", counted)
+    return calls
+
+
+def _square_final(module) -> float:
+    """One gradient step of rate 1/4 from w = 1 on w**2 through ``module``'s final loop."""
+    ends = np.empty((1, 1))
+    module.final(
+        np.ones((1, 1)),
+        np.full(1, 0.25),
+        np.zeros(4),
+        np.array([[-9.0, 9.0]]),
+        1,
+        0.0,
+        ends,
+        np.full(1, -1),
+        np.zeros(1, dtype=np.int64),
+    )
+    return ends[0, 0]
+
+
+def test_a_kernel_missing_from_the_cache_compiles_in_a_child_process(monkeypatch, tmp_path):
+    """numba's compiler, run in the app's process, held the GIL beside the GUI thread for the
+    whole compilation: this process only loads what a child compiled into the cache."""
+    monkeypatch.setenv(kernel.CACHE_DIR_ENV, str(tmp_path))
+    compiles = _compiles_here(monkeypatch)
+    module = kernel._specialise("final", get_surface("w**2 + 0.125*w").function, 0)
+    assert compiles == []
+    assert _square_final(module) == 1.0 - 0.25 * 2.125
+
+
+def test_a_child_that_cannot_start_leaves_the_compilation_to_this_process(monkeypatch, tmp_path):
+    """The fallback (a bundled app, a missing interpreter): the kernel as before, compiled here."""
+    monkeypatch.setenv(kernel.CACHE_DIR_ENV, str(tmp_path))
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "no-python-here"))
+    compiles = _compiles_here(monkeypatch)
+    module = kernel._specialise("final", get_surface("w**2 + 0.375*w").function, 0)
+    assert compiles
+    assert _square_final(module) == 1.0 - 0.25 * 2.375
