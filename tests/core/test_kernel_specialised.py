@@ -146,6 +146,28 @@ def test_a_run_beside_others_equals_the_run_alone(specialised, name, optimizer):
         assert together.stop_causes[k] == alone.stop_causes[0]
 
 
+@pytest.mark.parametrize(
+    ("name", "optimizer"), [("rosenbrock", "gd"), ("w**4 - 2*w**2", "momentum")]
+)
+def test_a_basins_run_beside_others_equals_the_run_alone(specialised, name, optimizer):
+    """``final`` advances runs side by side too: a run's end, stop and settling step must not
+    depend on its neighbour, whether that one stops first, settles or runs on, nor on the spare
+    lane of an odd count."""
+    surface = get_surface(name)
+    assert kernel.wait_until_ready(surface.function, [optimizer], "final", timeout=120)
+    if name == "rosenbrock":
+        starts = np.array([[2.0, 2.0], [0.9, 0.8], [-1.9, 2.9], [1.0, 1.0], [3.0, -1.0]])
+    else:
+        starts = np.array([[0.5], [3.0], [-1.2], [1.0], [-2.9]])
+    lr, hyper = (2e-3, None) if name == "rosenbrock" else (0.05, HYPER[optimizer])
+    together = final_states(surface, starts, lr, 300, optimizer, hyper, tolerance=1e-3)
+    assert (together.stopped_at >= 0).any() and (together.stopped_at < 0).any()
+    for k, start in enumerate(starts):
+        alone = final_states(surface, start[None], lr, 300, optimizer, hyper, tolerance=1e-3)
+        for field in ("points", "stopped_at", "settled_at"):
+            assert getattr(together, field)[k].tobytes() == getattr(alone, field)[0].tobytes()
+
+
 def test_programs_and_kernels_are_built_off_the_calling_thread(specialised, monkeypatch):
     """A typed formula's first frame must not wait for sympy's cse nor for numba."""
     threads = []
