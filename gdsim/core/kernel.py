@@ -453,12 +453,10 @@ def _clear_cache() -> bool:
 CHILD_TIMEOUT_S = 600.0
 """The longest a child process may compile (the generic kernel takes ~15 s of CPU)."""
 
-_CHILD_HEAD = (
-    "import os, sys\nsys.path.insert(0, sys.argv[1])\nif hasattr(os, 'nice'):\n    os.nice(10)\n"
-)
+_CHILD_HEAD = "import sys\nsys.path.insert(0, sys.argv[1])\n"
 """The start of every child's code: this process's gdsim first on the path (numba's cache is
-keyed by the source file, so the child must compile the very file this process imports), and
-a lower priority than the app's."""
+keyed by the source file, so the child must compile the very file this process imports). The
+child keeps the app's priority: niced, it waited 30 s for a kernel on a loaded machine."""
 
 _GENERIC_IN_CHILD = "from gdsim.core import kernel\nkernel._warm_up(kernel._import_kernel())\n"
 

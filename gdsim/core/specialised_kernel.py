@@ -162,15 +162,16 @@ FINAL_SIGNATURE = (
 stopped_at, settled_at)``."""
 
 LANES = 2
-"""Runs ``history`` and ``final`` advance side by side. One run's step is a chain of dependent operations
-that leaves the processor idle between them (Rosenbrock: ~8 ns a step alone); a second run's
-independent operations fill those gaps. Each run's own operations stay the same and in the
-same order, so its numbers do not depend on its neighbours. The lanes take runs a ``stride``
-apart (the first half and the second half of the batch), so each lane writes its runs' rows one
-after another: lanes on neighbouring runs restarted the processor's store streams at every
-group and were slower than one lane at 100 steps. Measured (CPU time, rosenbrock gd, 40,000 x
-100 / 1,000 x 500 / 4 x 500): one lane 7.4 / 7.5 / 9.1 ns per step and run, two 4.7 / 5.0 / 8.4,
-four 5.4 / 5.5 / 8.6; ``final`` (the basins map), 40,000 x 100: one lane 5.2, two 3.4."""
+"""Runs ``history`` and ``final`` advance side by side. One run's step is a chain of dependent
+operations that leaves the processor idle between them (Rosenbrock: ~8 ns a step alone); a
+second run's independent operations fill those gaps. Each run's own operations stay the same and
+in the same order, so its numbers do not depend on its neighbours. The lanes take runs a
+``stride`` apart (the first half and the second half of the batch), so each lane writes its
+runs' rows one after another: lanes on neighbouring runs restarted the processor's store streams
+at every group and were slower than one lane at 100 steps. Measured (CPU time, rosenbrock gd,
+40,000 x 100 / 1,000 x 500 / 4 x 500): one lane 7.4 / 7.5 / 9.1 ns per step and run, two 4.7 /
+5.0 / 8.4, four 5.4 / 5.5 / 8.6; ``final`` (the basins map), 40,000 x 100: one lane 5.2, two
+3.4."""
 
 _HISTORY = """
 @njit("{signature}", cache=True, nogil=True, error_model="numpy")
