@@ -13,13 +13,13 @@ next start loads it in milliseconds. Until it is ready, the generic kernel
 No pause a user feels: importing numba (~0.7 s), building a program (~100 ms for a typed
 formula) and loading kernels all happen in one daemon thread (``_Loader``), the latest request
 first; a kernel missing from the cache is compiled by a child process first, so that numba's
-compiler does not share this process's GIL with the GUI (``_compile_in_child``), and then
-loaded from the cache. A calling thread only looks up what is ready (``loops``). The numpy path
-stays the reference;
-a formula the program does not cover (the imaginary unit, a function without an instruction)
-keeps it. ``GDSIM_KERNEL=numpy`` forces the numpy path, ``GDSIM_KERNEL=generic`` the generic
-kernel alone; ``GDSIM_CACHE_DIR`` moves the caches (default: the user's cache directory, never
-the package). A missing numba or a failed compilation costs one log line, nothing else.
+compiler does not share this process's GIL with the GUI (``_compile_in_child``), and then loaded
+from the cache. A calling thread only looks up what is ready (``loops``). The numpy path stays
+the reference; a formula the program does not cover (the imaginary unit, a function without an
+instruction) keeps it. ``GDSIM_KERNEL=numpy`` forces the numpy path, ``GDSIM_KERNEL=generic``
+the generic kernel alone; ``GDSIM_CACHE_DIR`` moves the caches (default: the user's cache
+directory, never the package). A missing numba or a failed compilation costs one log line,
+nothing else.
 """
 
 from __future__ import annotations
