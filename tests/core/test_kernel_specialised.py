@@ -348,3 +348,20 @@ def test_a_child_that_cannot_start_leaves_the_compilation_to_this_process(monkey
     module = kernel._specialise("final", get_surface("w**2 + 0.375*w").function, 0)
     assert compiles
     assert _square_final(module) == 1.0 - 0.25 * 2.375
+
+
+def test_kernels_in_the_cache_start_no_child_process(monkeypatch, tmp_path):
+    """A child costs ~0.3 s of start-up before it finds nothing to compile: a start whose
+    kernels are all in the cache must load them here, at once."""
+    children = []
+    with monkeypatch.context() as patch:
+        patch.setattr(kernel, "_compile_in_child", lambda *args: children.append(args))
+        kernel._ready_kernel()  # the suite's cache holds the generic kernel (tests/conftest.py)
+    monkeypatch.setenv(kernel.CACHE_DIR_ENV, str(tmp_path))
+    function = get_surface("w**2 + 0.625*w").function
+    name = kernel._specialise("final", function, 0).__name__  # compiled (in a child), cached
+    monkeypatch.setattr(kernel, "_compile_in_child", lambda *args: children.append(args))
+    monkeypatch.delitem(sys.modules, name)  # as at the app's next start
+    module = kernel._specialise("final", function, 0)
+    assert children == []
+    assert _square_final(module) == 1.0 - 0.25 * 2.625
