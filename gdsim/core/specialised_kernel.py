@@ -162,15 +162,16 @@ FINAL_SIGNATURE = (
 stopped_at, settled_at)``."""
 
 LANES = 2
-"""Runs ``history`` advances side by side. One run's step is a chain of dependent operations
-that leaves the processor idle between them (Rosenbrock: ~8 ns a step alone); a second run's
-independent operations fill those gaps. Each run's own operations stay the same and in the
-same order, so its numbers do not depend on its neighbours. The lanes take runs a ``stride``
-apart (the first half and the second half of the batch), so each lane writes its runs' rows one
-after another: lanes on neighbouring runs restarted the processor's store streams at every
-group and were slower than one lane at 100 steps. Measured (CPU time, rosenbrock gd, 40,000 x
-100 / 1,000 x 500 / 4 x 500): one lane 7.4 / 7.5 / 9.1 ns per step and run, two 4.7 / 5.0 / 8.4,
-four 5.4 / 5.5 / 8.6."""
+"""Runs ``history`` and ``final`` advance side by side. One run's step is a chain of dependent
+operations that leaves the processor idle between them (Rosenbrock: ~8 ns a step alone); a
+second run's independent operations fill those gaps. Each run's own operations stay the same and
+in the same order, so its numbers do not depend on its neighbours. The lanes take runs a
+``stride`` apart (the first half and the second half of the batch), so each lane writes its
+runs' rows one after another: lanes on neighbouring runs restarted the processor's store streams
+at every group and were slower than one lane at 100 steps. Measured (CPU time, rosenbrock gd,
+40,000 x 100 / 1,000 x 500 / 4 x 500): one lane 7.4 / 7.5 / 9.1 ns per step and run, two 4.7 /
+5.0 / 8.4, four 5.4 / 5.5 / 8.6; ``final`` (the basins map), 40,000 x 100: one lane 5.2, two
+3.4."""
 
 _HISTORY = """
 @njit("{signature}", cache=True, nogil=True, error_model="numpy")
@@ -218,7 +219,7 @@ if not on:
 """A stopped run's entries from its stop on: NaN."""
 
 _LANE_NAMES = re.compile(
-    r"\b(?:[rpgabc]\d+|u|avg|second|old|denom|decayed|rate|value|run|j|on|finite)\b"
+    r"\b(?:[rpgabcq]\d+|u|avg|second|old|denom|decayed|rate|value|run|j|on|finite|gap)\b"
 )
 """The names that hold one run's values in the generated code (registers, coordinates,
 gradient, the rule's state and scratch): each lane gets its own copy."""
@@ -247,26 +248,36 @@ def final(start, lr, hyper, bounds, steps, tolerance, ends, stopped_at, settled_
     limit = tolerance * tolerance
 {setup}
 {hyper}
-    for j in range(runs):
-        rate = lr[j]
-{start}
-{anchor}
-{init}
+    last = runs - 1
+    stride = (runs + {lanes} - 1) // {lanes}
+    for first in range(stride):
+{lanes_setup}
         for t in range(steps + 1):
             if t > 0:
 {program}
                 count = t
 {per_step}
 {update}
-            if not ({inside_only}):
-                stopped_at[j] = t
+{check}
+            if not ({any_on}):
                 break
-            gap = {gap}
-            if gap > limit:
-{move_anchor}
-                settled_at[j] = t
 {ends}
 """
+
+_FINAL_CHECK = """\
+if on:
+    if not ({inside}):
+        on = False
+        stopped_at[j] = t
+{ends}
+    else:
+        gap = {gap}
+        if gap > limit:
+{move_anchor}
+            settled_at[j] = t"""
+"""One run's check in ``final``: a run that leaves the bounds keeps that iterate as its end and
+goes on computing, unrecorded, beside the other lane (``history``'s lanes, see ``LANES``); the
+anchor of a run inside moves when the run moved farther than the tolerance from it."""
 
 
 def _literal(value: float) -> str:
@@ -316,8 +327,8 @@ def source(
         "hyper": _block(template["hyper"], 4),
     }
     helpers = "".join(text for op, text in _HELPERS.items() if op in set(code[:, 0].tolist()))
+    setup = [f"j = min(first + {lane} * stride, last)" for lane in range(LANES)]
     if kind == "history":
-        setup = [f"j = min(first + {lane} * stride, last)" for lane in range(LANES)]
         per_run = ["run = columns[j]", "rate = lr[j]", "on = True"]
         per_run += [f"p{d} = start[{d}, j]" for d in coords]
         check = _LANE_CHECK.format(
@@ -353,18 +364,30 @@ def source(
             **pieces,
         )
     else:
+        ends = [f"ends[{d}, j] = p{d}" for d in coords]
+        check = _FINAL_CHECK.format(
+            inside=inside.removeprefix(" and "),
+            ends=_block(ends, 8),
+            gap=" + ".join(f"(p{d} - q{d}) * (p{d} - q{d})" for d in coords),
+            move_anchor=_block([f"q{d} = p{d}" for d in coords], 12),
+        )
+        per_run = ["rate = lr[j]", "on = True"]
+        per_run += [f"p{d} = start[{d}, j]" for d in coords]
+        per_run += [f"q{d} = p{d}" for d in coords]
         body = _FINAL.format(
             signature=FINAL_SIGNATURE,
-            start=_block([f"p{d} = start[{d}, j]" for d in coords], 8),
-            init=_block(init, 8),
-            program=_block(program, 16),
+            lanes=LANES,
+            lanes_setup=_block(
+                [_lane(line, lane) for lane, line in enumerate(setup)]
+                + _interleaved(per_run + init, LANES),
+                8,
+            ),
+            program=_block(_interleaved(program, LANES), 16),
             per_step=_block(template["per_step"], 16),
-            update=_block(update, 16),
-            anchor=_block([f"q{d} = p{d}" for d in coords], 8),
-            inside_only=inside.removeprefix(" and "),
-            gap=" + ".join(f"(p{d} - q{d}) * (p{d} - q{d})" for d in coords),
-            move_anchor=_block([f"q{d} = p{d}" for d in coords], 16),
-            ends=_block([f"ends[{d}, j] = p{d}" for d in coords], 8),
+            update=_block(_lanes("\n".join(update), LANES), 16),
+            check=_block(_lanes(check, LANES), 12),
+            any_on=" or ".join(_lane("on", lane) for lane in range(LANES)),
+            ends=_block(_lanes("if on:\n" + _block(ends, 4), LANES), 8),
             **pieces,
         )
     header = (
@@ -381,12 +404,8 @@ def load(directory: Path, text: str) -> ModuleType:
     kernel is never another formula's; a cache numba cannot read (a write cut short, files of
     another numba) would otherwise lose this kernel at every start: its files are removed and
     the module compiled again, once."""
-    digest = hashlib.sha256(text.encode()).hexdigest()[:20]
-    path = directory / f"kernel_{digest}.py"
-    if not _holds(path, text):
-        directory.mkdir(parents=True, exist_ok=True)
-        write_text_atomic(path, text)
-    name = f"gdsim_kernel_{digest}"
+    path = write(directory, text)
+    name = f"gdsim_kernel_{path.stem.removeprefix('kernel_')}"
     if name in sys.modules:
         return sys.modules[name]
     try:
@@ -400,6 +419,24 @@ def load(directory: Path, text: str) -> ModuleType:
         for file in stale:
             file.unlink(missing_ok=True)
         return _import(name, path)
+
+
+def write(directory: Path, text: str) -> Path:
+    """The module file of ``text``, ``directory/kernel_<hash>.py``, written unless it already
+    holds exactly that text (rewriting it would change its time stamp, which numba's cache
+    checks, and lose the compiled kernel)."""
+    path = directory / f"kernel_{hashlib.sha256(text.encode()).hexdigest()[:20]}.py"
+    if not _holds(path, text):
+        directory.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(path, text)
+    return path
+
+
+def cached(path: Path) -> bool:
+    """Whether numba's cache beside the module file ``path`` has an index for it, so that
+    importing it loads the kernel rather than compiling it (an index numba cannot use is
+    handled by ``load``)."""
+    return any((path.parent / "__pycache__").glob(f"{path.stem}.*.nbi"))
 
 
 def _holds(path: Path, text: str) -> bool:

@@ -146,6 +146,28 @@ def test_a_run_beside_others_equals_the_run_alone(specialised, name, optimizer):
         assert together.stop_causes[k] == alone.stop_causes[0]
 
 
+@pytest.mark.parametrize(
+    ("name", "optimizer"), [("rosenbrock", "gd"), ("w**4 - 2*w**2", "momentum")]
+)
+def test_a_basins_run_beside_others_equals_the_run_alone(specialised, name, optimizer):
+    """``final`` advances runs side by side too: a run's end, stop and settling step must not
+    depend on its neighbour, whether that one stops first, settles or runs on, nor on the spare
+    lane of an odd count."""
+    surface = get_surface(name)
+    assert kernel.wait_until_ready(surface.function, [optimizer], "final", timeout=120)
+    if name == "rosenbrock":
+        starts = np.array([[2.0, 2.0], [0.9, 0.8], [-1.9, 2.9], [1.0, 1.0], [3.0, -1.0]])
+    else:
+        starts = np.array([[0.5], [3.0], [-1.2], [1.0], [-2.9]])
+    lr, hyper = (2e-3, None) if name == "rosenbrock" else (0.05, HYPER[optimizer])
+    together = final_states(surface, starts, lr, 300, optimizer, hyper, tolerance=1e-3)
+    assert (together.stopped_at >= 0).any() and (together.stopped_at < 0).any()
+    for k, start in enumerate(starts):
+        alone = final_states(surface, start[None], lr, 300, optimizer, hyper, tolerance=1e-3)
+        for field in ("points", "stopped_at", "settled_at"):
+            assert getattr(together, field)[k].tobytes() == getattr(alone, field)[0].tobytes()
+
+
 def test_programs_and_kernels_are_built_off_the_calling_thread(specialised, monkeypatch):
     """A typed formula's first frame must not wait for sympy's cse nor for numba."""
     threads = []
@@ -274,3 +296,72 @@ def test_the_background_thread_lets_the_frame_that_asked_run_first():
     loader._asked_at = time.monotonic()
     assert loader._next() == ("program", "x**2")
     assert time.monotonic() - loader._asked_at >= 0.9 * kernel.SETTLE_S
+
+
+def _compiles_here(monkeypatch) -> list:
+    """numba's compilations in this process from now on (a load from its cache is none)."""
+    from numba.core import compiler
+
+    calls = []
+    compile_extra = compiler.compile_extra
+
+    def counted(*args, **kwargs):
+        calls.append(args)
+        return compile_extra(*args, **kwargs)
+
+    monkeypatch.setattr(compiler, "compile_extra", counted)
+    return calls
+
+
+def _square_final(module) -> float:
+    """One gradient step of rate 1/4 from w = 1 on w**2 through ``module``'s final loop."""
+    ends = np.empty((1, 1))
+    module.final(
+        np.ones((1, 1)),
+        np.full(1, 0.25),
+        np.zeros(4),
+        np.array([[-9.0, 9.0]]),
+        1,
+        0.0,
+        ends,
+        np.full(1, -1),
+        np.zeros(1, dtype=np.int64),
+    )
+    return ends[0, 0]
+
+
+def test_a_kernel_missing_from_the_cache_compiles_in_a_child_process(monkeypatch, tmp_path):
+    """numba's compiler, run in the app's process, held the GIL beside the GUI thread for the
+    whole compilation: this process only loads what a child compiled into the cache."""
+    monkeypatch.setenv(kernel.CACHE_DIR_ENV, str(tmp_path))
+    compiles = _compiles_here(monkeypatch)
+    module = kernel._specialise("final", get_surface("w**2 + 0.125*w").function, 0)
+    assert compiles == []
+    assert _square_final(module) == 1.0 - 0.25 * 2.125
+
+
+def test_a_child_that_cannot_start_leaves_the_compilation_to_this_process(monkeypatch, tmp_path):
+    """The fallback (a bundled app, a missing interpreter): the kernel as before, compiled here."""
+    monkeypatch.setenv(kernel.CACHE_DIR_ENV, str(tmp_path))
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "no-python-here"))
+    compiles = _compiles_here(monkeypatch)
+    module = kernel._specialise("final", get_surface("w**2 + 0.375*w").function, 0)
+    assert compiles
+    assert _square_final(module) == 1.0 - 0.25 * 2.375
+
+
+def test_kernels_in_the_cache_start_no_child_process(monkeypatch, tmp_path):
+    """A child costs ~0.3 s of start-up before it finds nothing to compile: a start whose
+    kernels are all in the cache must load them here, at once."""
+    children = []
+    with monkeypatch.context() as patch:
+        patch.setattr(kernel, "_compile_in_child", lambda *args: children.append(args))
+        kernel._ready_kernel()  # the suite's cache holds the generic kernel (tests/conftest.py)
+    monkeypatch.setenv(kernel.CACHE_DIR_ENV, str(tmp_path))
+    function = get_surface("w**2 + 0.625*w").function
+    name = kernel._specialise("final", function, 0).__name__  # compiled (in a child), cached
+    monkeypatch.setattr(kernel, "_compile_in_child", lambda *args: children.append(args))
+    monkeypatch.delitem(sys.modules, name)  # as at the app's next start
+    module = kernel._specialise("final", function, 0)
+    assert children == []
+    assert _square_final(module) == 1.0 - 0.25 * 2.625
