@@ -112,7 +112,7 @@ def classify_run(
     swinging = _oscillation_verdict(np.diff(points, axis=0), "steps")
     if swinging is not None:
         return swinging
-    norms = np.linalg.norm(grads, axis=1)
+    norms = row_norms(grads)
     tolerance = max(GRADIENT_TOLERANCE * float(norms.max()), _ABSOLUTE_FLOOR)
     settled = _settled_from(norms <= tolerance)
     if settled is not None:
@@ -186,6 +186,13 @@ def classify_loss_history(losses: np.ndarray, diverged_at: int | None = None) ->
     )
 
 
+def row_norms(vectors: np.ndarray) -> np.ndarray:
+    """The Euclidean length of each vector along the last axis: ``np.linalg.norm(vectors,
+    axis=-1)``'s numbers, ~4x faster on a 20,000-step run's (n, 2) moves and gradients (numpy
+    reduces an axis of two entries slowly; a dragged slider judges such a run every frame)."""
+    return np.sqrt(np.einsum("...i,...i->...", vectors, vectors))
+
+
 def _early_stop_verdict(stopped_at: int | None, cause: str | None, length: int) -> Verdict | None:
     """A run cut short by a non-finite value or the bounds has diverged at that step."""
     if stopped_at is None or stopped_at < 0:
@@ -217,7 +224,7 @@ def _growth_verdict(losses: np.ndarray) -> Verdict | None:
 
 def _oscillation_verdict(moves: np.ndarray, what: str) -> Verdict | None:
     """Oscillating when most later pairs of non-negligible moves reverse direction."""
-    lengths = np.linalg.norm(moves, axis=1) if moves.size else np.zeros(0)
+    lengths = row_norms(moves) if moves.size else np.zeros(0)
     if lengths.size < 2 or lengths.max() == 0.0:
         return None
     kept = moves[lengths > NEGLIGIBLE_MOVE * lengths.max()]
@@ -314,7 +321,7 @@ def distances_to_nearest(points: np.ndarray, minima: np.ndarray) -> np.ndarray:
     """Distance of each iterate (n, dim) to the nearest of the minima (m, dim): the curve that
     shows a run closing in on (or circling) a minimum when the loss alone hides it."""
     gaps = points[:, None, :] - minima[None, :, :]
-    return np.linalg.norm(gaps, axis=2).min(axis=1)
+    return row_norms(gaps).min(axis=1)
 
 
 def lambda_max(surface: Surface, start: Sequence[float] | None = None) -> float | None:

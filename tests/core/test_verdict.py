@@ -17,6 +17,7 @@ from gdsim.core.verdict import (
     diverges_at_once,
     lambda_max,
     reference_minimum,
+    row_norms,
     same_minimum,
     settled_minimum,
     steep_start_curvature,
@@ -204,6 +205,17 @@ def test_distance_to_the_nearest_minimum():
     minima = np.array([[1.0, 1.0], [-1.0, -1.0]])
     points = np.array([[1.0, 4.0], [-1.0, -1.0], [0.0, 0.0]])
     np.testing.assert_allclose(distances_to_nearest(points, minima), [3.0, 0.0, np.sqrt(2.0)])
+
+
+@pytest.mark.parametrize("shape", [(2_000, 2), (500, 1), (300, 3, 2), (0, 2)])
+def test_row_norms_are_numpys_norms_bit_for_bit_with_overflow_and_nan(shape):
+    """The verdicts of a dragged run are the same numbers as before the faster norms."""
+    rng = np.random.default_rng(7)
+    vectors = rng.normal(size=shape) * 10.0 ** rng.integers(-200, 200, size=shape)
+    vectors.flat[::13] = np.nan
+    with np.errstate(over="ignore"):
+        expected = np.linalg.norm(vectors, axis=-1)
+    assert np.array_equal(row_norms(vectors), expected, equal_nan=True)
 
 
 def test_curvature_at_the_reference_minimum_is_lambda_max():
