@@ -324,3 +324,25 @@ def test_a_start_far_steeper_than_the_minimum_is_reported_with_its_curvature():
     assert steep_start_curvature(surface, (3.0,), lam) == pytest.approx(102.0)
     assert steep_start_curvature(surface, (1.2,), lam) is None  # about as curved as the minimum
     assert steep_start_curvature(surface, (3.0,), None) is None
+
+
+def test_a_converged_run_is_searched_for_its_minimum_once_however_often_asked(monkeypatch):
+    """The thresholds and the distance plot both ask, every frame of a dragged slider; the
+    second answer is the first, without a second BFGS search."""
+    import gdsim.core.verdict as verdict
+
+    verdict._minimum_settled_at.cache_clear()  # earlier tests' runs end in the same places
+    searches = []
+    search = verdict._local_minimum
+    monkeypatch.setattr(
+        verdict, "_local_minimum", lambda *args: searches.append(args) or search(*args)
+    )
+    surface = get_surface("double_well")
+    run = simulate(surface, [RunSpec(lr=0.05)], 500).run(0)
+    first = settled_minimum(surface, run, classify_view(run))
+    assert settled_minimum(surface, run, classify_view(run)) == first
+    assert first == pytest.approx((0.93,), abs=0.01)
+    assert len(searches) == 1
+    moved = simulate(surface, [RunSpec(lr=0.04)], 500).run(0)  # ends elsewhere: searched
+    assert settled_minimum(surface, moved, classify_view(moved)) == pytest.approx(first)
+    assert len(searches) == 2
