@@ -346,3 +346,22 @@ def test_a_converged_run_is_searched_for_its_minimum_once_however_often_asked(mo
     moved = simulate(surface, [RunSpec(lr=0.04)], 500).run(0)  # ends elsewhere: searched
     assert settled_minimum(surface, moved, classify_view(moved)) == pytest.approx(first)
     assert len(searches) == 2
+
+
+def test_the_gradient_scale_samples_a_surfaces_grid_once(monkeypatch):
+    """Each search for a converged run's minimum measures "practically zero" against the
+    gradient on a coarse grid: the same grid every time on one surface."""
+    import gdsim.core.verdict as verdict
+    from gdsim.core.surfaces import Surface
+
+    surface = get_surface("w**4 - 3*w**2 + w")
+    points = []
+    gradient = Surface.gradient
+    monkeypatch.setattr(
+        Surface, "gradient", lambda self, *x: points.append(x) or gradient(self, *x)
+    )
+    first = verdict._gradient_scale(surface, np.array([0.9]))
+    asked = len(points)
+    assert verdict._gradient_scale(surface, np.array([0.9])) == first
+    assert verdict._gradient_scale(surface, np.array([-1.1])) > 0.0
+    assert len(points) == asked + 2  # the two starts, not the grid again
