@@ -17,6 +17,7 @@ from gdsim.core.verdict import (
     diverges_at_once,
     lambda_max,
     reference_minimum,
+    row_norms,
     same_minimum,
     settled_minimum,
     steep_start_curvature,
@@ -206,6 +207,17 @@ def test_distance_to_the_nearest_minimum():
     np.testing.assert_allclose(distances_to_nearest(points, minima), [3.0, 0.0, np.sqrt(2.0)])
 
 
+@pytest.mark.parametrize("shape", [(2_000, 2), (500, 1), (300, 3, 2), (0, 2)])
+def test_row_norms_are_numpys_norms_bit_for_bit_with_overflow_and_nan(shape):
+    """The verdicts of a dragged run are the same numbers as before the faster norms."""
+    rng = np.random.default_rng(7)
+    vectors = rng.normal(size=shape) * 10.0 ** rng.integers(-200, 200, size=shape)
+    vectors.flat[::13] = np.nan
+    with np.errstate(over="ignore"):
+        expected = np.linalg.norm(vectors, axis=-1)
+    assert np.array_equal(row_norms(vectors), expected, equal_nan=True)
+
+
 def test_curvature_at_the_reference_minimum_is_lambda_max():
     surface = get_surface("x**2 + 3*y**2")
     minimum = reference_minimum(surface, (1.0, 1.0))
@@ -312,3 +324,44 @@ def test_a_start_far_steeper_than_the_minimum_is_reported_with_its_curvature():
     assert steep_start_curvature(surface, (3.0,), lam) == pytest.approx(102.0)
     assert steep_start_curvature(surface, (1.2,), lam) is None  # about as curved as the minimum
     assert steep_start_curvature(surface, (3.0,), None) is None
+
+
+def test_a_converged_run_is_searched_for_its_minimum_once_however_often_asked(monkeypatch):
+    """The thresholds and the distance plot both ask, every frame of a dragged slider; the
+    second answer is the first, without a second BFGS search."""
+    import gdsim.core.verdict as verdict
+
+    verdict._minimum_settled_at.cache_clear()  # earlier tests' runs end in the same places
+    searches = []
+    search = verdict._local_minimum
+    monkeypatch.setattr(
+        verdict, "_local_minimum", lambda *args: searches.append(args) or search(*args)
+    )
+    surface = get_surface("double_well")
+    run = simulate(surface, [RunSpec(lr=0.05)], 500).run(0)
+    first = settled_minimum(surface, run, classify_view(run))
+    assert settled_minimum(surface, run, classify_view(run)) == first
+    assert first == pytest.approx((0.93,), abs=0.01)
+    assert len(searches) == 1
+    moved = simulate(surface, [RunSpec(lr=0.04)], 500).run(0)  # ends elsewhere: searched
+    assert settled_minimum(surface, moved, classify_view(moved)) == pytest.approx(first)
+    assert len(searches) == 2
+
+
+def test_the_gradient_scale_samples_a_surfaces_grid_once(monkeypatch):
+    """Each search for a converged run's minimum measures "practically zero" against the
+    gradient on a coarse grid: the same grid every time on one surface."""
+    import gdsim.core.verdict as verdict
+    from gdsim.core.surfaces import Surface
+
+    surface = get_surface("w**4 - 3*w**2 + w")
+    points = []
+    gradient = Surface.gradient
+    monkeypatch.setattr(
+        Surface, "gradient", lambda self, *x: points.append(x) or gradient(self, *x)
+    )
+    first = verdict._gradient_scale(surface, np.array([0.9]))
+    asked = len(points)
+    assert verdict._gradient_scale(surface, np.array([0.9])) == first
+    assert verdict._gradient_scale(surface, np.array([-1.1])) > 0.0
+    assert len(points) == asked + 2  # the two starts, not the grid again

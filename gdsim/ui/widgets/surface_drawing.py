@@ -10,6 +10,7 @@ import numpy as np
 from gdsim.core.basins import DIVERGED, OTHER, BasinMap, legend_entries
 from gdsim.core.explain import SurfaceFrame
 from gdsim.core.surfaces import Surface, with_domain
+from gdsim.core.verdict import row_norms
 from gdsim.ui.style import (
     BASIN_COLORS,
     BASIN_DIVERGED,
@@ -83,9 +84,9 @@ def _draw_current(view: SurfaceView, frame: SurfaceFrame, position: int | None) 
     index = drawn - 1 if position is None else min(position, drawn - 1)
     point, gradient = run.points[index], run.grads[index]
     with np.errstate(over="ignore", invalid="ignore"):  # near 1e308 squares are inf: "large"
-        # The largest norm is the root of the largest square (the root is monotonic): one
-        # root instead of one per step, ~1 ms a frame of a dragged 20,000-step run.
-        largest = np.sqrt(np.nanmax((run.grads * run.grads).sum(axis=1)))
+        # `row_norms`, not a sum over the rows' two entries: 0.1 instead of 0.3 ms a frame of
+        # a dragged 20,000-step run (np.linalg.norm took ~1 ms).
+        largest = np.nanmax(row_norms(run.grads))
         stationary = np.linalg.norm(gradient) <= STATIONARY_ARROW * largest
     if stationary:
         gradient = np.zeros_like(gradient)  # at a minimum its direction is rounding noise
