@@ -89,9 +89,15 @@ def _kernel_settled(panel: object) -> float:
 
 
 def _positions(panel: object, count: int) -> list[int]:
-    """Slider positions sweeping 1e-4 .. 1e-2 and back, like a hand dragging to and fro."""
+    """``count`` slider positions sweeping 1e-4 .. 1e-2 and back, like a hand dragging to and
+    fro, spread over the whole range: the slider's own steps are fine, and 60 of them from
+    1e-4 had stayed below 4.4e-4, where every run is slow, never reaching 1/λ .. 2/λ (1e-3 ..
+    2e-3), where runs converge (each such frame also searches the minimum a run settled in)
+    and then oscillate and diverge."""
     low, high = panel.lr_slider._position_of(1e-4), panel.lr_slider._position_of(1e-2)
-    sweep = list(range(low, high + 1)) + list(range(high, low - 1, -1))
+    half = max(count // 2, 2)
+    there = [round(low + (high - low) * i / (half - 1)) for i in range(half)]
+    sweep = there + there[-2:0:-1]  # no position twice in a row: each change a new frame
     return [sweep[i % len(sweep)] for i in range(count)]
 
 
