@@ -1,0 +1,363 @@
+"""Network training in a child process, so that drawing never takes time from training.
+
+Why: in one process the GUI thread's live frames (tens of milliseconds of Python each, a few a
+second) hold the interpreter lock the worker thread trains with: the app trained at 0.79-0.92x
+a bare torch loop, and the GUI's own turns waited on the lock the worker held. A child process
+has its own interpreter and lock; the GUI process only unpickles its frames (~0.2 ms each).
+
+Two sides, both Qt-free:
+- `serve` is the child: a loop that takes a `TrainingJob` (`("run", state)`), advances it
+  chunk after chunk without waiting for the GUI, applies the commands sent between two
+  chunks, answers `("frame",)` with a live frame, sends the job's state back when asked to
+  hold (`("hold",)`) or when it finishes, and a checkpoint of it every CHECKPOINT_S.
+- `ProcessJob` is the GUI's side of one run, a steppable job for the worker thread
+  (gdsim/ui/workers.py) wrapped around the `TrainingJob` the panel owns: while the job trains
+  at full speed it lives in the child, and whenever the worker pauses, single-steps,
+  finishes or stops its state comes back into that same object, so everything that reads the
+  job while nothing runs (snapshots, exports, weight edits, sessions) reads it as before. Paced
+  (slow-motion) runs and single steps train in the worker thread: a few steps a second gain
+  nothing from a process, and a round trip per step would cost more than the step.
+
+`TrainingServer` is one child, started in the background (`shared_server`) and reused by
+every run; until it is up, or if it fails to start, dies or sends what cannot be read, the run
+trains in the worker thread from the last state that came back (`ProcessJob.notice` says so
+once). `GDSIM_TRAINING=thread` keeps every run in the thread.
+"""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import multiprocessing
+import os
+import pickle
+import time
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from typing import Any
+
+from gdsim.core.training_job import TrainingFrame, TrainingJob
+
+TRAINING_ENV = "GDSIM_TRAINING"
+"""`thread` trains in the worker thread; `process` (the default) in the child process."""
+
+CHECKPOINT_S = 1.0
+"""How often the child sends the job's state while it trains (a few milliseconds of pickling
+a second): what a run falls back to if the child dies."""
+WAIT_S = 0.02
+"""How long the worker waits for the child's news at a time: its stop, pause and commands act
+within this."""
+REPLY_S = 5.0
+"""The longest the worker waits for a frame or a held job (the child answers within one chunk,
+~10 ms): past it the child is taken for hung and the run goes on in the thread."""
+
+
+def process_training() -> bool:
+    """Whether runs train in the child process (GDSIM_TRAINING, default `process`)."""
+    return os.environ.get(TRAINING_ENV, "process") != "thread"
+
+
+def serve(connection: Connection) -> None:
+    """The child's loop (see the module docstring); it ends when the GUI side closes the
+    pipe or sends `("quit",)`."""
+    import torch
+
+    torch.set_num_threads(1)  # as the worker thread trains: the same kernels, the same bits
+    connection.send(("ready",))
+    job: TrainingJob | None = None
+    checkpoint = every = 0.0
+    while True:
+        if job is None or connection.poll():
+            try:
+                message = connection.recv()
+            except EOFError:
+                return
+            kind = message[0]
+            if kind == "quit":
+                return
+            if kind == "run":
+                job = TrainingJob.__new__(TrainingJob)
+                job.__setstate__(message[1])
+                every, checkpoint = message[2], time.monotonic()
+            elif job is None:
+                pass  # a frame asked for, or a hold sent, as the run finished
+            elif kind == "hold":
+                connection.send(("held", job.__getstate__()))
+                job = None
+            elif kind == "frame":
+                connection.send(("frame", job.live_snapshot()))
+            elif kind == "call":
+                _, name, args, kwargs = message
+                ok, _ = _guarded(
+                    connection, job, functools.partial(getattr(job, name), *args, **kwargs)
+                )
+                job = job if ok else None
+            continue
+        ok, more = _guarded(connection, job, job.advance)
+        if not ok:
+            job = None
+        elif not more:
+            connection.send(("done", job.__getstate__()))
+            job = None
+        elif time.monotonic() - checkpoint >= every:
+            connection.send(("checkpoint", pickle.dumps(job.__getstate__(), protocol=5)))
+            checkpoint = time.monotonic()
+
+
+def _guarded(connection: Connection, job: TrainingJob, work: Callable[[], Any]) -> tuple[bool, Any]:
+    """(True, what `work` returned); if it raised, the error and the job's state go back (the
+    GUI side raises it, as the worker thread would have) and (False, None)."""
+    try:
+        return True, work()
+    except Exception as error:
+        try:
+            connection.send(("failed", error, job.__getstate__()))
+        except Exception:  # an error that does not pickle
+            connection.send(("failed", RuntimeError(str(error)), job.__getstate__()))
+        return False, None
+
+
+class TrainingServer:
+    """One child process running `serve`, started at once, in the background: `claim()` is
+    None until the child has said it is ready (importing torch takes a second or two), while
+    another run holds it, and for good once it failed."""
+
+    def __init__(self) -> None:
+        context = multiprocessing.get_context("spawn")  # never fork a process running Qt
+        self.connection, child = context.Pipe()
+        self.process = context.Process(
+            target=serve, args=(child,), name="gdsim-training", daemon=True
+        )
+        self._ready = False
+        self._busy = False
+        self.broken = False
+        try:
+            self.process.start()
+        except Exception:
+            self.broken = True
+        child.close()
+
+    def claim(self) -> Connection | None:
+        """The pipe to the child for one run, or None (not up yet, busy, broken)."""
+        if self._busy or not self.wait_ready(0.0):
+            return None
+        self._busy = True
+        return self.connection
+
+    def wait_ready(self, timeout_s: float) -> bool:
+        """Whether the child is up, waiting up to `timeout_s` for it to say so."""
+        if self.broken:
+            return False
+        if not self._ready:
+            try:
+                self._ready = self.connection.poll(timeout_s) and self.connection.recv() == (
+                    "ready",
+                )
+            except (EOFError, OSError):
+                self.fail()
+        return self._ready
+
+    def release(self) -> None:
+        self._busy = False
+
+    def fail(self) -> None:
+        """The child died, hung or sent what cannot be read: end it (no zombie) and never use
+        it again; `shared_server` starts another for later runs."""
+        self.broken = True
+        self.close()
+
+    def close(self, timeout_s: float = 1.0) -> None:
+        """End the child (an idle child reads the closed pipe and exits), killing it after
+        `timeout_s`, and reap it."""
+        self.connection.close()
+        if self.process.pid is None:
+            return
+        self.process.join(timeout_s)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+
+
+_server: TrainingServer | None = None
+
+
+def shared_server() -> TrainingServer | None:
+    """The one server of this process, started at the first call (and again after one
+    failed); None when runs train in the thread (`GDSIM_TRAINING=thread`)."""
+    global _server
+    if not process_training():
+        return None
+    if _server is None or _server.broken:
+        _server = TrainingServer()
+    return _server
+
+
+@atexit.register
+def _close_shared() -> None:
+    """End the child before the interpreter goes (registered after multiprocessing's own
+    exit hook, so it runs first and joins a child that ends at once)."""
+    if _server is not None and not _server.broken:
+        _server.close()
+
+
+class ProcessJob:
+    """The GUI side of one run of `job` (see the module docstring): the steppable job
+    `JobRunner` advances, and the commands the panel sends while it runs."""
+
+    def __init__(self, job: TrainingJob, server: TrainingServer | None) -> None:
+        self.job = job
+        self._server = server
+        self._connection: Connection | None = None
+        self._checkpoint: bytes | None = None
+        self.notice: str | None = None
+        """One line for the status bar when the run left the child for the thread."""
+        self.trained_in_process = False
+        """Whether the child has trained this run (some of it at least)."""
+        self.checkpoint_s = CHECKPOINT_S
+
+    @property
+    def in_process(self) -> bool:
+        """Whether the job trains in the child now."""
+        return self._connection is not None
+
+    def advance(self) -> bool:
+        """Wait up to WAIT_S for the child's news (it trains meanwhile); in the thread, one
+        chunk, until the child can take the run."""
+        if self._connection is None and not self._attach():
+            return self.job.advance()
+        done = self._receive(None, WAIT_S)
+        return not done or not self.job.finished
+
+    def live_snapshot(self) -> TrainingFrame:
+        if self._connection is None:
+            return self.job.live_snapshot()
+        frame = self._ask(("frame",), "frame")
+        return frame if frame is not None else self.job.live_snapshot()
+
+    def snapshot(self) -> TrainingFrame:
+        """The whole frame, computed here once the job's state is back (a pause, a step, the
+        end)."""
+        self.hold()
+        return self.job.snapshot()
+
+    def hold(self) -> None:
+        """Bring the job's state back from the child, if it is there."""
+        if self._connection is not None:
+            self._ask(("hold",), "held")
+
+    def set_lr(self, lr: float) -> None:
+        self._command("set_lr", lr)
+
+    def set_hyper(self, **changes: object) -> None:
+        self._command("set_hyper", **changes)
+
+    def set_weight(self, layer: int, row: int, column: int, value: float) -> None:
+        self._command("set_weight", layer, row, column, value)
+
+    def show_run(self, index: int) -> None:
+        self._command("show_run", index)
+
+    def step_once(self) -> None:
+        self.hold()
+        self.job.step_once()
+
+    def set_paced(self, paced: bool) -> None:
+        if paced:
+            self.hold()
+        self._command("set_paced", paced)
+
+    def _command(self, name: str, *args: Any, **kwargs: Any) -> None:
+        """Apply a command where the job is: sent to the child between two chunks, or now."""
+        connection = self._connection
+        if connection is not None:
+            try:
+                connection.send(("call", name, args, kwargs))
+                return
+            except (OSError, ValueError):
+                self._fall_back("the training process stopped answering")
+        getattr(self.job, name)(*args, **kwargs)
+
+    def _attach(self) -> bool:
+        """Send the job to the child if it can train there now."""
+        if self._server is None or self.job.one_step_at_a_time:
+            return False
+        connection = self._server.claim()
+        if connection is None:
+            return False
+        try:
+            connection.send(("run", self.job.__getstate__(), self.checkpoint_s))
+        except Exception:
+            self._server.release()
+            self._server.fail()
+            self.notice = "training process could not take the run: training in this process"
+            return False
+        self._connection = connection
+        self._checkpoint = None
+        self.trained_in_process = True
+        return True
+
+    def _ask(self, request: tuple[str], kind: str) -> Any:
+        """Send `request` and read the child's news until its `kind` answer; that answer's
+        content (None if the run ended or fell back meanwhile)."""
+        assert self._connection is not None
+        try:
+            self._connection.send(request)
+        except (OSError, ValueError):
+            self._fall_back("the training process stopped answering")
+            return None
+        deadline = time.monotonic() + REPLY_S
+        while self._connection is not None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                self._fall_back("the training process did not answer")
+                return None
+            answer = self._receive(kind, left)
+            if isinstance(answer, tuple):
+                return answer[1]
+        return None
+
+    def _receive(self, wanted: str | None, timeout_s: float) -> Any:
+        """Read the child's next message if one comes within `timeout_s` and act on it; the
+        message if it is a `wanted` one, True if the run's state came back, else None."""
+        connection = self._connection
+        assert connection is not None
+        try:
+            if not connection.poll(timeout_s):
+                return None
+            message = connection.recv()
+        except Exception:
+            self._fall_back("the training process ended unexpectedly")
+            return True
+        kind = message[0]
+        if kind == "checkpoint":
+            self._checkpoint = message[1]
+        elif kind in ("held", "done", "failed"):
+            self._detach(message[-1])
+            if kind == "failed":
+                raise message[1]
+            return message if kind == wanted else True
+        return message if kind == wanted else None
+
+    def _detach(self, state: dict[str, object]) -> None:
+        """The job's state is back: it continues here (or in the child at the next advance)."""
+        self.job.__setstate__(state)
+        self._connection = None
+        if self._server is not None:
+            self._server.release()
+
+    def _fall_back(self, why: str) -> None:
+        """The child is lost: end it and train on in the thread from its last checkpoint (or
+        from the state it was sent)."""
+        server, self._connection = self._server, None
+        self._server = None
+        if server is not None:
+            server.release()
+            server.fail()
+        checkpoint, self._checkpoint = self._checkpoint, None
+        if checkpoint is not None:
+            try:
+                self.job.__setstate__(pickle.loads(checkpoint))
+            except Exception:
+                why += " (its last checkpoint could not be read)"
+        step = max(session.step_count for session in self.job.sessions)
+        self.notice = f"{why}: training goes on in this process from step {step:,}"
