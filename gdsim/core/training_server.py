@@ -59,19 +59,23 @@ def process_training() -> bool:
 
 def serve(connection: Connection) -> None:
     """The child's loop (see the module docstring); it ends when the GUI side closes the
-    pipe or sends `("quit",)`."""
+    pipe, goes away (the app exited while this child was starting) or sends `("quit",)`."""
     import torch
 
     torch.set_num_threads(1)  # as the worker thread trains: the same kernels, the same bits
+    try:
+        _serve(connection)
+    except (EOFError, OSError):
+        return
+
+
+def _serve(connection: Connection) -> None:
     connection.send(("ready",))
     job: TrainingJob | None = None
     checkpoint = every = 0.0
     while True:
         if job is None or connection.poll():
-            try:
-                message = connection.recv()
-            except EOFError:
-                return
+            message = connection.recv()
             kind = message[0]
             if kind == "quit":
                 return
@@ -338,8 +342,12 @@ class ProcessJob:
             return message if kind == wanted else True
         return message if kind == wanted else None
 
-    def _detach(self, state: dict[str, object]) -> None:
-        """The job's state is back: it continues here (or in the child at the next advance)."""
+    def _detach(self, state: dict[str, Any]) -> None:
+        """The job's state is back: it continues here (or in the child at the next advance).
+        Each run keeps the very dataset it was built with (never changed by training), which
+        the panel recognises by identity."""
+        for returned, kept in zip(state["sessions"], self.job.sessions, strict=True):
+            returned.dataset = kept.dataset
         self.job.__setstate__(state)
         self._connection = None
         if self._server is not None:
@@ -356,7 +364,7 @@ class ProcessJob:
         checkpoint, self._checkpoint = self._checkpoint, None
         if checkpoint is not None:
             try:
-                self.job.__setstate__(pickle.loads(checkpoint))
+                self._detach(pickle.loads(checkpoint))
             except Exception:
                 why += " (its last checkpoint could not be read)"
         step = max(session.step_count for session in self.job.sessions)
