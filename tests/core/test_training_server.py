@@ -16,7 +16,7 @@ import torch
 from gdsim.core import training_server
 from gdsim.core.datasets import DatasetParams, make_dataset
 from gdsim.core.network import NetworkSpec
-from gdsim.core.training import TrainingConfig, TrainingSession
+from gdsim.core.training import ConfigError, TrainingConfig, TrainingSession
 from gdsim.core.training_job import TrainingJob
 from gdsim.core.training_server import ProcessJob, TrainingServer
 
@@ -48,11 +48,11 @@ def same_runs(a: TrainingJob, b: TrainingJob) -> bool:
 
 @pytest.fixture(scope="module")
 def server():
-    """One child for the module (it takes a second or two to import torch)."""
-    started = TrainingServer()
-    assert started.wait_ready(60.0), "the training process did not start"
-    yield started
-    started.close()
+    """The pytest process's one training process, as the app's (it takes a second or two to
+    import torch); the tests that kill one start their own."""
+    shared = training_server.shared_server()
+    assert shared is not None and shared.wait_ready(60.0), "the training process did not start"
+    return shared
 
 
 CASES = [((0.5,), None, "gd"), ((0.5,), 32, "adam"), ((0.1, 0.5, 2.0), None, "gd"),
@@ -185,3 +185,17 @@ def test_a_server_that_cannot_start_leaves_runs_in_the_thread(monkeypatch):
 def test_the_switch_keeps_every_run_in_the_thread(monkeypatch):
     monkeypatch.setenv(training_server.TRAINING_ENV, "thread")
     assert training_server.shared_server() is None
+
+
+def test_an_error_in_the_process_is_raised_here_as_the_thread_would_raise_it(server):
+    """The worker turns it into its `failed` message; the run's state is back, not lost."""
+    remote = ProcessJob(make_job(steps=1500), server)
+    while not remote.in_process or remote.live_snapshot().runs[0].state.step < 20:
+        remote.advance()
+    remote.set_hyper(seed=5)
+    with pytest.raises(ConfigError, match="the seed cannot change during a run"):
+        while remote.advance():
+            pass
+    assert not remote.in_process and remote.job.sessions[0].step_count >= 20
+    assert server.claim() is server.connection, "the process is free for the next run"
+    server.release()
