@@ -27,12 +27,14 @@ once). `GDSIM_TRAINING=thread` keeps every run in the thread.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import functools
 import multiprocessing
 import os
 import pickle
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -136,7 +138,8 @@ class TrainingServer:
         self._busy = False
         self.broken = False
         try:
-            self.process.start()
+            with _main_left_out():
+                self.process.start()
         except Exception:
             self.broken = True
         child.close()
@@ -182,6 +185,26 @@ class TrainingServer:
             self.process.join()
 
 
+@contextlib.contextmanager
+def _main_left_out() -> Iterator[None]:
+    """Start a child without the parent's main module: spawn runs the main script again in
+    the child (as `__mp_main__`) to find what it pickled, and a teacher's script without an
+    `if __name__ == "__main__"` guard would open a window and train in the child too. The
+    child needs nothing from it (`serve` lives here), so the main module hides its file and
+    spec while the child is started."""
+    main = sys.modules["__main__"]
+    saved = {
+        name: main.__dict__[name] for name in ("__file__", "__spec__") if name in main.__dict__
+    }
+    main.__dict__.pop("__file__", None)
+    main.__spec__ = None
+    try:
+        yield
+    finally:
+        main.__dict__.pop("__spec__", None)
+        main.__dict__.update(saved)
+
+
 _server: TrainingServer | None = None
 
 
@@ -198,10 +221,11 @@ def shared_server() -> TrainingServer | None:
 
 @atexit.register
 def _close_shared() -> None:
-    """End the child before the interpreter goes (registered after multiprocessing's own
-    exit hook, so it runs first and joins a child that ends at once)."""
+    """End the child at exit without waiting for it to wind down. A run still in it (a
+    script that exits without closing the window, its worker stopped by an exit hook that
+    may run after this one) goes on from its last checkpoint in the thread until stopped."""
     if _server is not None and not _server.broken:
-        _server.close()
+        _server.close(timeout_s=0.0)
 
 
 class ProcessJob:

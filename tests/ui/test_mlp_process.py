@@ -4,6 +4,11 @@ trains, costs neither the run nor a hang."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -13,6 +18,8 @@ from gdsim.core import training_server
 from gdsim.core.limits import MAX_TRAINING_STEPS
 from gdsim.core.training_server import ProcessJob
 from gdsim.ui import workers
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def find(panel, cls, name):
@@ -90,3 +97,40 @@ def test_closing_the_window_while_the_process_trains_brings_the_run_back(qtbot, 
     assert workers.running_threads() == 0
     assert not run.in_process and panel.job.sessions[0].step_count > 50
     assert panel.presenter._server.wait_ready(0.0), "the process stays for the next run"
+
+
+UNGUARDED_SCRIPT = """
+import sys, time
+from PySide6 import QtCore, QtWidgets
+from gdsim.ui.app import create_application
+from gdsim.ui.main_window import MainWindow
+
+app = create_application([])
+window = MainWindow()
+window.show()
+panel = window.mlp_panel
+panel.findChild(QtWidgets.QSpinBox, "stepsSpin").setValue(1_000_000)
+panel.findChild(QtWidgets.QPushButton, "trainButton").click()
+deadline = time.monotonic() + 90
+while not (panel.presenter._run.in_process and panel._frame.runs[0].state.step > 100):
+    assert time.monotonic() < deadline, "the run never reached the training process"
+    app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 50)
+print("training in the process", flush=True)
+sys.exit(0)
+"""
+
+
+def test_a_script_without_a_main_guard_trains_in_the_process_and_exits_mid_run(tmp_path):
+    """spawn runs the parent's main script again in the child unless told not to: a
+    teacher's script with no `if __name__ == "__main__"` opened a second app there, and the
+    run never reached the process. Exiting mid-run leaves no process and no traceback."""
+    script = tmp_path / "lesson_script.py"
+    script.write_text(UNGUARDED_SCRIPT)
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)}
+    result = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True, text=True, env=env, timeout=150, check=False,
+    )  # fmt: skip
+    assert "training in the process" in result.stdout, result.stderr[-2000:]
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr
