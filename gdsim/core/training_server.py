@@ -72,12 +72,12 @@ def serve(connection: Connection) -> None:
 
 
 def _serve(connection: Connection) -> None:
-    connection.send(("ready",))
+    _send(connection, ("ready",))
     job: TrainingJob | None = None
     checkpoint = every = 0.0
     while True:
         if job is None or connection.poll():
-            message = connection.recv()
+            message = _receive_from(connection)
             kind = message[0]
             if kind == "quit":
                 return
@@ -88,10 +88,10 @@ def _serve(connection: Connection) -> None:
             elif job is None:
                 pass  # a frame asked for, or a hold sent, as the run finished
             elif kind == "hold":
-                connection.send(("held", job.__getstate__()))
+                _send(connection, ("held", job.__getstate__()))
                 job = None
             elif kind == "frame":
-                connection.send(("frame", job.live_snapshot()))
+                _send(connection, ("frame", job.live_snapshot()))
             elif kind == "call":
                 _, name, args, kwargs = message
                 ok, _ = _guarded(
@@ -103,11 +103,22 @@ def _serve(connection: Connection) -> None:
         if not ok:
             job = None
         elif not more:
-            connection.send(("done", job.__getstate__()))
+            _send(connection, ("done", job.__getstate__()))
             job = None
         elif time.monotonic() - checkpoint >= every:
-            connection.send(("checkpoint", pickle.dumps(job.__getstate__(), protocol=5)))
+            _send(connection, ("checkpoint", pickle.dumps(job.__getstate__(), protocol=5)))
             checkpoint = time.monotonic()
+
+
+def _send(connection: Connection, message: tuple[Any, ...]) -> None:
+    """Send `message` pickled plainly: `Connection.send` pickles with multiprocessing's
+    pickler, for which torch moves every tensor into shared memory and hands its file over
+    through a background thread, so that both processes would write the same weights."""
+    connection.send_bytes(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _receive_from(connection: Connection) -> Any:
+    return pickle.loads(connection.recv_bytes())
 
 
 def _guarded(connection: Connection, job: TrainingJob, work: Callable[[], Any]) -> tuple[bool, Any]:
@@ -117,9 +128,9 @@ def _guarded(connection: Connection, job: TrainingJob, work: Callable[[], Any]) 
         return True, work()
     except Exception as error:
         try:
-            connection.send(("failed", error, job.__getstate__()))
+            _send(connection, ("failed", error, job.__getstate__()))
         except Exception:  # an error that does not pickle
-            connection.send(("failed", RuntimeError(str(error)), job.__getstate__()))
+            _send(connection, ("failed", RuntimeError(str(error)), job.__getstate__()))
         return False, None
 
 
@@ -157,9 +168,9 @@ class TrainingServer:
             return False
         if not self._ready:
             try:
-                self._ready = self.connection.poll(timeout_s) and self.connection.recv() == (
-                    "ready",
-                )
+                self._ready = self.connection.poll(timeout_s) and _receive_from(
+                    self.connection
+                ) == ("ready",)
             except (EOFError, OSError):
                 self.fail()
         return self._ready
@@ -299,7 +310,7 @@ class ProcessJob:
         connection = self._connection
         if connection is not None:
             try:
-                connection.send(("call", name, args, kwargs))
+                _send(connection, ("call", name, args, kwargs))
                 return
             except (OSError, ValueError):
                 self._fall_back("the training process stopped answering")
@@ -313,7 +324,7 @@ class ProcessJob:
         if connection is None:
             return False
         try:
-            connection.send(("run", self.job.__getstate__(), self.checkpoint_s))
+            _send(connection, ("run", self.job.__getstate__(), self.checkpoint_s))
         except Exception:
             self._server.release()
             self._server.fail()
@@ -329,7 +340,7 @@ class ProcessJob:
         content (None if the run ended or fell back meanwhile)."""
         assert self._connection is not None
         try:
-            self._connection.send(request)
+            _send(self._connection, request)
         except (OSError, ValueError):
             self._fall_back("the training process stopped answering")
             return None
@@ -352,7 +363,7 @@ class ProcessJob:
         try:
             if not connection.poll(timeout_s):
                 return None
-            message = connection.recv()
+            message = _receive_from(connection)
         except Exception:
             self._fall_back("the training process ended unexpectedly")
             return True

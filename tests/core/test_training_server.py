@@ -156,9 +156,9 @@ def test_a_message_that_cannot_be_read_ends_the_process_not_the_run(monkeypatch)
         assert remote.advance()
 
     def unreadable(*_args):
-        raise pickle.UnpicklingError("invalid load key")
+        return b"\x80\x05not a pickle"
 
-    monkeypatch.setattr(type(server.connection), "recv", unreadable)
+    monkeypatch.setattr(type(server.connection), "recv_bytes", unreadable)
     remote.live_snapshot()
     monkeypatch.undo()
     while remote.advance():
