@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import dataclasses
 import functools
 import multiprocessing
 import os
@@ -37,6 +38,8 @@ import time
 from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
 from typing import Any
+
+import numpy as np
 
 from gdsim.core.training_job import TrainingFrame, TrainingJob
 
@@ -61,7 +64,7 @@ def process_training() -> bool:
 
 def serve(connection: Connection) -> None:
     """The child's loop (see the module docstring); it ends when the GUI side closes the
-    pipe, goes away (the app exited while this child was starting) or sends `("quit",)`."""
+    pipe or goes away (the app exited, perhaps while this child was starting)."""
     import torch
 
     torch.set_num_threads(1)  # as the worker thread trains: the same kernels, the same bits
@@ -79,8 +82,6 @@ def _serve(connection: Connection) -> None:
         if job is None or connection.poll():
             message = _receive_from(connection)
             kind = message[0]
-            if kind == "quit":
-                return
             if kind == "run":
                 job = TrainingJob.__new__(TrainingJob)
                 job.__setstate__(message[1])
@@ -196,6 +197,30 @@ class TrainingServer:
             self.process.join()
 
 
+def _reusing_detail(last: TrainingFrame | None, frame: TrainingFrame) -> TrainingFrame:
+    """`frame` with `last`'s detail objects when the child reused them (equal weights and
+    prediction: `TrainingJob.live_snapshot` refreshes them on a budget). The panel redraws the
+    slow views only for a prediction it has not drawn, known by identity, and every frame that
+    crosses the pipe arrives as new objects."""
+    if (
+        last is None
+        or last.shown != frame.shown
+        or not np.array_equal(last.prediction, frame.prediction)
+        or not all(
+            np.array_equal(a, b) and np.array_equal(c, d)
+            for (a, c), (b, d) in zip(last.weights, frame.weights, strict=True)
+        )
+    ):
+        return frame
+    return dataclasses.replace(
+        frame,
+        weights=last.weights,
+        prediction=last.prediction,
+        unit_maps=last.unit_maps,
+        confusion=last.confusion,
+    )
+
+
 @contextlib.contextmanager
 def _main_left_out() -> Iterator[None]:
     """Start a child without the parent's main module: spawn runs the main script again in
@@ -253,6 +278,7 @@ class ProcessJob:
         self.trained_in_process = False
         """Whether the child has trained this run (some of it at least)."""
         self.checkpoint_s = CHECKPOINT_S
+        self._last_frame: TrainingFrame | None = None
 
     @property
     def in_process(self) -> bool:
@@ -271,7 +297,10 @@ class ProcessJob:
         if self._connection is None:
             return self.job.live_snapshot()
         frame = self._ask(("frame",), "frame")
-        return frame if frame is not None else self.job.live_snapshot()
+        if frame is None:
+            return self.job.live_snapshot()
+        self._last_frame = frame = _reusing_detail(self._last_frame, frame)
+        return frame
 
     def snapshot(self) -> TrainingFrame:
         """The whole frame, computed here once the job's state is back (a pause, a step, the

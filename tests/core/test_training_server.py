@@ -199,3 +199,16 @@ def test_an_error_in_the_process_is_raised_here_as_the_thread_would_raise_it(ser
     assert not remote.in_process and remote.job.sessions[0].step_count >= 20
     assert server.claim() is server.connection, "the process is free for the next run"
     server.release()
+
+
+def test_live_frames_from_the_process_keep_the_detail_the_child_did_not_recompute(server):
+    """The panel redraws the decision map and the diagram only for a prediction it has not
+    drawn (known by identity): frames that crossed the pipe are new objects, yet one whose
+    detail the child reused must not cost that redraw."""
+    remote = ProcessJob(make_job(steps=20_000), server)
+    while not remote.in_process:
+        remote.advance()
+    frames = [remote.live_snapshot() for _ in range(2)]  # within LIVE_DETAIL_S of each other
+    assert frames[1].prediction is frames[0].prediction
+    assert frames[1].weights is frames[0].weights
+    remote.snapshot()
