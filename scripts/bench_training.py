@@ -4,11 +4,13 @@ For each network (2-50-1, 2-8-8-1) and batch mode (full batch, batch 32) on 1,00
 points, one run measures:
 - `bare`: the lecture's canonical loop (zero_grad, forward, loss, backward, step, loss.item())
   on the same model, data, optimizer and minibatch order, in this thread;
-- `worker`: the app's worker alone (JobRunner thread, TrainingJob chunks, 30 frames a second
-  with full-set metrics and the decision map), the GUI receiving but not drawing;
-- `app`: the network panel itself training the same configuration (JobRunner worker thread,
-  TrainingJob chunks, frames redrawn by the panel's timer), from its first frame to finished;
-  the click-to-first-frame start-up is reported apart;
+- `worker`: the app's training path alone, the GUI receiving but not drawing: JobRunner's
+  thread feeding `ProcessJob` (the job trains in the training process, gdsim/core/
+  training_server.py, and sends 30 frames a second with full-set metrics and the decision map
+  over the pipe), or with `GDSIM_TRAINING=thread` the TrainingJob in the worker thread;
+- `app`: the network panel itself training the same configuration as a user gets it (the
+  training process, frames redrawn by the panel's timer), from its first frame to finished;
+  the click-to-first-frame start-up is reported apart; `training_path` says which path ran;
 - `stall`: the longest gap between ticks of a 5 ms GUI timer while the app trains, minus 5 ms,
   and the 99th percentile of those gaps (`p99`: what a hand dragging a slider feels);
 - `gui_cpu_share`: the GUI thread's CPU time from the click to finished over the wall time
@@ -22,10 +24,11 @@ Targets (issue 4): app/bare >= 0.9, stall < 50 ms; (issue 16) app/bare >= 0.95, 
 `lesson 9` (resources/lessons/09_edge_of_stability.json: sine, 1-32-32-1 tanh, full batch,
 sharpness every 10 steps) cut to LESSON_STEPS steps: seconds from the click on Train to the
 finished frame in the app, against the same session run headless (`TrainingSession.run`).
-Both sides run with one torch thread (the worker's setting), so the ratio measures our
-overhead, not thread counts. This machine's speed drifts by up to 2x over seconds (shared
-cores), so bare, worker and app runs alternate `repeats` times and each ratio is the median of
-the back-to-back pairs.
+Both sides run with one torch thread (the worker's and the training process's setting), so
+the ratio measures our overhead, not thread counts. The training process is started and
+waited for before anything is timed (the app starts it when the network panel is built).
+This machine's speed drifts by up to 2x over seconds (shared cores), so bare, worker and app
+runs alternate `repeats` times and each ratio is the median of the back-to-back pairs.
 
 Run: QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/bench_training.py [section ...]
 (sections: compare, training, lesson9; all by default)
@@ -55,6 +58,7 @@ from gdsim.core.lessons import load_lesson, state_at
 from gdsim.core.network import NetworkSpec, build_model, loss_function
 from gdsim.core.training import TrainingConfig, TrainingSession, batch_indices, build_optimizer
 from gdsim.core.training_job import TrainingJob
+from gdsim.core.training_server import ProcessJob, process_training, shared_server
 from gdsim.ui.presenters.network import GRID_POINTS
 from gdsim.ui.workers import JobRunner
 
@@ -136,18 +140,20 @@ def app_run(panel: object, app: QtWidgets.QApplication) -> tuple[float, float, f
 
 
 def worker_steps_per_second(spec: NetworkSpec, config: TrainingConfig, steps: int) -> float:
-    """The app's worker alone: JobRunner + TrainingJob sending 30 frames a second (full-set
+    """The app's training path alone (see the module docstring): JobRunner + TrainingJob, in
+    the training process unless GDSIM_TRAINING=thread, sending 30 frames a second (full-set
     losses, weights and the decision map, as for the panel) to a GUI that does not draw."""
     data = make_dataset(DatasetParams("circle", n=POINTS, val_fraction=VAL_FRACTION))
     session = TrainingSession(spec, data, replace(config, steps=steps))
     (x_low, x_high), (y_low, y_high) = data.input_range
     grid = (np.linspace(x_low, x_high, GRID_POINTS), np.linspace(y_low, y_high, GRID_POINTS))
     job = TrainingJob([session], grid)
+    server = shared_server()
     runner = JobRunner(max_rate=30.0)
     loop = QtCore.QEventLoop()
     runner.finished.connect(loop.quit)
     start = time.perf_counter()
-    runner.start(job)
+    runner.start(job if server is None else ProcessJob(job, server))
     loop.exec()
     return steps / (time.perf_counter() - start)
 
@@ -169,6 +175,9 @@ def bench_window() -> tuple[QtWidgets.QApplication, object]:
     window.resize(1280, 800)
     window.tabs.setCurrentWidget(window.mlp_panel)
     window.show()
+    server = shared_server()
+    if server is not None and not server.wait_ready(60.0):
+        raise SystemExit("the training process did not start")
     settle(app)
     return app, window
 
@@ -325,7 +334,7 @@ SECTIONS = {"compare": bench_compare, "training": bench_training, "lesson9": ben
 
 if __name__ == "__main__":
     chosen = sys.argv[1:] or list(SECTIONS)
-    results: dict[str, object] = {}
+    results: dict[str, object] = {"training_path": "process" if process_training() else "thread"}
     for section in chosen:
         measured = SECTIONS[section]()
         results.update({section: measured} if section != "training" else measured)

@@ -366,18 +366,33 @@ def lean_forward(model: nn.Sequential) -> Callable[[torch.Tensor], torch.Tensor]
     return forward
 
 
-def batch_indices(
-    n: int, batch_size: int | None, generator: torch.Generator
-) -> Iterator[torch.Tensor | None]:
+def batch_indices(n: int, batch_size: int | None, generator: torch.Generator) -> BatchOrder:
     """Endless minibatch index tensors: a fresh shuffle each epoch, the last batch of an epoch
     possibly smaller; `None` (every step) for full-batch training."""
-    if not batch_size or batch_size >= n:
-        while True:
-            yield None
-    while True:
-        order = torch.randperm(n, generator=generator)
-        for start in range(0, n, batch_size):
-            yield order[start : start + batch_size]
+    return BatchOrder(n, batch_size, generator)
+
+
+class BatchOrder(Iterator[torch.Tensor | None]):
+    """The iterator `batch_indices` returns. A class rather than a generator function because
+    a session travels to the training process (gdsim/core/training_server.py) mid-epoch: a
+    generator cannot be pickled, this keeps its place (the epoch's order and the next start)
+    and gives the same batches after a round trip."""
+
+    def __init__(self, n: int, batch_size: int | None, generator: torch.Generator) -> None:
+        self._n = n
+        self._size = batch_size if batch_size and batch_size < n else None
+        self._generator = generator
+        self._order: torch.Tensor | None = None
+        self._start = 0
+
+    def __next__(self) -> torch.Tensor | None:
+        if self._size is None:
+            return None
+        if self._order is None or self._start >= self._n:
+            self._order = torch.randperm(self._n, generator=self._generator)
+            self._start = 0
+        start, self._start = self._start, self._start + self._size
+        return self._order[start : start + self._size]
 
 
 # ---------------------------------------------------------------- bounded records
@@ -600,6 +615,26 @@ class TrainingSession:
         self._sharpness_vector: torch.Tensor | None = None
         self.edits: list[WeightEdit] = []
         """Weights set by hand (`set_weight`), in order: the exported script replays them."""
+
+    # -- transfer ------------------------------------------------------------------------
+
+    def __getstate__(self) -> dict[str, Any]:
+        """What a session is, for the training process (gdsim/core/training_server.py): its
+        attributes less the calls bound to its tensors (`lean_forward`'s closure, which
+        cannot be pickled), plus the parameters' gradients, which a pickled parameter drops
+        and a snapshot's gradient norm reads."""
+        state = self.__dict__.copy()
+        del state["_forward"], state["_loss_forward"]
+        state["_gradients"] = [parameter.grad for parameter in self._parameters]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        gradients = state.pop("_gradients")
+        self.__dict__.update(state)
+        for parameter, gradient in zip(self._parameters, gradients, strict=True):
+            parameter.grad = gradient
+        self._forward = lean_forward(self.model)
+        self._loss_forward = self.loss_fn.forward
 
     # -- state ---------------------------------------------------------------------------
 

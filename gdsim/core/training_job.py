@@ -188,6 +188,24 @@ class TrainingJob:
         self._state_budget = SideWorkBudget(LIVE_SHARE, LIVE_STATE_S, LIVE_SLOWEST_S)
         self._detail_budget = SideWorkBudget(LIVE_SHARE, LIVE_DETAIL_S, LIVE_SLOWEST_S)
 
+    def __getstate__(self) -> dict[str, object]:
+        """What a job is, for the training process (gdsim/core/training_server.py): its
+        attributes less the batch, which is bound to the sessions' tensors and optimizers and
+        is bound again on arrival, as after a change of settings (`_rebatch`)."""
+        state = self.__dict__.copy()
+        del state["_batch"]
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._rebatch()
+
+    @property
+    def one_step_at_a_time(self) -> bool:
+        """Paced, or a single step due: what the worker thread trains itself rather than
+        send to the training process (gdsim/core/training_server.py)."""
+        return self._paced or self._single_step
+
     @property
     def batched(self) -> bool:
         """Whether the runs still training train as one batch."""

@@ -11,6 +11,7 @@ import pytest
 from pyqtgraph.parametertree import ParameterTree
 from PySide6 import QtCore, QtWidgets
 
+from gdsim.core import training_server
 from gdsim.ui import workers
 from gdsim.ui.app import configure_pyqtgraph
 
@@ -25,6 +26,15 @@ def _isolated_settings(tmp_path_factory: pytest.TempPathFactory) -> None:
         QtCore.QSettings.setPath(QtCore.QSettings.Format.IniFormat, scope, folder)
         QtCore.QSettings.setPath(QtCore.QSettings.Format.NativeFormat, scope, folder)
     configure_pyqtgraph()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _training_process() -> None:
+    """The one training process of this pytest process (as of the app's), up before the
+    first test trains, so that the panels' tests train through it as a user's runs do."""
+    server = training_server.shared_server()
+    if server is not None:
+        assert server.wait_ready(60.0), "the training process did not start"
 
 
 @pytest.fixture(autouse=True)

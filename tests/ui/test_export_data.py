@@ -36,7 +36,8 @@ def test_training_histories_export_once_paused_and_are_refused_while_running(
     panel = window.mlp_panel
     panel.findChild(QtWidgets.QSpinBox, "stepsSpin").setValue(MAX_TRAINING_STEPS)
     panel.findChild(QtWidgets.QPushButton, "trainButton").click()
-    qtbot.waitUntil(lambda: panel.job.sessions[0].step_count > 30, timeout=10_000)
+    # While it trains the job is in the training process: its frames say how far it is.
+    qtbot.waitUntil(lambda: panel._frame.runs[0].state.step > 30, timeout=10_000)
     target = tmp_path / "training.csv"
     assert not window.exports.save_data(target)
     assert "pause or stop training first" in warnings[0]

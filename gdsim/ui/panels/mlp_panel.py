@@ -173,6 +173,7 @@ class MlpPanel(QtWidgets.QWidget):
         self.presenter.paused.connect(self.header.show_paused)
         self.presenter.finished.connect(self.header.show_verdict)
         self.presenter.failed.connect(self._on_failed)
+        self.presenter.notice.connect(self.statusMessage)
         self.presenter.runningChanged.connect(self._update_buttons)
         # After the handlers above, so that the state they made is there to read.
         for intent in (self.picker.datasetChanged, self.network_box.changed, box.lrChanged,

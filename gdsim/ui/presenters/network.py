@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from PySide6 import QtCore
@@ -45,6 +45,7 @@ from gdsim.core.training import (
     rates_text,
 )
 from gdsim.core.training_job import LIVE_DETAIL_S, LIVE_SLOWEST_S, TrainingFrame, TrainingJob
+from gdsim.core.training_server import ProcessJob, shared_server
 from gdsim.core.unit_maps import check_weight_index, parse_weight
 from gdsim.ui.workers import JobRunner
 
@@ -76,6 +77,8 @@ class NetworkPresenter(QtCore.QObject):
     paused = QtCore.Signal(object)
     finished = QtCore.Signal(object)
     failed = QtCore.Signal(str)
+    notice = QtCore.Signal(str)
+    """A run left the training process for the worker thread: one line for the status bar."""
     runningChanged = QtCore.Signal()
 
     def __init__(self, parent: QtCore.QObject | None = None) -> None:
@@ -91,6 +94,12 @@ class NetworkPresenter(QtCore.QObject):
         self._drawn_prediction: np.ndarray | None = None
         """The prediction the slow views show: a frame that reuses it needs no detail."""
         self.job: TrainingJob | None = None
+        self._server = shared_server()
+        """The training process, started now in the background (None: runs train in the
+        worker thread, `GDSIM_TRAINING=thread`)."""
+        self._run: TrainingJob | ProcessJob | None = None
+        """What the worker advances: `job`, or its `ProcessJob` when it may train in the
+        training process; commands sent while it runs go to it."""
         self.frame: TrainingFrame | None = None
         self.pace: float | None = None
         """Optimizer steps per second per run while training (None: full speed)."""
@@ -241,16 +250,24 @@ class NetworkPresenter(QtCore.QObject):
         if self.runner.is_running():
             self.runner.resume()
         elif self.job is not None:
-            self.runner.start(self.job, paused=paused)
+            self._start_worker(self.job, paused)
         self.runningChanged.emit()
+
+    def _start_worker(self, job: TrainingJob, paused: bool) -> None:
+        """Run `job` in the worker: through the training process when there is one (the
+        job's state comes back whenever the worker pauses, steps or ends, gdsim/core/
+        training_server.py), else in the worker thread itself."""
+        self._server = shared_server()
+        self._run = job if self._server is None else ProcessJob(job, self._server)
+        self.runner.start(self._run, paused=paused)
 
     def step(self) -> None:
         """One optimizer step per run, then stay paused."""
         if self.job is None:
             return
         if not self.runner.is_running():
-            self.runner.start(self.job, paused=True)
-        self.runner.call(self.job.step_once)
+            self._start_worker(self.job, paused=True)
+        self._send("step_once")
         self.runner.step()
         self.runningChanged.emit()
 
@@ -261,7 +278,7 @@ class NetworkPresenter(QtCore.QObject):
         self.pace = rate
         self.runner.set_pace(rate)
         if self.job is not None:
-            self._send(functools.partial(self.job.set_paced, rate is not None))
+            self._send("set_paced", rate is not None)
 
     def toggle_pause(self) -> None:
         if not self.runner.is_running():
@@ -281,13 +298,13 @@ class NetworkPresenter(QtCore.QObject):
 
     def set_lr(self, lr: float) -> None:
         if self.job is not None:
-            self._send(functools.partial(self.job.set_lr, lr))
+            self._send("set_lr", lr)
 
     def set_hyper(self, **changes: object) -> None:
         """Change training settings between steps, every run alike but for those it holds."""
         changes = {name: value for name, value in changes.items() if name not in self._held}
         if self.job is not None:
-            self._send(functools.partial(self.job.set_hyper, **changes))
+            self._send("set_hyper", **changes)
 
     def edit_weight(self, layer: int, row: int, column: int, text: str) -> str | None:
         """Set a weight of the shown run to the typed `text` between two steps (through the
@@ -303,7 +320,7 @@ class NetworkPresenter(QtCore.QObject):
             check_weight_index(job.sessions[self.shown_run].model, layer, row, column)
         except (ValueError, IndexError) as error:
             return f"weight not changed: {error}"
-        self._send(functools.partial(job.set_weight, layer, row, column, value))
+        self._send("set_weight", layer, row, column, value)
         if not self.runner.is_running():
             self.show_now(job.snapshot())
         return None
@@ -315,19 +332,18 @@ class NetworkPresenter(QtCore.QObject):
         if job is None or not 0 <= index < len(job.sessions):
             return False
         self.shown_run = index
-        if self.runner.is_running():
-            self.runner.call(functools.partial(job.show_run, index))
-        else:
-            job.show_run(index)
+        self._send("show_run", index)
+        if not self.runner.is_running():
             self.show_now(job.snapshot())
         return True
 
-    def _send(self, command: Callable[[], None]) -> None:
-        """Run `command` on the job: in the worker between two steps if it runs, else now."""
-        if self.runner.is_running():
-            self.runner.call(command)
-        else:
-            command()
+    def _send(self, command: str, *args: object, **kwargs: object) -> None:
+        """Call the job's `command`: through the worker between two steps if it runs (the
+        job may be in the training process then), else now."""
+        if self.runner.is_running() and self._run is not None:
+            self.runner.call(functools.partial(getattr(self._run, command), *args, **kwargs))
+        elif self.job is not None:
+            getattr(self.job, command)(*args, **kwargs)
 
     # ------------------------------------------------------------------ frames
 
@@ -366,6 +382,10 @@ class NetworkPresenter(QtCore.QObject):
         """Keep only the latest frame; the timer emits it."""
         self.frame = frame
         self._dirty = True
+        run = self._run
+        if isinstance(run, ProcessJob) and run.notice is not None:
+            message, run.notice = run.notice, None
+            self.notice.emit(message)
 
     @QtCore.Slot(object)
     def _on_paused(self, frame: TrainingFrame) -> None:
