@@ -56,7 +56,9 @@ def panel_states(draw: st.DrawFn) -> NetworkState:
     }
     kind = DATASETS[draw(st.sampled_from(["circle", "xor", "moons", "blobs", "sine"]))]
     seed = draw(st.integers(0, 999_999))
-    compare_lrs = tuple(draw(st.lists(st.floats(1e-4, 100.0), min_size=1, max_size=4)))
+    compare_lrs = tuple(
+        draw(st.lists(st.floats(1e-4, 100.0), min_size=1, max_size=4, unique=True))
+    )  # a rate given twice is refused (test_a_refused_compare_leaves_nothing_to_train)
     compare = draw(st.booleans())
     try:
         state = NetworkState(
@@ -289,3 +291,16 @@ def test_a_dataset_split_that_leaves_a_class_out_of_training_is_refused_whole(xo
     )
     assert why is not None and "without training points" in why
     assert xor_panel.state() == before
+
+
+def test_a_refused_compare_leaves_nothing_to_train(qtbot, mlp_panel):
+    """Rates 1 and 1 are refused with a message; the job of the settings shown before (weight
+    decay 1) stayed, and Train trained it under the new settings' name."""
+    before = NetworkState(training=TrainingConfig(weight_decay=1.0))
+    assert mlp_panel.set_state(before) is None
+    refused = NetworkState(compare=True, compare_lrs=(1.0, 1.0, 2.0))
+    mlp_panel.set_state(refused)
+    assert "repeats value 1" in " ".join(shown_messages(mlp_panel).values())
+    assert mlp_panel.job is None
+    assert not mlp_panel.findChild(QtWidgets.QPushButton, "trainButton").isEnabled()
+    assert label(mlp_panel, "trainingStatusLabel").text() == "no runs: see the message above"

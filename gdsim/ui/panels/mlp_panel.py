@@ -532,6 +532,7 @@ class MlpPanel(QtWidgets.QWidget):
             held = compared.config_fields if self.training_box.compare_on() else ()
             job = self.presenter.rebuild(runs, self.dataset, held)
         except (SpecError, ConfigError) as error:
+            self.presenter.clear()  # else Train trained the previous settings' job
             self.messages.show_message("network", str(error))
             self.header.show_state("no runs: see the message above")
             self._update_buttons()
