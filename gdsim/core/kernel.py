@@ -3,10 +3,10 @@ program, run by numba kernels built in the background, with the numpy path as th
 
 Two tiers. The gradient's sympy ``cse`` output becomes a straight-line list of instructions on
 registers (``Program``). A kernel specialised to one formula and update rule
-(``gdsim.core.specialised_kernel``: the program written out as scalar code, two runs side by
-side, ~5 ns per step and run) compiles once per formula and rule, in the background: 1-3 s for
-a small formula, ~5 s for one as long as Goldstein-Price; it is cached as a module file, so the
-next start loads it in milliseconds. Until it is ready, the generic kernel
+(``gdsim.core.specialised_kernel``: the program written out as scalar code, ~5 ns per step
+and run for a path, ~1 ns for the basins map's ends) compiles once per formula and rule, in the
+background: 1-3 s for a small formula, ~5 s for one as long as Goldstein-Price; it is cached as
+a module file, so the next start loads it in milliseconds. Until it is ready, the generic kernel
 (``gdsim.core.numba_kernel``, which interprets any program: compiled once for every formula,
 ~100-300 ns) serves, and before that the numpy path.
 

@@ -15,9 +15,9 @@ import pytest
 from test_kernel import HYPER, TYPED, on_numpy, runs_of
 
 from gdsim.core import kernel, specialised_kernel
-from gdsim.core.optimizers import SURFACE_OPTIMIZERS
+from gdsim.core.optimizers import SURFACE_OPTIMIZERS, get_surface_optimizer
 from gdsim.core.presets import load_presets
-from gdsim.core.simulate import RunSpec, StopCause, final_states, simulate
+from gdsim.core.simulate import RunSpec, StopCause, default_bounds, final_states, simulate
 from gdsim.core.surfaces import get_surface
 from gdsim.core.verdict import classify_view
 
@@ -166,6 +166,66 @@ def test_a_basins_run_beside_others_equals_the_run_alone(specialised, name, opti
         alone = final_states(surface, start[None], lr, 300, optimizer, hyper, tolerance=1e-3)
         for field in ("points", "stopped_at", "settled_at"):
             assert getattr(together, field)[k].tobytes() == getattr(alone, field)[0].tobytes()
+
+
+@pytest.mark.parametrize(("optimizer", "fastest"), [("gd", 4e-3), ("momentum", 1e-3)])
+def test_basins_runs_in_blocks_keep_their_own_numbers(specialised, optimizer, fastest):
+    """``final`` advances ``BLOCK`` runs at a time, step by step, in vector registers: over
+    several blocks (the last one partial), each run with its own rate, runs that leave the
+    bounds at many steps beside runs that settle or run on, each run's end (the iterate where
+    it stopped, or its last), stop and settling step must be its own: its stop and last iterate
+    those of ``simulate`` (the history kernel), all three the same in the reversed batch and
+    alone."""
+    surface = get_surface("rosenbrock")
+    ready(surface, [optimizer], "final")
+    ready(surface, [optimizer])
+    count = 2 * specialised_kernel.BLOCK + 37
+    rng = np.random.default_rng(5)
+    starts = rng.uniform((-3.0, -2.0), (3.0, 8.0), (count, 2))
+    lr = rng.uniform(0.0, fastest, count)
+    hyper = get_surface_optimizer(optimizer).resolve(HYPER[optimizer])
+    bounds = np.array(default_bounds(surface))
+
+    def final(runs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        out = kernel.final(
+            surface.function, optimizer, hyper, starts[runs].T, lr[runs], 300, bounds, 1e-3
+        )
+        assert out is not None
+        return out
+
+    ends, stopped_at, settled_at = final(np.arange(count))
+    assert len(set(stopped_at[stopped_at >= 0].tolist())) > 5
+    assert len(set(settled_at[stopped_at < 0].tolist())) > 5
+    specs = [
+        RunSpec(lr=rate, optimizer=optimizer, hyper=HYPER[optimizer], start=tuple(start))
+        for start, rate in zip(starts, lr, strict=True)
+    ]
+    paths = simulate(surface, specs, 300)
+    np.testing.assert_array_equal(stopped_at, paths.stopped_at)
+    kept = stopped_at < 0
+    assert ends.T[kept].tobytes() == paths.points[kept, -1].tobytes()
+    backwards = final(np.arange(count)[::-1])
+    assert backwards[0][:, ::-1].tobytes() == ends.tobytes()
+    assert backwards[1][::-1].tobytes() == stopped_at.tobytes()
+    assert backwards[2][::-1].tobytes() == settled_at.tobytes()
+    for k in range(count):
+        alone = final(np.array([k]))
+        assert alone[0][:, 0].tobytes() == ends[:, k].tobytes()
+        assert (alone[1][0], alone[2][0]) == (stopped_at[k], settled_at[k])
+
+
+def test_the_basins_loop_is_vectorised():
+    """The basins map's speed is the compiler vectorising ``final``'s loop over a block's runs
+    (~4x on rosenbrock); a branch or a call per run in that loop would quietly undo it. Compiled
+    here, uncached: a kernel loaded from numba's cache holds no IR to look at."""
+    program = kernel.program_for(get_surface("rosenbrock").function, with_value=True)
+    for rule in specialised_kernel.RULES:
+        text = specialised_kernel.source(
+            program.code, program.constants, program.outputs, 2, rule, "final"
+        )
+        namespace: dict = {}
+        exec(compile(text.replace("cache=True", "cache=False"), "final", "exec"), namespace)
+        assert "llvm.loop.isvectorized" in "".join(namespace["final"].inspect_llvm().values())
 
 
 def test_programs_and_kernels_are_built_off_the_calling_thread(specialised, monkeypatch):
