@@ -114,3 +114,23 @@ def test_a_finished_run_leaves_the_window_within_a_1024_pixel_projector(qtbot, w
         assert header.mapTo(window, header.rect().topRight()).x() < window.width()
     finally:
         window.set_presentation(False)
+
+
+def test_a_window_shrunk_onto_a_projector_gives_the_plots_back_their_room(qtbot, window):
+    """Prepared at 1920 pixels, presentation mode on, then 1024x768: the controls column
+    widened for the larger text kept its ~600 pixels and left the plots ~400 (the decision map
+    cut in half, a verdict badge three lines tall)."""
+    panel = window.mlp_panel
+    window.tabs.setCurrentWidget(panel)
+    window.resize(1920, 1080)
+    qtbot.waitUntil(lambda: window.width() == 1920)
+    window.set_presentation(True)
+    try:
+        window.resize(1024, 768)
+        qtbot.waitUntil(lambda: window.width() == 1024)
+        splitter = find(panel, QtWidgets.QSplitter, "controlsSplitter")
+        controls, views = splitter.sizes()
+        assert controls <= 0.41 * (controls + views), (controls, views)
+        assert find(panel, pg.PlotWidget, "decisionPlot").width() >= 300
+    finally:
+        window.set_presentation(False)

@@ -25,6 +25,7 @@ import shiboken6
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from gdsim.ui import style
+from gdsim.ui.widgets.columns import MAX_CONTROLS_SHARE
 
 
 @runtime_checkable
@@ -153,10 +154,6 @@ class Presentation:
         for widget in self._root.findChildren(QtWidgets.QWidget):
             if widget not in recorded and _has_own_font(widget):
                 widget.setFont(scaled_font(widget.font(), 1 / style.PRESENTATION_FONT))
-
-
-MAX_CONTROLS_SHARE = 0.4
-"""The most of a panel's width the controls column takes when it widens for larger text."""
 
 
 def _widen_controls(splitter: QtWidgets.QSplitter, factor: float) -> None:
