@@ -41,6 +41,31 @@ def test_a_live_frame_draws_its_slow_views_in_turns_of_their_own(qtbot, mlp_pane
     assert diagram.weight(0, 0, 0) == frame.weights[0][0][0, 0]
 
 
+def test_a_live_frame_that_comes_while_the_last_is_drawn_in_turns_waits_for_them(
+    qtbot, mlp_panel
+):
+    """Frames from the training process came faster than a frame's turns: each new frame
+    dropped the last one's pending decision map, metric and diagram, which stayed at step 4
+    for seconds while the loss curves ran on."""
+    views, session = mlp_panel.views, mlp_panel.job.sessions[0]
+    session.step(30)
+    first = mlp_panel.job.snapshot()
+    session.step(30)
+    second = mlp_panel.job.snapshot()
+    maps = []
+    draw_prediction = views.decision_plot.draw_prediction
+    views.decision_plot.draw_prediction = lambda data, prediction: (
+        maps.append(prediction),
+        draw_prediction(data, prediction),
+    )
+    views.draw(first, mlp_panel.dataset, 100, detail=True, live=True)
+    views.draw(second, mlp_panel.dataset, 100, detail=False, live=True)  # before its turns
+    assert views.parts_pending == 4  # the first frame's three parts, then the second frame
+    qtbot.waitUntil(lambda: views.parts_pending == 0, timeout=5_000)
+    assert len(maps) == 1 and maps[0] is first.prediction
+    assert views.header.status_label.text() == "training… step 60"  # then the second
+
+
 def test_a_frame_drawn_while_nothing_runs_frames_the_loss_by_its_own_data(qtbot, mlp_panel):
     """Live frames keep the loss axis while the data fit it (an axis that moved every frame
     shook the plot); a frame drawn while nothing runs chooses it from its own data, so the

@@ -91,6 +91,9 @@ class TrainingViews(QtWidgets.QWidget):
         self._keep_plots_readable()
         self._parts: list[Callable[[], None]] = []
         """The slow views of the last live frame still to draw, each in a turn of its own."""
+        self._waiting: tuple[TrainingFrame, Dataset, int, bool] | None = None
+        """The newest live frame that came while the last one's parts were still pending (its
+        data set, steps and whether it brings a new decision map): drawn once they are done."""
         self._part_timer = QtCore.QTimer(self)
         self._part_timer.setSingleShot(True)
         # A timer, not a queued call: Qt posts a widget's repaint at low priority, after
@@ -128,6 +131,7 @@ class TrainingViews(QtWidgets.QWidget):
         """A new job, before its first step: the shown run's architecture, the data, a badge
         per run, axes framed around the initial loss."""
         self._parts.clear()  # a previous job's frame is not drawn over this one
+        self._waiting = None
         self._specs = [run.spec for run in runs]
         self._show_architecture(self._specs[frame.shown])
         self.decision_plot.show_data(data)
@@ -161,7 +165,18 @@ class TrainingViews(QtWidgets.QWidget):
         feels, and the loss and the metric plot together for ~20 ms, every frame; one at a
         time, input and the worker's frames are served between them. A frame drawn while
         nothing runs (paused, stopped, finished) is drawn whole at once, and drops the parts
-        a live frame left pending."""
+        a live frame left pending.
+
+        A live frame that comes while the last one's parts are pending waits for them (the
+        newest such frame, with the decision map if any of those it replaced brought one): it
+        had dropped them, and once a frame's first turn took longer than the presenter's frame
+        interval (frames from the training process come as fast as it asks), the decision map,
+        metric and diagram stayed at step 4 for seconds while the loss curves ran on."""
+        if live and self._parts:
+            brings_detail = detail or (self._waiting is not None and self._waiting[3])
+            self._waiting = (frame, data, steps, brings_detail)
+            return
+        self._waiting = None
         self._parts.clear()
         parts = [lambda: self._draw_metric(frame, steps, paint=live)]
         if detail:
@@ -220,13 +235,19 @@ class TrainingViews(QtWidgets.QWidget):
 
     @QtCore.Slot()
     def _draw_next_part(self) -> None:
-        """Draw the next pending part of a live frame, and leave the rest to later turns."""
+        """Draw the next pending part of a live frame, and leave the rest to later turns; once
+        none is left, the frame that waited for them, in a turn of its own."""
         if self._parts:
             self._parts.pop(0)()
-        if self._parts:
+        elif self._waiting is not None:
+            frame, data, steps, detail = self._waiting
+            self.draw(frame, data, steps, detail, live=True)
+            return
+        if self._parts or self._waiting is not None:
             self._part_timer.start()
 
     @property
     def parts_pending(self) -> int:
-        """How many slow views of the last live frame are still to be drawn."""
-        return len(self._parts)
+        """How many slow views of the last live frame are still to be drawn, plus one for a
+        frame that waits for them (0: the newest frame is drawn whole)."""
+        return len(self._parts) + (self._waiting is not None)
