@@ -32,6 +32,7 @@ from gdsim.core.network import (
 )
 from gdsim.core.training import (
     SCHEDULES,
+    BatchOrder,
     StopRules,
     TrainingConfig,
     _loss_or_none,
@@ -236,7 +237,7 @@ def _edits_section(edits: Sequence[WeightEdit]) -> str:
 def _loop_section(
     spec: NetworkSpec, config: TrainingConfig, edits: Sequence[WeightEdit] = ()
 ) -> str:
-    parts = ["# ---- the canonical training loop", _source(batch_indices)]
+    parts = ["# ---- the canonical training loop", _source(BatchOrder), _source(batch_indices)]
     apply_edits = after_edits = ""
     if edits:
         parts.append(_edits_section(edits))

@@ -20,7 +20,7 @@ from __future__ import annotations
 import functools
 import math
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Generic, TypeVar
 
@@ -372,11 +372,11 @@ def batch_indices(n: int, batch_size: int | None, generator: torch.Generator) ->
     return BatchOrder(n, batch_size, generator)
 
 
-class BatchOrder(Iterator[torch.Tensor | None]):
-    """The iterator `batch_indices` returns. A class rather than a generator function because
-    a session travels to the training process (gdsim/core/training_server.py) mid-epoch: a
-    generator cannot be pickled, this keeps its place (the epoch's order and the next start)
-    and gives the same batches after a round trip."""
+class BatchOrder:
+    """The iterator `batch_indices` returns: an object rather than a generator, because a run
+    saved mid-epoch (pickled: gdsim trains in a separate process and takes runs back and forth)
+    must resume with the same batches; it keeps its place, the epoch's order and the next
+    start."""
 
     def __init__(self, n: int, batch_size: int | None, generator: torch.Generator) -> None:
         self._n = n
@@ -384,6 +384,9 @@ class BatchOrder(Iterator[torch.Tensor | None]):
         self._generator = generator
         self._order: torch.Tensor | None = None
         self._start = 0
+
+    def __iter__(self) -> BatchOrder:
+        return self
 
     def __next__(self) -> torch.Tensor | None:
         if self._size is None:

@@ -6,10 +6,12 @@ a bare torch loop, and the GUI's own turns waited on the lock the worker held. A
 has its own interpreter and lock; the GUI process only unpickles its frames (~0.2 ms each).
 
 Two sides, both Qt-free:
-- `serve` is the child: a loop that takes a `TrainingJob` (`("run", state)`), advances it
+- `serve` is the child: a loop that takes a `TrainingJob` (`("run", state, ...)`), advances it
   chunk after chunk without waiting for the GUI, applies the commands sent between two
   chunks, answers `("frame",)` with a live frame, sends the job's state back when asked to
-  hold (`("hold",)`) or when it finishes, and a checkpoint of it every CHECKPOINT_S.
+  hold (`("hold",)`) or when it finishes, and a checkpoint of it every CHECKPOINT_S. Every
+  state it sends says which of the numbered commands it holds: one that crossed the pipe as
+  the run finished (or after the checkpoint a run falls back to) is applied by the GUI's side.
 - `ProcessJob` is the GUI's side of one run, a steppable job for the worker thread
   (gdsim/ui/workers.py) wrapped around the `TrainingJob` the panel owns: while the job trains
   at full speed it lives in the child, and whenever the worker pauses, single-steps,
@@ -52,9 +54,11 @@ a second): what a run falls back to if the child dies."""
 WAIT_S = 0.02
 """How long the worker waits for the child's news at a time: its stop, pause and commands act
 within this."""
-REPLY_S = 5.0
-"""The longest the worker waits for a frame or a held job (the child answers within one chunk,
-~10 ms): past it the child is taken for hung and the run goes on in the thread."""
+REPLY_S = 1.0
+"""How often the worker, waiting for a frame or a held job, checks that the child still runs.
+The child answers between two chunks: ~10 ms, but one sharpness measurement of a large network
+takes seconds, so a child that takes long is waited for as the thread would be (a fixed 5 s
+limit had killed such a child as hung and trained its steps again in the thread)."""
 
 
 def process_training() -> bool:
@@ -78,6 +82,8 @@ def _serve(connection: Connection) -> None:
     _send(connection, ("ready",))
     job: TrainingJob | None = None
     checkpoint = every = 0.0
+    applied = 0
+    """The number of the last command the job has taken (see `ProcessJob._command`)."""
     while True:
         if job is None or connection.poll():
             message = _receive_from(connection)
@@ -85,29 +91,29 @@ def _serve(connection: Connection) -> None:
             if kind == "run":
                 job = TrainingJob.__new__(TrainingJob)
                 job.__setstate__(message[1])
-                every, checkpoint = message[2], time.monotonic()
+                every, applied, checkpoint = message[2], message[3], time.monotonic()
             elif job is None:
-                pass  # a frame asked for, or a hold sent, as the run finished
+                pass  # a frame, a hold or a command sent as the run finished: see `applied`
             elif kind == "hold":
-                _send(connection, ("held", job.__getstate__()))
+                _send(connection, ("held", applied, job.__getstate__()))
                 job = None
             elif kind == "frame":
                 _send(connection, ("frame", job.live_snapshot()))
             elif kind == "call":
-                _, name, args, kwargs = message
-                ok, _ = _guarded(
-                    connection, job, functools.partial(getattr(job, name), *args, **kwargs)
-                )
+                applied, name, args, kwargs = message[1:]
+                call = functools.partial(getattr(job, name), *args, **kwargs)
+                ok, _ = _guarded(connection, job, applied, call)
                 job = job if ok else None
             continue
-        ok, more = _guarded(connection, job, job.advance)
+        ok, more = _guarded(connection, job, applied, job.advance)
         if not ok:
             job = None
         elif not more:
-            _send(connection, ("done", job.__getstate__()))
+            _send(connection, ("done", applied, job.__getstate__()))
             job = None
         elif time.monotonic() - checkpoint >= every:
-            _send(connection, ("checkpoint", pickle.dumps(job.__getstate__(), protocol=5)))
+            state = pickle.dumps(job.__getstate__(), protocol=5)
+            _send(connection, ("checkpoint", applied, state))
             checkpoint = time.monotonic()
 
 
@@ -122,16 +128,19 @@ def _receive_from(connection: Connection) -> Any:
     return pickle.loads(connection.recv_bytes())
 
 
-def _guarded(connection: Connection, job: TrainingJob, work: Callable[[], Any]) -> tuple[bool, Any]:
+def _guarded(
+    connection: Connection, job: TrainingJob, applied: int, work: Callable[[], Any]
+) -> tuple[bool, Any]:
     """(True, what `work` returned); if it raised, the error and the job's state go back (the
-    GUI side raises it, as the worker thread would have) and (False, None)."""
+    GUI side raises it, as the worker thread would have) and (False, None). A command that
+    raised counts as taken (`applied`): the GUI side must not apply it again."""
     try:
         return True, work()
     except Exception as error:
         try:
-            _send(connection, ("failed", error, job.__getstate__()))
+            _send(connection, ("failed", error, applied, job.__getstate__()))
         except Exception:  # an error that does not pickle
-            _send(connection, ("failed", RuntimeError(str(error)), job.__getstate__()))
+            _send(connection, ("failed", RuntimeError(str(error)), applied, job.__getstate__()))
         return False, None
 
 
@@ -272,7 +281,11 @@ class ProcessJob:
         self.job = job
         self._server = server
         self._connection: Connection | None = None
-        self._checkpoint: bytes | None = None
+        self._checkpoint: tuple[int, bytes] | None = None
+        """The child's last checkpoint: the last command it holds, and the pickled state."""
+        self._sent: list[tuple[int, str, tuple[Any, ...], dict[str, Any]]] = []
+        """The commands sent to the child since the job's state last came back, numbered."""
+        self._numbered = 0
         self.notice: str | None = None
         """One line for the status bar when the run left the child for the thread."""
         self.trained_in_process = False
@@ -338,11 +351,14 @@ class ProcessJob:
         """Apply a command where the job is: sent to the child between two chunks, or now."""
         connection = self._connection
         if connection is not None:
+            self._numbered += 1
+            self._sent.append((self._numbered, name, args, kwargs))
             try:
-                _send(connection, ("call", name, args, kwargs))
+                _send(connection, ("call", self._numbered, name, args, kwargs))
                 return
             except (OSError, ValueError):
                 self._fall_back("the training process stopped answering")
+                return  # the fall-back applied it
         getattr(self.job, name)(*args, **kwargs)
 
     def _attach(self) -> bool:
@@ -353,7 +369,7 @@ class ProcessJob:
         if connection is None:
             return False
         try:
-            _send(connection, ("run", self.job.__getstate__(), self.checkpoint_s))
+            _send(connection, ("run", self.job.__getstate__(), self.checkpoint_s, self._numbered))
         except Exception:
             self._server.release()
             self._server.fail()
@@ -373,16 +389,16 @@ class ProcessJob:
         except (OSError, ValueError):
             self._fall_back("the training process stopped answering")
             return None
-        deadline = time.monotonic() + REPLY_S
         while self._connection is not None:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                self._fall_back("the training process did not answer")
-                return None
-            answer = self._receive(kind, left)
+            answer = self._receive(kind, REPLY_S)
             if isinstance(answer, tuple):
                 return answer[1]
+            if answer is None and not self._child_alive():
+                self._fall_back("the training process ended unexpectedly")
         return None
+
+    def _child_alive(self) -> bool:
+        return self._server is not None and self._server.process.is_alive()
 
     def _receive(self, wanted: str | None, timeout_s: float) -> Any:
         """Read the child's next message if one comes within `timeout_s` and act on it; the
@@ -398,24 +414,31 @@ class ProcessJob:
             return True
         kind = message[0]
         if kind == "checkpoint":
-            self._checkpoint = message[1]
+            self._checkpoint = (message[1], message[2])
         elif kind in ("held", "done", "failed"):
-            self._detach(message[-1])
+            self._detach(message[-1], applied=message[-2])
             if kind == "failed":
                 raise message[1]
             return message if kind == wanted else True
         return message if kind == wanted else None
 
-    def _detach(self, state: dict[str, Any]) -> None:
-        """The job's state is back: it continues here (or in the child at the next advance).
-        Each run keeps the very dataset it was built with (never changed by training), which
-        the panel recognises by identity."""
-        for returned, kept in zip(state["sessions"], self.job.sessions, strict=True):
-            returned.dataset = kept.dataset
-        self.job.__setstate__(state)
+    def _detach(self, state: dict[str, Any] | None, applied: int) -> None:
+        """The job's state is back (None: the state it was sent with is all there is): it
+        continues here (or in the child at the next advance), with the commands the child had
+        not taken applied here (a weight set as the run finished had been lost). Each run
+        keeps the very dataset it was built with (never changed by training), which the panel
+        recognises by identity."""
+        if state is not None:
+            for returned, kept in zip(state["sessions"], self.job.sessions, strict=True):
+                returned.dataset = kept.dataset
+            self.job.__setstate__(state)
         self._connection = None
         if self._server is not None:
             self._server.release()
+        sent, self._sent = self._sent, []
+        for number, name, args, kwargs in sent:
+            if number > applied:
+                getattr(self.job, name)(*args, **kwargs)
 
     def _fall_back(self, why: str) -> None:
         """The child is lost: end it and train on in the thread from its last checkpoint (or
@@ -426,10 +449,12 @@ class ProcessJob:
             server.release()
             server.fail()
         checkpoint, self._checkpoint = self._checkpoint, None
+        applied, state = 0, None
         if checkpoint is not None:
             try:
-                self._detach(pickle.loads(checkpoint))
+                applied, state = checkpoint[0], pickle.loads(checkpoint[1])
             except Exception:
                 why += " (its last checkpoint could not be read)"
+        self._detach(state, applied)
         step = max(session.step_count for session in self.job.sessions)
         self.notice = f"{why}: training goes on in this process from step {step:,}"

@@ -268,6 +268,10 @@ class JobRunner(QtCore.QObject):
         self._pace: float | None = None
         self._running = running = _Running()
         self._paused = False
+        self._pause_reached = False
+        """Whether the worker has said it paused (`pausedAt`): `_paused` is set at the request,
+        while the unit of work under way (and a job's state coming back from the training
+        process) may still be changing the job."""
         _live_runners.add(self)
         this = weakref.ref(self)
         self.destroyed.connect(lambda *_: _forget_destroyed(this, running))
@@ -286,6 +290,12 @@ class JobRunner(QtCore.QObject):
     def is_paused(self) -> bool:
         return self.is_running() and self._paused
 
+    def is_at_rest(self) -> bool:
+        """No work under way: nothing runs, or the worker has paused (not just been asked
+        to): the job may be read whole then. A CSV exported the instant Pause was pressed
+        had one row of a run the screen showed at step 4,107."""
+        return not self.is_running() or (self._paused and self._pause_reached)
+
     def start(self, job: SteppableJob, paused: bool = False) -> None:
         """Run `job` in a new thread (stopping any job already running first)."""
         self.stop()
@@ -300,7 +310,7 @@ class JobRunner(QtCore.QObject):
         thread.started.connect(worker.run)
         thread.finished.connect(worker.deleteLater)
         self._running.thread, self._running.worker = thread, worker
-        self._paused = paused
+        self._paused, self._pause_reached = paused, False
         if paused:
             worker.request_pause()
         thread.start()
@@ -333,13 +343,13 @@ class JobRunner(QtCore.QObject):
 
     def resume(self) -> None:
         if self._worker is not None:
-            self._paused = False
+            self._paused = self._pause_reached = False
             self._worker.request_resume()
 
     def step(self) -> None:
         """Advance exactly one unit of work, then stay paused."""
         if self._worker is not None:
-            self._paused = True
+            self._paused, self._pause_reached = True, False
             self._worker.request_step()
 
     def call(self, command: Callable[[], None]) -> None:
@@ -366,6 +376,7 @@ class JobRunner(QtCore.QObject):
     @QtCore.Slot(object)
     def _on_paused(self, snapshot: Any) -> None:
         if self._from_current_worker():
+            self._pause_reached = True
             self.pausedAt.emit(snapshot)
 
     @QtCore.Slot(object)

@@ -6,7 +6,9 @@ saying so."""
 
 from __future__ import annotations
 
+import os
 import pickle
+import signal
 from dataclasses import replace
 
 import numpy as np
@@ -212,3 +214,54 @@ def test_live_frames_from_the_process_keep_the_detail_the_child_did_not_recomput
     assert frames[1].prediction is frames[0].prediction
     assert frames[1].weights is frames[0].weights
     remote.snapshot()
+
+
+def test_a_child_slower_to_answer_than_the_liveness_check_is_waited_for(server, monkeypatch):
+    """One sharpness measurement of a large network takes seconds: a fixed limit on the
+    child's answer had killed it as hung and trained all its steps again in the thread."""
+    monkeypatch.setattr(training_server, "REPLY_S", 1e-4)  # shorter than any chunk
+    remote = ProcessJob(make_job(steps=300), server)
+    while remote.advance():
+        remote.live_snapshot()
+    assert remote.notice is None and remote.trained_in_process
+    assert server.process.is_alive() and not server.broken
+    local = make_job(steps=300)
+    while local.advance():
+        pass
+    assert same_runs(local, remote.job)
+
+
+def test_a_command_that_crosses_the_finishing_run_is_applied_here(server):
+    """The child had dropped a weight set, a run chosen or a rate sent as it finished: the
+    badge marked one run while the map showed another."""
+    remote = ProcessJob(make_job((0.1, 0.5), steps=30), server)
+    remote.checkpoint_s = 1e9
+    assert not remote.job.finished
+    assert remote._attach()
+    assert remote._connection.poll(60.0)  # the child's first news: the run is done
+    remote.set_lr(0.125)
+    remote.show_run(1)
+    remote.set_weight(0, 0, 0, 7.0)
+    while remote.advance():
+        pass
+    assert remote.job.finished and not remote.in_process
+    assert [session.config.lr for session in remote.job.sessions] == [0.125, 0.125]
+    frame = remote.snapshot()
+    assert frame.shown == 1
+    assert remote.job.sessions[1].parameters_numpy()[0] == 7.0
+
+
+def test_commands_the_lost_child_never_took_are_applied_to_the_checkpoint():
+    server = TrainingServer()
+    assert server.wait_ready(60.0)
+    remote = ProcessJob(make_job(steps=800), server)
+    remote.checkpoint_s = 0.02
+    while remote._checkpoint is None:
+        assert remote.advance()
+    os.kill(server.process.pid, signal.SIGSTOP)
+    remote.set_lr(0.125)  # sent, never read
+    server.process.kill()
+    while remote.advance():
+        pass
+    assert "training goes on in this process" in remote.notice
+    assert remote.job.sessions[0].config.lr == 0.125

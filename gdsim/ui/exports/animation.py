@@ -111,6 +111,7 @@ class TrainingFrames:
         for badge, run in zip(panel.run_badges.badges, frame.runs, strict=False):
             badge.clear_verdict(run.name)
         panel.views.draw(frame, panel.dataset, panel.steps_spin.value(), True, True)
+        panel.views.finish_parts()
         return grab_rgb(panel.views)
 
     def restore(self) -> None:

@@ -131,8 +131,9 @@ class NetworkPresenter(QtCore.QObject):
 
     @property
     def live(self) -> bool:
-        """The worker is computing (not paused): the pacer stretches the redraw interval."""
-        return self.runner.is_running() and not self.runner.is_paused()
+        """The worker is computing (not paused yet): the pacer stretches the redraw interval,
+        and exports wait (the job is whole and here only once the pause is reached)."""
+        return not self.runner.is_at_rest()
 
     def can_train(self) -> bool:
         return self.job is not None

@@ -233,6 +233,14 @@ class TrainingViews(QtWidgets.QWidget):
         self.diagram.set_maps(frame.unit_maps, picture)
         self.confusion.show_confusion(frame.confusion)
 
+    def finish_parts(self) -> None:
+        """Draw now what the last live frames left for later turns: an export grabs each
+        frame as soon as it is drawn (a GIF's frames had waited for turns that never came
+        between two grabs, and showed one picture)."""
+        while self._parts or self._waiting is not None:
+            self._draw_next_part()
+        self._part_timer.stop()
+
     @QtCore.Slot()
     def _draw_next_part(self) -> None:
         """Draw the next pending part of a live frame, and leave the rest to later turns; once
