@@ -134,3 +134,26 @@ def test_a_window_shrunk_onto_a_projector_gives_the_plots_back_their_room(qtbot,
         assert find(panel, pg.PlotWidget, "decisionPlot").width() >= 300
     finally:
         window.set_presentation(False)
+
+
+def test_a_narrow_header_puts_the_metrics_below_the_badge(qtbot, window):
+    """In an 800-pixel window in presentation mode the metrics beside the badge's words got a
+    column a few words wide: the header grew to eight lines and more, flattening the plots."""
+    window.resize(800, 700)
+    window.set_presentation(True)
+    panel = window.mlp_panel
+    window.tabs.setCurrentWidget(panel)
+    try:
+        find(panel, QtWidgets.QAbstractSpinBox, "stepsSpin").setValue(800)
+        find(panel, QtWidgets.QPushButton, "trainButton").click()
+        status = find(panel, QtWidgets.QLabel, "trainingStatusLabel")
+        qtbot.waitUntil(lambda: "converged" in status.text(), timeout=60_000)
+        QtWidgets.QApplication.processEvents()
+        metrics = find(panel, QtWidgets.QLabel, "metricsLabel")
+        header = panel.views.header
+        line = QtGui.QFontMetrics(metrics.font()).height()
+        assert metrics.geometry().top() >= status.geometry().bottom()  # below the badge
+        assert metrics.width() >= 0.9 * header.width()
+        assert header.height() <= 6 * line, (header.height(), line)
+    finally:
+        window.set_presentation(False)

@@ -18,10 +18,16 @@ lines of it): the badge gives way first, eliding its run name down to its words 
 verdict badge had made the header five lines tall at 1024 pixels in presentation mode). It is
 not the metrics' minimum width: a minimum that followed the header's own width had ratcheted
 the window wider than a 1024-pixel screen after a run."""
+BESIDE_SHARE = 2 / 3
+"""Where beside the badge's words the metrics would get less than this share of their two
+lines' width (four lines or more: 320 pixels tall in an 800-pixel window in presentation
+mode), they go below the badge, on the header's whole width."""
+NO_LIMIT = 16_777_215
+"""Qt's QWIDGETSIZE_MAX (not exported by PySide6): the badge's width below the metrics."""
 
 
 class TrainingHeader(QtWidgets.QWidget):
-    """``trainingStatusLabel`` beside ``metricsLabel``."""
+    """``trainingStatusLabel`` beside ``metricsLabel``, or above it in a narrow header."""
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -38,10 +44,10 @@ class TrainingHeader(QtWidgets.QWidget):
         self.metrics_label.setSizePolicy(
             QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred
         )
-        layout = QtWidgets.QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.status_label)
-        layout.addWidget(self.metrics_label, 1)
+        self._layout = QtWidgets.QBoxLayout(QtWidgets.QBoxLayout.Direction.LeftToRight, self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.addWidget(self.status_label, 0, QtCore.Qt.AlignmentFlag.AlignLeft)
+        self._layout.addWidget(self.metrics_label, 1)
 
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
         """Keep room for two lines of metrics (`METRICS_CHARACTERS`) by capping the badge's
@@ -51,11 +57,16 @@ class TrainingHeader(QtWidgets.QWidget):
         self._cap_badge()
 
     def _cap_badge(self) -> None:
-        """The badge's maximum width for the header's width and the badge's words now (a new
-        text may need more room than the last one's cap: it had cut "converged" to "onverged")."""
+        """The badge's maximum width, and the metrics beside or below it, for the header's
+        width and the badge's words now (a new text may need more room than the last one's
+        cap: it had cut "converged" to "onverged")."""
         two_lines = METRICS_CHARACTERS * self.metrics_label.fontMetrics().averageCharWidth()
-        room = self.width() - two_lines - self.layout().spacing()
-        self.status_label.setMaximumWidth(max(room, self.status_label.minimumSizeHint().width()))
+        words = self.status_label.minimumSizeHint().width()
+        beside = self.width() - self._layout.spacing() - words >= BESIDE_SHARE * two_lines
+        room = self.width() - two_lines - self._layout.spacing()
+        self.status_label.setMaximumWidth(max(room, words) if beside else NO_LIMIT)
+        direction = QtWidgets.QBoxLayout.Direction
+        self._layout.setDirection(direction.LeftToRight if beside else direction.TopToBottom)
 
     def show_state(self, text: str) -> None:
         """A state without a verdict ("ready: press Train", "training… step 1,200")."""
