@@ -129,15 +129,22 @@ def test_commands_sent_while_the_run_is_in_the_process_reach_it(server):
     assert frame.shown == 1
 
 
-def test_a_run_whose_process_dies_goes_on_in_the_thread_from_its_checkpoint():
-    """Nothing trained before the last checkpoint is lost, the child is reaped, one line says
-    so; the run ends exactly as it would have."""
+def checkpointed_run() -> tuple[TrainingServer, ProcessJob]:
+    """A server of the test's own (the test ends it) whose child has sent a checkpoint of an
+    800-step run it is training."""
     server = TrainingServer()
     assert server.wait_ready(60.0)
     remote = ProcessJob(make_job(steps=800), server)
     remote.checkpoint_s = 0.02
     while remote._checkpoint is None:
         assert remote.advance()
+    return server, remote
+
+
+def test_a_run_whose_process_dies_goes_on_in_the_thread_from_its_checkpoint():
+    """Nothing trained before the last checkpoint is lost, the child is reaped, one line says
+    so; the run ends exactly as it would have."""
+    server, remote = checkpointed_run()
     server.process.kill()
     while remote.advance():
         pass
@@ -150,12 +157,7 @@ def test_a_run_whose_process_dies_goes_on_in_the_thread_from_its_checkpoint():
 
 
 def test_a_message_that_cannot_be_read_ends_the_process_not_the_run(monkeypatch):
-    server = TrainingServer()
-    assert server.wait_ready(60.0)
-    remote = ProcessJob(make_job(steps=800), server)
-    remote.checkpoint_s = 0.02
-    while remote._checkpoint is None:
-        assert remote.advance()
+    server, remote = checkpointed_run()
 
     def unreadable(*_args):
         return b"\x80\x05not a pickle"
@@ -252,12 +254,7 @@ def test_a_command_that_crosses_the_finishing_run_is_applied_here(server):
 
 
 def test_commands_the_lost_child_never_took_are_applied_to_the_checkpoint():
-    server = TrainingServer()
-    assert server.wait_ready(60.0)
-    remote = ProcessJob(make_job(steps=800), server)
-    remote.checkpoint_s = 0.02
-    while remote._checkpoint is None:
-        assert remote.advance()
+    server, remote = checkpointed_run()
     os.kill(server.process.pid, signal.SIGSTOP)
     remote.set_lr(0.125)  # sent, never read
     server.process.kill()

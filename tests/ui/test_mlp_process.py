@@ -64,12 +64,17 @@ def test_a_run_trained_in_the_process_equals_the_run_trained_in_the_thread(
         assert all(torch.equal(p, q) for p, q in zip(a, b, strict=True))
 
 
-def test_a_training_process_killed_mid_run_leaves_the_run_training_with_one_line(qtbot, window):
+def start_long_run(window):
+    """The network tab's longest run started: the panel and the run's `ProcessJob`."""
     panel = window.mlp_panel
     window.tabs.setCurrentWidget(panel)
     find(panel, QtWidgets.QAbstractSpinBox, "stepsSpin").setValue(MAX_TRAINING_STEPS)
     find(panel, QtWidgets.QPushButton, "trainButton").click()
-    run = panel.presenter._run
+    return panel, panel.presenter._run
+
+
+def test_a_training_process_killed_mid_run_leaves_the_run_training_with_one_line(qtbot, window):
+    panel, run = start_long_run(window)
     run.checkpoint_s = 0.05
     qtbot.waitUntil(lambda: run._checkpoint is not None, timeout=10_000)
     server = panel.presenter._server
@@ -86,11 +91,7 @@ def test_a_training_process_killed_mid_run_leaves_the_run_training_with_one_line
 
 
 def test_closing_the_window_while_the_process_trains_brings_the_run_back(qtbot, window):
-    panel = window.mlp_panel
-    window.tabs.setCurrentWidget(panel)
-    find(panel, QtWidgets.QAbstractSpinBox, "stepsSpin").setValue(MAX_TRAINING_STEPS)
-    find(panel, QtWidgets.QPushButton, "trainButton").click()
-    run = panel.presenter._run
+    panel, run = start_long_run(window)
     qtbot.waitUntil(lambda: run.in_process and panel._frame.runs[0].state.step > 50,
                     timeout=10_000)  # fmt: skip
     window.close()
