@@ -135,3 +135,9 @@ def test_a_script_without_a_main_guard_trains_in_the_process_and_exits_mid_run(t
     assert "training in the process" in result.stdout, result.stderr[-2000:]
     assert result.returncode == 0, result.stderr[-2000:]
     assert "Traceback" not in result.stderr
+
+
+def test_train_says_training_at_the_click_not_at_the_first_frame(qtbot, window):
+    panel, _run = start_long_run(window)
+    assert find(panel, QtWidgets.QLabel, "trainingStatusLabel").text() == "training…"
+    find(panel, QtWidgets.QPushButton, "stopButton").click()

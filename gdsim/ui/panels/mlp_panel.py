@@ -322,6 +322,10 @@ class MlpPanel(QtWidgets.QWidget):
         if self.presenter.needs_rebuild():
             self._rebuild()
         self.presenter.start()
+        if self.presenter.live:
+            # At once, not at the first frame: "ready: press Train" stayed up to a second after
+            # the click while the run went to the training process, and teachers clicked again.
+            self.header.show_state("training…")
 
     @QtCore.Slot()
     def step(self) -> None:
