@@ -126,12 +126,16 @@ def test_a_window_shrunk_onto_a_projector_gives_the_plots_back_their_room(qtbot,
     qtbot.waitUntil(lambda: window.width() == 1920)
     window.set_presentation(True)
     try:
-        window.resize(1024, 768)
-        qtbot.waitUntil(lambda: window.width() == 1024)
         splitter = find(panel, QtWidgets.QSplitter, "controlsSplitter")
+        for width in (1024, 700, 1024):  # by its minimum width and back: it had kept 60%
+            window.resize(width, 768)
+            qtbot.waitUntil(lambda w=width: abs(window.width() - w) < 10)
         controls, views = splitter.sizes()
         assert controls <= 0.41 * (controls + views), (controls, views)
         assert find(panel, pg.PlotWidget, "decisionPlot").width() >= 300
+        window.resize(1920, 1080)
+        qtbot.waitUntil(lambda: window.width() == 1920)
+        assert splitter.sizes()[0] >= 590, "the width chosen for the larger text comes back"
     finally:
         window.set_presentation(False)
 
