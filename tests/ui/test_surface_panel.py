@@ -133,6 +133,18 @@ def test_threshold_marks_sit_at_half_and_one_on_the_parabola(panel):
     assert "λmax = 2" in text and "1/λ = 0.5" in text and "2/λ = 1" in text
 
 
+def test_threshold_labels_close_together_are_set_apart_within_the_slider():
+    """1/λ and 2/λ an octave apart on a narrow slider printed over each other as "1/2/λ"."""
+    from gdsim.ui.widgets.log_slider import LABEL_GAP, label_lefts
+
+    widths = [30, 30]
+    for centres in ([100, 110], [380, 395], [2, 6]):
+        first, second = label_lefts(centres, widths, 400)
+        assert second >= first + widths[0] + LABEL_GAP
+        assert first >= 0 and second + widths[1] <= 400
+    assert label_lefts([100, 300], widths, 400) == [85, 285]  # room: centred under the marks
+
+
 def test_threshold_marks_move_with_kappa(panel, qtbot):
     choose_surface(panel, qtbot, "ill_conditioned")
     kappa = find(panel, QtWidgets.QDoubleSpinBox, "kappaSpin")

@@ -16,6 +16,8 @@ from superqt.utils import signals_blocked
 from gdsim.core.explain import round_sig
 
 _TICKS_PER_DECADE = 200
+LABEL_GAP = 4
+"""Pixels between two marks' labels."""
 
 
 @dataclass(frozen=True)
@@ -64,15 +66,32 @@ class _MarkedSlider(QtWidgets.QSlider):
         painter.setFont(font)
         metrics = QtGui.QFontMetrics(font)
         mid = self.height() // 2
-        for mark in self.marks:
-            x = self.mark_x(mark.value)
-            pen = QtGui.QPen(QtGui.QColor(mark.color), 2)
-            painter.setPen(pen)
+        marks = sorted(self.marks, key=lambda mark: mark.value)
+        centres = [self.mark_x(mark.value) for mark in marks]
+        widths = [metrics.horizontalAdvance(mark.label) for mark in marks]
+        lefts = label_lefts(centres, widths, self.width())
+        for mark, x, left in zip(marks, centres, lefts, strict=True):
+            painter.setPen(QtGui.QPen(QtGui.QColor(mark.color), 2))
             painter.drawLine(x, mid - 9, x, mid + 9)
-            width = metrics.horizontalAdvance(mark.label)
-            left = min(max(0, x - width // 2), self.width() - width)
             painter.drawText(left, self.height() - 2, mark.label)
         painter.end()
+
+
+def label_lefts(centres: list[int], widths: list[int], span: int) -> list[int]:
+    """The left edge of each label (marks in increasing order), centred under its mark where
+    there is room, else pushed apart by LABEL_GAP and kept within ``span``: 1/λ and 2/λ an
+    octave apart on a narrow slider (1024 pixels in presentation mode) printed as "1/2/λ"."""
+    lefts: list[int] = []
+    for centre, width in zip(centres, widths, strict=True):
+        left = max(0, centre - width // 2)
+        if lefts:
+            left = max(left, lefts[-1] + widths[len(lefts) - 1] + LABEL_GAP)
+        lefts.append(left)
+    right = span  # then back inside the slider, from the right, keeping the gaps
+    for index in range(len(lefts) - 1, -1, -1):
+        lefts[index] = max(0, min(lefts[index], right - widths[index]))
+        right = lefts[index] - LABEL_GAP
+    return lefts
 
 
 class LogSlider(QtWidgets.QWidget):
