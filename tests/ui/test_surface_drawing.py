@@ -199,3 +199,18 @@ def test_a_dragged_run_alone_is_measured_again_for_the_axis_and_the_halos(qtbot,
     assert plot.viewRange()[1] == fresh.viewRange()[1]
     widths = [[c.opts["pen"].widthF() for c in p.listDataItems()[:4]] for p in (plot, fresh)]
     assert widths[0] == widths[1]
+
+
+def test_runs_that_all_stop_early_fill_the_iteration_axis(surface_panel, qtbot):
+    """w² at η = 1.1 diverges within a few dozen steps: on the axis of the 20,000 steps
+    allowed it was a vertical line at 0."""
+    preset = parse_preset(
+        {"title": "short", "surface": "parabola", "steps": STEPS, "runs": [{"lr": 1.1}]}, "short"
+    )
+    surface_panel.load_preset(preset)
+    qtbot.waitUntil(lambda: surface_panel.result() is not None, timeout=20_000)
+    result = surface_panel.result()
+    last = int(result.lengths[0]) - 1
+    assert 0 < last < 100
+    plot = surface_panel.findChild(LossPlot, "lossPlot")
+    qtbot.waitUntil(lambda: plot.getViewBox().viewRange()[0][1] < 1.1 * last)

@@ -74,8 +74,11 @@ class TrajectoryPlots(QtWidgets.QSplitter):
         label = "f − f_min" if floor is not None else "loss f"
         if self.loss_plot.getAxis("left").labelText != label:  # a new label re-lays the axis out
             self.loss_plot.setLabel("left", label)
+        # To the longest run's last step: with every run stopped early (a 14-step divergence
+        # among 20,000 allowed) the budget's axis drew the runs as a vertical line at 0.
+        last = int(result.lengths.max(initial=0)) - 1
         for plot in (self.loss_plot, self.distance_plot):
-            plot.set_x_range(0, result.n_steps)
+            plot.set_x_range(0, min(result.n_steps, max(last, 1)))
         self.loss_plot.set_series(
             [
                 self._thinned(self.loss_plot, k, names[k], (losses[k],), lambda k=k: losses[k])
